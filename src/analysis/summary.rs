@@ -1,0 +1,173 @@
+//! Per-target probe statistics: counts, RTT percentiles, longest silence.
+
+use crate::bits::Bits;
+use crate::record::{DuplicateLine, ProbeLine, ProbeStatus, TargetInfo};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// A reply later than this many intervals counts as late.
+pub const LATE_INTERVALS: i64 = 10;
+
+/// Statistics of one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetSummary {
+    /// Target id.
+    pub target_id: u32,
+    /// Address.
+    pub addr: IpAddr,
+    /// Probes that left this host (not skipped, not failed to send).
+    pub sent: u64,
+    /// Probes answered.
+    pub answered: u64,
+    /// Answered after more than 10 intervals.
+    pub late: u64,
+    /// Never answered.
+    pub lost: u64,
+    /// Sent but not settled when the run file ends (the run was killed).
+    pub unsettled: u64,
+    /// Duplicate replies.
+    pub duplicates: u64,
+    /// Send failures and ICMP errors.
+    pub errors: u64,
+    /// Slots skipped because the sender was late.
+    pub skipped: u64,
+    /// RTT minimum, ns.
+    pub rtt_min_ns: Option<i64>,
+    /// RTT median.
+    pub rtt_p50_ns: Option<i64>,
+    /// RTT 99th percentile.
+    pub rtt_p99_ns: Option<i64>,
+    /// RTT 99.9th percentile.
+    pub rtt_p999_ns: Option<i64>,
+    /// RTT maximum.
+    pub rtt_max_ns: Option<i64>,
+    /// Longest time between two consecutive replies (by arrival time).
+    pub longest_reply_gap_ns: Option<i64>,
+    /// Longest run of consecutive probes without a reply.
+    pub longest_unanswered_run: u64,
+}
+
+#[derive(Debug)]
+struct Acc {
+    addr: IpAddr,
+    hist: Histogram<u64>,
+    rx: Vec<i64>,
+    answered: Bits,
+    end: u64,
+    s: TargetSummary,
+}
+
+/// Builds [`TargetSummary`]s from final probe lines (provisional `pending` lines of a
+/// live run must not be fed; in a finished file they mean "unsettled").
+#[derive(Debug)]
+pub struct SummaryBuilder {
+    interval_ns: i64,
+    acc: Vec<Acc>,
+}
+
+impl SummaryBuilder {
+    /// A builder for these targets.
+    pub fn new(targets: &[TargetInfo], interval_ns: i64) -> SummaryBuilder {
+        let acc = targets
+            .iter()
+            .map(|t| Acc {
+                addr: t.addr,
+                // 1 ns .. 1 day, 3 significant digits.
+                hist: Histogram::new_with_bounds(1, 86_400_000_000_000, 3).expect("valid bounds"),
+                rx: Vec::new(),
+                answered: Bits::default(),
+                end: 0,
+                s: TargetSummary {
+                    target_id: t.id,
+                    addr: t.addr,
+                    sent: 0,
+                    answered: 0,
+                    late: 0,
+                    lost: 0,
+                    unsettled: 0,
+                    duplicates: 0,
+                    errors: 0,
+                    skipped: 0,
+                    rtt_min_ns: None,
+                    rtt_p50_ns: None,
+                    rtt_p99_ns: None,
+                    rtt_p999_ns: None,
+                    rtt_max_ns: None,
+                    longest_reply_gap_ns: None,
+                    longest_unanswered_run: 0,
+                },
+            })
+            .collect();
+        SummaryBuilder { interval_ns, acc }
+    }
+
+    /// Adds one final probe line.
+    pub fn add(&mut self, p: &ProbeLine) {
+        let Some(a) = self.acc.get_mut(p.target_id as usize) else {
+            return;
+        };
+        a.end = a.end.max(p.index.0 + 1);
+        a.s.duplicates += u64::from(p.dup);
+        match p.status {
+            ProbeStatus::Ok => {
+                a.s.sent += 1;
+                a.s.answered += 1;
+                a.answered.set(p.index.0);
+                if let Some(rtt) = p.rtt_ns {
+                    let _ = a.hist.record(rtt.max(1) as u64);
+                    if rtt > LATE_INTERVALS * self.interval_ns {
+                        a.s.late += 1;
+                    }
+                }
+                if let Some(rx) = p.rx_ns {
+                    a.rx.push(rx.0);
+                }
+            }
+            ProbeStatus::Lost => {
+                a.s.sent += 1;
+                a.s.lost += 1;
+            }
+            ProbeStatus::Pending => {
+                a.s.sent += 1;
+                a.s.unsettled += 1;
+            }
+            ProbeStatus::Skipped => a.s.skipped += 1,
+            ProbeStatus::Error => {
+                a.s.errors += 1;
+                if p.error.as_ref().is_none_or(|e| e.kind != "send") {
+                    a.s.sent += 1;
+                }
+            }
+        }
+    }
+
+    /// Adds a duplicate-reply line.
+    pub fn add_duplicate(&mut self, d: &DuplicateLine) {
+        if let Some(a) = self.acc.get_mut(d.target_id as usize) {
+            a.s.duplicates += 1;
+        }
+    }
+
+    /// The summaries, one per target.
+    pub fn finish(self) -> Vec<TargetSummary> {
+        self.acc
+            .into_iter()
+            .map(|mut a| {
+                if !a.hist.is_empty() {
+                    let q = |h: &Histogram<u64>, q: f64| Some(h.value_at_quantile(q) as i64);
+                    a.s.rtt_min_ns = Some(a.hist.min() as i64);
+                    a.s.rtt_p50_ns = q(&a.hist, 0.5);
+                    a.s.rtt_p99_ns = q(&a.hist, 0.99);
+                    a.s.rtt_p999_ns = q(&a.hist, 0.999);
+                    a.s.rtt_max_ns = Some(a.hist.max() as i64);
+                }
+                a.rx.sort_unstable();
+                a.s.longest_reply_gap_ns = a.rx.windows(2).map(|w| w[1] - w[0]).max();
+                a.s.longest_unanswered_run = a.answered.longest_clear_run(a.end);
+                a.s.addr = a.addr;
+                a.s
+            })
+            .collect()
+    }
+}

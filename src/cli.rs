@@ -1,0 +1,92 @@
+//! Command-line arguments (clap). Values stay strings here; `config` validates them
+//! so every error names its flag and the fix.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Measures how long a virtual machine is really unreachable during a live migration.
+#[derive(Debug, Parser)]
+#[command(name = "migprobe", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe one or more targets with ICMP echo at a fixed interval, with kernel timestamps.
+    Probe(ProbeArgs),
+    /// Print the per-target summary of a run file (also of a run that was killed).
+    Summary(SummaryArgs),
+}
+
+/// Socket kinds on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SocketArg {
+    /// Raw socket if permitted (CAP_NET_RAW), else the unprivileged ICMP datagram socket.
+    Auto,
+    /// Raw ICMP socket (needs CAP_NET_RAW).
+    Raw,
+    /// Unprivileged ICMP datagram ("ping") socket (needs net.ipv4.ping_group_range).
+    Dgram,
+}
+
+/// `migprobe probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Addresses or host names to probe (each on its own schedule, phases spread over the interval).
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Interval between probes to each target: 100us, 1ms, 1s, ...
+    #[arg(short, long, default_value = "1ms", value_name = "DURATION")]
+    pub interval: String,
+    /// Stop after this long (default: until Ctrl-C or --count).
+    #[arg(short, long, value_name = "DURATION", conflicts_with = "count")]
+    pub duration: Option<String>,
+    /// Stop after this many probes per target.
+    #[arg(short, long, value_name = "N")]
+    pub count: Option<String>,
+    /// Write every probe to this JSON Lines run file (streamed, flushed every 100 ms).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Resolve host names to IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Resolve host names to IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Socket kind.
+    #[arg(long, value_enum, default_value_t = SocketArg::Auto)]
+    pub socket: SocketArg,
+    /// ICMP payload bytes per probe (at least 24: magic, target, nonce, index).
+    #[arg(short, long, default_value = "56", value_name = "BYTES")]
+    pub size: String,
+    /// Consecutive unanswered probes that count as an outage (recorded for the analysis).
+    #[arg(long, default_value = "3", value_name = "K")]
+    pub min_loss_run: String,
+    /// Busy-wait this long before each slot for precise timing (0 = sleep only, less CPU).
+    #[arg(long, default_value = "30us", value_name = "DURATION")]
+    pub spin: String,
+    /// After the last probe, wait this long for late replies.
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    pub drain: String,
+    /// Do not try SCHED_FIFO for the send thread.
+    #[arg(long)]
+    pub no_realtime: bool,
+    /// No live status line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `migprobe summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// A run file written by `migprobe probe --out`.
+    #[arg(value_name = "RUN.jsonl")]
+    pub run: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

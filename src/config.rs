@@ -1,0 +1,251 @@
+//! Validates command-line values into plans. Every error names the flag, the
+//! value and what to do instead.
+
+use crate::cli::{ProbeArgs, SocketArg};
+use crate::probe::runner::{ProbePlan, SocketChoice};
+use crate::wire::{Family, MIN_PAYLOAD};
+use std::net::{IpAddr, ToSocketAddrs};
+use std::time::Duration;
+use thiserror::Error;
+
+/// A bad command-line value.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{flag} {value:?}: {why}")]
+pub struct ConfigError {
+    /// The flag (or argument) at fault.
+    pub flag: String,
+    /// The value given.
+    pub value: String,
+    /// What is wrong and how to fix it.
+    pub why: String,
+}
+
+fn bad(flag: &str, value: &str, why: impl Into<String>) -> ConfigError {
+    ConfigError {
+        flag: flag.into(),
+        value: value.into(),
+        why: why.into(),
+    }
+}
+
+/// Parses a human duration (`500us`, `1ms`, `2s`, `5m`) within `[min, max]`.
+pub fn validate_duration(
+    flag: &str,
+    value: &str,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, ConfigError> {
+    let d = humantime::parse_duration(value.trim()).map_err(|e| {
+        bad(
+            flag,
+            value,
+            format!("{e}; write a number with a unit, e.g. 500us, 1ms, 2s, 5m"),
+        )
+    })?;
+    if d < min || d > max {
+        return Err(bad(
+            flag,
+            value,
+            format!(
+                "must be between {} and {}",
+                humantime::format_duration(min),
+                humantime::format_duration(max)
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+/// Parses an integer within `[min, max]`.
+pub fn validate_int(flag: &str, value: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
+    let n: u64 = value.trim().parse().map_err(|_| {
+        bad(
+            flag,
+            value,
+            format!("expected a whole number from {min} to {max}"),
+        )
+    })?;
+    if n < min || n > max {
+        return Err(bad(flag, value, format!("must be from {min} to {max}")));
+    }
+    Ok(n)
+}
+
+/// Resolves a target: an address literal, or a host name (first address of the wanted family).
+pub fn validate_target(value: &str, only: Option<Family>) -> Result<IpAddr, ConfigError> {
+    let want = |a: &IpAddr| only.is_none_or(|f| Family::of(a) == f);
+    if let Ok(a) = value.parse::<IpAddr>() {
+        return if want(&a) {
+            Ok(a)
+        } else {
+            Err(bad(
+                "TARGET",
+                value,
+                "is not of the family chosen with -4/-6",
+            ))
+        };
+    }
+    let addrs = (value, 0)
+        .to_socket_addrs()
+        .map_err(|e| bad("TARGET", value, format!("cannot resolve host name: {e}")))?;
+    addrs.map(|s| s.ip()).find(want).ok_or_else(|| {
+        bad(
+            "TARGET",
+            value,
+            "resolves to no address of the chosen family",
+        )
+    })
+}
+
+/// Highest total send rate one process offers (all targets together).
+pub const MAX_TOTAL_RATE: f64 = 200_000.0;
+
+/// `migprobe probe` arguments to a plan.
+pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {
+    let interval = validate_duration(
+        "--interval",
+        &a.interval,
+        Duration::from_micros(10),
+        Duration::from_secs(60),
+    )?;
+    let only = match (a.ipv4, a.ipv6) {
+        (true, _) => Some(Family::V4),
+        (_, true) => Some(Family::V6),
+        _ => None,
+    };
+    let targets = a
+        .targets
+        .iter()
+        .map(|t| validate_target(t, only).map(|addr| (t.clone(), addr)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if targets.len() > 10_000 {
+        return Err(bad(
+            "TARGET",
+            &targets.len().to_string(),
+            "at most 10000 targets",
+        ));
+    }
+    let rate = targets.len() as f64 / interval.as_secs_f64();
+    if rate > MAX_TOTAL_RATE {
+        return Err(bad(
+            "--interval",
+            &a.interval,
+            format!(
+                "{} targets at this interval is {rate:.0} probes/s; the limit is {MAX_TOTAL_RATE:.0}/s: \
+                 use a longer interval or fewer targets",
+                targets.len()
+            ),
+        ));
+    }
+    let duration = a
+        .duration
+        .as_deref()
+        .map(|d| {
+            validate_duration(
+                "--duration",
+                d,
+                Duration::from_micros(1),
+                Duration::from_secs(30 * 86_400),
+            )
+        })
+        .transpose()?;
+    let count = a
+        .count
+        .as_deref()
+        .map(|c| validate_int("--count", c, 1, u64::MAX >> 1))
+        .transpose()?;
+    let payload_len = validate_int("--size", &a.size, MIN_PAYLOAD as u64, 65_000)? as usize;
+    let min_loss_run = validate_int("--min-loss-run", &a.min_loss_run, 1, 1_000_000)? as u32;
+    let spin = validate_duration(
+        "--spin",
+        &a.spin,
+        Duration::ZERO,
+        interval.min(Duration::from_millis(1)),
+    )?;
+    let drain = validate_duration(
+        "--drain",
+        &a.drain,
+        Duration::ZERO,
+        Duration::from_secs(3_600),
+    )?;
+    let socket = match a.socket {
+        SocketArg::Auto => SocketChoice::Auto,
+        SocketArg::Raw => SocketChoice::Raw,
+        SocketArg::Dgram => SocketChoice::Dgram,
+    };
+    Ok(ProbePlan {
+        targets,
+        interval,
+        count,
+        duration,
+        socket,
+        payload_len,
+        spin,
+        drain,
+        pending_after: Duration::from_millis(100).max(interval * 2),
+        min_loss_run,
+        realtime: !a.no_realtime,
+        argv,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(args: &[&str]) -> Result<ProbePlan, ConfigError> {
+        let mut argv = vec!["migprobe", "probe"];
+        argv.extend_from_slice(args);
+        let Command::Probe(p) = Cli::try_parse_from(&argv).unwrap().command else {
+            panic!()
+        };
+        probe_plan(&p, vec![])
+    }
+
+    #[test]
+    fn good_values() {
+        let p = plan(&[
+            "192.0.2.10",
+            "2001:db8::10",
+            "-i",
+            "500us",
+            "-d",
+            "5m",
+            "--size",
+            "24",
+        ])
+        .unwrap();
+        assert_eq!(p.interval, Duration::from_micros(500));
+        assert_eq!(p.duration, Some(Duration::from_secs(300)));
+        assert_eq!(p.targets.len(), 2);
+        assert_eq!(p.payload_len, 24);
+        assert_eq!(p.pending_after, Duration::from_millis(100));
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        for (args, flag) in [
+            (&["192.0.2.1", "-i", "5"][..], "--interval"),
+            (&["192.0.2.1", "-i", "1us"][..], "--interval"),
+            (&["192.0.2.1", "-c", "0"][..], "--count"),
+            (&["192.0.2.1", "-c", "1.5"][..], "--count"),
+            (&["192.0.2.1", "--size", "8"][..], "--size"),
+            (&["192.0.2.1", "--min-loss-run", "x"][..], "--min-loss-run"),
+            (&["192.0.2.1", "--spin", "2ms"][..], "--spin"),
+            (&["-4", "2001:db8::1"][..], "TARGET"),
+        ] {
+            let e = plan(args).unwrap_err();
+            assert_eq!(e.flag, flag, "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn too_many_probes_per_second() {
+        let targets: Vec<String> = (0..100).map(|i| format!("192.0.2.{i}")).collect();
+        let mut args: Vec<&str> = targets.iter().map(String::as_str).collect();
+        args.extend(["-i", "100us"]);
+        assert_eq!(plan(&args).unwrap_err().flag, "--interval");
+    }
+}

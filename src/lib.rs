@@ -1,0 +1,19 @@
+//! migprobe: measures how long a virtual machine is really unreachable during a
+//! live migration, and explains why.
+//!
+//! Pipeline: `probe` (send/receive with kernel timestamps) → `record` (run.jsonl)
+//! → `analysis` (pure) → `output`. See `README.md` for the run-file schema.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod app;
+pub mod bits;
+pub mod cli;
+pub mod config;
+pub mod output;
+pub mod probe;
+pub mod record;
+pub mod sys;
+pub mod types;
+pub mod wire;

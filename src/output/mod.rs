@@ -1,0 +1,4 @@
+//! What people see on the terminal: the live status line and the end summary.
+
+pub mod live;
+pub mod summary;

@@ -1,0 +1,508 @@
+//! Matches replies to probes and decides when each probe's line is written.
+//!
+//! Pure state machine over [`ProbeMsg`]s: no I/O, no clock of its own.
+
+use super::{Datagram, ProbeMsg};
+use crate::bits::Bits;
+use crate::record::{DuplicateLine, Line, ProbeError, ProbeLine, ProbeStatus, StampClock};
+use crate::types::{ProbeIndex, RealNs};
+use crate::wire::{self, Family, IcmpErrorKind, Message, ProbePayload};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// How long a reply waits for its probe's kernel TX stamp before the user-space send time is used.
+pub const TX_STAMP_WAIT_NS: i64 = 20_000_000;
+
+/// Fixed facts the engine matches against.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Target addresses by id.
+    pub targets: Vec<IpAddr>,
+    /// The run's nonce.
+    pub nonce: u64,
+    /// Identifier our raw-socket requests carry, per family; `None` for datagram
+    /// sockets (the kernel owns and checks the identifier).
+    pub ident_v4: Option<u16>,
+    /// As `ident_v4`, for IPv6.
+    pub ident_v6: Option<u16>,
+    /// Per-target probe interval.
+    pub interval_ns: i64,
+    /// An unanswered probe gets a provisional `pending` line after this long.
+    pub pending_after_ns: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Reply {
+    rx: RealNs,
+    clock: StampClock,
+    ttl: Option<u8>,
+    bytes: u32,
+    /// When we saw it (for the TX stamp wait).
+    seen: RealNs,
+}
+
+#[derive(Debug, Clone)]
+struct InFlight {
+    tx_user: RealNs,
+    tx_kernel: Option<RealNs>,
+    reply: Option<Reply>,
+    dup: u32,
+    pending_written: bool,
+}
+
+/// Counters for the live view, per target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Live {
+    /// Probes sent.
+    pub sent: u64,
+    /// Probes answered.
+    pub answered: u64,
+    /// Probes currently unanswered for longer than the pending threshold.
+    pub waiting: u64,
+    /// Errors (send or ICMP).
+    pub errors: u64,
+    /// Skipped slots.
+    pub skipped: u64,
+    /// Duplicates.
+    pub dups: u64,
+    /// Last RTT.
+    pub last_rtt_ns: Option<i64>,
+    /// Largest RTT.
+    pub max_rtt_ns: i64,
+}
+
+/// The matching engine.
+#[derive(Debug)]
+pub struct Engine {
+    cfg: EngineConfig,
+    inflight: HashMap<(u32, u64), InFlight>,
+    settled: Vec<Bits>,
+    live: Vec<Live>,
+    foreign: u64,
+}
+
+impl Engine {
+    /// A new engine for one run.
+    pub fn new(cfg: EngineConfig) -> Engine {
+        let n = cfg.targets.len();
+        Engine {
+            cfg,
+            inflight: HashMap::new(),
+            settled: vec![Bits::default(); n],
+            live: vec![Live::default(); n],
+            foreign: 0,
+        }
+    }
+
+    /// Live counters per target.
+    pub fn live(&self) -> &[Live] {
+        &self.live
+    }
+
+    /// Datagrams that were not replies to this run (other programs, other runs, garbage).
+    pub fn foreign(&self) -> u64 {
+        self.foreign
+    }
+
+    /// Applies one message; lines to write are appended to `out`.
+    pub fn handle(&mut self, msg: ProbeMsg, out: &mut Vec<Line>) {
+        match msg {
+            ProbeMsg::Sent {
+                target,
+                index,
+                at_user,
+            } => {
+                if let Some(l) = self.live.get_mut(target as usize) {
+                    l.sent += 1;
+                    self.inflight.insert(
+                        (target, index.0),
+                        InFlight {
+                            tx_user: at_user,
+                            tx_kernel: None,
+                            reply: None,
+                            dup: 0,
+                            pending_written: false,
+                        },
+                    );
+                }
+            }
+            ProbeMsg::TxStamp { target, index, at } => {
+                if let Some(f) = self.inflight.get_mut(&(target, index.0)) {
+                    f.tx_kernel = Some(at);
+                    if f.reply.is_some() {
+                        self.settle(target, index, out);
+                    }
+                }
+            }
+            ProbeMsg::SendFailed {
+                target,
+                index,
+                error,
+            } => {
+                if let Some(f) = self.inflight.remove(&(target, index.0)) {
+                    let err = ProbeError {
+                        kind: "send".into(),
+                        code: None,
+                        from: None,
+                        message: Some(error),
+                    };
+                    self.emit_error(target, index, f, err, None, out);
+                }
+            }
+            ProbeMsg::Skipped {
+                target,
+                index,
+                slot,
+            } => {
+                let Some(&addr) = self.cfg.targets.get(target as usize) else {
+                    return;
+                };
+                self.live[target as usize].skipped += 1;
+                self.settled[target as usize].set(index.0);
+                out.push(Line::Probe(ProbeLine {
+                    target: addr,
+                    target_id: target,
+                    index,
+                    seq: index.seq(),
+                    tx_ns: slot,
+                    tx_clock: StampClock::Planned,
+                    rx_ns: None,
+                    rx_clock: None,
+                    rtt_ns: None,
+                    ttl: None,
+                    bytes: None,
+                    dup: 0,
+                    status: ProbeStatus::Skipped,
+                    error: None,
+                }));
+            }
+            ProbeMsg::Datagram(d) => self.on_datagram(d, out),
+            ProbeMsg::QueuedIcmpError {
+                family,
+                icmp_type,
+                code,
+                offender,
+                at,
+                original,
+            } => self.on_queued_error(family, icmp_type, code, offender, at, &original, out),
+            ProbeMsg::SenderDone { .. } => {}
+        }
+    }
+
+    fn on_datagram(&mut self, d: Datagram, out: &mut Vec<Line>) {
+        let Ok(decoded) = wire::decode(d.family, d.with_ip_header, &d.bytes) else {
+            self.foreign += 1;
+            return;
+        };
+        let ttl = decoded.ttl.or(d.ttl);
+        let (rx, clock) = match d.rx_kernel {
+            Some(k) => (k, StampClock::Kernel),
+            None => (d.rx_user, StampClock::User),
+        };
+        match decoded.message {
+            Message::EchoReply { ident, payload, .. } => {
+                let ours = ProbePayload::parse(payload)
+                    .filter(|p| p.nonce == self.cfg.nonce)
+                    .filter(|p| self.cfg.targets.get(p.target as usize) == Some(&d.from))
+                    .filter(|_| self.ident(d.family).is_none_or(|id| id == ident));
+                let Some(p) = ours else {
+                    self.foreign += 1;
+                    return;
+                };
+                let bytes = u32::try_from(payload.len() + 8).unwrap_or(u32::MAX);
+                let reply = Reply {
+                    rx,
+                    clock,
+                    ttl,
+                    bytes,
+                    seen: d.rx_user,
+                };
+                self.on_reply(p.target, ProbeIndex(p.index), reply, out);
+            }
+            Message::Error {
+                kind,
+                code,
+                original_dst,
+                ident,
+                seq,
+                payload,
+            } => {
+                if self.ident(d.family).is_some_and(|id| id != ident) {
+                    self.foreign += 1;
+                    return;
+                }
+                match self.locate(original_dst, seq, payload) {
+                    Some((t, i)) => {
+                        let err = ProbeError::icmp(kind, code, Some(d.from));
+                        self.on_error(t, i, err, rx, clock, out)
+                    }
+                    None => self.foreign += 1,
+                }
+            }
+            Message::Other { .. } => self.foreign += 1,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_queued_error(
+        &mut self,
+        family: Family,
+        icmp_type: u8,
+        code: u8,
+        offender: Option<IpAddr>,
+        at: RealNs,
+        original: &[u8],
+        out: &mut Vec<Line>,
+    ) {
+        let kind = match (family, icmp_type) {
+            (Family::V4, 3) | (Family::V6, 1) => IcmpErrorKind::DestinationUnreachable,
+            (Family::V4, 11) | (Family::V6, 3) => IcmpErrorKind::TimeExceeded,
+            (Family::V6, 2) => IcmpErrorKind::PacketTooBig,
+            (Family::V4, 4) => IcmpErrorKind::SourceQuench,
+            _ => IcmpErrorKind::ParameterProblem,
+        };
+        let found = original
+            .get(8..)
+            .and_then(ProbePayload::parse)
+            .filter(|p| p.nonce == self.cfg.nonce && (p.target as usize) < self.cfg.targets.len());
+        match found {
+            Some(p) => {
+                let err = ProbeError::icmp(kind, code, offender);
+                self.on_error(
+                    p.target,
+                    ProbeIndex(p.index),
+                    err,
+                    at,
+                    StampClock::Kernel,
+                    out,
+                )
+            }
+            None => self.foreign += 1,
+        }
+    }
+
+    fn ident(&self, f: Family) -> Option<u16> {
+        match f {
+            Family::V4 => self.cfg.ident_v4,
+            Family::V6 => self.cfg.ident_v6,
+        }
+    }
+
+    /// Finds the probe an ICMP error is about: by payload when quoted, else by target + sequence
+    /// (the newest unsettled probe with that sequence).
+    fn locate(&self, dst: IpAddr, seq: u16, payload: &[u8]) -> Option<(u32, ProbeIndex)> {
+        if let Some(p) = ProbePayload::parse(payload) {
+            return (p.nonce == self.cfg.nonce
+                && self.cfg.targets.get(p.target as usize) == Some(&dst))
+            .then_some((p.target, ProbeIndex(p.index)));
+        }
+        let t = self.cfg.targets.iter().position(|a| *a == dst)? as u32;
+        self.inflight
+            .keys()
+            .filter(|(tt, i)| *tt == t && ProbeIndex(*i).seq() == seq)
+            .map(|(_, i)| *i)
+            .max()
+            .map(|i| (t, ProbeIndex(i)))
+    }
+
+    fn on_reply(&mut self, target: u32, index: ProbeIndex, reply: Reply, out: &mut Vec<Line>) {
+        if let Some(f) = self.inflight.get_mut(&(target, index.0)) {
+            if f.reply.is_some() {
+                f.dup += 1;
+                self.live[target as usize].dups += 1;
+                return;
+            }
+            f.reply = Some(reply);
+            if f.tx_kernel.is_some() {
+                self.settle(target, index, out);
+            }
+        } else if self.settled[target as usize].get(index.0) {
+            self.live[target as usize].dups += 1;
+            out.push(Line::Duplicate(DuplicateLine {
+                target: self.cfg.targets[target as usize],
+                target_id: target,
+                index,
+                rx_ns: reply.rx,
+            }));
+        } else {
+            // Never sent by this run (forged or from a previous run with the same nonce).
+            self.foreign += 1;
+        }
+    }
+
+    fn on_error(
+        &mut self,
+        target: u32,
+        index: ProbeIndex,
+        err: ProbeError,
+        rx: RealNs,
+        clock: StampClock,
+        out: &mut Vec<Line>,
+    ) {
+        match self.inflight.remove(&(target, index.0)) {
+            Some(f) if f.reply.is_none() => {
+                self.emit_error(target, index, f, err, Some((rx, clock)), out)
+            }
+            Some(f) => {
+                // Already answered: keep the answer, the error is noise.
+                self.inflight.insert((target, index.0), f);
+            }
+            None => self.foreign += 1,
+        }
+    }
+
+    fn emit_error(
+        &mut self,
+        target: u32,
+        index: ProbeIndex,
+        f: InFlight,
+        err: ProbeError,
+        rx: Option<(RealNs, StampClock)>,
+        out: &mut Vec<Line>,
+    ) {
+        let (tx, tx_clock) = tx_of(&f);
+        self.live[target as usize].errors += 1;
+        if f.pending_written {
+            self.live[target as usize].waiting -= 1;
+        }
+        self.settled[target as usize].set(index.0);
+        out.push(Line::Probe(ProbeLine {
+            target: self.cfg.targets[target as usize],
+            target_id: target,
+            index,
+            seq: index.seq(),
+            tx_ns: tx,
+            tx_clock,
+            rx_ns: rx.map(|r| r.0),
+            rx_clock: rx.map(|r| r.1),
+            rtt_ns: rx.map(|r| r.0.since(tx)),
+            ttl: None,
+            bytes: None,
+            dup: f.dup,
+            status: ProbeStatus::Error,
+            error: Some(err),
+        }));
+    }
+
+    /// Writes the `ok` line of an answered probe and forgets it.
+    fn settle(&mut self, target: u32, index: ProbeIndex, out: &mut Vec<Line>) {
+        let Some(f) = self.inflight.remove(&(target, index.0)) else {
+            return;
+        };
+        let Some(r) = f.reply else {
+            self.inflight.insert((target, index.0), f);
+            return;
+        };
+        let (tx, tx_clock) = tx_of(&f);
+        let rtt = r.rx.since(tx);
+        let live = &mut self.live[target as usize];
+        live.answered += 1;
+        live.last_rtt_ns = Some(rtt);
+        live.max_rtt_ns = live.max_rtt_ns.max(rtt);
+        if f.pending_written {
+            live.waiting -= 1;
+        }
+        self.settled[target as usize].set(index.0);
+        out.push(Line::Probe(ProbeLine {
+            target: self.cfg.targets[target as usize],
+            target_id: target,
+            index,
+            seq: index.seq(),
+            tx_ns: tx,
+            tx_clock,
+            rx_ns: Some(r.rx),
+            rx_clock: Some(r.clock),
+            rtt_ns: Some(rtt),
+            ttl: r.ttl,
+            bytes: Some(r.bytes),
+            dup: f.dup,
+            status: ProbeStatus::Ok,
+            error: None,
+        }));
+    }
+
+    /// Time-driven work at realtime `now`: settles replies whose TX stamp never came,
+    /// and writes provisional `pending` lines for probes waiting too long.
+    pub fn tick(&mut self, now: RealNs, out: &mut Vec<Line>) {
+        let mut ready = Vec::new();
+        for (&(t, i), f) in self.inflight.iter_mut() {
+            match f.reply {
+                Some(r) if now.since(r.seen) >= TX_STAMP_WAIT_NS => ready.push((t, ProbeIndex(i))),
+                Some(_) => {}
+                None if !f.pending_written && now.since(f.tx_user) >= self.cfg.pending_after_ns => {
+                    f.pending_written = true;
+                    self.live[t as usize].waiting += 1;
+                    out.push(Line::Probe(unanswered_line(
+                        &self.cfg,
+                        t,
+                        ProbeIndex(i),
+                        f,
+                        ProbeStatus::Pending,
+                    )));
+                }
+                None => {}
+            }
+        }
+        ready.sort_unstable_by_key(|&(t, i)| (t, i));
+        for (t, i) in ready {
+            self.settle(t, i, out);
+        }
+    }
+
+    /// Ends the run: answered probes are written, everything else is lost.
+    pub fn finish(&mut self, out: &mut Vec<Line>) {
+        let mut keys: Vec<(u32, u64)> = self.inflight.keys().copied().collect();
+        keys.sort_unstable();
+        for (t, i) in keys {
+            let answered = self
+                .inflight
+                .get(&(t, i))
+                .is_some_and(|f| f.reply.is_some());
+            if answered {
+                self.settle(t, ProbeIndex(i), out);
+            } else if let Some(f) = self.inflight.remove(&(t, i)) {
+                self.settled[t as usize].set(i);
+                out.push(Line::Probe(unanswered_line(
+                    &self.cfg,
+                    t,
+                    ProbeIndex(i),
+                    &f,
+                    ProbeStatus::Lost,
+                )));
+            }
+        }
+    }
+}
+
+fn tx_of(f: &InFlight) -> (RealNs, StampClock) {
+    match f.tx_kernel {
+        Some(k) => (k, StampClock::Kernel),
+        None => (f.tx_user, StampClock::User),
+    }
+}
+
+fn unanswered_line(
+    cfg: &EngineConfig,
+    t: u32,
+    index: ProbeIndex,
+    f: &InFlight,
+    status: ProbeStatus,
+) -> ProbeLine {
+    let (tx, tx_clock) = tx_of(f);
+    ProbeLine {
+        target: cfg.targets[t as usize],
+        target_id: t,
+        index,
+        seq: index.seq(),
+        tx_ns: tx,
+        tx_clock,
+        rx_ns: None,
+        rx_clock: None,
+        rtt_ns: None,
+        ttl: None,
+        bytes: None,
+        dup: f.dup,
+        status,
+        error: None,
+    }
+}

@@ -1,0 +1,160 @@
+//! The probe engine: schedule, send, receive, match, settle.
+//!
+//! Threads: one sender (the send clock), one receiver per socket, and the
+//! caller's thread running the [`engine::Engine`] over a channel of
+//! [`ProbeMsg`]. Sockets and clocks sit behind [`SendPath`] and [`Clock`] so
+//! the engine is tested with a simulated network and a virtual clock.
+
+pub mod engine;
+pub mod filter;
+pub mod receiver;
+pub mod runner;
+pub mod schedule;
+pub mod sender;
+
+use crate::sys::ErrQueueEntry;
+use crate::types::{MonoNs, ProbeIndex, RealNs};
+use crate::wire::Family;
+use std::io;
+use std::net::IpAddr;
+
+/// What the sender and receivers tell the engine.
+#[derive(Debug, Clone)]
+pub enum ProbeMsg {
+    /// A probe is about to be sent (pushed before the packet leaves, so a reply never beats it).
+    Sent {
+        /// Target id.
+        target: u32,
+        /// Probe index.
+        index: ProbeIndex,
+        /// User-space realtime right before `sendto`.
+        at_user: RealNs,
+    },
+    /// The kernel's TX timestamp of a sent probe.
+    TxStamp {
+        /// Target id.
+        target: u32,
+        /// Probe index.
+        index: ProbeIndex,
+        /// Kernel software TX time.
+        at: RealNs,
+    },
+    /// `sendto` failed for a probe announced with `Sent`.
+    SendFailed {
+        /// Target id.
+        target: u32,
+        /// Probe index.
+        index: ProbeIndex,
+        /// The OS error.
+        error: String,
+    },
+    /// A slot was too late to send and was skipped.
+    Skipped {
+        /// Target id.
+        target: u32,
+        /// Probe index.
+        index: ProbeIndex,
+        /// The planned send time.
+        slot: RealNs,
+    },
+    /// A datagram from a receive socket.
+    Datagram(Datagram),
+    /// An ICMP error from a datagram socket's error queue (our request is quoted).
+    QueuedIcmpError {
+        /// Socket family.
+        family: Family,
+        /// ICMP type.
+        icmp_type: u8,
+        /// ICMP code.
+        code: u8,
+        /// Who sent the error.
+        offender: Option<IpAddr>,
+        /// When it arrived (kernel, else when drained).
+        at: RealNs,
+        /// Our echo request as sent.
+        original: Vec<u8>,
+    },
+    /// The sender has stopped; nothing more will be sent.
+    SenderDone {
+        /// Why it stopped ("count", "duration", "interrupted", "error: ...").
+        reason: String,
+        /// The sender's scheduling notes (policy, skipped slots, ...).
+        sched: String,
+    },
+}
+
+/// A received datagram with its metadata.
+#[derive(Debug, Clone)]
+pub struct Datagram {
+    /// Socket family.
+    pub family: Family,
+    /// True for raw IPv4 sockets (buffer starts with the IP header).
+    pub with_ip_header: bool,
+    /// Sender address.
+    pub from: IpAddr,
+    /// Kernel RX time if given.
+    pub rx_kernel: Option<RealNs>,
+    /// User-space receive time.
+    pub rx_user: RealNs,
+    /// TTL / hop limit from a control message.
+    pub ttl: Option<u8>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl ProbeMsg {
+    /// The message for a queued ICMP error; `None` for other error-queue entries.
+    pub fn from_queued(family: Family, entry: &ErrQueueEntry, now: RealNs) -> Option<ProbeMsg> {
+        match entry {
+            ErrQueueEntry::Icmp {
+                icmp_type,
+                code,
+                offender,
+                at,
+                original,
+            } => Some(ProbeMsg::QueuedIcmpError {
+                family,
+                icmp_type: *icmp_type,
+                code: *code,
+                offender: *offender,
+                at: at.unwrap_or(now),
+                original: original.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The sending half of the network, as the send thread sees it.
+pub trait SendPath: Send + Sync {
+    /// Sends one ICMP message.
+    fn send(&self, family: Family, dst: IpAddr, packet: &[u8]) -> io::Result<()>;
+    /// Drains pending TX timestamps and queued errors of the `family` socket.
+    fn drain(&self, family: Family, out: &mut Vec<ErrQueueEntry>);
+}
+
+/// Time as the send thread sees it.
+pub trait Clock: Send + Sync {
+    /// CLOCK_MONOTONIC now.
+    fn mono(&self) -> MonoNs;
+    /// CLOCK_REALTIME now.
+    fn real(&self) -> RealNs;
+    /// Sleeps until the monotonic instant `t`.
+    fn sleep_until(&self, t: MonoNs);
+}
+
+/// The machine's clocks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn mono(&self) -> MonoNs {
+        crate::sys::monotonic_now()
+    }
+    fn real(&self) -> RealNs {
+        crate::sys::realtime_now()
+    }
+    fn sleep_until(&self, t: MonoNs) {
+        crate::sys::sleep_until(t)
+    }
+}
