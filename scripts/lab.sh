@@ -178,10 +178,19 @@ record_pid() { # name pid
 	echo "$1 $2" >>"$LAB_DIR/pids"
 }
 
-daemon_alive() { # node
+# Alive = exists and is not a zombie (exited children of a PID 1 that reaps
+# lazily stay visible to kill -0).
+pid_alive() {
+	local st
+	kill -0 "$1" 2>/dev/null || return 1
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ ${st%% *} != [ZX] ]]
+}
+
+daemon_alive() { # node: process alive and answering on its socket
 	local f
 	f=$(node_dir "$1")/libvirtd.pid
-	[[ -s $f ]] && kill -0 "$(cat "$f")" 2>/dev/null
+	[[ -s $f ]] && pid_alive "$(cat "$f")" && vsh "$1" uri >/dev/null 2>&1
 }
 
 # Which node runs the guest now (running or paused); empty if none.
@@ -401,7 +410,7 @@ start_node() { # node
 	record_pid "libvirtd-$n" "$pid"
 	echo "$pid" >"$d/libvirtd.pid"
 	for ((i = 0; i < 150; i++)); do
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! pid_alive "$pid"; then
 			tail -n 20 "$d/libvirtd.out" "$d/log/libvirtd.log" >&2 2>/dev/null || true
 			die "libvirtd for $n exited at start (logs: $d/libvirtd.out, $d/log/libvirtd.log)"
 		fi
@@ -544,9 +553,8 @@ migrate_once() {
 	t0=$(now_us)
 	# On timeout virsh gets SIGINT, which makes it abort the migration job.
 	timeout -s INT -k 30 "$LAB_MIGRATE_TIMEOUT" \
-		virsh -c "$(node_uri "$src")" "${args[@]}" "$LAB_DOMAIN" "$(node_uri "$dst")" tcp://127.0.0.1 || rc=$?
+		virsh -c "$(node_uri "$src")" "${args[@]}" "$LAB_DOMAIN" "$(node_uri "$dst")" tcp://127.0.0.1 >&2 || rc=$?
 	t1=$(now_us)
-	echo >&2 # virsh --verbose leaves its progress line open
 	((rc == 124)) && say "migration did not finish within LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT}s: aborted"
 	if ((rc != 0)); then
 		say "migration $src -> $dst FAILED (virsh exit $rc) after $(fmt_s $((t1 - t0))) s"
@@ -747,7 +755,7 @@ kill_wait() { # pid... : TERM, wait up to 5 s, then KILL
 	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
 	for ((i = 0; i < 50; i++)); do
 		alive=0
-		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		for p in "$@"; do pid_alive "$p" && alive=1; done
 		((alive)) || return 0
 		sleep 0.1
 	done
@@ -760,12 +768,12 @@ kill_wait() { # pid... : TERM, wait up to 5 s, then KILL
 lab_pids() {
 	local p f
 	if [[ -f $LAB_DIR/pids ]]; then
-		while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null && echo "$p"; done <"$LAB_DIR/pids"
+		while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"; done <"$LAB_DIR/pids"
 	fi
 	for f in "$LAB_DIR"/node0[12]/run/qemu/*.pid "$LAB_DIR"/node0[12]/libvirtd.pid; do
 		[[ -s $f ]] || continue
 		p=$(cat "$f")
-		[[ $p =~ ^[0-9]+$ ]] && kill -0 "$p" 2>/dev/null && echo "$p"
+		[[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"
 	done
 	if netns_exists; then ip netns pids "$LAB_NETNS" 2>/dev/null || true; fi
 	return 0

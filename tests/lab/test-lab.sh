@@ -39,6 +39,14 @@ finish() {
 	((failed == 0))
 }
 
+# Exists and is not a zombie (an exited process waiting for PID 1 to reap it).
+pid_alive() {
+	local st
+	kill -0 "$1" 2>/dev/null || return 1
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ ${st%% *} != [ZX] ]]
+}
+
 uri() { echo "qemu:///system?socket=$LAB_DIR/$1/libvirt-sock"; }
 domstate() { virsh -q -c "$(uri "$1")" domstate "$LAB_DOMAIN" 2>/dev/null || echo absent; }
 ping_retry() { # family addr: up to 5 tries
@@ -80,7 +88,7 @@ check_nothing_left() { # label pids...
 	if grep -qE "$LAB_DIR|/run/netns/$LAB_NETNS" /proc/self/mountinfo; then
 		not_ok "$label: mounts left: $(grep -E "$LAB_DIR|/run/netns/$LAB_NETNS" /proc/self/mountinfo | head -3)"
 	else ok "$label: no mount left"; fi
-	for p in "$@"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+	for p in "$@"; do pid_alive "$p" && alive+=("$p"); done
 	# Also any process whose command line names the lab directory (QEMU does).
 	for p in /proc/[0-9]*; do
 		[[ -r $p/cmdline ]] || continue
@@ -167,10 +175,11 @@ if "$LAB" up >>"$LOG" 2>&1; then
 	check "status exits 0" "$LAB" status
 	if env_out=$("$LAB" env 2>>"$LOG") && eval "$env_out"; then
 		ok "eval \"\$(lab.sh env)\""
-		[[ ${LAB_SRC_NODE:-} == node01 && ${LAB_DST_NODE:-} == node02 && ${LAB_SRC_URI:-} == "$(uri node01)" &&
+		if [[ ${LAB_SRC_NODE:-} == node01 && ${LAB_DST_NODE:-} == node02 && ${LAB_SRC_URI:-} == "$(uri node01)" &&
 			${LAB_DST_URI:-} == "$(uri node02)" && ${LAB_GUEST_IP4:-} == "$IP4" && ${LAB_GUEST_IP6:-} == "$IP6" &&
-			${LAB_DOMAIN:-} == "$LAB_DOMAIN" && ${LAB_NETNS:-} == "$LAB_NETNS" && -n ${LAB_MIGRATE_CMD:-} ]] &&
-			ok "env values (src=$LAB_SRC_NODE dst=$LAB_DST_NODE)" || not_ok "env values: $env_out"
+			${LAB_DOMAIN:-} == "$LAB_DOMAIN" && ${LAB_NETNS:-} == "$LAB_NETNS" && -n ${LAB_MIGRATE_CMD:-} ]]; then
+			ok "env values (src=$LAB_SRC_NODE dst=$LAB_DST_NODE)"
+		else not_ok "env values: $env_out"; fi
 	else
 		not_ok "lab.sh env"
 	fi
@@ -183,7 +192,7 @@ if "$LAB" up >>"$LOG" 2>&1; then
 		else not_ok "migrate $from -> $to (exit $rc): $out"; fi
 		check_guest_on "$to" "$from"
 		eval "$("$LAB" env 2>>"$LOG")"
-		[[ $LAB_SRC_NODE == "$to" ]] && ok "env now says the guest is on $to" || not_ok "env says LAB_SRC_NODE=$LAB_SRC_NODE after moving to $to"
+		if [[ $LAB_SRC_NODE == "$to" ]]; then ok "env now says the guest is on $to"; else not_ok "env says LAB_SRC_NODE=$LAB_SRC_NODE after moving to $to"; fi
 	done
 	out=$("$LAB" suspend-for 200ms 2>>"$LOG") && rc=0 || rc=$?
 	echo "$out" >>"$LOG"
