@@ -205,3 +205,58 @@ fn classify(line: &[u8]) -> Result<Parsed, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"type":"header","schema_version":1,"tool":"migprobe","version":"0","nonce":"00","start_ns":0,"interval_ns":1000000,"targets":[{"id":0,"addr":"192.0.2.10","name":"g","family":"v4","phase_ns":0}],"hostname":"h","kernel":"k","socket":"raw","scheduling":"fifo","spin_ns":0,"payload_bytes":56,"min_loss_run":3,"drain_ns":0,"argv":[]}"#;
+
+    fn probe(index: u64, status: &str) -> String {
+        format!(
+            r#"{{"type":"probe","target":"192.0.2.10","target_id":0,"index":{index},"seq":{index},"tx_ns":{index},"tx_clock":"kernel","rx_ns":null,"rtt_ns":null,"ttl":null,"dup":0,"status":"{status}"}}"#
+        )
+    }
+
+    fn read(text: &str) -> Result<RunData, ReadError> {
+        read_from(text.as_bytes(), Path::new("t.jsonl"))
+    }
+
+    #[test]
+    fn last_line_wins_and_killed_runs_read_back() {
+        let text = [
+            HEADER.to_string(),
+            probe(1, "pending"),
+            probe(0, "ok"),
+            r#"{"type":"wombat","x":1}"#.into(),
+            probe(1, "lost"),
+            "".into(),
+            "{\"type\":\"probe\",\"targ".into(), // cut by kill -9
+        ]
+        .join("\n");
+        let run = read(&text).unwrap();
+        let got: Vec<(u64, ProbeStatus)> = run.probes.iter().map(|p| (p.index.0, p.status)).collect();
+        assert_eq!(got, vec![(0, ProbeStatus::Ok), (1, ProbeStatus::Lost)]);
+        assert!(run.truncated());
+        assert_eq!(run.bad_line_count, 1);
+        assert_eq!(run.bad_lines[0].0, 7);
+        assert_eq!(run.unknown_types.get("wombat"), Some(&1));
+    }
+
+    #[test]
+    fn unusable_files_are_clear_errors() {
+        let cases = [
+            ("", "empty"),
+            ("{\"type\":\"probe\"}", "not a header"),
+            ("not json", "not JSON"),
+            (&HEADER.replace("\"schema_version\":1", "\"schema_version\":99"), "version 99"),
+        ];
+        for (text, want) in cases {
+            let e = read(text).unwrap_err().to_string();
+            assert!(e.contains(want) || e.contains("header"), "{text:?}: {e}");
+            assert!(e.contains("t.jsonl"), "names the file: {e}");
+        }
+        let e = read(&HEADER.replace("\"schema_version\":1", "\"schema_version\":99")).unwrap_err();
+        assert!(matches!(e, ReadError::Version { found: 99, .. }));
+    }
+}
