@@ -11,7 +11,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum ReadError {
     /// The file could not be opened or read.
-    #[error("cannot read run file {path}: {source}")]
+    #[error("cannot read run file {path}")]
     Io {
         /// The file.
         path: PathBuf,
