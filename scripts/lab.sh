@@ -74,6 +74,9 @@ Environment knobs (defaults):
   LAB_WORKLOAD_MEM_MIB=4           memory rewritten per tick
   LAB_WORKLOAD_DISK_MIB=1          disk written per tick
   LAB_WORKLOAD_TICK=0.2            seconds between ticks
+    Pre-copy only converges if the rewritten memory fits in the allowed
+    downtime (300 ms by default): keep LAB_WORKLOAD_MEM_MIB well below
+    0.3 s x LAB_BANDWIDTH_MIB when you limit the bandwidth.
   LAB_CACHE_DIR=/tmp/migprobe-lab-cache   built kernel+initramfs and libvirt's
                                    QEMU capability cache (kept by down)
   LAB_KERNEL=                      kernel version (default: newest in /boot
@@ -81,6 +84,7 @@ Environment knobs (defaults):
   LAB_INSTALL=1                    0 = never run apt-get
   LAB_BOOT_TIMEOUT=90              seconds to wait for the guest to answer
   LAB_MIGRATE_TIMEOUT=300          seconds before a migration is aborted
+                                   with virsh domjobabort (0 = never)
   LAB_KEEP_FAILED=0                1 = leave a failed 'up' in place for debugging
 Knobs used at 'up' are recorded in \$LAB_DIR/lab.state and reused later.
 
@@ -213,8 +217,10 @@ systemd_running() { [[ -d /run/systemd/system ]]; }
 
 install_packages() {
 	local pkgs=()
-	command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86)
-	command -v qemu-img >/dev/null || pkgs+=(qemu-utils)
+	# qemu-utils goes with qemu-system-x86 so that apt installs matching
+	# versions instead of removing a newer qemu-utils that conflicts.
+	command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86 qemu-utils)
+	command -v qemu-img >/dev/null || [[ " ${pkgs[*]} " == *" qemu-utils "* ]] || pkgs+=(qemu-utils)
 	command -v libvirtd >/dev/null || [[ -x /usr/sbin/libvirtd ]] || pkgs+=(libvirt-daemon)
 	command -v virsh >/dev/null || pkgs+=(libvirt-clients)
 	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || pkgs+=(busybox-static)
@@ -353,6 +359,9 @@ make_netns() {
 	ip -n "$LAB_NETNS" addr add "$LAB_GW4/24" dev "$LAB_BRIDGE"
 	ip -n "$LAB_NETNS" -6 addr add "$LAB_GW6/64" dev "$LAB_BRIDGE" nodad
 	ip -n "$LAB_NETNS" link set "$LAB_BRIDGE" up
+	# Taps made from now on get no IPv6 of their own (no RS/MLD chatter on the
+	# bridge); the guest and the bridge keep theirs.
+	in_ns sysctl -qw net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 }
 
 write_node_config() { # node index
@@ -551,11 +560,26 @@ migrate_once() {
 	((LAB_BANDWIDTH_MIB > 0)) && bw=", bandwidth $LAB_BANDWIDTH_MIB MiB/s"
 	say "migrating $LAB_DOMAIN $src -> $dst (live, --copy-storage-all$bw)"
 	t0=$(now_us)
-	# On timeout virsh gets SIGINT, which makes it abort the migration job.
-	timeout -s INT -k 30 "$LAB_MIGRATE_TIMEOUT" \
-		virsh -c "$(node_uri "$src")" "${args[@]}" "$LAB_DOMAIN" "$(node_uri "$dst")" tcp://127.0.0.1 >&2 || rc=$?
+	virsh -c "$(node_uri "$src")" "${args[@]}" "$LAB_DOMAIN" "$(node_uri "$dst")" tcp://127.0.0.1 >&2 &
+	local vpid=$! deadline timed_out=0 i
+	deadline=$((t0 + LAB_MIGRATE_TIMEOUT * 1000000))
+	while pid_alive "$vpid"; do
+		if ((LAB_MIGRATE_TIMEOUT > 0 && $(now_us) > deadline)); then
+			timed_out=1
+			say "migration did not finish within LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT}s: aborting the job"
+			vsh "$src" domjobabort "$LAB_DOMAIN" >&2 || true
+			for ((i = 0; i < 300; i++)); do
+				pid_alive "$vpid" || break
+				sleep 0.1
+			done
+			pid_alive "$vpid" && kill -KILL "$vpid" 2>/dev/null
+			break
+		fi
+		sleep 0.1
+	done
+	wait "$vpid" || rc=$?
 	t1=$(now_us)
-	((rc == 124)) && say "migration did not finish within LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT}s: aborted"
+	((timed_out && rc != 0)) && say "the migration was aborted; the guest stays on $src"
 	if ((rc != 0)); then
 		say "migration $src -> $dst FAILED (virsh exit $rc) after $(fmt_s $((t1 - t0))) s"
 		return "$rc"

@@ -173,6 +173,11 @@ if "$LAB" up >>"$LOG" 2>&1; then
 	ok "up in $(($(date +%s) - t0)) s"
 	check_guest_on node01 node02
 	check "status exits 0" "$LAB" status
+	for n in node01 node02; do
+		nets=$(virsh -q -c "$(uri "$n")" net-list --all --name 2>>"$LOG" | grep -c . || true)
+		if [[ $nets == 0 ]]; then ok "$n has no libvirt network (no default NAT network)"; else not_ok "$n has $nets libvirt network(s)"; fi
+	done
+	if ip -br addr | grep -qF "$IP4"; then not_ok "guest address visible outside the lab namespace"; else ok "guest addresses exist only inside the lab namespace"; fi
 	if env_out=$("$LAB" env 2>>"$LOG") && eval "$env_out"; then
 		ok "eval \"\$(lab.sh env)\""
 		if [[ ${LAB_SRC_NODE:-} == node01 && ${LAB_DST_NODE:-} == node02 && ${LAB_SRC_URI:-} == "$(uri node01)" &&
