@@ -90,3 +90,38 @@ pub struct SummaryArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// Where to listen for hypervisor events (shared by `events` and `run`).
+#[derive(Debug, Args, Clone)]
+pub struct LibvirtArgs {
+    /// Libvirt URI of the migration source, e.g. qemu+ssh://node01/system or
+    /// qemu:///system?socket=/tmp/migprobe-lab/node01/libvirt-sock
+    #[arg(long, value_name = "URI")]
+    pub src_uri: String,
+    /// Libvirt URI of the migration destination (recommended: the guest resumes there).
+    #[arg(long, value_name = "URI")]
+    pub dst_uri: Option<String>,
+    /// The domain being migrated: name or UUID.
+    #[arg(long, value_name = "NAME|UUID")]
+    pub domain: String,
+    /// How often to sample the source's job statistics while a migration runs.
+    #[arg(long, default_value = "200ms", value_name = "DURATION")]
+    pub poll: String,
+}
+
+/// `migprobe events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Connections and domain.
+    #[command(flatten)]
+    pub libvirt: LibvirtArgs,
+    /// Write the events to this JSON Lines run file.
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Stop after this long (default: until Ctrl-C).
+    #[arg(short, long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Do not print a line per event.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

@@ -287,6 +287,7 @@ pub fn run(
         });
         drop(tx);
         let sched = sched_rx.recv().unwrap_or_else(|_| "other".into());
+        let base = Header::without_probes(sender_cfg.start_real, Vec::new());
         let header = Header {
             schema_version: SCHEMA_VERSION,
             tool: "migprobe".into(),
@@ -306,9 +307,9 @@ pub fn run(
                     phase_ns: schedule.phase_ns(i as u32),
                 })
                 .collect(),
-            hostname: read_proc("/proc/sys/kernel/hostname"),
-            kernel: read_proc("/proc/sys/kernel/osrelease"),
-            socket: sockets.kind,
+            hostname: base.hostname,
+            kernel: base.kernel,
+            socket: Some(sockets.kind),
             scheduling: sched,
             spin_ns: duration_ns(plan.spin),
             payload_bytes: plan.payload_len,
@@ -346,12 +347,6 @@ fn prepare_send_thread(realtime: bool) -> String {
             "other".into()
         }
     }
-}
-
-fn read_proc(path: &str) -> String {
-    std::fs::read_to_string(path)
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
 }
 
 #[allow(clippy::too_many_arguments)]

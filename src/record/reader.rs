@@ -235,7 +235,8 @@ mod tests {
         ]
         .join("\n");
         let run = read(&text).unwrap();
-        let got: Vec<(u64, ProbeStatus)> = run.probes.iter().map(|p| (p.index.0, p.status)).collect();
+        let got: Vec<(u64, ProbeStatus)> =
+            run.probes.iter().map(|p| (p.index.0, p.status)).collect();
         assert_eq!(got, vec![(0, ProbeStatus::Ok), (1, ProbeStatus::Lost)]);
         assert!(run.truncated());
         assert_eq!(run.bad_line_count, 1);
@@ -249,7 +250,10 @@ mod tests {
             ("", "empty"),
             ("{\"type\":\"probe\"}", "not a header"),
             ("not json", "not JSON"),
-            (&HEADER.replace("\"schema_version\":1", "\"schema_version\":99"), "version 99"),
+            (
+                &HEADER.replace("\"schema_version\":1", "\"schema_version\":99"),
+                "version 99",
+            ),
         ];
         for (text, want) in cases {
             let e = read(text).unwrap_err().to_string();

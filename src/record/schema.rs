@@ -66,8 +66,8 @@ pub struct Header {
     pub hostname: String,
     /// Kernel release of the prober.
     pub kernel: String,
-    /// Socket kind used.
-    pub socket: SocketKind,
+    /// Socket kind used; `null` in a file without probes (events or imports only).
+    pub socket: Option<SocketKind>,
     /// Scheduling policy of the send thread ("fifo" or "other").
     pub scheduling: String,
     /// Busy-wait before each slot, ns (0 = none).
@@ -80,6 +80,35 @@ pub struct Header {
     pub drain_ns: i64,
     /// The command line.
     pub argv: Vec<String>,
+}
+
+impl Header {
+    /// The header of a run file that holds no probes (`migprobe events` or `import` alone).
+    pub fn without_probes(start_ns: RealNs, argv: Vec<String>) -> Header {
+        let read = |p: &str| {
+            std::fs::read_to_string(p)
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
+        Header {
+            schema_version: SCHEMA_VERSION,
+            tool: "migprobe".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            nonce: String::new(),
+            start_ns,
+            interval_ns: 0,
+            targets: Vec::new(),
+            hostname: read("/proc/sys/kernel/hostname"),
+            kernel: read("/proc/sys/kernel/osrelease"),
+            socket: None,
+            scheduling: "none".into(),
+            spin_ns: 0,
+            payload_bytes: 0,
+            min_loss_run: 0,
+            drain_ns: 0,
+            argv,
+        }
+    }
 }
 
 /// Which clock a timestamp came from.
@@ -203,11 +232,8 @@ pub enum Origin {
     Local,
 }
 
-/// Event kind names used in `event` lines written by the prober.
-pub mod kinds {
-    /// CLOCK_REALTIME moved relative to CLOCK_MONOTONIC; `detail.step_ns` says by how much.
-    pub const CLOCK_STEP: &str = "clock_step";
-}
+/// Event kinds: see [`crate::events::kinds`].
+pub use crate::events::kinds;
 
 /// Something that happened on the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,30 @@
+//! One module per subcommand; each returns the exit code.
+
+pub mod probe;
+pub mod summary;
+
+use anyhow::{Context, Result};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+/// Counts SIGINT / SIGTERM so long runs end cleanly.
+pub fn interrupt_counter() -> Result<Arc<AtomicUsize>> {
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .context("cannot install signal handlers")?;
+    let c = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            let n = c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n == 0 {
+                eprintln!(
+                    "\nmigprobe: stopping; waiting for late replies (interrupt again to stop now)"
+                );
+            }
+        }
+    });
+    Ok(count)
+}

@@ -1,0 +1,63 @@
+//! `migprobe probe`.
+
+use super::interrupt_counter;
+use crate::analysis::SummaryBuilder;
+use crate::cli::ProbeArgs;
+use crate::output::{live::LiveLine, summary};
+use crate::probe::runner::{self, Sockets};
+use crate::record::{Line, ProbeStatus, RunWriter};
+use anyhow::{Context, Result};
+
+/// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
+pub fn run(a: &ProbeArgs) -> Result<i32> {
+    let plan = crate::config::probe_plan(a, std::env::args().collect())?;
+    let sockets = Sockets::open(&plan)?;
+    let mut writer = match &a.out {
+        Some(p) => Some(
+            RunWriter::create(p)
+                .with_context(|| format!("--out {}: cannot create the run file", p.display()))?,
+        ),
+        None => None,
+    };
+    let interrupts = interrupt_counter()?;
+    let mut live = LiveLine::new(a.quiet);
+    let mut builder: Option<SummaryBuilder> = None;
+    let mut sink = |line: &Line| -> std::io::Result<()> {
+        match line {
+            Line::Header(h) => builder = Some(SummaryBuilder::new(&h.targets, h.interval_ns)),
+            Line::Probe(p) if p.status != ProbeStatus::Pending => {
+                if let Some(b) = builder.as_mut() {
+                    b.add(p)
+                }
+            }
+            Line::Duplicate(d) => {
+                if let Some(b) = builder.as_mut() {
+                    b.add_duplicate(d)
+                }
+            }
+            _ => {}
+        }
+        match writer.as_mut() {
+            Some(w) => w.write(line),
+            None => Ok(()),
+        }
+    };
+    let end = runner::run(&plan, &sockets, &mut sink, &interrupts, &mut |l, e| {
+        live.update(l, e)
+    });
+    live.finish();
+    let end = match (end, &a.out) {
+        (Ok(end), _) => end,
+        (Err(e), Some(p)) => return Err(e).with_context(|| format!("writing {}", p.display())),
+        (Err(e), None) => return Err(e.into()),
+    };
+    if let Some(w) = writer {
+        let path = w.path().to_owned();
+        w.finish()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(b) = builder {
+        print!("{}", summary::render(&b.finish(), &end.reason));
+    }
+    Ok(crate::app::EXIT_OK)
+}

@@ -1,0 +1,34 @@
+//! `migprobe summary`.
+
+use crate::analysis::SummaryBuilder;
+use crate::cli::SummaryArgs;
+use crate::output::summary;
+use crate::record::read_run;
+use anyhow::Result;
+
+/// Prints the per-target summary of a run file.
+pub fn run(a: &SummaryArgs) -> Result<i32> {
+    let run = read_run(&a.run)?;
+    let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
+    run.probes.iter().for_each(|p| b.add(p));
+    run.duplicates.iter().for_each(|d| b.add_duplicate(d));
+    let s = b.finish();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        let reason = match &run.footer {
+            Some(f) => f.reason.clone(),
+            None => "no footer: the run was killed; unsettled probes had no reply when it stopped"
+                .into(),
+        };
+        print!("{}", summary::render(&s, &reason));
+        if run.bad_line_count > 0 {
+            eprintln!(
+                "migprobe: warning: {} unreadable line(s) skipped, first at line {}",
+                run.bad_line_count,
+                run.bad_lines.first().map(|b| b.0).unwrap_or(0)
+            );
+        }
+    }
+    Ok(crate::app::EXIT_OK)
+}

@@ -1,0 +1,5 @@
+//! Hypervisor events: the kinds written to run files, the lifecycle mapping,
+//! and the sources (libvirt connections, imported virsh logs).
+
+pub mod kinds;
+pub mod lifecycle;
