@@ -15,7 +15,7 @@ need_root() {
 }
 
 install_packages() {
-  local pkgs=(iproute2 iputils-ping fping procps python3 kmod)
+  local pkgs=(iproute2 iputils-ping fping procps python3 kmod pkg-config libvirt-dev)
   command -v cc >/dev/null 2>&1 || pkgs+=(gcc libc6-dev)
   local missing=()
   for p in "${pkgs[@]}"; do
