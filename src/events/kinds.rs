@@ -50,6 +50,10 @@ pub const CAPTURE_STARTED: &str = "capture_started";
 pub const CONNECTION_LOST: &str = "connection_lost";
 /// A lost libvirt connection is back: `detail.uri`, `detail.attempts`.
 pub const CONNECTION_RESTORED: &str = "connection_restored";
+/// The trigger command was started: `detail.argv`.
+pub const TRIGGER_STARTED: &str = "trigger_started";
+/// The trigger command exited: `detail.code` (null if killed by a signal), `detail.signal`, `detail.output` (last lines).
+pub const TRIGGER_EXITED: &str = "trigger_exited";
 /// CLOCK_REALTIME stepped against CLOCK_MONOTONIC: `detail.step_ns`.
 pub const CLOCK_STEP: &str = "clock_step";
 /// Anything else; `detail`/`raw` keep the payload.
@@ -80,6 +84,8 @@ pub const ALL: &[&str] = &[
     CAPTURE_STARTED,
     CONNECTION_LOST,
     CONNECTION_RESTORED,
+    TRIGGER_STARTED,
+    TRIGGER_EXITED,
     CLOCK_STEP,
     OTHER,
 ];
