@@ -102,12 +102,16 @@ check_nothing_left() { # label pids...
 
 teardown() {
 	local rc=$?
+	trap - EXIT
 	if [[ $KEEP_LAB == 1 && $failed == 0 && $rc == 0 ]]; then
 		echo "KEEP_LAB=1: the lab stays up ($LAB status / $LAB down)"
 	else
 		"$LAB" down >>"$LOG" 2>&1 || echo "warning: $LAB down failed (see $LOG)"
 	fi
 	if ((failed)); then echo "log: $LOG"; else rm -f "$LOG"; fi
+	((rc == 0)) || not_ok "test script stopped early (exit $rc)"
+	# The summary is always the last line.
+	if finish; then exit 0; else exit 1; fi
 }
 
 if [[ $(id -u) != 0 ]]; then
@@ -217,4 +221,4 @@ else
 	not_ok "up (see $LOG)"
 fi
 
-finish
+# teardown (EXIT trap) prints the summary and sets the exit status
