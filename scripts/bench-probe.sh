@@ -15,7 +15,7 @@
 # `--spin 0` at 1 kHz (CPU), and 100 targets x 100 Hz in one process.
 #
 # Writes reports/bench/probe.json and reports/bench/probe.md.
-# Usage: scripts/bench-probe.sh [--quick]      (root; needs iproute2 iputils-ping fping python3 jq)
+# Usage: [MIGPROBE=bin] scripts/bench-probe.sh [--quick]   (root; needs iproute2 iputils-ping fping python3 jq)
 # This is a benchmark, not a test: it reports targets missed, it does not fail on them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +36,14 @@ done
 # Durations (seconds) per measurement.
 if [ "$QUICK" = 1 ]; then D1K=3; D10K=2; DMULTI=2; DPEER=3; else D1K=10; D10K=5; DMULTI=5; DPEER=10; fi
 
-echo "== building (release)"
-cargo build --release --bin migprobe >&2
-MP=$ROOT/target/release/migprobe
+# MIGPROBE=/path/to/migprobe uses that binary instead of building the release one.
+if [ -n "${MIGPROBE:-}" ]; then
+  MP=$MIGPROBE
+else
+  echo "== building (release)"
+  cargo build --release --bin migprobe >&2
+  MP=$ROOT/target/release/migprobe
+fi
 
 WORK=$(mktemp -d /tmp/bench-probe.XXXXXX)
 P=mpt-$$-bp
