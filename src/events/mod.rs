@@ -1,5 +1,8 @@
 //! Hypervisor events: the kinds written to run files, the lifecycle mapping,
 //! and the sources (libvirt connections, imported virsh logs).
 
+pub mod import;
 pub mod kinds;
 pub mod lifecycle;
+pub mod qemu;
+pub mod virsh;

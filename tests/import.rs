@@ -1,0 +1,421 @@
+//! `migprobe import` end to end (through the library: captured virsh output in
+//! tests/fixtures/ → run file → `read_run`).
+
+use migprobe::events::import::{run, ImportArgs, ImportError, ImportFormat, OriginArg};
+use migprobe::events::kinds;
+use migprobe::events::qemu::parse_qemu_monitor_events;
+use migprobe::events::virsh::{parse_timestamp, parse_virsh_events};
+use migprobe::record::{read_run, EventLine, Origin, RunWriter, SCHEMA_VERSION};
+use migprobe::types::RealNs;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn args(format: ImportFormat, files: &[&str], origin: OriginArg, out: &Path) -> ImportArgs {
+    ImportArgs {
+        format,
+        files: files.iter().map(|f| fixture(f)).collect(),
+        origin,
+        out: out.to_owned(),
+    }
+}
+
+fn ts(s: &str) -> RealNs {
+    parse_timestamp(s).unwrap()
+}
+
+fn summary(events: &[EventLine]) -> Vec<(Origin, &str)> {
+    events.iter().map(|e| (e.origin, e.kind.as_str())).collect()
+}
+
+#[test]
+fn full_block_migration_seen_from_source_and_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+
+    let r = run(&args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-src.log"],
+        OriginArg::Src,
+        &out,
+    ))
+    .unwrap();
+    assert!(r.created);
+    assert_eq!(r.total_events(), 11);
+    assert_eq!(
+        (r.files[0].bad_line_count, r.files[0].bad_lines.clone()),
+        (2, vec![1, 38])
+    );
+    let text = r.to_string();
+    assert!(
+        text.starts_with("imported 11 events from ")
+            && text.contains("(2 lines not understood, first at line 1)"),
+        "{text}"
+    );
+    assert!(text.ends_with("with 11 events"), "{text}");
+
+    let r = run(&args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-dst.log"],
+        OriginArg::Dst,
+        &out,
+    ))
+    .unwrap();
+    assert!(!r.created);
+    assert_eq!((r.total_events(), r.files[0].bad_line_count), (3, 1));
+    assert!(r.to_string().ends_with("(3 events)"), "{r}");
+
+    let r = run(&args(
+        ImportFormat::QemuMonitorEvent,
+        &["qemu-monitor-event-src.log"],
+        OriginArg::Src,
+        &out,
+    ))
+    .unwrap();
+    assert_eq!((r.total_events(), r.files[0].bad_line_count), (18, 2));
+    let r = run(&args(
+        ImportFormat::QemuMonitorEvent,
+        &["qemu-monitor-event-dst.log"],
+        OriginArg::Dst,
+        &out,
+    ))
+    .unwrap();
+    assert_eq!((r.total_events(), r.files[0].bad_line_count), (4, 1));
+
+    let data = read_run(&out).unwrap();
+    assert_eq!(data.bad_line_count, 0, "{:?}", data.bad_lines);
+    assert_eq!(data.header.schema_version, SCHEMA_VERSION);
+    assert!(data.header.targets.is_empty() && data.header.socket.is_none());
+    assert_eq!(data.header.start_ns, ts("2026-11-25 19:18:05.401+0000"));
+    assert_eq!(data.header.argv[..3], ["migprobe", "import", "virsh-event"]);
+    assert!(data.probes.is_empty());
+    let ev = &data.events;
+    assert_eq!(ev.len(), 11 + 3 + 18 + 4);
+
+    use Origin::{Dst, Src};
+    assert_eq!(
+        summary(&ev[..14]),
+        [
+            (Src, kinds::BLOCK_JOB),
+            (Src, kinds::BLOCK_JOB),
+            (Src, kinds::MIGRATION_ITERATION),
+            (Src, kinds::MIGRATION_ITERATION),
+            (Src, kinds::MIGRATION_ITERATION),
+            (Src, kinds::MIGRATION_ITERATION),
+            (Src, kinds::SUSPENDED),
+            (Src, kinds::BLOCK_JOB),
+            (Src, kinds::BLOCK_JOB),
+            (Src, kinds::STOPPED),
+            (Src, kinds::JOB_COMPLETED),
+            (Dst, kinds::STARTED),
+            (Dst, kinds::RESUMED),
+            (Dst, kinds::JOB_COMPLETED),
+        ]
+    );
+    assert_eq!(
+        ev[0].detail,
+        json!({"domain": "migvm", "disk": "/var/lib/migprobe-lab/src/migvm.raw", "job": "copy",
+               "status": "ready", "event": "block-job"})
+    );
+    assert_eq!(
+        ev[1].detail,
+        json!({"domain": "migvm", "disk": "vda", "job": "copy", "status": "ready", "event": "block-job-2"})
+    );
+    assert_eq!(ev[5].detail, json!({"domain": "migvm", "iteration": 4}));
+    let suspended = &ev[6];
+    assert_eq!(
+        suspended.detail,
+        json!({"domain": "migvm", "reason": "migrated"})
+    );
+    assert_eq!(suspended.at_ns, ts("2026-11-25 19:18:09.435+0000"));
+    assert_eq!(suspended.source_ts_ns, None);
+    assert_eq!(
+        suspended.raw.as_deref(),
+        Some("2026-11-25 19:18:09.435+0000: event 'lifecycle' for domain 'migvm': Suspended Migrated")
+    );
+    assert_eq!(ev[8].detail["status"], json!("completed"));
+    let job = &ev[10].detail;
+    assert_eq!(
+        (&job["downtime"], &job["downtime_net"], &job["setup_time"]),
+        (&json!(51), &json!(48), &json!(6))
+    );
+    assert_eq!(
+        (&job["operation"], &job["success"], &job["domain"]),
+        (&json!(5), &json!(true), &json!("migvm"))
+    );
+    assert_eq!(job.as_object().unwrap().len(), 26);
+    assert_eq!(ev[10].raw.as_deref().unwrap().lines().count(), 26);
+    let resumed = &ev[12];
+    assert_eq!(
+        resumed.detail,
+        json!({"domain": "migvm", "reason": "migrated"})
+    );
+    assert_eq!(resumed.at_ns.since(suspended.at_ns), 125_000_000);
+    // The destination's block ends the file (no newline): still complete.
+    assert_eq!(
+        ev[13].detail,
+        json!({"domain": "migvm", "operation": 4, "time_elapsed": 16270, "downtime": 125, "success": true})
+    );
+
+    let qsrc = &ev[14..32];
+    assert!(qsrc
+        .iter()
+        .all(|e| e.origin == Src && e.source_ts_ns == Some(e.at_ns)));
+    let stop = qsrc.iter().find(|e| e.kind == kinds::QEMU_STOP).unwrap();
+    assert_eq!(stop.source_ts_ns, Some(RealNs(1_795_634_289_431_022_000)));
+    assert_eq!(stop.detail, json!({"domain": "migvm"}));
+    let statuses: Vec<&str> = qsrc
+        .iter()
+        .filter(|e| e.kind == kinds::QEMU_MIGRATION)
+        .map(|e| e.detail["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["setup", "active", "device", "completed"]);
+    assert_eq!(qsrc[0].kind, kinds::QEMU_JOB_STATUS_CHANGE);
+    assert_eq!(
+        qsrc[0].detail,
+        json!({"domain": "migvm", "id": "drive-virtio-disk0", "status": "created"})
+    );
+    assert_eq!(qsrc[3].kind, kinds::QEMU_BLOCK_JOB_READY);
+    assert_eq!(qsrc[3].detail["type"], json!("mirror"));
+    assert_eq!(qsrc[5].detail, json!({"domain": "migvm", "pass": 1}));
+    assert_eq!(qsrc[17].kind, kinds::OTHER);
+    assert_eq!(qsrc[17].detail["qemu_event"], json!("SHUTDOWN"));
+
+    let qdst = &ev[32..];
+    assert_eq!(
+        summary(qdst),
+        [
+            (Dst, kinds::QEMU_MIGRATION),
+            (Dst, kinds::QEMU_MIGRATION),
+            (Dst, kinds::QEMU_RESUME),
+            (Dst, kinds::OTHER)
+        ]
+    );
+    // The guest blackout by QEMU's clocks: source STOP → destination RESUME.
+    assert_eq!(
+        qdst[2]
+            .source_ts_ns
+            .unwrap()
+            .since(stop.source_ts_ns.unwrap()),
+        125_209_000
+    );
+}
+
+#[test]
+fn qemu_monitor_events_with_virsh_timestamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    let r = run(&args(
+        ImportFormat::QemuMonitorEvent,
+        &["qemu-monitor-event-dst-timestamp.log"],
+        OriginArg::Dst,
+        &out,
+    ))
+    .unwrap();
+    assert_eq!(
+        r.to_string().lines().next(),
+        Some(
+            format!(
+                "imported 2 events from {}",
+                fixture("qemu-monitor-event-dst-timestamp.log").display()
+            )
+            .as_str()
+        )
+    );
+    let ev = read_run(&out).unwrap().events;
+    assert_eq!(ev[1].kind, kinds::QEMU_RESUME);
+    assert_eq!(
+        (ev[1].at_ns, ev[1].source_ts_ns),
+        (ts("2026-11-25 19:18:09.557+0000"), None)
+    );
+}
+
+#[test]
+fn several_files_in_one_import_keep_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    let r = run(&args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-dst.log", "virsh-event-src.log"],
+        OriginArg::Src,
+        &out,
+    ))
+    .unwrap();
+    assert_eq!(r.files.len(), 2);
+    assert_eq!(r.to_string().lines().count(), 3);
+    let data = read_run(&out).unwrap();
+    assert_eq!(data.events[0].kind, kinds::STARTED);
+    assert_eq!(data.events[3].kind, kinds::BLOCK_JOB);
+    // The header starts at the earliest event, wherever it is.
+    assert_eq!(data.header.start_ns, ts("2026-11-25 19:17:53.301+0000"));
+}
+
+#[test]
+fn appending_twice_to_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    let a = args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-dst.log"],
+        OriginArg::Dst,
+        &out,
+    );
+    assert!(run(&a).unwrap().created);
+    assert!(!run(&a).unwrap().created);
+    let data = read_run(&out).unwrap();
+    assert_eq!(data.bad_line_count, 0);
+    assert_eq!(data.events.len(), 6);
+    assert_eq!(data.events[..3], data.events[3..]);
+    let headers = std::fs::read_to_string(&out)
+        .unwrap()
+        .matches("\"type\":\"header\"")
+        .count();
+    assert_eq!(headers, 1);
+}
+
+#[test]
+fn appending_to_a_probe_run_and_to_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    let mut w = RunWriter::create(&out).unwrap();
+    w.write(&migprobe::record::Line::Header(
+        migprobe::record::Header::without_probes(RealNs(1), vec![]),
+    ))
+    .unwrap();
+    w.finish().unwrap();
+    // Killed mid-line: the cut line stays bad, the imported events are intact.
+    std::fs::write(
+        &out,
+        std::fs::read_to_string(&out).unwrap() + "{\"type\":\"probe\",\"tar",
+    )
+    .unwrap();
+    run(&args(
+        ImportFormat::QemuMonitorEvent,
+        &["qemu-monitor-event-dst.log"],
+        OriginArg::Dst,
+        &out,
+    ))
+    .unwrap();
+    let data = read_run(&out).unwrap();
+    assert_eq!(data.header.start_ns, RealNs(1));
+    assert_eq!(data.events.len(), 4);
+    assert_eq!(data.bad_line_count, 1);
+}
+
+#[test]
+fn appending_to_a_file_that_is_not_a_run_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (content, want) in [
+        ("2026-11-25 19:18:09.435+0000: event 'lifecycle' for domain 'migvm': Suspended Migrated\n", "not JSON"),
+        ("", "empty"),
+        ("{\"type\":\"event\",\"at_ns\":1}\n", "not a header"),
+        ("{\"type\":\"header\"}\n", "bad header"),
+    ] {
+        let out = dir.path().join("notes.txt");
+        std::fs::write(&out, content).unwrap();
+        let e = run(&args(ImportFormat::VirshEvent, &["virsh-event-src.log"], OriginArg::Src, &out)).unwrap_err();
+        assert!(matches!(e, ImportError::NotRunFile { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(msg.contains("--out") && msg.contains("notes.txt") && msg.contains(want), "{msg}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), content, "left untouched");
+    }
+    let out = dir.path().join("v99.jsonl");
+    let v99 = format!(
+        "{}\n",
+        serde_json::to_string(&migprobe::record::Line::Header(
+            migprobe::record::Header::without_probes(RealNs(0), vec![])
+        ))
+        .unwrap()
+        .replace(
+            &format!("\"schema_version\":{SCHEMA_VERSION}"),
+            "\"schema_version\":99"
+        )
+    );
+    std::fs::write(&out, &v99).unwrap();
+    let e = run(&args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-src.log"],
+        OriginArg::Src,
+        &out,
+    ))
+    .unwrap_err();
+    assert!(matches!(e, ImportError::Version { found: 99, .. }), "{e:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), v99);
+}
+
+#[test]
+fn a_missing_input_is_an_error_naming_it_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    let a = args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-src.log", "no-such-capture.log"],
+        OriginArg::Src,
+        &out,
+    );
+    let e = run(&a).unwrap_err();
+    assert!(matches!(e, ImportError::Input { .. }), "{e:?}");
+    assert!(e.to_string().contains("no-such-capture.log"), "{e}");
+    assert!(!out.exists());
+    let a = ImportArgs { files: vec![], ..a };
+    assert!(matches!(run(&a), Err(ImportError::NoInput)));
+    let a = args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-src.log"],
+        OriginArg::Src,
+        &dir.path().join("no/such/dir/run.jsonl"),
+    );
+    let e = run(&a).unwrap_err();
+    assert!(
+        matches!(e, ImportError::Output { .. }) && e.to_string().contains("--out"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_file_without_events_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    // Wrong format: virsh event output imported as qemu-monitor-event.
+    let r = run(&args(
+        ImportFormat::QemuMonitorEvent,
+        &["virsh-event-dst.log"],
+        OriginArg::Dst,
+        &out,
+    ))
+    .unwrap();
+    assert_eq!(r.total_events(), 0);
+    assert!(r.to_string().contains("no events found"), "{r}");
+    let data = read_run(&out).unwrap();
+    assert!(data.events.is_empty());
+    assert!(data.header.start_ns.0 > 1_700_000_000_000_000_000, "now");
+}
+
+#[test]
+fn fixtures_never_panic_cut_anywhere() {
+    for name in [
+        "virsh-event-src.log",
+        "virsh-event-dst.log",
+        "qemu-monitor-event-src.log",
+        "qemu-monitor-event-dst.log",
+        "qemu-monitor-event-dst-timestamp.log",
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        for n in 0..=bytes.len() {
+            let cut = &bytes[..n];
+            parse_virsh_events(cut, Origin::Src, None);
+            parse_qemu_monitor_events(cut, Origin::Src, None);
+            let mut flipped = cut.to_vec();
+            if let Some(b) = flipped.get_mut(n / 2) {
+                *b ^= 0x80;
+            }
+            parse_virsh_events(&flipped, Origin::Src, Some(RealNs(0)));
+            parse_qemu_monitor_events(&flipped, Origin::Src, Some(RealNs(0)));
+        }
+    }
+}
