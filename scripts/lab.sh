@@ -60,6 +60,8 @@ Commands:
   pingpong N         migrate back and forth N times
   suspend-for D      pause the guest for D (e.g. 250ms, 1.5s, 800us) and print
                      the QEMU STOP/RESUME times: paused_ns=... resumed_ns=...
+  restart-node NODE  stop and restart one libvirt daemon (node01|node02);
+                     running guests keep running (tests connection loss)
   down               remove everything 'up' made (safe to run twice)
   help               this text
 
@@ -787,6 +789,16 @@ kill_wait() { # pid... : TERM, wait up to 5 s, then KILL
 	sleep 0.2
 }
 
+cmd_restart_node() { # node
+	local n=$1 f
+	[[ $n == node01 || $n == node02 ]] || usage_error "restart-node takes node01 or node02, not '$n'"
+	require_lab
+	f=$(node_dir "$n")/libvirtd.pid
+	[[ -s $f ]] && kill_wait "$(cat "$f")"
+	say "$n: libvirtd stopped"
+	start_node "$n"
+}
+
 # PIDs that belong to this lab: recorded ones, QEMU pidfiles, and anything
 # still inside the lab's network namespace (all of it was started by up).
 lab_pids() {
@@ -846,6 +858,7 @@ main() {
 	case "$cmd" in
 	up) [[ $# -eq 0 ]] || usage_error "up takes no arguments"; cmd_up ;;
 	down) [[ $# -eq 0 ]] || usage_error "down takes no arguments"; cmd_down ;;
+	restart-node) [[ $# -eq 1 ]] || usage_error "usage: restart-node node01|node02"; cmd_restart_node "$1" ;;
 	status) [[ $# -eq 0 ]] || usage_error "status takes no arguments"; cmd_status ;;
 	env) [[ $# -eq 0 ]] || usage_error "env takes no arguments"; cmd_env ;;
 	migrate) [[ $# -eq 0 ]] || usage_error "migrate takes no arguments"; cmd_migrate ;;

@@ -52,6 +52,13 @@ step "cargo test (unit, simulation, network namespaces)"
 cargo test --all-targets -- --test-threads=2
 
 step "lab: two libvirt hypervisors, real block live migrations"
-bash tests/lab/test-lab.sh
+KEEP_LAB=1 bash tests/lab/test-lab.sh
+trap 'bash scripts/lab.sh down >/dev/null 2>&1 || true' EXIT
+
+step "lab: migprobe events on both hypervisors"
+bash tests/lab/test-events.sh
+
+step "lab down"
+bash scripts/lab.sh down
 
 step "all tests passed"

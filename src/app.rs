@@ -34,6 +34,12 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Probe(a) => commands::probe::run(&a),
         Command::Summary(a) => commands::summary::run(&a),
+        #[cfg(feature = "libvirt")]
+        Command::Events(a) => commands::events::run(&a),
+        Command::Import(a) => {
+            println!("{}", crate::events::import::run(&a)?);
+            Ok(EXIT_OK)
+        }
     }
 }
 

@@ -20,6 +20,11 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Print the per-target summary of a run file (also of a run that was killed).
     Summary(SummaryArgs),
+    /// Record both hypervisors' libvirt and QEMU events during a migration.
+    #[cfg(feature = "libvirt")]
+    Events(EventsArgs),
+    /// Add hypervisor events captured with `virsh event` / `virsh qemu-monitor-event` to a run file.
+    Import(crate::events::import::ImportArgs),
 }
 
 /// Socket kinds on the command line.

@@ -189,6 +189,42 @@ pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigE
     })
 }
 
+/// `--src-uri/--dst-uri/--domain/--poll` to a capture configuration.
+#[cfg(feature = "libvirt")]
+pub fn capture_config(
+    a: &crate::cli::LibvirtArgs,
+) -> Result<crate::events::capture::CaptureConfig, ConfigError> {
+    let poll = validate_duration(
+        "--poll",
+        &a.poll,
+        Duration::from_millis(10),
+        Duration::from_secs(60),
+    )?;
+    for (flag, uri) in [
+        ("--src-uri", Some(&a.src_uri)),
+        ("--dst-uri", a.dst_uri.as_ref()),
+    ] {
+        if let Some(u) = uri {
+            if !u.contains(':') {
+                return Err(bad(
+                    flag,
+                    u,
+                    "is not a libvirt URI; e.g. qemu:///system or qemu+ssh://host/system",
+                ));
+            }
+        }
+    }
+    if a.domain.trim().is_empty() {
+        return Err(bad("--domain", &a.domain, "give the domain's name or UUID"));
+    }
+    Ok(crate::events::capture::CaptureConfig {
+        src_uri: a.src_uri.clone(),
+        dst_uri: a.dst_uri.clone(),
+        domain: a.domain.clone(),
+        poll,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

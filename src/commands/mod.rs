@@ -1,5 +1,7 @@
 //! One module per subcommand; each returns the exit code.
 
+#[cfg(feature = "libvirt")]
+pub mod events;
 pub mod probe;
 pub mod summary;
 
@@ -8,7 +10,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 /// Counts SIGINT / SIGTERM so long runs end cleanly.
-pub fn interrupt_counter() -> Result<Arc<AtomicUsize>> {
+/// `note` is printed at the first interrupt (what happens next).
+pub fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> {
     let count = Arc::new(AtomicUsize::new(0));
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,
@@ -20,9 +23,7 @@ pub fn interrupt_counter() -> Result<Arc<AtomicUsize>> {
         for _ in signals.forever() {
             let n = c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if n == 0 {
-                eprintln!(
-                    "\nmigprobe: stopping; waiting for late replies (interrupt again to stop now)"
-                );
+                eprintln!("\nmigprobe: {note}");
             }
         }
     });

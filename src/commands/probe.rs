@@ -19,7 +19,8 @@ pub fn run(a: &ProbeArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let interrupts = interrupt_counter()?;
+    let interrupts =
+        interrupt_counter("stopping; waiting for late replies (interrupt again to stop now)")?;
     let mut live = LiveLine::new(a.quiet);
     let mut builder: Option<SummaryBuilder> = None;
     let mut sink = |line: &Line| -> std::io::Result<()> {
@@ -42,9 +43,13 @@ pub fn run(a: &ProbeArgs) -> Result<i32> {
             None => Ok(()),
         }
     };
-    let end = runner::run(&plan, &sockets, &mut sink, &interrupts, &mut |l, e| {
-        live.update(l, e)
-    });
+    let mut on_live = |l: &[_], e| live.update(l, e);
+    let hooks = runner::Hooks {
+        interrupts: &interrupts,
+        events: None,
+        on_live: &mut on_live,
+    };
+    let end = runner::run(&plan, &sockets, &mut sink, hooks);
     live.finish();
     let end = match (end, &a.out) {
         (Ok(end), _) => end,

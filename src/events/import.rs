@@ -85,7 +85,7 @@ pub enum ImportError {
     #[error("no input FILE given: name at least one file of captured virsh output")]
     NoInput,
     /// An input file could not be read.
-    #[error("cannot read input FILE {path}: {source}; check the path and its permissions")]
+    #[error("cannot read input FILE {path} (check the path and its permissions)")]
     Input {
         /// The file.
         path: PathBuf,
@@ -116,7 +116,7 @@ pub enum ImportError {
         found: u64,
     },
     /// `--out` could not be opened or written.
-    #[error("cannot write --out {path}: {source}; check the directory exists and is writable")]
+    #[error("cannot write --out {path} (check the directory exists and is writable)")]
     Output {
         /// The file.
         path: PathBuf,

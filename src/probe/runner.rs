@@ -224,15 +224,23 @@ pub struct RunEnd {
 /// Called with the lines to record, in order. An error ends the run.
 pub type LineSink<'a> = dyn FnMut(&Line) -> io::Result<()> + 'a;
 
+/// How the caller steers and watches a session.
+pub struct Hooks<'a> {
+    /// Counts stop requests (SIGINT/SIGTERM, or the caller): 1 stops sending
+    /// (replies are still awaited for the drain), 2 skips the wait.
+    pub interrupts: &'a AtomicUsize,
+    /// Events from other sources (hypervisors, trigger) to record on the same timeline.
+    pub events: Option<&'a mpsc::Receiver<EventLine>>,
+    /// Called about 4 times a second with the live counters and the elapsed time.
+    pub on_live: &'a mut dyn FnMut(&[Live], i64),
+}
+
 /// Runs a session: header, probe and event lines, footer; each goes to `sink` as it happens.
-/// `interrupts` counts SIGINT/SIGTERM: 1 stops sending (replies are still awaited), 2 skips the wait.
-/// `on_live` is called about 4 times a second.
 pub fn run(
     plan: &ProbePlan,
     sockets: &Sockets,
     sink: &mut LineSink<'_>,
-    interrupts: &AtomicUsize,
-    on_live: &mut dyn FnMut(&[Live], i64),
+    hooks: Hooks<'_>,
 ) -> io::Result<RunEnd> {
     let interval_ns = duration_ns(plan.interval);
     let nonce = random_u64();
@@ -322,11 +330,10 @@ pub fn run(
             &mut engine,
             &rx,
             sink,
-            interrupts,
+            hooks,
             stop_send,
             &sender_done,
             &header,
-            on_live,
         );
         stop_send.store(true, Ordering::Relaxed);
         stop_recv.store(true, Ordering::Relaxed);
@@ -355,12 +362,16 @@ fn collect(
     engine: &mut Engine,
     rx: &mpsc::Receiver<ProbeMsg>,
     sink: &mut LineSink<'_>,
-    interrupts: &AtomicUsize,
+    hooks: Hooks<'_>,
     stop_send: &AtomicBool,
     sender_done: &AtomicBool,
     header: &Header,
-    on_live: &mut dyn FnMut(&[Live], i64),
 ) -> io::Result<String> {
+    let Hooks {
+        interrupts,
+        events,
+        on_live,
+    } = hooks;
     sink(&Line::Header(header.clone()))?;
     let mut out = Vec::new();
     let mut reason: Option<String> = None;
@@ -381,6 +392,9 @@ fn collect(
             Ok(msg) => engine.handle(msg, &mut out),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if let Some(ev) = events {
+            out.extend(ev.try_iter().map(Line::Event));
         }
         if last_tick.elapsed() >= Duration::from_millis(5) {
             last_tick = Instant::now();
@@ -406,6 +420,9 @@ fn collect(
         engine.handle(msg, &mut out);
     }
     engine.finish(&mut out);
+    if let Some(ev) = events {
+        out.extend(ev.try_iter().map(Line::Event));
+    }
     for l in out.drain(..) {
         sink(&l)?;
     }

@@ -87,7 +87,16 @@ static EVENT_LOOP: Once = Once::new();
 /// opened) and runs it in a background thread for the life of the process.
 pub fn start_event_loop() -> Result<(), String> {
     let mut result = Ok(());
-    EVENT_LOOP.call_once(|| match virt::event::event_register_default_impl() {
+    EVENT_LOOP.call_once(|| {
+        // Errors are returned to us; libvirt must not also print them on stderr.
+        virt::error::clear_error_callback();
+        start_loop(&mut result)
+    });
+    result
+}
+
+fn start_loop(result: &mut Result<(), String>) {
+    match virt::event::event_register_default_impl() {
         Ok(()) => {
             std::thread::Builder::new()
                 .name("libvirt-events".into())
@@ -97,11 +106,10 @@ pub fn start_event_loop() -> Result<(), String> {
                     }
                 })
                 .map(|_| ())
-                .unwrap_or_else(|e| result = Err(e.to_string()));
+                .unwrap_or_else(|e| *result = Err(e.to_string()));
         }
-        Err(e) => result = Err(e.message().to_owned()),
-    });
-    result
+        Err(e) => *result = Err(e.message().to_owned()),
+    }
 }
 
 /// Reads a C string; empty for null.

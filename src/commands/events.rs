@@ -1,0 +1,92 @@
+//! `migprobe events`: capture both hypervisors' events to a run file.
+
+use super::interrupt_counter;
+use crate::cli::EventsArgs;
+use crate::config::validate_duration;
+use crate::events::capture::Capture;
+use crate::output::events::render;
+use crate::record::{Footer, Header, Line, RunWriter};
+use crate::sys::realtime_now;
+use anyhow::{Context, Result};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Captures events until Ctrl-C or `--duration`.
+pub fn run(a: &EventsArgs) -> Result<i32> {
+    let cfg = crate::config::capture_config(&a.libvirt)?;
+    let duration = a
+        .duration
+        .as_deref()
+        .map(|d| {
+            validate_duration(
+                "--duration",
+                d,
+                Duration::from_millis(1),
+                Duration::from_secs(30 * 86_400),
+            )
+        })
+        .transpose()?;
+    let mut writer = match &a.out {
+        Some(p) => Some(
+            RunWriter::create(p)
+                .with_context(|| format!("--out {}: cannot create the run file", p.display()))?,
+        ),
+        None => None,
+    };
+    let (tx, rx) = mpsc::channel();
+    let capture = Capture::start(cfg, tx)?;
+    let interrupts = interrupt_counter("stopping; reading the completed job statistics")?;
+    let t0 = realtime_now();
+    let write = |w: &mut Option<RunWriter>, l: &Line| -> Result<()> {
+        if let Some(w) = w.as_mut() {
+            w.write(l)
+                .with_context(|| format!("writing {}", w.path().display()))?;
+        }
+        Ok(())
+    };
+    write(
+        &mut writer,
+        &Line::Header(Header::without_probes(t0, std::env::args().collect())),
+    )?;
+    let started = Instant::now();
+    let mut count = 0u64;
+    let reason = loop {
+        if interrupts.load(Ordering::Relaxed) > 0 {
+            break "interrupted";
+        }
+        if duration.is_some_and(|d| started.elapsed() >= d) {
+            break "duration";
+        }
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(50)) {
+            if !a.quiet {
+                eprintln!("{}", render(&e, t0));
+            }
+            count += 1;
+            write(&mut writer, &Line::Event(e))?;
+        }
+        if let Some(w) = writer.as_mut() {
+            w.flush_if_due()?;
+        }
+    };
+    capture.stop();
+    for e in rx.try_iter() {
+        if !a.quiet {
+            eprintln!("{}", render(&e, t0));
+        }
+        count += 1;
+        write(&mut writer, &Line::Event(e))?;
+    }
+    let footer = Footer {
+        end_ns: realtime_now(),
+        reason: reason.into(),
+        sent: 0,
+        foreign: 0,
+    };
+    write(&mut writer, &Line::Footer(footer))?;
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    eprintln!("migprobe: {count} events ({reason})");
+    Ok(crate::app::EXIT_OK)
+}
