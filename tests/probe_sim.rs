@@ -52,7 +52,11 @@ impl Sim {
                 break;
             }
             let d = st.due.remove(&(at, n)).unwrap();
-            self.out.lock().unwrap().send(ProbeMsg::Datagram(d)).unwrap();
+            self.out
+                .lock()
+                .unwrap()
+                .send(ProbeMsg::Datagram(d))
+                .unwrap();
         }
     }
     fn release_all(&self) {
@@ -110,7 +114,10 @@ impl SendPath for Sim {
     }
     fn drain(&self, family: Family, out: &mut Vec<ErrQueueEntry>) {
         if let Some((key, at)) = self.state.lock().unwrap().last_tx[family as usize].take() {
-            out.push(ErrQueueEntry::TxStamp { key, at: RealNs(at) });
+            out.push(ErrQueueEntry::TxStamp {
+                key,
+                at: RealNs(at),
+            });
         }
     }
 }
@@ -132,7 +139,13 @@ fn simulate(
     let targets: Vec<IpAddr> = targets.iter().map(|t| t.parse().unwrap()).collect();
     let (tx, rx) = mpsc::channel();
     let sim = Sim {
-        state: Mutex::new(State { mono: 0, due: BTreeMap::new(), seqno: 0, keys: [0; 2], last_tx: [None; 2] }),
+        state: Mutex::new(State {
+            mono: 0,
+            due: BTreeMap::new(),
+            seqno: 0,
+            keys: [0; 2],
+            last_tx: [None; 2],
+        }),
         fate: Box::new(fate),
         out: Mutex::new(tx.clone()),
     };
@@ -183,7 +196,12 @@ fn simulate(
             other => panic!("unexpected line {other:?}"),
         }
     }
-    Outcome { probes, duplicates, foreign: engine.foreign(), reason }
+    Outcome {
+        probes,
+        duplicates,
+        foreign: engine.foreign(),
+        reason,
+    }
 }
 
 fn status(o: &Outcome, t: u32, i: u64) -> ProbeStatus {
@@ -192,16 +210,34 @@ fn status(o: &Outcome, t: u32, i: u64) -> ProbeStatus {
 
 #[test]
 fn loss_burst_is_lost_and_nothing_else() {
-    let o = simulate(&["192.0.2.10"], 300, |_, i| Fate::Replies(if (100..110).contains(&i) { vec![] } else { vec![MS / 4] }), vec![]);
+    let o = simulate(
+        &["192.0.2.10"],
+        300,
+        |_, i| {
+            Fate::Replies(if (100..110).contains(&i) {
+                vec![]
+            } else {
+                vec![MS / 4]
+            })
+        },
+        vec![],
+    );
     assert_eq!(o.reason, "count");
     assert_eq!(o.probes.len(), 300);
     for i in 0..300 {
-        let want = if (100..110).contains(&i) { ProbeStatus::Lost } else { ProbeStatus::Ok };
+        let want = if (100..110).contains(&i) {
+            ProbeStatus::Lost
+        } else {
+            ProbeStatus::Ok
+        };
         assert_eq!(status(&o, 0, i), want, "probe {i}");
     }
     let p = &o.probes[&(0, 5)];
     assert_eq!(p.rtt_ns, Some(MS / 4), "RTT is kernel RX - kernel TX");
-    assert_eq!((p.tx_clock, p.rx_clock), (StampClock::Kernel, Some(StampClock::Kernel)));
+    assert_eq!(
+        (p.tx_clock, p.rx_clock),
+        (StampClock::Kernel, Some(StampClock::Kernel))
+    );
 }
 
 #[test]
@@ -227,7 +263,18 @@ fn reordered_and_very_late_replies_keep_their_true_rtt() {
 
 #[test]
 fn duplicates_are_counted_not_double_answered() {
-    let o = simulate(&["192.0.2.10"], 100, |_, i| Fate::Replies(if i == 50 { vec![MS, 2 * MS, 3 * MS] } else { vec![MS] }), vec![]);
+    let o = simulate(
+        &["192.0.2.10"],
+        100,
+        |_, i| {
+            Fate::Replies(if i == 50 {
+                vec![MS, 2 * MS, 3 * MS]
+            } else {
+                vec![MS]
+            })
+        },
+        vec![],
+    );
     let p = &o.probes[&(0, 50)];
     assert_eq!(p.status, ProbeStatus::Ok);
     assert_eq!(p.rtt_ns, Some(MS), "first reply wins");
@@ -237,21 +284,51 @@ fn duplicates_are_counted_not_double_answered() {
 #[test]
 fn sequence_wraps_but_index_does_not() {
     let n = 65_536 + 1_000;
-    let o = simulate(&["192.0.2.10"], n, |_, i| Fate::Replies(if i == 65_537 { vec![] } else { vec![MS / 10] }), vec![]);
+    let o = simulate(
+        &["192.0.2.10"],
+        n,
+        |_, i| Fate::Replies(if i == 65_537 { vec![] } else { vec![MS / 10] }),
+        vec![],
+    );
     assert_eq!(o.probes.len() as u64, n);
     assert_eq!(o.probes[&(0, 65_537)].seq, 1);
     assert_eq!(status(&o, 0, 65_537), ProbeStatus::Lost);
-    assert_eq!(status(&o, 0, 1), ProbeStatus::Ok, "same seq, earlier index: not confused");
-    assert_eq!(o.probes.values().filter(|p| p.status == ProbeStatus::Ok).count() as u64, n - 1);
+    assert_eq!(
+        status(&o, 0, 1),
+        ProbeStatus::Ok,
+        "same seq, earlier index: not confused"
+    );
+    assert_eq!(
+        o.probes
+            .values()
+            .filter(|p| p.status == ProbeStatus::Ok)
+            .count() as u64,
+        n - 1
+    );
 }
 
 #[test]
 fn send_errors_are_recorded() {
-    let o = simulate(&["192.0.2.10"], 50, |_, i| if i == 20 { Fate::SendError } else { Fate::Replies(vec![MS]) }, vec![]);
+    let o = simulate(
+        &["192.0.2.10"],
+        50,
+        |_, i| {
+            if i == 20 {
+                Fate::SendError
+            } else {
+                Fate::Replies(vec![MS])
+            }
+        },
+        vec![],
+    );
     let p = &o.probes[&(0, 20)];
     assert_eq!(p.status, ProbeStatus::Error);
     assert_eq!(p.error.as_ref().unwrap().kind, "send");
-    assert_eq!(status(&o, 0, 21), ProbeStatus::Ok, "key tracking survives a failed send");
+    assert_eq!(
+        status(&o, 0, 21),
+        ProbeStatus::Ok,
+        "key tracking survives a failed send"
+    );
     assert_eq!(o.probes[&(0, 21)].tx_clock, StampClock::Kernel);
 }
 
@@ -261,7 +338,11 @@ fn two_targets_and_foreign_packets() {
     let mut buf = Vec::new();
     // Right shape, wrong nonce; right nonce, wrong source; garbage.
     for (nonce, from) in [(NONCE + 1, "192.0.2.10"), (NONCE, "192.0.2.66")] {
-        let p = ProbePayload { target: 0, nonce, index: 3 };
+        let p = ProbePayload {
+            target: 0,
+            nonce,
+            index: 3,
+        };
         wire::encode_echo_request(Family::V4, 7, 3, &p, 40, &mut buf);
         buf[0] = 0;
         foreign.push(Datagram {
@@ -277,11 +358,34 @@ fn two_targets_and_foreign_packets() {
     let mut garbage = foreign[0].clone();
     garbage.bytes = vec![0, 0, 1];
     foreign.push(garbage);
-    let o = simulate(&["192.0.2.10", "2001:db8::10"], 100, |t, i| Fate::Replies(if t == 1 && i % 10 == 0 { vec![] } else { vec![MS] }), foreign);
+    let o = simulate(
+        &["192.0.2.10", "2001:db8::10"],
+        100,
+        |t, i| {
+            Fate::Replies(if t == 1 && i % 10 == 0 {
+                vec![]
+            } else {
+                vec![MS]
+            })
+        },
+        foreign,
+    );
     assert_eq!(o.foreign, 3);
     assert_eq!(o.probes.len(), 200);
-    assert_eq!(o.probes.values().filter(|p| p.target_id == 0 && p.status == ProbeStatus::Ok).count(), 100);
-    assert_eq!(o.probes.values().filter(|p| p.target_id == 1 && p.status == ProbeStatus::Lost).count(), 10);
+    assert_eq!(
+        o.probes
+            .values()
+            .filter(|p| p.target_id == 0 && p.status == ProbeStatus::Ok)
+            .count(),
+        100
+    );
+    assert_eq!(
+        o.probes
+            .values()
+            .filter(|p| p.target_id == 1 && p.status == ProbeStatus::Lost)
+            .count(),
+        10
+    );
     // Phases are spread: target 1 is sent half an interval after target 0.
     let d = o.probes[&(1, 0)].tx_ns.since(o.probes[&(0, 0)].tx_ns);
     assert_eq!(d, MS / 2);
@@ -300,8 +404,23 @@ fn unanswered_probes_get_a_pending_line_then_a_final_one() {
     });
     let mut out = Vec::new();
     let idx = migprobe::types::ProbeIndex(0);
-    e.handle(ProbeMsg::Sent { target: 0, index: idx, at_user: RealNs(EPOCH) }, &mut out);
-    e.handle(ProbeMsg::TxStamp { target: 0, index: idx, at: RealNs(EPOCH + 10) }, &mut out);
+    e.handle(
+        ProbeMsg::Sent {
+            target: 0,
+            index: idx,
+            at_user: RealNs(EPOCH),
+            tx_kernel: None,
+        },
+        &mut out,
+    );
+    e.handle(
+        ProbeMsg::TxStamp {
+            target: 0,
+            index: idx,
+            at: RealNs(EPOCH + 10),
+        },
+        &mut out,
+    );
     e.tick(RealNs(EPOCH + 50 * MS), &mut out);
     assert!(out.is_empty());
     e.tick(RealNs(EPOCH + 101 * MS), &mut out);
@@ -310,7 +429,18 @@ fn unanswered_probes_get_a_pending_line_then_a_final_one() {
     assert_eq!(out.len(), 1, "pending is written once");
     // The late reply supersedes it.
     let mut buf = Vec::new();
-    wire::encode_echo_request(Family::V4, 0, 0, &ProbePayload { target: 0, nonce: NONCE, index: 0 }, 24, &mut buf);
+    wire::encode_echo_request(
+        Family::V4,
+        0,
+        0,
+        &ProbePayload {
+            target: 0,
+            nonce: NONCE,
+            index: 0,
+        },
+        24,
+        &mut buf,
+    );
     buf[0] = 0;
     e.handle(
         ProbeMsg::Datagram(Datagram {
@@ -331,4 +461,54 @@ fn unanswered_probes_get_a_pending_line_then_a_final_one() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_reply_overtaking_its_sent_message_is_matched() {
+    let target: IpAddr = "192.0.2.10".parse().unwrap();
+    let mut e = Engine::new(EngineConfig {
+        targets: vec![target],
+        nonce: NONCE,
+        ident_v4: None,
+        ident_v6: None,
+        interval_ns: MS,
+        pending_after_ns: 100 * MS,
+    });
+    let mut buf = Vec::new();
+    let reply = |index: u64, buf: &mut Vec<u8>| {
+        let p = ProbePayload {
+            target: 0,
+            nonce: NONCE,
+            index,
+        };
+        wire::encode_echo_request(Family::V4, 0, index as u16, &p, 24, buf);
+        buf[0] = 0;
+        ProbeMsg::Datagram(Datagram {
+            family: Family::V4,
+            with_ip_header: false,
+            from: target,
+            rx_kernel: Some(RealNs(EPOCH + 300_000)),
+            rx_user: RealNs(EPOCH + 300_000),
+            ttl: Some(64),
+            bytes: buf.clone(),
+        })
+    };
+    let mut out = Vec::new();
+    e.handle(reply(0, &mut buf), &mut out);
+    assert!(out.is_empty());
+    let idx = migprobe::types::ProbeIndex(0);
+    let sent = ProbeMsg::Sent {
+        target: 0,
+        index: idx,
+        at_user: RealNs(EPOCH),
+        tx_kernel: Some(RealNs(EPOCH + 100_000)),
+    };
+    e.handle(sent, &mut out);
+    assert!(
+        matches!(&out[..], [Line::Probe(p)] if p.status == ProbeStatus::Ok && p.rtt_ns == Some(200_000))
+    );
+    // A reply to a probe that is never announced counts as foreign after a while.
+    e.handle(reply(7, &mut buf), &mut out);
+    e.tick(RealNs(EPOCH + 2_000 * MS), &mut out);
+    assert_eq!(e.foreign(), 1);
 }

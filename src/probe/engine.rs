@@ -13,6 +13,9 @@ use std::net::IpAddr;
 /// How long a reply waits for its probe's kernel TX stamp before the user-space send time is used.
 pub const TX_STAMP_WAIT_NS: i64 = 20_000_000;
 
+/// How long a reply may wait for its probe's `Sent` before it counts as foreign.
+pub const ORPHAN_TTL_NS: i64 = 1_000_000_000;
+
 /// Fixed facts the engine matches against.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -76,6 +79,7 @@ pub struct Live {
 pub struct Engine {
     cfg: EngineConfig,
     inflight: HashMap<(u32, u64), InFlight>,
+    orphans: HashMap<(u32, u64), Reply>,
     settled: Vec<Bits>,
     live: Vec<Live>,
     foreign: u64,
@@ -88,6 +92,7 @@ impl Engine {
         Engine {
             cfg,
             inflight: HashMap::new(),
+            orphans: HashMap::new(),
             settled: vec![Bits::default(); n],
             live: vec![Live::default(); n],
             foreign: 0,
@@ -111,19 +116,22 @@ impl Engine {
                 target,
                 index,
                 at_user,
+                tx_kernel,
             } => {
                 if let Some(l) = self.live.get_mut(target as usize) {
                     l.sent += 1;
-                    self.inflight.insert(
-                        (target, index.0),
-                        InFlight {
-                            tx_user: at_user,
-                            tx_kernel: None,
-                            reply: None,
-                            dup: 0,
-                            pending_written: false,
-                        },
-                    );
+                    let reply = self.orphans.remove(&(target, index.0));
+                    let f = InFlight {
+                        tx_user: at_user,
+                        tx_kernel,
+                        reply,
+                        dup: 0,
+                        pending_written: false,
+                    };
+                    self.inflight.insert((target, index.0), f);
+                    if reply.is_some() && tx_kernel.is_some() {
+                        self.settle(target, index, out);
+                    }
                 }
             }
             ProbeMsg::TxStamp { target, index, at } => {
@@ -137,9 +145,18 @@ impl Engine {
             ProbeMsg::SendFailed {
                 target,
                 index,
+                at_user,
                 error,
             } => {
-                if let Some(f) = self.inflight.remove(&(target, index.0)) {
+                if (target as usize) < self.cfg.targets.len() {
+                    self.live[target as usize].sent += 1;
+                    let f = InFlight {
+                        tx_user: at_user,
+                        tx_kernel: None,
+                        reply: None,
+                        dup: 0,
+                        pending_written: false,
+                    };
                     let err = ProbeError {
                         kind: "send".into(),
                         code: None,
@@ -325,8 +342,9 @@ impl Engine {
                 rx_ns: reply.rx,
             }));
         } else {
-            // Never sent by this run (forged or from a previous run with the same nonce).
-            self.foreign += 1;
+            // Its `Sent` is still on the way (the sender reports after the send), or it was
+            // never sent by this run: kept briefly, then counted as foreign (see `tick`).
+            self.orphans.insert((target, index.0), reply);
         }
     }
 
@@ -424,6 +442,10 @@ impl Engine {
     /// Time-driven work at realtime `now`: settles replies whose TX stamp never came,
     /// and writes provisional `pending` lines for probes waiting too long.
     pub fn tick(&mut self, now: RealNs, out: &mut Vec<Line>) {
+        let before = self.orphans.len();
+        self.orphans
+            .retain(|_, r| now.since(r.seen) < ORPHAN_TTL_NS);
+        self.foreign += (before - self.orphans.len()) as u64;
         let mut ready = Vec::new();
         for (&(t, i), f) in self.inflight.iter_mut() {
             match f.reply {
@@ -451,6 +473,7 @@ impl Engine {
 
     /// Ends the run: answered probes are written, everything else is lost.
     pub fn finish(&mut self, out: &mut Vec<Line>) {
+        self.foreign += self.orphans.drain().count() as u64;
         let mut keys: Vec<(u32, u64)> = self.inflight.keys().copied().collect();
         keys.sort_unstable();
         for (t, i) in keys {

@@ -21,7 +21,7 @@ use std::net::IpAddr;
 /// What the sender and receivers tell the engine.
 #[derive(Debug, Clone)]
 pub enum ProbeMsg {
-    /// A probe is about to be sent (pushed before the packet leaves, so a reply never beats it).
+    /// A probe was sent (one message per probe, after `sendto` and the error-queue drain).
     Sent {
         /// Target id.
         target: u32,
@@ -29,8 +29,10 @@ pub enum ProbeMsg {
         index: ProbeIndex,
         /// User-space realtime right before `sendto`.
         at_user: RealNs,
+        /// The kernel's TX timestamp, if it was already queued (else a later `TxStamp`).
+        tx_kernel: Option<RealNs>,
     },
-    /// The kernel's TX timestamp of a sent probe.
+    /// A kernel TX timestamp that was not yet queued when its probe's `Sent` went out.
     TxStamp {
         /// Target id.
         target: u32,
@@ -39,12 +41,14 @@ pub enum ProbeMsg {
         /// Kernel software TX time.
         at: RealNs,
     },
-    /// `sendto` failed for a probe announced with `Sent`.
+    /// `sendto` failed.
     SendFailed {
         /// Target id.
         target: u32,
         /// Probe index.
         index: ProbeIndex,
+        /// User-space realtime right before `sendto`.
+        at_user: RealNs,
         /// The OS error.
         error: String,
     },

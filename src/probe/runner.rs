@@ -264,7 +264,7 @@ pub fn run(
         ident_v4: sockets.ident,
         ident_v6: sockets.ident,
         payload_len: plan.payload_len,
-        spin_ns: duration_ns(plan.spin),
+        spin_ns: effective_spin(plan),
     };
     let mut engine = Engine::new(EngineConfig {
         targets: addrs.clone(),
@@ -319,7 +319,7 @@ pub fn run(
             kernel: base.kernel,
             socket: Some(sockets.kind),
             scheduling: sched,
-            spin_ns: duration_ns(plan.spin),
+            spin_ns: effective_spin(plan),
             payload_bytes: plan.payload_len,
             min_loss_run: plan.min_loss_run,
             drain_ns: duration_ns(plan.drain),
@@ -339,6 +339,14 @@ pub fn run(
         stop_recv.store(true, Ordering::Relaxed);
         result.map(|reason| RunEnd { reason, header })
     })
+}
+
+/// The busy-wait actually used: at most a tenth of the gap between two sends,
+/// so that at high rates the send thread never spins most of its time (which
+/// would also run into the kernel's real-time throttling).
+fn effective_spin(plan: &ProbePlan) -> i64 {
+    let gap = duration_ns(plan.interval) / plan.targets.len().max(1) as i64;
+    duration_ns(plan.spin).min(gap / 10)
 }
 
 /// Sets up the send thread's timing; returns the policy note for the header.
@@ -383,15 +391,26 @@ fn collect(
         if interrupts.load(Ordering::Relaxed) >= 1 {
             stop_send.store(true, Ordering::Relaxed);
         }
-        match rx.recv_timeout(Duration::from_millis(5)) {
-            Ok(ProbeMsg::SenderDone { reason: r, .. }) => {
-                sender_done.store(true, Ordering::Relaxed);
-                drain_until = Some(Instant::now() + plan.drain);
-                reason = Some(r);
+        // Batched: one wake-up every 2 ms however many probes per second.
+        std::thread::sleep(Duration::from_millis(2));
+        let mut gone = false;
+        loop {
+            match rx.try_recv() {
+                Ok(ProbeMsg::SenderDone { reason: r, .. }) => {
+                    sender_done.store(true, Ordering::Relaxed);
+                    drain_until = Some(Instant::now() + plan.drain);
+                    reason = Some(r);
+                }
+                Ok(msg) => engine.handle(msg, &mut out),
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    gone = true;
+                    break;
+                }
             }
-            Ok(msg) => engine.handle(msg, &mut out),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if gone && drain_until.is_none() {
+            break;
         }
         if let Some(ev) = events {
             out.extend(ev.try_iter().map(Line::Event));

@@ -140,42 +140,44 @@ pub fn run_sender(
             &mut packet,
         );
         let at_user = clock.real();
+        let k = &mut keys[family as usize];
+        if let Err(e) = net.send(family, dst, &packet) {
+            let error = e.to_string();
+            let _ = tx.send(ProbeMsg::SendFailed {
+                target: t,
+                index,
+                at_user,
+                error,
+            });
+            continue;
+        }
+        k.sent(t, index);
+        drained.clear();
+        net.drain(family, &mut drained);
+        let tx_kernel = forward(family, &drained, k, clock, tx);
         if tx
             .send(ProbeMsg::Sent {
                 target: t,
                 index,
                 at_user,
+                tx_kernel,
             })
             .is_err()
         {
             return "error: engine gone".into();
         }
-        let k = &mut keys[family as usize];
-        match net.send(family, dst, &packet) {
-            Ok(()) => k.sent(t, index),
-            Err(e) => {
-                let _ = tx.send(ProbeMsg::SendFailed {
-                    target: t,
-                    index,
-                    error: e.to_string(),
-                });
-                continue;
-            }
-        }
-        drained.clear();
-        net.drain(family, &mut drained);
-        forward(family, &drained, k, clock, tx);
     }
 }
 
-/// Sends drained error-queue entries on as messages, resolving TX stamp keys.
+/// Sends drained error-queue entries on as messages, resolving TX stamp keys;
+/// returns the stamp of the datagram sent last (it travels in its `Sent`).
 fn forward(
     family: Family,
     drained: &[ErrQueueEntry],
     k: &mut Keys,
     clock: &dyn Clock,
     tx: &Sender<ProbeMsg>,
-) {
+) -> Option<RealNs> {
     let just_sent = k.next.wrapping_sub(1);
     let stamps: Vec<(u32, RealNs)> = drained
         .iter()
@@ -189,8 +191,12 @@ fn forward(
             k.resync(newest);
         }
     }
+    let just_sent = k.next.wrapping_sub(1);
+    let mut own = None;
     for (key, at) in stamps {
-        if let Some((target, index)) = k.find(key) {
+        if key == just_sent {
+            own = Some(at);
+        } else if let Some((target, index)) = k.find(key) {
             let _ = tx.send(ProbeMsg::TxStamp { target, index, at });
         }
     }
@@ -200,4 +206,5 @@ fn forward(
     {
         let _ = tx.send(msg);
     }
+    own
 }
