@@ -18,11 +18,11 @@ pub struct Cli {
 pub enum Command {
     /// Probe one or more targets with ICMP echo at a fixed interval, with kernel timestamps.
     Probe(ProbeArgs),
-    /// Print the per-target summary of a run file (also of a run that was killed).
-    Summary(SummaryArgs),
     /// Record both hypervisors' libvirt and QEMU events during a migration.
     #[cfg(feature = "libvirt")]
     Events(EventsArgs),
+    /// Print the per-target summary of a run file (also of a run that was killed).
+    Summary(SummaryArgs),
     /// Add hypervisor events captured with `virsh event` / `virsh qemu-monitor-event` to a run file.
     Import(crate::events::import::ImportArgs),
 }
@@ -38,24 +38,12 @@ pub enum SocketArg {
     Dgram,
 }
 
-/// `migprobe probe`.
-#[derive(Debug, Args)]
-pub struct ProbeArgs {
-    /// Addresses or host names to probe (each on its own schedule, phases spread over the interval).
-    #[arg(required = true, value_name = "TARGET")]
-    pub targets: Vec<String>,
+/// How to probe (shared by `probe` and `run`).
+#[derive(Debug, Args, Clone)]
+pub struct ProbeTuning {
     /// Interval between probes to each target: 100us, 1ms, 1s, ...
     #[arg(short, long, default_value = "1ms", value_name = "DURATION")]
     pub interval: String,
-    /// Stop after this long (default: until Ctrl-C or --count).
-    #[arg(short, long, value_name = "DURATION", conflicts_with = "count")]
-    pub duration: Option<String>,
-    /// Stop after this many probes per target.
-    #[arg(short, long, value_name = "N")]
-    pub count: Option<String>,
-    /// Write every probe to this JSON Lines run file (streamed, flushed every 100 ms).
-    #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
     /// Resolve host names to IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -68,10 +56,11 @@ pub struct ProbeArgs {
     /// ICMP payload bytes per probe (at least 24: magic, target, nonce, index).
     #[arg(short, long, default_value = "56", value_name = "BYTES")]
     pub size: String,
-    /// Consecutive unanswered probes that count as an outage (recorded for the analysis).
+    /// Consecutive unanswered probes that count as an outage.
     #[arg(long, default_value = "3", value_name = "K")]
     pub min_loss_run: String,
-    /// Busy-wait this long before each slot for precise timing (0 = sleep only, less CPU).
+    /// Busy-wait up to this long before each slot for precise timing (0 = sleep only, less
+    /// CPU; capped at a tenth of the gap between two sends).
     #[arg(long, default_value = "30us", value_name = "DURATION")]
     pub spin: String,
     /// After the last probe, wait this long for late replies.
@@ -80,6 +69,26 @@ pub struct ProbeArgs {
     /// Do not try SCHED_FIFO for the send thread.
     #[arg(long)]
     pub no_realtime: bool,
+}
+
+/// `migprobe probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Addresses or host names to probe (each on its own schedule, phases spread over the interval).
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// How to probe.
+    #[command(flatten)]
+    pub tuning: ProbeTuning,
+    /// Stop after this long (default: until Ctrl-C or --count).
+    #[arg(short, long, value_name = "DURATION", conflicts_with = "count")]
+    pub duration: Option<String>,
+    /// Stop after this many probes per target.
+    #[arg(short, long, value_name = "N")]
+    pub count: Option<String>,
+    /// Write every probe to this JSON Lines run file (streamed, flushed every 100 ms).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// No live status line.
     #[arg(short, long)]
     pub quiet: bool,
@@ -102,13 +111,13 @@ pub struct LibvirtArgs {
     /// Libvirt URI of the migration source, e.g. qemu+ssh://node01/system or
     /// qemu:///system?socket=/tmp/migprobe-lab/node01/libvirt-sock
     #[arg(long, value_name = "URI")]
-    pub src_uri: String,
+    pub src_uri: Option<String>,
     /// Libvirt URI of the migration destination (recommended: the guest resumes there).
     #[arg(long, value_name = "URI")]
     pub dst_uri: Option<String>,
     /// The domain being migrated: name or UUID.
     #[arg(long, value_name = "NAME|UUID")]
-    pub domain: String,
+    pub domain: Option<String>,
     /// How often to sample the source's job statistics while a migration runs.
     #[arg(long, default_value = "200ms", value_name = "DURATION")]
     pub poll: String,
@@ -117,7 +126,7 @@ pub struct LibvirtArgs {
 /// `migprobe events`.
 #[derive(Debug, Args)]
 pub struct EventsArgs {
-    /// Connections and domain.
+    /// Connections and domain (--src-uri and --domain are required).
     #[command(flatten)]
     pub libvirt: LibvirtArgs,
     /// Write the events to this JSON Lines run file.
@@ -129,4 +138,44 @@ pub struct EventsArgs {
     /// Do not print a line per event.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `migprobe run`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example (the built-in lab; see scripts/lab.sh):
+  eval \"$(scripts/lab.sh env)\"
+  ip netns exec \"$LAB_NETNS\" migprobe run -t \"$LAB_GUEST_IP4\" -t \"$LAB_GUEST_IP6\" \\
+      --src-uri \"$LAB_SRC_URI\" --dst-uri \"$LAB_DST_URI\" --domain \"$LAB_DOMAIN\" \\
+      -- $LAB_MIGRATE_CMD")]
+pub struct RunArgs {
+    /// Address or host name of the migrating guest (repeat for several).
+    #[arg(short = 't', long = "target", required = true, value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// How to probe.
+    #[command(flatten)]
+    pub tuning: ProbeTuning,
+    /// Hypervisor connections (optional: without them the run uses the probe and trigger alone).
+    #[cfg(feature = "libvirt")]
+    #[command(flatten)]
+    pub libvirt: LibvirtArgs,
+    /// Probe this long before the trigger starts (the baseline).
+    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    pub warmup: String,
+    /// Keep probing this long after the migration ended.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub cooldown: String,
+    /// Give up (stop the trigger, write the report) after this long.
+    #[arg(long, default_value = "30m", value_name = "DURATION")]
+    pub timeout: String,
+    /// Directory for run.jsonl, report.json, summary.md, chart.svg and trigger.log
+    /// (default: reports/run-<UTC time>).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No live status line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The command that starts the migration, run without a shell, e.g.
+    /// virsh migrate --live --copy-storage-all DOMAIN qemu+ssh://dst/system
+    #[arg(last = true, required = true, value_name = "TRIGGER")]
+    pub trigger: Vec<String>,
 }

@@ -1,7 +1,7 @@
 //! Validates command-line values into plans. Every error names the flag, the
 //! value and what to do instead.
 
-use crate::cli::{ProbeArgs, SocketArg};
+use crate::cli::{ProbeArgs, ProbeTuning, SocketArg};
 use crate::probe::runner::{ProbePlan, SocketChoice};
 use crate::wire::{Family, MIN_PAYLOAD};
 use std::net::{IpAddr, ToSocketAddrs};
@@ -102,41 +102,6 @@ pub const MAX_TOTAL_RATE: f64 = 200_000.0;
 
 /// `migprobe probe` arguments to a plan.
 pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {
-    let interval = validate_duration(
-        "--interval",
-        &a.interval,
-        Duration::from_micros(10),
-        Duration::from_secs(60),
-    )?;
-    let only = match (a.ipv4, a.ipv6) {
-        (true, _) => Some(Family::V4),
-        (_, true) => Some(Family::V6),
-        _ => None,
-    };
-    let targets = a
-        .targets
-        .iter()
-        .map(|t| validate_target(t, only).map(|addr| (t.clone(), addr)))
-        .collect::<Result<Vec<_>, _>>()?;
-    if targets.len() > 10_000 {
-        return Err(bad(
-            "TARGET",
-            &targets.len().to_string(),
-            "at most 10000 targets",
-        ));
-    }
-    let rate = targets.len() as f64 / interval.as_secs_f64();
-    if rate > MAX_TOTAL_RATE {
-        return Err(bad(
-            "--interval",
-            &a.interval,
-            format!(
-                "{} targets at this interval is {rate:.0} probes/s; the limit is {MAX_TOTAL_RATE:.0}/s: \
-                 use a longer interval or fewer targets",
-                targets.len()
-            ),
-        ));
-    }
     let duration = a
         .duration
         .as_deref()
@@ -154,21 +119,74 @@ pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigE
         .as_deref()
         .map(|c| validate_int("--count", c, 1, u64::MAX >> 1))
         .transpose()?;
-    let payload_len = validate_int("--size", &a.size, MIN_PAYLOAD as u64, 65_000)? as usize;
-    let min_loss_run = validate_int("--min-loss-run", &a.min_loss_run, 1, 1_000_000)? as u32;
+    plan(&a.targets, "TARGET", &a.tuning, duration, count, argv)
+}
+
+/// Probe targets and tuning (shared by `probe` and `run`) to a plan; `flag` names the targets in errors.
+pub fn plan(
+    targets: &[String],
+    flag: &str,
+    t: &ProbeTuning,
+    duration: Option<Duration>,
+    count: Option<u64>,
+    argv: Vec<String>,
+) -> Result<ProbePlan, ConfigError> {
+    let interval = validate_duration(
+        "--interval",
+        &t.interval,
+        Duration::from_micros(10),
+        Duration::from_secs(60),
+    )?;
+    let only = match (t.ipv4, t.ipv6) {
+        (true, _) => Some(Family::V4),
+        (_, true) => Some(Family::V6),
+        _ => None,
+    };
+    let targets = targets
+        .iter()
+        .map(|x| {
+            validate_target(x, only)
+                .map(|addr| (x.clone(), addr))
+                .map_err(|e| ConfigError {
+                    flag: flag.into(),
+                    ..e
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if targets.len() > 10_000 {
+        return Err(bad(
+            flag,
+            &targets.len().to_string(),
+            "at most 10000 targets",
+        ));
+    }
+    let rate = targets.len() as f64 / interval.as_secs_f64();
+    if rate > MAX_TOTAL_RATE {
+        return Err(bad(
+            "--interval",
+            &t.interval,
+            format!(
+                "{} targets at this interval is {rate:.0} probes/s; the limit is {MAX_TOTAL_RATE:.0}/s: \
+                 use a longer interval or fewer targets",
+                targets.len()
+            ),
+        ));
+    }
+    let payload_len = validate_int("--size", &t.size, MIN_PAYLOAD as u64, 65_000)? as usize;
+    let min_loss_run = validate_int("--min-loss-run", &t.min_loss_run, 1, 1_000_000)? as u32;
     let spin = validate_duration(
         "--spin",
-        &a.spin,
+        &t.spin,
         Duration::ZERO,
         interval.min(Duration::from_millis(1)),
     )?;
     let drain = validate_duration(
         "--drain",
-        &a.drain,
+        &t.drain,
         Duration::ZERO,
         Duration::from_secs(3_600),
     )?;
-    let socket = match a.socket {
+    let socket = match t.socket {
         SocketArg::Auto => SocketChoice::Auto,
         SocketArg::Raw => SocketChoice::Raw,
         SocketArg::Dgram => SocketChoice::Dgram,
@@ -184,24 +202,44 @@ pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigE
         drain,
         pending_after: Duration::from_millis(100).max(interval * 2),
         min_loss_run,
-        realtime: !a.no_realtime,
+        realtime: !t.no_realtime,
         argv,
     })
 }
 
-/// `--src-uri/--dst-uri/--domain/--poll` to a capture configuration.
+/// `--src-uri/--dst-uri/--domain/--poll` to a capture configuration; `None` when
+/// neither --src-uri nor --domain is given (and `required` is false).
 #[cfg(feature = "libvirt")]
 pub fn capture_config(
     a: &crate::cli::LibvirtArgs,
-) -> Result<crate::events::capture::CaptureConfig, ConfigError> {
+    required: bool,
+) -> Result<Option<crate::events::capture::CaptureConfig>, ConfigError> {
     let poll = validate_duration(
         "--poll",
         &a.poll,
         Duration::from_millis(10),
         Duration::from_secs(60),
     )?;
+    let (src_uri, domain) = match (&a.src_uri, &a.domain) {
+        (None, None) if !required && a.dst_uri.is_none() => return Ok(None),
+        (Some(s), Some(d)) => (s.clone(), d.clone()),
+        (None, _) => {
+            return Err(bad(
+                "--src-uri",
+                "",
+                "is needed to listen to the hypervisors (with --domain)",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "--domain",
+                "",
+                "is needed with --src-uri: the migrating domain's name or UUID",
+            ))
+        }
+    };
     for (flag, uri) in [
-        ("--src-uri", Some(&a.src_uri)),
+        ("--src-uri", Some(&src_uri)),
         ("--dst-uri", a.dst_uri.as_ref()),
     ] {
         if let Some(u) = uri {
@@ -214,15 +252,15 @@ pub fn capture_config(
             }
         }
     }
-    if a.domain.trim().is_empty() {
-        return Err(bad("--domain", &a.domain, "give the domain's name or UUID"));
+    if domain.trim().is_empty() {
+        return Err(bad("--domain", &domain, "give the domain's name or UUID"));
     }
-    Ok(crate::events::capture::CaptureConfig {
-        src_uri: a.src_uri.clone(),
+    Ok(Some(crate::events::capture::CaptureConfig {
+        src_uri,
         dst_uri: a.dst_uri.clone(),
-        domain: a.domain.clone(),
+        domain,
         poll,
-    })
+    }))
 }
 
 #[cfg(test)]

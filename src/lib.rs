@@ -17,5 +17,6 @@ pub mod output;
 pub mod probe;
 pub mod record;
 pub mod sys;
+pub mod trigger;
 pub mod types;
 pub mod wire;

@@ -82,6 +82,31 @@ pub fn human_ns(ns: i64) -> String {
     }
 }
 
+/// UTC calendar date and time of `secs` since the Unix epoch:
+/// (year, month, day, hour, minute, second).
+pub fn civil_utc(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days to civil date (proleptic Gregorian), after H. Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+        (rem % 60) as u32,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +116,14 @@ mod tests {
         assert_eq!(ProbeIndex(65_535).seq(), 65_535);
         assert_eq!(ProbeIndex(65_536).seq(), 0);
         assert_eq!(ProbeIndex(65_537 + 65_536).seq(), 1);
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_utc(0), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(civil_utc(951_782_400), (2000, 2, 29, 0, 0, 0));
+        assert_eq!(civil_utc(1_795_634_356), (2026, 11, 25, 19, 19, 16));
+        assert_eq!(civil_utc(-1), (1969, 12, 31, 23, 59, 59));
     }
 
     #[test]

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 /// Captures events until Ctrl-C or `--duration`.
 pub fn run(a: &EventsArgs) -> Result<i32> {
-    let cfg = crate::config::capture_config(&a.libvirt)?;
+    let cfg = crate::config::capture_config(&a.libvirt, true)?
+        .ok_or_else(|| anyhow::anyhow!("--src-uri and --domain are required"))?;
     let duration = a
         .duration
         .as_deref()

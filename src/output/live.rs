@@ -22,11 +22,16 @@ impl LiveLine {
 
     /// Redraws the line.
     pub fn update(&mut self, live: &[Live], elapsed_ns: i64) {
+        self.update_with(live, elapsed_ns, "");
+    }
+
+    /// Redraws the line with `extra` (phase, latest event) after the counters.
+    pub fn update_with(&mut self, live: &[Live], elapsed_ns: i64, extra: &str) {
         if !self.enabled {
             return;
         }
         let mut e = std::io::stderr().lock();
-        let _ = write!(e, "\r\x1b[K{}", render(live, elapsed_ns));
+        let _ = write!(e, "\r\x1b[K{}{extra}", render(live, elapsed_ns));
         let _ = e.flush();
         self.drawn = true;
     }

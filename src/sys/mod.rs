@@ -7,6 +7,7 @@
 pub mod clock;
 #[cfg(feature = "libvirt")]
 pub mod libvirt;
+pub mod process;
 pub mod socket;
 
 pub use clock::{monotonic_now, realtime_now, set_timer_slack, sleep_until, try_sched_fifo};
