@@ -1,6 +1,11 @@
 //! Pure analysis of run data.
 
+pub mod analyze;
+pub mod downtime;
 pub mod model;
+pub mod outages;
+pub mod phases;
 pub mod summary;
 
+pub use analyze::{analyze, AnalysisOptions};
 pub use summary::{SummaryBuilder, TargetSummary};
