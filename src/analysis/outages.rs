@@ -16,8 +16,10 @@
 //!   gap of each other, each RTT one interval shorter than the one before (the
 //!   freeze signature, counted whatever its length), or
 //! - it holds a missing probe and is at least `min_loss_run` probes long, or
-//! - it holds a single queued reply late by at least max(interval/2, 100 ms)
-//!   (a freeze at a slow rate, where only one request got queued).
+//! - it holds a queued reply late by L with max(interval/2, 100 ms) ≤ L <
+//!   interval + max(interval/2, 100 ms) (a freeze at a slow rate, where only
+//!   one request got queued; a reply later than that with its successor on
+//!   time was reordered, not frozen).
 //!
 //! A run of late replies without any missing probe and without a flush is a
 //! slow path (RTT went up), not a dark one, and is not an outage.
@@ -214,9 +216,12 @@ impl Run {
 
     fn counts(&self, prm: &OutageParams) -> bool {
         let lone = (prm.interval_ns / 2).max(LONE_QUEUED_MIN_NS);
-        self.flush
-            || (self.lost > 0 && self.len >= u64::from(prm.min_loss_run))
-            || (self.queued > 0 && self.max_late_ns >= lone)
+        // A lone queued reply later than an interval is a reordered packet, not
+        // a freeze (the next request would have queued behind it).
+        let lone_freeze = self.queued > 0
+            && self.max_late_ns >= lone
+            && self.max_late_ns < prm.interval_ns.saturating_add(lone);
+        self.flush || (self.lost > 0 && self.len >= u64::from(prm.min_loss_run)) || lone_freeze
     }
 }
 

@@ -1,0 +1,999 @@
+//! Analysis of synthetic runs built in memory: outages and their brackets
+//! (measurement.md), phases from hypervisor events (libvirt-lab.md),
+//! downtime attribution, and degenerate input.
+
+use migprobe::analysis::model::{Analysis, OutageClass};
+use migprobe::analysis::{analyze, AnalysisOptions};
+use migprobe::record::{
+    DuplicateLine, EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock,
+    TargetInfo, SCHEMA_VERSION,
+};
+use migprobe::types::{ProbeIndex, RealNs};
+use migprobe::wire::Family;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Instant;
+
+const MS: i64 = 1_000_000;
+const US: i64 = 1_000;
+const S: i64 = 1_000_000_000;
+/// A realistic realtime origin (2026-11-25).
+const T0: i64 = 1_795_600_000 * S;
+
+// ---------------------------------------------------------------- helpers
+
+/// xorshift64*: a fixed-seed PRNG for the tests.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform in [0, n).
+    fn below(&mut self, n: i64) -> i64 {
+        (self.unit() * n as f64) as i64
+    }
+}
+
+fn addr(target: u32) -> IpAddr {
+    format!("192.0.2.{}", 10 + target).parse().unwrap()
+}
+
+fn header(targets: u32, interval_ns: i64, min_loss_run: u32) -> Header {
+    Header {
+        schema_version: SCHEMA_VERSION,
+        tool: "migprobe".into(),
+        version: "test".into(),
+        nonce: "00".into(),
+        start_ns: RealNs(T0),
+        interval_ns,
+        targets: (0..targets)
+            .map(|id| TargetInfo {
+                id,
+                addr: addr(id),
+                name: format!("t{id}"),
+                family: Family::V4,
+                phase_ns: 0,
+            })
+            .collect(),
+        hostname: "h".into(),
+        kernel: "k".into(),
+        socket: None,
+        scheduling: "fifo".into(),
+        spin_ns: 0,
+        payload_bytes: 56,
+        min_loss_run,
+        drain_ns: 0,
+        argv: vec![],
+    }
+}
+
+fn probe(target: u32, index: u64, tx: i64, status: ProbeStatus, rtt: Option<i64>) -> ProbeLine {
+    ProbeLine {
+        target: addr(target),
+        target_id: target,
+        index: ProbeIndex(index),
+        seq: (index & 0xffff) as u16,
+        tx_ns: RealNs(tx),
+        tx_clock: StampClock::Kernel,
+        rx_ns: rtt.map(|r| RealNs(tx.saturating_add(r))),
+        rx_clock: rtt.map(|_| StampClock::Kernel),
+        rtt_ns: rtt,
+        ttl: rtt.map(|_| 64),
+        bytes: rtt.map(|_| 64),
+        dup: 0,
+        status,
+        error: None,
+    }
+}
+
+fn ok(target: u32, index: u64, tx: i64, rtt: i64) -> ProbeLine {
+    probe(target, index, tx, ProbeStatus::Ok, Some(rtt))
+}
+
+fn lost(target: u32, index: u64, tx: i64) -> ProbeLine {
+    probe(target, index, tx, ProbeStatus::Lost, None)
+}
+
+fn ev(origin: Origin, kind: &str, at: i64, source_ts: Option<i64>, detail: Value) -> EventLine {
+    EventLine {
+        at_ns: RealNs(at),
+        source_ts_ns: source_ts.map(RealNs),
+        origin,
+        kind: kind.into(),
+        detail,
+        raw: None,
+    }
+}
+
+fn run(header: Header, probes: Vec<ProbeLine>, events: Vec<EventLine>) -> RunData {
+    let end = probes
+        .iter()
+        .map(|p| p.tx_ns.0)
+        .max()
+        .unwrap_or(T0)
+        .saturating_add(S);
+    RunData {
+        header,
+        probes,
+        duplicates: vec![],
+        events,
+        footer: Some(Footer {
+            end_ns: RealNs(end),
+            reason: "duration".into(),
+            sent: 0,
+            foreign: 0,
+        }),
+        bad_lines: vec![],
+        bad_line_count: 0,
+        unknown_types: HashMap::new(),
+    }
+}
+
+fn analyse(r: &RunData) -> Analysis {
+    analyze(r, &AnalysisOptions::default())
+}
+
+/// What happens to requests arriving at the target in `[from, to)`.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Dropped.
+    Loss,
+    /// Queued and answered at `to`, all of them.
+    Freeze,
+    /// The first `n` queued and answered at `to`, the rest dropped.
+    Overflow(u64),
+}
+
+/// One target probed every `interval` from `T0 + phase`, base RTT 50 µs ± 3 µs
+/// (one way: half), with one fault at the target in `[from, to)`.
+fn simulate(n: u64, interval: i64, phase: i64, fault: Fault, from: i64, to: i64) -> Vec<ProbeLine> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (phase as u64));
+    let base = 50 * US;
+    let mut queued = 0u64;
+    (0..n)
+        .map(|i| {
+            let tx = T0 + phase + i as i64 * interval;
+            let arrive = tx + base / 2;
+            if arrive < from || arrive >= to {
+                return ok(0, i, tx, base + rng.below(6 * US + 1) - 3 * US);
+            }
+            let queue = match fault {
+                Fault::Loss => false,
+                Fault::Freeze => true,
+                Fault::Overflow(q) => queued < q,
+            };
+            if !queue {
+                return lost(0, i, tx);
+            }
+            // Flushed at resume, 2 µs apart, in order.
+            let rx = to + queued as i64 * 2 * US + base / 2;
+            queued += 1;
+            ok(0, i, tx, rx - tx)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- outages
+
+/// The classic 2014 case: ping at 1 s, "0 % loss", really a 4.7 s freeze.
+#[test]
+fn seed_case_is_one_freeze_of_4_7_s() {
+    let rtts = [0.3, 4208.0, 3209.0, 2209.0, 1208.0, 209.0, 0.3];
+    let probes = rtts
+        .iter()
+        .enumerate()
+        .map(|(i, ms)| ok(0, i as u64, T0 + i as i64 * S, (ms * 1e6) as i64))
+        .collect();
+    let a = analyse(&run(header(1, S, 3), probes, vec![]));
+    assert_eq!(a.outages.len(), 1, "{:#?}", a.outages);
+    let o = &a.outages[0];
+    assert_eq!(o.class, OutageClass::Freeze);
+    assert_eq!((o.lost, o.queued), (0, 5));
+    assert_eq!((o.first_index, o.last_index), (1, 5));
+    // E = 4208 − 0.3 ms; D ∈ [E, E + 1 s), estimate E + 0.5 s. hdrhistogram
+    // keeps 3 significant digits of the 0.3 ms baseline: allow 1 µs.
+    let near = |got: i64, want: i64| (got - want).abs() <= US;
+    assert!(near(o.bracket_lo_ns, 4_207_700 * US), "{o:?}");
+    assert!(near(o.bracket_hi_ns, 5_207_700 * US), "{o:?}");
+    assert!(near(o.estimate_ns, 4_707_700 * US), "{o:?}");
+    assert!(
+        near(o.end_ns.0 - T0, 5_207_700 * US),
+        "ends at the flush: {o:?}"
+    );
+    assert_eq!(o.start_ns.0 - T0, S / 2, "midway between s_k and s_k+1");
+    assert_eq!(a.summaries[0].lost, 0, "0 % packet loss, as ping said");
+    let d = a
+        .downtime
+        .as_ref()
+        .expect("the longest outage, without events");
+    assert_eq!(d.network_ns, o.estimate_ns);
+    assert!(a.phases.is_empty());
+    assert!(a.notes.iter().any(|n| n.contains("No hypervisor events")));
+}
+
+#[test]
+fn loss_windows_at_1ms_are_bracketed_within_one_interval() {
+    let t = MS;
+    let mut rng = Rng(42);
+    for len_ms in [3, 7, 50, 250, 1000] {
+        for _ in 0..10 {
+            let phase = rng.below(t);
+            let from = T0 + 2 * S + rng.below(t);
+            let truth = len_ms * MS;
+            let probes = simulate(5_000, t, phase, Fault::Loss, from, from + truth);
+            let a = analyse(&run(header(1, t, 3), probes, vec![]));
+            assert_eq!(a.outages.len(), 1, "{len_ms} ms: {:#?}", a.outages);
+            let o = &a.outages[0];
+            assert_eq!(o.class, OutageClass::Loss);
+            assert_eq!(o.queued, 0);
+            assert!(
+                o.bracket_lo_ns <= truth && truth <= o.bracket_hi_ns,
+                "{len_ms} ms: truth {truth} outside [{}, {}]",
+                o.bracket_lo_ns,
+                o.bracket_hi_ns
+            );
+            assert!((o.estimate_ns - truth).abs() < t, "{len_ms} ms: {o:?}");
+            // The estimated window sits where the loss was (send-time terms).
+            assert!((o.start_ns.0 - (from - 25 * US)).abs() < t, "{o:?}");
+        }
+    }
+}
+
+#[test]
+fn freezes_at_1ms_are_estimated_within_half_an_interval() {
+    let t = MS;
+    let mut rng = Rng(7);
+    for len_ms in [3, 5, 20, 250, 2000] {
+        for _ in 0..10 {
+            let phase = rng.below(t);
+            let from = T0 + 2 * S + rng.below(t);
+            let truth = len_ms * MS;
+            let probes = simulate(6_000, t, phase, Fault::Freeze, from, from + truth);
+            // K = 5: a 3 ms freeze (2–3 queued replies) still counts by its signature.
+            let a = analyse(&run(header(1, t, 5), probes, vec![]));
+            assert_eq!(a.outages.len(), 1, "{len_ms} ms: {:#?}", a.outages);
+            let o = &a.outages[0];
+            assert_eq!(o.class, OutageClass::Freeze, "{o:?}");
+            assert_eq!(o.lost, 0);
+            assert!(o.queued >= 2, "{o:?}");
+            assert!(
+                (o.estimate_ns - truth).abs() <= t / 2 + 5 * US,
+                "{len_ms} ms: estimate {} vs truth {truth}",
+                o.estimate_ns
+            );
+            assert!(o.bracket_lo_ns <= truth + 5 * US && truth <= o.bracket_hi_ns + 5 * US);
+            assert!(
+                (o.end_ns.0 - (from + truth - 25 * US)).abs() < 10 * US,
+                "ends at resume (send-time terms): {o:?} {}",
+                from + truth
+            );
+            assert_eq!(a.summaries[0].lost, 0);
+        }
+    }
+}
+
+#[test]
+fn queue_overflow_is_mixed_and_bracketed_by_the_first_queued_reply() {
+    let t = MS;
+    let mut rng = Rng(99);
+    for (q, len_ms) in [(1, 30), (4, 30), (10, 200), (100, 150)] {
+        let phase = rng.below(t);
+        let from = T0 + S + rng.below(t);
+        let truth = len_ms * MS;
+        let probes = simulate(3_000, t, phase, Fault::Overflow(q), from, from + truth);
+        let a = analyse(&run(header(1, t, 3), probes, vec![]));
+        assert_eq!(a.outages.len(), 1, "{:#?}", a.outages);
+        let o = &a.outages[0];
+        assert_eq!(o.class, OutageClass::Mixed, "{o:?}");
+        assert_eq!(o.queued, q);
+        assert!(o.lost > 0);
+        assert!(
+            o.bracket_hi_ns - o.bracket_lo_ns <= t,
+            "one interval wide: {o:?}"
+        );
+        assert!(o.bracket_lo_ns <= truth + 5 * US && truth <= o.bracket_hi_ns + 5 * US);
+        assert!((o.estimate_ns - truth).abs() <= t / 2 + 5 * US, "{o:?}");
+    }
+}
+
+#[test]
+fn random_two_percent_loss_makes_no_outage_at_k3() {
+    // False outages ≈ probes × p^K: 100 000 × 0.02³ ≈ 0.8 expected, so the
+    // seed matters; the test checks the rule against the generated data.
+    let n = 100_000u64;
+    let t = MS;
+    let mut rng = Rng(2024);
+    let mut longest = 0u64;
+    let mut cur = 0u64;
+    let probes: Vec<ProbeLine> = (0..n)
+        .map(|i| {
+            let tx = T0 + i as i64 * t;
+            if rng.unit() < 0.02 {
+                cur += 1;
+                longest = longest.max(cur);
+                lost(0, i, tx)
+            } else {
+                cur = 0;
+                ok(0, i, tx, 50 * US + rng.below(20 * US))
+            }
+        })
+        .collect();
+    assert!((1..3).contains(&longest), "seed gives short runs only");
+    let a = analyse(&run(header(1, t, 3), probes.clone(), vec![]));
+    assert!(
+        a.outages.is_empty(),
+        "{:#?}",
+        &a.outages[..a.outages.len().min(3)]
+    );
+    assert!(a.downtime.is_none());
+    // With K = 1 every loss is an outage: the rule, not luck, keeps them out.
+    let opts = AnalysisOptions {
+        min_loss_run: Some(1),
+        ..Default::default()
+    };
+    let a1 = analyze(&run(header(1, t, 3), probes, vec![]), &opts);
+    assert!(a1.outages.len() > 1000);
+    assert_eq!(a1.min_loss_run, 1);
+}
+
+#[test]
+fn slow_path_without_loss_or_flush_is_not_an_outage() {
+    // RTT steps from 50 µs to 5 ms for a second (longer path): late, not dark.
+    let t = MS;
+    let probes = (0..3_000u64)
+        .map(|i| {
+            let rtt = if (1_000..2_000).contains(&i) {
+                5 * MS
+            } else {
+                50 * US
+            };
+            ok(0, i, T0 + i as i64 * t, rtt)
+        })
+        .collect();
+    let a = analyse(&run(header(1, t, 3), probes, vec![]));
+    assert!(a.outages.is_empty(), "{:#?}", a.outages.first());
+}
+
+#[test]
+fn reordered_input_duplicates_and_two_independent_targets() {
+    let t = 10 * MS;
+    let mut probes = Vec::new();
+    for i in 0..1_000u64 {
+        let tx = T0 + i as i64 * t;
+        // Target 0: loss of probes 100..=119; target 1: freeze over probes 500..=509.
+        probes.push(if (100..120).contains(&i) {
+            lost(0, i, tx)
+        } else {
+            ok(0, i, tx, 100 * US)
+        });
+        let tx1 = tx + 5 * MS;
+        probes.push(if (500..510).contains(&i) {
+            let resume = T0 + 510 * t + MS;
+            ok(1, i, tx1, resume - tx1)
+        } else {
+            ok(1, i, tx1, 200 * US)
+        });
+    }
+    // File order is not index order; a stale pending line precedes the final one.
+    let mut rng = Rng(5);
+    for i in (1..probes.len()).rev() {
+        probes.swap(i, rng.below(i as i64 + 1) as usize);
+    }
+    let mut r = run(header(2, t, 3), probes, vec![]);
+    r.duplicates = vec![
+        DuplicateLine {
+            target: addr(1),
+            target_id: 1,
+            index: ProbeIndex(3),
+            rx_ns: RealNs(T0 + 35 * MS),
+        };
+        2
+    ];
+    let a = analyse(&r);
+    assert_eq!(a.outages.len(), 2, "{:#?}", a.outages);
+    let (o0, o1) = (&a.outages[0], &a.outages[1]);
+    assert!(o0.start_ns < o1.start_ns, "sorted by start");
+    assert_eq!(
+        (o0.target_id, o0.class, o0.lost),
+        (0, OutageClass::Loss, 20)
+    );
+    assert_eq!((o0.first_index, o0.last_index), (100, 119));
+    assert!(o0.bracket_lo_ns <= 200 * MS && 200 * MS <= o0.bracket_hi_ns);
+    assert_eq!(
+        (o1.target_id, o1.class, o1.queued),
+        (1, OutageClass::Freeze, 10)
+    );
+    assert_eq!(a.baseline.len(), 2);
+    assert_eq!(a.baseline[1].rtt_p50_ns / US, 200);
+    assert_eq!(a.summaries[1].duplicates, 2);
+    // The longest (200 ms loss vs ~104 ms freeze) is the headline without events.
+    assert_eq!(a.downtime.as_ref().unwrap().target_id, 0);
+}
+
+#[test]
+fn indices_past_the_16_bit_sequence_wrap() {
+    let t = MS;
+    let first = 65_000u64;
+    let probes: Vec<ProbeLine> = (first..first + 2_000)
+        .map(|i| {
+            let tx = T0 + (i - first) as i64 * t;
+            if (65_530..65_580).contains(&i) {
+                lost(0, i, tx)
+            } else {
+                ok(0, i, tx, 60 * US)
+            }
+        })
+        .collect();
+    assert_eq!(
+        probes[536].seq, 0,
+        "the ICMP sequence wrapped inside the outage"
+    );
+    let a = analyse(&run(header(1, t, 3), probes, vec![]));
+    assert_eq!(a.outages.len(), 1, "{:#?}", a.outages);
+    let o = &a.outages[0];
+    assert_eq!((o.first_index, o.last_index, o.lost), (65_530, 65_579, 50));
+    assert!(o.bracket_lo_ns <= 50 * MS && 50 * MS <= o.bracket_hi_ns);
+}
+
+#[test]
+fn outages_at_the_edges_of_the_run_are_kept_and_noted() {
+    let t = MS;
+    let probes: Vec<ProbeLine> = (0..1_000u64)
+        .map(|i| {
+            let tx = T0 + i as i64 * t;
+            if !(20..950).contains(&i) || i == 500 {
+                probe(0, i, tx, ProbeStatus::Pending, None)
+            } else {
+                ok(0, i, tx, 60 * US)
+            }
+        })
+        .collect();
+    let mut r = run(header(1, t, 3), probes, vec![]);
+    r.footer = None;
+    let a = analyse(&r);
+    assert_eq!(a.outages.len(), 2, "{:#?}", a.outages);
+    assert_eq!((a.outages[0].first_index, a.outages[0].lost), (0, 20));
+    assert_eq!((a.outages[1].last_index, a.outages[1].lost), (999, 50));
+    assert!(a.outages[1].estimate_ns >= 49 * MS);
+    assert!(a.truncated);
+    for want in ["begun earlier", "open-ended", "cut short", "unsettled"] {
+        assert!(
+            a.notes.iter().any(|n| n.contains(want)),
+            "{want}: {:?}",
+            a.notes
+        );
+    }
+}
+
+// ---------------------------------------------------------------- events
+
+/// A block live migration per libvirt-lab.md, both origins (times: ms after T0).
+fn block_migration_events() -> Vec<EventLine> {
+    let at = |ms: i64| T0 + ms * MS;
+    let mut v = vec![
+        ev(
+            Origin::Local,
+            "capture_started",
+            at(200),
+            None,
+            json!({"uri": "src"}),
+        ),
+        ev(
+            Origin::Local,
+            "trigger_started",
+            at(1000),
+            None,
+            json!({"argv": ["virsh", "migrate", "--live", "--copy-storage-all", "migvm"]}),
+        ),
+        ev(
+            Origin::Dst,
+            "started",
+            at(1500),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "block_job",
+            at(6000),
+            None,
+            json!({"disk": "vda", "job": "copy", "status": "ready"}),
+        ),
+    ];
+    for (i, ms) in [6_010, 7_000, 7_600].into_iter().enumerate() {
+        v.push(ev(
+            Origin::Src,
+            "migration_iteration",
+            at(ms),
+            None,
+            json!({"iteration": i + 1}),
+        ));
+    }
+    for i in 0..12 {
+        let rem = 1_000_000u64 - i * 80_000;
+        v.push(ev(
+            Origin::Src,
+            "job_stats",
+            at(2_000 + i as i64 * 500),
+            None,
+            json!({"completed": false, "memory_remaining": rem, "disk_remaining": 0, "data_remaining": rem}),
+        ));
+    }
+    v.extend([
+        // QEMU's STOP at 8.000 000 (received 2 ms later); libvirt's Suspended after it.
+        ev(
+            Origin::Src,
+            "qemu_stop",
+            at(8002),
+            Some(at(8000)),
+            json!({}),
+        ),
+        ev(
+            Origin::Src,
+            "suspended",
+            at(8003),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "block_job",
+            at(8050),
+            None,
+            json!({"disk": "vda", "job": "copy", "status": "completed"}),
+        ),
+        ev(
+            Origin::Dst,
+            "qemu_resume",
+            at(8121),
+            Some(at(8120)),
+            json!({}),
+        ),
+        ev(
+            Origin::Dst,
+            "resumed",
+            at(8125),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "qemu_migration",
+            at(8126),
+            Some(at(8126)),
+            json!({"status": "completed"}),
+        ),
+        ev(
+            Origin::Src,
+            "stopped",
+            at(8130),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "job_completed",
+            at(9700),
+            None,
+            json!({"downtime": 118, "time_elapsed": 8700, "operation": 5}),
+        ),
+        ev(
+            Origin::Src,
+            "job_stats",
+            at(9750),
+            None,
+            json!({"completed": true, "downtime": 118}),
+        ),
+        ev(
+            Origin::Local,
+            "trigger_exited",
+            at(9800),
+            None,
+            json!({"code": 0}),
+        ),
+    ]);
+    // The events file is not in time order (two sources, two connections).
+    v.swap(3, 9);
+    v
+}
+
+/// Probes at 10 ms for 12 s; loss 3.0–3.5 s (unrelated, longer) and 8.0–8.3 s
+/// (switchover + convergence).
+fn probes_around_migration() -> Vec<ProbeLine> {
+    let t = 10 * MS;
+    (0..1_200u64)
+        .map(|i| {
+            let tx = T0 + 3 * MS + i as i64 * t;
+            let s = tx - T0;
+            if (3 * S..3 * S + 500 * MS).contains(&s) || (8 * S..8 * S + 300 * MS).contains(&s) {
+                lost(0, i, tx)
+            } else {
+                ok(0, i, tx, 300 * US)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn block_migration_phases_downtime_and_attribution() {
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        block_migration_events(),
+    ));
+    let names: Vec<&str> = a.phases.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "preparation",
+            "storage_copy",
+            "memory_precopy",
+            "switchover",
+            "network_convergence",
+            "completion"
+        ]
+    );
+    let s = |p: usize| (a.phases[p].start_ns.0 - T0, a.phases[p].end_ns.0 - T0);
+    assert_eq!(s(0), (S, 1_500 * MS));
+    assert_eq!(s(1), (1_500 * MS, 6 * S));
+    assert_eq!(
+        s(2),
+        (6 * S, 8 * S),
+        "ends at QEMU's STOP, not libvirt's Suspended"
+    );
+    assert_eq!(a.phases[2].iterations, Some(3));
+    assert_eq!(s(3), (8 * S, 8_120 * MS), "QEMU STOP → RESUME");
+    let conv_end = s(4).1;
+    assert!((8_295 * MS..=8_315 * MS).contains(&conv_end), "{conv_end}");
+    assert_eq!(s(5), (conv_end, 9_800 * MS), "until the trigger exited");
+    for w in a.phases.windows(2) {
+        assert!(w[0].end_ns <= w[1].start_ns);
+    }
+    for p in &a.phases {
+        assert!(p.start_ns < p.end_ns);
+    }
+
+    assert_eq!(a.outages.len(), 2);
+    assert_eq!(a.outages[0].phase.as_deref(), Some("storage_copy"));
+    let d = a.downtime.as_ref().expect("downtime");
+    // The outage overlapping the switchover, not the longer one at 3 s.
+    assert!((290 * MS..=310 * MS).contains(&d.network_ns), "{d:?}");
+    assert_eq!(d.class, OutageClass::Loss);
+    assert_eq!(d.hypervisor_ns, Some(118 * MS));
+    assert_eq!(d.qemu_pause_ns, Some(120 * MS));
+    assert_eq!(
+        d.difference_ns,
+        Some(d.network_ns - 120 * MS),
+        "QEMU pause preferred"
+    );
+    assert_eq!(d.pause_part_ns, Some(120 * MS));
+    let conv = d.convergence_part_ns.unwrap();
+    assert!((170 * MS..=190 * MS).contains(&conv), "{conv}");
+    assert_eq!(conv_end.checked_sub(8_120 * MS), Some(conv));
+
+    // Per-phase stats: 10 ms probes, the switchover all lost.
+    let sw = a
+        .per_phase
+        .iter()
+        .find(|p| p.phase == "switchover")
+        .unwrap();
+    assert_eq!((sw.sent, sw.lost), (12, 12));
+    assert_eq!(sw.rtt_p50_ns, None);
+    let sc = a
+        .per_phase
+        .iter()
+        .find(|p| p.phase == "storage_copy")
+        .unwrap();
+    assert_eq!((sc.sent, sc.lost), (450, 50));
+    assert_eq!(sc.rtt_p50_ns.map(|r| r / US), Some(300));
+    assert_eq!(a.per_phase.len(), 6);
+
+    let m = a.migration.as_ref().unwrap();
+    assert_eq!(m.result, "completed");
+    assert_eq!(m.stats.as_ref().unwrap()["downtime"], json!(118));
+    let tr = a.trigger.as_ref().unwrap();
+    assert_eq!(tr.argv[0], "virsh");
+    assert_eq!(
+        (tr.exit_code, tr.started_ns.map(|t| t.0 - T0)),
+        (Some(0), Some(S))
+    );
+    assert_eq!(a.progress.len(), 12, "completed samples skipped");
+    assert_eq!(a.progress[0].memory_remaining, Some(1_000_000));
+    assert!(a.events.iter().all(|e| e.kind != "job_stats"));
+    assert_eq!(a.events.len(), 16);
+    assert!(a.events.windows(2).all(|w| w[0].at_ns <= w[1].at_ns));
+    assert!(a.events.iter().any(|e| e.label == "suspended migrated"));
+    assert!(a.events.iter().any(|e| e.label == "migration_iteration 2"));
+    assert!(a.events.iter().any(|e| e.label == "block_job ready"));
+    assert_eq!(a.baseline[0].rtt_p50_ns / US, 300);
+    assert_eq!(
+        a.baseline[0].samples, 100,
+        "the 100 probes before the trigger"
+    );
+    assert!(a.notes.is_empty(), "{:?}", a.notes);
+}
+
+#[test]
+fn libvirt_only_and_postcopy_events_still_give_phases() {
+    let at = |ms: i64| T0 + ms * MS;
+    let events = vec![
+        ev(
+            Origin::Dst,
+            "started",
+            at(1500),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "suspended",
+            at(8000),
+            None,
+            json!({"reason": "postcopy"}),
+        ),
+        ev(
+            Origin::Dst,
+            "resumed",
+            at(8100),
+            None,
+            json!({"reason": "postcopy"}),
+        ),
+        ev(
+            Origin::Dst,
+            "resumed",
+            at(9000),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "stopped",
+            at(9100),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+    ];
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        events,
+    ));
+    let names: Vec<&str> = a.phases.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "memory_precopy",
+            "switchover",
+            "network_convergence",
+            "completion"
+        ]
+    );
+    assert_eq!(a.phases[1].end_ns.0 - T0, 8_100 * MS);
+    let d = a.downtime.as_ref().unwrap();
+    assert_eq!(
+        (d.hypervisor_ns, d.qemu_pause_ns, d.difference_ns),
+        (None, None, None)
+    );
+    assert_eq!(d.pause_part_ns, Some(100 * MS));
+    assert_eq!(a.migration.as_ref().unwrap().result, "completed");
+}
+
+#[test]
+fn failed_migration_is_reported() {
+    let at = |ms: i64| T0 + ms * MS;
+    let events = vec![
+        ev(
+            Origin::Local,
+            "trigger_started",
+            at(1000),
+            None,
+            json!({"argv": ["virsh"]}),
+        ),
+        ev(
+            Origin::Dst,
+            "started",
+            at(1500),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "suspended",
+            at(8000),
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "qemu_migration",
+            at(8200),
+            None,
+            json!({"status": "failed"}),
+        ),
+        ev(
+            Origin::Src,
+            "resumed",
+            at(8250),
+            None,
+            json!({"reason": "unpaused"}),
+        ),
+        ev(
+            Origin::Dst,
+            "stopped",
+            at(8300),
+            None,
+            json!({"reason": "failed"}),
+        ),
+        ev(
+            Origin::Local,
+            "clock_step",
+            at(9000),
+            None,
+            json!({"step_ns": 2_000_000}),
+        ),
+        ev(
+            Origin::Local,
+            "trigger_exited",
+            at(9500),
+            None,
+            json!({"code": 1}),
+        ),
+    ];
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        events,
+    ));
+    assert_eq!(a.migration.as_ref().unwrap().result, "failed");
+    assert_eq!(a.trigger.as_ref().unwrap().exit_code, Some(1));
+    for want in ["code 1", "migration failed", "clock stepped"] {
+        assert!(
+            a.notes.iter().any(|n| n.contains(want)),
+            "{want}: {:?}",
+            a.notes
+        );
+    }
+    // The guest paused and ran again on the source: that outage is still the headline.
+    let d = a.downtime.as_ref().unwrap();
+    assert!((290 * MS..=310 * MS).contains(&d.network_ns));
+    assert!(
+        a.phases.iter().all(|p| p.name != "switchover"),
+        "no destination resume"
+    );
+}
+
+#[test]
+fn without_events_downtime_is_the_longest_outage() {
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        vec![],
+    ));
+    assert!(a.phases.is_empty() && a.per_phase.is_empty());
+    let d = a.downtime.as_ref().unwrap();
+    assert!((490 * MS..=510 * MS).contains(&d.network_ns), "{d:?}");
+    assert_eq!((d.hypervisor_ns, d.pause_part_ns), (None, None));
+    assert!(a.migration.is_none() && a.trigger.is_none());
+    assert!(a.notes.iter().any(|n| n.contains("No hypervisor events")));
+}
+
+// ---------------------------------------------------------------- degenerate input
+
+#[test]
+fn degenerate_runs_do_not_panic() {
+    let t = MS;
+    let all_lost: Vec<ProbeLine> = (0..100).map(|i| lost(0, i, T0 + i as i64 * t)).collect();
+    let all_skipped: Vec<ProbeLine> = (0..100)
+        .map(|i| probe(0, i, T0 + i as i64 * t, ProbeStatus::Skipped, None))
+        .collect();
+    let odd: Vec<ProbeLine> = vec![
+        ok(0, 5, T0 - 3 * S, -7),
+        ok(7, u64::MAX, i64::MAX, i64::MAX),
+        probe(0, 6, i64::MIN, ProbeStatus::Error, None),
+        probe(3, 0, 0, ProbeStatus::Ok, None),
+        ok(0, 5, T0, 50 * US),
+    ];
+    let weird_events = vec![
+        ev(
+            Origin::Dst,
+            "resumed",
+            0,
+            None,
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            Origin::Src,
+            "qemu_stop",
+            i64::MAX,
+            Some(i64::MAX),
+            json!(null),
+        ),
+        ev(
+            Origin::Src,
+            "job_completed",
+            5,
+            None,
+            json!({"downtime": "lots"}),
+        ),
+        ev(
+            Origin::Local,
+            "trigger_exited",
+            5,
+            None,
+            json!({"code": "x", "argv": 3}),
+        ),
+    ];
+    let cases: Vec<(&str, Header, Vec<ProbeLine>, Vec<EventLine>)> = vec![
+        ("empty", header(1, t, 3), vec![], vec![]),
+        (
+            "no targets",
+            header(0, 0, 0),
+            vec![],
+            block_migration_events(),
+        ),
+        (
+            "single probe",
+            header(1, t, 3),
+            vec![ok(0, 0, T0, 50 * US)],
+            vec![],
+        ),
+        ("single lost", header(1, t, 3), vec![lost(0, 0, T0)], vec![]),
+        ("all lost", header(1, t, 3), all_lost.clone(), vec![]),
+        ("all lost, zero interval", header(1, 0, 0), all_lost, vec![]),
+        ("all skipped", header(1, t, 3), all_skipped, vec![]),
+        ("odd data", header(1, 0, 3), odd, weird_events),
+    ];
+    for (name, h, probes, events) in cases {
+        let mut r = run(h, probes, events);
+        r.footer = None;
+        let a = analyse(&r);
+        for o in &a.outages {
+            assert!(
+                o.bracket_lo_ns <= o.estimate_ns && o.estimate_ns <= o.bracket_hi_ns,
+                "{name}"
+            );
+        }
+        for p in &a.phases {
+            assert!(p.start_ns <= p.end_ns, "{name}");
+        }
+        if name == "all lost" {
+            assert_eq!(a.outages.len(), 1);
+            assert_eq!(a.baseline[0].samples, 0);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- performance
+
+/// An hour at 1 kHz (3.6 M probes) in release mode; 10 % of that in debug.
+/// Bound: generous (the analysis is linear; this catches accidental O(n²)).
+#[test]
+fn an_hour_at_1khz_analyses_in_seconds() {
+    let n: u64 = if cfg!(debug_assertions) {
+        360_000
+    } else {
+        3_600_000
+    };
+    let t = MS;
+    let from = T0 + (n as i64 / 2) * t;
+    let mut probes = simulate(n, t, 123 * US, Fault::Freeze, from, from + 180 * MS);
+    for p in probes.iter_mut().skip(1_000).step_by(50_000) {
+        *p = lost(0, p.index.0, p.tx_ns.0);
+    }
+    let r = run(header(1, t, 3), probes, block_migration_events());
+    let t0 = Instant::now();
+    let a = analyse(&r);
+    let took = t0.elapsed();
+    eprintln!("analysed {n} probes in {took:?}");
+    assert_eq!(a.outages.len(), 1);
+    assert!(took.as_secs() < 30, "{took:?}");
+}
