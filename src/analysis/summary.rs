@@ -1,6 +1,5 @@
 //! Per-target probe statistics: counts, RTT percentiles, longest silence.
 
-use crate::bits::Bits;
 use crate::record::{DuplicateLine, ProbeLine, ProbeStatus, TargetInfo};
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -53,9 +52,30 @@ struct Acc {
     addr: IpAddr,
     hist: Histogram<u64>,
     rx: Vec<i64>,
-    answered: Bits,
+    /// Indices answered (sorted at the end; a file's indices can be anything).
+    answered: Vec<u64>,
     end: u64,
     s: TargetSummary,
+}
+
+/// Longest run of indices in `0..end` not in `answered` (which is sorted here).
+fn longest_gap(answered: &mut [u64], end: u64) -> u64 {
+    answered.sort_unstable();
+    let mut prev: Option<u64> = None;
+    let mut best = 0;
+    for &i in answered.iter() {
+        let gap = match prev {
+            None => i,
+            Some(p) => i.saturating_sub(p).saturating_sub(1),
+        };
+        best = best.max(gap);
+        prev = Some(i);
+    }
+    let tail = match prev {
+        None => end,
+        Some(p) => end.saturating_sub(p).saturating_sub(1),
+    };
+    best.max(tail)
 }
 
 /// Builds [`TargetSummary`]s from final probe lines (provisional `pending` lines of a
@@ -76,7 +96,7 @@ impl SummaryBuilder {
                 // 1 ns .. 1 day, 3 significant digits.
                 hist: Histogram::new_with_bounds(1, 86_400_000_000_000, 3).expect("valid bounds"),
                 rx: Vec::new(),
-                answered: Bits::default(),
+                answered: Vec::new(),
                 end: 0,
                 s: TargetSummary {
                     target_id: t.id,
@@ -107,13 +127,13 @@ impl SummaryBuilder {
         let Some(a) = self.acc.get_mut(p.target_id as usize) else {
             return;
         };
-        a.end = a.end.max(p.index.0 + 1);
+        a.end = a.end.max(p.index.0.saturating_add(1));
         a.s.duplicates += u64::from(p.dup);
         match p.status {
             ProbeStatus::Ok => {
                 a.s.sent += 1;
                 a.s.answered += 1;
-                a.answered.set(p.index.0);
+                a.answered.push(p.index.0);
                 if let Some(rtt) = p.rtt_ns {
                     let _ = a.hist.record(rtt.max(1) as u64);
                     if rtt > LATE_INTERVALS * self.interval_ns {
@@ -164,10 +184,25 @@ impl SummaryBuilder {
                 }
                 a.rx.sort_unstable();
                 a.s.longest_reply_gap_ns = a.rx.windows(2).map(|w| w[1] - w[0]).max();
-                a.s.longest_unanswered_run = a.answered.longest_clear_run(a.end);
+                a.s.longest_unanswered_run = longest_gap(&mut a.answered, a.end);
                 a.s.addr = a.addr;
                 a.s
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::longest_gap;
+
+    #[test]
+    fn gaps_at_start_middle_end_and_huge_indices() {
+        assert_eq!(longest_gap(&mut [5, 1, 0, 2], 6), 2);
+        assert_eq!(longest_gap(&mut [3, 4], 5), 3);
+        assert_eq!(longest_gap(&mut [0, 1], 10), 8);
+        assert_eq!(longest_gap(&mut [], 7), 7);
+        assert_eq!(longest_gap(&mut [0, 0, 1], 2), 0, "duplicates");
+        assert_eq!(longest_gap(&mut [0, u64::MAX - 1], u64::MAX), u64::MAX - 2);
     }
 }
