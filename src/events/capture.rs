@@ -136,9 +136,16 @@ impl Capture {
             out,
             next_tag: 2,
         };
-        for i in 0..m.sides.len() {
-            let s = &m.sides[i];
-            let detail = json!({"uri": s.uri, "domain": m.name, "uuid": m.uuid});
+        for s in &m.sides {
+            let conn = s.conn.as_ref();
+            let detail = json!({
+                "uri": s.uri,
+                "domain": m.name,
+                "uuid": m.uuid,
+                "hostname": conn.and_then(|c| c.hostname().ok()),
+                "libvirt_version": conn.and_then(|c| c.lib_version().ok()).map(version),
+                "hypervisor_version": conn.and_then(|c| c.hyp_version().ok()).map(version),
+            });
             m.send(local_event(s.origin, kinds::CAPTURE_STARTED, detail));
         }
         let st = Arc::clone(&stop);
@@ -214,6 +221,11 @@ fn lookup(conn: &Connect, domain: &str) -> Result<Domain, String> {
             .map_err(|e| e.message().to_owned()),
         Err(e) => Err(e.message().to_owned()),
     }
+}
+
+/// libvirt's packed version number (major * 1 000 000 + minor * 1 000 + micro) as "9.0.0".
+fn version(v: u32) -> String {
+    format!("{}.{}.{}", v / 1_000_000, v / 1_000 % 1_000, v % 1_000)
 }
 
 fn local_event(origin: Origin, kind: &str, detail: Value) -> EventLine {
@@ -458,6 +470,12 @@ mod tests {
             uuid: String::new(),
             event,
         }
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(version(9_000_000), "9.0.0");
+        assert_eq!(version(7_002_011), "7.2.11");
     }
 
     #[test]
