@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod events;
 pub mod output;
+pub mod pinglog;
 pub mod probe;
 pub mod record;
 pub mod sys;

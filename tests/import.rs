@@ -20,7 +20,9 @@ fn args(format: ImportFormat, files: &[&str], origin: OriginArg, out: &Path) -> 
     ImportArgs {
         format,
         files: files.iter().map(|f| fixture(f)).collect(),
-        origin,
+        origin: Some(origin),
+        interval: None,
+        target: None,
         out: out.to_owned(),
     }
 }

@@ -1,17 +1,26 @@
 //! `migprobe import`: turns captured `virsh event` / `virsh qemu-monitor-event`
 //! output into run-file events, appended to an existing run file (e.g. the
-//! probe run of the same migration) or into a new events-only run file.
+//! probe run of the same migration) or into a new events-only run file; and
+//! turns a `ping` / `fping` log into the probes of a new run file.
+//!
+//! Order rule: a ping/fping log must be imported **first**. It creates `--out`
+//! with a header that lists its target (the reader takes targets from the
+//! header, and the header is the first line); event imports then append. A
+//! ping/fping import into an existing non-empty `--out` is refused, with the
+//! order spelled out when that file holds only events.
 //!
 //! Lines that are not understood are counted and reported, never fatal; an
 //! unreadable input or an `--out` that is not a run file is an error.
 
 use super::qemu::parse_qemu_monitor_events;
 use super::virsh::{parse_virsh_events, ParsedText};
-use crate::record::{Header, Line, Origin, RunWriter, SCHEMA_VERSION};
-use crate::types::{duration_ns, RealNs};
+use crate::pinglog::{self, BuildError, BuildOptions, Built, IntervalSource, LogKind};
+use crate::record::{EventLine, Header, Line, Origin, ProbeStatus, RunWriter, SCHEMA_VERSION};
+use crate::types::{duration_ns, human_ns, RealNs};
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use thiserror::Error;
@@ -23,6 +32,10 @@ pub enum ImportFormat {
     VirshEvent,
     /// `virsh qemu-monitor-event --loop` (best without --timestamp: QEMU's own µs clock is kept).
     QemuMonitorEvent,
+    /// iputils `ping` output, best with `-D` (`-O` shows losses as they happen); creates --out.
+    Ping,
+    /// `fping -D -l` / `fping -D -c N` output (one target); creates --out.
+    Fping,
 }
 
 impl ImportFormat {
@@ -31,7 +44,14 @@ impl ImportFormat {
         match self {
             ImportFormat::VirshEvent => "virsh-event",
             ImportFormat::QemuMonitorEvent => "qemu-monitor-event",
+            ImportFormat::Ping => "ping",
+            ImportFormat::Fping => "fping",
         }
+    }
+
+    /// True for the probe-log formats (`ping`, `fping`).
+    pub fn is_probe_log(self) -> bool {
+        matches!(self, ImportFormat::Ping | ImportFormat::Fping)
     }
 }
 
@@ -53,16 +73,28 @@ impl From<OriginArg> for Origin {
     }
 }
 
-/// `migprobe import`: add hypervisor events captured with virsh to a run file.
+/// `migprobe import`: add hypervisor events captured with virsh to a run file,
+/// or make a run file from a ping / fping log.
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
 Capture on each host while the migration runs, e.g.
   LC_ALL=C virsh -c qemu:///system event --all --loop --timestamp > src-events.log
   virsh -c qemu:///system qemu-monitor-event --loop > src-qemu.log
-then:
+and on the prober, if not using `migprobe probe`:
+  ping -D -O 192.0.2.10 > ping.log        (or: fping -D -l 192.0.2.10 > fping.log)
+then, ping/fping log FIRST (it creates the run file and its target list):
+  migprobe import ping ping.log --out run.jsonl
   migprobe import virsh-event src-events.log --origin src --out run.jsonl
   migprobe import qemu-monitor-event dst-qemu.log --origin dst --out run.jsonl
-Events are appended in file order; lines that are not events are counted and reported.")]
+Events are appended in file order; lines that are not events are counted and reported.
+
+ping/fping logs: one log, one target; --out must not exist yet (or be empty).
+The probe index is the sequence number; unanswered sequence numbers are lost
+probes. With -D the send time is the printed time minus the RTT; without it,
+send times are reconstructed as sequence x --interval from time 0 (the report
+says so) and will not line up with hypervisor events: use -D.
+--interval: the ping -i / fping -p interval; default: a `ping -i` / `fping -p`
+command line echoed in the log, else 1s.")]
 pub struct ImportArgs {
     /// Format of the input files.
     #[arg(value_enum, value_name = "FORMAT")]
@@ -70,10 +102,22 @@ pub struct ImportArgs {
     /// Captured output files, read in the order given.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Host the output was captured on: src (migration source) or dst (destination).
-    #[arg(long, value_enum, value_name = "HOST")]
-    pub origin: OriginArg,
+    /// Host the output was captured on: src (migration source) or dst (destination). Event formats only.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOST",
+        required_if_eq_any([("format", "virsh-event"), ("format", "qemu-monitor-event")])
+    )]
+    pub origin: Option<OriginArg>,
+    /// Probe interval of the ping/fping run (ping -i, fping -p), e.g. 1s, 200ms. ping/fping only.
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+    /// Address the ping/fping log probed, when the log shows only a name. ping/fping only.
+    #[arg(long, value_name = "ADDR")]
+    pub target: Option<IpAddr>,
     /// Run file to append the events to (must be a migprobe run file if it exists; created otherwise).
+    /// ping/fping: the run file to create.
     #[arg(short, long, value_name = "RUN.jsonl")]
     pub out: PathBuf,
 }
@@ -115,6 +159,56 @@ pub enum ImportError {
         /// Its version.
         found: u64,
     },
+    /// A flag given for a format it does not apply to.
+    #[error("{flag} does not apply to FORMAT {format}: {fix}")]
+    FlagNotForFormat {
+        /// The flag.
+        flag: &'static str,
+        /// The format given.
+        format: &'static str,
+        /// What to do instead.
+        fix: &'static str,
+    },
+    /// A bad `--interval`.
+    #[error(transparent)]
+    Interval(#[from] crate::config::ConfigError),
+    /// More than one ping/fping log.
+    #[error("FORMAT {format} takes exactly one log FILE (got {count}): import one ping/fping log per run file")]
+    OneLog {
+        /// The format given.
+        format: &'static str,
+        /// Files given.
+        count: usize,
+    },
+    /// A ping/fping log into an `--out` that holds only events: the wrong order.
+    #[error(
+        "--out {path} already exists and holds no probes (its header lists no targets): \
+         import the ping log first, then the virsh logs, e.g. \
+         `migprobe import ping ping.log --out new.jsonl` and then the \
+         `migprobe import virsh-event ... --out new.jsonl` commands again"
+    )]
+    ProbesFirst {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A ping/fping log into an `--out` that already has probes.
+    #[error(
+        "--out {path} already exists and holds probes (its header lists targets): \
+         a ping/fping log makes a new run file, give a new --out path"
+    )]
+    OutHasProbes {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The ping/fping log cannot become probes.
+    #[error("FILE {path}: {source}")]
+    Log {
+        /// The log.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: BuildError,
+    },
     /// `--out` could not be opened or written.
     #[error("cannot write --out {path} (check the directory exists and is writable)")]
     Output {
@@ -141,6 +235,43 @@ pub struct FileReport {
     pub no_timestamp: u64,
 }
 
+/// What became of a ping/fping log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeReport {
+    /// The log file.
+    pub path: PathBuf,
+    /// The target (address).
+    pub target: IpAddr,
+    /// Probe lines written.
+    pub probes: u64,
+    /// Answered probes.
+    pub ok: u64,
+    /// Probes never answered.
+    pub lost: u64,
+    /// Probes answered by an ICMP error.
+    pub errors: u64,
+    /// Duplicate replies.
+    pub duplicates: u64,
+    /// True when the log had no timestamps and every send time is sequence × interval from 0.
+    pub reconstructed: bool,
+    /// Interval used, ns.
+    pub interval_ns: i64,
+    /// Where the interval came from.
+    pub interval_source: IntervalSource,
+    /// A different interval seen on a command line in the log (when `--interval` overrode it).
+    pub log_interval_ns: Option<i64>,
+    /// Per-probe lines about other hosts, skipped.
+    pub other_host_lines: u64,
+    /// ICMP errors that name no sequence number.
+    pub unattributed_errors: u64,
+    /// Non-blank lines not understood.
+    pub bad_line_count: u64,
+    /// Line numbers of the first few such lines.
+    pub bad_lines: Vec<u64>,
+    /// Line of a second `PING` header (a second run in the log), from where the rest was ignored.
+    pub restart_line: Option<u64>,
+}
+
 /// The outcome of an import, for the terminal (`Display`) and for callers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportReport {
@@ -150,14 +281,90 @@ pub struct ImportReport {
     pub created: bool,
     /// Format of the inputs.
     pub format: ImportFormat,
-    /// One entry per input file, in order.
+    /// One entry per input file, in order (event formats).
     pub files: Vec<FileReport>,
+    /// The ping/fping log, for those formats.
+    pub probes: Option<ProbeReport>,
 }
 
 impl ImportReport {
     /// Events written, all files together.
     pub fn total_events(&self) -> u64 {
         self.files.iter().map(|f| f.events).sum()
+    }
+}
+
+impl fmt::Display for ProbeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let interval = human_ns(self.interval_ns);
+        write!(
+            f,
+            "imported {} to {} from {}: {} ok, {} lost, {}",
+            plural(self.probes, "probe", "probes"),
+            self.target,
+            self.path.display(),
+            self.ok,
+            self.lost,
+            plural(self.errors, "error", "errors"),
+        )?;
+        if self.duplicates > 0 {
+            write!(
+                f,
+                ", {}",
+                plural(self.duplicates, "duplicate", "duplicates")
+            )?;
+        }
+        let from = match self.interval_source {
+            IntervalSource::Flag => "--interval",
+            IntervalSource::Log => "the command line in the log",
+            IntervalSource::Default => "the default; set --interval if ping ran with -i",
+        };
+        write!(f, "; interval {interval} ({from})")?;
+        if self.reconstructed {
+            write!(
+                f,
+                "\nsend times RECONSTRUCTED as sequence x {interval} from time 0 (the log has no \
+                 -D timestamps): durations hold, wall-clock times do not; capture with `ping -D`"
+            )?;
+        }
+        if let Some(i) = self.log_interval_ns {
+            write!(
+                f,
+                "\nnote: the log's command line says interval {}, --interval overrides it",
+                human_ns(i)
+            )?;
+        }
+        if self.other_host_lines > 0 {
+            write!(
+                f,
+                "\nnote: {} about other hosts skipped (one target per import; choose with --target)",
+                plural(self.other_host_lines, "line", "lines")
+            )?;
+        }
+        if self.unattributed_errors > 0 {
+            write!(
+                f,
+                "\nnote: {} without a sequence number not attributed to a probe",
+                plural(self.unattributed_errors, "ICMP error", "ICMP errors")
+            )?;
+        }
+        if let Some(l) = self.restart_line {
+            write!(
+                f,
+                "\nnote: a second ping run starts at line {l}; it was ignored"
+            )?;
+        }
+        if self.bad_line_count > 0 {
+            write!(
+                f,
+                "\nnote: {} not understood",
+                plural(self.bad_line_count, "line", "lines")
+            )?;
+            if let Some(first) = self.bad_lines.first() {
+                write!(f, ", first at line {first}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -202,6 +409,16 @@ impl fmt::Display for FileReport {
 
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.probes {
+            writeln!(f, "{p}")?;
+            return write!(
+                f,
+                "created {} with {}; now add events: migprobe import virsh-event FILE --origin src --out {}",
+                self.out.display(),
+                plural(p.probes, "probe", "probes"),
+                self.out.display()
+            );
+        }
         for file in &self.files {
             writeln!(f, "{file}")?;
         }
@@ -229,7 +446,11 @@ pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     if args.files.is_empty() {
         return Err(ImportError::NoInput);
     }
-    let origin = Origin::from(args.origin);
+    check_flags(args)?;
+    if args.format.is_probe_log() {
+        return run_probe_log(args);
+    }
+    let origin = Origin::from(args.origin.unwrap_or(OriginArg::Src));
     // Read and parse everything first: a bad input path fails before --out is touched.
     let mut parsed: Vec<(PathBuf, ParsedText)> = Vec::with_capacity(args.files.len());
     for path in &args.files {
@@ -240,6 +461,7 @@ pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
         let p = match args.format {
             ImportFormat::VirshEvent => parse_virsh_events(&bytes, origin, None),
             ImportFormat::QemuMonitorEvent => parse_qemu_monitor_events(&bytes, origin, None),
+            ImportFormat::Ping | ImportFormat::Fping => ParsedText::default(),
         };
         parsed.push((path.clone(), p));
     }
@@ -288,7 +510,213 @@ pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
         created: !exists,
         format: args.format,
         files,
+        probes: None,
     })
+}
+
+/// Refuses flags that do not apply to the format.
+fn check_flags(args: &ImportArgs) -> Result<(), ImportError> {
+    let format = args.format.name();
+    if args.format.is_probe_log() {
+        if args.origin.is_some() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--origin",
+                format,
+                fix: "a ping/fping log is the prober's own view; drop --origin",
+            });
+        }
+        if args.files.len() != 1 {
+            return Err(ImportError::OneLog {
+                format,
+                count: args.files.len(),
+            });
+        }
+    } else {
+        let fix = "it is for ping/fping logs only; drop it";
+        if args.interval.is_some() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--interval",
+                format,
+                fix,
+            });
+        }
+        if args.target.is_some() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--target",
+                format,
+                fix,
+            });
+        }
+        if args.origin.is_none() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--origin",
+                format,
+                fix: "it is required: say src or dst",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `import ping|fping`: parses the log, then creates `--out` with a header that lists its target.
+fn run_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
+    let interval_ns = args
+        .interval
+        .as_deref()
+        .map(|v| {
+            crate::config::validate_duration(
+                "--interval",
+                v,
+                std::time::Duration::from_micros(1),
+                std::time::Duration::from_secs(3600),
+            )
+            .map(duration_ns)
+        })
+        .transpose()?;
+    let path = args.files.first().ok_or(ImportError::NoInput)?;
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Input {
+        path: path.clone(),
+        source,
+    })?;
+    let log = match args.format {
+        ImportFormat::Fping => pinglog::parse_fping(&bytes),
+        _ => pinglog::parse_ping(&bytes),
+    };
+    let built = pinglog::build(
+        &log,
+        &BuildOptions {
+            interval_ns,
+            target: args.target,
+        },
+    )
+    .map_err(|source| ImportError::Log {
+        path: path.clone(),
+        source,
+    })?;
+
+    let out = &args.out;
+    let out_err = |source| ImportError::Output {
+        path: out.clone(),
+        source,
+    };
+    check_out_free(out)?;
+    let mut w = RunWriter::create(out).map_err(out_err)?;
+    w.write(&Line::Header(probe_header(args, &built, log.kind)))
+        .map_err(out_err)?;
+    if built.reconstructed {
+        w.write(&Line::Event(reconstructed_note(args.format, &built)))
+            .map_err(out_err)?;
+    }
+    for p in &built.probes {
+        w.write(&Line::Probe(p.clone())).map_err(out_err)?;
+    }
+    w.finish().map_err(out_err)?;
+    Ok(ImportReport {
+        out: out.clone(),
+        created: true,
+        format: args.format,
+        files: Vec::new(),
+        probes: Some(ProbeReport {
+            path: path.clone(),
+            target: built.target.addr,
+            probes: built.probes.len() as u64,
+            ok: built.count(ProbeStatus::Ok),
+            lost: built.count(ProbeStatus::Lost),
+            errors: built.count(ProbeStatus::Error),
+            duplicates: built.duplicates(),
+            reconstructed: built.reconstructed,
+            interval_ns: built.interval_ns,
+            interval_source: built.interval_source,
+            log_interval_ns: built.log_interval_ns,
+            other_host_lines: built.other_host_lines,
+            unattributed_errors: built.unattributed_errors,
+            bad_line_count: log.bad_line_count,
+            bad_lines: log.bad_lines.clone(),
+            restart_line: log.restart_line,
+        }),
+    })
+}
+
+/// A ping/fping import creates `--out`: it may not exist (an empty file is fine).
+fn check_out_free(out: &Path) -> Result<(), ImportError> {
+    let out_err = |source| ImportError::Output {
+        path: out.to_owned(),
+        source,
+    };
+    if !out.try_exists().map_err(out_err)? {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(out).map_err(out_err)?;
+    if meta.is_file() && meta.len() == 0 {
+        return Ok(());
+    }
+    check_run_file(out)?;
+    match crate::record::read_run(out) {
+        Ok(run) if run.header.targets.is_empty() => Err(ImportError::ProbesFirst {
+            path: out.to_owned(),
+        }),
+        Ok(_) => Err(ImportError::OutHasProbes {
+            path: out.to_owned(),
+        }),
+        Err(e) => Err(ImportError::NotRunFile {
+            path: out.to_owned(),
+            why: e.to_string(),
+        }),
+    }
+}
+
+/// The header of a run file made from a ping/fping log.
+fn probe_header(args: &ImportArgs, built: &Built, kind: LogKind) -> Header {
+    let mut argv: Vec<String> = vec![
+        "migprobe".into(),
+        "import".into(),
+        args.format.name().into(),
+    ];
+    argv.extend(args.files.iter().map(|p| p.display().to_string()));
+    argv.push("--interval".into());
+    argv.push(
+        humantime::format_duration(std::time::Duration::from_nanos(
+            u64::try_from(built.interval_ns).unwrap_or(0),
+        ))
+        .to_string(),
+    );
+    if let Some(t) = args.target {
+        argv.push("--target".into());
+        argv.push(t.to_string());
+    }
+    argv.push("--out".into());
+    argv.push(args.out.display().to_string());
+    let mut h = Header::without_probes(built.start_ns, argv);
+    h.interval_ns = built.interval_ns;
+    h.targets = vec![built.target.clone()];
+    h.min_loss_run = 3;
+    h.scheduling = match kind {
+        LogKind::Ping => "ping".into(),
+        LogKind::Fping => "fping".into(),
+    };
+    h.payload_bytes = built.payload_bytes.unwrap_or(0);
+    h
+}
+
+/// The `note` event that says the send times are reconstructed.
+fn reconstructed_note(format: ImportFormat, built: &Built) -> EventLine {
+    EventLine {
+        at_ns: built.start_ns,
+        source_ts_ns: None,
+        origin: Origin::Local,
+        kind: pinglog::NOTE_KIND.into(),
+        detail: serde_json::json!({
+            "note": "reconstructed_send_times",
+            "source": format.name(),
+            "interval_ns": built.interval_ns,
+            "message": format!(
+                "the {} log has no timestamps: send times are sequence x interval from time 0 \
+                 (clock \"planned\"); durations hold, wall-clock times do not",
+                format.name()
+            ),
+        }),
+        raw: None,
+    }
 }
 
 /// The command line that made the file, for its header.
@@ -299,14 +727,16 @@ fn argv(args: &ImportArgs) -> Vec<String> {
         args.format.name().into(),
     ];
     v.extend(args.files.iter().map(|p| p.display().to_string()));
-    v.push("--origin".into());
-    v.push(
-        match args.origin {
-            OriginArg::Src => "src",
-            OriginArg::Dst => "dst",
-        }
-        .into(),
-    );
+    if let Some(origin) = args.origin {
+        v.push("--origin".into());
+        v.push(
+            match origin {
+                OriginArg::Src => "src",
+                OriginArg::Dst => "dst",
+            }
+            .into(),
+        );
+    }
     v.push("--out".into());
     v.push(args.out.display().to_string());
     v
@@ -407,6 +837,7 @@ mod tests {
             created: false,
             format: ImportFormat::VirshEvent,
             files: vec![report(2, 0, vec![], 0), report(3, 0, vec![], 0)],
+            probes: None,
         };
         assert_eq!(
             r.to_string(),
@@ -450,7 +881,7 @@ mod tests {
         .unwrap();
         assert_eq!(t.a.format, ImportFormat::QemuMonitorEvent);
         assert_eq!(t.a.files.len(), 2);
-        assert_eq!(t.a.origin, OriginArg::Dst);
+        assert_eq!(t.a.origin, Some(OriginArg::Dst));
         assert!(T::try_parse_from(["t", "virsh-event", "a", "--out", "r"]).is_err());
         assert!(T::try_parse_from(["t", "virsh-event", "--origin", "src", "--out", "r"]).is_err());
         assert!(
