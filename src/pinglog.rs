@@ -424,8 +424,13 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
                 seen,
             });
         };
-        if let Some((raw, seen)) = ping_reply(body) {
+        if let Some((raw, seen, from)) = ping_reply(body) {
             seq_seen(&mut log, raw, seen, &mut last);
+            // Without a PING header, the first replier names the target.
+            let h = &mut log.hosts[0];
+            if !log.header_seen && h.addr.is_none() {
+                (h.name, h.addr) = host_parts(from);
+            }
         } else if let Some(rest) = body.strip_prefix("From ") {
             match ping_error(rest) {
                 Some((raw, Some(err))) => seq_seen(&mut log, raw, Seen::Error(err), &mut last),
@@ -495,8 +500,8 @@ fn ping_header(log: &mut PingLog, rest: &str) {
     }
 }
 
-/// `64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms (DUP!)` → (seq, reply).
-fn ping_reply(body: &str) -> Option<(u64, Seen)> {
+/// `64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms (DUP!)` → (seq, reply, who replied).
+fn ping_reply(body: &str) -> Option<(u64, Seen, &str)> {
     let (head, rest) = body.split_once(" bytes from ")?;
     let bytes = head.trim().parse::<u32>().ok();
     let seq_at = rest
@@ -547,6 +552,7 @@ fn ping_reply(body: &str) -> Option<(u64, Seen)> {
             bytes,
             dup,
         },
+        rest[..seq_at].trim().trim_end_matches(':'),
     ))
 }
 
@@ -1000,4 +1006,532 @@ pub fn build(log: &PingLog, opts: &BuildOptions) -> Result<Built, BuildError> {
         unattributed_errors: host.unattributed_errors,
         payload_bytes: log.payload_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Vec<Observation> {
+        let log = parse_ping(text.as_bytes());
+        assert_eq!(log.bad_line_count, 0, "{text:?}: {:?}", log.bad_lines);
+        log.hosts.into_iter().flat_map(|h| h.observations).collect()
+    }
+
+    fn reply(rtt_ns: Option<i64>, ttl: Option<u8>, bytes: Option<u32>, dup: bool) -> Seen {
+        Seen::Reply {
+            rtt_ns,
+            ttl,
+            bytes,
+            dup,
+        }
+    }
+
+    fn ok(text: &str) -> Built {
+        build(
+            &parse_ping(text.as_bytes()),
+            &BuildOptions {
+                interval_ns: None,
+                target: None,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        for (s, d, want) in [
+            ("0.302", 6, Some(302_000)),
+            ("4208", 6, Some(4_208_000_000)),
+            ("0.3", 6, Some(300_000)),
+            ("1795634356.428328", 9, Some(1_795_634_356_428_328_000)),
+            ("1795634356.42832", 9, Some(1_795_634_356_428_320_000)),
+            ("1.23456789", 6, Some(1_234_567)),
+            ("", 6, None),
+            (".", 6, None),
+            ("0.", 6, None),
+            ("-1", 6, None),
+            ("1e3", 6, None),
+            ("99999999999999999999", 6, None),
+        ] {
+            assert_eq!(parse_decimal(s, d), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn ping_line_forms() {
+        let cases: Vec<(&str, u64, Option<RealNs>, Seen)> = vec![
+            (
+                "64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms",
+                1,
+                None,
+                reply(Some(302_000), Some(64), Some(64), false),
+            ),
+            (
+                "64 bytes from 192.0.2.10: icmp_seq=2 ttl=64 time=4208 ms",
+                2,
+                None,
+                reply(Some(4_208_000_000), Some(64), Some(64), false),
+            ),
+            (
+                "[1795634356.428328] 64 bytes from 192.0.2.10: icmp_seq=3 ttl=63 time=0.302 ms",
+                3,
+                Some(RealNs(1_795_634_356_428_328_000)),
+                reply(Some(302_000), Some(63), Some(64), false),
+            ),
+            (
+                "64 bytes from guest.example (192.0.2.10): icmp_seq=4 ttl=64 time=1.05 ms (DUP!)",
+                4,
+                None,
+                reply(Some(1_050_000), Some(64), Some(64), true),
+            ),
+            (
+                "64 bytes from 2001:db8::10: icmp_seq=5 ttl=64 time=0.045 ms",
+                5,
+                None,
+                reply(Some(45_000), Some(64), Some(64), false),
+            ),
+            (
+                "64 bytes from 2001:db8::10: icmp_seq=6 hlim=64 time=0.045 ms",
+                6,
+                None,
+                reply(Some(45_000), Some(64), Some(64), false),
+            ),
+            (
+                "64 bytes from 192.0.2.10: icmp_req=7 ttl=64 time=0.302 ms",
+                7,
+                None,
+                reply(Some(302_000), Some(64), Some(64), false),
+            ),
+            (
+                "16 bytes from 127.0.0.1: icmp_seq=8 ttl=64",
+                8,
+                None,
+                reply(None, Some(64), Some(16), false),
+            ),
+            (
+                "64 bytes from 192.0.2.10: icmp_seq=9 ttl=64 time=0.302 ms\r",
+                9,
+                None,
+                reply(Some(302_000), Some(64), Some(64), false),
+            ),
+            ("no answer yet for icmp_seq=10", 10, None, Seen::NoReply),
+            (
+                "[1795634356.5] no answer yet for icmp_seq=11",
+                11,
+                Some(RealNs(1_795_634_356_500_000_000)),
+                Seen::NoReply,
+            ),
+            ("Request timeout for icmp_seq 12", 12, None, Seen::NoReply),
+        ];
+        for (text, index, at, seen) in cases {
+            let got = one(text);
+            assert_eq!(got.len(), 1, "{text}");
+            assert_eq!(
+                (got[0].index, got[0].at, &got[0].seen),
+                (index, at, &seen),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn ping_errors() {
+        let from: IpAddr = "192.0.2.1".parse().unwrap();
+        let from6: IpAddr = "2001:db8::1".parse().unwrap();
+        for (text, kind, code, who) in [
+            (
+                "From 192.0.2.1 icmp_seq=3 Destination Host Unreachable",
+                "destination_unreachable",
+                Some(1),
+                Some(from),
+            ),
+            (
+                "From gw.example (192.0.2.1) icmp_seq=3 Destination Net Unreachable",
+                "destination_unreachable",
+                Some(0),
+                Some(from),
+            ),
+            (
+                "From 192.0.2.1 icmp_seq=3 Packet filtered",
+                "destination_unreachable",
+                Some(13),
+                Some(from),
+            ),
+            (
+                "From 2001:db8::1 icmp_seq=3 Destination unreachable: Address unreachable",
+                "destination_unreachable",
+                Some(3),
+                Some(from6),
+            ),
+            (
+                "From 192.0.2.1 icmp_seq=3 Time to live exceeded",
+                "time_exceeded",
+                Some(0),
+                Some(from),
+            ),
+            (
+                "[1795634356.1] From 192.0.2.1 icmp_seq=3 Frag needed and DF set (mtu = 1400)",
+                "destination_unreachable",
+                Some(4),
+                Some(from),
+            ),
+        ] {
+            let got = one(text);
+            assert_eq!(got.len(), 1, "{text}");
+            assert_eq!(got[0].index, 3);
+            let Seen::Error(e) = &got[0].seen else {
+                panic!("{text}: {:?}", got[0].seen)
+            };
+            assert_eq!(
+                (e.kind.as_str(), e.code, e.from),
+                (kind, code, who),
+                "{text}"
+            );
+        }
+        // A redirect is not an error for the probe.
+        assert!(one("From 192.0.2.1 icmp_seq=3 Redirect Host(New nexthop: 192.0.2.2)").is_empty());
+    }
+
+    #[test]
+    fn ping_header_footer_and_command() {
+        for (text, name, addr, payload) in [
+            (
+                "PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.",
+                "192.0.2.10",
+                "192.0.2.10",
+                56,
+            ),
+            (
+                "PING guest.example (192.0.2.10) 56(84) bytes of data.",
+                "guest.example",
+                "192.0.2.10",
+                56,
+            ),
+            (
+                "PING 2001:db8::10(2001:db8::10) 56 data bytes",
+                "2001:db8::10",
+                "2001:db8::10",
+                56,
+            ),
+            (
+                "PING 2001:db8::10 (2001:db8::10) 1400 data bytes",
+                "2001:db8::10",
+                "2001:db8::10",
+                1400,
+            ),
+            (
+                "PING guest(guest.example (2001:db8::10)) 56 data bytes",
+                "guest",
+                "2001:db8::10",
+                56,
+            ),
+        ] {
+            let log = parse_ping(text.as_bytes());
+            assert!(log.header_seen);
+            assert_eq!(log.hosts[0].name, name, "{text}");
+            assert_eq!(log.hosts[0].addr, addr.parse().ok(), "{text}");
+            assert_eq!(log.payload_bytes, Some(payload), "{text}");
+        }
+        let log = parse_ping(
+            b"$ ping -D -O -i 0.2 192.0.2.10\n\
+              PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.\n\
+              \n\
+              --- 192.0.2.10 ping statistics ---\n\
+              7 packets transmitted, 6 received, +1 duplicates, 14% packet loss, time 6012ms\n\
+              rtt min/avg/max/mdev = 0.302/1.800/4208.000/1.500 ms, pipe 5\n\
+              PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.\n\
+              64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms\n",
+        );
+        assert_eq!(log.bad_line_count, 0, "{:?}", log.bad_lines);
+        assert_eq!(log.command_interval_ns, Some(200_000_000));
+        assert_eq!(log.hosts[0].transmitted, Some(7));
+        assert_eq!(log.hosts[0].received, Some(6));
+        assert_eq!(log.restart_line, Some(7));
+        assert!(log.hosts[0].observations.is_empty());
+        for (cmd, want) in [
+            ("# ping -i0.5 host", Some(500_000_000)),
+            ("+ /usr/bin/ping -Di 2 host", Some(2_000_000_000)),
+            ("$ ping -c 5 host", None),
+        ] {
+            assert_eq!(
+                parse_ping(cmd.as_bytes()).command_interval_ns,
+                want,
+                "{cmd}"
+            );
+        }
+        let f = parse_fping(b"$ fping -D -l -p 200 192.0.2.10\n");
+        assert_eq!(f.command_interval_ns, Some(200_000_000));
+        let f = parse_fping(b"fping -D --period=20 -c 5 192.0.2.10\n");
+        assert_eq!(f.command_interval_ns, Some(20_000_000));
+    }
+
+    #[test]
+    fn garbage_truncated_and_non_utf8_lines_are_counted_not_fatal() {
+        let mut text: Vec<u8> = b"PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.\n\
+              64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms\n\
+              hello world\n\
+              64 bytes from 192.0.2.10: icmp_seq=2 ttl=64 time=0.\n\
+              64 bytes from 192.0.2.10: icmp_seq=3 ttl=64 time=0.3\n\
+              64 bytes from 192.0.2.10: icmp_seq=99999 ttl=64 time=0.3 ms\n\
+              [17956343\n\
+              \xff\xfe\x00garbage\n"
+            .to_vec();
+        text.extend_from_slice(
+            b"64 bytes from 192.0.2.10: icmp_seq=4 ttl=64 time=0.5 ms\n64 bytes fr",
+        );
+        let log = parse_ping(&text);
+        assert_eq!(log.bad_line_count, 7, "{:?}", log.bad_lines);
+        assert_eq!(log.bad_lines, vec![3, 4, 5, 6, 7]);
+        let b = build(
+            &log,
+            &BuildOptions {
+                interval_ns: None,
+                target: None,
+            },
+        )
+        .unwrap();
+        let st: Vec<_> = b.probes.iter().map(|p| (p.index.0, p.status)).collect();
+        assert_eq!(
+            st,
+            [
+                (1, ProbeStatus::Ok),
+                (2, ProbeStatus::Lost),
+                (3, ProbeStatus::Lost),
+                (4, ProbeStatus::Ok)
+            ]
+        );
+        // Arbitrary bytes never panic.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200 {
+            let mut junk = Vec::new();
+            for _ in 0..300 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                junk.push(
+                    b"0123456789[]().:= \nPINGFromicmp_seqtime=ms bytes from"[(x % 52) as usize],
+                );
+            }
+            let _ = build(
+                &parse_ping(&junk),
+                &BuildOptions {
+                    interval_ns: None,
+                    target: None,
+                },
+            );
+            let _ = build(
+                &parse_fping(&junk),
+                &BuildOptions {
+                    interval_ns: None,
+                    target: None,
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn seq_wrap_is_unwrapped() {
+        assert_eq!(unwrap16(0, Some(65_535)), 65_536);
+        assert_eq!(unwrap16(65_535, Some(65_536)), 65_535);
+        assert_eq!(unwrap16(5, Some(131_070)), 131_077);
+        assert_eq!(unwrap16(7, None), 7);
+        let text = "64 bytes from 192.0.2.10: icmp_seq=65534 ttl=64 time=0.3 ms\n\
+                    64 bytes from 192.0.2.10: icmp_seq=0 ttl=64 time=0.3 ms\n\
+                    64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.3 ms\n";
+        let b = ok(text);
+        let idx: Vec<(u64, u16, ProbeStatus)> = b
+            .probes
+            .iter()
+            .map(|p| (p.index.0, p.seq, p.status))
+            .collect();
+        assert_eq!(
+            idx,
+            [
+                (65_534, 65_534, ProbeStatus::Ok),
+                (65_535, 65_535, ProbeStatus::Lost),
+                (65_536, 0, ProbeStatus::Ok),
+                (65_537, 1, ProbeStatus::Ok)
+            ]
+        );
+    }
+
+    #[test]
+    fn late_reply_after_no_answer_wins_and_dups_count() {
+        let b = ok("PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.\n\
+             [1000.000100] 64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.100 ms\n\
+             [1002.000000] no answer yet for icmp_seq=2\n\
+             [1003.000000] From 192.0.2.1 icmp_seq=3 Destination Host Unreachable\n\
+             [1004.500000] 64 bytes from 192.0.2.10: icmp_seq=2 ttl=64 time=3500 ms\n\
+             [1004.500010] 64 bytes from 192.0.2.10: icmp_seq=2 ttl=64 time=3500.01 ms (DUP!)\n\
+             \n--- 192.0.2.10 ping statistics ---\n\
+             5 packets transmitted, 2 received, +1 duplicates, +1 errors, 60% packet loss, time 4000ms\n");
+        let p = &b.probes;
+        assert_eq!(p.len(), 5);
+        assert!(!b.reconstructed);
+        assert_eq!(p[0].tx_ns, RealNs(1_000_000_000_000));
+        assert_eq!(p[0].tx_clock, StampClock::User);
+        assert_eq!((p[1].status, p[1].dup), (ProbeStatus::Ok, 1));
+        assert_eq!(p[1].tx_ns, RealNs(1_001_000_000_000));
+        assert_eq!(p[1].rtt_ns, Some(3_500_000_000));
+        assert_eq!(p[2].status, ProbeStatus::Error);
+        assert_eq!(p[2].tx_clock, StampClock::Planned);
+        assert_eq!(p[2].tx_ns, RealNs(1_002_000_000_000));
+        assert_eq!(p[2].rx_ns, Some(RealNs(1_003_000_000_000)));
+        let e = p[2].error.as_ref().unwrap();
+        assert_eq!(e.kind, "destination_unreachable");
+        assert_eq!(e.from, "192.0.2.1".parse().ok());
+        // The footer says 5 were sent: 4 and 5 are lost, at planned times.
+        assert_eq!(
+            (p[3].status, p[4].status),
+            (ProbeStatus::Lost, ProbeStatus::Lost)
+        );
+        assert_eq!(p[4].tx_ns, RealNs(1_004_000_000_000));
+        assert_eq!(b.start_ns, RealNs(1_000_000_000_000));
+    }
+
+    #[test]
+    fn without_timestamps_times_are_reconstructed() {
+        let b = build(
+            &parse_ping(
+                b"PING guest (192.0.2.10) 56(84) bytes of data.\n\
+                  64 bytes from guest (192.0.2.10): icmp_seq=2 ttl=64 time=0.3 ms\n\
+                  64 bytes from guest (192.0.2.10): icmp_seq=4 ttl=64 time=4208 ms\n",
+            ),
+            &BuildOptions {
+                interval_ns: Some(200_000_000),
+                target: None,
+            },
+        )
+        .unwrap();
+        assert!(b.reconstructed);
+        assert_eq!(b.interval_source, IntervalSource::Flag);
+        assert_eq!(b.target.name, "guest");
+        let t: Vec<(u64, i64, ProbeStatus, StampClock)> = b
+            .probes
+            .iter()
+            .map(|p| (p.index.0, p.tx_ns.0, p.status, p.tx_clock))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (1, 0, ProbeStatus::Lost, StampClock::Planned),
+                (2, 200_000_000, ProbeStatus::Ok, StampClock::Planned),
+                (3, 400_000_000, ProbeStatus::Lost, StampClock::Planned),
+                (4, 600_000_000, ProbeStatus::Ok, StampClock::Planned),
+            ]
+        );
+        assert_eq!(b.probes[3].rx_ns, Some(RealNs(4_808_000_000)));
+        assert_eq!(b.probes[3].rx_clock, Some(StampClock::Planned));
+    }
+
+    #[test]
+    fn fping_line_forms() {
+        let text = "[1795634356.42832] 192.0.2.10 : [0], 64 bytes, 0.30 ms (0.30 avg, 0% loss)\n\
+            [1795634357.52832] 192.0.2.10 : [1], timed out (0.30 avg, 50% loss)\n\
+            192.0.2.10 : [2], 84 bytes, 12.5 ms (6.40 avg, 33% loss)\n\
+            192.0.2.10 : duplicate for [2], 84 bytes, 12.6 ms\n\
+            guest (192.0.2.11) : [0], 64 bytes, 0.04 ms (0.04 avg, 0% loss)\n\
+            ICMP Host Unreachable from 192.0.2.1 for ICMP Echo sent to 192.0.2.10\n\
+            [12:34:56]\n\
+            192.0.2.10 : xmt/rcv/%loss = 4/2/50%, min/avg/max = 0.30/6.40/12.5\n\
+            192.0.2.99 : xmt/rcv/%loss = 2/0/100%, outage(ms) = 2000\n\
+            192.0.2.10 is alive\n";
+        let log = parse_fping(text.as_bytes());
+        assert_eq!(log.bad_lines, vec![10]);
+        let h = &log.hosts[0];
+        assert_eq!(h.addr, "192.0.2.10".parse().ok());
+        assert_eq!(h.transmitted, Some(4));
+        assert_eq!(h.unattributed_errors, 1);
+        let seen: Vec<(u64, &Seen)> = h.observations.iter().map(|o| (o.index, &o.seen)).collect();
+        assert_eq!(
+            seen,
+            [
+                (0, &reply(Some(300_000), None, Some(64), false)),
+                (1, &Seen::NoReply),
+                (2, &reply(Some(12_500_000), None, Some(84), false)),
+                (2, &reply(Some(12_600_000), None, Some(84), true)),
+            ]
+        );
+        assert_eq!(log.hosts[1].name, "guest");
+        assert_eq!(log.hosts[1].addr, "192.0.2.11".parse().ok());
+        let b = build(
+            &log,
+            &BuildOptions {
+                interval_ns: None,
+                target: None,
+            },
+        )
+        .unwrap();
+        let st: Vec<_> = b
+            .probes
+            .iter()
+            .map(|p| (p.index.0, p.status, p.dup))
+            .collect();
+        assert_eq!(
+            st,
+            [
+                (0, ProbeStatus::Ok, 0),
+                (1, ProbeStatus::Lost, 0),
+                (2, ProbeStatus::Ok, 1),
+                (3, ProbeStatus::Lost, 0)
+            ]
+        );
+        assert_eq!(b.other_host_lines, 1);
+        assert_eq!(b.probes[1].tx_ns, RealNs(1_795_634_357_428_020_000));
+        let guest = build(
+            &log,
+            &BuildOptions {
+                interval_ns: None,
+                target: "192.0.2.11".parse().ok(),
+            },
+        )
+        .unwrap();
+        assert_eq!(guest.probes.len(), 1);
+        assert_eq!(guest.target.name, "guest");
+    }
+
+    #[test]
+    fn target_rules() {
+        let opts = |t: Option<&str>| BuildOptions {
+            interval_ns: None,
+            target: t.map(|t| t.parse().unwrap()),
+        };
+        let named = parse_fping(b"guest : [0], 64 bytes, 0.04 ms (0.04 avg, 0% loss)\n");
+        assert_eq!(
+            build(&named, &opts(None)).unwrap_err(),
+            BuildError::NoTarget {
+                name: "guest".into()
+            }
+        );
+        let b = build(&named, &opts(Some("192.0.2.10"))).unwrap();
+        assert_eq!(b.target.addr, "192.0.2.10".parse::<IpAddr>().unwrap());
+        assert_eq!(b.target.name, "guest");
+        let ping = parse_ping(
+            b"PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.\n\
+              64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.3 ms\n",
+        );
+        assert!(matches!(
+            build(&ping, &opts(Some("192.0.2.11"))),
+            Err(BuildError::TargetMismatch { .. })
+        ));
+        assert_eq!(
+            build(&parse_ping(b"hello\n"), &opts(None)).unwrap_err(),
+            BuildError::NoProbes
+        );
+        assert_eq!(
+            build(
+                &parse_fping(b"x : [4000000000], timed out\n"),
+                &opts(Some("192.0.2.1"))
+            )
+            .map(|b| b.probes.len()),
+            Ok(1)
+        );
+        let huge =
+            parse_fping(b"192.0.2.10 : [0], timed out\n192.0.2.10 : [4000000000], timed out\n");
+        assert!(matches!(
+            build(&huge, &opts(None)),
+            Err(BuildError::TooMany { .. })
+        ));
+    }
 }
