@@ -86,6 +86,7 @@ fn seed_case_ping_log_reads_back_as_seven_ok_probes_one_second_apart() {
         rx.windows(2).all(|w| (w[1] - w[0]).abs() <= 1_000_000),
         "{rx:?}"
     );
+    assert!(!run.truncated(), "an import is a complete run");
     // The run file itself says the times are reconstructed.
     let note = run.events.iter().find(|e| e.kind == "note").unwrap();
     assert_eq!(note.detail["note"], "reconstructed_send_times");

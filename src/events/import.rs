@@ -15,7 +15,9 @@
 use super::qemu::parse_qemu_monitor_events;
 use super::virsh::{parse_virsh_events, ParsedText};
 use crate::pinglog::{self, BuildError, BuildOptions, Built, IntervalSource, LogKind};
-use crate::record::{EventLine, Header, Line, Origin, ProbeStatus, RunWriter, SCHEMA_VERSION};
+use crate::record::{
+    EventLine, Footer, Header, Line, Origin, ProbeStatus, RunWriter, SCHEMA_VERSION,
+};
 use crate::types::{duration_ns, human_ns, RealNs};
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -610,6 +612,20 @@ fn run_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     for p in &built.probes {
         w.write(&Line::Probe(p.clone())).map_err(out_err)?;
     }
+    // The log is complete: say so, so readers do not take it for a killed run.
+    let end_ns = built
+        .probes
+        .iter()
+        .map(|p| p.rx_ns.unwrap_or(p.tx_ns))
+        .max()
+        .unwrap_or(built.start_ns);
+    w.write(&Line::Footer(Footer {
+        end_ns,
+        reason: format!("imported from a {} log", args.format.name()),
+        sent: built.probes.len() as u64,
+        foreign: 0,
+    }))
+    .map_err(out_err)?;
     w.finish().map_err(out_err)?;
     Ok(ImportReport {
         out: out.clone(),
