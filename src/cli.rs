@@ -23,7 +23,7 @@ pub enum Command {
     Events(EventsArgs),
     /// Print the per-target summary of a run file (also of a run that was killed).
     Summary(SummaryArgs),
-    /// Add hypervisor events captured with `virsh event` / `virsh qemu-monitor-event` to a run file.
+    /// Turn ping/fping logs and `virsh event` / `virsh qemu-monitor-event` logs into a run file.
     Import(crate::events::import::ImportArgs),
 }
 
@@ -178,4 +178,18 @@ pub struct RunArgs {
     /// virsh migrate --live --copy-storage-all DOMAIN qemu+ssh://dst/system
     #[arg(last = true, required = true, value_name = "TRIGGER")]
     pub trigger: Vec<String>,
+}
+
+/// `migprobe report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run file (from `run`, `probe --out`, `events --out` or `import`), also one cut short by kill -9.
+    #[arg(value_name = "RUN.jsonl")]
+    pub run: PathBuf,
+    /// Where to write the outputs (default: the run file's directory).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
+    #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
+    pub format: String,
 }

@@ -46,7 +46,7 @@ pub const KEEP_BAD_LINES: usize = 5;
 pub const MAX_PROBES: u64 = 50_000_000;
 
 /// Event kind of the note written when send times are reconstructed.
-pub const NOTE_KIND: &str = "note";
+pub const NOTE_KIND: &str = crate::events::kinds::NOTE;
 
 /// Which program wrote the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

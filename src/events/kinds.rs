@@ -56,6 +56,9 @@ pub const TRIGGER_STARTED: &str = "trigger_started";
 pub const TRIGGER_EXITED: &str = "trigger_exited";
 /// CLOCK_REALTIME stepped against CLOCK_MONOTONIC: `detail.step_ns`.
 pub const CLOCK_STEP: &str = "clock_step";
+/// Something a reader of the run must know about the data itself, e.g.
+/// `detail.reconstructed_send_times` for an imported ping log without timestamps.
+pub const NOTE: &str = "note";
 /// Anything else; `detail`/`raw` keep the payload.
 pub const OTHER: &str = "other";
 
@@ -87,5 +90,6 @@ pub const ALL: &[&str] = &[
     TRIGGER_STARTED,
     TRIGGER_EXITED,
     CLOCK_STEP,
+    NOTE,
     OTHER,
 ];
