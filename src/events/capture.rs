@@ -78,6 +78,8 @@ struct Side {
     tag: u64,
     attempts: u32,
     retry_at: Option<Instant>,
+    /// A reconnection in flight (opening can block while a daemon starts).
+    opening: Option<JoinHandle<Result<Connect, String>>>,
 }
 
 /// A running capture; [`Capture::stop`] ends it.
@@ -193,14 +195,18 @@ impl Side {
             tag: 0,
             attempts: 0,
             retry_at: None,
+            opening: None,
         }
     }
 
     fn connect(&mut self, raw_tx: &Sender<Raw>) -> Result<(), SideError> {
-        let conn = Connect::open(Some(&self.uri))
-            .map_err(|e| SideError::Connect(e.message().to_owned()))?;
+        let conn = open(&self.uri).map_err(SideError::Connect)?;
+        self.attach(conn, raw_tx).map_err(SideError::Events)
+    }
+
+    fn attach(&mut self, conn: Connect, raw_tx: &Sender<Raw>) -> Result<(), String> {
         let _ = conn.set_keep_alive(2, 3);
-        let reg = Registration::register(&conn, raw_tx, self.tag).map_err(SideError::Events)?;
+        let reg = Registration::register(&conn, raw_tx, self.tag)?;
         self.conn = Some(conn);
         self.reg = Some(reg);
         Ok(())
@@ -210,6 +216,10 @@ impl Side {
         self.reg = None;
         self.conn = None;
     }
+}
+
+fn open(uri: &str) -> Result<Connect, String> {
+    Connect::open(Some(uri)).map_err(|e| e.message().to_owned())
 }
 
 fn lookup(conn: &Connect, domain: &str) -> Result<Domain, String> {
@@ -316,7 +326,7 @@ impl Manager {
             let side = &mut self.sides[i];
             side.disconnect();
             side.attempts = 0;
-            side.retry_at = Some(Instant::now() + Duration::from_millis(200));
+            side.retry_at = Some(Instant::now() + Duration::from_millis(100));
             let why = ["error", "eof", "keepalive", "client"]
                 .get(reason as usize)
                 .copied()
@@ -334,29 +344,43 @@ impl Manager {
         self.send(to_line(origin, raw));
     }
 
+    /// Retries lost connections: every 250 ms for the first 5 s, then backing off to
+    /// 5 s. Opening runs in its own thread, so events and polls go on meanwhile.
     fn reconnect(&mut self) {
         for i in 0..self.sides.len() {
-            let due = self.sides[i].retry_at.is_some_and(|t| Instant::now() >= t);
-            if !due {
-                continue;
-            }
-            let tag = self.next_tag;
-            self.next_tag += 1;
-            let raw_tx = self.raw_tx.clone();
             let side = &mut self.sides[i];
-            side.tag = tag;
-            side.attempts += 1;
-            match side.connect(&raw_tx) {
-                Ok(()) => {
-                    side.retry_at = None;
-                    let detail = json!({"uri": side.uri, "attempts": side.attempts});
-                    let origin = side.origin;
-                    self.send(local_event(origin, kinds::CONNECTION_RESTORED, detail));
+            if let Some(h) = side.opening.take_if(|h| h.is_finished()) {
+                let opened = h
+                    .join()
+                    .unwrap_or_else(|_| Err("connect thread panicked".into()));
+                side.tag = self.next_tag;
+                self.next_tag += 1;
+                match opened.and_then(|c| side.attach(c, &self.raw_tx)) {
+                    Ok(()) => {
+                        side.retry_at = None;
+                        let detail = json!({"uri": side.uri, "attempts": side.attempts});
+                        let origin = side.origin;
+                        self.send(local_event(origin, kinds::CONNECTION_RESTORED, detail));
+                        continue;
+                    }
+                    Err(_) => {
+                        let backoff = if side.attempts < 20 {
+                            Duration::from_millis(250)
+                        } else {
+                            Duration::from_millis(250 * 2u64.pow((side.attempts - 19).min(5)))
+                        };
+                        side.retry_at = Some(Instant::now() + backoff.min(Duration::from_secs(5)));
+                    }
                 }
-                Err(_) => {
-                    let backoff = Duration::from_millis(200 * 2u64.pow(side.attempts.min(5)));
-                    side.retry_at = Some(Instant::now() + backoff.min(Duration::from_secs(5)));
-                }
+            }
+            let due = side.opening.is_none() && side.retry_at.is_some_and(|t| Instant::now() >= t);
+            if due {
+                side.attempts += 1;
+                let uri = side.uri.clone();
+                side.opening = std::thread::Builder::new()
+                    .name("reconnect".into())
+                    .spawn(move || open(&uri))
+                    .ok();
             }
         }
     }

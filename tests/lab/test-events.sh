@@ -17,9 +17,20 @@ trap cleanup EXIT
 "$BIN" events --src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 	--out "$OUT/events.jsonl" 2>"$OUT/events.log" &
 cap=$!
-sleep 1
+wait_for() { # count pattern: until the capture printed it that often (20 s at most)
+	local i
+	for ((i = 0; i < 200; i++)); do
+		(($(grep -c -- "$2" "$OUT/events.log" || true) >= $1)) && return 0
+		kill -0 "$cap" 2>/dev/null || { cat "$OUT/events.log"; echo "migprobe events died"; exit 1; }
+		sleep 0.1
+	done
+	cat "$OUT/events.log"
+	echo "timed out waiting for '$2' in the capture's output"
+	exit 1
+}
+wait_for 2 capture_started
 scripts/lab.sh restart-node "$LAB_DST_NODE"
-sleep 1
+wait_for 1 connection_restored
 $LAB_MIGRATE_CMD
 sleep 3
 kill -INT "$cap"
