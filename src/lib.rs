@@ -17,6 +17,7 @@ pub mod output;
 pub mod pinglog;
 pub mod probe;
 pub mod record;
+pub mod report;
 pub mod sys;
 pub mod trigger;
 pub mod types;

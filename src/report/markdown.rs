@@ -1,0 +1,280 @@
+//! summary.md: what a person reads first. Line 1 is the verdict; then the
+//! headline table, phases, outages, targets, the trigger and the notes.
+
+use super::fmt::{count, dur, dur_res, dur_signed, md_argv, md_escape, offset, utc};
+use super::json::class_name;
+use super::verdict::{self, target_name};
+use super::ReportMeta;
+use crate::analysis::model::Analysis;
+use std::fmt::Write;
+
+/// At most this many outages are listed; report.json has them all.
+pub const MAX_OUTAGE_ROWS: usize = 50;
+
+fn opt(ns: Option<i64>) -> String {
+    ns.map_or_else(|| "–".to_owned(), dur)
+}
+
+/// Renders summary.md.
+pub fn render(a: &Analysis, meta: &ReportMeta) -> String {
+    let mut s = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_all(&mut s, a, meta);
+    s
+}
+
+fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Result {
+    writeln!(s, "**{}**", md_escape(&verdict::verdict(a)))?;
+    writeln!(s)?;
+    let many = a.targets.len() > 1;
+
+    if let Some(d) = &a.downtime {
+        writeln!(s, "## Downtime")?;
+        writeln!(s)?;
+        writeln!(s, "| | |")?;
+        writeln!(s, "|---|---|")?;
+        let what = if verdict::probe_only(a) {
+            "Longest outage (network-observed)"
+        } else {
+            "Network-observed downtime"
+        };
+        let target = if many {
+            format!(", {}", md_escape(&target_name(a, d.target_id)))
+        } else {
+            String::new()
+        };
+        let pm = verdict::plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
+        writeln!(
+            s,
+            "| {what} | **{}** (between {} and {}), {}{target} |",
+            dur(d.network_ns),
+            dur_res(d.bracket_lo_ns, pm),
+            dur_res(d.bracket_hi_ns, pm),
+            class_name(d.class)
+        )?;
+        writeln!(
+            s,
+            "| Hypervisor-reported downtime (libvirt) | {} |",
+            opt(d.hypervisor_ns)
+        )?;
+        writeln!(
+            s,
+            "| QEMU pause (source STOP → destination RESUME) | {} |",
+            opt(d.qemu_pause_ns)
+        )?;
+        writeln!(
+            s,
+            "| Difference (network − hypervisor) | {} |",
+            d.difference_ns.map_or_else(|| "–".to_owned(), dur_signed)
+        )?;
+        if d.pause_part_ns.is_some() || d.convergence_part_ns.is_some() {
+            writeln!(
+                s,
+                "| of which guest paused / network convergence | {} / {} |",
+                opt(d.pause_part_ns),
+                opt(d.convergence_part_ns)
+            )?;
+        }
+        writeln!(s)?;
+    }
+
+    if !a.phases.is_empty() {
+        writeln!(s, "## Phases")?;
+        writeln!(s)?;
+        let tcol = if many { " Target |" } else { "" };
+        let tsep = if many { "---|" } else { "" };
+        writeln!(
+            s,
+            "| Phase | Start | Duration |{tcol} RTT p50 | RTT p99 | RTT max | Lost |"
+        )?;
+        writeln!(s, "|---|--:|--:|{tsep}--:|--:|--:|--:|")?;
+        for p in &a.phases {
+            let name = match p.iterations {
+                Some(n) => format!("{} ({n} passes)", md_escape(&p.name)),
+                None => md_escape(&p.name),
+            };
+            let start = offset(p.start_ns.since(a.start_ns));
+            let len = dur(p.end_ns.since(p.start_ns));
+            let stats: Vec<_> = a.per_phase.iter().filter(|x| x.phase == p.name).collect();
+            if stats.is_empty() {
+                let t = if many { " – |" } else { "" };
+                writeln!(s, "| {name} | {start} | {len} |{t} – | – | – | – |")?;
+            }
+            for x in stats {
+                let t = if many {
+                    format!(" {} |", md_escape(&target_name(a, x.target_id)))
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    s,
+                    "| {name} | {start} | {len} |{t} {} | {} | {} | {} of {} |",
+                    opt(x.rtt_p50_ns),
+                    opt(x.rtt_p99_ns),
+                    opt(x.rtt_max_ns),
+                    count(x.lost),
+                    count(x.sent)
+                )?;
+            }
+        }
+        writeln!(s)?;
+    }
+
+    writeln!(s, "## Outages")?;
+    writeln!(s)?;
+    if a.outages.is_empty() {
+        writeln!(
+            s,
+            "None: no target missed {} probes in a row or answered late.",
+            a.min_loss_run.max(1)
+        )?;
+    } else {
+        let tcol = if many { " Target |" } else { "" };
+        let tsep = if many { "---|" } else { "" };
+        writeln!(
+            s,
+            "| # | Start |{tcol} Estimate | Bracket | Class | Lost | Queued | Phase |"
+        )?;
+        writeln!(s, "|--:|--:|{tsep}--:|---|---|--:|--:|---|")?;
+        for (i, o) in a.outages.iter().take(MAX_OUTAGE_ROWS).enumerate() {
+            let t = if many {
+                format!(" {} |", md_escape(&target_name(a, o.target_id)))
+            } else {
+                String::new()
+            };
+            let pm = verdict::plus_minus(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns);
+            writeln!(
+                s,
+                "| {} | {} |{t} {} | {} – {} | {} | {} | {} | {} |",
+                i + 1,
+                offset(o.start_ns.since(a.start_ns)),
+                verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+                dur_res(o.bracket_lo_ns, pm),
+                dur_res(o.bracket_hi_ns, pm),
+                class_name(o.class),
+                count(o.lost),
+                count(o.queued),
+                o.phase.as_deref().map_or_else(|| "–".to_owned(), md_escape)
+            )?;
+        }
+        if a.outages.len() > MAX_OUTAGE_ROWS {
+            writeln!(
+                s,
+                "\n… and {} more (report.json lists them all).",
+                count((a.outages.len() - MAX_OUTAGE_ROWS) as u64)
+            )?;
+        }
+    }
+    writeln!(s)?;
+
+    if !a.summaries.is_empty() {
+        writeln!(s, "## Targets")?;
+        writeln!(s)?;
+        writeln!(
+            s,
+            "| Target | Sent | Answered | Lost | Late | RTT min | p50 | p99 | p99.9 | max | Longest gap |"
+        )?;
+        writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")?;
+        for t in &a.summaries {
+            let lost = t.lost.saturating_add(t.unsettled);
+            writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                md_escape(&target_name(a, t.target_id)),
+                count(t.sent),
+                count(t.answered),
+                count(lost),
+                count(t.late),
+                opt(t.rtt_min_ns),
+                opt(t.rtt_p50_ns),
+                opt(t.rtt_p99_ns),
+                opt(t.rtt_p999_ns),
+                opt(t.rtt_max_ns),
+                opt(t.longest_reply_gap_ns)
+            )?;
+        }
+        writeln!(s)?;
+    }
+
+    writeln!(s, "## Run")?;
+    writeln!(s)?;
+    if let Some(t) = &a.trigger {
+        let how = match (t.exited_ns, t.exit_code) {
+            (Some(e), Some(c)) => {
+                let took = t
+                    .started_ns
+                    .map(|st| format!(" after {}", dur(e.since(st))))
+                    .unwrap_or_default();
+                format!("exited with code {c}{took}")
+            }
+            (Some(_), None) => "was killed by a signal".to_owned(),
+            (None, _) => "had not exited when the run ended".to_owned(),
+        };
+        let cmd = if t.argv.is_empty() {
+            "(command not recorded)".to_owned()
+        } else {
+            md_argv(&t.argv)
+        };
+        writeln!(s, "- Trigger: {cmd} {how}.")?;
+    }
+    if let Some(m) = &a.migration {
+        writeln!(s, "- Migration: {}.", md_escape(&m.result))?;
+    }
+    writeln!(
+        s,
+        "- Started {}, lasted {}; {} interval, {} target(s).",
+        utc(a.start_ns.0),
+        dur(a.end_ns.since(a.start_ns)),
+        dur(a.interval_ns),
+        a.targets.len()
+    )?;
+    let end = match (&a.end_reason, a.truncated) {
+        (Some(r), _) => format!("- Ended: {}.", md_escape(r)),
+        (None, true) => "- Ended: cut short (no footer).".to_owned(),
+        (None, false) => "- Ended: unknown.".to_owned(),
+    };
+    writeln!(s, "{end}")?;
+    if !meta.host.is_empty() || !meta.kernel.is_empty() {
+        writeln!(
+            s,
+            "- Prober: {} (kernel {}), migprobe {}{}.",
+            md_escape(&meta.host),
+            md_escape(&meta.kernel),
+            md_escape(&meta.tool_version),
+            meta.socket
+                .as_deref()
+                .map(|k| format!(", {} socket", md_escape(k)))
+                .unwrap_or_default()
+        )?;
+    }
+    for (side, v) in &meta.hypervisors {
+        let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(md_escape);
+        let mut parts = Vec::new();
+        if let Some(h) = get("hostname") {
+            parts.push(h);
+        }
+        if let Some(l) = get("libvirt_version") {
+            parts.push(format!("libvirt {l}"));
+        }
+        if let Some(q) = get("hypervisor_version") {
+            parts.push(format!("hypervisor {q}"));
+        }
+        if !parts.is_empty() {
+            writeln!(s, "- {}: {}.", md_escape(side), parts.join(", "))?;
+        }
+    }
+    if !meta.run_argv.is_empty() {
+        writeln!(s, "- Recorded with {}.", md_argv(&meta.run_argv))?;
+    }
+    writeln!(s)?;
+
+    if !a.notes.is_empty() {
+        writeln!(s, "## Notes")?;
+        writeln!(s)?;
+        for n in &a.notes {
+            writeln!(s, "- {}", md_escape(n))?;
+        }
+        writeln!(s)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! The sentences a person reads first, shared by summary.md and the chart title.
+
+use super::fmt::{count, dur, dur_like, plural};
+use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
+
+/// Address (or `#id`) of a target.
+pub fn target_name(a: &Analysis, id: u32) -> String {
+    a.targets
+        .iter()
+        .find(|t| t.id == id)
+        .map(|t| {
+            let addr = t.addr.to_string();
+            if t.name.is_empty() || t.name == addr {
+                addr
+            } else {
+                format!("{} ({addr})", t.name)
+            }
+        })
+        .unwrap_or_else(|| format!("target #{id}"))
+}
+
+/// The outage the headline downtime came from.
+pub fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> {
+    a.outages
+        .iter()
+        .filter(|o| o.target_id == d.target_id)
+        .find(|o| o.estimate_ns == d.network_ns && o.class == d.class)
+        .or_else(|| {
+            a.outages
+                .iter()
+                .filter(|o| o.target_id == d.target_id)
+                .min_by_key(|o| o.estimate_ns.abs_diff(d.network_ns))
+        })
+}
+
+/// Half-width of the bracket around the estimate (the larger side).
+pub fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
+    est.saturating_sub(lo).max(hi.saturating_sub(est)).max(0)
+}
+
+/// True when the run had no hypervisor side at all (probes only).
+pub fn probe_only(a: &Analysis) -> bool {
+    a.events.is_empty() && a.phases.is_empty() && a.migration.is_none()
+}
+
+fn total(a: &Analysis, f: impl Fn(&crate::analysis::TargetSummary) -> u64) -> u64 {
+    a.summaries.iter().fold(0u64, |s, t| s.saturating_add(f(t)))
+}
+
+/// Probes sent, all targets.
+pub fn sent(a: &Analysis) -> u64 {
+    total(a, |t| t.sent)
+}
+
+/// Probes never answered (unsettled ones included), all targets.
+pub fn lost(a: &Analysis) -> u64 {
+    total(a, |t| t.lost.saturating_add(t.unsettled))
+}
+
+/// libvirt's `downtime` statistic (ms) from the migration statistics.
+pub fn stats_downtime_ns(a: &Analysis) -> Option<i64> {
+    let v = a.migration.as_ref()?.stats.as_ref()?.get("downtime")?;
+    let ms = v.as_f64()?;
+    (ms.is_finite() && ms.abs() < 9e12).then_some((ms * 1e6) as i64)
+}
+
+/// Why the migration did not succeed, when it did not: "The migration failed
+/// (the trigger command exited with code 1)".
+fn failure(a: &Analysis) -> Option<String> {
+    let trig = a
+        .trigger
+        .as_ref()
+        .and_then(|t| match (t.exited_ns, t.exit_code) {
+            (Some(_), Some(0)) => None,
+            (Some(_), Some(c)) => Some(format!("the trigger command exited with code {c}")),
+            (Some(_), None) => Some("the trigger command was killed by a signal".to_owned()),
+            (None, _) if t.started_ns.is_some() => {
+                Some("the trigger command had not exited when the run ended".to_owned())
+            }
+            (None, _) => None,
+        });
+    let result = a.migration.as_ref().map(|m| m.result.as_str());
+    match (result, trig) {
+        (Some(r @ ("failed" | "cancelled")), Some(t)) => Some(format!("The migration {r} ({t})")),
+        (Some(r @ ("failed" | "cancelled")), None) => Some(format!("The migration {r}")),
+        (_, Some(t)) => {
+            let mut c = t.chars();
+            let first = c.next().map(|f| f.to_uppercase().collect::<String>());
+            Some(format!("{}{}", first.unwrap_or_default(), c.as_str()))
+        }
+        _ => None,
+    }
+}
+
+/// "Replies were queued and flushed on resume: a freeze, 0 probes lost."
+pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
+    match (class, o) {
+        (OutageClass::Freeze, Some(o)) => format!(
+            "Replies were queued and flushed on resume: a freeze, {} lost.",
+            plural(o.lost, "probe", "probes")
+        ),
+        (OutageClass::Freeze, None) => {
+            "Replies were queued and flushed on resume: a freeze.".to_owned()
+        }
+        (OutageClass::Loss, Some(o)) => format!(
+            "{} got no reply at all: a loss.",
+            plural(o.lost, "probe", "probes")
+        ),
+        (OutageClass::Loss, None) => "Probes got no reply at all: a loss.".to_owned(),
+        (OutageClass::Mixed, Some(o)) => format!(
+            "The first {} were queued and flushed on resume, then {} lost: a freeze whose queue overflowed (mixed).",
+            plural(o.queued, "reply", "replies"),
+            plural(o.lost, "probe was", "probes were")
+        ),
+        (OutageClass::Mixed, None) => {
+            "Some replies were queued, the rest lost: a freeze whose queue overflowed (mixed)."
+                .to_owned()
+        }
+    }
+}
+
+/// "182 ms (± 0.5 ms)".
+pub fn estimate(est: i64, lo: i64, hi: i64) -> String {
+    format!(
+        "{} (± {})",
+        dur(est),
+        dur_like(plus_minus(est, lo, hi), est)
+    )
+}
+
+/// The verdict: one paragraph of plain text (one to three sentences).
+pub fn verdict(a: &Analysis) -> String {
+    let mut s: Vec<String> = Vec::new();
+    let sent = sent(a);
+    let lost = lost(a);
+    let failure = failure(a);
+    let cut = a.truncated;
+    let lead = match (&failure, cut) {
+        (Some(f), true) => format!("{f}, and the run was cut short (no footer). "),
+        (Some(f), false) => format!("{f}. "),
+        (None, true) => "The run was cut short (no footer), so this is partial. ".to_owned(),
+        (None, false) => String::new(),
+    };
+    let many = a.targets.len() > 1;
+    let on = |id: u32| {
+        if many {
+            format!(" ({})", target_name(a, id))
+        } else {
+            String::new()
+        }
+    };
+    if sent == 0 {
+        let what = if probe_only(a) {
+            "No probes were recorded, so there is nothing to measure.".to_owned()
+        } else {
+            "No probes were recorded, only hypervisor events: the network downtime is unknown."
+                .to_owned()
+        };
+        let extra = stats_downtime_ns(a)
+            .map(|h| format!(" The hypervisor reported {} of downtime.", dur(h)))
+            .unwrap_or_default();
+        return format!("{lead}{what}{extra}");
+    }
+    match &a.downtime {
+        Some(d) if probe_only(a) => {
+            let o = headline_outage(a, d);
+            let at = o
+                .map(|o| format!(", {} into the run", dur(o.start_ns.since(a.start_ns))))
+                .unwrap_or_default();
+            s.push(format!(
+                "{lead}The longest outage{}: the guest was unreachable for {}{at}; no hypervisor events were recorded to compare it with.",
+                on(d.target_id),
+                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+            ));
+            s.push(class_sentence(d.class, o));
+        }
+        Some(d) => {
+            let mut first = format!(
+                "{lead}The guest{} was unreachable for {}",
+                on(d.target_id),
+                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+            );
+            let pm = plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
+            let reference = match (d.qemu_pause_ns, d.hypervisor_ns) {
+                (Some(q), _) => Some((q, "QEMU kept it paused")),
+                (None, Some(h)) => Some((h, "the hypervisor reported")),
+                (None, None) => None,
+            };
+            if let Some((r, who)) = reference {
+                let diff = d.difference_ns.unwrap_or(d.network_ns.saturating_sub(r));
+                if diff.unsigned_abs() <= pm.max(500_000).unsigned_abs() {
+                    first.push_str(&format!(", matching the {} {who}", dur(r)));
+                } else {
+                    let dir = if diff > 0 { "longer" } else { "shorter" };
+                    first.push_str(&format!(
+                        ", {} {dir} than the {} {who}",
+                        dur(diff.saturating_abs()),
+                        dur(r)
+                    ));
+                }
+                if let (Some(q), Some(h)) = (d.qemu_pause_ns, d.hypervisor_ns) {
+                    if q != h {
+                        first.push_str(&format!(" (libvirt reported {})", dur(h)));
+                    }
+                }
+            } else {
+                first.push_str(", with no hypervisor downtime figure to compare");
+            }
+            if let (Some(p), Some(c)) = (d.pause_part_ns, d.convergence_part_ns) {
+                first.push_str(&format!(
+                    ": {} paused + {} network convergence",
+                    dur(p),
+                    dur(c)
+                ));
+            }
+            first.push('.');
+            s.push(first);
+            s.push(class_sentence(d.class, headline_outage(a, d)));
+        }
+        None => {
+            let mut first = format!(
+                "{lead}The guest stayed reachable: no outage in {} ({} lost)",
+                plural(sent, "probe", "probes"),
+                count(lost)
+            );
+            if let Some(h) = stats_downtime_ns(a) {
+                first.push_str(&format!(
+                    ", although the hypervisor reported {} of downtime (shorter than the probes can resolve)",
+                    dur(h)
+                ));
+            }
+            first.push('.');
+            s.push(first);
+            if let Some(o) = a.outages.iter().max_by_key(|o| o.estimate_ns) {
+                let phase = o
+                    .phase
+                    .as_deref()
+                    .map(|p| format!(" during {p}"))
+                    .unwrap_or_default();
+                s[0] = s[0].replace(
+                    "The guest stayed reachable: no outage in",
+                    "No outage coincided with the switchover among",
+                );
+                s.push(format!(
+                    "The longest outage elsewhere was {}{}{phase}.",
+                    estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+                    on(o.target_id)
+                ));
+            }
+        }
+    }
+    s.join(" ")
+}
+
+/// A short headline for the chart title.
+pub fn title(a: &Analysis) -> String {
+    let mut t = String::new();
+    if let Some(f) = failure(a) {
+        if a.migration
+            .as_ref()
+            .is_some_and(|m| m.result != "completed")
+        {
+            t.push_str(&format!(
+                "[migration {}] ",
+                a.migration.as_ref().map_or("failed", |m| m.result.as_str())
+            ));
+        } else if f.starts_with("The trigger") {
+            t.push_str("[trigger failed] ");
+        }
+    }
+    if a.truncated {
+        t.push_str("[cut short] ");
+    }
+    if sent(a) == 0 {
+        t.push_str("no probe data");
+        return t;
+    }
+    match &a.downtime {
+        Some(d) => {
+            let class = match d.class {
+                OutageClass::Loss => "loss",
+                OutageClass::Freeze => "freeze",
+                OutageClass::Mixed => "mixed",
+            };
+            t.push_str(&format!(
+                "Unreachable {} {class}",
+                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+            ));
+            if let Some(q) = d.qemu_pause_ns {
+                t.push_str(&format!(" · QEMU pause {}", dur(q)));
+            }
+            if let Some(h) = d.hypervisor_ns {
+                t.push_str(&format!(" · libvirt downtime {}", dur(h)));
+            }
+            if a.targets.len() > 1 {
+                t.push_str(&format!(" · {}", target_name(a, d.target_id)));
+            }
+            if probe_only(a) {
+                t.push_str(" (longest outage, no hypervisor events)");
+            }
+        }
+        None => match a.outages.iter().max_by_key(|o| o.estimate_ns) {
+            None => t.push_str(&format!(
+                "No outage · {} probes, {} lost",
+                count(sent(a)),
+                count(lost(a))
+            )),
+            Some(o) => t.push_str(&format!(
+                "No outage at the switchover · longest elsewhere {}",
+                dur(o.estimate_ns)
+            )),
+        },
+    }
+    t
+}

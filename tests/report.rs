@@ -1,0 +1,880 @@
+//! Renderers (report.json, summary.md, chart.svg) on hand-built analyses and
+//! run data: a block migration with a freeze at the switchover, a loss outage,
+//! no outage, a probe-only run, a failed trigger, a run cut short, an empty
+//! run, extreme values, and an hour at 1 kHz.
+
+use migprobe::analysis::model::{
+    phase_names as pn, Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass,
+    Phase, PhaseStats, Progress, TriggerInfo,
+};
+use migprobe::analysis::TargetSummary;
+use migprobe::record::{
+    EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock, TargetInfo,
+    SCHEMA_VERSION,
+};
+use migprobe::report::{self, json, markdown, svg, Format, ReportMeta, REPORT_SCHEMA_VERSION};
+use migprobe::types::{ProbeIndex, RealNs};
+use migprobe::wire::Family;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Instant;
+
+const US: i64 = 1_000;
+const MS: i64 = 1_000_000;
+const S: i64 = 1_000_000_000;
+/// A realistic realtime origin (2026-11-25).
+const T0: i64 = 1_795_600_000 * S;
+
+// ---------------------------------------------------------------- fixtures
+
+fn addr(id: u32) -> IpAddr {
+    format!("192.0.2.{}", 10 + id).parse().unwrap()
+}
+
+fn target(id: u32) -> TargetInfo {
+    TargetInfo {
+        id,
+        addr: addr(id),
+        name: format!("guest{id}"),
+        family: Family::V4,
+        phase_ns: 0,
+    }
+}
+
+fn header(interval_ns: i64, targets: u32) -> Header {
+    Header {
+        schema_version: SCHEMA_VERSION,
+        tool: "migprobe".into(),
+        version: "0.1.0".into(),
+        nonce: "00".into(),
+        start_ns: RealNs(T0),
+        interval_ns,
+        targets: (0..targets).map(target).collect(),
+        hostname: "prober1".into(),
+        kernel: "6.1.0-test".into(),
+        socket: None,
+        scheduling: "fifo".into(),
+        spin_ns: 0,
+        payload_bytes: 56,
+        min_loss_run: 3,
+        drain_ns: 0,
+        argv: vec!["migprobe".into(), "run".into(), "192.0.2.10".into()],
+    }
+}
+
+fn probe(id: u32, index: u64, tx: i64, rtt: Option<i64>) -> ProbeLine {
+    ProbeLine {
+        target: addr(id),
+        target_id: id,
+        index: ProbeIndex(index),
+        seq: (index & 0xffff) as u16,
+        tx_ns: RealNs(tx),
+        tx_clock: StampClock::Kernel,
+        rx_ns: rtt.map(|r| RealNs(tx + r)),
+        rx_clock: rtt.map(|_| StampClock::Kernel),
+        rtt_ns: rtt,
+        ttl: rtt.map(|_| 64),
+        bytes: None,
+        dup: 0,
+        status: if rtt.is_some() {
+            ProbeStatus::Ok
+        } else {
+            ProbeStatus::Lost
+        },
+        error: None,
+    }
+}
+
+/// What happens to probes sent in `[from, to)`.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    /// Replies queued until `to`.
+    Freeze,
+    /// No replies.
+    Loss,
+}
+
+/// `n` probes every `interval` from T0, with deterministic jitter.
+fn probes(id: u32, n: u64, interval: i64, fault: Fault, from: i64, to: i64) -> Vec<ProbeLine> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ u64::from(id);
+    (0..n)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let tx = T0 + i as i64 * interval;
+            let base = 45 * US + (x % 30_000) as i64 + if x % 997 == 0 { 900 * US } else { 0 };
+            let rtt = if fault != Fault::None && tx >= from && tx < to {
+                match fault {
+                    Fault::Freeze => Some(to - tx + base),
+                    _ => None,
+                }
+            } else {
+                Some(base)
+            };
+            probe(id, i, tx, rtt)
+        })
+        .collect()
+}
+
+fn ev(at: i64, origin: Origin, kind: &str, detail: serde_json::Value) -> EventLine {
+    EventLine {
+        at_ns: RealNs(at),
+        source_ts_ns: None,
+        origin,
+        kind: kind.into(),
+        detail,
+        raw: None,
+    }
+}
+
+fn run_data(h: Header, probes: Vec<ProbeLine>, events: Vec<EventLine>, footer: bool) -> RunData {
+    let end = probes
+        .iter()
+        .map(|p| p.tx_ns.0 + p.rtt_ns.unwrap_or(0))
+        .max()
+        .unwrap_or(T0);
+    RunData {
+        header: h,
+        probes,
+        duplicates: vec![],
+        events,
+        footer: footer.then(|| Footer {
+            end_ns: RealNs(end),
+            reason: "duration".into(),
+            sent: 0,
+            foreign: 0,
+        }),
+        bad_lines: vec![],
+        bad_line_count: 0,
+        unknown_types: HashMap::new(),
+    }
+}
+
+fn summary(id: u32, sent: u64, lost: u64) -> TargetSummary {
+    TargetSummary {
+        target_id: id,
+        addr: addr(id),
+        sent,
+        answered: sent - lost,
+        late: 0,
+        lost,
+        unsettled: 0,
+        duplicates: 0,
+        errors: 0,
+        skipped: 0,
+        rtt_min_ns: Some(45 * US),
+        rtt_p50_ns: Some(60 * US),
+        rtt_p99_ns: Some(74 * US),
+        rtt_p999_ns: Some(945 * US),
+        rtt_max_ns: Some(182 * MS),
+        longest_reply_gap_ns: Some(182 * MS),
+        longest_unanswered_run: lost,
+    }
+}
+
+/// Events of a block migration with the switchover at 40 s.
+fn migration_events() -> Vec<EventLine> {
+    let t = |s: f64| T0 + (s * 1e9) as i64;
+    let mut e = vec![
+        ev(
+            t(5.0),
+            Origin::Local,
+            "trigger_started",
+            json!({"argv": ["virsh", "migrate", "--live", "--copy-storage-all", "vm1", "qemu+ssh://dst/system"]}),
+        ),
+        ev(
+            t(5.0),
+            Origin::Src,
+            "capture_started",
+            json!({"hostname": "src-host", "libvirt_version": "9.0.0", "hypervisor_version": "7.2.0"}),
+        ),
+        ev(
+            t(5.0),
+            Origin::Dst,
+            "capture_started",
+            json!({"hostname": "dst-host", "libvirt_version": "9.0.0", "hypervisor_version": "7.2.0"}),
+        ),
+        ev(
+            t(5.4),
+            Origin::Dst,
+            "started",
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            t(25.0),
+            Origin::Src,
+            "block_job",
+            json!({"disk": "vda", "job": "copy", "status": "ready"}),
+        ),
+        ev(
+            t(40.0),
+            Origin::Src,
+            "suspended",
+            json!({"reason": "migrated"}),
+        ),
+        ev(t(40.0001), Origin::Src, "qemu_stop", json!({})),
+        ev(t(40.15), Origin::Dst, "qemu_resume", json!({})),
+        ev(
+            t(40.1501),
+            Origin::Dst,
+            "resumed",
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            t(40.2),
+            Origin::Src,
+            "stopped",
+            json!({"reason": "migrated"}),
+        ),
+        ev(
+            t(40.3),
+            Origin::Src,
+            "job_completed",
+            json!({"downtime": 144, "time_elapsed": 35300}),
+        ),
+        ev(t(41.0), Origin::Local, "trigger_exited", json!({"code": 0})),
+    ];
+    for (i, s) in [25.0, 33.0, 37.0, 39.0].iter().enumerate() {
+        e.push(ev(
+            t(*s),
+            Origin::Src,
+            "migration_iteration",
+            json!({"iteration": i + 1}),
+        ));
+    }
+    for k in 0..35 {
+        e.push(ev(t(5.5 + k as f64), Origin::Src, "job_stats", json!({})));
+    }
+    e.sort_by_key(|e| e.at_ns);
+    e
+}
+
+fn marks(events: &[EventLine]) -> Vec<EventMark> {
+    events
+        .iter()
+        .filter(|e| e.kind != "job_stats")
+        .map(|e| EventMark {
+            at_ns: e.at_ns,
+            origin: e.origin,
+            kind: e.kind.clone(),
+            label: match e.detail.get("reason").or(e.detail.get("status")) {
+                Some(r) => format!("{} {}", e.kind, r.as_str().unwrap_or("")),
+                None => e.kind.clone(),
+            },
+        })
+        .collect()
+}
+
+fn phase(name: &str, from: f64, to: f64, iterations: Option<u32>) -> Phase {
+    Phase {
+        name: name.into(),
+        start_ns: RealNs(T0 + (from * 1e9) as i64),
+        end_ns: RealNs(T0 + (to * 1e9) as i64),
+        iterations,
+    }
+}
+
+fn outage(class: OutageClass, start: i64, len: i64, lost: u64, queued: u64) -> Outage {
+    Outage {
+        target_id: 0,
+        first_index: ((start - T0) / MS) as u64,
+        last_index: ((start - T0 + len) / MS) as u64,
+        start_ns: RealNs(start),
+        end_ns: RealNs(start + len),
+        estimate_ns: len,
+        bracket_lo_ns: len - 500 * US,
+        bracket_hi_ns: len + 500 * US,
+        lost,
+        queued,
+        class,
+        phase: None,
+    }
+}
+
+/// The showcase: 60 s at 1 kHz, block migration, a 182 ms freeze at the
+/// switchover (150 ms paused + 32 ms network convergence), libvirt says 144 ms.
+fn switchover() -> (Analysis, RunData) {
+    let (from, to) = (T0 + 40 * S, T0 + 40 * S + 182 * MS);
+    let p = probes(0, 60_000, MS, Fault::Freeze, from, to);
+    let events = migration_events();
+    let run = run_data(header(MS, 1), p, events.clone(), true);
+    let mut o = outage(OutageClass::Freeze, from, 182 * MS, 0, 182);
+    o.phase = Some(pn::SWITCHOVER.into());
+    let phases = vec![
+        phase(pn::PREPARATION, 5.0, 5.4, None),
+        phase(pn::STORAGE_COPY, 5.4, 25.0, None),
+        phase(pn::MEMORY_PRECOPY, 25.0, 40.0, Some(4)),
+        phase(pn::SWITCHOVER, 40.0, 40.15, None),
+        phase(pn::NETWORK_CONVERGENCE, 40.15, 40.182, None),
+        phase(pn::COMPLETION, 40.182, 41.0, None),
+    ];
+    let per_phase = phases
+        .iter()
+        .map(|p| PhaseStats {
+            phase: p.name.clone(),
+            target_id: 0,
+            sent: (p.end_ns.since(p.start_ns) / MS) as u64,
+            lost: 0,
+            rtt_p50_ns: Some(60 * US),
+            rtt_p99_ns: Some(if p.name == pn::SWITCHOVER {
+                180 * MS
+            } else {
+                74 * US
+            }),
+            rtt_max_ns: Some(if p.name == pn::SWITCHOVER {
+                182 * MS
+            } else {
+                900 * US
+            }),
+        })
+        .collect();
+    let progress = (0..35)
+        .map(|k| {
+            let s = 5.5 + k as f64;
+            let disk = (10_240.0 * (1.0 - (s - 5.4) / 19.6)).max(0.0);
+            let mem = if s < 25.0 {
+                4_096.0
+            } else {
+                4_096.0 * (40.0 - s) / 15.0
+            };
+            Progress {
+                at_ns: RealNs(T0 + (s * 1e9) as i64),
+                memory_remaining: Some((mem * 1_048_576.0) as u64),
+                disk_remaining: Some((disk * 1_048_576.0) as u64),
+                data_remaining: None,
+            }
+        })
+        .collect();
+    let a = Analysis {
+        start_ns: RealNs(T0),
+        end_ns: RealNs(T0 + 60 * S),
+        interval_ns: MS,
+        min_loss_run: 3,
+        targets: vec![target(0)],
+        baseline: vec![Baseline {
+            target_id: 0,
+            samples: 5_000,
+            rtt_p50_ns: 60 * US,
+            rtt_p99_ns: 74 * US,
+        }],
+        outages: vec![o],
+        phases,
+        per_phase,
+        downtime: Some(Downtime {
+            target_id: 0,
+            network_ns: 182 * MS,
+            bracket_lo_ns: 181_500 * US,
+            bracket_hi_ns: 182_500 * US,
+            class: OutageClass::Freeze,
+            hypervisor_ns: Some(144 * MS),
+            qemu_pause_ns: Some(150 * MS),
+            difference_ns: Some(32 * MS),
+            pause_part_ns: Some(150 * MS),
+            convergence_part_ns: Some(32 * MS),
+        }),
+        summaries: vec![summary(0, 60_000, 0)],
+        migration: Some(MigrationInfo {
+            result: "completed".into(),
+            stats: Some(
+                json!({"downtime": 144, "time_elapsed": 35300, "memory_total": 4294967296u64}),
+            ),
+        }),
+        trigger: Some(TriggerInfo {
+            argv: vec![
+                "virsh".into(),
+                "migrate".into(),
+                "--live".into(),
+                "vm1".into(),
+            ],
+            started_ns: Some(RealNs(T0 + 5 * S)),
+            exited_ns: Some(RealNs(T0 + 41 * S)),
+            exit_code: Some(0),
+        }),
+        progress,
+        events: marks(&events),
+        truncated: false,
+        end_reason: Some("duration".into()),
+        notes: vec![],
+    };
+    (a, run)
+}
+
+/// Probes only (no events): `fault` in [20 s, 20.25 s) of a 30 s run.
+fn probe_only(fault: Fault) -> (Analysis, RunData) {
+    let (from, to) = (T0 + 20 * S, T0 + 20 * S + 250 * MS);
+    let run = run_data(
+        header(MS, 1),
+        probes(0, 30_000, MS, fault, from, to),
+        vec![],
+        true,
+    );
+    let (class, lost, queued) = match fault {
+        Fault::Loss => (OutageClass::Loss, 250, 0),
+        _ => (OutageClass::Freeze, 0, 250),
+    };
+    let o = outage(class, from, 250 * MS, lost, queued);
+    let a = Analysis {
+        start_ns: RealNs(T0),
+        end_ns: RealNs(T0 + 30 * S),
+        interval_ns: MS,
+        min_loss_run: 3,
+        targets: vec![target(0)],
+        baseline: vec![],
+        outages: vec![o.clone()],
+        phases: vec![],
+        per_phase: vec![],
+        downtime: Some(Downtime {
+            target_id: 0,
+            network_ns: o.estimate_ns,
+            bracket_lo_ns: o.bracket_lo_ns,
+            bracket_hi_ns: o.bracket_hi_ns,
+            class,
+            hypervisor_ns: None,
+            qemu_pause_ns: None,
+            difference_ns: None,
+            pause_part_ns: None,
+            convergence_part_ns: None,
+        }),
+        summaries: vec![summary(0, 30_000, lost)],
+        migration: None,
+        trigger: None,
+        progress: vec![],
+        events: vec![],
+        truncated: false,
+        end_reason: Some("duration".into()),
+        notes: vec!["No hypervisor events were captured.".into()],
+    };
+    (a, run)
+}
+
+fn meta() -> ReportMeta {
+    let mut hypervisors = BTreeMap::new();
+    hypervisors.insert(
+        "src".into(),
+        json!({"hostname": "src-host", "libvirt_version": "9.0.0"}),
+    );
+    ReportMeta {
+        tool_version: "0.1.0".into(),
+        host: "prober1".into(),
+        kernel: "6.1.0-test".into(),
+        socket: Some("raw".into()),
+        run_argv: vec!["migprobe".into(), "run".into()],
+        argv: vec!["migprobe".into(), "report".into(), "run.jsonl".into()],
+        run_dir: Some("/tmp/run1".into()),
+        hypervisors,
+    }
+}
+
+fn first_line(md: &str) -> &str {
+    md.lines().next().unwrap_or("")
+}
+
+fn svg_text(a: &Analysis, run: &RunData) -> String {
+    let bytes = svg::render(a, run, 1000);
+    let s = String::from_utf8(bytes).expect("SVG is UTF-8");
+    assert!(s.starts_with("<svg"), "{}", &s[..s.len().min(200)]);
+    assert!(s.trim_end().ends_with("</svg>"));
+    s
+}
+
+// ---------------------------------------------------------------- report.json
+
+#[test]
+fn report_json_round_trips() {
+    for (a, _) in [
+        switchover(),
+        probe_only(Fault::Loss),
+        probe_only(Fault::Freeze),
+    ] {
+        let r = json::build(&a, &meta());
+        let bytes = json::render(&r);
+        assert_eq!(bytes.last(), Some(&b'\n'));
+        let back = json::parse(&bytes).expect("parses back");
+        assert_eq!(back, r);
+        assert_eq!(back.schema_version, REPORT_SCHEMA_VERSION);
+    }
+}
+
+#[test]
+fn report_json_has_the_documented_field_names() {
+    let (a, _) = switchover();
+    let text = String::from_utf8(json::render(&json::build(&a, &meta()))).unwrap();
+    for want in [
+        "\"schema_version\": 1",
+        "\"network_ms\": 182.0",
+        "\"bracket_ms\": [\n      181.5,\n      182.5\n    ]",
+        "\"hypervisor_ms\": 144.0",
+        "\"qemu_pause_ms\": 150.0",
+        "\"difference_ms\": 32.0",
+        "\"pause_part_ms\": 150.0",
+        "\"convergence_part_ms\": 32.0",
+        "\"class\": \"freeze\"",
+        "\"estimate_ms\": 182.0",
+        "\"queued\": 182",
+        "\"phase\": \"switchover\"",
+        "\"start_ns\": ",
+        "\"duration_ms\": 150.0",
+        "\"iterations\": 4",
+        "\"per_phase\": [",
+        "\"rtt_p99_ms\": 0.074",
+        "\"truncated\": false",
+        "\"end_reason\": \"duration\"",
+        "\"libvirt_version\": \"9.0.0\"",
+        "\"exit_code\": 0",
+        "\"result\": \"completed\"",
+        "\"statistics\": {",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    // No downtime: null, not missing.
+    let (mut a, _) = probe_only(Fault::Loss);
+    a.downtime = None;
+    let text = String::from_utf8(json::render(&json::build(&a, &meta()))).unwrap();
+    assert!(text.contains("\"downtime\": null"), "{text}");
+}
+
+#[test]
+fn report_json_rejects_other_files_and_versions() {
+    let (a, _) = switchover();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&json::render(&json::build(&a, &meta()))).unwrap();
+    v["schema_version"] = json!(2);
+    let e = json::parse(v.to_string().as_bytes()).unwrap_err();
+    assert!(matches!(e, json::ReportError::Version { found: 2 }), "{e}");
+    assert!(e.to_string().contains("version 2"), "{e}");
+    for (bytes, want) in [
+        (&b"not json"[..], "not JSON"),
+        (b"[1, 2]", "not an object"),
+        (b"{\"a\": 1}", "schema_version"),
+        (
+            br#"{"type":"header","schema_version":1,"tool":"migprobe"}"#,
+            "invalid",
+        ),
+        (br#"{"type":"header","tool":"migprobe"}"#, "run file"),
+        (br#"{"schema_version":1,"tool":"other"}"#, "other"),
+        (br#"{"schema_version":"1"}"#, "not a number"),
+    ] {
+        let e = json::parse(bytes).unwrap_err().to_string();
+        assert!(e.contains(want), "{}: {e}", String::from_utf8_lossy(bytes));
+    }
+}
+
+// ---------------------------------------------------------------- summary.md
+
+#[test]
+fn verdict_for_a_switchover_freeze_with_hypervisor_figures() {
+    let (a, _) = switchover();
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The guest was unreachable for 182 ms (± 0.5 ms), 32 ms longer than the 150 ms QEMU kept it paused (libvirt reported 144 ms): 150 ms paused + 32 ms network convergence. Replies were queued and flushed on resume: a freeze, 0 probes lost.**"
+    );
+    for want in [
+        "| Network-observed downtime | **182 ms** (between 181.5 ms and 182.5 ms), freeze |",
+        "| Hypervisor-reported downtime (libvirt) | 144 ms |",
+        "| QEMU pause (source STOP → destination RESUME) | 150 ms |",
+        "| Difference (network − hypervisor) | +32 ms |",
+        "| memory_precopy (4 passes) | 25.000 s | 15 s |",
+        "| switchover | 40.000 s | 150 ms | 60 µs | 180 ms | 182 ms | 0 of 150 |",
+        "| 1 | 40.000 s | 182 ms (± 0.5 ms) | 181.5 ms – 182.5 ms | freeze | 0 | 182 | switchover |",
+        "- Trigger: `virsh migrate --live vm1` exited with code 0 after 36 s.",
+        "- Migration: completed.",
+        "- src: src-host, libvirt 9.0.0.",
+        "## Targets",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+}
+
+#[test]
+fn verdict_for_a_loss_outage() {
+    let (mut a, _) = switchover();
+    let d = a.downtime.as_mut().unwrap();
+    d.class = OutageClass::Loss;
+    d.qemu_pause_ns = None;
+    d.difference_ns = Some(38 * MS);
+    a.outages[0].class = OutageClass::Loss;
+    a.outages[0].lost = 182;
+    a.outages[0].queued = 0;
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The guest was unreachable for 182 ms (± 0.5 ms), 38 ms longer than the 144 ms the hypervisor reported: 150 ms paused + 32 ms network convergence. 182 probes got no reply at all: a loss.**"
+    );
+}
+
+#[test]
+fn verdict_without_an_outage() {
+    let (mut a, _) = switchover();
+    a.outages.clear();
+    a.downtime = None;
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The guest stayed reachable: no outage in 60\u{202f}000 probes (0 lost), although the hypervisor reported 144 ms of downtime (shorter than the probes can resolve).**"
+    );
+    assert!(md.contains("## Outages\n\nNone"), "{md}");
+}
+
+#[test]
+fn verdict_for_a_probe_only_run() {
+    let (a, _) = probe_only(Fault::Freeze);
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The longest outage: the guest was unreachable for 250 ms (± 0.5 ms), 20 s into the run; no hypervisor events were recorded to compare it with. Replies were queued and flushed on resume: a freeze, 0 probes lost.**"
+    );
+    assert!(md.contains("| Longest outage (network-observed) |"), "{md}");
+    assert!(!md.contains("## Phases"), "{md}");
+}
+
+#[test]
+fn verdict_for_a_failed_trigger() {
+    let (mut a, _) = switchover();
+    a.outages.clear();
+    a.downtime = None;
+    a.phases.truncate(2);
+    a.migration = Some(MigrationInfo {
+        result: "failed".into(),
+        stats: None,
+    });
+    a.trigger.as_mut().unwrap().exit_code = Some(1);
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The migration failed (the trigger command exited with code 1). The guest stayed reachable: no outage in 60\u{202f}000 probes (0 lost).**"
+    );
+    assert!(md.contains("exited with code 1 after 36 s."), "{md}");
+    // Killed by a signal, migration result unknown.
+    a.migration = None;
+    a.trigger.as_mut().unwrap().exit_code = None;
+    let md = markdown::render(&a, &meta());
+    assert!(
+        first_line(&md).starts_with("**The trigger command was killed by a signal. "),
+        "{md}"
+    );
+}
+
+#[test]
+fn verdict_for_a_truncated_run() {
+    let (mut a, _) = switchover();
+    a.truncated = true;
+    a.end_reason = None;
+    a.notes.push("The run was cut short (no footer).".into());
+    let md = markdown::render(&a, &meta());
+    assert!(
+        first_line(&md).starts_with(
+            "**The run was cut short (no footer), so this is partial. The guest was unreachable for 182 ms (± 0.5 ms)"
+        ),
+        "{}",
+        first_line(&md)
+    );
+    assert!(md.contains("- Ended: cut short (no footer)."), "{md}");
+    assert!(md.contains("## Notes\n\n- The run was cut short"), "{md}");
+}
+
+#[test]
+fn verdict_for_an_empty_run() {
+    let run = run_data(header(MS, 0), vec![], vec![], false);
+    let a = empty_analysis();
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The run was cut short (no footer), so this is partial. No probes were recorded, so there is nothing to measure.**"
+    );
+    let _ = run;
+}
+
+// ---------------------------------------------------------------- chart.svg
+
+fn empty_analysis() -> Analysis {
+    Analysis {
+        start_ns: RealNs(T0),
+        end_ns: RealNs(T0),
+        interval_ns: 0,
+        min_loss_run: 3,
+        targets: vec![],
+        baseline: vec![],
+        outages: vec![],
+        phases: vec![],
+        per_phase: vec![],
+        downtime: None,
+        summaries: vec![],
+        migration: None,
+        trigger: None,
+        progress: vec![],
+        events: vec![],
+        truncated: true,
+        end_reason: None,
+        notes: vec![],
+    }
+}
+
+#[test]
+fn chart_of_an_empty_run_says_no_data() {
+    let run = run_data(header(MS, 0), vec![], vec![], false);
+    let s = svg_text(&empty_analysis(), &run);
+    assert!(s.contains("no data"), "{s}");
+    assert!(s.contains("<text"), "text renders without system fonts");
+}
+
+#[test]
+fn chart_of_a_tiny_run() {
+    // One probe, then three.
+    for n in [1u64, 3] {
+        let run = run_data(
+            header(MS, 1),
+            probes(0, n, MS, Fault::None, 0, 0),
+            vec![],
+            true,
+        );
+        let mut a = empty_analysis();
+        a.targets = vec![target(0)];
+        a.summaries = vec![summary(0, n, 0)];
+        a.end_ns = RealNs(T0 + (n as i64 - 1) * MS);
+        a.interval_ns = MS;
+        let s = svg_text(&a, &run);
+        assert!(s.contains("<circle"), "the probe is drawn: {s}");
+        assert!(!s.contains("NaN") && !s.contains("inf"), "{s}");
+    }
+}
+
+#[test]
+fn chart_shows_phases_outage_and_zoom() {
+    let (a, run) = switchover();
+    let s = svg_text(&a, &run);
+    for want in [
+        "storage_copy",
+        "memory_precopy ×4",
+        "switchover",
+        "network_convergence",
+        "completion",
+        "182 ms freeze",
+        "Zoom: 182 ms (± 0.5 ms) freeze outage",
+        "src suspended",
+        "dst resumed",
+        "Migration progress",
+        "memory remaining",
+        "disk remaining",
+        "Unreachable 182 ms (± 0.5 ms) freeze",
+    ] {
+        assert!(s.contains(want), "missing {want:?}");
+    }
+    assert!(!s.contains("NaN"), "no NaN coordinates");
+    // Probe-only: zoom on the longest outage, no progress panel.
+    let (a, run) = probe_only(Fault::Loss);
+    let s = svg_text(&a, &run);
+    assert!(s.contains("Zoom: 250 ms (± 0.5 ms) loss outage"), "zoom");
+    assert!(!s.contains("Migration progress"));
+    // No outage, no switchover: no zoom.
+    let (mut a, run) = probe_only(Fault::None);
+    a.outages.clear();
+    a.downtime = None;
+    assert!(!svg_text(&a, &run).contains("Zoom"));
+}
+
+#[test]
+fn chart_survives_extreme_values() {
+    let (mut a, mut run) = switchover();
+    a.end_ns = RealNs(i64::MIN);
+    a.outages[0].start_ns = RealNs(i64::MAX);
+    a.outages[0].estimate_ns = i64::MIN;
+    a.phases[0].end_ns = RealNs(i64::MIN);
+    a.progress[0].memory_remaining = Some(u64::MAX);
+    a.events[0].at_ns = RealNs(i64::MAX);
+    run.probes[0].rtt_ns = Some(i64::MAX);
+    run.probes[1].rtt_ns = Some(-5);
+    run.probes[2].tx_ns = RealNs(i64::MIN);
+    let s = svg_text(&a, &run);
+    assert!(!s.contains("NaN"));
+    let md = markdown::render(&a, &meta());
+    assert!(md.starts_with("**"));
+    let back = json::parse(&json::render(&json::build(&a, &meta()))).unwrap();
+    assert_eq!(back.outages[0].estimate_ms, -9_223_372_036_854.775);
+    // Width extremes.
+    for w in [0, 1, u32::MAX] {
+        assert!(svg::render(&a, &run, w).starts_with(b"<svg"));
+    }
+}
+
+/// An hour at 1 kHz (3.6 M probes) in release; a tenth of that in debug.
+#[test]
+fn chart_of_an_hour_at_1khz_is_fast_and_small() {
+    let n: u64 = if cfg!(debug_assertions) {
+        360_000
+    } else {
+        3_600_000
+    };
+    let (from, to) = (
+        T0 + (n as i64 / 2) * MS,
+        T0 + (n as i64 / 2) * MS + 182 * MS,
+    );
+    let mut p = probes(0, n, MS, Fault::Freeze, from, to);
+    for q in p.iter_mut().skip(777).step_by(9_973) {
+        *q = probe(0, q.index.0, q.tx_ns.0, None);
+    }
+    let run = run_data(header(MS, 1), p, vec![], true);
+    let (mut a, _) = probe_only(Fault::Freeze);
+    a.end_ns = RealNs(T0 + n as i64 * MS);
+    a.outages = vec![outage(OutageClass::Freeze, from, 182 * MS, 0, 182)];
+    a.downtime.as_mut().unwrap().network_ns = 182 * MS;
+    a.summaries = vec![summary(0, n, n / 9_973)];
+    let t = Instant::now();
+    let s = svg::render(&a, &run, 1000);
+    let took = t.elapsed();
+    eprintln!("chart of {n} probes: {took:?}, {} bytes", s.len());
+    assert!(s.len() < 2_000_000, "{} bytes", s.len());
+    assert!(took.as_secs() < 10, "{took:?}");
+    let s = String::from_utf8(s).unwrap();
+    assert!(s.contains("182 ms freeze"));
+    assert!(s.contains("Zoom"));
+}
+
+// ---------------------------------------------------------------- all outputs
+
+#[test]
+fn render_all_and_formats() {
+    let (a, run) = switchover();
+    let meta = ReportMeta::new(
+        Path::new("/tmp/run1"),
+        &["migprobe".into(), "report".into()],
+        &run,
+    );
+    assert_eq!(meta.host, "prober1");
+    assert_eq!(meta.hypervisors["dst"]["hostname"], "dst-host");
+    assert_eq!(meta.run_dir.as_deref(), Some("/tmp/run1"));
+    let out = report::render_all(&a, &run, &meta, 1000);
+    assert!(out.markdown.starts_with("**The guest was unreachable"));
+    assert!(out.bytes(Format::Svg).starts_with(b"<svg"));
+    let r = json::parse(out.bytes(Format::Json)).unwrap();
+    assert_eq!(r.run.hypervisors["src"]["libvirt_version"], "9.0.0");
+    assert_eq!(r.run.run_argv, vec!["migprobe", "run", "192.0.2.10"]);
+    assert_eq!(
+        report::parse_formats("svg,json").unwrap(),
+        vec![Format::Svg, Format::Json]
+    );
+    let e = report::parse_formats("json,html").unwrap_err().to_string();
+    assert!(e.contains("\"html\""), "{e}");
+}
+
+/// Writes target/report-example.{svg,md,json} to look at (e.g. `rsvg-convert`).
+#[test]
+fn writes_example_outputs() {
+    let (a, run) = switchover();
+    let out = report::render_all(&a, &run, &meta(), 1000);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("report-example.svg"), &out.svg).unwrap();
+    std::fs::write(dir.join("report-example.md"), &out.markdown).unwrap();
+    std::fs::write(dir.join("report-example.json"), &out.json).unwrap();
+    let (a, run) = probe_only(Fault::Loss);
+    std::fs::write(
+        dir.join("report-example-loss.svg"),
+        svg::render(&a, &run, 1000),
+    )
+    .unwrap();
+}
