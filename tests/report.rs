@@ -821,7 +821,10 @@ fn chart_of_an_hour_at_1khz_is_fast_and_small() {
     let (mut a, _) = probe_only(Fault::Freeze);
     a.end_ns = RealNs(T0 + n as i64 * MS);
     a.outages = vec![outage(OutageClass::Freeze, from, 182 * MS, 0, 182)];
-    a.downtime.as_mut().unwrap().network_ns = 182 * MS;
+    let d = a.downtime.as_mut().unwrap();
+    d.network_ns = 182 * MS;
+    d.bracket_lo_ns = 181_500 * US;
+    d.bracket_hi_ns = 182_500 * US;
     a.summaries = vec![summary(0, n, n / 9_973)];
     let t = Instant::now();
     let s = svg::render(&a, &run, 1000);
@@ -829,6 +832,9 @@ fn chart_of_an_hour_at_1khz_is_fast_and_small() {
     eprintln!("chart of {n} probes: {took:?}, {} bytes", s.len());
     assert!(s.len() < 2_000_000, "{} bytes", s.len());
     assert!(took.as_secs() < 10, "{took:?}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("report-example-hour.svg"), &s).unwrap();
     let s = String::from_utf8(s).unwrap();
     assert!(s.contains("182 ms freeze"));
     assert!(s.contains("Zoom"));
@@ -875,6 +881,50 @@ fn writes_example_outputs() {
     std::fs::write(
         dir.join("report-example-loss.svg"),
         svg::render(&a, &run, 1000),
+    )
+    .unwrap();
+}
+
+/// Two targets, the second one lossy; the switchover without an outage is still zoomed.
+#[test]
+fn chart_of_two_targets_and_a_switchover_without_outage() {
+    let (mut a, mut run) = switchover();
+    a.outages.clear();
+    a.downtime = None;
+    a.targets.push(target(1));
+    a.summaries.push(summary(1, 60_000, 60));
+    run.probes = probes(0, 60_000, MS, Fault::None, 0, 0);
+    let mut second = probes(
+        1,
+        60_000,
+        MS,
+        Fault::Loss,
+        T0 + 10 * S,
+        T0 + 10 * S + 60 * MS,
+    );
+    for p in &mut second {
+        p.rtt_ns = p.rtt_ns.map(|r| r * 3);
+    }
+    run.probes.extend(second);
+    let s = svg_text(&a, &run);
+    assert!(s.contains("Zoom on the switchover"), "zoom without outage");
+    assert!(
+        s.contains("guest1 (192.0.2.11)"),
+        "legend names both targets"
+    );
+    assert!(
+        s.contains("#1F77B4") && s.contains("#2CA02C"),
+        "one colour per target"
+    );
+    let md = markdown::render(&a, &meta());
+    assert!(md.contains("| Phase | Start | Duration | Target |"), "{md}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("report-example-two.svg"), &s).unwrap();
+    let empty = run_data(header(MS, 0), vec![], vec![], false);
+    std::fs::write(
+        dir.join("report-example-empty.svg"),
+        svg::render(&empty_analysis(), &empty, 1000),
     )
     .unwrap();
 }

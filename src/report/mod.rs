@@ -45,7 +45,7 @@ impl Format {
     }
 
     /// The file this format is written to.
-    pub fn file_name(self) -> &'static str {
+    pub const fn file_name(self) -> &'static str {
         match self {
             Format::Json => "report.json",
             Format::Svg => "chart.svg",

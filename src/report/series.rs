@@ -2,11 +2,63 @@
 //! downsampling that keeps spikes, pixel-column runs for lost probes, and
 //! lane assignment for labels that must not overlap.
 
-/// Streams (x, y) points in time order into at most `2 × buckets` points per
-/// segment (the minimum and maximum of each bucket, in the order they came),
-/// or keeps every point when `keep_all`. A new segment (a break in the line)
-/// starts when [`Downsampler::gap`] is called. Points outside `[x0, x1]` or not
-/// finite are dropped; at most `cap` points are produced in total.
+/// One bucket of a downsampled series: where it is and the spread of its values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    /// Centre of the bucket.
+    pub x: f64,
+    /// Smallest value.
+    pub lo: f64,
+    /// Median value.
+    pub mid: f64,
+    /// Largest value (spikes survive here).
+    pub hi: f64,
+}
+
+/// A series ready to draw: every point, or one [`Band`] per bucket; each
+/// inner vector is one unbroken segment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sampled {
+    /// Every point, (x, y).
+    Points(Vec<Vec<(f64, f64)>>),
+    /// Min / median / max per bucket.
+    Bands(Vec<Vec<Band>>),
+}
+
+impl Sampled {
+    /// Smallest and largest y, if any.
+    pub fn y_range(&self) -> Option<(f64, f64)> {
+        let fold = |acc: Option<(f64, f64)>, lo: f64, hi: f64| match acc {
+            None => Some((lo, hi)),
+            Some((a, b)) => Some((a.min(lo), b.max(hi))),
+        };
+        match self {
+            Sampled::Points(s) => s.iter().flatten().fold(None, |acc, p| fold(acc, p.1, p.1)),
+            Sampled::Bands(s) => s
+                .iter()
+                .flatten()
+                .fold(None, |acc, b| fold(acc, b.lo, b.hi)),
+        }
+    }
+
+    /// Number of points or bands.
+    pub fn len(&self) -> usize {
+        match self {
+            Sampled::Points(s) => s.iter().map(Vec::len).sum(),
+            Sampled::Bands(s) => s.iter().map(Vec::len).sum(),
+        }
+    }
+
+    /// True when there is nothing to draw.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Streams (x, y) points in time order into at most one [`Band`] per bucket
+/// and segment, or keeps every point when `keep_all`. A new segment (a break
+/// in the line) starts at [`Downsampler::gap`]. Points outside `[x0, x1]` or
+/// not finite are dropped; at most `cap` points or bands are produced.
 #[derive(Debug)]
 pub struct Downsampler {
     x0: f64,
@@ -15,23 +67,15 @@ pub struct Downsampler {
     keep_all: bool,
     cap: usize,
     emitted: usize,
-    cur: Option<Bucket>,
-    segments: Vec<Vec<(f64, f64)>>,
+    cur: Option<usize>,
+    vals: Vec<f64>,
+    points: Vec<Vec<(f64, f64)>>,
+    bands: Vec<Vec<Band>>,
     open: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    id: usize,
-    min: (f64, f64),
-    max: (f64, f64),
-    min_seq: u64,
-    max_seq: u64,
-    seq: u64,
-}
-
 impl Downsampler {
-    /// A downsampler over `[x0, x1]`; `keep_all` draws every point.
+    /// A downsampler over `[x0, x1]` with `buckets` buckets; `keep_all` keeps every point.
     pub fn new(x0: f64, x1: f64, buckets: usize, keep_all: bool, cap: usize) -> Downsampler {
         let width = if x1 > x0 && (x1 - x0).is_finite() {
             x1 - x0
@@ -46,36 +90,39 @@ impl Downsampler {
             cap,
             emitted: 0,
             cur: None,
-            segments: Vec::new(),
+            vals: Vec::new(),
+            points: Vec::new(),
+            bands: Vec::new(),
             open: false,
         }
     }
 
-    fn emit(&mut self, p: (f64, f64)) {
-        if self.emitted >= self.cap {
+    fn flush(&mut self) {
+        let Some(id) = self.cur.take() else {
+            return;
+        };
+        if self.vals.is_empty() || self.emitted >= self.cap {
+            self.vals.clear();
             return;
         }
+        let n = self.vals.len();
+        let (_, mid, _) = self.vals.select_nth_unstable_by(n / 2, f64::total_cmp);
+        let mid = *mid;
+        let (lo, hi) = self
+            .vals
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        self.vals.clear();
         if !self.open {
-            self.segments.push(Vec::new());
+            self.bands.push(Vec::new());
             self.open = true;
         }
-        if let Some(s) = self.segments.last_mut() {
-            s.push(p);
+        let x = self.x0 + self.width * (id as f64 + 0.5) / self.buckets as f64;
+        if let Some(seg) = self.bands.last_mut() {
+            seg.push(Band { x, lo, mid, hi });
             self.emitted += 1;
-        }
-    }
-
-    fn flush(&mut self) {
-        if let Some(b) = self.cur.take() {
-            if b.min_seq == b.max_seq {
-                self.emit(b.min);
-            } else if b.min_seq < b.max_seq {
-                self.emit(b.min);
-                self.emit(b.max);
-            } else {
-                self.emit(b.max);
-                self.emit(b.min);
-            }
         }
     }
 
@@ -89,34 +136,25 @@ impl Downsampler {
             return;
         }
         if self.keep_all {
-            self.emit((x, y));
+            if self.emitted >= self.cap {
+                return;
+            }
+            if !self.open {
+                self.points.push(Vec::new());
+                self.open = true;
+            }
+            if let Some(seg) = self.points.last_mut() {
+                seg.push((x, y));
+                self.emitted += 1;
+            }
             return;
         }
         let id = ((f * self.buckets as f64) as usize).min(self.buckets - 1);
-        match &mut self.cur {
-            Some(b) if b.id == id => {
-                b.seq += 1;
-                if y < b.min.1 {
-                    b.min = (x, y);
-                    b.min_seq = b.seq;
-                }
-                if y > b.max.1 {
-                    b.max = (x, y);
-                    b.max_seq = b.seq;
-                }
-            }
-            _ => {
-                self.flush();
-                self.cur = Some(Bucket {
-                    id,
-                    min: (x, y),
-                    max: (x, y),
-                    min_seq: 0,
-                    max_seq: 0,
-                    seq: 0,
-                });
-            }
+        if self.cur != Some(id) {
+            self.flush();
+            self.cur = Some(id);
         }
+        self.vals.push(y);
     }
 
     /// Breaks the line here (an outage: no points in between).
@@ -125,11 +163,16 @@ impl Downsampler {
         self.open = false;
     }
 
-    /// The segments, each a polyline in time order.
-    pub fn finish(mut self) -> Vec<Vec<(f64, f64)>> {
+    /// The result.
+    pub fn finish(mut self) -> Sampled {
         self.flush();
-        self.segments.retain(|s| !s.is_empty());
-        self.segments
+        if self.keep_all {
+            self.points.retain(|s| !s.is_empty());
+            Sampled::Points(self.points)
+        } else {
+            self.bands.retain(|s| !s.is_empty());
+            Sampled::Bands(self.bands)
+        }
     }
 }
 
@@ -255,18 +298,24 @@ mod tests {
         }
         d.push(f64::NAN, 1.0);
         d.push(-5.0, 1.0);
-        let segs = d.finish();
+        let s = d.finish();
+        let Sampled::Bands(segs) = &s else {
+            panic!("bands expected")
+        };
         assert_eq!(segs.len(), 2);
-        let n: usize = segs.iter().map(Vec::len).sum();
-        assert!(n <= 2 * 10 + 2, "{n}");
-        assert!(segs[0].iter().any(|p| p.1 == 500.0), "spike survives");
-        assert!(segs.iter().flatten().all(|p| p.1 >= 1.0));
-        let all = Downsampler::new(0.0, 1.0, 10, true, 3);
-        let mut all = all;
+        assert_eq!(s.len(), 11, "10 buckets, one split by the gap");
+        let spike = segs[0]
+            .iter()
+            .find(|b| b.hi == 500.0)
+            .expect("spike survives");
+        assert!(spike.mid < 2.0 && spike.lo >= 1.0, "{spike:?}");
+        assert_eq!(s.y_range(), Some((1.0, 500.0)));
+        let mut all = Downsampler::new(0.0, 1.0, 10, true, 3);
         for i in 0..10 {
             all.push(i as f64 / 10.0, 1.0);
         }
-        assert_eq!(all.finish()[0].len(), 3, "cap");
+        assert_eq!(all.finish().len(), 3, "cap");
+        assert!(Downsampler::new(0.0, 0.0, 0, false, 0).finish().is_empty());
     }
 
     #[test]

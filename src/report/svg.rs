@@ -11,7 +11,7 @@
 //! 3. Memory and disk remaining, MiB (only when progress was sampled).
 
 use super::fmt::dur;
-use super::series::{assign_lanes, log_range, text_width, Columns, Downsampler};
+use super::series::{assign_lanes, log_range, text_width, Columns, Downsampler, Sampled};
 use super::verdict::{self, target_name};
 use crate::analysis::model::phase_names as pn;
 use crate::analysis::model::{Analysis, EventMark, Outage, OutageClass, Phase};
@@ -63,8 +63,8 @@ const DISK: RGBColor = RGBColor(140, 86, 75);
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Res = Result<(), String>;
-/// Polylines of one target: (target id, segments of (x, y)).
-type Lines = Vec<(u32, Vec<Vec<(f64, f64)>>)>;
+/// The drawable series of each target.
+type Lines = Vec<(u32, Sampled)>;
 /// A named, coloured series of points.
 type Named<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
@@ -144,13 +144,27 @@ fn ms_label(v: f64) -> String {
     }
 }
 
-fn num_label(v: f64) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
+/// `v` with at most `decimals` decimals, trailing zeros dropped.
+fn num_label_in(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
     if s == "-0" {
         "0".into()
     } else {
         s.to_owned()
+    }
+}
+
+/// Decimals that tell apart axis labels about a tenth of `span` apart.
+fn decimals_for(span: f64) -> usize {
+    if span > 0.0 && span.is_finite() {
+        (-(span / 10.0).log10()).ceil().clamp(0.0, 9.0) as usize
+    } else {
+        0
     }
 }
 
@@ -243,9 +257,6 @@ struct Panel<'a> {
 }
 
 impl Panel<'_> {
-    fn width(&self) -> i32 {
-        (self.right - self.left).max(1)
-    }
     /// Pixel span of [x_a, x_b], at least `min` px wide, clipped to the panel;
     /// None when wholly outside.
     fn span(&self, xa: f64, xb: f64, min: i32) -> Option<(i32, i32)> {
@@ -333,12 +344,12 @@ fn collect(
     let mut y_min = f64::INFINITY;
     let mut y_max = f64::NEG_INFINITY;
     let mut points = 0;
-    for (_, segs) in &series {
-        for &(_, y) in segs.iter().flatten() {
-            y_min = y_min.min(y);
-            y_max = y_max.max(y);
-            points += 1;
+    for (_, sampled) in &series {
+        if let Some((lo, hi)) = sampled.y_range() {
+            y_min = y_min.min(lo);
+            y_max = y_max.max(hi);
         }
+        points += sampled.len();
     }
     Data {
         series,
@@ -407,11 +418,12 @@ fn draw(buf: &mut String, a: &Analysis, run: &RunData, width: u32) -> Res {
         let (main, rest) = rest.split_vertically(MAIN_H);
         draw_title(&title, a, run, width)?;
         let span_ns = a.end_ns.since(a.start_ns).max(1);
-        let span_s = span_ns as f64 / 1e9;
+        // At least a millisecond of axis, so an empty or one-probe run still has readable ticks.
+        let span_s = span_ns.max(1_000_000) as f64 / 1e9;
         let to_s = |t: RealNs| t.since(a.start_ns) as f64 / 1e9;
         let main_caption = format!(
             "Round-trip time per probe (log scale) over the whole run, {}",
-            dur(span_ns)
+            dur(a.end_ns.since(a.start_ns).max(0))
         );
         draw_rtt_panel(
             &root,
@@ -456,7 +468,11 @@ fn draw(buf: &mut String, a: &Analysis, run: &RunData, width: u32) -> Res {
                     caption: &caption,
                     x0: z.lo_ns as f64 / 1e6,
                     x1: z.hi_ns as f64 / 1e6,
-                    x_desc: "milliseconds from the start of the outage",
+                    x_desc: if zoom_outage(a).is_some() {
+                        "milliseconds from the start of the outage"
+                    } else {
+                        "milliseconds from the source pause"
+                    },
                     to_x: &to_ms,
                     ns_per_unit: 1e6,
                     zoomed: true,
@@ -480,7 +496,11 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
         "{} · {} · interval {} · {} probes, {} lost{}",
         super::fmt::utc(a.start_ns.0),
         dur(a.end_ns.since(a.start_ns)),
-        dur(a.interval_ns),
+        if a.interval_ns > 0 {
+            dur(a.interval_ns)
+        } else {
+            "–".to_owned()
+        },
         super::fmt::count(sent),
         super::fmt::count(verdict::lost(a)),
         a.migration
@@ -553,12 +573,20 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
     let break_after = u64::from(a.min_loss_run.max(2));
     let data = collect(run, p.to_x, x0, x1, plot_w.max(1), break_after);
     let (y_lo, y_hi) = if data.points > 0 {
-        log_range(data.y_min / 6.0, data.y_max)
+        log_range(data.y_min / 6.0, data.y_max * 3.0)
     } else {
         log_range(0.01, 100.0)
     };
     let decades = (y_hi / y_lo).log10().round().max(1.0) as usize;
-    let top_strip = 22 + EVENT_LANES as i32 * LANE_H + 2;
+    let any_key = a.events.iter().any(|m| {
+        let x = (p.to_x)(m.at_ns);
+        key_event(m).is_some() && x >= x0 && x <= x1
+    });
+    let top_strip = if any_key {
+        22 + EVENT_LANES as i32 * LANE_H + 2
+    } else {
+        24
+    };
     let mut chart = ChartBuilder::on(area)
         .margin_left(MARGIN_L)
         .margin_right(MARGIN_R)
@@ -568,7 +596,8 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
         .y_label_area_size(Y_LABEL_W)
         .build_cartesian_2d(x0..x1, (y_lo..y_hi).log_scale())
         .map_err(err)?;
-    let xfmt = |v: &f64| num_label(*v);
+    let xd = decimals_for(x1 - x0);
+    let xfmt = |v: &f64| num_label_in(*v, xd);
     let yfmt = |v: &f64| ms_label(*v);
     chart
         .configure_mesh()
@@ -599,9 +628,22 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
     };
     let (area_x, area_y) = area.get_base_pixel();
     let _ = area_x;
-    bold(root, p.caption, panel.left, area_y + 4, 15.0, INK)?;
+    let banded = data
+        .series
+        .iter()
+        .any(|(_, s)| matches!(s, Sampled::Bands(_)));
+    let caption = if banded {
+        let bucket_ns = ((x1 - x0) / OVERVIEW_BUCKETS as f64 * p.ns_per_unit) as i64;
+        format!(
+            "{} — shaded: min–max per {}, line: median",
+            p.caption,
+            dur(bucket_ns)
+        )
+    } else {
+        p.caption.to_owned()
+    };
+    bold(root, &caption, panel.left, area_y + 4, 15.0, INK)?;
 
-    let ns = p.ns_per_unit;
     let to_x = p.to_x;
 
     // Phase bands.
@@ -779,20 +821,52 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
         }
     }
 
-    // RTT series.
-    let many_points = data.points > 1_500;
-    for (id, segs) in &data.series {
+    // RTT series: every point, or per bucket the min–max envelope and the median.
+    let dots = data.points <= 1_500;
+    for (id, sampled) in &data.series {
         let c = target_color(a, *id);
-        let style = c.stroke_width(1);
-        for seg in segs {
-            let pts: Vec<(i32, i32)> = seg.iter().map(|&(x, y)| (panel.pxy)(x, y)).collect();
-            if pts.len() > 1 {
-                root.draw(&PathElement::new(pts.clone(), style))
-                    .map_err(err)?;
+        match sampled {
+            Sampled::Points(segs) => {
+                for seg in segs {
+                    let pts: Vec<(i32, i32)> =
+                        seg.iter().map(|&(x, y)| (panel.pxy)(x, y)).collect();
+                    if pts.len() > 1 {
+                        root.draw(&PathElement::new(pts.clone(), c.stroke_width(1)))
+                            .map_err(err)?;
+                    }
+                    if dots || pts.len() == 1 {
+                        for pt in pts {
+                            root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
+                        }
+                    }
+                }
             }
-            if !many_points || pts.len() == 1 {
-                for pt in pts {
-                    root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
+            Sampled::Bands(segs) => {
+                for seg in segs {
+                    let mut outline: Vec<(i32, i32)> =
+                        seg.iter().map(|b| (panel.pxy)(b.x, b.hi)).collect();
+                    outline.extend(seg.iter().rev().map(|b| (panel.pxy)(b.x, b.lo)));
+                    if seg.len() == 1 {
+                        let (px, top) = outline[0];
+                        let bottom = outline[1].1;
+                        rect(
+                            root,
+                            (px - 1, top),
+                            (px + 1, bottom.max(top + 1)),
+                            c.mix(0.35).filled(),
+                        )?;
+                    } else {
+                        root.draw(&Polygon::new(outline, c.mix(0.3).filled()))
+                            .map_err(err)?;
+                    }
+                    // The upper edge as a line, so a one-bucket spike is not a hairline.
+                    let top: Vec<(i32, i32)> = seg.iter().map(|b| (panel.pxy)(b.x, b.hi)).collect();
+                    root.draw(&PathElement::new(top, c.mix(0.55).stroke_width(1)))
+                        .map_err(err)?;
+                    let mid: Vec<(i32, i32)> =
+                        seg.iter().map(|b| (panel.pxy)(b.x, b.mid)).collect();
+                    root.draw(&PathElement::new(mid, c.stroke_width(1)))
+                        .map_err(err)?;
                 }
             }
         }
@@ -827,7 +901,6 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
             HPos::Center,
         )?;
     }
-    let _ = (ns, panel.width());
     Ok(())
 }
 
@@ -888,8 +961,10 @@ fn draw_progress(root: &Area, area: &Area, a: &Analysis, span_s: f64) -> Res {
         .y_label_area_size(Y_LABEL_W)
         .build_cartesian_2d(0.0..x1, 0.0..y_max)
         .map_err(err)?;
-    let xfmt = |v: &f64| num_label(*v);
-    let yfmt = |v: &f64| format!("{} MiB", num_label(*v));
+    let xd = decimals_for(x1);
+    let xfmt = |v: &f64| num_label_in(*v, xd);
+    let yd = decimals_for(y_max);
+    let yfmt = |v: &f64| format!("{} MiB", num_label_in(*v, yd));
     chart
         .configure_mesh()
         .x_desc("seconds from run start")
