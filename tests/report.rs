@@ -928,3 +928,61 @@ fn chart_of_two_targets_and_a_switchover_without_outage() {
     )
     .unwrap();
 }
+
+/// Random loss over an hour-long analysis: thousands of outages and events stay bounded.
+#[test]
+fn thousands_of_outages_and_events_stay_small() {
+    let (mut a, run) = switchover();
+    a.outages = (0..5_000)
+        .map(|k| {
+            let mut o = outage(OutageClass::Loss, T0 + k * 11 * MS, 3 * MS, 3, 0);
+            o.phase = Some(pn::STORAGE_COPY.into());
+            o
+        })
+        .collect();
+    let kinds = [
+        "suspended",
+        "resumed",
+        "migration_iteration",
+        "qemu_stop",
+        "other",
+    ];
+    a.events = (0..3_000)
+        .map(|k| EventMark {
+            at_ns: RealNs(T0 + k * 17 * MS),
+            origin: [Origin::Src, Origin::Dst, Origin::Local][k as usize % 3],
+            kind: kinds[k as usize % kinds.len()].into(),
+            label: "x".into(),
+        })
+        .collect();
+    let t = Instant::now();
+    let s = svg::render(&a, &run, 1000);
+    eprintln!("{} bytes in {:?}", s.len(), t.elapsed());
+    assert!(s.len() < 1_000_000, "{} bytes", s.len());
+    let md = markdown::render(&a, &meta());
+    assert!(md.contains("… and 4\u{202f}950 more (report.json lists them all)."));
+    let r = json::build(&a, &meta());
+    assert_eq!(r.outages.len(), 5_000);
+}
+
+/// Hypervisor events but no probes (`migprobe events` alone).
+#[test]
+fn events_only_run() {
+    let (mut a, _) = switchover();
+    let run = run_data(header(0, 0), vec![], migration_events(), true);
+    a.outages.clear();
+    a.downtime = None;
+    a.summaries.clear();
+    a.targets.clear();
+    a.per_phase.clear();
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**No probes were recorded, only hypervisor events: the network downtime is unknown. The hypervisor reported 144 ms of downtime.**"
+    );
+    let s = svg_text(&a, &run);
+    assert!(s.contains("no data: this run has no probes"));
+    assert!(s.contains("switchover"), "phases still drawn");
+    assert!(s.contains("Zoom on the switchover"));
+    json::parse(&json::render(&json::build(&a, &meta()))).unwrap();
+}

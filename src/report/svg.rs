@@ -28,6 +28,8 @@ use std::collections::BTreeMap;
 pub const OVERVIEW_BUCKETS: usize = 1_500;
 /// Up to this many points per target are drawn as they are.
 pub const KEEP_ALL_POINTS: usize = 3_000;
+/// At most this many events are drawn as labelled lines per panel; the rest are ticks.
+pub const MAX_KEY_LINES: usize = 60;
 /// Hard cap on points per target and panel, whatever the data.
 pub const POINT_CAP: usize = 8_000;
 
@@ -93,6 +95,14 @@ fn origin_color(o: Origin) -> RGBColor {
         Origin::Src => SRC,
         Origin::Dst => DST,
         Origin::Local => LOCAL,
+    }
+}
+
+fn origin_code(o: Origin) -> u8 {
+    match o {
+        Origin::Src => 0,
+        Origin::Dst => 1,
+        Origin::Local => 2,
     }
 }
 
@@ -699,10 +709,21 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
         )
     });
     let mut outage_labels = Vec::new();
-    for o in &a.outages {
-        let Some((l, r)) = panel.span(to_x(o.start_ns), to_x(o.end_ns), 2) else {
-            continue;
-        };
+    // Shade merged pixel spans: thousands of outages stay a few hundred rectangles.
+    let mut shades: Vec<(i32, i32)> = a
+        .outages
+        .iter()
+        .filter_map(|o| panel.span(to_x(o.start_ns), to_x(o.end_ns), 2))
+        .collect();
+    shades.sort_unstable();
+    let mut merged: Vec<(i32, i32)> = Vec::new();
+    for (l, r) in shades {
+        match merged.last_mut() {
+            Some(last) if l <= last.1 => last.1 = last.1.max(r),
+            _ => merged.push((l, r)),
+        }
+    }
+    for (l, r) in merged {
         rect(
             root,
             (l, panel.top),
@@ -740,47 +761,63 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
         }
     }
 
-    // Events: key ones as labelled lines, others as short ticks at the top.
+    // Events: key ones as labelled lines (the most important MAX_KEY_LINES),
+    // others as short ticks at the top, one per pixel column and origin.
     let mut keyed: Vec<(&EventMark, &str, u8)> = Vec::new();
+    let mut ticks: std::collections::BTreeSet<(i32, u8)> = Default::default();
     for m in &a.events {
         let x = to_x(m.at_ns);
         if !(x >= x0 && x <= x1) {
             continue;
         }
-        let px = (panel.px)(x);
-        let c = origin_color(m.origin);
         match key_event(m) {
-            Some((short, prio)) => {
-                if m.origin == Origin::Dst {
-                    let mut y = panel.top;
-                    while y < panel.bottom {
-                        rect(
-                            root,
-                            (px, y),
-                            (px + 1, (y + 5).min(panel.bottom)),
-                            c.mix(0.8).filled(),
-                        )?;
-                        y += 8;
-                    }
-                } else {
-                    rect(
-                        root,
-                        (px, panel.top),
-                        (px + 1, panel.bottom),
-                        c.mix(0.8).filled(),
-                    )?;
-                }
-                keyed.push((m, short, prio));
+            Some((short, prio)) => keyed.push((m, short, prio)),
+            None => {
+                ticks.insert(((panel.px)(x), origin_code(m.origin)));
             }
-            None => rect(
-                root,
-                (px, panel.top),
-                (px + 1, panel.top + 7),
-                c.mix(0.5).filled(),
-            )?,
         }
     }
     keyed.sort_by_key(|(m, _, prio)| (*prio, m.at_ns));
+    for (m, _, _) in keyed.iter().skip(MAX_KEY_LINES) {
+        ticks.insert(((panel.px)(to_x(m.at_ns)), origin_code(m.origin)));
+    }
+    keyed.truncate(MAX_KEY_LINES);
+    for (px, o) in ticks {
+        let c = match o {
+            0 => SRC,
+            1 => DST,
+            _ => LOCAL,
+        };
+        rect(
+            root,
+            (px, panel.top),
+            (px + 1, panel.top + 7),
+            c.mix(0.5).filled(),
+        )?;
+    }
+    for (m, _, _) in &keyed {
+        let px = (panel.px)(to_x(m.at_ns));
+        let c = origin_color(m.origin);
+        if m.origin == Origin::Dst {
+            let mut y = panel.top;
+            while y < panel.bottom {
+                rect(
+                    root,
+                    (px, y),
+                    (px + 1, (y + 5).min(panel.bottom)),
+                    c.mix(0.8).filled(),
+                )?;
+                y += 8;
+            }
+        } else {
+            rect(
+                root,
+                (px, panel.top),
+                (px + 1, panel.bottom),
+                c.mix(0.8).filled(),
+            )?;
+        }
+    }
     let texts: Vec<String> = keyed
         .iter()
         .map(|(m, short, _)| {
