@@ -45,6 +45,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --all-targets -- -D warnings
 
+step "cargo check --no-default-features (builds without libvirt)"
+cargo check --no-default-features --all-targets
+
 step "cargo build"
 cargo build --all-targets
 
@@ -57,6 +60,9 @@ trap 'bash scripts/lab.sh down >/dev/null 2>&1 || true' EXIT
 
 step "lab: migprobe events on both hypervisors"
 bash tests/lab/test-events.sh
+
+step "lab: migprobe run around a migration and around a known pause"
+bash tests/lab/test-run.sh
 
 step "lab down"
 bash scripts/lab.sh down

@@ -32,6 +32,8 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
+        Command::Run(a) => commands::run::run(&a),
+        Command::Report(a) => commands::report::run(&a),
         Command::Probe(a) => commands::probe::run(&a),
         Command::Summary(a) => commands::summary::run(&a),
         #[cfg(feature = "libvirt")]

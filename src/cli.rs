@@ -16,6 +16,10 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Probe a migrating guest, listen to both hypervisors, trigger the migration, and report.
+    Run(RunArgs),
+    /// Analyse a run file again: report.json, summary.md, chart.svg (also from a killed run).
+    Report(ReportArgs),
     /// Probe one or more targets with ICMP echo at a fixed interval, with kernel timestamps.
     Probe(ProbeArgs),
     /// Record both hypervisors' libvirt and QEMU events during a migration.

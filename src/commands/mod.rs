@@ -3,6 +3,8 @@
 #[cfg(feature = "libvirt")]
 pub mod events;
 pub mod probe;
+pub mod report;
+pub mod run;
 pub mod summary;
 
 use anyhow::{Context, Result};

@@ -1,0 +1,120 @@
+//! `migprobe report` and the output files of `migprobe run`: analysis of a run
+//! file rendered as report.json, summary.md and chart.svg.
+
+use crate::analysis::{analyze, AnalysisOptions};
+use crate::cli::ReportArgs;
+use crate::record::{read_run, RunWriter};
+use crate::report::{self, Format};
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// Width of the chart in pixels.
+pub const CHART_WIDTH: u32 = 1200;
+
+/// The files of one run directory.
+#[derive(Debug, Clone)]
+pub struct OutputFiles {
+    dir: PathBuf,
+}
+
+impl OutputFiles {
+    const RUN: &'static str = "run.jsonl";
+    const TRIGGER: &'static str = "trigger.log";
+    const JSON: &'static str = Format::Json.file_name();
+    const MD: &'static str = Format::Md.file_name();
+    const SVG: &'static str = Format::Svg.file_name();
+
+    /// Creates `dir` and every output file (empty) now, so a bad path fails at once.
+    pub fn create(dir: &Path) -> Result<OutputFiles> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
+        let f = OutputFiles {
+            dir: dir.to_owned(),
+        };
+        for name in [Self::RUN, Self::JSON, Self::MD, Self::SVG, Self::TRIGGER] {
+            File::create(f.path(name))
+                .with_context(|| format!("--out: cannot create {}", f.path(name).display()))?;
+        }
+        Ok(f)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The run file's path.
+    pub fn run_path(&self) -> PathBuf {
+        self.path(Self::RUN)
+    }
+
+    /// The run file, for streaming.
+    pub fn run_writer(&self) -> Result<RunWriter> {
+        RunWriter::create(&self.run_path())
+            .with_context(|| format!("cannot create {}", self.run_path().display()))
+    }
+
+    /// The trigger's output log.
+    pub fn trigger_log(&self) -> Result<File> {
+        let p = self.path(Self::TRIGGER);
+        File::create(&p).with_context(|| format!("cannot create {}", p.display()))
+    }
+
+    /// Paths for the terminal.
+    pub fn list(&self) -> String {
+        [Self::MD, Self::JSON, Self::SVG, Self::RUN, Self::TRIGGER]
+            .iter()
+            .map(|n| self.path(n).display().to_string())
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+}
+
+/// Analyses `run_path` and writes the wanted formats into `dir`; returns summary.md's text.
+pub fn render_into(
+    run_path: &Path,
+    dir: &Path,
+    formats: &[Format],
+    argv: &[String],
+) -> Result<String> {
+    let run = read_run(run_path)?;
+    let analysis = analyze(&run, &AnalysisOptions::default());
+    let meta = report::ReportMeta::new(dir, argv, &run);
+    let out = report::render_all(&analysis, &run, &meta, CHART_WIDTH);
+    for &f in formats {
+        let p = dir.join(f.file_name());
+        std::fs::write(&p, out.bytes(f))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(out.markdown)
+}
+
+/// Writes report.json, summary.md and chart.svg of a finished `run`.
+pub fn write_outputs(files: &OutputFiles, argv: &[String]) -> Result<String> {
+    render_into(&files.run_path(), &files.dir, &Format::ALL, argv)
+}
+
+/// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
+pub fn run(a: &ReportArgs) -> Result<i32> {
+    let formats = report::parse_formats(&a.format)
+        .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
+    let dir = match &a.out {
+        Some(d) => d.clone(),
+        None => a
+            .run
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
+    let argv: Vec<String> = std::env::args().collect();
+    let summary = render_into(&a.run, &dir, &formats, &argv)?;
+    print!("{summary}");
+    let names: Vec<String> = formats
+        .iter()
+        .map(|f| dir.join(f.file_name()).display().to_string())
+        .collect();
+    eprintln!("migprobe: wrote {}", names.join("  "));
+    Ok(crate::app::EXIT_OK)
+}

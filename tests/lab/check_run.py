@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Checks the outputs of tests/lab/test-run.sh. Prints one line per check and
+'N passed, M failed'; exit 1 on any failure."""
+import json
+import os
+import re
+import sys
+
+mig_dir, mig_code, pause_dir, pause_code = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+results = []
+
+
+def check(name, ok, info=""):
+    results.append(bool(ok))
+    print(("ok:   " if ok else "FAIL: ") + name + (f" ({info})" if info else ""))
+
+
+def load(d):
+    try:
+        return json.load(open(os.path.join(d, "report.json")))
+    except Exception as e:  # noqa: BLE001 - report the failure as a check
+        print(f"cannot read {d}/report.json: {e}")
+        return None
+
+
+# 1. the migration
+r = load(mig_dir)
+check("run exit code 0 after a successful migration", mig_code == 0, str(mig_code))
+for f in ("run.jsonl", "report.json", "summary.md", "chart.svg", "trigger.log"):
+    p = os.path.join(mig_dir, f)
+    check(f"{f} written", os.path.exists(p) and os.path.getsize(p) > 0)
+if r:
+    check("report schema_version", r.get("schema_version") == 1)
+    check("trigger exit 0 recorded", (r.get("trigger") or {}).get("exit_code") == 0, str(r.get("trigger")))
+    d = r.get("downtime")
+    check("a headline downtime", d is not None, json.dumps(d))
+    if d:
+        interval_ms = r["run"]["interval_ms"]
+        hyp = d.get("hypervisor_ms")
+        check("hypervisor-reported downtime present", hyp is not None, str(hyp))
+        check("network estimate >= hypervisor downtime - one interval",
+              hyp is not None and d["network_ms"] >= hyp - interval_ms,
+              f"network {d['network_ms']} ms vs hypervisor {hyp} ms")
+        check("QEMU pause present", d.get("qemu_pause_ms") is not None, str(d.get("qemu_pause_ms")))
+    names = [p["name"] for p in r.get("phases", [])]
+    order = ["preparation", "storage_copy", "memory_precopy", "switchover", "network_convergence", "completion"]
+    present = [n for n in order if n in names]
+    check("phases in the right order", names == present and "switchover" in names, str(names))
+    starts = [p["start_ns"] for p in r.get("phases", [])]
+    check("phases do not go back in time", starts == sorted(starts))
+    sw = [o for o in r.get("outages", []) if o.get("phase") in ("switchover", "memory_precopy")]
+    check("an outage at the switchover", len(sw) >= 1, json.dumps(r.get("outages", [])[:3]))
+    svg = open(os.path.join(mig_dir, "chart.svg")).read()
+    check("chart names the switchover phase", "switchover" in svg)
+
+# 2. the known pause
+p = load(pause_dir)
+check("pause run exit code 0", pause_code == 0, str(pause_code))
+log = open(os.path.join(pause_dir, "trigger.log")).read()
+m_p, m_r = re.search(r"paused_ns=(\d+)", log), re.search(r"resumed_ns=(\d+)", log)
+check("lab printed the pause window", m_p and m_r, log.strip()[-200:])
+if p and m_p and m_r:
+    truth_ms = (int(m_r.group(1)) - int(m_p.group(1))) / 1e6
+    outs = sorted(p.get("outages", []), key=lambda o: -o["estimate_ms"])
+    check("an outage was found", len(outs) >= 1)
+    if outs:
+        o = outs[0]
+        lo, hi = o["bracket_ms"]
+        # The network outage is the pause plus the guest's own resume latency (it must
+        # run and answer the queued requests after QEMU's RESUME: a few ms under TCG).
+        interval_ms = p["run"]["interval_ms"]
+        check("outage bracket = the measured pause + the guest's resume latency (0..10 ms)",
+              truth_ms <= hi + interval_ms and lo <= truth_ms + 10 + interval_ms,
+              f"pause {truth_ms:.2f} ms, estimate {o['estimate_ms']:.2f} ms, bracket [{lo:.2f}, {hi:.2f}] ms, {o['class']}")
+        check("a pause is a freeze (replies queued), not loss", o["class"] in ("freeze", "mixed"), o["class"])
+
+passed, failed = results.count(True), results.count(False)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

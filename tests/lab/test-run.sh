@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `migprobe run` against the running lab (scripts/lab.sh up): (1) around a real
+# --copy-storage-all migration with both hypervisors' events, (2) around a
+# known pause (scripts/lab.sh suspend-for 300ms). Checks the reports.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${MIGPROBE:-$PWD/target/debug/migprobe}
+eval "$(scripts/lab.sh env)"
+OUT=$(mktemp -d /tmp/migprobe-run.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+echo "--- migprobe run around a block live migration ($LAB_SRC_NODE -> $LAB_DST_NODE)"
+set +e
+ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" -t "$LAB_GUEST_IP6" \
+	--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
+	--warmup 2s --cooldown 2s --drain 1s -q --out "$OUT/migrate" -- $LAB_MIGRATE_CMD
+code=$?
+set -e
+echo "exit code $code"
+eval "$(scripts/lab.sh env)"
+
+echo "--- migprobe run around suspend-for 300ms (no libvirt: probe and trigger only)"
+set +e
+ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" --warmup 1s --cooldown 1s --drain 1s -q \
+	--out "$OUT/pause" -- "$PWD/scripts/lab.sh" suspend-for 300ms
+pcode=$?
+set -e
+echo "exit code $pcode"
+
+python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode"
