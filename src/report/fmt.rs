@@ -95,9 +95,19 @@ fn in_unit(v: f64, unit: Unit) -> String {
     format!("{} {}", trim(x, decimals), unit.name())
 }
 
-/// A duration with enough decimals to resolve `res_ns` (bracket ends:
-/// `181.5 ms` with a 0.5 ms resolution, where [`dur`] would say `182 ms`).
+/// A duration with enough decimals to resolve `res_ns`: `182.5 ms` next to a
+/// 0.5 ms bracket, where [`dur`] would round to `182 ms`. Trailing zeros are
+/// dropped (`182 ms`); see [`dur_fixed`] to keep them.
 pub fn dur_res(ns: i64, res_ns: i64) -> String {
+    res_fmt(ns, res_ns, true)
+}
+
+/// Like [`dur_res`] but keeps trailing zeros, for bracket ends: `182.0 ms – 183.0 ms`.
+pub fn dur_fixed(ns: i64, res_ns: i64) -> String {
+    res_fmt(ns, res_ns, false)
+}
+
+fn res_fmt(ns: i64, res_ns: i64, trim_zeros: bool) -> String {
     let unit = Unit::of(ns);
     if unit == Unit::S && ns.unsigned_abs() >= 100_000_000_000 {
         return dur(ns);
@@ -115,7 +125,12 @@ pub fn dur_res(ns: i64, res_ns: i64) -> String {
         3
     };
     let sign = if ns < 0 { "-" } else { "" };
-    format!("{sign}{} {}", trim(x, need.max(auto)), unit.name())
+    let text = if trim_zeros {
+        trim(x, need.max(auto))
+    } else {
+        format!("{x:.need$}")
+    };
+    format!("{sign}{text} {}", unit.name())
 }
 
 /// A duration in the unit of another (`± 0.5 ms` next to `182 ms`).
@@ -271,6 +286,10 @@ mod tests {
         assert_eq!(dur_res(182_000_000, 500_000), "182 ms");
         assert_eq!(dur_res(4_710_000_000, 500_000_000), "4.71 s");
         assert_eq!(dur_res(250_123_000, 4_000), "250.123 ms");
+        assert_eq!(dur_res(182_498_000, 500_000), "182.5 ms");
+        assert_eq!(dur_fixed(181_998_000, 500_000), "182.0 ms");
+        assert_eq!(dur_fixed(182_998_000, 500_000), "183.0 ms");
+        assert_eq!(dur_fixed(4_000_000, 500_000), "4.0 ms");
         assert_eq!(dur_signed(38_000_000), "+38 ms");
         assert_eq!(offset(12_345_678_901), "12.345 s");
         assert_eq!(count(3_600_000), "3\u{202f}600\u{202f}000");

@@ -1,7 +1,7 @@
 //! summary.md: what a person reads first. Line 1 is the verdict; then the
 //! headline table, phases, outages, targets, the trigger and the notes.
 
-use super::fmt::{count, dur, dur_res, dur_signed, md_argv, md_escape, offset, utc};
+use super::fmt::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::json::class_name;
 use super::verdict::{self, target_name};
 use super::ReportMeta;
@@ -47,9 +47,9 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
         writeln!(
             s,
             "| {what} | **{}** (between {} and {}), {}{target} |",
-            dur(d.network_ns),
-            dur_res(d.bracket_lo_ns, pm),
-            dur_res(d.bracket_hi_ns, pm),
+            dur_res(d.network_ns, pm),
+            dur_fixed(d.bracket_lo_ns, pm),
+            dur_fixed(d.bracket_hi_ns, pm),
             class_name(d.class)
         )?;
         writeln!(
@@ -149,8 +149,8 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
                 i + 1,
                 offset(o.start_ns.since(a.start_ns)),
                 verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
-                dur_res(o.bracket_lo_ns, pm),
-                dur_res(o.bracket_hi_ns, pm),
+                dur_fixed(o.bracket_lo_ns, pm),
+                dur_fixed(o.bracket_hi_ns, pm),
                 class_name(o.class),
                 count(o.lost),
                 count(o.queued),
@@ -247,7 +247,14 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
                 .unwrap_or_default()
         )?;
     }
-    for (side, v) in &meta.hypervisors {
+    // Source first, then destination, then anything else.
+    let mut sides: Vec<(&String, &serde_json::Value)> = meta.hypervisors.iter().collect();
+    sides.sort_by_key(|(k, _)| match k.as_str() {
+        "src" => 0,
+        "dst" => 1,
+        _ => 2,
+    });
+    for (side, v) in sides {
         let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(md_escape);
         let mut parts = Vec::new();
         if let Some(h) = get("hostname") {

@@ -1,6 +1,6 @@
 //! The sentences a person reads first, shared by summary.md and the chart title.
 
-use super::fmt::{count, dur, dur_like, plural};
+use super::fmt::{count, dur, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
 
 /// Address (or `#id`) of a target.
@@ -121,11 +121,8 @@ pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
 
 /// "182 ms (± 0.5 ms)".
 pub fn estimate(est: i64, lo: i64, hi: i64) -> String {
-    format!(
-        "{} (± {})",
-        dur(est),
-        dur_like(plus_minus(est, lo, hi), est)
-    )
+    let pm = plus_minus(est, lo, hi);
+    format!("{} (± {})", dur_res(est, pm), dur_like(pm, est))
 }
 
 /// The verdict: one paragraph of plain text (one to three sentences).
