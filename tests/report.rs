@@ -679,14 +679,12 @@ fn verdict_for_a_truncated_run() {
 
 #[test]
 fn verdict_for_an_empty_run() {
-    let run = run_data(header(MS, 0), vec![], vec![], false);
     let a = empty_analysis();
     let md = markdown::render(&a, &meta());
     assert_eq!(
         first_line(&md),
         "**The run was cut short (no footer), so this is partial. No probes were recorded, so there is nothing to measure.**"
     );
-    let _ = run;
 }
 
 // ---------------------------------------------------------------- chart.svg

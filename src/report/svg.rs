@@ -636,8 +636,7 @@ fn draw_rtt_panel(root: &Area, area: &Area, a: &Analysis, run: &RunData, p: &Rtt
         px: &map_x,
         pxy: &map_xy,
     };
-    let (area_x, area_y) = area.get_base_pixel();
-    let _ = area_x;
+    let (_, area_y) = area.get_base_pixel();
     let banded = data
         .series
         .iter()
