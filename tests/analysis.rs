@@ -997,3 +997,35 @@ fn an_hour_at_1khz_analyses_in_seconds() {
     assert_eq!(a.outages.len(), 1);
     assert!(took.as_secs() < 30, "{took:?}");
 }
+
+/// Regression (seen in the lab demo): after a freeze's flush the resumed guest
+/// stayed slow (RTT 90–200 ms for a second). Those late replies were sent after
+/// the target was back and must not be counted as queued in the outage.
+#[test]
+fn slow_replies_after_the_flush_are_not_part_of_the_outage() {
+    let t = MS;
+    let mut probes = Vec::new();
+    let (freeze_from, freeze_to) = (1_000u64, 1_100u64); // 100 ms frozen
+    let resume = T0 + freeze_to as i64 * t;
+    for i in 0..3_000u64 {
+        let tx = T0 + i as i64 * t;
+        let p = if (freeze_from..freeze_to).contains(&i) {
+            ok(0, i, tx, resume - tx + 20 * US)
+        } else if (freeze_to..freeze_to + 500).contains(&i) {
+            ok(0, i, tx, 90 * MS) // slow, not queued
+        } else {
+            ok(0, i, tx, 200 * US)
+        };
+        probes.push(p);
+    }
+    let a = analyse(&run(header(1, t, 3), probes, vec![]));
+    let o = a
+        .outages
+        .iter()
+        .max_by_key(|o| o.estimate_ns)
+        .expect("the freeze");
+    assert_eq!(o.class, OutageClass::Freeze, "{o:?}");
+    assert!((o.estimate_ns - 100 * MS).abs() <= t, "{o:?}");
+    assert!(o.queued <= 101, "only the frozen probes are queued: {o:?}");
+    assert!(o.last_index < freeze_to + 2, "{o:?}");
+}

@@ -328,7 +328,21 @@ fn bracket(
     let hi = end_hi.saturating_sub(s_k).max(lo);
     let estimate = lo + (hi - lo) / 2;
     let start = s_k + (s_first.saturating_sub(s_k)) / 2;
-    let class = match (run.lost, run.queued) {
+    // Late replies to probes sent after the target was back (a slow path right
+    // after resume) belong to no outage: count only what was sent before its end.
+    let (mut queued, mut lost, mut last) = (0u64, 0u64, run.first);
+    for (i, p) in probes.iter().enumerate().take(run.last + 1).skip(run.first) {
+        if p.tx_ns.0 >= end_hi.max(s_first) && i > run.first {
+            break;
+        }
+        match p.status {
+            ProbeStatus::Ok => queued += 1,
+            ProbeStatus::Skipped => continue,
+            _ => lost += 1,
+        }
+        last = i;
+    }
+    let class = match (lost, queued) {
         (_, 0) => OutageClass::Loss,
         (0, _) => OutageClass::Freeze,
         _ => OutageClass::Mixed,
@@ -337,14 +351,14 @@ fn bracket(
         outage: Outage {
             target_id,
             first_index: probes[run.first].index.0,
-            last_index: probes[run.last].index.0,
+            last_index: probes[last].index.0,
             start_ns: RealNs(start),
             end_ns: RealNs(start.saturating_add(estimate)),
             estimate_ns: estimate,
             bracket_lo_ns: lo,
             bracket_hi_ns: hi,
-            lost: run.lost,
-            queued: run.queued,
+            lost,
+            queued,
             class,
             phase: None,
         },
