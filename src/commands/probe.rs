@@ -48,6 +48,7 @@ pub fn run(a: &ProbeArgs) -> Result<i32> {
         interrupts: &interrupts,
         events: None,
         on_live: &mut on_live,
+        stop_reason: None,
     };
     let end = runner::run(&plan, &sockets, &mut sink, hooks);
     live.finish();

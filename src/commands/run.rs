@@ -71,6 +71,7 @@ pub fn run(a: &RunArgs) -> Result<i32> {
 
     let (ev_tx, ev_rx) = mpsc::channel::<EventLine>();
     let stop_probe = AtomicUsize::new(0);
+    let stop_reason = Mutex::new(String::new());
     let status = Mutex::new(Status {
         phase: "warm-up".into(),
         ..Status::default()
@@ -78,6 +79,7 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     let quiet = a.quiet;
     let (outcome, probe_end) = std::thread::scope(|s| {
         let (plan, sockets, status_ref, stop_ref) = (&plan, &sockets, &status, &stop_probe);
+        let reason_ref = &stop_reason;
         let probe = s.spawn(move || {
             let (mut writer, ev_rx) = (writer, ev_rx);
             let status = status_ref;
@@ -91,6 +93,7 @@ pub fn run(a: &RunArgs) -> Result<i32> {
                 interrupts: stop_ref,
                 events: Some(&ev_rx),
                 on_live: &mut on_live,
+                stop_reason: Some(reason_ref),
             };
             let end = runner::run(plan, sockets, &mut sink, hooks);
             live.finish();
@@ -117,6 +120,9 @@ pub fn run(a: &RunArgs) -> Result<i32> {
             c.stop();
         }
         ctx.forward();
+        if let Ok(mut r) = stop_reason.lock() {
+            *r = outcome.reason();
+        }
         stop_probe.store(1, Ordering::Relaxed);
         (outcome, probe.join())
     });
@@ -143,6 +149,27 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     };
     let _ = end;
     Ok(code)
+}
+
+impl Outcome {
+    /// The footer's `reason`.
+    fn reason(&self) -> String {
+        if self.interrupted {
+            "interrupted".into()
+        } else if self.timed_out {
+            "timeout".into()
+        } else if let Some(e) = &self.spawn_error {
+            format!("trigger failed to start: {e}")
+        } else if self.migration_failed {
+            "migration failed".into()
+        } else {
+            match &self.exit {
+                Some(e) if e.success() => "migration ended".into(),
+                Some(e) => format!("trigger failed (exit {:?}, signal {:?})", e.code, e.signal),
+                None => "stopped".into(),
+            }
+        }
+    }
 }
 
 fn default_dir() -> PathBuf {

@@ -233,6 +233,8 @@ pub struct Hooks<'a> {
     pub events: Option<&'a mpsc::Receiver<EventLine>>,
     /// Called about 4 times a second with the live counters and the elapsed time.
     pub on_live: &'a mut dyn FnMut(&[Live], i64),
+    /// Why the caller stopped the session, for the footer (default "interrupted").
+    pub stop_reason: Option<&'a std::sync::Mutex<String>>,
 }
 
 /// Runs a session: header, probe and event lines, footer; each goes to `sink` as it happens.
@@ -379,6 +381,7 @@ fn collect(
         interrupts,
         events,
         on_live,
+        stop_reason,
     } = hooks;
     sink(&Line::Header(header.clone()))?;
     let mut out = Vec::new();
@@ -399,7 +402,11 @@ fn collect(
                 Ok(ProbeMsg::SenderDone { reason: r, .. }) => {
                     sender_done.store(true, Ordering::Relaxed);
                     drain_until = Some(Instant::now() + plan.drain);
-                    reason = Some(r);
+                    let given = stop_reason.and_then(|m| m.lock().ok().map(|s| s.clone()));
+                    reason = Some(match given {
+                        Some(g) if r == "interrupted" && !g.is_empty() => g,
+                        _ => r,
+                    });
                 }
                 Ok(msg) => engine.handle(msg, &mut out),
                 Err(mpsc::TryRecvError::Empty) => break,
