@@ -108,13 +108,12 @@ pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
         ),
         (OutageClass::Loss, None) => "Probes got no reply at all: a loss.".to_owned(),
         (OutageClass::Mixed, Some(o)) => format!(
-            "The first {} were queued and flushed on resume, then {} lost: a freeze whose queue overflowed (mixed).",
-            plural(o.queued, "reply", "replies"),
-            plural(o.lost, "probe was", "probes were")
+            "{} never answered and {} came back late (queued): both lost and queued (mixed).",
+            plural(o.lost, "probe was", "probes were"),
+            plural(o.queued, "reply", "replies")
         ),
         (OutageClass::Mixed, None) => {
-            "Some replies were queued, the rest lost: a freeze whose queue overflowed (mixed)."
-                .to_owned()
+            "Some probes were never answered, others came back late (queued): mixed.".to_owned()
         }
     }
 }
