@@ -56,6 +56,14 @@ pub fn validate_duration(
     Ok(d)
 }
 
+/// `--duration` of a capture: 1 µs to 30 days, if given.
+pub fn validate_run_length(value: Option<&str>) -> Result<Option<Duration>, ConfigError> {
+    let max = Duration::from_secs(30 * 86_400);
+    value
+        .map(|d| validate_duration("--duration", d, Duration::from_micros(1), max))
+        .transpose()
+}
+
 /// Parses an integer within `[min, max]`.
 pub fn validate_int(flag: &str, value: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
     let n: u64 = value.trim().parse().map_err(|_| {
@@ -102,18 +110,7 @@ pub const MAX_TOTAL_RATE: f64 = 200_000.0;
 
 /// `migprobe probe` arguments to a plan.
 pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {
-    let duration = a
-        .duration
-        .as_deref()
-        .map(|d| {
-            validate_duration(
-                "--duration",
-                d,
-                Duration::from_micros(1),
-                Duration::from_secs(30 * 86_400),
-            )
-        })
-        .transpose()?;
+    let duration = validate_run_length(a.duration.as_deref())?;
     let count = a
         .count
         .as_deref()

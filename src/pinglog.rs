@@ -937,22 +937,14 @@ pub fn build(log: &PingLog, opts: &BuildOptions) -> Result<Built, BuildError> {
     for index in first..=last {
         let a = acc.remove(&index).unwrap_or_default();
         let tx_planned = RealNs(planned(index));
-        let mut p = ProbeLine {
-            target: addr,
-            target_id: 0,
-            index: ProbeIndex(index),
-            seq: ProbeIndex(index).seq(),
-            tx_ns: tx_planned,
-            tx_clock: StampClock::Planned,
-            rx_ns: None,
-            rx_clock: None,
-            rtt_ns: None,
-            ttl: None,
-            bytes: None,
-            dup: a.dup,
-            status: ProbeStatus::Lost,
-            error: None,
-        };
+        let mut p = ProbeLine::without_reply(
+            addr,
+            0,
+            ProbeIndex(index),
+            (tx_planned, StampClock::Planned),
+            ProbeStatus::Lost,
+        );
+        p.dup = a.dup;
         if let Some((at, rtt, ttl, bytes)) = a.reply {
             p.status = ProbeStatus::Ok;
             p.ttl = ttl;

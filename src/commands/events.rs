@@ -2,7 +2,6 @@
 
 use super::interrupt_counter;
 use crate::cli::EventsArgs;
-use crate::config::validate_duration;
 use crate::events::capture::Capture;
 use crate::output::events::render;
 use crate::record::{Footer, Header, Line, RunWriter};
@@ -16,18 +15,7 @@ use std::time::{Duration, Instant};
 pub fn run(a: &EventsArgs) -> Result<i32> {
     let cfg = crate::config::capture_config(&a.libvirt, true)?
         .ok_or_else(|| anyhow::anyhow!("--src-uri and --domain are required"))?;
-    let duration = a
-        .duration
-        .as_deref()
-        .map(|d| {
-            validate_duration(
-                "--duration",
-                d,
-                Duration::from_millis(1),
-                Duration::from_secs(30 * 86_400),
-            )
-        })
-        .transpose()?;
+    let duration = crate::config::validate_run_length(a.duration.as_deref())?;
     let mut writer = match &a.out {
         Some(p) => Some(
             RunWriter::create(p)

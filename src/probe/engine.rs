@@ -176,22 +176,13 @@ impl Engine {
                 };
                 self.live[target as usize].skipped += 1;
                 self.settled[target as usize].set(index.0);
-                out.push(Line::Probe(ProbeLine {
-                    target: addr,
-                    target_id: target,
+                out.push(Line::Probe(ProbeLine::without_reply(
+                    addr,
+                    target,
                     index,
-                    seq: index.seq(),
-                    tx_ns: slot,
-                    tx_clock: StampClock::Planned,
-                    rx_ns: None,
-                    rx_clock: None,
-                    rtt_ns: None,
-                    ttl: None,
-                    bytes: None,
-                    dup: 0,
-                    status: ProbeStatus::Skipped,
-                    error: None,
-                }));
+                    (slot, StampClock::Planned),
+                    ProbeStatus::Skipped,
+                )));
             }
             ProbeMsg::Datagram(d) => self.on_datagram(d, out),
             ProbeMsg::QueuedIcmpError {
@@ -511,21 +502,7 @@ fn unanswered_line(
     f: &InFlight,
     status: ProbeStatus,
 ) -> ProbeLine {
-    let (tx, tx_clock) = tx_of(f);
-    ProbeLine {
-        target: cfg.targets[t as usize],
-        target_id: t,
-        index,
-        seq: index.seq(),
-        tx_ns: tx,
-        tx_clock,
-        rx_ns: None,
-        rx_clock: None,
-        rtt_ns: None,
-        ttl: None,
-        bytes: None,
-        dup: f.dup,
-        status,
-        error: None,
-    }
+    let mut p = ProbeLine::without_reply(cfg.targets[t as usize], t, index, tx_of(f), status);
+    p.dup = f.dup;
+    p
 }

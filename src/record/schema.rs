@@ -207,6 +207,34 @@ pub struct ProbeLine {
     pub error: Option<ProbeError>,
 }
 
+impl ProbeLine {
+    /// A probe without a reply (lost, pending, skipped), sent (or planned) at `tx_ns`.
+    pub fn without_reply(
+        target: IpAddr,
+        target_id: u32,
+        index: ProbeIndex,
+        tx: (RealNs, StampClock),
+        status: ProbeStatus,
+    ) -> ProbeLine {
+        ProbeLine {
+            target,
+            target_id,
+            index,
+            seq: index.seq(),
+            tx_ns: tx.0,
+            tx_clock: tx.1,
+            rx_ns: None,
+            rx_clock: None,
+            rtt_ns: None,
+            ttl: None,
+            bytes: None,
+            dup: 0,
+            status,
+            error: None,
+        }
+    }
+}
+
 /// A duplicate reply to an already written probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateLine {

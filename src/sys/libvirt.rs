@@ -195,18 +195,8 @@ unsafe extern "C" fn on_block_job(
     status: c_int,
     opaque: *mut c_void,
 ) {
-    // SAFETY: `disk` is a NUL-terminated string owned by libvirt for the callback.
-    let disk = text(disk);
-    emit(
-        dom,
-        opaque,
-        RawEvent::BlockJob {
-            disk,
-            job_type,
-            status,
-            v2: false,
-        },
-    );
+    // SAFETY: as in on_lifecycle; `disk` is a NUL-terminated string alive for the callback.
+    block_job(dom, disk, job_type, status, opaque, false);
 }
 
 unsafe extern "C" fn on_block_job_2(
@@ -218,6 +208,19 @@ unsafe extern "C" fn on_block_job_2(
     opaque: *mut c_void,
 ) {
     // SAFETY: as in on_block_job.
+    block_job(dom, disk, job_type, status, opaque, true);
+}
+
+/// # Safety
+/// As [`emit`]; `disk` is null or a NUL-terminated string alive for the call.
+unsafe fn block_job(
+    dom: sys::virDomainPtr,
+    disk: *const c_char,
+    job_type: c_int,
+    status: c_int,
+    opaque: *mut c_void,
+    v2: bool,
+) {
     let disk = text(disk);
     emit(
         dom,
@@ -226,7 +229,7 @@ unsafe extern "C" fn on_block_job_2(
             disk,
             job_type,
             status,
-            v2: true,
+            v2,
         },
     );
 }
