@@ -64,8 +64,13 @@ check("QEMU STOP (src) and RESUME (dst) with QEMU's own timestamps", bool(ok))
 if ok and downtime is not None:
     pause_ms = (resume["source_ts_ns"] - stop["source_ts_ns"]) / 1e6
     check("QEMU STOP precedes RESUME", pause_ms > 0, f"{pause_ms:.1f} ms")
-    check("QEMU pause matches libvirt's downtime within 10 ms", abs(pause_ms - downtime) <= 10,
+    # libvirt measures its downtime around QEMU's pause with its own clock and
+    # processing: a few ms more on an idle machine (4-6 ms seen), up to ~20 ms
+    # when both cores are busy.
+    check("QEMU's pause lies within libvirt's downtime (1 ms rounding)", pause_ms <= downtime + 1,
           f"qemu {pause_ms:.1f} ms vs libvirt {downtime} ms")
+    check("libvirt's downtime exceeds QEMU's pause by at most 30 ms", downtime - pause_ms <= 30,
+          f"{downtime - pause_ms:.1f} ms")
     _, susp = first("src", "suspended", reason="migrated")
     _, res = first("dst", "resumed", reason="migrated")
     check("libvirt lifecycle events bracket the QEMU pause",
