@@ -361,15 +361,9 @@ impl Registration {
                     Some(free_ctx),
                 )
             };
-            if rc < 0 {
-                // SAFETY: registration failed, so libvirt did not take ownership of `opaque`.
-                unsafe { free_ctx(opaque) };
-                return Err(format!(
-                    "cannot register domain event {id}: {}",
-                    last_error()
-                ));
-            }
-            reg.ids.push(rc);
+            // SAFETY: `opaque` is the context just passed to this registration.
+            reg.ids
+                .push(unsafe { registered(rc, opaque, &format!("domain event {id}")) }?);
         }
         let opaque = ctx(tx, tag);
         // SAFETY: as above; a null event name subscribes to every QEMU monitor event.
@@ -384,15 +378,9 @@ impl Registration {
                 0,
             )
         };
-        if rc < 0 {
-            // SAFETY: libvirt did not take ownership.
-            unsafe { free_ctx(opaque) };
-            return Err(format!(
-                "cannot register QEMU monitor events: {}",
-                last_error()
-            ));
-        }
-        reg.qemu_ids.push(rc);
+        // SAFETY: as above.
+        reg.qemu_ids
+            .push(unsafe { registered(rc, opaque, "QEMU monitor events") }?);
         let opaque = ctx(tx, tag);
         // SAFETY: as above.
         let rc = unsafe {
@@ -403,10 +391,8 @@ impl Registration {
                 Some(free_ctx),
             )
         };
-        if rc < 0 {
-            // SAFETY: libvirt did not take ownership.
-            unsafe { free_ctx(opaque) };
-        }
+        // SAFETY: as above. Without a close callback a lost connection is noticed by keepalive.
+        let _ = unsafe { registered(rc, opaque, "the close callback") };
         Ok(reg)
     }
 }
@@ -424,6 +410,19 @@ impl Drop for Registration {
             }
             sys::virConnectUnregisterCloseCallback(self.conn.as_ptr(), Some(on_close));
         }
+    }
+}
+
+/// The id of a successful registration; on failure frees the context libvirt did not take.
+///
+/// # Safety
+/// `opaque` is the context passed to the registration that returned `rc`, not used elsewhere.
+unsafe fn registered(rc: c_int, opaque: *mut c_void, what: &str) -> Result<c_int, String> {
+    if rc < 0 {
+        free_ctx(opaque);
+        Err(format!("cannot register {what}: {}", last_error()))
+    } else {
+        Ok(rc)
     }
 }
 
