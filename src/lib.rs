@@ -18,6 +18,7 @@ pub mod pinglog;
 pub mod probe;
 pub mod record;
 pub mod report;
+pub mod stats;
 pub mod sys;
 pub mod trigger;
 pub mod types;
