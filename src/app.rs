@@ -38,6 +38,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Summary(a) => commands::summary::run(&a),
         #[cfg(feature = "libvirt")]
         Command::Events(a) => commands::events::run(&a),
+        Command::Compare(a) => commands::compare::run(&a),
         Command::Import(a) => {
             println!("{}", crate::events::import::run(&a)?);
             Ok(EXIT_OK)

@@ -29,6 +29,8 @@ pub enum Command {
     Summary(SummaryArgs),
     /// Turn ping/fping logs and `virsh event` / `virsh qemu-monitor-event` logs into a run file.
     Import(crate::events::import::ImportArgs),
+    /// Compare reports side by side: deltas, statistics, compare.md and compare.svg.
+    Compare(CompareArgs),
 }
 
 /// Socket kinds on the command line.
@@ -196,4 +198,23 @@ pub struct ReportArgs {
     /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
     #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
     pub format: String,
+}
+
+/// `migprobe compare`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example (accept an upgrade):
+  migprobe compare before/report.json after/report.json --labels before,after --out cmp
+
+Prints a verdict and the table; with --out also writes cmp/compare.md and cmp/compare.svg
+(the RTT traces need the run.jsonl next to each report). Deltas are against the first report.")]
+pub struct CompareArgs {
+    /// Two or more report.json files (from `run` or `report`); the first is the reference.
+    #[arg(required = true, num_args = 1.., value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// One name per report, comma-separated, in the same order (default: each report's directory name).
+    #[arg(short, long, value_name = "A,B,...")]
+    pub labels: Option<String>,
+    /// Write compare.md and compare.svg into this directory (created if needed).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

@@ -11,6 +11,7 @@ pub mod app;
 pub mod bits;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod events;
 pub mod output;

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "libvirt")]
 pub mod events;
+pub mod compare;
 pub mod probe;
 pub mod report;
 pub mod run;

@@ -1,0 +1,174 @@
+//! `migprobe compare A.json B.json [...] [--labels a,b] [--out DIR]`: reads
+//! the reports (and the run files next to them, for the RTT traces), prints
+//! the verdict and the side-by-side table, and writes compare.md and
+//! compare.svg into `--out`.
+
+use crate::cli::CompareArgs;
+use crate::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
+use crate::record::{read_run, ReadError};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// The Markdown file written into `--out`.
+pub const MD_FILE: &str = "compare.md";
+/// The chart written into `--out`.
+pub const SVG_FILE: &str = "compare.svg";
+
+/// Splits `--labels` and checks it against the number of reports.
+pub fn parse_labels(list: Option<&str>, reports: &[PathBuf]) -> Result<Vec<String>> {
+    let Some(list) = list else {
+        return Ok(reports
+            .iter()
+            .map(|p| compare::default_label(&p.display().to_string()))
+            .collect());
+    };
+    let labels: Vec<String> = list.split(',').map(|l| l.trim().to_owned()).collect();
+    if labels.len() != reports.len() {
+        bail!(
+            "--labels {list:?}: {} label(s) for {} report(s); give one comma-separated label per report, in the same order",
+            labels.len(),
+            reports.len()
+        );
+    }
+    if let Some(empty) = labels.iter().position(String::is_empty) {
+        bail!(
+            "--labels {list:?}: label {} is empty; give one non-empty label per report",
+            empty + 1
+        );
+    }
+    Ok(labels)
+}
+
+/// The run file of a report: `run.jsonl` next to it, else in the report's `run.run_dir`.
+fn run_file_of(report_path: &Path, fig: &RunFigures) -> Option<PathBuf> {
+    let next = report_path
+        .parent()
+        .map(|d| d.join("run.jsonl"))
+        .unwrap_or_else(|| PathBuf::from("run.jsonl"));
+    if next.is_file() {
+        return Some(next);
+    }
+    fig.report
+        .run
+        .run_dir
+        .as_ref()
+        .map(|d| Path::new(d).join("run.jsonl"))
+        .filter(|p| p.is_file())
+}
+
+/// The RTT trace of one run, or the note that says why there is none.
+fn trace_of(report_path: &Path, fig: &RunFigures) -> Result<Trace, String> {
+    let Some(path) = run_file_of(report_path, fig) else {
+        return Err(format!(
+            "run.jsonl not found next to {}",
+            report_path.display()
+        ));
+    };
+    let run = read_run(&path).map_err(|e| match e {
+        ReadError::Io { .. } => format!("{e} (next to {})", report_path.display()),
+        other => other.to_string(),
+    })?;
+    let t = trace::extract(fig, &run).ok_or_else(|| {
+        format!(
+            "{}: no switchover and no headline outage to align on",
+            path.display()
+        )
+    })?;
+    if t.points.is_empty() && t.lost.is_empty() {
+        return Err(format!(
+            "{}: no probes of {} around the switchover",
+            path.display(),
+            t.target
+        ));
+    }
+    Ok(t)
+}
+
+/// `migprobe compare`.
+pub fn run(a: &CompareArgs) -> Result<i32> {
+    if a.reports.len() < 2 {
+        bail!("give at least 2 reports to compare (report.json files written by `migprobe run` or `migprobe report`)");
+    }
+    let labels = parse_labels(a.labels.as_deref(), &a.reports)?;
+    // Fail fast on a bad --out, before reading anything large.
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
+        for name in [MD_FILE, SVG_FILE] {
+            let p = dir.join(name);
+            std::fs::File::create(&p)
+                .with_context(|| format!("--out: cannot create {}", p.display()))?;
+        }
+    }
+    let mut runs = Vec::with_capacity(a.reports.len());
+    for (path, label) in a.reports.iter().zip(&labels) {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).with_context(|| {
+            format!("cannot read report {name}: give the path of a report.json written by `migprobe run` or `migprobe report`")
+        })?;
+        runs.push(compare::load(label, &name, &bytes)?);
+    }
+    let verdict = markdown::verdict(&runs);
+    println!("{verdict}");
+    println!();
+    print!("{}", table::build(&runs).to_text());
+    let Some(dir) = &a.out else {
+        return Ok(crate::app::EXIT_OK);
+    };
+    let traces: Vec<Result<Trace, String>> = a
+        .reports
+        .iter()
+        .zip(&runs)
+        .map(|(p, f)| trace_of(p, f))
+        .collect();
+    let mut notes: Vec<String> = Vec::new();
+    for (r, t) in runs.iter().zip(&traces) {
+        match t {
+            Err(e) => notes.push(format!("{}: RTT trace not drawn: {e}", r.label)),
+            Ok(t) if t.anchor == trace::Anchor::OutageStart => notes.push(format!(
+                "{}: no hypervisor events; its RTT trace is aligned on the start of its headline outage",
+                r.label
+            )),
+            Ok(_) => {}
+        }
+        if r.repeated && r.migrations.len() > 1 {
+            notes.push(format!(
+                "{}: the RTT trace shows its first migration",
+                r.label
+            ));
+        }
+    }
+    let md = markdown::render(&runs, &notes);
+    let chart = svg::render(&runs, &traces, svg::WIDTH);
+    for (name, bytes) in [(MD_FILE, md.as_bytes()), (SVG_FILE, chart.as_slice())] {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    for n in &notes {
+        eprintln!("migprobe: note: {n}");
+    }
+    eprintln!(
+        "migprobe: wrote {}  {}",
+        dir.join(MD_FILE).display(),
+        dir.join(SVG_FILE).display()
+    );
+    Ok(crate::app::EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_must_match_the_reports() {
+        let two = [PathBuf::from("before/report.json"), PathBuf::from("b.json")];
+        assert_eq!(parse_labels(None, &two).unwrap(), ["before", "b"]);
+        assert_eq!(parse_labels(Some("x, y"), &two).unwrap(), ["x", "y"]);
+        let e = parse_labels(Some("x"), &two).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--labels \"x\": 1 label(s) for 2 report(s)"),
+            "{e}"
+        );
+        assert!(parse_labels(Some("x,"), &two).is_err());
+    }
+}

@@ -1,0 +1,43 @@
+//! `migprobe gate`: reads the report, the baseline and the policy, judges, writes
+//! JUnit, prints the verdict; exit 0 pass, 1 fail, 2 error.
+
+use crate::app::{EXIT_FAILED, EXIT_OK};
+use crate::cli::GateArgs;
+use crate::gate::render::OutputFormat;
+use crate::gate::{evaluate, junit, GateInput, Settings};
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// Runs the gate; `Ok(1)` when a check failed, `Err` on bad input.
+pub fn run(a: &GateArgs) -> Result<i32> {
+    let format = OutputFormat::parse(&a.format)?;
+    let flags = Settings::from_flags(a)?;
+    let file = match &a.policy {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("--policy {}: cannot read", p.display()))?;
+            let dir = p.parent().unwrap_or(Path::new("."));
+            Settings::from_policy(&text, &p.display().to_string(), dir)?
+        }
+        None => Settings::default(),
+    };
+    let (thresholds, baseline_path) = file.overridden_by(flags).finish()?;
+    let report = load("REPORT.json", &a.report)?;
+    let baseline = baseline_path
+        .as_deref()
+        .map(|p| load("--baseline", p))
+        .transpose()?;
+    let verdict = evaluate(&thresholds, &report, baseline.as_ref());
+    if let Some(j) = &a.junit {
+        std::fs::write(j, junit::render(&verdict))
+            .with_context(|| format!("--junit {}: cannot write", j.display()))?;
+    }
+    print!("{}", format.render(&verdict));
+    Ok(if verdict.pass { EXIT_OK } else { EXIT_FAILED })
+}
+
+fn load(what: &str, path: &Path) -> Result<GateInput> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{what} {}: cannot read", path.display()))?;
+    GateInput::parse(&bytes).with_context(|| format!("{what} {}", path.display()))
+}

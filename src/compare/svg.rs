@@ -1,0 +1,559 @@
+//! compare.svg, drawn with plotters' SVG backend (no system fonts needed):
+//!
+//! 1. Network downtime across migrations as overlaid CDFs, one step line per
+//!    run (a single migration is one vertical step), the hypervisor-reported
+//!    downtime dashed in the same colour.
+//! 2. The RTT of each run's headline target around the switchover, aligned on
+//!    the source's suspend (x = 0), log scale, lost probes as ticks along the
+//!    bottom and each headline outage as a bar along the top. A run without
+//!    its run file gets a note instead of a line.
+
+use super::table::{ns, value};
+use super::trace::{Anchor, Trace};
+use super::{markdown, Metric, RunFigures};
+use crate::report::fmt::dur;
+use crate::report::series::{log_range, text_width, Downsampler, Sampled};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Default width in pixels.
+pub const WIDTH: u32 = 1000;
+
+const TITLE_H: u32 = 96;
+const CDF_H: u32 = 380;
+const TRACE_H: u32 = 430;
+const MARGIN_L: u32 = 10;
+const MARGIN_R: u32 = 24;
+const Y_LABEL_W: u32 = 64;
+const FONT: &str = "sans-serif";
+const INK: RGBColor = RGBColor(30, 30, 30);
+const MUTED: RGBColor = RGBColor(100, 100, 100);
+const RUN_COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(230, 110, 0),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(23, 160, 180),
+];
+/// At most this many points per trace are drawn as they are; beyond, min/max per bucket.
+const KEEP_ALL: usize = 4_000;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Res = Result<(), String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// The colour of run `i`.
+pub fn color(i: usize) -> RGBColor {
+    RUN_COLORS[i % RUN_COLORS.len()]
+}
+
+fn text(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor, h: HPos) -> Res {
+    let style = TextStyle::from((FONT, size).into_font())
+        .color(&c)
+        .pos(Pos::new(h, VPos::Top));
+    root.draw(&Text::new(s.to_owned(), (x, y), style))
+        .map_err(err)
+}
+
+fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor) -> Res {
+    let style = TextStyle::from((FONT, size).into_font().style(FontStyle::Bold))
+        .color(&c)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    root.draw(&Text::new(s.to_owned(), (x, y), style))
+        .map_err(err)
+}
+
+/// A label on a translucent white backing.
+fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
+    let w = text_width(s, 13.0);
+    root.draw(&Rectangle::new(
+        [(x - 2, y - 1), (x + w + 2, y + 16)],
+        WHITE.mix(0.8).filled(),
+    ))
+    .map_err(err)?;
+    text(root, s, (x, y), 13.5, c, HPos::Left)
+}
+
+/// `s` cut to about `px` pixels at `size`, with an ellipsis.
+fn fit(s: &str, px: i32, size: f64) -> String {
+    if text_width(s, size) <= px {
+        return s.to_owned();
+    }
+    let keep = ((px as f64 / (size * 0.58)) as usize).saturating_sub(1);
+    let mut out: String = s.chars().take(keep).collect();
+    out.push('…');
+    out
+}
+
+/// `v` ms as an axis label.
+fn ms_label(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let trim = |x: f64| {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
+    let a = v.abs();
+    if a >= 1_000.0 {
+        format!("{} s", trim(v / 1_000.0))
+    } else if a >= 1.0 || a == 0.0 {
+        format!("{} ms", trim(v))
+    } else {
+        format!("{} µs", trim(v * 1_000.0))
+    }
+}
+
+/// Renders the chart; `traces` and `notes` are per run (same order as `runs`):
+/// the run's trace, or why there is none.
+pub fn render(runs: &[RunFigures], traces: &[Result<Trace, String>], width: u32) -> Vec<u8> {
+    let width = width.clamp(600, 4_000);
+    // plotters is a third-party library: should it panic on some corner of the
+    // data, the rest of the comparison must still be written.
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut buf = String::new();
+        draw(&mut buf, runs, traces, width).map(|()| buf)
+    }));
+    match drawn {
+        Ok(Ok(svg)) => svg.into_bytes(),
+        Ok(Err(e)) => fallback(width, &format!("the chart could not be drawn: {e}")),
+        Err(_) => fallback(width, "the chart could not be drawn (internal error)"),
+    }
+}
+
+fn fallback(width: u32, why: &str) -> Vec<u8> {
+    let esc = why
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<svg width=\"{width}\" height=\"60\" viewBox=\"0 0 {width} 60\" xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"10\" y=\"35\" font-family=\"sans-serif\" font-size=\"14\">{esc}</text>\n</svg>\n"
+    )
+    .into_bytes()
+}
+
+fn draw(
+    buf: &mut String,
+    runs: &[RunFigures],
+    traces: &[Result<Trace, String>],
+    width: u32,
+) -> Res {
+    let height = TITLE_H + CDF_H + TRACE_H + 8;
+    {
+        let root = SVGBackend::with_string(buf, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let (title, rest) = root.split_vertically(TITLE_H);
+        let (cdf, rest) = rest.split_vertically(CDF_H);
+        let (trace, _) = rest.split_vertically(TRACE_H);
+        draw_title(&title, runs, width)?;
+        draw_cdf(&root, &cdf, runs)?;
+        draw_traces(&root, &trace, runs, traces)?;
+        root.present().map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_title(area: &Area, runs: &[RunFigures], width: u32) -> Res {
+    let names: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
+    let w = width as i32 - 24;
+    bold(
+        area,
+        &fit(
+            &format!("migprobe compare: {}", names.join(" vs ")),
+            w,
+            20.0,
+        ),
+        (12, 8),
+        20.0,
+        INK,
+    )?;
+    text(
+        area,
+        &fit(&markdown::verdict(runs), w, 14.0),
+        (12, 36),
+        14.0,
+        MUTED,
+        HPos::Left,
+    )?;
+    // Legend: one swatch per run, then the line styles.
+    let mut x = 12;
+    let y = 66;
+    for (i, r) in runs.iter().enumerate() {
+        let n = r.migrations.len();
+        let s = format!(
+            "{} ({} migration{})",
+            r.label,
+            n,
+            if n == 1 { "" } else { "s" }
+        );
+        area.draw(&Rectangle::new(
+            [(x, y + 6), (x + 18, y + 10)],
+            color(i).filled(),
+        ))
+        .map_err(err)?;
+        text(area, &s, (x + 24, y), 14.0, INK, HPos::Left)?;
+        x += text_width(&s, 14.0) + 44;
+        if x > width as i32 - 200 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Step points of an empirical CDF from 0 to `x_max`.
+pub fn cdf_steps(values: &[f64], x_max: f64) -> Vec<(f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let mut pts = vec![(0.0f64.min(v.first().copied().unwrap_or(0.0)), 0.0)];
+    for (i, x) in v.iter().enumerate() {
+        pts.push((*x, i as f64 / n));
+        pts.push((*x, (i + 1) as f64 / n));
+    }
+    if let Some(last) = v.last() {
+        pts.push((x_max.max(*last), 1.0));
+    }
+    pts
+}
+
+/// The hypervisor figure of each migration: QEMU pause, else libvirt's.
+fn hypervisor_samples(r: &RunFigures) -> Vec<f64> {
+    r.migrations
+        .iter()
+        .filter_map(|m| m.qemu_pause_ms.or(m.hypervisor_ms))
+        .filter(|v| v.is_finite())
+        .collect()
+}
+
+fn draw_cdf(root: &Area, area: &Area, runs: &[RunFigures]) -> Res {
+    let (_, top) = area.get_base_pixel();
+    let net: Vec<Vec<f64>> = runs.iter().map(|r| r.samples(Metric::Network)).collect();
+    let hyp: Vec<Vec<f64>> = runs.iter().map(hypervisor_samples).collect();
+    let hi = net
+        .iter()
+        .chain(&hyp)
+        .flatten()
+        .copied()
+        .fold(0.0f64, f64::max);
+    let lo = net
+        .iter()
+        .chain(&hyp)
+        .flatten()
+        .copied()
+        .fold(0.0f64, f64::min);
+    let x_max = if hi > 0.0 { hi * 1.15 } else { 1.0 };
+    let x_min = if lo < 0.0 { lo * 1.15 } else { 0.0 };
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(MARGIN_L)
+        .margin_right(MARGIN_R)
+        .margin_top(30)
+        .margin_bottom(6)
+        .x_label_area_size(40)
+        .y_label_area_size(Y_LABEL_W)
+        .build_cartesian_2d(x_min..x_max, 0.0f64..1.05)
+        .map_err(err)?;
+    let xfmt = |v: &f64| ms_label(*v);
+    let yfmt = |v: &f64| format!("{:.0} %", v * 100.0);
+    chart
+        .configure_mesh()
+        .x_desc("downtime per migration")
+        .y_desc("share of migrations ≤ x")
+        .x_labels(10)
+        .y_labels(6)
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 14))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .draw()
+        .map_err(err)?;
+    let (xr, _) = chart.plotting_area().get_pixel_range();
+    bold(
+        root,
+        "Network downtime across migrations (CDF) — solid: network-observed, dashed: hypervisor (QEMU pause, else libvirt)",
+        (xr.start, top + 6),
+        15.0,
+        INK,
+    )?;
+    let mut labels = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let c = color(i);
+        if !hyp[i].is_empty() {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    cdf_steps(&hyp[i], x_max),
+                    7,
+                    5,
+                    c.mix(0.75).stroke_width(2),
+                ))
+                .map_err(err)?;
+        }
+        if net[i].is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                cdf_steps(&net[i], x_max),
+                c.stroke_width(3),
+            ))
+            .map_err(err)?;
+        // Label each run at its own height so labels never collide.
+        let level = (0.9 - 0.13 * i as f64).max(0.08);
+        let mut sorted = net[i].clone();
+        sorted.sort_by(f64::total_cmp);
+        let rank = ((level * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        let x = sorted[rank - 1];
+        let s = match sorted.len() {
+            1 => format!("{} {}", r.label, value(Metric::Network, x)),
+            _ => format!(
+                "{} median {}",
+                r.label,
+                crate::stats::median(&sorted)
+                    .map(|m| value(Metric::Network, m))
+                    .unwrap_or_default()
+            ),
+        };
+        let (px, py) = chart.backend_coord(&(x, level));
+        labels.push((s, px, py, c));
+    }
+    for (s, px, py, c) in labels {
+        let w = text_width(&s, 13.0);
+        let x = if px + 8 + w < xr.end {
+            px + 8
+        } else {
+            px - 8 - w
+        };
+        label(root, &s, (x, py - 8), c)?;
+    }
+    Ok(())
+}
+
+/// The x window of the traces: the outages and the anchor, padded.
+fn window(traces: &[&Trace]) -> (f64, f64) {
+    let mut lo = 0.0f64;
+    let mut hi = 0.0f64;
+    for t in traces {
+        if let Some((a, b)) = t.outage {
+            lo = lo.min(a);
+            hi = hi.max(b);
+        }
+    }
+    if hi - lo <= 0.0 {
+        return (-500.0, 1_000.0);
+    }
+    let pad = ((hi - lo) * 0.6).max(150.0);
+    let w = super::trace::WINDOW_MS;
+    ((lo - pad).max(-w), (hi + pad).min(w))
+}
+
+fn draw_traces(
+    root: &Area,
+    area: &Area,
+    runs: &[RunFigures],
+    traces: &[Result<Trace, String>],
+) -> Res {
+    let (_, top) = area.get_base_pixel();
+    let ok: Vec<(usize, &Trace)> = traces
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.as_ref().ok().map(|t| (i, t)))
+        .collect();
+    let notes: Vec<(usize, &String)> = traces
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.as_ref().err().map(|e| (i, e)))
+        .collect();
+    let by_outage = ok.iter().any(|(_, t)| t.anchor == Anchor::OutageStart);
+    let caption = if by_outage {
+        "RTT around the switchover (log scale), x = 0 at the source's suspend (or the outage start, see notes)"
+    } else {
+        "RTT around the switchover (log scale), x = 0 at the source's suspend"
+    };
+    let all: Vec<&Trace> = ok.iter().map(|(_, t)| *t).collect();
+    let (x0, x1) = window(&all);
+    let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for t in &all {
+        for &(x, y) in &t.points {
+            if x >= x0 && x <= x1 && y > 0.0 {
+                y_lo = y_lo.min(y);
+                y_hi = y_hi.max(y);
+            }
+        }
+    }
+    let (y_lo, y_hi) = if y_lo.is_finite() {
+        log_range(y_lo / 6.0, y_hi * 3.0)
+    } else {
+        log_range(0.01, 100.0)
+    };
+    let decades = (y_hi / y_lo).log10().round().max(1.0) as usize;
+    let strip = 8 + 18 * ok.len().max(1) as u32;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(MARGIN_L)
+        .margin_right(MARGIN_R)
+        .margin_top(28 + strip)
+        .margin_bottom(6 + 16 * notes.len() as u32)
+        .x_label_area_size(40)
+        .y_label_area_size(Y_LABEL_W)
+        .build_cartesian_2d(x0..x1, (y_lo..y_hi).log_scale())
+        .map_err(err)?;
+    let xfmt = |v: &f64| ms_label(*v);
+    let yfmt = |v: &f64| ms_label(*v);
+    chart
+        .configure_mesh()
+        .x_desc("time from the source's suspend")
+        .y_desc("RTT")
+        .x_labels(12)
+        .y_labels(decades + 1)
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 14))
+        .bold_line_style(BLACK.mix(0.12))
+        .light_line_style(BLACK.mix(0.04))
+        .draw()
+        .map_err(err)?;
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    bold(root, caption, (xr.start, top + 6), 15.0, INK)?;
+    // Linear x → pixel column (the chart itself is borrowed again for the lines).
+    let (pl, pw) = (xr.start as f64, (xr.end - xr.start) as f64);
+    let px = |x: f64| (pl + (x - x0) / (x1 - x0) * pw).round() as i32;
+    // x = 0: the switchover.
+    if x0 <= 0.0 && x1 >= 0.0 {
+        let p = px(0.0);
+        root.draw(&Rectangle::new(
+            [(p, yr.start), (p + 1, yr.end)],
+            BLACK.mix(0.45).filled(),
+        ))
+        .map_err(err)?;
+        text(
+            root,
+            "suspend",
+            (p + 4, yr.start + 2),
+            12.0,
+            MUTED,
+            HPos::Left,
+        )?;
+    }
+    for (row, (i, t)) in ok.iter().enumerate() {
+        let c = color(*i);
+        // Outage bar along the top, one row per run.
+        let y = yr.start - strip as i32 + 4 + 18 * row as i32;
+        if let Some((a, b)) = t.outage.filter(|(a, b)| *b >= x0 && *a <= x1) {
+            let (l, r) = (px(a.max(x0)), px(b.min(x1)).max(px(a.max(x0)) + 2));
+            root.draw(&Rectangle::new([(l, y + 4), (r, y + 12)], c.filled()))
+                .map_err(err)?;
+            let s = format!(
+                "{}: {} outage ({})",
+                runs.get(*i).map(|r| r.label.as_str()).unwrap_or(""),
+                dur(ns(b - a)),
+                t.target
+            );
+            let w = text_width(&s, 13.0);
+            let x = if r + 6 + w < xr.end {
+                r + 6
+            } else {
+                (l - 6 - w).max(xr.start)
+            };
+            text(root, &s, (x, y), 13.0, c, HPos::Left)?;
+        }
+        // The line, broken where probes are missing.
+        let gap = (t.interval_ms * 3.0).max(5.0);
+        let inside = t.points.iter().filter(|p| p.0 >= x0 && p.0 <= x1).count();
+        let mut d = Downsampler::new(x0, x1, 1_500, inside <= KEEP_ALL, 8_000);
+        let mut last: Option<f64> = None;
+        for &(x, yv) in &t.points {
+            if last.is_some_and(|l| x - l > gap) {
+                d.gap();
+            }
+            last = Some(x);
+            d.push(x, yv.max(y_lo));
+        }
+        let segments: Vec<Vec<(f64, f64)>> = match d.finish() {
+            Sampled::Points(s) => s,
+            Sampled::Bands(s) => s
+                .into_iter()
+                .map(|seg| seg.into_iter().map(|b| (b.x, b.hi)).collect())
+                .collect(),
+        };
+        for seg in segments {
+            chart
+                .draw_series(LineSeries::new(seg, c.mix(0.9).stroke_width(2)))
+                .map_err(err)?;
+        }
+        // Lost probes: ticks along the bottom, one row per run.
+        let yb = yr.end - 8 - 7 * row as i32;
+        let mut cols: Vec<i32> = t
+            .lost
+            .iter()
+            .filter(|x| **x >= x0 && **x <= x1)
+            .map(|x| px(*x))
+            .collect();
+        cols.dedup();
+        for p in cols {
+            root.draw(&Rectangle::new([(p, yb), (p + 1, yb + 6)], c.filled()))
+                .map_err(err)?;
+        }
+    }
+    if ok.is_empty() {
+        text(
+            root,
+            "no run file: nothing to draw",
+            ((xr.start + xr.end) / 2, (yr.start + yr.end) / 2),
+            15.0,
+            MUTED,
+            HPos::Center,
+        )?;
+    }
+    // Notes under the axis: why a run has no line, or how it was aligned.
+    let (_, h) = area.dim_in_pixel();
+    let mut y = top + h as i32 - 6 - 16 * notes.len() as i32;
+    for (i, n) in notes {
+        let s = format!(
+            "{}: {n}",
+            runs.get(i).map(|r| r.label.as_str()).unwrap_or("")
+        );
+        text(
+            root,
+            &fit(&s, xr.end - xr.start, 13.0),
+            (xr.start, y),
+            13.0,
+            color(i),
+            HPos::Left,
+        )?;
+        y += 16;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cdf_of_one_sample_is_a_vertical_step() {
+        assert_eq!(
+            cdf_steps(&[5.0], 10.0),
+            vec![(0.0, 0.0), (5.0, 0.0), (5.0, 1.0), (10.0, 1.0)]
+        );
+        let s = cdf_steps(&[2.0, 1.0, f64::NAN], 3.0);
+        assert_eq!(s.last(), Some(&(3.0, 1.0)));
+        assert_eq!(s[2], (1.0, 0.5));
+        assert_eq!(cdf_steps(&[], 1.0), vec![(0.0, 0.0)]);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(ms_label(1500.0), "1.5 s");
+        assert_eq!(ms_label(-200.0), "-200 ms");
+        assert_eq!(ms_label(0.0), "0 ms");
+        assert_eq!(ms_label(0.25), "250 µs");
+        assert_eq!(fit("abcdef", 1000, 14.0), "abcdef");
+        assert!(fit(&"x".repeat(500), 100, 14.0).ends_with('…'));
+    }
+}

@@ -1,0 +1,496 @@
+//! The side-by-side table: every headline figure per run, deltas against the
+//! first run (absolute and %), and the gate's statistics (one-sided
+//! Mann–Whitney U, bootstrap interval on the median difference) where both
+//! sides have at least 2 migrations.
+
+use super::{Metric, RunFigures};
+use crate::report::fmt::{count, dur, dur_fixed, dur_res};
+use crate::stats::{bootstrap_median_diff, mann_whitney_greater, Samples};
+
+/// Bootstrap resamples for the interval on the median difference.
+pub const BOOTSTRAP_ITERATIONS: usize = 10_000;
+/// Confidence of the bootstrap interval.
+pub const CONFIDENCE: f64 = 0.95;
+/// Seed of the bootstrap (the same inputs always give the same interval).
+pub const BOOTSTRAP_SEED: u64 = 0x6d69_6770_726f_6265;
+/// A one-sided p-value below this counts as a significant shift.
+pub const SIGNIFICANCE: f64 = 0.05;
+
+/// Metrics that get the gate's statistics in the table.
+pub const TESTED: [Metric; 2] = [Metric::Network, Metric::Hypervisor];
+
+/// The statistical tests of one metric, one run against the first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Test {
+    /// One-sided p-value for "this run is greater (slower) than the first".
+    pub p_greater: f64,
+    /// One-sided p-value for "this run is smaller (faster) than the first".
+    pub p_smaller: f64,
+    /// Bootstrap interval of median(this) − median(first), ms or count.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// One metric of one run against the same metric of the first run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delta {
+    /// Which figure.
+    pub metric: Metric,
+    /// The first run's value (its median across migrations).
+    pub base: Option<f64>,
+    /// This run's value (its median across migrations).
+    pub value: Option<f64>,
+    /// Samples of the first run.
+    pub n_base: usize,
+    /// Samples of this run.
+    pub n: usize,
+    /// The tests, when both sides have at least 2 samples.
+    pub test: Option<Test>,
+}
+
+impl Delta {
+    /// Compares `metric` of `run` with `base`.
+    pub fn of(metric: Metric, base: &RunFigures, run: &RunFigures) -> Delta {
+        let a = base.samples(metric);
+        let b = run.samples(metric);
+        let test = mann_whitney_greater(&b, &a)
+            .zip(mann_whitney_greater(&a, &b))
+            .map(|(g, s)| Test {
+                p_greater: g.p_value,
+                p_smaller: s.p_value,
+                ci: bootstrap_median_diff(&b, &a, BOOTSTRAP_ITERATIONS, CONFIDENCE, BOOTSTRAP_SEED),
+            });
+        Delta {
+            metric,
+            base: Samples::new(&a).median(),
+            value: Samples::new(&b).median(),
+            n_base: a.len(),
+            n: b.len(),
+            test,
+        }
+    }
+
+    /// This run − the first run.
+    pub fn diff(&self) -> Option<f64> {
+        Some(self.value? - self.base?).filter(|d| d.is_finite())
+    }
+
+    /// The difference in percent of the first run (none when that is 0).
+    pub fn pct(&self) -> Option<f64> {
+        let base = self.base?;
+        if base.abs() < 1e-9 {
+            return None;
+        }
+        Some(self.diff()? / base.abs() * 100.0).filter(|p| p.is_finite())
+    }
+
+    /// The p-value in the direction of the observed shift.
+    pub fn p_value(&self) -> Option<f64> {
+        let t = self.test?;
+        Some(if self.diff().unwrap_or(0.0) < 0.0 {
+            t.p_smaller
+        } else {
+            t.p_greater
+        })
+    }
+
+    /// How much evidence there is, in words: "1 migration each: evidence is
+    /// thin", "1 migration vs 10: evidence is thin", "10 vs 10 migrations".
+    pub fn evidence(&self) -> String {
+        match (self.n_base, self.n) {
+            (0, _) | (_, 0) => "no data on one side".to_owned(),
+            (1, 1) => "1 migration each: evidence is thin".to_owned(),
+            (a, b) if a < 2 || b < 2 => {
+                format!("{} vs {b}: evidence is thin", plural_migrations(a))
+            }
+            (a, b) => format!("{a} vs {b} migrations"),
+        }
+    }
+}
+
+fn plural_migrations(n: usize) -> String {
+    if n == 1 {
+        "1 migration".to_owned()
+    } else {
+        format!("{n} migrations")
+    }
+}
+
+/// Nanoseconds of `ms` milliseconds (saturating, 0 for non-finite values).
+pub fn ns(ms: f64) -> i64 {
+    if ms.is_finite() {
+        (ms * 1e6).round() as i64
+    } else {
+        0
+    }
+}
+
+/// A duration for a side-by-side table: to 0.1 ms below a second (`199.8 ms`,
+/// `29 ms`, `221 µs`), about three significant digits above (`3.06 s`).
+pub fn fine(ns: i64) -> String {
+    if ns.unsigned_abs() < 1_000_000_000 {
+        dur_res(ns, 100_000)
+    } else {
+        dur(ns)
+    }
+}
+
+/// [`fine`] with an explicit `+` for positive values.
+pub fn fine_signed(ns: i64) -> String {
+    if ns > 0 {
+        format!("+{}", fine(ns))
+    } else {
+        fine(ns)
+    }
+}
+
+/// A value of `metric` for people: `199.8 ms`, `106`.
+pub fn value(metric: Metric, v: f64) -> String {
+    if metric.is_count() {
+        count(v.max(0.0).round() as u64)
+    } else {
+        fine(ns(v))
+    }
+}
+
+/// A signed difference of `metric`: `+45 ms`, `-3`.
+pub fn signed(metric: Metric, d: f64) -> String {
+    if metric.is_count() {
+        let n = d.round() as i64;
+        if n > 0 {
+            format!("+{n}")
+        } else {
+            n.to_string()
+        }
+    } else {
+        fine_signed(ns(d))
+    }
+}
+
+/// A percentage with its sign: `+23 %`, `-4.5 %`.
+pub fn percent(p: f64) -> String {
+    // Halves round away from zero (22.5 → 23), unlike `format!`'s ties-to-even.
+    let s = if p.abs() >= 9.95 {
+        format!("{:+.0}", p.round())
+    } else {
+        format!("{:+.1}", (p * 10.0).round() / 10.0)
+    };
+    format!("{} %", s.replace("+-", "-"))
+}
+
+/// The delta cell: `+45 ms (+23 %)`, `±0`, or `–`.
+pub fn delta_cell(d: &Delta) -> String {
+    match (d.diff(), d.pct()) {
+        (Some(x), _) if x.abs() < 5e-7 => "±0".to_owned(),
+        (Some(x), Some(p)) => format!("{} ({})", signed(d.metric, x), percent(p)),
+        (Some(x), None) => signed(d.metric, x),
+        _ => "–".to_owned(),
+    }
+}
+
+/// The cell of one run's samples: the value, or `p50 / p95 / max (n)`.
+pub fn samples_cell(metric: Metric, xs: &[f64]) -> String {
+    let s = Samples::new(xs);
+    match s.len() {
+        0 => "–".to_owned(),
+        1 => s.min().map(|v| value(metric, v)).unwrap_or_default(),
+        n => {
+            let f = |p: f64| {
+                s.percentile(p)
+                    .map(|v| value(metric, v))
+                    .unwrap_or_default()
+            };
+            format!("{} / {} / {} (n={n})", f(50.0), f(95.0), f(100.0))
+        }
+    }
+}
+
+fn bracket_cell(r: &RunFigures) -> String {
+    let brackets: Vec<[f64; 2]> = r.migrations.iter().filter_map(|m| m.bracket_ms).collect();
+    match brackets.as_slice() {
+        [] => "–".to_owned(),
+        [[lo, hi]] => {
+            let res = ns((hi - lo).abs() / 2.0).max(1);
+            format!("{} – {}", dur_fixed(ns(*lo), res), dur_fixed(ns(*hi), res))
+        }
+        many => {
+            let widest = many
+                .iter()
+                .map(|[lo, hi]| (hi - lo).abs() / 2.0)
+                .fold(0.0, f64::max);
+            format!("± {} at most", fine(ns(widest)))
+        }
+    }
+}
+
+/// A table of text cells; the first row is the header.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// Column titles.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn push(&mut self, row: Vec<String>) {
+        let mut row = row;
+        row.resize(self.header.len(), String::new());
+        self.rows.push(row);
+    }
+
+    /// Plain text with aligned columns (for a terminal).
+    pub fn to_text(&self) -> String {
+        let width = |s: &str| s.chars().count();
+        let mut w: Vec<usize> = self.header.iter().map(|h| width(h)).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                if let Some(x) = w.get_mut(i) {
+                    *x = (*x).max(width(c));
+                }
+            }
+        }
+        let line = |cells: &[String]| {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                let pad = w.get(i).copied().unwrap_or(0).saturating_sub(width(c));
+                if i > 0 {
+                    s.push_str("  ");
+                }
+                s.push_str(c);
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(pad));
+                }
+            }
+            s.trim_end().to_owned()
+        };
+        let mut out = line(&self.header);
+        out.push('\n');
+        let rule: Vec<String> = w.iter().map(|n| "─".repeat(*n)).collect();
+        out.push_str(&line(&rule));
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Every target address of every run, in order of first appearance.
+fn addresses(runs: &[RunFigures]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in runs {
+        for (a, _) in &r.rtt_p99_ms {
+            if !out.contains(a) {
+                out.push(a.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Builds the table: one column per run, and after each run but the first a
+/// Δ column against the first.
+pub fn build(runs: &[RunFigures]) -> Table {
+    let mut t = Table::default();
+    let Some(base) = runs.first() else {
+        return t;
+    };
+    t.header.push("figure".to_owned());
+    for (i, r) in runs.iter().enumerate() {
+        t.header.push(r.label.clone());
+        if i > 0 {
+            t.header.push(format!("Δ {}", r.label));
+        }
+    }
+    // Per run: its cell, then (after the first) the delta cell.
+    let row = |name: &str,
+               cell: &dyn Fn(&RunFigures) -> String,
+               delta: &dyn Fn(&RunFigures) -> String| {
+        let mut v = vec![name.to_owned()];
+        for (i, r) in runs.iter().enumerate() {
+            v.push(cell(r));
+            if i > 0 {
+                v.push(delta(r));
+            }
+        }
+        v
+    };
+    t.push(row(
+        "migrations",
+        &|r| r.migrations.len().to_string(),
+        &|_| String::new(),
+    ));
+    for m in Metric::ALL {
+        t.push(row(m.name(), &|r| samples_cell(m, &r.samples(m)), &|r| {
+            delta_cell(&Delta::of(m, base, r))
+        }));
+        if m == Metric::Network {
+            t.push(row("bracket", &bracket_cell, &|_| String::new()));
+        }
+    }
+    for addr in addresses(runs) {
+        let p99 = |r: &RunFigures| {
+            r.rtt_p99_ms
+                .iter()
+                .find(|(a, _)| *a == addr)
+                .and_then(|(_, v)| *v)
+        };
+        t.push(row(
+            &format!("RTT p99 {addr}"),
+            &|r| p99(r).map_or_else(|| "–".to_owned(), |v| fine(ns(v))),
+            &|r| match (p99(base), p99(r)) {
+                (Some(a), Some(b)) => {
+                    let d = b - a;
+                    let pct = if a > 0.0 {
+                        format!(" ({})", percent(d / a * 100.0))
+                    } else {
+                        String::new()
+                    };
+                    format!("{}{pct}", fine_signed(ns(d)))
+                }
+                _ => "–".to_owned(),
+            },
+        ));
+    }
+    for m in TESTED {
+        let d = |r: &RunFigures| Delta::of(m, base, r);
+        if runs.iter().skip(1).all(|r| d(r).test.is_none()) {
+            // Nothing to test against the first run: one row that says why.
+            t.push(row(
+                &format!("{}: statistics", m.name()),
+                &|_| String::new(),
+                &|r| d(r).evidence(),
+            ));
+            continue;
+        }
+        t.push(row(
+            &format!("{}: Mann–Whitney p (one-sided)", m.name()),
+            &|_| String::new(),
+            &|r| {
+                let d = d(r);
+                match d.p_value() {
+                    Some(p) => format!("{} ({})", p_text(p), direction(&d)),
+                    None => d.evidence(),
+                }
+            },
+        ));
+        t.push(row(
+            &format!(
+                "{}: {} % CI of the median Δ",
+                m.name(),
+                (CONFIDENCE * 100.0).round()
+            ),
+            &|_| String::new(),
+            &|r| {
+                let d = d(r);
+                match d.test.and_then(|x| x.ci) {
+                    Some((lo, hi)) => format!("{} … {}", signed(m, lo), signed(m, hi)),
+                    None => d.evidence(),
+                }
+            },
+        ));
+    }
+    t
+}
+
+/// `p = 0.003`, `p < 0.001`.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".to_owned()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
+/// "slower" / "faster" / "same": the direction of the shift (larger is slower).
+pub fn direction(d: &Delta) -> &'static str {
+    match d.diff() {
+        Some(x) if x > 0.0 => "slower",
+        Some(x) if x < 0.0 => "faster",
+        _ => "same",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{load, Migration};
+    use super::*;
+
+    fn runs(a: &[f64], b: &[f64]) -> Vec<RunFigures> {
+        let base = load(
+            "a",
+            "a.json",
+            include_bytes!("../../reports/examples/report.json"),
+        )
+        .unwrap();
+        let with = |label: &str, xs: &[f64]| {
+            let mut r = base.clone();
+            r.label = label.to_owned();
+            r.migrations = xs
+                .iter()
+                .map(|&x| Migration {
+                    network_ms: Some(x),
+                    hypervisor_ms: Some(x / 2.0),
+                    ..Migration::default()
+                })
+                .collect();
+            r
+        };
+        vec![with("before", a), with("after", b)]
+    }
+
+    #[test]
+    fn deltas_and_thin_evidence() {
+        let r = runs(&[200.0], &[245.0]);
+        let d = Delta::of(Metric::Network, &r[0], &r[1]);
+        assert_eq!(delta_cell(&d), "+45 ms (+23 %)");
+        assert_eq!(d.evidence(), "1 migration each: evidence is thin");
+        assert!(d.test.is_none());
+        let t = build(&r);
+        assert_eq!(t.header, ["figure", "before", "after", "Δ after"]);
+        let text = t.to_text();
+        assert!(text.contains("+45 ms (+23 %)"), "{text}");
+        assert!(
+            text.contains("1 migration each: evidence is thin"),
+            "{text}"
+        );
+        assert!(t.rows.iter().all(|row| row.len() == t.header.len()));
+    }
+
+    #[test]
+    fn clear_shift_and_no_shift() {
+        let base: Vec<f64> = (0..10).map(|i| 200.0 + 10.0 * f64::from(i)).collect();
+        let slow: Vec<f64> = base.iter().map(|x| x + 400.0).collect();
+        let d = Delta::of(
+            Metric::Network,
+            &runs(&base, &slow)[0],
+            &runs(&base, &slow)[1],
+        );
+        let t = d.test.unwrap();
+        assert!(t.p_greater < 0.01 && t.p_smaller > 0.99, "{t:?}");
+        let (lo, hi) = t.ci.unwrap();
+        assert!(lo > 300.0 && hi < 500.0, "{lo} {hi}");
+        assert_eq!(d.evidence(), "10 vs 10 migrations");
+        let same: Vec<f64> = base.iter().rev().copied().collect();
+        let r = runs(&base, &same);
+        let d = Delta::of(Metric::Network, &r[0], &r[1]);
+        assert!(d.p_value().unwrap() > 0.2);
+        assert_eq!(delta_cell(&d), "±0");
+        assert_eq!(
+            samples_cell(Metric::Network, &base),
+            "240 ms / 290 ms / 290 ms (n=10)"
+        );
+    }
+
+    #[test]
+    fn formatting_corners() {
+        assert_eq!(percent(23.4), "+23 %");
+        assert_eq!(percent(-4.54), "-4.5 %");
+        assert_eq!(signed(Metric::Lost, -3.0), "-3");
+        assert_eq!(ns(f64::NAN), 0);
+        assert_eq!(ns(1e300), i64::MAX);
+        assert_eq!(samples_cell(Metric::Network, &[]), "–");
+        assert!(build(&[]).rows.is_empty());
+    }
+}

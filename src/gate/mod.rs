@@ -1,0 +1,79 @@
+//! `migprobe gate`: judges a report.json against thresholds and, optionally, a
+//! baseline report; pure (the command does the file I/O).
+//!
+//! - [`policy`]: thresholds from flags and from a TOML policy file → [`Thresholds`].
+//! - [`checks`]: the figures of a report ([`samples`]) and one verdict per check.
+//! - [`render`]: the text table, the Markdown job summary and the JSON form.
+//! - [`junit`]: JUnit XML, one testcase per check.
+//!
+//! Rules shared by every check: a figure **equal** to its threshold passes
+//! (thresholds are inclusive maxima); a check whose figure the report does not
+//! hold fails with "cannot evaluate" (a gate must not vouch for what it did not
+//! see).
+
+pub mod checks;
+pub mod junit;
+pub mod policy;
+pub mod render;
+
+pub use checks::{evaluate, samples, GateInput, Metric};
+pub use policy::{PolicyError, Settings, Thresholds};
+
+use serde::Serialize;
+
+/// The verdict of one check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    /// Stable name of the check (also the JUnit testcase name), e.g. "network downtime".
+    pub name: String,
+    /// The limit, e.g. "≤ 500 ms".
+    pub threshold: String,
+    /// The report's figure, e.g. "612 ms" or "612 ms (max of 10)".
+    pub observed: String,
+    /// The baseline's figure, when a baseline was given and holds it.
+    pub baseline: Option<String>,
+    /// True when the check passed.
+    pub pass: bool,
+    /// One sentence: what was compared and why it passed or failed.
+    pub detail: String,
+}
+
+/// The verdict of the whole gate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// True when every check passed.
+    pub pass: bool,
+    /// One line: why it failed (the failing checks' details), or that all passed.
+    pub summary: String,
+    /// Every check, in a fixed order.
+    pub checks: Vec<CheckResult>,
+}
+
+impl Verdict {
+    /// Builds the verdict (and its summary line) from the checks.
+    pub fn from_checks(checks: Vec<CheckResult>) -> Verdict {
+        let failed: Vec<&str> = checks
+            .iter()
+            .filter(|c| !c.pass)
+            .map(|c| c.detail.as_str())
+            .collect();
+        let summary = if failed.is_empty() {
+            match checks.len() {
+                1 => "the check passed".to_owned(),
+                n => format!("all {n} checks passed"),
+            }
+        } else {
+            failed.join(" · ")
+        };
+        Verdict {
+            pass: failed.is_empty(),
+            summary,
+            checks,
+        }
+    }
+
+    /// Number of failed checks.
+    pub fn failures(&self) -> usize {
+        self.checks.iter().filter(|c| !c.pass).count()
+    }
+}
