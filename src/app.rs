@@ -36,6 +36,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Report(a) => commands::report::run(&a),
         Command::Probe(a) => commands::probe::run(&a),
         Command::Summary(a) => commands::summary::run(&a),
+        Command::Gate(a) => commands::gate::run(&a),
         #[cfg(feature = "libvirt")]
         Command::Events(a) => commands::events::run(&a),
         Command::Compare(a) => commands::compare::run(&a),

@@ -27,6 +27,8 @@ pub enum Command {
     Events(EventsArgs),
     /// Print the per-target summary of a run file (also of a run that was killed).
     Summary(SummaryArgs),
+    /// Judge a report.json against thresholds and a baseline: exit 0 pass, 1 fail; JUnit, Markdown.
+    Gate(GateArgs),
     /// Turn ping/fping logs and `virsh event` / `virsh qemu-monitor-event` logs into a run file.
     Import(crate::events::import::ImportArgs),
     /// Compare reports side by side: deltas, statistics, compare.md and compare.svg.
@@ -184,6 +186,58 @@ pub struct RunArgs {
     /// virsh migrate --live --copy-storage-all DOMAIN qemu+ssh://dst/system
     #[arg(last = true, required = true, value_name = "TRIGGER")]
     pub trigger: Vec<String>,
+}
+
+/// `migprobe gate`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Every check given is evaluated; a figure equal to its threshold passes.
+Exit status: 0 all checks passed, 1 a check failed, 2 bad input (the message names the flag or file).
+
+Example (CI):
+  migprobe gate run/report.json --max-downtime 500ms --require-completed \\
+      --baseline last/report.json --max-regression 20% --junit gate.xml --format markdown
+
+Policy file (the same checks as keys; flags override them):
+  max_downtime = \"500ms\"
+  max_regression = \"20%\"
+  baseline = \"last.json\"   # relative to the policy file"
+)]
+pub struct GateArgs {
+    /// The report to judge (report.json from `migprobe run` or `migprobe report`).
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+    /// Highest network-observed downtime of any migration, e.g. 500ms.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub max_downtime: Option<String>,
+    /// Highest hypervisor-reported downtime (libvirt's, else QEMU's pause) of any migration.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub max_hypervisor_downtime: Option<String>,
+    /// Most probes never answered, all targets over the whole run.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max_loss: Option<String>,
+    /// Highest RTT p99 of any target, e.g. 50ms.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub max_rtt_p99: Option<String>,
+    /// The migration must have completed and the trigger exited 0.
+    #[arg(long)]
+    pub require_completed: bool,
+    /// An earlier report to compare the median network downtime against (needs --max-regression).
+    #[arg(long, value_name = "BASE.json")]
+    pub baseline: Option<PathBuf>,
+    /// Largest allowed regression of the median network downtime against --baseline, e.g. 20%;
+    /// with several migrations on both sides it must also be significant at 95 %.
+    #[arg(long, value_name = "PERCENT", allow_hyphen_values = true)]
+    pub max_regression: Option<String>,
+    /// Read the checks from a TOML file (keys as the flags with underscores: max_downtime = "500ms").
+    #[arg(long, value_name = "FILE.toml")]
+    pub policy: Option<PathBuf>,
+    /// Also write a JUnit XML file, one testcase per check (GitLab, Jenkins).
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
+    /// Output on stdout: text, json or markdown (for a CI job summary).
+    #[arg(long, default_value = "text", value_name = "FORMAT")]
+    pub format: String,
 }
 
 /// `migprobe report`.

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod events;
+pub mod gate;
 pub mod output;
 pub mod pinglog;
 pub mod probe;

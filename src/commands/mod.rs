@@ -3,6 +3,7 @@
 #[cfg(feature = "libvirt")]
 pub mod events;
 pub mod compare;
+pub mod gate;
 pub mod probe;
 pub mod report;
 pub mod run;
