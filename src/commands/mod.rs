@@ -1,8 +1,8 @@
 //! One module per subcommand; each returns the exit code.
 
+pub mod compare;
 #[cfg(feature = "libvirt")]
 pub mod events;
-pub mod compare;
 pub mod gate;
 pub mod probe;
 pub mod report;
