@@ -143,6 +143,13 @@ pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>
     Verdict::from_checks(checks)
 }
 
+/// True when `observed_ms` (a report figure, ms rounded to the µs) is at most
+/// `max`; compared in whole nanoseconds so that `193.985 ms ≤ 193.985ms` holds
+/// despite binary floating point.
+pub fn within(observed_ms: f64, max: Duration) -> bool {
+    (observed_ms * 1e6).round() <= max.as_nanos() as f64
+}
+
 /// Milliseconds with at most 3 decimals: "612 ms", "193.985 ms".
 pub fn fmt_ms(v: f64) -> String {
     format!("{} ms", trim(v, 3))
@@ -247,7 +254,6 @@ fn downtime_check(
     baseline: Option<&GateInput>,
 ) -> CheckResult {
     let name = metric.name();
-    let limit = max.as_secs_f64() * 1e3;
     let threshold = format!("≤ {}", fmt_duration(max));
     let obs = Samples::new(&samples(report, metric));
     let (Some(worst), Some(observed)) = (obs.max(), worst_label(&obs)) else {
@@ -261,11 +267,11 @@ fn downtime_check(
     };
     let base = baseline.map(|b| Samples::new(&samples(b, metric)));
     let base_worst = base.as_ref().and_then(Samples::max);
-    let pass = worst <= limit;
-    let label = if obs.len() > 1 {
-        format!("{name} max of {}", migrations(obs.len()))
+    let pass = within(worst, max);
+    let worst_of = if obs.len() > 1 {
+        format!(" (worst of {})", migrations(obs.len()))
     } else {
-        name.to_owned()
+        String::new()
     };
     CheckResult {
         name: name.into(),
@@ -274,7 +280,7 @@ fn downtime_check(
         baseline: base.as_ref().and_then(worst_label),
         pass,
         detail: format!(
-            "{label} {} {} {}{}",
+            "{name} {} {} {}{worst_of}{}",
             fmt_ms(worst),
             if pass { "≤" } else { ">" },
             fmt_duration(max),
@@ -327,7 +333,6 @@ fn worst_rtt_p99(r: &Report) -> Option<(f64, String)> {
 
 fn rtt_check(max: Duration, report: &GateInput, baseline: Option<&GateInput>) -> CheckResult {
     let name = "RTT p99";
-    let limit = max.as_secs_f64() * 1e3;
     let threshold = format!("≤ {}", fmt_duration(max));
     let Some((worst, addr)) = worst_rtt_p99(&report.report) else {
         return cannot(
@@ -337,7 +342,7 @@ fn rtt_check(max: Duration, report: &GateInput, baseline: Option<&GateInput>) ->
         );
     };
     let base = baseline.and_then(|b| worst_rtt_p99(&b.report)).map(|b| b.0);
-    let pass = worst <= limit;
+    let pass = within(worst, max);
     CheckResult {
         name: name.into(),
         threshold,
@@ -445,7 +450,8 @@ fn regression_check(limit: f64, report: &GateInput, baseline: Option<&GateInput>
         );
     };
     let rel = relative(mc, mb);
-    let exceeds = rel > limit;
+    // Percentages are compared to 1e-9 so that 240 → 288 ms is exactly +20 %.
+    let exceeds = rel > limit + 1e-9;
     let median_of = |s: &Samples, m: f64| match s.len() {
         1 => fmt_ms(m),
         n => format!("{} (median of {n})", fmt_ms(m)),
@@ -549,5 +555,8 @@ mod tests {
         assert_eq!(relative(612.0, 240.0).round(), 155.0);
         assert_eq!(relative(5.0, 0.0), f64::INFINITY);
         assert_eq!(relative(0.0, 0.0), 0.0);
+        assert!(within(193.985, Duration::from_micros(193_985)));
+        assert!(!within(193.986, Duration::from_micros(193_985)));
+        assert!(within(0.0, Duration::ZERO));
     }
 }
