@@ -121,7 +121,7 @@ fn migrations_arrays_clear_shift_and_none() {
     );
     assert!(verdict.ends_with("10 vs 10 migrations)"), "{verdict}");
     for want in [
-        "240 ms / 290 ms / 290 ms (n=10)",
+        "245 ms / 290 ms / 290 ms (n=10)",
         "Mann–Whitney p (one-sided)",
         "95 % CI of the median Δ",
         "p < 0.001 (slower)",

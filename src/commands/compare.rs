@@ -131,7 +131,7 @@ pub fn run(a: &CompareArgs) -> Result<i32> {
             )),
             Ok(_) => {}
         }
-        if r.repeated && r.migrations.len() > 1 {
+        if t.is_ok() && r.repeated && r.migrations.len() > 1 {
             notes.push(format!(
                 "{}: the RTT trace shows its first migration",
                 r.label

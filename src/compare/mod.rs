@@ -260,17 +260,22 @@ pub fn load(label: &str, name: &str, bytes: &[u8]) -> Result<RunFigures, LoadErr
     })
 }
 
-/// The outage of `target` whose estimate is the headline's (else the closest).
+/// The outage of `target` whose estimate is the headline's, else (`closest`)
+/// the one nearest to it.
 fn headline_outage<'a>(
     outages: &'a [rjson::OutageReport],
     target: u32,
     network_ms: f64,
     class: &str,
+    closest: bool,
 ) -> Option<&'a rjson::OutageReport> {
     let mine = || outages.iter().filter(move |o| o.target == target);
     mine()
         .find(|o| (o.estimate_ms - network_ms).abs() < 0.0005 && o.class == class)
         .or_else(|| {
+            if !closest {
+                return None;
+            }
             mine().min_by(|a, b| {
                 (a.estimate_ms - network_ms)
                     .abs()
@@ -293,7 +298,7 @@ fn phase_start(phases: &[rjson::PhaseReport], name: &str) -> Option<i64> {
 /// The one migration of a report without a `migrations` array.
 fn single(r: &Report) -> Option<Migration> {
     let d = r.downtime.as_ref()?;
-    let o = headline_outage(&r.outages, d.target, d.network_ms, &d.class);
+    let o = headline_outage(&r.outages, d.target, d.network_ms, &d.class, true);
     Some(Migration {
         network_ms: Some(d.network_ms),
         bracket_ms: Some(d.bracket_ms),
@@ -348,8 +353,9 @@ fn from_entry(e: &Value, r: &Report) -> Migration {
         (Some(t), Some(n)) => {
             let own = own_outages
                 .as_deref()
-                .and_then(|list| headline_outage(list, t, n, class));
-            own.or_else(|| headline_outage(&r.outages, t, n, class))
+                .and_then(|list| headline_outage(list, t, n, class, true));
+            // The report's own list spans every migration: only an exact match counts.
+            own.or_else(|| headline_outage(&r.outages, t, n, class, false))
                 .cloned()
         }
         _ => None,

@@ -20,7 +20,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// Default width in pixels.
 pub const WIDTH: u32 = 1000;
 
-const TITLE_H: u32 = 96;
+const TITLE_H: u32 = 112;
 const CDF_H: u32 = 380;
 const TRACE_H: u32 = 430;
 const MARGIN_L: u32 = 10;
@@ -70,7 +70,7 @@ fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor) -> Res
 
 /// A label on a translucent white backing.
 fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
-    let w = text_width(s, 13.0);
+    let w = text_width(s, 12.0);
     root.draw(&Rectangle::new(
         [(x - 2, y - 1), (x + w + 2, y + 16)],
         WHITE.mix(0.8).filled(),
@@ -87,6 +87,26 @@ fn fit(s: &str, px: i32, size: f64) -> String {
     let keep = ((px as f64 / (size * 0.58)) as usize).saturating_sub(1);
     let mut out: String = s.chars().take(keep).collect();
     out.push('…');
+    out
+}
+
+/// `s` in at most `lines` lines of about `px` pixels (the last one cut with an ellipsis).
+fn wrap(s: &str, px: i32, size: f64, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        let next = if cur.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{cur} {word}")
+        };
+        if text_width(&next, size) > px && !cur.is_empty() && out.len() + 1 < lines {
+            out.push(std::mem::replace(&mut cur, word.to_owned()));
+        } else {
+            cur = next;
+        }
+    }
+    out.push(fit(&cur, px, size));
     out
 }
 
@@ -172,17 +192,24 @@ fn draw_title(area: &Area, runs: &[RunFigures], width: u32) -> Res {
         20.0,
         INK,
     )?;
-    text(
-        area,
-        &fit(&markdown::verdict(runs), w, 14.0),
-        (12, 36),
-        14.0,
-        MUTED,
-        HPos::Left,
-    )?;
-    // Legend: one swatch per run, then the line styles.
+    // Keep numbers with their units when wrapping ("95 %", "45 ms").
+    let verdict = markdown::verdict(runs)
+        .replace(" %", "\u{a0}%")
+        .replace(" ms", "\u{a0}ms")
+        .replace(" µs", "\u{a0}µs");
+    for (i, line) in wrap(&verdict, w, 14.0, 2).iter().enumerate() {
+        text(
+            area,
+            line,
+            (12, 36 + 18 * i as i32),
+            14.0,
+            MUTED,
+            HPos::Left,
+        )?;
+    }
+    // Legend: one swatch per run.
     let mut x = 12;
-    let y = 66;
+    let y = 82;
     for (i, r) in runs.iter().enumerate() {
         let n = r.migrations.len();
         let s = format!(
@@ -555,5 +582,13 @@ mod tests {
         assert_eq!(ms_label(0.25), "250 µs");
         assert_eq!(fit("abcdef", 1000, 14.0), "abcdef");
         assert!(fit(&"x".repeat(500), 100, 14.0).ends_with('…'));
+        let w = wrap(
+            "aaaa bbbb cccc dddd",
+            text_width("aaaa bbbb", 14.0),
+            14.0,
+            2,
+        );
+        assert_eq!(w, ["aaaa bbbb", "cccc dddd"]);
+        assert_eq!(wrap("", 10, 14.0, 2), [""]);
     }
 }

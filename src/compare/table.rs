@@ -7,14 +7,16 @@ use super::{Metric, RunFigures};
 use crate::report::fmt::{count, dur, dur_fixed, dur_res};
 use crate::stats::{bootstrap_median_diff, mann_whitney_greater, Samples};
 
-/// Bootstrap resamples for the interval on the median difference.
-pub const BOOTSTRAP_ITERATIONS: usize = 10_000;
-/// Confidence of the bootstrap interval.
-pub const CONFIDENCE: f64 = 0.95;
-/// Seed of the bootstrap (the same inputs always give the same interval).
-pub const BOOTSTRAP_SEED: u64 = 0x6d69_6770_726f_6265;
-/// A one-sided p-value below this counts as a significant shift.
-pub const SIGNIFICANCE: f64 = 0.05;
+use crate::gate::checks as gate;
+
+/// Bootstrap resamples for the interval on the median difference (the gate's).
+pub const BOOTSTRAP_ITERATIONS: usize = gate::BOOTSTRAP_ITERATIONS;
+/// Confidence of the bootstrap interval (the gate's).
+pub const CONFIDENCE: f64 = 1.0 - gate::ALPHA;
+/// Seed of the bootstrap: the same inputs always give the same interval (the gate's).
+pub const BOOTSTRAP_SEED: u64 = gate::BOOTSTRAP_SEED;
+/// A one-sided p-value below this counts as a significant shift (the gate's).
+pub const SIGNIFICANCE: f64 = gate::ALPHA;
 
 /// Metrics that get the gate's statistics in the table.
 pub const TESTED: [Metric; 2] = [Metric::Network, Metric::Hypervisor];
@@ -187,20 +189,20 @@ pub fn delta_cell(d: &Delta) -> String {
     }
 }
 
-/// The cell of one run's samples: the value, or `p50 / p95 / max (n)`.
+/// The cell of one run's samples: the value, or `p50 / p95 / max (n)` where
+/// p50 is the median the deltas use, p95 the nearest-rank percentile.
 pub fn samples_cell(metric: Metric, xs: &[f64]) -> String {
     let s = Samples::new(xs);
+    let f = |v: Option<f64>| v.map(|v| value(metric, v)).unwrap_or_default();
     match s.len() {
         0 => "–".to_owned(),
-        1 => s.min().map(|v| value(metric, v)).unwrap_or_default(),
-        n => {
-            let f = |p: f64| {
-                s.percentile(p)
-                    .map(|v| value(metric, v))
-                    .unwrap_or_default()
-            };
-            format!("{} / {} / {} (n={n})", f(50.0), f(95.0), f(100.0))
-        }
+        1 => f(s.min()),
+        n => format!(
+            "{} / {} / {} (n={n})",
+            f(s.median()),
+            f(s.percentile(95.0)),
+            f(s.max())
+        ),
     }
 }
 
@@ -340,6 +342,7 @@ pub fn build(runs: &[RunFigures]) -> Table {
             &format!("RTT p99 {addr}"),
             &|r| p99(r).map_or_else(|| "–".to_owned(), |v| fine(ns(v))),
             &|r| match (p99(base), p99(r)) {
+                (Some(a), Some(b)) if (b - a).abs() < 5e-7 => "±0".to_owned(),
                 (Some(a), Some(b)) => {
                     let d = b - a;
                     let pct = if a > 0.0 {
@@ -479,7 +482,7 @@ mod tests {
         assert_eq!(delta_cell(&d), "±0");
         assert_eq!(
             samples_cell(Metric::Network, &base),
-            "240 ms / 290 ms / 290 ms (n=10)"
+            "245 ms / 290 ms / 290 ms (n=10)"
         );
     }
 
