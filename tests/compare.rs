@@ -261,7 +261,10 @@ fn svg_draws_the_traces_from_the_run_files() {
     );
     let svg = std::fs::read_to_string(dir.path().join("compare.svg")).unwrap();
     assert!(!svg.contains("not found"), "run files are there");
-    assert!(svg.contains("one: 194 ms outage (2001:db8::10)"));
+    assert!(
+        svg.contains("one: 194 ms outage (2001:db8::10)"),
+        "outage bar"
+    );
     assert!(svg.contains("suspend"));
     // One polyline per unbroken stretch of each trace, plus the CDF steps.
     assert!(svg.matches("<polyline").count() >= 6, "lines drawn");

@@ -181,7 +181,8 @@ pub fn render(runs: &[RunFigures], notes: &[String]) -> String {
         "- Statistics as in `migprobe gate`: a one-sided Mann–Whitney U test (normal approximation; \
          indicative below ~8 migrations per side) in the direction of the shift, and a {:.0} % bootstrap \
          interval ({} resamples, fixed seed) on the difference of the medians; both need at least \
-         2 migrations on each side. One migration per run is an anecdote: repeat with `migprobe run --repeat N`.",
+         2 migrations on each side. One migration per run is an anecdote: compare reports that \
+         hold several migrations each (a `migrations` array) for a verdict that holds.",
         CONFIDENCE * 100.0,
         crate::report::fmt::count(table::BOOTSTRAP_ITERATIONS as u64)
     );

@@ -8,10 +8,9 @@
 //!    bottom and each headline outage as a bar along the top. A run without
 //!    its run file gets a note instead of a line.
 
-use super::table::{ns, value};
+use super::table::{fine, ns, value};
 use super::trace::{Anchor, Trace};
 use super::{markdown, Metric, RunFigures};
-use crate::report::fmt::dur;
 use crate::report::series::{log_range, text_width, Downsampler, Sampled};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -478,7 +477,7 @@ fn draw_traces(
             let s = format!(
                 "{}: {} outage ({})",
                 runs.get(*i).map(|r| r.label.as_str()).unwrap_or(""),
-                dur(ns(b - a)),
+                fine(ns(b - a)),
                 t.target
             );
             let w = text_width(&s, 13.0);
