@@ -949,3 +949,49 @@ fn junit_is_written_when_all_pass() {
         .iter()
         .all(|c| c.all("failure").is_empty()));
 }
+
+#[test]
+fn odd_migrations_arrays_are_read_leniently() {
+    let d = tmp();
+    let mut v = example();
+    v["migrations"] = json!([
+        null,
+        "x",
+        { "downtime": null },
+        { "downtime": { "network_ms": -5 } },
+        { "downtime": { "network_ms": "300" } },
+        { "downtime": { "network_ms": 1e300 } },
+        { "downtime": { "network_ms": 120.5 } },
+        { "result": 7, "trigger_exit_code": "zero" }
+    ]);
+    let p = write(&d, "odd.json", &v);
+    let base = write(&d, "base.json", &with_network(0.0));
+    // Two usable values (1e300 and 120.5): the worst fails, nothing panics.
+    let o = gate(&[
+        &p,
+        "--max-downtime",
+        "1s",
+        "--require-completed",
+        "--baseline",
+        &base,
+        "--max-regression",
+        "0%",
+    ]);
+    expect(
+        &o,
+        1,
+        &[
+            "(worst of 2 migrations)",
+            "+∞ %",
+            "evidence is thin: 2 migrations against 1",
+        ],
+    );
+    // An empty array falls back to the headline downtime.
+    v["migrations"] = json!([]);
+    let p = write(&d, "empty.json", &v);
+    expect(
+        &gate(&[&p, "--max-downtime", "193.985ms"]),
+        0,
+        &["193.985 ms ≤ 193.985 ms"],
+    );
+}

@@ -27,6 +27,12 @@ use std::time::Duration;
 pub const ALPHA: f64 = 0.05;
 /// Bootstrap resamples for the median-difference interval.
 pub const BOOTSTRAP_ITERATIONS: usize = 10_000;
+/// Resamples for `n` pooled migrations: [`BOOTSTRAP_ITERATIONS`], fewer (down
+/// to 1000) for campaigns of thousands of migrations so the gate stays fast.
+pub fn bootstrap_iterations(n: usize) -> usize {
+    (20_000_000 / n.max(1)).clamp(1_000, BOOTSTRAP_ITERATIONS)
+}
+
 /// Fixed bootstrap seed: the same reports always give the same interval.
 pub const BOOTSTRAP_SEED: u64 = 0x6d69_6770_726f_6265; // "migprobe"
 
@@ -501,7 +507,7 @@ fn regression_check(limit: f64, report: &GateInput, baseline: Option<&GateInput>
             let ci = bootstrap_median_diff(
                 cs.sorted(),
                 bs.sorted(),
-                BOOTSTRAP_ITERATIONS,
+                bootstrap_iterations(cs.len() + bs.len()),
                 1.0 - ALPHA,
                 BOOTSTRAP_SEED,
             )
