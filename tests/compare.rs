@@ -33,6 +33,20 @@ fn write(dir: &Path, name: &str, report: &Value) -> PathBuf {
     p
 }
 
+/// A real run file and its report, in `dir/seed`: the seed ping log
+/// (a 4.7 s freeze) imported and reported by the binary itself.
+fn seed_run(dir: &Path) -> (PathBuf, PathBuf) {
+    let d = dir.join("seed");
+    std::fs::create_dir_all(&d).unwrap();
+    let run = d.join("run.jsonl");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ping-seed.txt");
+    let out = migprobe(&["import", "ping", fixture, "--out", s(&run)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = migprobe(&["report", s(&run), "--out", s(&d)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    (d.join("report.json"), run)
+}
+
 /// The example with other headline numbers.
 fn edited(network: f64, hypervisor: f64) -> Value {
     let mut r = example();
@@ -148,7 +162,8 @@ fn bad_inputs_exit_2_and_say_why() {
     let missing = dir.path().join("nope/report.json");
     let not_dir = dir.path().join("file");
     std::fs::write(&not_dir, "x").unwrap();
-    let run_file = "reports/demo/run.jsonl";
+    let (_, run_file) = seed_run(dir.path());
+    let run_file = s(&run_file);
     let cases: Vec<(Vec<&str>, Vec<String>)> = vec![
         (
             vec![s(&good), s(&missing)],
@@ -242,12 +257,12 @@ fn svg_and_markdown_without_run_files() {
 #[test]
 fn svg_draws_the_traces_from_the_run_files() {
     let dir = tempfile::tempdir().unwrap();
-    // reports/demo has its run.jsonl next to the report.
-    let demo = "reports/demo/report.json";
+    // A report with its run.jsonl next to it.
+    let (report, _) = seed_run(dir.path());
     let out = migprobe(&[
         "compare",
-        demo,
-        demo,
+        s(&report),
+        s(&report),
         "--labels",
         "one,two",
         "--out",
@@ -256,16 +271,13 @@ fn svg_draws_the_traces_from_the_run_files() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("two has the same network downtime as one (194 ms)"),
+        stdout.starts_with("two has the same network downtime as one (4.71 s)"),
         "{stdout}"
     );
     let svg = std::fs::read_to_string(dir.path().join("compare.svg")).unwrap();
     assert!(!svg.contains("not found"), "run files are there");
-    assert!(
-        svg.contains("one: 194 ms outage (2001:db8::10)"),
-        "outage bar"
-    );
-    assert!(svg.contains("suspend"));
+    assert!(svg.contains("one: 4.71 s outage (192.0.2.10)"), "outage bar");
+    assert!(text(&out.stderr).contains("aligned on the start of its headline outage"));
     // One polyline per unbroken stretch of each trace, plus the CDF steps.
     assert!(svg.matches("<polyline").count() >= 6, "lines drawn");
 }
