@@ -276,7 +276,10 @@ fn svg_draws_the_traces_from_the_run_files() {
     );
     let svg = std::fs::read_to_string(dir.path().join("compare.svg")).unwrap();
     assert!(!svg.contains("not found"), "run files are there");
-    assert!(svg.contains("one: 4.71 s outage (192.0.2.10)"), "outage bar");
+    assert!(
+        svg.contains("one: 4.71 s outage (192.0.2.10)"),
+        "outage bar"
+    );
     assert!(text(&out.stderr).contains("aligned on the start of its headline outage"));
     // One polyline per unbroken stretch of each trace, plus the CDF steps.
     assert!(svg.matches("<polyline").count() >= 6, "lines drawn");
