@@ -175,6 +175,17 @@ pub struct RunArgs {
     /// Give up (stop the trigger, write the report) after this long.
     #[arg(long, default_value = "30m", value_name = "DURATION")]
     pub timeout: String,
+    /// Run the trigger this many times in one session (one migration each), probing
+    /// throughout; `--cooldown` is the pause after each.
+    #[arg(long, default_value = "1", value_name = "N")]
+    pub repeat: String,
+    /// Alternate the direction on every repetition: {src_uri}/{dst_uri} and {src}/{dst}
+    /// in the trigger swap, and so do the src/dst labels of the hypervisor events.
+    #[arg(long)]
+    pub pingpong: bool,
+    /// Stop the campaign at the first failed migration (default: record it and go on).
+    #[arg(long)]
+    pub stop_on_failure: bool,
     /// Directory for run.jsonl, report.json, summary.md, chart.svg and trigger.log
     /// (default: reports/run-<UTC time>).
     #[arg(short, long, value_name = "DIR")]
@@ -183,7 +194,9 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// The command that starts the migration, run without a shell, e.g.
-    /// virsh migrate --live --copy-storage-all DOMAIN qemu+ssh://dst/system
+    /// virsh -c {src_uri} migrate --live --copy-storage-all DOMAIN {dst_uri}.
+    /// Placeholders: {src_uri}, {dst_uri} (the libvirt URIs) and {src}, {dst}
+    /// (their host names), swapped on every other repetition with --pingpong.
     #[arg(last = true, required = true, value_name = "TRIGGER")]
     pub trigger: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! Pure analysis of run data.
 
 pub mod analyze;
+pub mod campaign;
 pub mod downtime;
 pub mod model;
 pub mod outages;
@@ -8,4 +9,5 @@ pub mod phases;
 pub mod summary;
 
 pub use analyze::{analyze, AnalysisOptions};
+pub use campaign::per_migration;
 pub use summary::{SummaryBuilder, TargetSummary};

@@ -78,9 +78,11 @@ pub fn render_into(
     argv: &[String],
 ) -> Result<String> {
     let run = read_run(run_path)?;
-    let analysis = analyze(&run, &AnalysisOptions::default());
+    let opts = AnalysisOptions::default();
+    let analysis = analyze(&run, &opts);
+    let migrations = crate::analysis::per_migration(&run, &opts);
     let meta = report::ReportMeta::new(dir, argv, &run);
-    let out = report::render_all(&analysis, &run, &meta, CHART_WIDTH);
+    let out = report::render_campaign(&analysis, &migrations, &run, &meta, CHART_WIDTH);
     for &f in formats {
         let p = dir.join(f.file_name());
         std::fs::write(&p, out.bytes(f))

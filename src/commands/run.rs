@@ -29,12 +29,61 @@ struct Status {
 /// How the orchestration ended.
 #[derive(Debug, Default)]
 struct Outcome {
+    /// Exit of the last trigger.
     exit: Option<Exit>,
+    /// The current migration ended (job completed, source stopped, or failed).
     migration_ended: bool,
+    /// Any migration failed.
     migration_failed: bool,
     interrupted: bool,
     timed_out: bool,
     spawn_error: Option<String>,
+    /// Migrations started.
+    started: u32,
+    /// Migrations whose trigger or migration failed.
+    failures: u32,
+}
+
+/// What to run: the trigger, how often, in which direction.
+#[derive(Debug, Clone)]
+struct Campaign {
+    argv: Vec<String>,
+    repeat: u32,
+    pingpong: bool,
+    stop_on_failure: bool,
+    uris: (String, String),
+}
+
+/// `{src_uri}`, `{dst_uri}`, `{src}`, `{dst}` in `argv`, swapped when `swap`.
+fn expand(
+    argv: &[String],
+    uris: &(String, String),
+    hosts: &(String, String),
+    swap: bool,
+) -> Vec<String> {
+    let ((su, du), (sh, dh)) = if swap {
+        ((&uris.1, &uris.0), (&hosts.1, &hosts.0))
+    } else {
+        ((&uris.0, &uris.1), (&hosts.0, &hosts.1))
+    };
+    argv.iter()
+        .map(|a| {
+            a.replace("{src_uri}", su)
+                .replace("{dst_uri}", du)
+                .replace("{src}", sh)
+                .replace("{dst}", dh)
+        })
+        .collect()
+}
+
+/// The host part of a libvirt URI (`qemu+ssh://node02/system` → `node02`), or `fallback`.
+fn uri_host(uri: &str, fallback: &str) -> String {
+    uri.split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
+        .map(|h| h.rsplit('@').next().unwrap_or(h))
+        .filter(|h| !h.is_empty())
+        .unwrap_or(fallback)
+        .to_owned()
 }
 
 /// Runs the whole measurement; returns 0 when the migration succeeded, 1 when the
@@ -51,8 +100,23 @@ pub fn run(a: &RunArgs) -> Result<i32> {
         Duration::from_secs(1),
         7 * 24 * hour,
     )?;
+    let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
     #[cfg(feature = "libvirt")]
     let capture_cfg = config::capture_config(&a.libvirt, false)?;
+    #[cfg(feature = "libvirt")]
+    let uris = (
+        a.libvirt.src_uri.clone().unwrap_or_default(),
+        a.libvirt.dst_uri.clone().unwrap_or_default(),
+    );
+    #[cfg(not(feature = "libvirt"))]
+    let uris = (String::new(), String::new());
+    let campaign = Campaign {
+        argv: a.trigger.clone(),
+        repeat,
+        pingpong: a.pingpong,
+        stop_on_failure: a.stop_on_failure,
+        uris,
+    };
     let dir = a.out.clone().unwrap_or_else(default_dir);
     let files = OutputFiles::create(&dir)?;
     let writer = files.run_writer()?;
@@ -100,6 +164,7 @@ pub fn run(a: &RunArgs) -> Result<i32> {
             end.and_then(|e| writer.finish().map(|()| e))
         });
         let ctx = Orchestra {
+            swapped: std::cell::Cell::new(false),
             cap_rx: &cap_rx,
             ev_tx: &ev_tx,
             signals: &signals,
@@ -108,8 +173,8 @@ pub fn run(a: &RunArgs) -> Result<i32> {
             t0: realtime_now(),
         };
         let outcome = ctx.orchestrate(
-            &a.trigger,
-            trigger_log,
+            &campaign,
+            &trigger_log,
             warmup,
             cooldown,
             timeout,
@@ -139,10 +204,7 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     println!("files: {}", files.list());
     let code = if outcome.interrupted || outcome.timed_out {
         2
-    } else if outcome.spawn_error.is_some()
-        || outcome.migration_failed
-        || !outcome.exit.as_ref().is_some_and(Exit::success)
-    {
+    } else if outcome.failures > 0 || outcome.started == 0 {
         1
     } else {
         0
@@ -160,10 +222,15 @@ impl Outcome {
             "timeout".into()
         } else if let Some(e) = &self.spawn_error {
             format!("trigger failed to start: {e}")
+        } else if self.failures > 1 || (self.failures == 1 && self.started > 1) {
+            format!("{} of {} migrations failed", self.failures, self.started)
         } else if self.migration_failed {
             "migration failed".into()
         } else {
             match &self.exit {
+                Some(e) if e.success() && self.started > 1 => {
+                    format!("{} migrations ended", self.started)
+                }
                 Some(e) if e.success() => "migration ended".into(),
                 Some(e) => format!("trigger failed (exit {:?}, signal {:?})", e.code, e.signal),
                 None => "stopped".into(),
@@ -181,6 +248,9 @@ fn default_dir() -> PathBuf {
 }
 
 struct Orchestra<'a> {
+    /// With --pingpong, odd migrations run from the configured destination:
+    /// the src/dst labels of hypervisor events are swapped then.
+    swapped: std::cell::Cell<bool>,
     cap_rx: &'a Receiver<EventLine>,
     ev_tx: &'a Sender<EventLine>,
     signals: &'a AtomicUsize,
@@ -211,7 +281,14 @@ impl Orchestra<'_> {
     /// Passes hypervisor events on to the recorder; returns what they say about the migration.
     fn forward(&self) -> (bool, bool) {
         let (mut ended, mut failed) = (false, false);
-        for e in self.cap_rx.try_iter() {
+        for mut e in self.cap_rx.try_iter() {
+            if self.swapped.get() {
+                e.origin = match e.origin {
+                    Origin::Src => Origin::Dst,
+                    Origin::Dst => Origin::Src,
+                    Origin::Local => Origin::Local,
+                };
+            }
             let reason = e
                 .detail
                 .get("reason")
@@ -274,10 +351,11 @@ impl Orchestra<'_> {
         o.migration_failed |= failed;
     }
 
+    /// Warm-up, then each migration of the campaign followed by the cool-down.
     fn orchestrate(
         &self,
-        argv: &[String],
-        log: std::fs::File,
+        c: &Campaign,
+        log: &std::fs::File,
         warmup: Duration,
         cooldown: Duration,
         timeout: Duration,
@@ -287,31 +365,84 @@ impl Orchestra<'_> {
         if !self.wait(warmup, &mut o) {
             return o;
         }
-        self.set_phase("migrating");
-        self.local(kinds::TRIGGER_STARTED, json!({ "argv": argv }));
-        let mut trigger = match Trigger::spawn(argv, log) {
+        let started = Instant::now();
+        let hosts = (uri_host(&c.uris.0, "src"), uri_host(&c.uris.1, "dst"));
+        for i in 0..c.repeat {
+            let swap = c.pingpong && i % 2 == 1;
+            self.swapped.set(swap);
+            let argv = expand(&c.argv, &c.uris, &hosts, swap);
+            let remaining = timeout.saturating_sub(started.elapsed());
+            let log = log.try_clone();
+            let ok = self.migrate_once(i, c.repeat, &argv, log, remaining, with_events, &mut o);
+            if !ok {
+                o.failures += 1;
+            }
+            if o.interrupted || o.timed_out || (!ok && c.stop_on_failure) {
+                break;
+            }
+            self.set_phase("cool-down");
+            if !self.wait(cooldown, &mut o) {
+                break;
+            }
+        }
+        o
+    }
+
+    /// One migration: start the trigger, wait for it (and the migration's end);
+    /// true when both succeeded.
+    #[allow(clippy::too_many_arguments)]
+    fn migrate_once(
+        &self,
+        i: u32,
+        of: u32,
+        argv: &[String],
+        log: std::io::Result<std::fs::File>,
+        timeout: Duration,
+        with_events: bool,
+        o: &mut Outcome,
+    ) -> bool {
+        o.started += 1;
+        o.exit = None;
+        o.migration_ended = false;
+        let failed_before = o.migration_failed;
+        o.migration_failed = false;
+        self.set_phase(&if of > 1 {
+            format!("migration {}/{of}", i + 1)
+        } else {
+            "migrating".into()
+        });
+        let direction = if self.swapped.get() { "back" } else { "forth" };
+        self.local(
+            kinds::TRIGGER_STARTED,
+            json!({ "argv": argv, "migration": i, "direction": direction }),
+        );
+        let spawned = log.and_then(|l| Trigger::spawn(argv, l));
+        let mut trigger = match spawned {
             Ok(t) => t,
             Err(e) => {
-                let msg = format!("cannot start the trigger {:?}: {e}", argv[0]);
+                let msg = format!(
+                    "cannot start the trigger {:?}: {e}",
+                    argv.first().map(String::as_str).unwrap_or("")
+                );
                 eprintln!("migprobe: {msg}");
                 self.local(
                     kinds::TRIGGER_EXITED,
-                    json!({ "code": null, "signal": null, "error": msg }),
+                    json!({ "code": null, "signal": null, "error": msg, "migration": i }),
                 );
                 o.spawn_error = Some(msg);
-                self.wait(cooldown.min(Duration::from_secs(1)), &mut o);
-                return o;
+                o.migration_failed |= failed_before;
+                return false;
             }
         };
         let started = Instant::now();
         loop {
-            self.note(self.forward(), &mut o);
+            self.note(self.forward(), o);
             if o.exit.is_none() {
                 match trigger.try_wait() {
                     Ok(Some(e)) => {
                         self.local(
                             kinds::TRIGGER_EXITED,
-                            json!({ "code": e.code, "signal": e.signal, "output": trigger.tail() }),
+                            json!({ "code": e.code, "signal": e.signal, "output": trigger.tail(), "migration": i }),
                         );
                         o.exit = Some(e);
                     }
@@ -335,7 +466,7 @@ impl Orchestra<'_> {
                     });
                     self.local(
                         kinds::TRIGGER_EXITED,
-                        json!({ "code": e.code, "signal": e.signal, "output": trigger.tail(),
+                        json!({ "code": e.code, "signal": e.signal, "output": trigger.tail(), "migration": i,
                                 "stopped_by": if o.interrupted { "interrupt" } else { "timeout" } }),
                     );
                     o.exit = Some(e);
@@ -349,10 +480,45 @@ impl Orchestra<'_> {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        if !(o.interrupted || o.timed_out) {
-            self.set_phase("cool-down");
-            self.wait(cooldown, &mut o);
-        }
-        o
+        let ok = !o.migration_failed && o.exit.as_ref().is_some_and(Exit::success);
+        o.migration_failed |= failed_before;
+        ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_swap_on_the_way_back() {
+        let argv: Vec<String> = [
+            "virsh",
+            "-c",
+            "{src_uri}",
+            "migrate",
+            "vm",
+            "{dst_uri}",
+            "{src}->{dst}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let uris = (
+            "qemu+ssh://root@node01/system".to_string(),
+            "qemu+ssh://node02/system".to_string(),
+        );
+        let hosts = (uri_host(&uris.0, "src"), uri_host(&uris.1, "dst"));
+        assert_eq!(hosts, ("node01".to_string(), "node02".to_string()));
+        let fwd = expand(&argv, &uris, &hosts, false);
+        assert_eq!(fwd[2], uris.0);
+        assert_eq!(fwd[5], uris.1);
+        assert_eq!(fwd[6], "node01->node02");
+        let back = expand(&argv, &uris, &hosts, true);
+        assert_eq!(
+            (back[2].as_str(), back[5].as_str(), back[6].as_str()),
+            (uris.1.as_str(), uris.0.as_str(), "node02->node01")
+        );
+        assert_eq!(uri_host("qemu:///system?socket=/x", "src"), "src");
     }
 }

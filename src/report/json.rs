@@ -64,6 +64,14 @@ pub struct Report {
     pub truncated: bool,
     /// Why the run ended (from the footer).
     pub end_reason: Option<String>,
+    /// One entry per migration when the run held several (`run --repeat`); else empty.
+    /// Each is a [`super::campaign::MigrationEntry`]; kept as JSON so that readers
+    /// (gate, compare) accept entries from other versions leniently.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub migrations: Vec<serde_json::Value>,
+    /// Distributions across `migrations` (absent for a single migration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<super::campaign::Distribution>,
 }
 
 /// Run metadata.
@@ -435,6 +443,8 @@ pub fn build(a: &Analysis, meta: &ReportMeta) -> Report {
         notes: a.notes.clone(),
         truncated: a.truncated,
         end_reason: a.end_reason.clone(),
+        migrations: Vec::new(),
+        distribution: None,
     }
 }
 

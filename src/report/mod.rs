@@ -2,6 +2,7 @@
 //! ([`markdown`]) and chart.svg ([`svg`]). Pure: they return bytes, the caller
 //! owns the files.
 
+pub mod campaign;
 pub mod fmt;
 pub mod json;
 pub mod markdown;
@@ -173,6 +174,30 @@ impl Outputs {
             Format::Md => self.markdown.as_bytes(),
         }
     }
+}
+
+/// As [`render_all`], for a run with several migrations (one analysis each):
+/// report.json gains `migrations` and `distribution`, summary.md a table.
+pub fn render_campaign(
+    a: &Analysis,
+    migrations: &[Analysis],
+    run: &RunData,
+    meta: &ReportMeta,
+    width: u32,
+) -> Outputs {
+    let mut out = render_all(a, run, meta, width);
+    if !migrations.is_empty() {
+        let (entries, dist) = campaign::entries(migrations, meta);
+        out.markdown.push_str(&campaign::markdown(&entries, &dist));
+        let mut r = json::build(a, meta);
+        r.migrations = entries
+            .iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect();
+        r.distribution = Some(dist);
+        out.json = json::render(&r);
+    }
+    out
 }
 
 /// Renders report.json, summary.md and chart.svg (`width` px wide).

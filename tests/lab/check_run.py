@@ -7,6 +7,7 @@ import re
 import sys
 
 mig_dir, mig_code, pause_dir, pause_code = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+camp_dir, camp_code, gate_pass, gate_fail = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 results = []
 
 
@@ -73,6 +74,24 @@ if p and m_p and m_r:
               truth_ms <= hi + interval_ms and lo <= truth_ms + 20 + interval_ms,
               f"pause {truth_ms:.2f} ms, estimate {o['estimate_ms']:.2f} ms, bracket [{lo:.2f}, {hi:.2f}] ms, {o['class']}")
         check("a pause is a freeze (replies queued), not loss", o["class"] in ("freeze", "mixed"), o["class"])
+
+# 3. a campaign of two migrations, back and forth, and the gate on it
+c = load(camp_dir)
+check("campaign exit code 0", camp_code == 0, str(camp_code))
+if c:
+    ms = c.get("migrations", [])
+    check("two migrations in report.json", len(ms) == 2, str(len(ms)))
+    check("each migration has its own downtime and trigger exit 0",
+          all((m.get("downtime") or {}).get("network_ms") is not None
+              and (m.get("trigger") or {}).get("exit_code") == 0 for m in ms))
+    dist = (c.get("distribution") or {}).get("network_ms") or {}
+    check("distribution across migrations", dist.get("n") == 2, json.dumps(dist))
+    runfile = os.path.join(camp_dir, "run.jsonl")
+    susp = [json.loads(l) for l in open(runfile) if '"kind":"suspended"' in l]
+    check("pingpong: the pausing side is labelled src both ways",
+          len(susp) >= 2 and all(e["origin"] == "src" for e in susp), str([e["origin"] for e in susp]))
+check("gate passes a lenient policy (exit 0)", gate_pass == 0, str(gate_pass))
+check("gate fails a strict policy (exit 1)", gate_fail == 1, str(gate_fail))
 
 passed, failed = results.count(True), results.count(False)
 print(f"{passed} passed, {failed} failed")

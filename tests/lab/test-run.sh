@@ -27,4 +27,19 @@ pcode=$?
 set -e
 echo "exit code $pcode"
 
-python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode"
+eval "$(scripts/lab.sh env)"
+echo "--- migprobe run --repeat 2 --pingpong, then gate with a passing and a failing policy"
+set +e
+ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
+	--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
+	--warmup 1s --cooldown 2s --drain 1s -q --repeat 2 --pingpong --out "$OUT/campaign" -- $LAB_MIGRATE_CMD >/dev/null
+rcode=$?
+"$BIN" gate "$OUT/campaign/report.json" --max-downtime 30s --require-completed --junit "$OUT/pass.xml"
+gpass=$?
+"$BIN" gate "$OUT/campaign/report.json" --max-downtime 1ms --junit "$OUT/fail.xml"
+gfail=$?
+set -e
+echo "exit codes: run $rcode, passing gate $gpass, failing gate $gfail"
+
+python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode" \
+	"$OUT/campaign" "$rcode" "$gpass" "$gfail"
