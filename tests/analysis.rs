@@ -3,7 +3,7 @@
 //! downtime attribution, and degenerate input.
 
 use migprobe::analysis::model::{Analysis, OutageClass};
-use migprobe::analysis::{analyze, AnalysisOptions};
+use migprobe::analysis::{analyze, per_migration, AnalysisOptions};
 use migprobe::record::{
     DuplicateLine, EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock,
     TargetInfo, SCHEMA_VERSION,
@@ -1028,4 +1028,52 @@ fn slow_replies_after_the_flush_are_not_part_of_the_outage() {
     assert!((o.estimate_ns - 100 * MS).abs() <= t, "{o:?}");
     assert!(o.queued <= 101, "only the frozen probes are queued: {o:?}");
     assert!(o.last_index < freeze_to + 2, "{o:?}");
+}
+
+/// The block migration of [`block_migration_events`] twice, 12 s apart; the
+/// second one's libvirt downtime is 300 ms.
+fn two_migrations() -> RunData {
+    let shift = |mut e: EventLine| {
+        e.at_ns = RealNs(e.at_ns.0 + 12 * S);
+        e.source_ts_ns = e.source_ts_ns.map(|t| RealNs(t.0 + 12 * S));
+        if let Some(d) = e.detail.get_mut("downtime") {
+            *d = json!(300);
+        }
+        e
+    };
+    let mut events = block_migration_events();
+    events.extend(
+        block_migration_events()
+            .into_iter()
+            .filter(|e| e.kind != "capture_started")
+            .map(shift),
+    );
+    let mut probes = probes_around_migration();
+    let n = probes.len() as u64;
+    probes.extend(probes_around_migration().into_iter().map(|mut p| {
+        p.index = ProbeIndex(p.index.0 + n);
+        p.tx_ns = RealNs(p.tx_ns.0 + 12 * S);
+        p.rx_ns = p.rx_ns.map(|t| RealNs(t.0 + 12 * S));
+        p
+    }));
+    run(header(1, 10 * MS, 3), probes, events)
+}
+
+#[test]
+fn a_campaign_headline_takes_its_own_migrations_hypervisor_downtime() {
+    let r = two_migrations();
+    let a = analyse(&r);
+    let d = a.downtime.as_ref().expect("downtime");
+    assert_eq!(
+        d.hypervisor_ns,
+        Some(118 * MS),
+        "the first switchover's job"
+    );
+    let per = per_migration(&r, &AnalysisOptions::default());
+    assert_eq!(per.len(), 2);
+    let hyp: Vec<Option<i64>> = per
+        .iter()
+        .map(|m| m.downtime.as_ref().and_then(|d| d.hypervisor_ns))
+        .collect();
+    assert_eq!(hyp, [Some(118 * MS), Some(300 * MS)]);
 }

@@ -474,7 +474,7 @@ fn first_line(md: &str) -> &str {
 }
 
 fn svg_text(a: &Analysis, run: &RunData) -> String {
-    let bytes = svg::render(a, run, 1000);
+    let bytes = svg::render(a, run, None, 1000);
     let s = String::from_utf8(bytes).expect("SVG is UTF-8");
     assert!(s.starts_with("<svg"), "{}", &s[..s.len().min(200)]);
     assert!(s.trim_end().ends_with("</svg>"));
@@ -795,7 +795,7 @@ fn chart_survives_extreme_values() {
     assert_eq!(back.outages[0].estimate_ms, -9_223_372_036_854.775);
     // Width extremes.
     for w in [0, 1, u32::MAX] {
-        assert!(svg::render(&a, &run, w).starts_with(b"<svg"));
+        assert!(svg::render(&a, &run, None, w).starts_with(b"<svg"));
     }
 }
 
@@ -825,7 +825,7 @@ fn chart_of_an_hour_at_1khz_is_fast_and_small() {
     d.bracket_hi_ns = 182_500 * US;
     a.summaries = vec![summary(0, n, n / 9_973)];
     let t = Instant::now();
-    let s = svg::render(&a, &run, 1000);
+    let s = svg::render(&a, &run, None, 1000);
     let took = t.elapsed();
     eprintln!("chart of {n} probes: {took:?}, {} bytes", s.len());
     assert!(s.len() < 2_000_000, "{} bytes", s.len());
@@ -878,7 +878,7 @@ fn writes_example_outputs() {
     let (a, run) = probe_only(Fault::Loss);
     std::fs::write(
         dir.join("report-example-loss.svg"),
-        svg::render(&a, &run, 1000),
+        svg::render(&a, &run, None, 1000),
     )
     .unwrap();
 }
@@ -922,7 +922,7 @@ fn chart_of_two_targets_and_a_switchover_without_outage() {
     let empty = run_data(header(MS, 0), vec![], vec![], false);
     std::fs::write(
         dir.join("report-example-empty.svg"),
-        svg::render(&empty_analysis(), &empty, 1000),
+        svg::render(&empty_analysis(), &empty, None, 1000),
     )
     .unwrap();
 }
@@ -954,7 +954,7 @@ fn thousands_of_outages_and_events_stay_small() {
         })
         .collect();
     let t = Instant::now();
-    let s = svg::render(&a, &run, 1000);
+    let s = svg::render(&a, &run, None, 1000);
     eprintln!("{} bytes in {:?}", s.len(), t.elapsed());
     assert!(s.len() < 1_000_000, "{} bytes", s.len());
     let md = markdown::render(&a, &meta());
@@ -983,4 +983,98 @@ fn events_only_run() {
     assert!(s.contains("switchover"), "phases still drawn");
     assert!(s.contains("Zoom on the switchover"));
     json::parse(&json::render(&json::build(&a, &meta()))).unwrap();
+}
+
+// ---------------------------------------------------------------- campaigns
+
+fn entry(
+    i: u32,
+    result: &str,
+    network_ms: Option<f64>,
+    start_s: i64,
+) -> report::campaign::MigrationEntry {
+    report::campaign::MigrationEntry {
+        index: i,
+        trigger: Some(json::TriggerReport {
+            argv: vec!["migrate".into()],
+            exit_code: Some(i32::from(result != "completed")),
+            started_ns: Some(T0 + start_s * S),
+            exited_ns: Some(T0 + (start_s + 3) * S),
+            duration_ms: Some(3_000.0),
+        }),
+        migration: Some(json::MigrationReport {
+            result: result.into(),
+            statistics: None,
+        }),
+        downtime: network_ms.map(|n| json::DowntimeReport {
+            target: 0,
+            addr: "192.0.2.10".into(),
+            network_ms: n,
+            bracket_ms: [n - 0.5, n + 0.5],
+            hypervisor_ms: Some(n - 40.0),
+            qemu_pause_ms: Some(n - 45.0),
+            difference_ms: Some(45.0),
+            pause_part_ms: None,
+            convergence_part_ms: None,
+            class: "freeze".into(),
+        }),
+        phases: vec![],
+        outages: vec![],
+    }
+}
+
+#[test]
+fn chart_of_a_campaign_has_the_strip_and_the_distribution() {
+    let (a, run) = switchover();
+    let entries = vec![
+        entry(0, "completed", Some(194.0), 1),
+        entry(1, "completed", Some(250.0), 5),
+        entry(2, "failed", None, 9),
+    ];
+    let dist = report::campaign::Distribution {
+        network_ms: Some(report::campaign::Spread {
+            n: 2,
+            p50: 194.0,
+            p95: 250.0,
+            max: 250.0,
+        }),
+        ..Default::default()
+    };
+    let c = svg::Campaign {
+        entries: &entries,
+        distribution: &dist,
+    };
+    let plain = String::from_utf8(svg::render(&a, &run, None, 1000)).unwrap();
+    let s = String::from_utf8(svg::render(&a, &run, Some(&c), 1000)).unwrap();
+    assert!(s.trim_end().ends_with("</svg>"));
+    for want in [
+        "Migrations along the run (3)",
+        "#1 194 ms",
+        "#2 250 ms",
+        "#3 failed",
+        "Downtime of each migration — network p50 194 ms, p95 250 ms, max 250 ms",
+        "libvirt downtime",
+        "QEMU pause",
+        "Distribution over 3 migrations",
+    ] {
+        assert!(s.contains(want), "campaign chart lacks {want:?}");
+    }
+    assert!(!plain.contains("Migrations along the run"));
+    let height = |svg: &str| {
+        let h = svg.split("height=\"").nth(1).unwrap();
+        h[..h.find('"').unwrap()].parse::<u32>().unwrap()
+    };
+    assert!(
+        height(&s) > height(&plain) + 300,
+        "the campaign panels add height"
+    );
+    // One migration is not a campaign: no extra panels.
+    let one = svg::Campaign {
+        entries: &entries[..1],
+        distribution: &dist,
+    };
+    assert_eq!(
+        svg::render(&a, &run, Some(&one), 1000),
+        svg::render(&a, &run, None, 1000)
+    );
 }

@@ -62,19 +62,35 @@ pub fn detail_number(e: &EventLine, key: &str) -> Option<f64> {
 
 /// The job-completed event of the source, else of the destination (the latest of each).
 pub fn job_completed(events: &[EventLine]) -> Option<&EventLine> {
+    job_completed_after(events, None)
+}
+
+/// As [`job_completed`], but with `after` the first one at or after it (the
+/// job of the migration whose switchover started then, in a run of several),
+/// else the latest.
+pub fn job_completed_after(events: &[EventLine], after: Option<RealNs>) -> Option<&EventLine> {
     let of = |o: Origin| {
-        events
+        let jobs: Vec<&EventLine> = events
             .iter()
             .filter(|e| e.origin == o && e.kind == kinds::JOB_COMPLETED)
-            .max_by_key(|e| event_time(e))
+            .collect();
+        after
+            .and_then(|t| {
+                jobs.iter()
+                    .copied()
+                    .filter(|e| event_time(e) >= t)
+                    .min_by_key(|e| event_time(e))
+            })
+            .or_else(|| jobs.iter().copied().max_by_key(|e| event_time(e)))
     };
     of(Origin::Src).or_else(|| of(Origin::Dst))
 }
 
-/// libvirt's downtime (job-completed `downtime`, whole ms) in ns; falls back
-/// to a completed job-statistics sample of the source.
-pub fn hypervisor_ns(events: &[EventLine]) -> Option<i64> {
-    let ms = job_completed(events)
+/// libvirt's downtime (job-completed `downtime`, whole ms) in ns, of the job
+/// that completed at or after `after` when given; falls back to a completed
+/// job-statistics sample of the source.
+pub fn hypervisor_ns(events: &[EventLine], after: Option<RealNs>) -> Option<i64> {
+    let ms = job_completed_after(events, after)
         .and_then(|e| detail_number(e, "downtime"))
         .or_else(|| {
             events
@@ -91,7 +107,7 @@ pub fn hypervisor_ns(events: &[EventLine]) -> Option<i64> {
 
 /// Builds the headline for `outage`.
 pub fn downtime(outage: &Outage, markers: &Markers, events: &[EventLine]) -> Downtime {
-    let hypervisor = hypervisor_ns(events);
+    let hypervisor = hypervisor_ns(events, markers.suspend);
     let qemu_pause = match (markers.qemu_stop, markers.qemu_resume) {
         (Some(s), Some(r)) => Some(r.since(s)),
         _ => None,

@@ -11,10 +11,12 @@
 use super::table::{fine, ns, value};
 use super::trace::{Anchor, Trace};
 use super::{markdown, Metric, RunFigures};
-use crate::report::series::{log_range, text_width, Downsampler, Sampled};
-use plotters::coord::Shift;
+use crate::report::draw::{
+    bold, chart_builder, err, guarded, house_style, label, ms_label, text, Area, Res, INK, MUTED,
+};
+use crate::report::series::{cdf_steps, log_range, text_width, Downsampler, Sampled};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 
 /// Default width in pixels.
 pub const WIDTH: u32 = 1000;
@@ -22,12 +24,6 @@ pub const WIDTH: u32 = 1000;
 const TITLE_H: u32 = 112;
 const CDF_H: u32 = 380;
 const TRACE_H: u32 = 430;
-const MARGIN_L: u32 = 10;
-const MARGIN_R: u32 = 24;
-const Y_LABEL_W: u32 = 64;
-const FONT: &str = "sans-serif";
-const INK: RGBColor = RGBColor(30, 30, 30);
-const MUTED: RGBColor = RGBColor(100, 100, 100);
 const RUN_COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(230, 110, 0),
@@ -39,43 +35,9 @@ const RUN_COLORS: [RGBColor; 6] = [
 /// At most this many points per trace are drawn as they are; beyond, min/max per bucket.
 const KEEP_ALL: usize = 4_000;
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type Res = Result<(), String>;
-
-fn err<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
-}
-
 /// The colour of run `i`.
 pub fn color(i: usize) -> RGBColor {
     RUN_COLORS[i % RUN_COLORS.len()]
-}
-
-fn text(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor, h: HPos) -> Res {
-    let style = TextStyle::from((FONT, size).into_font())
-        .color(&c)
-        .pos(Pos::new(h, VPos::Top));
-    root.draw(&Text::new(s.to_owned(), (x, y), style))
-        .map_err(err)
-}
-
-fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor) -> Res {
-    let style = TextStyle::from((FONT, size).into_font().style(FontStyle::Bold))
-        .color(&c)
-        .pos(Pos::new(HPos::Left, VPos::Top));
-    root.draw(&Text::new(s.to_owned(), (x, y), style))
-        .map_err(err)
-}
-
-/// A label on a translucent white backing.
-fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
-    let w = text_width(s, 12.0);
-    root.draw(&Rectangle::new(
-        [(x - 2, y - 1), (x + w + 2, y + 16)],
-        WHITE.mix(0.8).filled(),
-    ))
-    .map_err(err)?;
-    text(root, s, (x, y), 13.5, c, HPos::Left)
 }
 
 /// `s` cut to about `px` pixels at `size`, with an ellipsis.
@@ -109,51 +71,11 @@ fn wrap(s: &str, px: i32, size: f64, lines: usize) -> Vec<String> {
     out
 }
 
-/// `v` ms as an axis label.
-fn ms_label(v: f64) -> String {
-    if !v.is_finite() {
-        return String::new();
-    }
-    let trim = |x: f64| {
-        let s = format!("{x:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    };
-    let a = v.abs();
-    if a >= 1_000.0 {
-        format!("{} s", trim(v / 1_000.0))
-    } else if a >= 1.0 || a == 0.0 {
-        format!("{} ms", trim(v))
-    } else {
-        format!("{} µs", trim(v * 1_000.0))
-    }
-}
-
-/// Renders the chart; `traces` and `notes` are per run (same order as `runs`):
-/// the run's trace, or why there is none.
+/// Renders the chart; `traces` are per run (same order as `runs`): the
+/// run's trace, or why there is none.
 pub fn render(runs: &[RunFigures], traces: &[Result<Trace, String>], width: u32) -> Vec<u8> {
     let width = width.clamp(600, 4_000);
-    // plotters is a third-party library: should it panic on some corner of the
-    // data, the rest of the comparison must still be written.
-    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut buf = String::new();
-        draw(&mut buf, runs, traces, width).map(|()| buf)
-    }));
-    match drawn {
-        Ok(Ok(svg)) => svg.into_bytes(),
-        Ok(Err(e)) => fallback(width, &format!("the chart could not be drawn: {e}")),
-        Err(_) => fallback(width, "the chart could not be drawn (internal error)"),
-    }
-}
-
-fn fallback(width: u32, why: &str) -> Vec<u8> {
-    let esc = why
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(
-        "<svg width=\"{width}\" height=\"60\" viewBox=\"0 0 {width} 60\" xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"10\" y=\"35\" font-family=\"sans-serif\" font-size=\"14\">{esc}</text>\n</svg>\n"
-    )
-    .into_bytes()
+    guarded(width, |buf| draw(buf, runs, traces, width))
 }
 
 fn draw(
@@ -231,22 +153,6 @@ fn draw_title(area: &Area, runs: &[RunFigures], width: u32) -> Res {
     Ok(())
 }
 
-/// Step points of an empirical CDF from 0 to `x_max`.
-pub fn cdf_steps(values: &[f64], x_max: f64) -> Vec<(f64, f64)> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len() as f64;
-    let mut pts = vec![(0.0f64.min(v.first().copied().unwrap_or(0.0)), 0.0)];
-    for (i, x) in v.iter().enumerate() {
-        pts.push((*x, i as f64 / n));
-        pts.push((*x, (i + 1) as f64 / n));
-    }
-    if let Some(last) = v.last() {
-        pts.push((x_max.max(*last), 1.0));
-    }
-    pts
-}
-
 /// The hypervisor figure of each migration: QEMU pause, else libvirt's.
 fn hypervisor_samples(r: &RunFigures) -> Vec<f64> {
     r.migrations
@@ -274,29 +180,18 @@ fn draw_cdf(root: &Area, area: &Area, runs: &[RunFigures]) -> Res {
         .fold(0.0f64, f64::min);
     let x_max = if hi > 0.0 { hi * 1.15 } else { 1.0 };
     let x_min = if lo < 0.0 { lo * 1.15 } else { 0.0 };
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(MARGIN_L)
-        .margin_right(MARGIN_R)
-        .margin_top(30)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(Y_LABEL_W)
+    let mut chart = chart_builder(area, 30, 6, 40)
         .build_cartesian_2d(x_min..x_max, 0.0f64..1.05)
         .map_err(err)?;
     let xfmt = |v: &f64| ms_label(*v);
     let yfmt = |v: &f64| format!("{:.0} %", v * 100.0);
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .x_desc("downtime per migration")
         .y_desc("share of migrations ≤ x")
         .x_labels(10)
         .y_labels(6)
         .x_label_formatter(&xfmt)
         .y_label_formatter(&yfmt)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 14))
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(BLACK.mix(0.04))
         .draw()
         .map_err(err)?;
     let (xr, _) = chart.plotting_area().get_pixel_range();
@@ -419,29 +314,18 @@ fn draw_traces(
     };
     let decades = (y_hi / y_lo).log10().round().max(1.0) as usize;
     let strip = 8 + 18 * ok.len().max(1) as u32;
-    let mut chart = ChartBuilder::on(area)
-        .margin_left(MARGIN_L)
-        .margin_right(MARGIN_R)
-        .margin_top(28 + strip)
-        .margin_bottom(6 + 16 * notes.len() as u32)
-        .x_label_area_size(40)
-        .y_label_area_size(Y_LABEL_W)
+    let mut chart = chart_builder(area, 28 + strip, 6 + 16 * notes.len() as u32, 40)
         .build_cartesian_2d(x0..x1, (y_lo..y_hi).log_scale())
         .map_err(err)?;
     let xfmt = |v: &f64| ms_label(*v);
     let yfmt = |v: &f64| ms_label(*v);
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .x_desc("time from the source's suspend")
         .y_desc("RTT")
         .x_labels(12)
         .y_labels(decades + 1)
         .x_label_formatter(&xfmt)
         .y_label_formatter(&yfmt)
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 14))
-        .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(BLACK.mix(0.04))
         .draw()
         .map_err(err)?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
@@ -560,18 +444,6 @@ fn draw_traces(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cdf_of_one_sample_is_a_vertical_step() {
-        assert_eq!(
-            cdf_steps(&[5.0], 10.0),
-            vec![(0.0, 0.0), (5.0, 0.0), (5.0, 1.0), (10.0, 1.0)]
-        );
-        let s = cdf_steps(&[2.0, 1.0, f64::NAN], 3.0);
-        assert_eq!(s.last(), Some(&(3.0, 1.0)));
-        assert_eq!(s[2], (1.0, 0.5));
-        assert_eq!(cdf_steps(&[], 1.0), vec![(0.0, 0.0)]);
-    }
 
     #[test]
     fn labels() {

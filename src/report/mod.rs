@@ -3,6 +3,7 @@
 //! owns the files.
 
 pub mod campaign;
+pub mod draw;
 pub mod fmt;
 pub mod json;
 pub mod markdown;
@@ -177,7 +178,8 @@ impl Outputs {
 }
 
 /// As [`render_all`], for a run with several migrations (one analysis each):
-/// report.json gains `migrations` and `distribution`, summary.md a table.
+/// report.json gains `migrations` and `distribution`, summary.md a table, and
+/// chart.svg the per-migration panels.
 pub fn render_campaign(
     a: &Analysis,
     migrations: &[Analysis],
@@ -185,19 +187,28 @@ pub fn render_campaign(
     meta: &ReportMeta,
     width: u32,
 ) -> Outputs {
-    let mut out = render_all(a, run, meta, width);
-    if !migrations.is_empty() {
-        let (entries, dist) = campaign::entries(migrations, meta);
-        out.markdown.push_str(&campaign::markdown(&entries, &dist));
-        let mut r = json::build(a, meta);
-        r.migrations = entries
-            .iter()
-            .filter_map(|e| serde_json::to_value(e).ok())
-            .collect();
-        r.distribution = Some(dist);
-        out.json = json::render(&r);
+    if migrations.is_empty() {
+        return render_all(a, run, meta, width);
     }
-    out
+    let (entries, dist) = campaign::entries(migrations, meta);
+    let mut markdown = markdown::render(a, meta);
+    markdown.push_str(&campaign::markdown(&entries, &dist));
+    let chart = svg::Campaign {
+        entries: &entries,
+        distribution: &dist,
+    };
+    let svg = svg::render(a, run, Some(&chart), width);
+    let mut r = json::build(a, meta);
+    r.migrations = entries
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    r.distribution = Some(dist);
+    Outputs {
+        json: json::render(&r),
+        markdown,
+        svg,
+    }
 }
 
 /// Renders report.json, summary.md and chart.svg (`width` px wide).
@@ -205,7 +216,7 @@ pub fn render_all(a: &Analysis, run: &RunData, meta: &ReportMeta, width: u32) ->
     Outputs {
         json: json::render(&json::build(a, meta)),
         markdown: markdown::render(a, meta),
-        svg: svg::render(a, run, width),
+        svg: svg::render(a, run, None, width),
     }
 }
 

@@ -278,6 +278,22 @@ pub fn log_range(lo: f64, hi: f64) -> (f64, f64) {
     (10f64.powf(a), 10f64.powf(b))
 }
 
+/// Step points of an empirical CDF from 0 to `x_max`.
+pub fn cdf_steps(values: &[f64], x_max: f64) -> Vec<(f64, f64)> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let mut pts = vec![(0.0f64.min(v.first().copied().unwrap_or(0.0)), 0.0)];
+    for (i, x) in v.iter().enumerate() {
+        pts.push((*x, i as f64 / n));
+        pts.push((*x, (i + 1) as f64 / n));
+    }
+    if let Some(last) = v.last() {
+        pts.push((x_max.max(*last), 1.0));
+    }
+    pts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +346,17 @@ mod tests {
         assert_eq!(log_range(0.02, 180.0), (0.01, 1000.0));
         assert_eq!(log_range(0.0, f64::NAN), (0.01, 1000.0));
         assert_eq!(log_range(1.0, 1.0), (1.0, 100.0));
+    }
+
+    #[test]
+    fn cdf_of_one_sample_is_a_vertical_step() {
+        assert_eq!(
+            cdf_steps(&[5.0], 10.0),
+            vec![(0.0, 0.0), (5.0, 0.0), (5.0, 1.0), (10.0, 1.0)]
+        );
+        let s = cdf_steps(&[2.0, 1.0, f64::NAN], 3.0);
+        assert_eq!(s.last(), Some(&(3.0, 1.0)));
+        assert_eq!(s[2], (1.0, 0.5));
+        assert_eq!(cdf_steps(&[], 1.0), vec![(0.0, 0.0)]);
     }
 }
