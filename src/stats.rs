@@ -111,6 +111,9 @@ pub struct MannWhitney {
     pub z: f64,
     /// One-sided p-value for "candidate tends to be greater than baseline".
     pub p_value: f64,
+    /// True when `p_value` is exact (small samples without ties), false for
+    /// the normal approximation.
+    pub exact: bool,
     /// Number of candidate observations.
     pub n1: usize,
     /// Number of baseline observations.
@@ -119,12 +122,13 @@ pub struct MannWhitney {
 
 /// One-sided Mann–Whitney U test: is `candidate` stochastically greater than `baseline`?
 ///
-/// Uses the normal approximation with the tie correction of the variance and a
-/// continuity correction of 0.5. Returns `None` when either side has fewer than
-/// 2 observations or holds a non-finite value. The approximation is good from
-/// about 8 observations per side; with fewer it is **approximate** (the exact
-/// distribution is discrete and coarse: with 3 against 3 the smallest possible
-/// exact p-value is 0.05), so treat small-sample p-values as indicative.
+/// The p-value is exact (the permutation distribution of U) when both sides
+/// have at most [`EXACT_MAX_N`] observations and no value ties; otherwise it
+/// is the normal approximation with the tie correction of the variance and a
+/// continuity correction of 0.5. The exact distribution is coarse for small
+/// samples: with 3 against 3 the smallest possible p-value is 0.05. Returns
+/// `None` when either side has fewer than 2 observations or holds a
+/// non-finite value.
 pub fn mann_whitney_greater(candidate: &[f64], baseline: &[f64]) -> Option<MannWhitney> {
     let (n1, n2) = (candidate.len(), baseline.len());
     if n1 < 2 || n2 < 2 || candidate.iter().chain(baseline).any(|v| !v.is_finite()) {
@@ -162,13 +166,54 @@ pub fn mann_whitney_greater(candidate: &[f64], baseline: &[f64]) -> Option<MannW
     } else {
         (0.0, 1.0)
     };
+    let exact = tie_term == 0.0 && n1 <= EXACT_MAX_N && n2 <= EXACT_MAX_N;
+    let p_value = if exact {
+        // Without ties U is a whole number.
+        exact_upper_tail(n1, n2, u.round() as usize)
+    } else {
+        p_value
+    };
     Some(MannWhitney {
         u,
         z,
         p_value,
+        exact,
         n1,
         n2,
     })
+}
+
+/// Largest side for which [`mann_whitney_greater`] computes the exact p-value.
+pub const EXACT_MAX_N: usize = 50;
+
+/// P(U ≥ `u`) when `m` candidate and `n` baseline values are exchangeable and
+/// distinct: the share of the C(m+n, m) orderings whose U reaches `u`.
+///
+/// Counts orderings by the recurrence on the largest value: it is a
+/// candidate's (adding n pairs) or a baseline's (adding none),
+/// N(i, j, u) = N(i−1, j, u−j) + N(i, j−1, u); O(m·n·m·n) time.
+fn exact_upper_tail(m: usize, n: usize, u: usize) -> f64 {
+    // row[j][k]: orderings of i candidates and j baselines with U = k.
+    let mut row: Vec<Vec<f64>> = (0..=n).map(|_| vec![1.0]).collect();
+    for i in 1..=m {
+        let mut next: Vec<Vec<f64>> = Vec::with_capacity(n + 1);
+        next.push(vec![1.0]);
+        for j in 1..=n {
+            let mut counts = vec![0.0; i * j + 1];
+            for (k, c) in row[j].iter().enumerate() {
+                counts[k + j] += c;
+            }
+            for (k, c) in next[j - 1].iter().enumerate() {
+                counts[k] += c;
+            }
+            next.push(counts);
+        }
+        row = next;
+    }
+    let all = &row[n];
+    let total: f64 = all.iter().sum();
+    let tail: f64 = all.iter().skip(u).sum();
+    (tail / total).clamp(0.0, 1.0)
 }
 
 /// Standard normal cumulative distribution function.
@@ -329,10 +374,32 @@ mod tests {
         // U = 14.5 − 3·4/2 = 8.5 (pairs: 3>1,3>2,3=3½, 4>all, 5>all = 2.5+3+3).
         // Var = 3·3/12 · (7 − (2³−2)/(6·5)) = 0.75 · 6.8 = 5.1; z = (8.5 − 4.5 − 0.5)/√5.1.
         let m = mann_whitney_greater(&[3.0, 4.0, 5.0], &[1.0, 2.0, 3.0]).unwrap();
+        assert!(!m.exact, "ties use the normal approximation");
         assert_eq!(m.u, 8.5);
         assert_eq!((m.n1, m.n2), (3, 3));
         assert!(close(m.z, 3.5 / 5.1f64.sqrt(), 1e-12), "{m:?}");
         assert!(close(m.p_value, 0.060_6, 5e-4), "{m:?}");
+    }
+
+    #[test]
+    fn exact_p_values_for_small_samples() {
+        // 3 against 3, complete separation: 1 ordering of C(6,3) = 20.
+        let m = mann_whitney_greater(&[4.0, 5.0, 6.0], &[1.0, 2.0, 3.0]).unwrap();
+        assert!(m.exact, "{m:?}");
+        assert_eq!(m.u, 9.0);
+        assert!(close(m.p_value, 0.05, 1e-12), "{m:?}");
+        // U = 8: orderings with U ≥ 8 are 2 of 20.
+        let m = mann_whitney_greater(&[3.5, 5.0, 6.0], &[1.0, 2.0, 4.0]).unwrap();
+        assert_eq!(m.u, 8.0);
+        assert!(close(m.p_value, 0.10, 1e-12), "{m:?}");
+        // U = 0: certainly at least 0.
+        let m = mann_whitney_greater(&[1.0, 2.0], &[3.0, 4.0]).unwrap();
+        assert!(close(m.p_value, 1.0, 1e-12), "{m:?}");
+        // 2 against 2, separated: 1 of 6.
+        assert!(close(exact_upper_tail(2, 2, 4), 1.0 / 6.0, 1e-12));
+        // The tails of 10 against 10 agree with the normal approximation roughly.
+        let t = exact_upper_tail(10, 10, 73);
+        assert!((0.03..0.05).contains(&t), "{t}");
     }
 
     #[test]

@@ -337,7 +337,7 @@ fn several_migrations_clear_shift_fails_with_its_confidence() {
     assert!(
         detail.starts_with(
             "median network downtime 645 ms vs baseline 245 ms: +163 % > +20 %; \
-             significantly greater at 95 % confidence (one-sided Mann–Whitney U = 100, p < 0.0001, n = 10 vs 10)"
+             significantly greater at 95 % confidence (one-sided Mann–Whitney U = 100, p < 0.0001 exact, n = 10 vs 10)"
         ),
         "{detail}"
     );

@@ -178,8 +178,9 @@ pub fn render(runs: &[RunFigures], notes: &[String]) -> String {
     }
     let _ = writeln!(
         s,
-        "- Statistics as in `migprobe gate`: a one-sided Mann–Whitney U test (normal approximation; \
-         indicative below ~8 migrations per side) in the direction of the shift, and a {:.0} % bootstrap \
+        "- Statistics as in `migprobe gate`: a one-sided Mann–Whitney U test (exact p-value up to \
+         50 migrations per side without ties, else the normal approximation; with 3 against 3 \
+         the smallest possible p-value is 0.05) in the direction of the shift, and a {:.0} % bootstrap \
          interval ({} resamples, fixed seed) on the difference of the medians; both need at least \
          2 migrations on each side. One migration per run is an anecdote: compare reports that \
          hold several migrations each (a `migrations` array) for a verdict that holds.",

@@ -487,23 +487,15 @@ fn regression_check(limit: f64, report: &GateInput, baseline: Option<&GateInput>
     let (pass, detail) = match test {
         Some(mw) => {
             let significant = mw.p_value < ALPHA;
-            let sig = if significant {
-                format!(
-                    "significantly greater at 95 % confidence (one-sided Mann–Whitney U = {}, {}, n = {} vs {})",
-                    trim(mw.u, 1),
-                    fmt_p(mw.p_value),
-                    mw.n1,
-                    mw.n2
-                )
-            } else {
-                format!(
-                    "not significantly greater at 95 % confidence (one-sided Mann–Whitney U = {}, {}, n = {} vs {})",
-                    trim(mw.u, 1),
-                    fmt_p(mw.p_value),
-                    mw.n1,
-                    mw.n2
-                )
-            };
+            let sig = format!(
+                "{}significantly greater at 95 % confidence (one-sided Mann–Whitney U = {}, {}{}, n = {} vs {})",
+                if significant { "" } else { "not " },
+                trim(mw.u, 1),
+                fmt_p(mw.p_value),
+                if mw.exact { " exact" } else { "" },
+                mw.n1,
+                mw.n2
+            );
             let ci = bootstrap_median_diff(
                 cs.sorted(),
                 bs.sorted(),

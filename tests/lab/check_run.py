@@ -8,6 +8,7 @@ import sys
 
 mig_dir, mig_code, pause_dir, pause_code = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 camp_dir, camp_code, gate_pass, gate_fail = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+camp2_dir, camp2_code, cmp_dir, cmp_code = sys.argv[9], int(sys.argv[10]), sys.argv[11], int(sys.argv[12])
 results = []
 
 
@@ -49,8 +50,11 @@ if r:
     check("phases in the right order", names == present and "switchover" in names, str(names))
     starts = [p["start_ns"] for p in r.get("phases", [])]
     check("phases do not go back in time", starts == sorted(starts))
-    sw = [o for o in r.get("outages", []) if o.get("phase") in ("switchover", "memory_precopy")]
-    check("an outage at the switchover", len(sw) >= 1, json.dumps(r.get("outages", [])[:3]))
+    swp = [p for p in r.get("phases", []) if p["name"] == "switchover"]
+    sw = [o for o in r.get("outages", [])
+          if swp and o["start_ns"] <= swp[0]["end_ns"] and o["end_ns"] >= swp[0]["start_ns"]]
+    check("an outage overlaps the switchover", len(sw) >= 1,
+          json.dumps([(o["offset_ms"], o["estimate_ms"], o["phase"]) for o in r.get("outages", [])][:8]))
     svg = open(os.path.join(mig_dir, "chart.svg")).read()
     check("chart names the switchover phase", "switchover" in svg)
 
@@ -75,23 +79,53 @@ if p and m_p and m_r:
               f"pause {truth_ms:.2f} ms, estimate {o['estimate_ms']:.2f} ms, bracket [{lo:.2f}, {hi:.2f}] ms, {o['class']}")
         check("a pause is a freeze (replies queued), not loss", o["class"] in ("freeze", "mixed"), o["class"])
 
-# 3. a campaign of two migrations, back and forth, and the gate on it
+# 3. a campaign of three migrations, back and forth, and the gate on it
 c = load(camp_dir)
 check("campaign exit code 0", camp_code == 0, str(camp_code))
 if c:
     ms = c.get("migrations", [])
-    check("two migrations in report.json", len(ms) == 2, str(len(ms)))
+    check("three migrations in report.json", len(ms) == 3, str(len(ms)))
     check("each migration has its own downtime and trigger exit 0",
           all((m.get("downtime") or {}).get("network_ms") is not None
               and (m.get("trigger") or {}).get("exit_code") == 0 for m in ms))
     dist = (c.get("distribution") or {}).get("network_ms") or {}
-    check("distribution across migrations", dist.get("n") == 2, json.dumps(dist))
+    check("distribution across migrations", dist.get("n") == 3, json.dumps(dist))
+    svg = open(os.path.join(camp_dir, "chart.svg")).read()
+    check("campaign chart has the per-migration strip", "Migrations along the run (3)" in svg)
+    check("campaign chart has the distribution plot",
+          "Downtime of each migration" in svg and "Distribution over 3 migrations" in svg)
+    first = (ms[0].get("downtime") or {}) if ms else {}
+    head = c.get("downtime") or {}
+    check("campaign headline is the first migration's, hypervisor figure included",
+          head.get("network_ms") == first.get("network_ms")
+          and head.get("hypervisor_ms") == first.get("hypervisor_ms"),
+          f"headline {head.get('network_ms')}/{head.get('hypervisor_ms')} vs #1 "
+          f"{first.get('network_ms')}/{first.get('hypervisor_ms')}")
     runfile = os.path.join(camp_dir, "run.jsonl")
     susp = [json.loads(l) for l in open(runfile) if '"kind":"suspended"' in l]
     check("pingpong: the pausing side is labelled src both ways",
           len(susp) >= 2 and all(e["origin"] == "src" for e in susp), str([e["origin"] for e in susp]))
 check("gate passes a lenient policy (exit 0)", gate_pass == 0, str(gate_pass))
 check("gate fails a strict policy (exit 1)", gate_fail == 1, str(gate_fail))
+
+# 4. compare on two lab campaigns
+c2 = load(camp2_dir)
+check("second campaign exit code 0", camp2_code == 0, str(camp2_code))
+check("compare exit code 0", cmp_code == 0, str(cmp_code))
+md_path, svg_path = os.path.join(cmp_dir, "compare.md"), os.path.join(cmp_dir, "compare.svg")
+check("compare.md and compare.svg written",
+      all(os.path.exists(p) and os.path.getsize(p) > 0 for p in (md_path, svg_path)))
+if c and c2 and os.path.exists(md_path):
+    md = open(md_path).read()
+    check("compare.md has both runs side by side", "| figure | before | after |" in md, md[:300])
+    check("compare.md counts three migrations each", "| migrations | 3 | 3 |" in md)
+    m = re.search(r"\| network downtime \| ([^|]+) \| ([^|]+) \|", md)
+    check("compare.md shows each run's network downtime", m is not None, m.group(0) if m else md[:400])
+    stat = re.search(r"\| network downtime: Mann–Whitney p \(one-sided\) \|[^\n]*p = [0-9.<]+", md)
+    check("compare.md runs the statistics on 3 vs 3 migrations", stat is not None and "evidence is thin" not in md,
+          [l for l in md.splitlines() if "Mann" in l][:1])
+    svg = open(svg_path).read() if os.path.exists(svg_path) else ""
+    check("compare.svg overlays both runs", "before" in svg and "after" in svg and "</svg>" in svg)
 
 passed, failed = results.count(True), results.count(False)
 print(f"{passed} passed, {failed} failed")

@@ -27,19 +27,28 @@ pcode=$?
 set -e
 echo "exit code $pcode"
 
-eval "$(scripts/lab.sh env)"
-echo "--- migprobe run --repeat 2 --pingpong, then gate with a passing and a failing policy"
+campaign() { # campaign OUTDIR: three migrations back and forth
+	eval "$(scripts/lab.sh env)"
+	ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
+		--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
+		--warmup 1s --cooldown 2s --drain 1s -q --repeat 3 --pingpong --out "$1" -- $LAB_MIGRATE_CMD >/dev/null
+}
+echo "--- migprobe run --repeat 3 --pingpong, then gate with a passing and a failing policy"
 set +e
-ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
-	--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
-	--warmup 1s --cooldown 2s --drain 1s -q --repeat 2 --pingpong --out "$OUT/campaign" -- $LAB_MIGRATE_CMD >/dev/null
+campaign "$OUT/campaign"
 rcode=$?
 "$BIN" gate "$OUT/campaign/report.json" --max-downtime 30s --require-completed --junit "$OUT/pass.xml"
 gpass=$?
 "$BIN" gate "$OUT/campaign/report.json" --max-downtime 1ms --junit "$OUT/fail.xml"
 gfail=$?
+echo "--- a second campaign, then migprobe compare on the two"
+campaign "$OUT/campaign2"
+rcode2=$?
+"$BIN" compare "$OUT/campaign/report.json" "$OUT/campaign2/report.json" --labels before,after \
+	--out "$OUT/compare" >"$OUT/compare.txt"
+ccode=$?
 set -e
-echo "exit codes: run $rcode, passing gate $gpass, failing gate $gfail"
+echo "exit codes: run $rcode, passing gate $gpass, failing gate $gfail, second run $rcode2, compare $ccode"
 
 python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode" \
-	"$OUT/campaign" "$rcode" "$gpass" "$gfail"
+	"$OUT/campaign" "$rcode" "$gpass" "$gfail" "$OUT/campaign2" "$rcode2" "$OUT/compare" "$ccode"
