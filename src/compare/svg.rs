@@ -12,7 +12,8 @@ use super::table::{fine, ns, value};
 use super::trace::{Anchor, Trace};
 use super::{markdown, Metric, RunFigures};
 use crate::report::draw::{
-    bold, chart_builder, err, guarded, house_style, label, ms_label, text, Area, Res, INK, MUTED,
+    bold, cdf_chart, chart_builder, err, guarded, house_style, label, ms_label, text, Area, Res,
+    INK, MUTED,
 };
 use crate::report::series::{cdf_steps, log_range, text_width, Downsampler, Sampled};
 use plotters::prelude::*;
@@ -180,20 +181,13 @@ fn draw_cdf(root: &Area, area: &Area, runs: &[RunFigures]) -> Res {
         .fold(0.0f64, f64::min);
     let x_max = if hi > 0.0 { hi * 1.15 } else { 1.0 };
     let x_min = if lo < 0.0 { lo * 1.15 } else { 0.0 };
-    let mut chart = chart_builder(area, 30, 6, 40)
-        .build_cartesian_2d(x_min..x_max, 0.0f64..1.05)
-        .map_err(err)?;
-    let xfmt = |v: &f64| ms_label(*v);
-    let yfmt = |v: &f64| format!("{:.0} %", v * 100.0);
-    house_style(&mut chart.configure_mesh())
-        .x_desc("downtime per migration")
-        .y_desc("share of migrations ≤ x")
-        .x_labels(10)
-        .y_labels(6)
-        .x_label_formatter(&xfmt)
-        .y_label_formatter(&yfmt)
-        .draw()
-        .map_err(err)?;
+    let mut chart = cdf_chart(
+        area,
+        30,
+        (x_min, x_max),
+        ("downtime per migration", "share of migrations ≤ x"),
+        10,
+    )?;
     let (xr, _) = chart.plotting_area().get_pixel_range();
     bold(
         root,

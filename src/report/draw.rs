@@ -4,7 +4,8 @@
 //! small SVG saying why.
 
 use super::series::text_width;
-use plotters::chart::MeshStyle;
+use plotters::chart::{ChartContext, MeshStyle};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -94,6 +95,32 @@ pub fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
         .axis_desc_style((FONT, 14))
         .bold_line_style(BLACK.mix(0.12))
         .light_line_style(BLACK.mix(0.04))
+}
+
+/// A chart of empirical CDFs: x from `x_min` to `x_max` milliseconds, y the
+/// share 0–105 %, meshed in the house style with `x_labels` labels.
+pub fn cdf_chart<'a, 'c>(
+    area: &'a Area<'c>,
+    top: u32,
+    (x_min, x_max): (f64, f64),
+    (x_desc, y_desc): (&str, &str),
+    x_labels: usize,
+) -> Result<ChartContext<'a, SVGBackend<'c>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut chart = chart_builder(area, top, 6, 40)
+        .build_cartesian_2d(x_min..x_max, 0.0f64..1.05)
+        .map_err(err)?;
+    let xfmt = |v: &f64| ms_label(*v);
+    let yfmt = |v: &f64| format!("{:.0} %", v * 100.0);
+    house_style(&mut chart.configure_mesh())
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_labels(x_labels)
+        .y_labels(6)
+        .x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
 }
 
 /// Draws with `f` into a fresh string; a drawing error, or a panic inside

@@ -13,8 +13,8 @@ use super::LOSS;
 use crate::analysis::model::{phase_names, Analysis};
 use crate::report::campaign::{Distribution, MigrationEntry};
 use crate::report::draw::{
-    bold, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in, rect, text,
-    Area, Res, INK,
+    bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
+    rect, text, Area, Res, INK,
 };
 use crate::report::fmt::dur;
 use crate::report::series::{assign_lanes, cdf_steps, text_width};
@@ -280,20 +280,7 @@ impl Campaign<'_> {
             .copied()
             .fold(0.0f64, f64::max);
         let x_max = if hi > 0.0 { hi * 1.15 } else { 1.0 };
-        let mut chart = chart_builder(area, 50, 6, 40)
-            .build_cartesian_2d(0.0..x_max, 0.0f64..1.05)
-            .map_err(err)?;
-        let xfmt = |v: &f64| ms_label(*v);
-        let yfmt = |v: &f64| format!("{:.0} %", v * 100.0);
-        house_style(&mut chart.configure_mesh())
-            .x_desc("downtime")
-            .y_desc("share ≤ x")
-            .x_labels(5)
-            .y_labels(6)
-            .x_label_formatter(&xfmt)
-            .y_label_formatter(&yfmt)
-            .draw()
-            .map_err(err)?;
+        let mut chart = cdf_chart(area, 50, (0.0, x_max), ("downtime", "share ≤ x"), 5)?;
         let (xr, _) = chart.plotting_area().get_pixel_range();
         let (_, top) = area.get_base_pixel();
         bold(

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Regenerates the committed campaign examples on the built-in lab:
+#   reports/examples/campaign/  one `run --repeat N --pingpong` (report.json, summary.md, chart.svg)
+#   reports/examples/compare/   `compare` of that campaign ("before") and a second,
+#                               identical one ("after"): nothing changed in between.
+# Usage: scripts/examples.sh [N]   (root; N migrations per campaign, default 8)
+# Brings the lab up if it is not, and down again if it brought it up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-8}
+case "$N" in '' | *[!0-9]*) echo "usage: $0 [N migrations per campaign]" >&2; exit 2 ;; esac
+[ "$(id -u)" -eq 0 ] || { echo "$0: must run as root (the lab needs it)" >&2; exit 2; }
+
+cargo build --release --bin migprobe
+BIN=$PWD/target/release/migprobe
+WORK=$(mktemp -d /tmp/migprobe-examples.XXXXXX)
+UP=0
+cleanup() {
+	rm -rf "$WORK"
+	[ "$UP" = 1 ] && bash scripts/lab.sh down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+if ! bash scripts/lab.sh status >/dev/null 2>&1; then
+	UP=1
+	bash scripts/lab.sh up
+fi
+
+campaign() { # campaign NAME
+	eval "$(scripts/lab.sh env)"
+	echo "== campaign $1: $N migrations back and forth"
+	ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
+		--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
+		--warmup 2s --cooldown 2s --drain 1s -q --repeat "$N" --pingpong \
+		--out "$WORK/$1" -- $LAB_MIGRATE_CMD >/dev/null
+}
+campaign before
+campaign after
+
+mkdir -p reports/examples/campaign reports/examples/compare
+cp "$WORK/before/report.json" "$WORK/before/summary.md" "$WORK/before/chart.svg" reports/examples/campaign/
+(cd "$WORK" && "$BIN" compare before/report.json after/report.json --labels before,after \
+	--out "$OLDPWD/reports/examples/compare") | tee reports/examples/compare/compare.txt
+echo "wrote reports/examples/campaign/ and reports/examples/compare/"
