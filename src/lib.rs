@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod accuracy;
 pub mod analysis;
 pub mod app;
 pub mod bits;

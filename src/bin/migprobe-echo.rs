@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
+use migprobe::accuracy::{helper_main, SplitMix64};
+use migprobe::sys::socket::force_recv_buffer;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
@@ -36,6 +38,13 @@ struct Args {
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(4096..=(1 << 31)))]
     rcvbuf: u64,
+    /// Set the receive buffer with SO_RCVBUFFORCE, above net.core.rmem_max (root), so that a
+    /// long freeze at a high rate queues every request.
+    #[arg(long)]
+    rcvbuf_force: bool,
+    /// Drop this share of the requests at random, unanswered (0 to 1; e.g. 0.02 = 2 % loss).
+    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = drop_rate)]
+    drop_rate: f64,
     /// Stop after answering this many requests (all families together).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
@@ -44,30 +53,20 @@ struct Args {
     quiet: bool,
 }
 
+fn drop_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s:?} is not a share between 0 and 1 (e.g. 0.02)")),
+    }
+}
+
 const ICMP_ECHO: u8 = 8;
 const ICMP_ECHOREPLY: u8 = 0;
 const ICMP6_ECHO: u8 = 128;
 const ICMP6_ECHOREPLY: u8 = 129;
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("migprobe-echo: error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    helper_main("migprobe-echo", |args: Args| run(&args))
 }
 
 fn run(args: &Args) -> Result<(), String> {
@@ -97,7 +96,8 @@ fn run(args: &Args) -> Result<(), String> {
         .into_iter()
         .map(|(d, s)| {
             let answered = Arc::clone(&answered);
-            std::thread::spawn(move || serve(d, &s, &answered, limit))
+            let drop = args.drop_rate;
+            std::thread::spawn(move || serve(d, &s, &answered, limit, drop))
         })
         .collect();
     for h in handles {
@@ -125,8 +125,14 @@ fn open(domain: Domain, args: &Args) -> Result<UdpSocket, String> {
         }
     })?;
     let want = usize::try_from(args.rcvbuf).unwrap_or(usize::MAX);
-    sock.set_recv_buffer_size(want)
-        .map_err(|e| format!("{name}: cannot set the receive buffer to {want} bytes: {e}"))?;
+    if args.rcvbuf_force {
+        force_recv_buffer(&sock, want).map_err(|e| {
+            format!("{name}: cannot force the receive buffer to {want} bytes (root needed): {e}")
+        })?;
+    } else {
+        sock.set_recv_buffer_size(want)
+            .map_err(|e| format!("{name}: cannot set the receive buffer to {want} bytes: {e}"))?;
+    }
     let got = sock.recv_buffer_size().unwrap_or(0);
     if got < want && !args.quiet {
         eprintln!(
@@ -171,7 +177,9 @@ fn serve(
     sock: &UdpSocket,
     answered: &AtomicU64,
     limit: Option<u64>,
+    drop_rate: f64,
 ) -> Result<(), String> {
+    let mut rng = SplitMix64::from_os();
     let mut buf = vec![0u8; 65_536];
     let mut out = Vec::with_capacity(65_536);
     loop {
@@ -186,6 +194,9 @@ fn serve(
             reply_v6(&buf[..n], &mut out)
         };
         let Some(dst) = reply else { continue };
+        if drop_rate > 0.0 && rng.unit() < drop_rate {
+            continue;
+        }
         let dst = match (dst, from) {
             // Keep the scope of link-local senders.
             (IpAddr::V6(_), SocketAddr::V6(f)) => SocketAddr::V6(f),

@@ -105,6 +105,14 @@ fn setsockopt<T>(
     }
 }
 
+/// Sets a socket's receive buffer with SO_RCVBUFFORCE, which may exceed
+/// `net.core.rmem_max` (needs CAP_NET_ADMIN). The kernel doubles the value for
+/// its bookkeeping, as with SO_RCVBUF.
+pub fn force_recv_buffer(sock: &Socket, bytes: usize) -> io::Result<()> {
+    let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    setsockopt(sock, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &v)
+}
+
 impl IcmpSocket {
     /// Opens a socket and turns on timestamps, TTL reporting, a large receive
     /// buffer and (raw sockets) the ICMP type filter.

@@ -23,6 +23,7 @@ pub const TARGET_V6: &str = "2001:db8::2";
 
 pub const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
 pub const ECHO: &str = env!("CARGO_BIN_EXE_migprobe-echo");
+pub const INJECT: &str = env!("CARGO_BIN_EXE_migprobe-inject");
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -307,6 +308,11 @@ impl Rig {
     /// Starts the user-space echo responder in the target namespace (kernel echo off) and
     /// waits until it listens.
     pub fn start_echo(&self) -> Proc {
+        self.start_echo_cmd(&[ECHO])
+    }
+
+    /// As [`Rig::start_echo`], with a command line of one's own (e.g. `chrt -f 30 ECHO -4`).
+    pub fn start_echo_cmd(&self, argv: &[&str]) -> Proc {
         self.sysctl(
             &self.target,
             &[
@@ -314,7 +320,7 @@ impl Rig {
                 "net.ipv6.icmp.echo_ignore_all=1",
             ],
         );
-        let mut p = self.spawn(&self.target, &[ECHO], "migprobe-echo");
+        let mut p = self.spawn(&self.target, argv, "migprobe-echo");
         let stdout = p.child.stdout.take().expect("piped stdout");
         let mut line = String::new();
         let (tx, rx) = std::sync::mpsc::channel();
