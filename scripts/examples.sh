@@ -15,8 +15,9 @@ cargo build --release --bin migprobe
 BIN=$PWD/target/release/migprobe
 WORK=$(mktemp -d /tmp/migprobe-examples.XXXXXX)
 UP=0
+KEEP=0
 cleanup() {
-	rm -rf "$WORK"
+	if [ "$KEEP" = 1 ]; then echo "kept the runs in $WORK"; else rm -rf "$WORK"; fi
 	[ "$UP" = 1 ] && bash scripts/lab.sh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -31,7 +32,13 @@ campaign() { # campaign NAME
 	ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
 		--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 		--warmup 2s --cooldown 2s --drain 1s -q --repeat "$N" --pingpong \
-		--out "$WORK/$1" -- $LAB_MIGRATE_CMD >/dev/null
+		--out "$WORK/$1" -- $LAB_MIGRATE_CMD >/dev/null || {
+		local code=$?
+		KEEP=1
+		# 1: a migration failed; the campaign went on and its report says which.
+		[ "$code" = 1 ] || { echo "$0: run $1 failed with exit code $code" >&2; exit "$code"; }
+		echo "note: a migration of campaign $1 failed (see $WORK/$1/summary.md)" >&2
+	}
 }
 campaign before
 campaign after
