@@ -9,6 +9,7 @@ import sys
 mig_dir, mig_code, pause_dir, pause_code = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 camp_dir, camp_code, gate_pass, gate_fail = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 camp2_dir, camp2_code, cmp_dir, cmp_code = sys.argv[9], int(sys.argv[10]), sys.argv[11], int(sys.argv[12])
+regress_json, regress_code = sys.argv[13], int(sys.argv[14])
 results = []
 
 
@@ -105,10 +106,21 @@ if c:
     susp = [json.loads(l) for l in open(runfile) if '"kind":"suspended"' in l]
     check("pingpong: the pausing side is labelled src both ways",
           len(susp) >= 2 and all(e["origin"] == "src" for e in susp), str([e["origin"] for e in susp]))
-check("gate passes a lenient policy (exit 0)", gate_pass == 0, str(gate_pass))
-check("gate fails a strict policy (exit 1)", gate_fail == 1, str(gate_fail))
+check("gate passes a lenient policy file (exit 0)", gate_pass == 0, str(gate_pass))
+check("gate fails a strict policy file (exit 1)", gate_fail == 1, str(gate_fail))
 
-# 4. compare on two lab campaigns
+# 4. the second campaign against the first as baseline, then compare on the two
+try:
+    g = json.load(open(regress_json))
+except Exception as e:  # noqa: BLE001 - report the failure as a check
+    g = {}
+    print(f"cannot read {regress_json}: {e}")
+reg = [c for c in g.get("checks", []) if "baseline" in c.get("name", "") or c.get("baseline") is not None]
+check("baseline gate runs the statistics on 3 vs 3 migrations",
+      any("Mann–Whitney" in (c.get("detail") or "") and "n = 3 vs 3" in (c.get("detail") or "") for c in reg),
+      json.dumps(reg)[:400])
+check("baseline gate with a lenient limit passes (exit 0)", regress_code == 0 and g.get("pass") is True,
+      f"{regress_code} {g.get('summary')}")
 c2 = load(camp2_dir)
 check("second campaign exit code 0", camp2_code == 0, str(camp2_code))
 check("compare exit code 0", cmp_code == 0, str(cmp_code))

@@ -37,18 +37,23 @@ echo "--- migprobe run --repeat 3 --pingpong, then gate with a passing and a fai
 set +e
 campaign "$OUT/campaign"
 rcode=$?
-"$BIN" gate "$OUT/campaign/report.json" --max-downtime 30s --require-completed --junit "$OUT/pass.xml"
+printf 'max_downtime = "30s"\nrequire_completed = true\nmax_loss = 100000\n' >"$OUT/pass.toml"
+printf 'max_downtime = "1ms"\n' >"$OUT/fail.toml"
+"$BIN" gate "$OUT/campaign/report.json" --policy "$OUT/pass.toml" --junit "$OUT/pass.xml"
 gpass=$?
-"$BIN" gate "$OUT/campaign/report.json" --max-downtime 1ms --junit "$OUT/fail.xml"
+"$BIN" gate "$OUT/campaign/report.json" --policy "$OUT/fail.toml" --junit "$OUT/fail.xml"
 gfail=$?
 echo "--- a second campaign, then migprobe compare on the two"
 campaign "$OUT/campaign2"
 rcode2=$?
+printf 'baseline = "campaign/report.json"\nmax_regression = "1000%%"\nrequire_completed = true\n' >"$OUT/regress.toml"
+"$BIN" gate "$OUT/campaign2/report.json" --policy "$OUT/regress.toml" --format json >"$OUT/regress.json"
+gbase=$?
 "$BIN" compare "$OUT/campaign/report.json" "$OUT/campaign2/report.json" --labels before,after \
 	--out "$OUT/compare" >"$OUT/compare.txt"
 ccode=$?
 set -e
-echo "exit codes: run $rcode, passing gate $gpass, failing gate $gfail, second run $rcode2, compare $ccode"
+echo "exit codes: run $rcode, passing gate $gpass, failing gate $gfail, second run $rcode2, baseline gate $gbase, compare $ccode"
 
 python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode" \
-	"$OUT/campaign" "$rcode" "$gpass" "$gfail" "$OUT/campaign2" "$rcode2" "$OUT/compare" "$ccode"
+	"$OUT/campaign" "$rcode" "$gpass" "$gfail" "$OUT/campaign2" "$rcode2" "$OUT/compare" "$ccode" "$OUT/regress.json" "$gbase"
