@@ -30,7 +30,9 @@ pub struct MigrationEntry {
     pub outages: Vec<OutageReport>,
 }
 
-/// p50 / p95 / max of one figure across migrations (nearest-rank percentiles).
+/// p50 / p95 / max of one figure across migrations: p50 is the median (the
+/// mean of the two middle values for an even count, as `gate` and `compare`
+/// use it), p95 the nearest-rank percentile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     /// Migrations with a value.
@@ -48,7 +50,7 @@ impl Spread {
         let s = Samples::new(values);
         Some(Spread {
             n: s.len(),
-            p50: s.percentile(50.0)?,
+            p50: s.median()?,
             p95: s.percentile(95.0)?,
             max: s.max()?,
         })
@@ -162,6 +164,6 @@ mod tests {
     fn spreads() {
         assert_eq!(Spread::of(&[]), None);
         let s = Spread::of(&[3.0, 1.0, 2.0, 10.0]).unwrap();
-        assert_eq!((s.n, s.p50, s.p95, s.max), (4, 2.0, 10.0, 10.0));
+        assert_eq!((s.n, s.p50, s.p95, s.max), (4, 2.5, 10.0, 10.0));
     }
 }
