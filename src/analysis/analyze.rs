@@ -2,6 +2,7 @@
 //! downtime, summaries, migration result and notes. Pure: no I/O, no clock.
 
 use super::downtime::{self, detail_number, job_completed};
+use super::hist::RttHist;
 use super::model::{Analysis, Baseline, EventMark, MigrationInfo, Outage, Progress, TriggerInfo};
 use super::outages::{self, rtt_of, OutageParams};
 use super::phases::{self, detail_str, event_time, Markers};
@@ -284,17 +285,12 @@ fn rtt_stats(ps: &[ProbeLine], keep: impl Fn(&ProbeLine) -> bool) -> Option<(u64
         .max(0)
         .saturating_mul(2)
         .saturating_add(BASELINE_OUTLIER_NS);
-    let mut h = phases::new_hist();
+    let mut h = RttHist::new();
     for r in rtts().filter(|r| *r <= cap) {
-        let _ = h.record(r.max(1) as u64);
+        h.record(r);
     }
-    (!h.is_empty()).then(|| {
-        (
-            h.len(),
-            h.value_at_quantile(0.5) as i64,
-            h.value_at_quantile(0.99) as i64,
-        )
-    })
+    let [p50, p99] = h.quantiles([0.5, 0.99])?;
+    Some((h.len(), p50, p99))
 }
 
 fn trigger_info(events: &[EventLine]) -> Option<TriggerInfo> {

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod campaign;
 pub mod downtime;
+pub mod hist;
 pub mod model;
 pub mod outages;
 pub mod phases;

@@ -16,12 +16,13 @@
 //! Only phases whose two boundaries exist are listed, in time order; a phase
 //! never starts before the previous one ended and never has a negative length.
 
+use super::hist::RttHist;
 use super::model::{phase_names, Phase, PhaseStats};
 use super::outages::rtt_of;
 use crate::events::kinds;
 use crate::record::{EventLine, Origin, ProbeLine, ProbeStatus};
 use crate::types::RealNs;
-use hdrhistogram::Histogram;
+use std::collections::HashMap;
 
 /// When an event happened: its source's timestamp if any, else when it was received.
 pub fn event_time(e: &EventLine) -> RealNs {
@@ -219,7 +220,7 @@ pub fn phase_at(phases: &[Phase], t: RealNs) -> Option<&str> {
 struct Acc {
     sent: u64,
     lost: u64,
-    hist: Option<Histogram<u64>>,
+    hist: RttHist,
 }
 
 /// RTT and loss per phase and target. `probes` in any order; `target_ids`
@@ -230,11 +231,16 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
         return Vec::new();
     }
     let nt = target_ids.len();
+    // Target id → its row (the first, should an id be listed twice).
+    let mut slot_of: HashMap<u32, usize> = HashMap::with_capacity(nt);
+    for (i, t) in target_ids.iter().enumerate() {
+        slot_of.entry(*t).or_insert(i);
+    }
     let mut acc: Vec<Acc> = (0..phases.len() * nt)
         .map(|_| Acc {
             sent: 0,
             lost: 0,
-            hist: None,
+            hist: RttHist::new(),
         })
         .collect();
     let lo = phases[0].start_ns;
@@ -243,7 +249,7 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
         if p.tx_ns < lo || p.tx_ns > hi || p.status == ProbeStatus::Skipped {
             continue;
         }
-        let Some(ti) = target_ids.iter().position(|t| *t == p.target_id) else {
+        let Some(&ti) = slot_of.get(&p.target_id) else {
             continue;
         };
         // Phases are sorted and disjoint: the last one starting at or before tx.
@@ -259,8 +265,7 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
             ProbeStatus::Ok => {
                 a.sent += 1;
                 if let Some(r) = rtt_of(p) {
-                    let h = a.hist.get_or_insert_with(new_hist);
-                    let _ = h.record(r.max(1) as u64);
+                    a.hist.record(r);
                 }
             }
             ProbeStatus::Lost | ProbeStatus::Pending => {
@@ -278,21 +283,16 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
     let mut out = Vec::with_capacity(acc.len());
     for (i, a) in acc.into_iter().enumerate() {
         let (pi, ti) = (i / nt, i % nt);
-        let q = |qq: f64| a.hist.as_ref().map(|h| h.value_at_quantile(qq) as i64);
+        let q = a.hist.quantiles([0.5, 0.99]);
         out.push(PhaseStats {
             phase: phases[pi].name.clone(),
             target_id: target_ids[ti],
             sent: a.sent,
             lost: a.lost,
-            rtt_p50_ns: q(0.5),
-            rtt_p99_ns: q(0.99),
-            rtt_max_ns: a.hist.as_ref().map(|h| h.max() as i64),
+            rtt_p50_ns: q.map(|q| q[0]),
+            rtt_p99_ns: q.map(|q| q[1]),
+            rtt_max_ns: a.hist.max(),
         });
     }
     out
-}
-
-/// An RTT histogram: 1 ns .. 1 day, 3 significant digits.
-pub(crate) fn new_hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 86_400_000_000_000, 3).expect("valid bounds")
 }

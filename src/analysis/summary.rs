@@ -1,7 +1,7 @@
 //! Per-target probe statistics: counts, RTT percentiles, longest silence.
 
+use super::hist::RttHist;
 use crate::record::{DuplicateLine, ProbeLine, ProbeStatus, TargetInfo};
-use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -50,7 +50,7 @@ pub struct TargetSummary {
 #[derive(Debug)]
 struct Acc {
     addr: IpAddr,
-    hist: Histogram<u64>,
+    hist: RttHist,
     rx: Vec<i64>,
     /// Indices answered (sorted at the end; a file's indices can be anything).
     answered: Vec<u64>,
@@ -93,8 +93,7 @@ impl SummaryBuilder {
             .iter()
             .map(|t| Acc {
                 addr: t.addr,
-                // 1 ns .. 1 day, 3 significant digits.
-                hist: Histogram::new_with_bounds(1, 86_400_000_000_000, 3).expect("valid bounds"),
+                hist: RttHist::new(),
                 rx: Vec::new(),
                 answered: Vec::new(),
                 end: 0,
@@ -135,7 +134,7 @@ impl SummaryBuilder {
                 a.s.answered += 1;
                 a.answered.push(p.index.0);
                 if let Some(rtt) = p.rtt_ns {
-                    let _ = a.hist.record(rtt.max(1) as u64);
+                    a.hist.record(rtt);
                     if rtt > LATE_INTERVALS * self.interval_ns {
                         a.s.late += 1;
                     }
@@ -174,13 +173,12 @@ impl SummaryBuilder {
         self.acc
             .into_iter()
             .map(|mut a| {
-                if !a.hist.is_empty() {
-                    let q = |h: &Histogram<u64>, q: f64| Some(h.value_at_quantile(q) as i64);
-                    a.s.rtt_min_ns = Some(a.hist.min() as i64);
-                    a.s.rtt_p50_ns = q(&a.hist, 0.5);
-                    a.s.rtt_p99_ns = q(&a.hist, 0.99);
-                    a.s.rtt_p999_ns = q(&a.hist, 0.999);
-                    a.s.rtt_max_ns = Some(a.hist.max() as i64);
+                if let Some([p50, p99, p999]) = a.hist.quantiles([0.5, 0.99, 0.999]) {
+                    a.s.rtt_min_ns = a.hist.min();
+                    a.s.rtt_p50_ns = Some(p50);
+                    a.s.rtt_p99_ns = Some(p99);
+                    a.s.rtt_p999_ns = Some(p999);
+                    a.s.rtt_max_ns = a.hist.max();
                 }
                 a.rx.sort_unstable();
                 a.s.longest_reply_gap_ns = a.rx.windows(2).map(|w| w[1] - w[0]).max();

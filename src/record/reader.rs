@@ -74,28 +74,29 @@ pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
         source,
     };
     let file = File::open(path).map_err(io_err)?;
-    read_from(BufReader::new(file), path)
+    read_from(BufReader::with_capacity(READ_BUFFER, file), path)
 }
 
+/// Read buffer of [`read_run`].
+const READ_BUFFER: usize = 1 << 20;
+
 /// Reads a run file from any reader (`path` is used in messages only).
-pub fn read_from(input: impl BufRead, path: &Path) -> Result<RunData, ReadError> {
-    let mut lines = input.split(b'\n');
-    let first = match lines.next() {
-        Some(Ok(l)) => l,
-        Some(Err(source)) => {
-            return Err(ReadError::Io {
-                path: path.to_owned(),
-                source,
-            })
-        }
-        None => {
-            return Err(ReadError::NoHeader {
-                path: path.to_owned(),
-                why: "the file is empty".into(),
-            })
-        }
+///
+/// Linear in the file's size; memory is the reduced probes plus one word
+/// per probe line while reducing.
+pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadError> {
+    let io_err = |source| ReadError::Io {
+        path: path.to_owned(),
+        source,
     };
-    let header = parse_header(&first).map_err(|why| match why {
+    let mut line = Vec::with_capacity(1024);
+    if !next_line(&mut input, &mut line).map_err(io_err)? {
+        return Err(ReadError::NoHeader {
+            path: path.to_owned(),
+            why: "the file is empty".into(),
+        });
+    }
+    let header = parse_header(&line).map_err(|why| match why {
         HeaderProblem::Version(found) => ReadError::Version {
             path: path.to_owned(),
             found,
@@ -115,39 +116,82 @@ pub fn read_from(input: impl BufRead, path: &Path) -> Result<RunData, ReadError>
         bad_line_count: 0,
         unknown_types: HashMap::new(),
     };
-    for (i, line) in lines.enumerate() {
-        let no = i as u64 + 2;
-        let line = line.map_err(|source| ReadError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+    let mut no = 1u64;
+    while next_line(&mut input, &mut line).map_err(io_err)? {
+        no += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match classify(&line).map(|p| match p {
-            Parsed::Line(l) => Ok(*l),
-            Parsed::Unknown(t) => Err(t),
-        }) {
-            Ok(Ok(Line::Probe(p))) => run.probes.push(p),
-            Ok(Ok(Line::Duplicate(d))) => run.duplicates.push(d),
-            Ok(Ok(Line::Event(e))) => run.events.push(e),
-            Ok(Ok(Line::Footer(f))) => run.footer = Some(f),
-            Ok(Ok(Line::Header(_))) => run.note_bad(no, "a second header line".into()),
-            Ok(Err(t)) => *run.unknown_types.entry(t).or_default() += 1,
+        match parse_line(&line) {
+            Ok(Parsed::Probe(p)) => run.probes.push(p),
+            Ok(Parsed::Duplicate(d)) => run.duplicates.push(d),
+            Ok(Parsed::Event(e)) => run.events.push(e),
+            Ok(Parsed::Footer(f)) => run.footer = Some(f),
+            Ok(Parsed::Header) => run.note_bad(no, "a second header line".into()),
+            Ok(Parsed::Unknown(t)) => *run.unknown_types.entry(t).or_default() += 1,
             Err(why) => run.note_bad(no, why),
         }
     }
-    // Last line wins: stable sort keeps file order within one probe.
-    run.probes.sort_by_key(|p| (p.target_id, p.index));
-    let mut reduced: Vec<ProbeLine> = Vec::with_capacity(run.probes.len());
-    for p in run.probes.drain(..) {
-        match reduced.last_mut() {
-            Some(last) if last.target_id == p.target_id && last.index == p.index => *last = p,
-            _ => reduced.push(p),
+    last_line_wins(&mut run.probes);
+    Ok(run)
+}
+
+/// Reads the next line into `buf` without its `\n`; false at the end of the input.
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
+    buf.clear();
+    if input.read_until(b'\n', buf)? == 0 {
+        return Ok(false);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    Ok(true)
+}
+
+/// Keeps the last line of each (target_id, index), ordered by that key.
+///
+/// Sorts positions rather than the lines (a stable sort of the lines would
+/// need scratch space of half their size), then moves each kept line to its
+/// place by following the permutation's cycles: no second copy of the probes.
+fn last_line_wins(probes: &mut Vec<ProbeLine>) {
+    let key = |p: &ProbeLine| (p.target_id, p.index);
+    if probes.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..probes.len()).collect();
+    // Stable: equal keys stay in file order, so the last of a group is the last line.
+    order.sort_by_key(|&i| key(&probes[i]));
+    let mut kept = Vec::with_capacity(order.len());
+    let mut dropped = Vec::new();
+    for (n, &i) in order.iter().enumerate() {
+        let last = order
+            .get(n + 1)
+            .is_none_or(|&j| key(&probes[j]) != key(&probes[i]));
+        if last {
+            kept.push(i);
+        } else {
+            dropped.push(i);
         }
     }
-    run.probes = reduced;
-    Ok(run)
+    drop(order);
+    let len = kept.len();
+    // A permutation of all positions: line `perm[j]` goes to place `j`.
+    let mut perm = kept;
+    perm.extend(dropped);
+    const DONE: usize = usize::MAX;
+    for start in 0..perm.len() {
+        let mut j = start;
+        while perm[j] != DONE {
+            let from = perm[j];
+            perm[j] = DONE;
+            if from == start {
+                break;
+            }
+            probes.swap(j, from);
+            j = from;
+        }
+    }
+    probes.truncate(len);
 }
 
 impl RunData {
@@ -159,9 +203,26 @@ impl RunData {
     }
 }
 
+/// A line after the header (a second header is only noted, so it is not kept).
 enum Parsed {
-    Line(Box<Line>),
+    Probe(ProbeLine),
+    Duplicate(DuplicateLine),
+    Event(EventLine),
+    Footer(Footer),
+    Header,
     Unknown(String),
+}
+
+impl From<Line> for Parsed {
+    fn from(l: Line) -> Parsed {
+        match l {
+            Line::Probe(p) => Parsed::Probe(p),
+            Line::Duplicate(d) => Parsed::Duplicate(d),
+            Line::Event(e) => Parsed::Event(e),
+            Line::Footer(f) => Parsed::Footer(f),
+            Line::Header(_) => Parsed::Header,
+        }
+    }
 }
 
 enum HeaderProblem {
@@ -189,9 +250,25 @@ fn parse_header(line: &[u8]) -> Result<Header, HeaderProblem> {
     }
 }
 
+/// Parses one line after the header. Lines as migprobe writes them (`{"type":"probe",`
+/// first) are read straight into their type; anything else, and any line that
+/// fails that way, takes the general path, which also explains what is wrong.
+fn parse_line(line: &[u8]) -> Result<Parsed, String> {
+    let direct = if line.starts_with(br#"{"type":"probe","#) {
+        serde_json::from_slice(line).ok().map(Parsed::Probe)
+    } else if line.starts_with(br#"{"type":"event","#) {
+        serde_json::from_slice(line).ok().map(Parsed::Event)
+    } else if line.starts_with(br#"{"type":"duplicate","#) {
+        serde_json::from_slice(line).ok().map(Parsed::Duplicate)
+    } else {
+        None
+    };
+    direct.map_or_else(|| classify(line), Ok)
+}
+
 fn classify(line: &[u8]) -> Result<Parsed, String> {
     match serde_json::from_slice::<Line>(line) {
-        Ok(l) => Ok(Parsed::Line(Box::new(l))),
+        Ok(l) => Ok(l.into()),
         Err(e) => {
             let v: serde_json::Value =
                 serde_json::from_slice(line).map_err(|_| format!("not JSON: {e}"))?;
@@ -209,6 +286,7 @@ fn classify(line: &[u8]) -> Result<Parsed, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{ProbeIndex, RealNs};
 
     const HEADER: &str = r#"{"type":"header","schema_version":1,"tool":"migprobe","version":"0","nonce":"00","start_ns":0,"interval_ns":1000000,"targets":[{"id":0,"addr":"192.0.2.10","name":"g","family":"v4","phase_ns":0}],"hostname":"h","kernel":"k","socket":"raw","scheduling":"fifo","spin_ns":0,"payload_bytes":56,"min_loss_run":3,"drain_ns":0,"argv":[]}"#;
 
@@ -242,6 +320,50 @@ mod tests {
         assert_eq!(run.bad_line_count, 1);
         assert_eq!(run.bad_lines[0].0, 7);
         assert_eq!(run.unknown_types.get("wombat"), Some(&1));
+    }
+
+    /// The reduction keeps the last line per (target, index) whatever the order
+    /// of the file: checked against a plain stable sort on shuffled inputs.
+    #[test]
+    fn last_line_wins_in_any_order() {
+        let line = |t: u32, i: u64, n: usize| {
+            let mut p = ProbeLine::without_reply(
+                "192.0.2.10".parse().unwrap(),
+                t,
+                ProbeIndex(i),
+                (RealNs(n as i64), StampClock::Kernel),
+                ProbeStatus::Lost,
+            );
+            p.dup = n as u32;
+            p
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in [0usize, 1, 2, 3, 10, 100, 1000] {
+            let lines: Vec<ProbeLine> = (0..len)
+                .map(|n| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    line((seed % 3) as u32, seed % (len as u64 / 2 + 1), n)
+                })
+                .collect();
+            let mut want = lines.clone();
+            want.sort_by_key(|p| (p.target_id, p.index));
+            want.reverse(); // dedup keeps the first of equals: make it the file's last
+            want.dedup_by_key(|p| (p.target_id, p.index));
+            want.reverse();
+            let want: Vec<(u32, u64, u32)> = want
+                .iter()
+                .map(|p| (p.target_id, p.index.0, p.dup))
+                .collect();
+            let mut got = lines;
+            last_line_wins(&mut got);
+            let got: Vec<(u32, u64, u32)> = got
+                .iter()
+                .map(|p| (p.target_id, p.index.0, p.dup))
+                .collect();
+            assert_eq!(got, want, "{len} lines");
+        }
     }
 
     #[test]
