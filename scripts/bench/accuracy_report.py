@@ -269,7 +269,7 @@ def md_report(a, rows, peers, sessions, false, verdicts, lab, commands):
             detail = f"{v['detail']} = {fmt(None if v['share'] is None else 100 * v['share'], 1)} %"
         else:
             detail = f"worst {fmt(v['worst_ms'])} ms" + (f"; missed by {', '.join(v['missed_by'])}" if v["missed_by"] else "")
-        L.append(f"| {v['target']} | **{'met' if v['met'] else 'not met'}** | {detail} |")
+        L.append(f"| {v['target'].replace('|', chr(92) + '|')} | **{'met' if v['met'] else 'not met'}** | {detail} |")
     L.append("")
     if peers:
         L.append("## ping and fping against the same faults (1 ms)\n")
@@ -296,6 +296,10 @@ def md_report(a, rows, peers, sessions, false, verdicts, lab, commands):
         L.append("")
     if lab:
         L.append(lab_md(lab))
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "accuracy-notes.md")
+    if os.path.exists(notes) and not a["quick"]:
+        with open(notes) as f:
+            L.append(f.read().strip() + "\n")
     L.append("## Commands\n")
     L.append("```sh\n" + a["argv"] + "\n```\n")
     L.append("Per session (PROBER / TARGET are the namespaces the script makes):\n")
