@@ -1077,3 +1077,44 @@ fn a_campaign_headline_takes_its_own_migrations_hypervisor_downtime() {
         .collect();
     assert_eq!(hyp, [Some(118 * MS), Some(300 * MS)]);
 }
+
+#[test]
+fn a_guest_that_resets_after_resuming_is_noted() {
+    let mut events = block_migration_events();
+    let resumed = events
+        .iter()
+        .find(|e| e.origin == Origin::Dst && e.kind == "resumed")
+        .map(|e| e.at_ns.0)
+        .expect("a resume on the destination");
+    events.push(ev(
+        Origin::Dst,
+        "shutdown",
+        resumed + 62 * MS,
+        None,
+        json!({"reason": "guest"}),
+    ));
+    events.push(ev(
+        Origin::Dst,
+        "stopped",
+        resumed + 70 * MS,
+        None,
+        json!({"reason": "shutdown"}),
+    ));
+    let a = analyse(&run(header(1, 10 * MS, 3), probes_around_migration(), events));
+    let notes: Vec<&String> = a.notes.iter().filter(|n| n.contains("The guest")).collect();
+    assert_eq!(notes.len(), 1, "{:?}", a.notes);
+    assert!(
+        notes[0].starts_with("The guest stopped (shut down or reset) on the destination")
+            && notes[0].contains("(reason guest)")
+            && notes[0].contains("after it resumed"),
+        "{}",
+        notes[0]
+    );
+    // An ordinary migration gets no such note.
+    let plain = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        block_migration_events(),
+    ));
+    assert!(!plain.notes.iter().any(|n| n.contains("The guest")), "{:?}", plain.notes);
+}

@@ -288,11 +288,15 @@ def md_report(a, rows, peers, sessions, false, verdicts, lab, commands):
         L.append(f"## False outages under 2 % random loss (1 ms, {false['duration_s']:.0f} s, extrapolated to an hour)\n")
         L.append(f"`migprobe-echo --drop-rate 0.02` dropped {false['lost']} of {false['probes']} requests "
                  f"({100 * false['loss_fraction']:.2f} %). The run was analysed with each K "
-                 "(`--min-loss-run`); expected = probes per hour × (1 − p) × p^K.\n")
-        L.append("| K | outages in the run | per hour (extrapolated) | expected per hour |")
-        L.append("|---|---|---|---|")
+                 "(`--min-loss-run`); expected = probes per hour × (1 − p) × p^K. K governs outages of "
+                 "lost probes; outages with queued replies are the responder stalling (a real freeze of "
+                 "the target, which K does not filter), counted apart.\n")
+        L.append("| K | loss outages in the run | loss outages per hour (extrapolated) | expected per hour | freeze outages in the run (responder stalls) |")
+        L.append("|---|---|---|---|---|")
         for r in false["rows"]:
-            L.append(f"| {r['k']} | {r['outages']} | {r['per_hour']:.1f} | {r['expected_per_hour']:.2f} |")
+            lo = r.get("loss_outages", r["outages"])
+            lph = r.get("loss_per_hour", r["per_hour"])
+            L.append(f"| {r['k']} | {lo} | {lph:.1f} | {r['expected_per_hour']:.2f} | {r.get('freeze_outages', '–')} |")
         L.append("")
     if lab:
         L.append(lab_md(lab))

@@ -156,6 +156,7 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
             notes.push(format!("The migration {}.", m.result));
         }
     }
+    notes.extend(guest_fate(events, &markers));
     for e in events.iter().filter(|e| e.kind == kinds::CLOCK_STEP) {
         let step = detail_number(e, "step_ns")
             .map_or(String::new(), |s| format!(" by {}", human_ns(s as i64)));
@@ -378,6 +379,51 @@ fn migration_info(
             .or(job)
             .map(|e| e.detail.clone()),
     })
+}
+
+/// A note for each time the guest shut down, crashed or stopped for a reason
+/// other than the migration itself (a migration that "completed" but left a
+/// guest that reset right after resuming is not a success).
+fn guest_fate(events: &[EventLine], mk: &Markers) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| match e.kind.as_str() {
+            kinds::SHUTDOWN | kinds::CRASHED => true,
+            kinds::STOPPED => !matches!(detail_str(e, "reason"), Some("migrated" | "saved")),
+            _ => false,
+        })
+        // libvirt sends "shutdown" then "stopped" for the same end: one note each end.
+        .filter(|e| e.kind != kinds::STOPPED || detail_str(e, "reason") != Some("shutdown"))
+        .map(|e| {
+            let side = match e.origin {
+                Origin::Src => "on the source",
+                Origin::Dst => "on the destination",
+                Origin::Local => "",
+            };
+            let reason =
+                detail_str(e, "reason").map_or(String::new(), |r| format!(" (reason {r})"));
+            let when = match mk.resume {
+                Some(r) if event_time(e) >= r => {
+                    format!(" {} after it resumed", human_ns(event_time(e).since(r)))
+                }
+                _ => String::new(),
+            };
+            format!(
+                "The guest {}{} {side}{when}{reason}: check that it survived the migration.",
+                if e.kind == kinds::CRASHED {
+                    "crashed"
+                } else {
+                    "stopped"
+                },
+                if e.kind == kinds::SHUTDOWN {
+                    " (shut down or reset)"
+                } else {
+                    ""
+                },
+            )
+            .replace("  ", " ")
+        })
+        .collect()
 }
 
 fn progress(events: &[EventLine]) -> Vec<Progress> {

@@ -25,6 +25,7 @@ use migprobe::accuracy::{
     helper_main, score, score_peer, ErrorStats, Fault, FaultKind, FaultScore, Observed, PeerScore,
     SplitMix64,
 };
+use migprobe::analysis::model::OutageClass;
 use migprobe::analysis::{analyze, AnalysisOptions};
 use migprobe::pinglog::{self, BuildOptions};
 use migprobe::record::{read_run, ProbeStatus};
@@ -488,7 +489,12 @@ fn score_peer_log(
 struct FalseRow {
     k: u32,
     outages: usize,
+    /// Outages of lost probes only: what K is about.
+    loss_outages: usize,
+    /// Outages with queued replies (the responder stalled): K does not filter these.
+    freeze_outages: usize,
     per_hour: f64,
+    loss_per_hour: f64,
     expected_per_hour: f64,
 }
 
@@ -524,12 +530,20 @@ fn false_outages(run: &Path, ks: &[u32], out: Option<&Path>) -> Result<(), Strin
                 },
             );
             let n = a.outages.len();
+            let loss = a
+                .outages
+                .iter()
+                .filter(|o| o.class == OutageClass::Loss)
+                .count();
             // A run of ≥ K misses starts at a probe with probability (1 − p) p^K.
             let expected = rate_per_hour * (1.0 - p) * p.powi(k as i32);
             FalseRow {
                 k,
                 outages: n,
+                loss_outages: loss,
+                freeze_outages: n - loss,
                 per_hour: n as f64 / hours,
+                loss_per_hour: loss as f64 / hours,
                 expected_per_hour: expected,
             }
         })

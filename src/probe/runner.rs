@@ -92,6 +92,42 @@ pub enum OpenError {
     Setup(Family, io::Error),
 }
 
+/// Seconds of replies a receive buffer holds, for a frozen target that
+/// answers its whole queue at once when it resumes.
+pub const FLUSH_HEADROOM_S: u64 = 10;
+/// Kernel memory per queued echo reply (the skb's truesize, about 0.7 KiB on
+/// veth), rounded up.
+const BYTES_PER_REPLY: f64 = 1024.0;
+const MIN_RCVBUF: f64 = (8 << 20) as f64;
+const MAX_RCVBUF: f64 = (256 << 20) as f64;
+
+/// Receive buffer for `targets` targets probed every `interval`: room for
+/// [`FLUSH_HEADROOM_S`] seconds of replies, 8 MiB to 256 MiB. (A 4 s freeze at
+/// 100 µs flushes 40 000 replies within a third of a second.)
+pub fn recv_buffer_bytes(targets: usize, interval: Duration) -> usize {
+    let per_s = targets as f64 / interval.as_secs_f64().max(1e-7);
+    (per_s * FLUSH_HEADROOM_S as f64 * BYTES_PER_REPLY).clamp(MIN_RCVBUF, MAX_RCVBUF) as usize
+}
+
+#[cfg(test)]
+mod buffer_tests {
+    use super::*;
+
+    #[test]
+    fn receive_buffer_scales_with_the_rate() {
+        let ms = Duration::from_millis(1);
+        assert_eq!(recv_buffer_bytes(1, Duration::from_secs(1)), 8 << 20);
+        assert_eq!(recv_buffer_bytes(1, ms), 10_240_000);
+        // 100 µs: 10 s of replies, 100 MB.
+        assert_eq!(
+            recv_buffer_bytes(1, Duration::from_micros(100)),
+            102_400_000
+        );
+        assert_eq!(recv_buffer_bytes(1000, ms), 256 << 20);
+        assert_eq!(recv_buffer_bytes(0, ms), 8 << 20);
+    }
+}
+
 /// The open sockets of a session.
 #[derive(Debug)]
 pub struct Sockets {
@@ -160,6 +196,28 @@ impl Sockets {
             ident,
         };
         for sock in socks {
+            let n = plan
+                .targets
+                .iter()
+                .filter(|(_, a)| Family::of(a) == sock.family())
+                .count();
+            let want = recv_buffer_bytes(n, plan.interval);
+            match sock.grow_recv_buffer(want) {
+                Ok(got) if got < want => {
+                    eprintln!(
+                    "warning: the {} receive buffer is {} KiB, less than the {} KiB that {} s of \
+                     replies need when a frozen target answers its queue at once; replies beyond \
+                     it are lost. Raise net.core.rmem_max (sysctl -w net.core.rmem_max={want}) or \
+                     run with CAP_NET_ADMIN.",
+                    if sock.family() == Family::V4 { "IPv4" } else { "IPv6" },
+                    got / 1024,
+                    want / 1024,
+                    FLUSH_HEADROOM_S
+                )
+                }
+                Ok(_) => {}
+                Err(e) => return Err(OpenError::Setup(sock.family(), e)),
+            }
             if kind == SocketKind::Raw {
                 sock.attach_filter(&ident_filter(sock.family(), ident))
                     .map_err(|e| OpenError::Setup(sock.family(), e))?;

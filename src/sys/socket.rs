@@ -72,6 +72,7 @@ const SOF_FLAGS: libc::c_uint = libc::SOF_TIMESTAMPING_TX_SOFTWARE
 const SOL_RAW: libc::c_int = 255;
 const ICMP_FILTER: libc::c_int = 1;
 const ICMP6_FILTER: libc::c_int = 1;
+/// Receive buffer asked for at open; [`IcmpSocket::grow_recv_buffer`] raises it.
 const RCVBUF_BYTES: libc::c_int = 8 << 20;
 
 /// An ICMP socket of one family and kind.
@@ -156,6 +157,18 @@ impl IcmpSocket {
             s.set_type_filter()?;
         }
         Ok(s)
+    }
+
+    /// Raises the receive buffer to `bytes` (SO_RCVBUFFORCE, else SO_RCVBUF
+    /// within `net.core.rmem_max`) when it is smaller; returns the buffer the
+    /// socket has afterwards (as the kernel reports it: twice what was set).
+    pub fn grow_recv_buffer(&self, bytes: usize) -> io::Result<usize> {
+        if self.sock.recv_buffer_size()? < bytes.saturating_mul(2)
+            && force_recv_buffer(&self.sock, bytes).is_err()
+        {
+            self.sock.set_recv_buffer_size(bytes)?;
+        }
+        self.sock.recv_buffer_size()
     }
 
     /// The socket's family.
