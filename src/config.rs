@@ -108,6 +108,9 @@ pub fn validate_target(value: &str, only: Option<Family>) -> Result<IpAddr, Conf
 /// Highest total send rate one process offers (all targets together).
 pub const MAX_TOTAL_RATE: f64 = 200_000.0;
 
+/// Longest `--spin`.
+pub const MAX_SPIN: Duration = Duration::from_millis(1);
+
 /// `migprobe probe` arguments to a plan.
 pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {
     let duration = validate_run_length(a.duration.as_deref())?;
@@ -171,12 +174,9 @@ pub fn plan(
     }
     let payload_len = validate_int("--size", &t.size, MIN_PAYLOAD as u64, 65_000)? as usize;
     let min_loss_run = validate_int("--min-loss-run", &t.min_loss_run, 1, 1_000_000)? as u32;
-    let spin = validate_duration(
-        "--spin",
-        &t.spin,
-        Duration::ZERO,
-        interval.min(Duration::from_millis(1)),
-    )?;
+    // Not limited by the interval: the sender caps it at a tenth of the gap
+    // between two sends, so the default (30us) also works at -i 10us.
+    let spin = validate_duration("--spin", &t.spin, Duration::ZERO, MAX_SPIN)?;
     let drain = validate_duration(
         "--drain",
         &t.drain,
@@ -310,6 +310,19 @@ mod tests {
             let e = plan(args).unwrap_err();
             assert_eq!(e.flag, flag, "{args:?}: {e}");
         }
+    }
+
+    /// Regression (issue 7): the default --spin 30us made every interval under 30 µs an error.
+    #[test]
+    fn default_spin_works_at_the_shortest_interval() {
+        let p = plan(&["192.0.2.1", "-i", "10us"]).unwrap();
+        assert_eq!(p.spin, Duration::from_micros(30));
+        assert_eq!(
+            plan(&["192.0.2.1", "-i", "10us", "--spin", "1ms"])
+                .unwrap()
+                .spin,
+            MAX_SPIN
+        );
     }
 
     #[test]
