@@ -21,6 +21,7 @@
 //! 250 ms loss window between migrations. RTTs are a 60 µs baseline with
 //! jitter, and one probe in 2 000 is lost at random.
 
+use migprobe::accuracy::SplitMix64;
 use migprobe::events::kinds;
 use migprobe::record::{
     EventLine, Footer, Header, Line, Origin, ProbeLine, ProbeStatus, RunWriter, StampClock,
@@ -77,22 +78,6 @@ fn parse() -> Result<Opts, String> {
         return Err("--out FILE is required".into());
     }
     Ok(o)
-}
-
-/// xorshift64*: deterministic noise without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    /// Uniform in `[0, n)`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 /// What happened to the probes sent in `[from, to)`.
@@ -365,7 +350,8 @@ fn main() {
         })
     };
     put(&Line::Header(header.clone()));
-    let mut rng = Rng(o.seed.max(1) ^ 0x9e37_79b9_7f4a_7c15);
+    let mut rng = SplitMix64::new(o.seed);
+    let mut below = |n: u64| rng.next_u64() % n;
     // Lines written later than their slot: (write time, sequence, line).
     let mut later: BTreeMap<(i64, u64), ProbeLine> = BTreeMap::new();
     let mut lost = Vec::new();
@@ -389,7 +375,7 @@ fn main() {
             put(&Line::Event(events[next_event].clone()));
             next_event += 1;
         }
-        let tx = slot + 2_000 + rng.below(6_000) as i64;
+        let tx = slot + 2_000 + below(6_000) as i64;
         let index = ProbeIndex(k);
         let mut p = ProbeLine::without_reply(
             t.addr,
@@ -409,10 +395,8 @@ fn main() {
                 let from = windows[next_window].from;
                 Some(flush + 2_000 * ((slot - from) / o.interval))
             }
-            None if rng.below(2_000) == 0 => None,
-            None => Some(
-                tx + 45_000 + rng.below(30_000) as i64 + (rng.below(100) == 0) as i64 * 200_000,
-            ),
+            None if below(2_000) == 0 => None,
+            None => Some(tx + 45_000 + below(30_000) as i64 + (below(100) == 0) as i64 * 200_000),
         };
         if rx.is_none_or(|r| r - tx >= PENDING_AFTER) {
             seq += 1;
