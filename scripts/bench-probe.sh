@@ -496,6 +496,7 @@ md += ["", "## Notes", "",
        "a long run means the send thread was stalled for that many intervals."]
 
 # ---- Cost and scale (issue 7) ----
+NOTE_ONE_CORE = ("Where the time goes on one core (perf, 50 000/s pinned, when this section was written): the send thread takes ~78 % of the samples — `sendto` ~45 % (it runs the whole round trip: veth, the target's echo and the reply in softirq), `clock_nanosleep` per slot ~18 % (timer interrupt and context switch on this VM), error-queue `recvmsg` for the TX stamp; the receiver and the engine/recorder ~10 % each. With SCHED_FIFO the sender preempts the receiver on the shared core, so past the limit replies overflow the socket buffer and are *lost* (answered % collapses); with `--no-realtime` the sender yields and slots are *skipped* instead. With two cores (not pinned) 10 kHz costs ~45 % of a core.")
 def mb(kb):
     return None if kb is None else round(kb / 1024, 1)
 def row(r, cols):
@@ -512,6 +513,7 @@ md += ["", "## Maximum rate on one core", "",
        "(measurement.md: ~108 000 round trips/s are possible with a bare send loop and kernel echo.)", "",
        "CPU % of wall = user + sys over the process's whole life (start-up and 0.5 s drain included): "
        "100 % means the core was saturated.", "",
+       NOTE_ONE_CORE, "",
        "| rate /s | scheduler | slots | sent % | answered % | lateness p99 µs | CPU % of wall | max RSS MB | pass |",
        "|--:|---|--:|--:|--:|--:|--:|--:|---|"]
 for r in maxrate:
