@@ -969,7 +969,7 @@ pub fn build(log: &PingLog, opts: &BuildOptions) -> Result<Built, BuildError> {
             }
         } else if let Some((at, e)) = a.error {
             p.status = ProbeStatus::Error;
-            p.error = Some(e);
+            p.error = Some(Box::new(e));
             p.rx_ns = at;
             p.rx_clock = at.map(|_| StampClock::User);
         }

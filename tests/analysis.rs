@@ -1100,7 +1100,11 @@ fn a_guest_that_resets_after_resuming_is_noted() {
         None,
         json!({"reason": "shutdown"}),
     ));
-    let a = analyse(&run(header(1, 10 * MS, 3), probes_around_migration(), events));
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        events,
+    ));
     let notes: Vec<&String> = a.notes.iter().filter(|n| n.contains("The guest")).collect();
     assert_eq!(notes.len(), 1, "{:?}", a.notes);
     assert!(
@@ -1116,5 +1120,63 @@ fn a_guest_that_resets_after_resuming_is_noted() {
         probes_around_migration(),
         block_migration_events(),
     ));
-    assert!(!plain.notes.iter().any(|n| n.contains("The guest")), "{:?}", plain.notes);
+    assert!(
+        !plain.notes.iter().any(|n| n.contains("The guest")),
+        "{:?}",
+        plain.notes
+    );
+}
+
+/// A target that answers one request per `service` ns in arrival order (a
+/// FIFO queue) and not at all inside the `freezes` windows (ns from T0):
+/// after a long freeze at a fast rate it takes a while to catch up.
+fn fifo_target(n: u64, interval: i64, service: i64, freezes: &[(i64, i64)]) -> Vec<ProbeLine> {
+    let base = 50 * US;
+    let available = |mut t: i64| {
+        while let Some(&(_, to)) = freezes.iter().find(|(a, b)| t >= T0 + a && t < T0 + b) {
+            t = T0 + to;
+        }
+        t
+    };
+    let mut free = T0;
+    (0..n)
+        .map(|i| {
+            let tx = T0 + i as i64 * interval;
+            let start = available((tx + base / 2).max(free));
+            free = start + service;
+            let rx = free + base / 2;
+            ok(0, i, tx, rx - tx)
+        })
+        .collect()
+}
+
+#[test]
+fn a_freeze_while_the_queue_of_an_earlier_one_drains_is_found() {
+    // At 100 µs, freezes of 400 ms and 300 ms only 20 ms apart: answering the
+    // first queue (4 000 requests, 20 µs each) takes ~90 ms, so no probe is on
+    // time between the two freezes.
+    let t = 100 * US;
+    let freezes = [(200 * MS, 600 * MS), (620 * MS, 920 * MS)];
+    let probes = fifo_target(15_000, t, 20 * US, &freezes);
+    let a = analyse(&run(header(1, t, 3), probes, vec![]));
+    let big: Vec<_> = a
+        .outages
+        .iter()
+        .filter(|o| o.estimate_ns > 50 * MS)
+        .collect();
+    assert_eq!(big.len(), 2, "{:#?}", a.outages);
+    for (o, (from, to)) in big.iter().zip(freezes) {
+        let truth = to - from;
+        assert!(
+            o.bracket_lo_ns <= truth + t && truth - t <= o.bracket_hi_ns,
+            "truth {truth} outside [{}, {}]",
+            o.bracket_lo_ns,
+            o.bracket_hi_ns
+        );
+        assert!((o.estimate_ns - truth).abs() <= t, "{o:?}");
+        assert_eq!(o.class, OutageClass::Freeze);
+        assert!((o.start_ns.0 - (T0 + from)).abs() <= 2 * t, "{o:?}");
+    }
+    // The probes of the second are not the first's.
+    assert!(big[1].first_index > big[0].last_index);
 }

@@ -22,7 +22,9 @@
 //!   time was reordered, not frozen).
 //!
 //! A run of late replies without any missing probe and without a flush is a
-//! slow path (RTT went up), not a dark one, and is not an outage.
+//! slow path (RTT went up), not a dark one, and is not an outage. A freeze
+//! that starts while the target still answers an earlier freeze's queue is
+//! found by [`super::backlog`] inside the same run.
 //!
 //! With k the last on-time probe before and m the first on-time after, s the
 //! send times and `first`/`last` the first and last probe of the run:
@@ -41,6 +43,7 @@
 //! end) s_m is taken one interval after the last probe; both are flagged in
 //! [`Detected`].
 
+use super::backlog;
 use super::model::{Outage, OutageClass};
 use crate::record::{ProbeLine, ProbeStatus};
 use crate::types::RealNs;
@@ -141,7 +144,7 @@ fn state(p: &ProbeLine, threshold: i64) -> State {
 }
 
 /// Arrival time of an answered probe.
-fn rx_of(p: &ProbeLine) -> Option<i64> {
+pub(super) fn rx_of(p: &ProbeLine) -> Option<i64> {
     p.rx_ns
         .map(|r| r.0)
         .or_else(|| p.rtt_ns.map(|r| p.tx_ns.0.saturating_add(r)))
@@ -277,7 +280,15 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], prm: &OutageParams) -> Vec<D
             j += 1;
         }
         if run.counts(prm) {
-            out.push(bracket(target_id, probes, prm, k, m, &run));
+            let (d, resumed) = bracket(target_id, probes, prm, k, m, &run);
+            out.push(d);
+            out.extend(backlog::freezes_in_backlog(
+                target_id,
+                probes,
+                (run.first, run.last),
+                resumed,
+                prm,
+            ));
         }
         match m {
             Some(m) => {
@@ -290,6 +301,7 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], prm: &OutageParams) -> Vec<D
     out
 }
 
+/// The outage of a run and the latest time it can have ended.
 fn bracket(
     target_id: u32,
     probes: &[ProbeLine],
@@ -297,7 +309,7 @@ fn bracket(
     k: Option<usize>,
     m: Option<usize>,
     run: &Run,
-) -> Detected {
+) -> (Detected, i64) {
     let t = prm.interval_ns;
     let s = |i: usize| probes[i].tx_ns.0;
     let s_first = s(run.first);
@@ -347,7 +359,7 @@ fn bracket(
         (0, _) => OutageClass::Freeze,
         _ => OutageClass::Mixed,
     };
-    Detected {
+    let d = Detected {
         outage: Outage {
             target_id,
             first_index: probes[run.first].index.0,
@@ -364,5 +376,6 @@ fn bracket(
         },
         open_start: k.is_none(),
         open_end,
-    }
+    };
+    (d, end_hi)
 }

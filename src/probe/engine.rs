@@ -389,7 +389,7 @@ impl Engine {
             bytes: None,
             dup: f.dup,
             status: ProbeStatus::Error,
-            error: Some(err),
+            error: Some(Box::new(err)),
         }));
     }
 

@@ -202,9 +202,10 @@ pub struct ProbeLine {
     pub dup: u32,
     /// State.
     pub status: ProbeStatus,
-    /// Details when `status` is `error`.
+    /// Details when `status` is `error` (boxed: rare, and a long run holds
+    /// millions of probes in memory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ProbeError>,
+    pub error: Option<Box<ProbeError>>,
 }
 
 impl ProbeLine {
