@@ -221,7 +221,7 @@ def md_report(a, rows, peers, sessions, false, verdicts, lab, commands):
              f"{a['elapsed_s']} s. Machine: {a['machine']['cpus']} CPUs ({a['machine']['cpu_model']}), "
              f"kernel {a['machine']['kernel']}, load average at the end {', '.join(f'{x:.2f}' for x in a['machine']['load_average'])}, "
              f"commit {a['machine']['git_commit']}{' (+ uncommitted changes)' if a['machine']['git_dirty'] else ''}. "
-             "The machine is shared: others were building and testing at the same time.\n")
+             "Nothing else ran on the machine but the benchmark (and, in the lab part, the lab).\n")
     L.append("## Method\n")
     L.append("- Two network namespaces joined by a veth pair; migprobe (release build) probes "
              "192.0.2.2 over IPv4 from the prober namespace. Each fault comes from "
@@ -255,12 +255,15 @@ def md_report(a, rows, peers, sessions, false, verdicts, lab, commands):
                  f"{', '.join(f'{k} {v}' for k, v in r['classes'].items())} |")
     L.append("")
     L.append("Extra outages per session (outages that overlap no injected fault):\n")
-    L.append("| session | interval | faults | outages | extra | largest extra ms | extra > 5 ms | replies dropped by the prober's socket |")
+    L.append("| session | interval | faults | outages | extra | largest extra ms | extra > 5 ms | prober socket's drop counter ¹ |")
     L.append("|---|---|---|---|---|---|---|---|")
     for x in sessions:
         L.append(f"| {x['session']} | {x['interval_ms']:g} ms | {x['faults']} | {x['outages']} | {x['extra']} | "
                  f"{fmt(x['extra_max_ms'])} | {x['extra_over_5ms']} | {'–' if x['prober_socket_drops'] is None else x['prober_socket_drops']} |")
     L.append("")
+    L.append("¹ The kernel's drop count of migprobe's raw socket (`/proc/net/raw`). It also counts the "
+             "packets its BPF filter turns away: in the 1 ms sessions those are the replies to `ping` and "
+             "`fping`, which every raw ICMP socket sees. 0 elsewhere: no reply of migprobe's was dropped.\n")
     L.append("## Targets\n")
     L.append("| target | result | |")
     L.append("|---|---|---|")
