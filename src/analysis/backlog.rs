@@ -18,10 +18,8 @@
 //! A gap counts when it exceeds one interval plus the late allowance, the
 //! smallest delay that makes a single reply late.
 
-use super::model::{Outage, OutageClass};
-use super::outages::{rx_of, Detected, OutageParams};
+use super::outages::{outage, rx_of, Detected, OutageParams};
 use crate::record::{ProbeLine, ProbeStatus};
-use crate::types::RealNs;
 
 /// The freezes hidden in the candidate run `probes[first..=last]` after the
 /// outage it was reported as ended at `resumed` (realtime ns).
@@ -88,7 +86,6 @@ fn detected(
     prm: &OutageParams,
 ) -> Detected {
     let base = prm.baseline_rtt_ns;
-    let estimate = lo + (hi - lo) / 2;
     let resume_sent = b.saturating_sub(base);
     let (mut queued, mut lost) = (0u64, 0u64);
     let (mut lo_i, mut hi_i) = (None::<usize>, None::<usize>);
@@ -120,28 +117,16 @@ fn detected(
         }
     }
     let (fi, li) = (lo_i.unwrap_or(first), hi_i.unwrap_or(first));
-    let class = match (lost, queued) {
-        (_, 0) => OutageClass::Loss,
-        (0, _) => OutageClass::Freeze,
-        _ => OutageClass::Mixed,
-    };
     // The target's last reply left it half a round trip before it arrived.
     let start = a.saturating_sub(base / 2);
     Detected {
-        outage: Outage {
+        outage: outage(
             target_id,
-            first_index: probes[fi].index.0,
-            last_index: probes[li].index.0,
-            start_ns: RealNs(start),
-            end_ns: RealNs(start.saturating_add(estimate)),
-            estimate_ns: estimate,
-            bracket_lo_ns: lo,
-            bracket_hi_ns: hi,
-            lost,
-            queued,
-            class,
-            phase: None,
-        },
+            (probes[fi].index.0, probes[li].index.0),
+            start,
+            (lo, hi),
+            (lost, queued),
+        ),
         open_start: false,
         open_end: false,
     }

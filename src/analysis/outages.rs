@@ -301,6 +301,37 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], prm: &OutageParams) -> Vec<D
     out
 }
 
+/// An outage starting at `start` whose length lies in `[lo, hi]` (the
+/// estimate is the midpoint), over probes `first..=last` with `lost` and
+/// `queued` of them: loss, freeze or mixed.
+pub(super) fn outage(
+    target_id: u32,
+    (first, last): (u64, u64),
+    start: i64,
+    (lo, hi): (i64, i64),
+    (lost, queued): (u64, u64),
+) -> Outage {
+    let estimate = lo + (hi - lo) / 2;
+    Outage {
+        target_id,
+        first_index: first,
+        last_index: last,
+        start_ns: RealNs(start),
+        end_ns: RealNs(start.saturating_add(estimate)),
+        estimate_ns: estimate,
+        bracket_lo_ns: lo,
+        bracket_hi_ns: hi,
+        lost,
+        queued,
+        class: match (lost, queued) {
+            (_, 0) => OutageClass::Loss,
+            (0, _) => OutageClass::Freeze,
+            _ => OutageClass::Mixed,
+        },
+        phase: None,
+    }
+}
+
 /// The outage of a run and the latest time it can have ended.
 fn bracket(
     target_id: u32,
@@ -338,7 +369,6 @@ fn bracket(
     };
     let lo = end_lo.saturating_sub(s_first).max(0);
     let hi = end_hi.saturating_sub(s_k).max(lo);
-    let estimate = lo + (hi - lo) / 2;
     let start = s_k + (s_first.saturating_sub(s_k)) / 2;
     // Late replies to probes sent after the target was back (a slow path right
     // after resume) belong to no outage: count only what was sent before its end.
@@ -354,26 +384,14 @@ fn bracket(
         }
         last = i;
     }
-    let class = match (lost, queued) {
-        (_, 0) => OutageClass::Loss,
-        (0, _) => OutageClass::Freeze,
-        _ => OutageClass::Mixed,
-    };
     let d = Detected {
-        outage: Outage {
+        outage: outage(
             target_id,
-            first_index: probes[run.first].index.0,
-            last_index: probes[last].index.0,
-            start_ns: RealNs(start),
-            end_ns: RealNs(start.saturating_add(estimate)),
-            estimate_ns: estimate,
-            bracket_lo_ns: lo,
-            bracket_hi_ns: hi,
-            lost,
-            queued,
-            class,
-            phase: None,
-        },
+            (probes[run.first].index.0, probes[last].index.0),
+            start,
+            (lo, hi),
+            (lost, queued),
+        ),
         open_start: k.is_none(),
         open_end,
     };
