@@ -101,15 +101,9 @@ stop_bg() {
   wait "$1" 2>/dev/null || true
 }
 
+. scripts/bench/veth-pair.sh
 net_setup() {
-  echo "== namespaces $P (prober) / $T (target)" >&2
-  ip netns add "$P"
-  ip netns add "$T"
-  ip link add mp0 netns "$P" type veth peer name mp1 netns "$T"
-  for ns in "$P" "$T"; do ip -n "$ns" link set lo up; done
-  ip -n "$P" link set mp0 up
-  ip -n "$T" link set mp1 up
-  ip -n "$P" addr add 192.0.2.1/24 dev mp0
+  veth_pair "$P" "$T"
   ip -n "$T" addr add 192.0.2.2/24 dev mp1
   ip netns exec "$P" ping -q -c 1 -W 2 192.0.2.2 >/dev/null
 }

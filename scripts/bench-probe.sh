@@ -84,14 +84,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== namespaces $P (prober) / $T (target)"
-ip netns add "$P"
-ip netns add "$T"
-ip link add mp0 netns "$P" type veth peer name mp1 netns "$T"
-for ns in "$P" "$T"; do ip -n "$ns" link set lo up; done
-ip -n "$P" link set mp0 up
-ip -n "$T" link set mp1 up
-ip -n "$P" addr add 192.0.2.1/24 dev mp0
+. scripts/bench/veth-pair.sh
+veth_pair "$P" "$T"
 for i in $(seq 2 101); do ip -n "$T" addr add "192.0.2.$i/24" dev mp1; done
 # IPv6 for the target-count runs: 1000 addresses 2001:db8::1:1 .. 2001:db8::1:3e8 on the
 # target veth (nodad), routed via the target's own address so the prober keeps one neighbour.
