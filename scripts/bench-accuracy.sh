@@ -25,6 +25,8 @@
 #   --lab       also the lab part;  --lab-only: only the lab part (keeps the network results)
 #   MIGPROBE_BIN_DIR=dir  use migprobe, migprobe-echo, migprobe-inject from dir (no build)
 #   REPS=n  LOSS_SECONDS=s  LAB_REPS=n  override the sizes; OUT=dir  SCORES=dir  where to write
+#   ONLY=name,...  rerun only these network sessions (e.g. freeze4s-100us; "false" for the random
+#                  loss run), keeping the other sessions' scores, then render the report again
 # Needs root, iproute2, iputils-ping, fping, python3, util-linux (chrt, flock).
 # A benchmark, not a test: it reports targets as met / not met, it does not fail on them.
 set -euo pipefail
@@ -53,8 +55,8 @@ else
   REPS=${REPS:-20}; LOSS_SECONDS=${LOSS_SECONDS:-180}; LAB_REPS=${LAB_REPS:-5}; OUT=${OUT:-$ROOT/reports/bench}
   SCORES=${SCORES:-/var/tmp/migprobe-bench-accuracy}
 fi
-# 4 s faults at 100 us: fewer repetitions (each is 40 000 queued requests and ~8 s of the budget).
-REPS_4S_FAST=${REPS_4S_FAST:-$(( REPS > 10 ? 10 : REPS ))}
+# 4 s faults at 100 us (40 000 queued requests each): as many as the others unless told.
+REPS_4S_FAST=${REPS_4S_FAST:-$REPS}
 # Scores of each part are kept in $SCORES (outside the repository), so that --lab-only
 # re-renders the report with the last network results.
 mkdir -p "$OUT" "$SCORES"
@@ -125,6 +127,8 @@ stop_echo() {
 session() {
   local name=$1 interval=$2 peers=$3; shift 3
   local dir=$WORK/$name
+  wanted "$name" || return 0
+  rm -f "$SCORES/score-$name.json" "$SCORES/drops-$name.txt"
   mkdir -p "$dir"
   echo "== $name: interval $interval, $*" >&2
   start_bg "$dir/probe.log" ip netns exec "$P" "$MP" probe -q -i "$interval" -o "$dir/run.jsonl" 192.0.2.2
@@ -160,9 +164,12 @@ session() {
 # Random gaps between faults (random phase against the probe grid).
 GAPS=(--gap-min 250ms --gap-max 550ms)
 
+# wanted NAME: whether this network session runs (all of them unless ONLY lists some).
+wanted() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+
 net_part() {
   net_setup
-  rm -f "$SCORES"/score-*.json "$SCORES"/drops-*.txt
+  if [ -z "${ONLY:-}" ]; then rm -f "$SCORES"/score-*.json "$SCORES"/drops-*.txt; fi
   local all=(--durations 10ms,50ms,250ms,1s,4s --reps "$REPS")
   local short=(--durations 10ms,50ms,250ms,1s --reps "$REPS")
   local long_fast=(--durations 4s --reps "$REPS_4S_FAST")
@@ -184,6 +191,7 @@ net_part() {
   session loss-1ms 1ms 1 "${loss[@]}" "${GAPS[@]}"
   session loss-100us 100us 0 "${loss[@]}" "${GAPS[@]}"
 
+  wanted false || { save_commands; return 0; }
   echo "== false outages: 2 % random loss at 1 ms for ${LOSS_SECONDS}s" >&2
   start_echo --drop-rate 0.02
   ip netns exec "$P" "$MP" probe -q -i 1ms -d "${LOSS_SECONDS}s" --min-loss-run 1 -o "$WORK/drop.jsonl" 192.0.2.2 >/dev/null
@@ -192,7 +200,16 @@ net_part() {
   log_cmd "ip netns exec TARGET migprobe-echo -4 --drop-rate 0.02"
   log_cmd "ip netns exec PROBER migprobe probe -q -i 1ms -d ${LOSS_SECONDS}s --min-loss-run 1 -o drop.jsonl 192.0.2.2"
   log_cmd "migprobe-inject false-outages drop.jsonl --k 1,3,5"
-  cp "$COMMANDS" "$SCORES/commands.txt"
+  save_commands
+}
+
+# The commands of this run go with the scores (appended when ONLY reran some sessions).
+save_commands() {
+  if [ -z "${ONLY:-}" ]; then
+    cp "$COMMANDS" "$SCORES/commands.txt"
+  else
+    { echo "# rerun of $ONLY (REPS=$REPS, REPS_4S_FAST=$REPS_4S_FAST)"; cat "$COMMANDS"; } >>"$SCORES/commands.txt"
+  fi
 }
 
 lab_part() {
