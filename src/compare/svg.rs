@@ -12,8 +12,7 @@ use super::table::{fine, ns, value};
 use super::trace::{Anchor, Trace};
 use super::{markdown, Metric, RunFigures};
 use crate::report::draw::{
-    bold, cdf_chart, chart_builder, err, guarded, house_style, label, ms_label, text, Area, Res,
-    INK, MUTED,
+    bold, cdf_chart, err, guarded, label, ms_label, rtt_chart, text, Area, Res, INK, MUTED,
 };
 use crate::report::series::{cdf_steps, log_range, text_width, Downsampler, Sampled};
 use plotters::prelude::*;
@@ -306,22 +305,14 @@ fn draw_traces(
     } else {
         log_range(0.01, 100.0)
     };
-    let decades = (y_hi / y_lo).log10().round().max(1.0) as usize;
     let strip = 8 + 18 * ok.len().max(1) as u32;
-    let mut chart = chart_builder(area, 28 + strip, 6 + 16 * notes.len() as u32, 40)
-        .build_cartesian_2d(x0..x1, (y_lo..y_hi).log_scale())
-        .map_err(err)?;
     let xfmt = |v: &f64| ms_label(*v);
-    let yfmt = |v: &f64| ms_label(*v);
-    house_style(&mut chart.configure_mesh())
-        .x_desc("time from the source's suspend")
-        .y_desc("RTT")
-        .x_labels(12)
-        .y_labels(decades + 1)
-        .x_label_formatter(&xfmt)
-        .y_label_formatter(&yfmt)
-        .draw()
-        .map_err(err)?;
+    let mut chart = rtt_chart(
+        area,
+        (28 + strip, 6 + 16 * notes.len() as u32, 40),
+        (x0, x1, y_lo, y_hi),
+        ("time from the source's suspend", 12, &xfmt),
+    )?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     bold(root, caption, (xr.start, top + 6), 15.0, INK)?;
     // Linear x → pixel column (the chart itself is borrowed again for the lines).

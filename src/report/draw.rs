@@ -5,6 +5,7 @@
 
 use super::series::text_width;
 use plotters::chart::{ChartContext, MeshStyle};
+use plotters::coord::combinators::LogCoord;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -117,6 +118,34 @@ pub fn cdf_chart<'a, 'c>(
         .x_labels(x_labels)
         .y_labels(6)
         .x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// The x axis of an RTT chart: description, label count, label formatter.
+pub type XAxis<'f> = (&'f str, usize, &'f dyn Fn(&f64) -> String);
+
+/// A chart of RTT on a log axis, `decades` decades high, x from `x0` to
+/// `x1` labelled by `xfmt`, meshed in the house style.
+pub fn rtt_chart<'a, 'c>(
+    area: &'a Area<'c>,
+    (top, bottom, x_label): (u32, u32, u32),
+    (x0, x1, y_lo, y_hi): (f64, f64, f64, f64),
+    (x_desc, x_labels, xfmt): XAxis,
+) -> Result<ChartContext<'a, SVGBackend<'c>, Cartesian2d<RangedCoordf64, LogCoord<f64>>>, String> {
+    let decades = (y_hi / y_lo).log10().round().max(1.0) as usize;
+    let mut chart = chart_builder(area, top, bottom, x_label)
+        .build_cartesian_2d(x0..x1, (y_lo..y_hi).log_scale())
+        .map_err(err)?;
+    let yfmt = |v: &f64| ms_label(*v);
+    house_style(&mut chart.configure_mesh())
+        .x_desc(x_desc)
+        .y_desc("RTT")
+        .x_labels(x_labels)
+        .y_labels(decades + 1)
+        .x_label_formatter(xfmt)
         .y_label_formatter(&yfmt)
         .draw()
         .map_err(err)?;

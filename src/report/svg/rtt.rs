@@ -9,8 +9,8 @@ use super::{
 use crate::analysis::model::{Analysis, EventMark, Outage};
 use crate::record::{Origin, ProbeStatus, RunData};
 use crate::report::draw::{
-    bold, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in, rect, text,
-    Area, Res, INK, MARGIN_L, MARGIN_R, MUTED, Y_LABEL_W,
+    bold, decimals_for, err, label, num_label_in, rect, rtt_chart, text, Area, Res, INK, MARGIN_L,
+    MARGIN_R, MUTED, Y_LABEL_W,
 };
 use crate::report::fmt::dur;
 use crate::report::series::{assign_lanes, log_range, text_width, Columns, Downsampler, Sampled};
@@ -180,7 +180,6 @@ pub(super) fn draw_rtt_panel(
     } else {
         log_range(0.01, 100.0)
     };
-    let decades = (y_hi / y_lo).log10().round().max(1.0) as usize;
     let any_key = a.events.iter().any(|m| {
         let x = (p.to_x)(m.at_ns);
         key_event(m).is_some() && x >= x0 && x <= x1
@@ -190,21 +189,14 @@ pub(super) fn draw_rtt_panel(
     } else {
         24
     };
-    let mut chart = chart_builder(area, top_strip as u32, 4, 38)
-        .build_cartesian_2d(x0..x1, (y_lo..y_hi).log_scale())
-        .map_err(err)?;
     let xd = decimals_for(x1 - x0);
     let xfmt = |v: &f64| num_label_in(*v, xd);
-    let yfmt = |v: &f64| ms_label(*v);
-    house_style(&mut chart.configure_mesh())
-        .x_desc(p.x_desc)
-        .y_desc("RTT")
-        .x_labels(10)
-        .y_labels(decades + 1)
-        .x_label_formatter(&xfmt)
-        .y_label_formatter(&yfmt)
-        .draw()
-        .map_err(err)?;
+    let chart = rtt_chart(
+        area,
+        (top_strip as u32, 4, 38),
+        (x0, x1, y_lo, y_hi),
+        (p.x_desc, 10, &xfmt),
+    )?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let map_x = |x: f64| chart.backend_coord(&(x, y_lo)).0;
     let map_xy = |x: f64, y: f64| chart.backend_coord(&(x, y));
