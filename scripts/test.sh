@@ -67,4 +67,7 @@ bash tests/lab/test-run.sh
 step "lab down"
 bash scripts/lab.sh down
 
+step "demo: scripts/demo.sh end to end (brings its own lab up and down)"
+bash tests/lab/test-demo.sh
+
 step "all tests passed"
