@@ -207,32 +207,8 @@ pub fn render(runs: &[RunFigures], notes: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{load, Migration};
+    use super::super::fixture_runs as two;
     use super::*;
-
-    fn two(a: &[f64], b: &[f64]) -> Vec<RunFigures> {
-        let base = load(
-            "a",
-            "a.json",
-            include_bytes!("../../reports/examples/report.json"),
-        )
-        .unwrap();
-        [("before", a), ("after", b)]
-            .into_iter()
-            .map(|(label, xs)| {
-                let mut r = base.clone();
-                r.label = label.to_owned();
-                r.migrations = xs
-                    .iter()
-                    .map(|&x| Migration {
-                        network_ms: Some(x),
-                        ..Migration::default()
-                    })
-                    .collect();
-                r
-            })
-            .collect()
-    }
 
     #[test]
     fn verdict_sentences() {

@@ -384,6 +384,33 @@ fn from_entry(e: &Value, r: &Report) -> Migration {
     }
 }
 
+/// Two runs for unit tests, "before" and "after", built from the committed
+/// example report with one migration per value: network downtime `x`,
+/// hypervisor downtime `x / 2`.
+#[cfg(test)]
+pub(crate) fn fixture_runs(a: &[f64], b: &[f64]) -> Vec<RunFigures> {
+    let base = load(
+        "a",
+        "a.json",
+        include_bytes!("../../reports/examples/report.json"),
+    )
+    .unwrap();
+    let with = |label: &str, xs: &[f64]| {
+        let mut r = base.clone();
+        r.label = label.to_owned();
+        r.migrations = xs
+            .iter()
+            .map(|&x| Migration {
+                network_ms: Some(x),
+                hypervisor_ms: Some(x / 2.0),
+                ..Migration::default()
+            })
+            .collect();
+        r
+    };
+    vec![with("before", a), with("after", b)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -417,31 +417,8 @@ pub fn direction(d: &Delta) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{load, Migration};
+    use super::super::fixture_runs as runs;
     use super::*;
-
-    fn runs(a: &[f64], b: &[f64]) -> Vec<RunFigures> {
-        let base = load(
-            "a",
-            "a.json",
-            include_bytes!("../../reports/examples/report.json"),
-        )
-        .unwrap();
-        let with = |label: &str, xs: &[f64]| {
-            let mut r = base.clone();
-            r.label = label.to_owned();
-            r.migrations = xs
-                .iter()
-                .map(|&x| Migration {
-                    network_ms: Some(x),
-                    hypervisor_ms: Some(x / 2.0),
-                    ..Migration::default()
-                })
-                .collect();
-            r
-        };
-        vec![with("before", a), with("after", b)]
-    }
 
     #[test]
     fn deltas_and_thin_evidence() {
