@@ -276,11 +276,18 @@ fn several_migrations_judge_the_worst() {
 
 // ------------------------------------------------------------ baselines
 
+/// A one-migration candidate (612 ms) and its baseline (240 ms), written into `d`.
+fn regressed_pair(d: &tempfile::TempDir) -> (String, String) {
+    (
+        write(d, "cand.json", &with_network(612.0)),
+        write(d, "base.json", &with_network(240.0)),
+    )
+}
+
 #[test]
 fn single_migrations_compare_values_and_say_the_evidence_is_thin() {
     let d = tmp();
-    let cand = write(&d, "cand.json", &with_network(612.0));
-    let base = write(&d, "base.json", &with_network(240.0));
+    let (cand, base) = regressed_pair(&d);
     let o = gate(&[
         &cand,
         "--max-downtime",
@@ -573,8 +580,7 @@ fn policy_baseline_is_relative_to_the_policy_file() {
 #[test]
 fn json_output_shape() {
     let d = tmp();
-    let cand = write(&d, "cand.json", &with_network(612.0));
-    let base = write(&d, "base.json", &with_network(240.0));
+    let (cand, base) = regressed_pair(&d);
     let o = gate(&[
         &cand,
         "--max-downtime",
@@ -624,8 +630,7 @@ fn json_output_shape() {
 #[test]
 fn markdown_output_is_a_job_summary() {
     let d = tmp();
-    let cand = write(&d, "cand.json", &with_network(612.0));
-    let base = write(&d, "base.json", &with_network(240.0));
+    let (cand, base) = regressed_pair(&d);
     let o = gate(&[
         &cand,
         "--max-downtime",

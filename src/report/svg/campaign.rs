@@ -221,33 +221,29 @@ impl Campaign<'_> {
         for e in self.entries {
             let x = f64::from(e.index) + 1.0;
             let cx = at(x, 0.0).0;
-            let Some(d) = &e.downtime else {
+            // A migration that did not complete (or has no downtime) says how it ended.
+            if e.downtime.is_none() || result(e) != "completed" {
                 text(root, result(e), (cx, yr.end - 18), 12.0, LOSS, HPos::Center)?;
+            }
+            let Some(d) = &e.downtime else {
                 continue;
             };
             let (lo, hi) = (at(x, d.bracket_ms[0]).1, at(x, d.bracket_ms[1]).1);
             rect(root, (cx, hi), (cx + 1, lo), NETWORK.filled())?;
-            rect(
-                root,
-                (cx - half, hi),
-                (cx + half + 1, hi + 1),
-                NETWORK.filled(),
-            )?;
-            rect(
-                root,
-                (cx - half, lo),
-                (cx + half + 1, lo + 1),
-                NETWORK.filled(),
-            )?;
+            for y in [hi, lo] {
+                rect(
+                    root,
+                    (cx - half, y),
+                    (cx + half + 1, y + 1),
+                    NETWORK.filled(),
+                )?;
+            }
             mark(root, at(x, d.network_ms), NETWORK, Mark::Dot)?;
             if let Some(h) = d.hypervisor_ms {
                 mark(root, at(x, h), LIBVIRT, Mark::Square)?;
             }
             if let Some(q) = d.qemu_pause_ms {
                 mark(root, at(x, q), QEMU, Mark::Cross)?;
-            }
-            if result(e) != "completed" {
-                text(root, result(e), (cx, yr.end - 18), 12.0, LOSS, HPos::Center)?;
             }
         }
         Ok(())
