@@ -72,8 +72,6 @@ const SOF_FLAGS: libc::c_uint = libc::SOF_TIMESTAMPING_TX_SOFTWARE
 const SOL_RAW: libc::c_int = 255;
 const ICMP_FILTER: libc::c_int = 1;
 const ICMP6_FILTER: libc::c_int = 1;
-/// Receive buffer asked for at open; [`IcmpSocket::grow_recv_buffer`] raises it.
-const RCVBUF_BYTES: libc::c_int = 8 << 20;
 
 /// An ICMP socket of one family and kind.
 #[derive(Debug)]
@@ -115,8 +113,9 @@ pub fn force_recv_buffer(sock: &Socket, bytes: usize) -> io::Result<()> {
 }
 
 impl IcmpSocket {
-    /// Opens a socket and turns on timestamps, TTL reporting, a large receive
-    /// buffer and (raw sockets) the ICMP type filter.
+    /// Opens a socket and turns on timestamps, TTL reporting and (raw
+    /// sockets) the ICMP type filter. The caller sizes the receive buffer to
+    /// its probe rate with [`IcmpSocket::grow_recv_buffer`].
     pub fn open(family: Family, kind: SocketKind) -> io::Result<IcmpSocket> {
         let (domain, proto) = match family {
             Family::V4 => (Domain::IPV4, Protocol::ICMPV4),
@@ -134,9 +133,6 @@ impl IcmpSocket {
             libc::SO_TIMESTAMPING,
             &(SOF_FLAGS as libc::c_int),
         )?;
-        if setsockopt(&sock, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &RCVBUF_BYTES).is_err() {
-            sock.set_recv_buffer_size(RCVBUF_BYTES as usize)?;
-        }
         let on: libc::c_int = 1;
         match family {
             Family::V4 => {
