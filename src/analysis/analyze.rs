@@ -389,11 +389,13 @@ fn guest_fate(events: &[EventLine], mk: &Markers) -> Vec<String> {
         .iter()
         .filter(|e| match e.kind.as_str() {
             kinds::SHUTDOWN | kinds::CRASHED => true,
-            kinds::STOPPED => !matches!(detail_str(e, "reason"), Some("migrated" | "saved")),
+            // A stop "shutdown" follows the "shutdown" event of the same end: one note each end.
+            kinds::STOPPED => !matches!(
+                detail_str(e, "reason"),
+                Some("migrated" | "saved" | "shutdown")
+            ),
             _ => false,
         })
-        // libvirt sends "shutdown" then "stopped" for the same end: one note each end.
-        .filter(|e| e.kind != kinds::STOPPED || detail_str(e, "reason") != Some("shutdown"))
         .map(|e| {
             let side = match e.origin {
                 Origin::Src => "on the source",
