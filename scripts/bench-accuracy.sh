@@ -65,11 +65,11 @@ if [ -n "${MIGPROBE_BIN_DIR:-}" ]; then
   BIN=$MIGPROBE_BIN_DIR
 else
   echo "== building (release)" >&2
-  cargo build --release --bins >&2
+  cargo build --release --workspace --bins >&2
   BIN=$ROOT/target/release
 fi
 MP=$BIN/migprobe ECHO=$BIN/migprobe-echo INJ=$BIN/migprobe-inject
-for b in "$MP" "$ECHO" "$INJ"; do [ -x "$b" ] || { echo "$0: $b missing (build with cargo build --release --bins)" >&2; exit 2; }; done
+for b in "$MP" "$ECHO" "$INJ"; do [ -x "$b" ] || { echo "$0: $b missing (build with cargo build --release --workspace --bins)" >&2; exit 2; }; done
 
 WORK=$(mktemp -d /tmp/bench-accuracy.XXXXXX)
 P=mpt-$$-ap

@@ -23,7 +23,7 @@
 #   - run-file bytes per probe, per hour at 1 kHz, gzip ratio;
 #   - `migprobe report` time and max RSS on synthetic run files of 0.36 M,
 #     1.8 M and 3.6 M probes (one hour at 1 kHz) and 1000 targets, written by
-#     `cargo run --release --example synth-run` with the library's own writer.
+#     `cargo run --release -p migprobe-bench --example synth-run` with the library's own writer.
 #
 # Writes reports/bench/probe.json and reports/bench/probe.md.
 # Usage: [MIGPROBE=bin] scripts/bench-probe.sh [--quick]   (root; needs iproute2 iputils-ping fping python3 jq util-linux)
@@ -66,7 +66,7 @@ else
   MP=$ROOT/target/release/migprobe
 fi
 echo "== building the synthetic run writer (release example synth-run)"
-cargo build --release --example synth-run >&2
+cargo build --release -p migprobe-bench --example synth-run >&2
 SYNTH=$ROOT/target/release/examples/synth-run
 
 WORK=$(mktemp -d /tmp/bench-probe.XXXXXX)
@@ -546,7 +546,7 @@ for r in results:
                   f"{bpp} | {f(bpp * 3.6e6 / 1e6, 0)} | {r['gzip_ratio']} |")
 rep = sorted([r for r in results if r.get("group") == "report"], key=lambda r: (r["targets"], r["probes"]))
 md += ["", "## `migprobe report` on long runs", "",
-       "Synthetic run files written by `target/release/examples/synth-run` (`cargo run --release --example "
+       "Synthetic run files written by `target/release/examples/synth-run` (`cargo run --release -p migprobe-bench --example "
        "synth-run -- --probes N --out RUN.jsonl`) through the library's own writer: the engine's line order "
        "(pending, then final lines), a storage-copy freeze, a mixed switchover, a loss window, random loss, "
        "libvirt/QEMU/trigger/job-statistics events. Timed: `migprobe report RUN.jsonl --out DIR` "

@@ -217,6 +217,31 @@ pings() { # family addr -> 0 if one reply within 1 s
 # ---- up ----------------------------------------------------------------------
 systemd_running() { [[ -d /run/systemd/system ]]; }
 
+# The version apt would install for package $1 (empty if none).
+apt_candidate() {
+	apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}' | grep -v '(none)' || true
+}
+
+# apt-get install "$@", keeping the QEMU stack consistent: qemu-utils must come
+# from the same QEMU release as qemu-system-x86 (a newer qemu-utils, e.g. from
+# bookworm-backports, "Breaks" bookworm's qemu-system-common). When the host
+# has such a qemu-utils, it is set to the matching version, and said so.
+apt_install() {
+	local pkgs=("$@") extra=() have want
+	if [[ " ${pkgs[*]} " == *" qemu-system-x86 "* ]]; then
+		have=$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || true)
+		want=$(apt_candidate qemu-system-x86)
+		if [[ -n $have && -n $want && $have != "$want" ]]; then
+			say "this host has qemu-utils $have, but the lab's QEMU is qemu-system-x86 $want;"
+			say "apt cannot install them side by side, so qemu-utils is set to $want"
+			say "(to go back afterwards: apt-get install qemu-utils=$have)"
+			pkgs=("${pkgs[@]/#qemu-utils/qemu-utils=$want}")
+			extra=(--allow-downgrades)
+		fi
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${extra[@]}" "${pkgs[@]}"
+}
+
 install_packages() {
 	local pkgs=()
 	# qemu-utils goes with qemu-system-x86 so that apt installs matching
@@ -243,11 +268,11 @@ install_packages() {
 		made_policy=1
 	fi
 	local rc=0
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" || rc=$?
+	apt_install "${pkgs[@]}" || rc=$?
 	if ((rc != 0)); then
 		say "apt-get install failed ($rc); running apt-get update and retrying"
 		rc=0
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" || rc=$?
+		apt-get update && apt_install "${pkgs[@]}" || rc=$?
 	fi
 	((made_policy)) && rm -f /usr/sbin/policy-rc.d
 	((rc == 0)) || die "apt-get install ${pkgs[*]} failed (exit $rc)"

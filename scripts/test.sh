@@ -42,17 +42,17 @@ export CARGO_TERM_COLOR=never
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy"
-cargo clippy --all-targets -- -D warnings
+step "cargo clippy (workspace, root-only tests included, too_many_lines on)"
+cargo clippy --workspace --all-targets --features migprobe/root-tests -- -D warnings
 
 step "cargo check --no-default-features (builds without libvirt)"
-cargo check --no-default-features --all-targets
+cargo check --workspace --no-default-features --all-targets
 
 step "cargo build"
-cargo build --all-targets
+cargo build --workspace --all-targets --features migprobe/root-tests
 
-step "cargo test (unit, simulation, network namespaces)"
-cargo test --all-targets -- --test-threads=2
+step "cargo test (unit, simulation; network namespaces and accuracy as root)"
+cargo test --workspace --all-targets --features migprobe/root-tests -- --test-threads=2
 
 step "lab: two libvirt hypervisors, real block live migrations"
 KEEP_LAB=1 bash tests/lab/test-lab.sh

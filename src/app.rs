@@ -41,7 +41,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Events(a) => commands::events::run(&a),
         Command::Compare(a) => commands::compare::run(&a),
         Command::Import(a) => {
-            println!("{}", crate::events::import::run(&a)?);
+            println!("{}", crate::commands::import::run(&a)?);
             Ok(EXIT_OK)
         }
     }

@@ -121,7 +121,7 @@ impl Trigger {
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.
     pub fn stop(&mut self, grace: Duration) -> io::Result<Exit> {
-        let _ = crate::sys::process::terminate(self.pid());
+        let _ = migprobe_probe::sys::process::terminate(self.pid());
         let until = Instant::now() + grace;
         while Instant::now() < until {
             if let Some(e) = self.try_wait()? {

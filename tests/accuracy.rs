@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use migprobe::accuracy::{score, Fault, FaultScore, Observed};
+use migprobe_bench::accuracy::{score, Fault, FaultScore, Observed};
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ fn probe_while_injecting(rig: &Rig, inject: &[&str]) -> (Vec<Fault>, Vec<Observe
     let run = rig.path("run.jsonl");
     let faults = rig.path("faults.jsonl");
     let probe = rig.probe(&run, &[TARGET_V4, "-i", "1ms", "--drain", "300ms"]);
-    let mut argv = vec![INJECT];
+    let mut argv = vec![INJECT.as_str()];
     argv.extend_from_slice(inject);
     argv.extend_from_slice(&[
         "--durations",
@@ -76,7 +76,7 @@ fn read_faults(p: &Path) -> Vec<Fault> {
 
 fn read_outages(p: &Path) -> Vec<Observed> {
     let bytes = std::fs::read(p).expect("report.json");
-    let rep = migprobe::report::json::parse(&bytes).expect("a valid report");
+    let rep = migprobe_analysis::report::json::parse(&bytes).expect("a valid report");
     rep.outages.iter().map(Observed::from).collect()
 }
 
@@ -125,28 +125,42 @@ fn check(faults: &[Fault], outages: &[Observed]) {
         bad.join("\n")
     );
 
-    // The check can fail: a truth three intervals longer than the real one is rejected.
-    let wrong: Vec<Fault> = faults
-        .iter()
-        .map(|f| Fault {
-            end_before_ns: f.end_before_ns + 3 * INTERVAL_NS,
-            end_after_ns: f.end_after_ns + 3 * INTERVAL_NS,
-            ..f.clone()
-        })
-        .collect();
+    // The check can fail: every fault moved to just past what the check allows
+    // (one interval plus a microsecond beyond the widened bracket's top) is
+    // rejected. Built from the scores themselves, so it fails by construction,
+    // wherever the random phase put the bracket.
+    let wrong = shifted_past_tolerance(faults, &scores);
     let (wrong_scores, _) = score(&wrong, outages, 20 * INTERVAL_NS);
     assert_eq!(
         failures(&wrong_scores).len(),
         wrong.len(),
-        "a truth 3 ms off must fail the check"
+        "a truth beyond the tolerance must fail the check"
     );
+}
+
+/// Each fault lengthened so that its truth lies 1 µs beyond the tolerance above
+/// its bracket (truth > hi + uncertainty + one interval).
+fn shifted_past_tolerance(faults: &[Fault], scores: &[FaultScore]) -> Vec<Fault> {
+    faults
+        .iter()
+        .zip(scores)
+        .map(|(f, s)| {
+            let hi = s.bracket_ns.map_or(s.truth_ns, |b| b[1]);
+            let shift = hi + s.uncertainty_ns + INTERVAL_NS + 1_000 - s.truth_ns;
+            Fault {
+                end_before_ns: f.end_before_ns + shift.max(0),
+                end_after_ns: f.end_after_ns + shift.max(0),
+                ..f.clone()
+            }
+        })
+        .collect()
 }
 
 #[test]
 fn freezes_lie_within_one_interval_of_their_brackets() {
     let mut rig = Rig::new();
     // SCHED_FIFO: the responder resumes promptly after SIGCONT even on a busy machine.
-    let echo = rig.start_echo_cmd(&["chrt", "-f", "30", ECHO, "-4"]);
+    let echo = rig.start_echo_cmd(&["chrt", "-f", "30", ECHO.as_str(), "-4"]);
     rig.wait_reachable(TARGET_V4);
     let pid = echo.pid().to_string();
     rig.keep(echo);

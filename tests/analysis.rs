@@ -2,14 +2,14 @@
 //! (measurement.md), phases from hypervisor events (libvirt-lab.md),
 //! downtime attribution, and degenerate input.
 
-use migprobe::analysis::model::{Analysis, OutageClass};
-use migprobe::analysis::{analyze, per_migration, AnalysisOptions};
-use migprobe::record::{
+use migprobe_analysis::analysis::model::{Analysis, OutageClass};
+use migprobe_analysis::analysis::{analyze, per_migration, AnalysisOptions};
+use migprobe_probe::record::{
     DuplicateLine, EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock,
     TargetInfo, SCHEMA_VERSION,
 };
-use migprobe::types::{ProbeIndex, RealNs};
-use migprobe::wire::Family;
+use migprobe_probe::types::{ProbeIndex, RealNs};
+use migprobe_probe::wire::Family;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::IpAddr;

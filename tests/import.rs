@@ -1,12 +1,13 @@
 //! `migprobe import` end to end (through the library: captured virsh output in
 //! tests/fixtures/ → run file → `read_run`).
 
-use migprobe::events::import::{run, ImportArgs, ImportError, ImportFormat, OriginArg};
-use migprobe::events::kinds;
-use migprobe::events::qemu::parse_qemu_monitor_events;
-use migprobe::events::virsh::{parse_timestamp, parse_virsh_events};
-use migprobe::record::{read_run, EventLine, Origin, RunWriter, SCHEMA_VERSION};
-use migprobe::types::RealNs;
+use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
+use migprobe::commands::import::{run, ImportError};
+use migprobe_probe::record::kinds;
+use migprobe_probe::record::{read_run, EventLine, Origin, RunWriter, SCHEMA_VERSION};
+use migprobe_probe::types::RealNs;
+use migprobe_sources::events::qemu::parse_qemu_monitor_events;
+use migprobe_sources::events::virsh::{parse_timestamp, parse_virsh_events};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -285,8 +286,8 @@ fn appending_to_a_probe_run_and_to_a_killed_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
     let mut w = RunWriter::create(&out).unwrap();
-    w.write(&migprobe::record::Line::Header(
-        migprobe::record::Header::without_probes(RealNs(1), vec![]),
+    w.write(&migprobe_probe::record::Line::Header(
+        migprobe_probe::record::Header::without_probes(RealNs(1), vec![]),
     ))
     .unwrap();
     w.finish().unwrap();
@@ -329,8 +330,8 @@ fn appending_to_a_file_that_is_not_a_run_file_is_an_error() {
     let out = dir.path().join("v99.jsonl");
     let v99 = format!(
         "{}\n",
-        serde_json::to_string(&migprobe::record::Line::Header(
-            migprobe::record::Header::without_probes(RealNs(0), vec![])
+        serde_json::to_string(&migprobe_probe::record::Line::Header(
+            migprobe_probe::record::Header::without_probes(RealNs(0), vec![])
         ))
         .unwrap()
         .replace(

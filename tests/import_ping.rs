@@ -1,9 +1,10 @@
 //! `migprobe import ping|fping` end to end: a log in tests/fixtures/ → run file
 //! → `read_run`.
 
-use migprobe::events::import::{run, ImportArgs, ImportError, ImportFormat, OriginArg};
-use migprobe::record::{read_run, ProbeStatus, StampClock};
-use migprobe::types::RealNs;
+use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
+use migprobe::commands::import::{run, ImportError};
+use migprobe_probe::record::{read_run, ProbeStatus, StampClock};
+use migprobe_probe::types::RealNs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use migprobe::record::{ProbeLine, ProbeStatus, RunData, StampClock};
+use migprobe_probe::record::{ProbeLine, ProbeStatus, RunData, StampClock};
 use std::time::Duration;
 
 const MS: i64 = 1_000_000;
@@ -133,7 +133,7 @@ fn frozen_responder_replies_queue_with_true_rtts_and_none_lost() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = migprobe::record::read_run(&rig.path("f.jsonl")).expect("run file");
+    let run = migprobe_probe::record::read_run(&rig.path("f.jsonl")).expect("run file");
     assert!(run.footer.is_some());
     let freeze_min = cont0 - stop1;
     let freeze_max = cont1 - stop0;
@@ -250,7 +250,7 @@ fn loss_window_loses_the_probes_inside_it_only() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = migprobe::record::read_run(&rig.path("l.jsonl")).expect("run file");
+    let run = migprobe_probe::record::read_run(&rig.path("l.jsonl")).expect("run file");
     let probes = of_target(&run, 0);
     let t = tally(&probes);
     assert_eq!(count(&probes, ProbeStatus::Error), 0, "{t}");
@@ -322,7 +322,7 @@ fn foreign_pingers_do_not_change_the_result() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let other_run = migprobe::record::read_run(&rig.path("other.jsonl")).expect("other run");
+    let other_run = migprobe_probe::record::read_run(&rig.path("other.jsonl")).expect("other run");
     assert_ne!(run.header.nonce, other_run.header.nonce);
     for (name, r, n) in [("mine", &run, 1500), ("other", &other_run, 2000)] {
         assert!(r.duplicates.is_empty(), "{name}: no duplicate lines");
@@ -401,7 +401,7 @@ fn kill_9_leaves_a_readable_truncated_file() {
         std::os::unix::process::ExitStatusExt::signal(&st),
         Some(libc::SIGKILL)
     );
-    let run = migprobe::record::read_run(&file).expect("a killed run reads back");
+    let run = migprobe_probe::record::read_run(&file).expect("a killed run reads back");
     assert!(run.truncated(), "no footer after kill -9");
     assert!(
         run.bad_line_count <= 1,
@@ -456,7 +456,7 @@ fn sigint_ends_the_run_cleanly_with_a_footer_and_summary() {
         stdout.contains("192.0.2.2") && stdout.contains("sent"),
         "summary printed: {stdout}"
     );
-    let run = migprobe::record::read_run(&file).expect("run file");
+    let run = migprobe_probe::record::read_run(&file).expect("run file");
     let footer = run.footer.as_ref().expect("footer after SIGINT");
     assert_eq!(footer.reason, "interrupted");
     let probes = of_target(&run, 0);

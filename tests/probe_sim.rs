@@ -2,14 +2,14 @@
 //! loss bursts, reordering, duplicates, very late replies, sequence wrap,
 //! send errors and foreign packets — deterministic, no sockets.
 
-use migprobe::probe::engine::{Engine, EngineConfig};
-use migprobe::probe::schedule::Schedule;
-use migprobe::probe::sender::{run_sender, SenderConfig};
-use migprobe::probe::{Clock, Datagram, ProbeMsg, SendPath};
-use migprobe::record::{Line, ProbeLine, ProbeStatus, StampClock};
-use migprobe::sys::ErrQueueEntry;
-use migprobe::types::{MonoNs, RealNs};
-use migprobe::wire::{self, Family, ProbePayload};
+use migprobe_probe::probe::engine::{Engine, EngineConfig};
+use migprobe_probe::probe::schedule::Schedule;
+use migprobe_probe::probe::sender::{run_sender, SenderConfig};
+use migprobe_probe::probe::{Clock, Datagram, ProbeMsg, SendPath};
+use migprobe_probe::record::{Line, ProbeLine, ProbeStatus, StampClock};
+use migprobe_probe::sys::ErrQueueEntry;
+use migprobe_probe::types::{MonoNs, RealNs};
+use migprobe_probe::wire::{self, Family, ProbePayload};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::IpAddr;
@@ -403,7 +403,7 @@ fn unanswered_probes_get_a_pending_line_then_a_final_one() {
         pending_after_ns: 100 * MS,
     });
     let mut out = Vec::new();
-    let idx = migprobe::types::ProbeIndex(0);
+    let idx = migprobe_probe::types::ProbeIndex(0);
     e.handle(
         ProbeMsg::Sent {
             target: 0,
@@ -496,7 +496,7 @@ fn a_reply_overtaking_its_sent_message_is_matched() {
     let mut out = Vec::new();
     e.handle(reply(0, &mut buf), &mut out);
     assert!(out.is_empty());
-    let idx = migprobe::types::ProbeIndex(0);
+    let idx = migprobe_probe::types::ProbeIndex(0);
     let sent = ProbeMsg::Sent {
         target: 0,
         index: idx,

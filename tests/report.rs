@@ -3,18 +3,20 @@
 //! no outage, a probe-only run, a failed trigger, a run cut short, an empty
 //! run, extreme values, and an hour at 1 kHz.
 
-use migprobe::analysis::model::{
+use migprobe_analysis::analysis::model::{
     phase_names as pn, Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass,
     Phase, PhaseStats, Progress, TriggerInfo,
 };
-use migprobe::analysis::TargetSummary;
-use migprobe::record::{
+use migprobe_analysis::analysis::TargetSummary;
+use migprobe_analysis::report::{
+    self, json, markdown, svg, Format, ReportMeta, REPORT_SCHEMA_VERSION,
+};
+use migprobe_probe::record::{
     EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock, TargetInfo,
     SCHEMA_VERSION,
 };
-use migprobe::report::{self, json, markdown, svg, Format, ReportMeta, REPORT_SCHEMA_VERSION};
-use migprobe::types::{ProbeIndex, RealNs};
-use migprobe::wire::Family;
+use migprobe_probe::types::{ProbeIndex, RealNs};
+use migprobe_probe::wire::Family;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;

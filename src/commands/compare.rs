@@ -4,9 +4,9 @@
 //! compare.svg into `--out`.
 
 use crate::cli::CompareArgs;
-use crate::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
-use crate::record::{read_run, ReadError};
 use anyhow::{bail, Context, Result};
+use migprobe_analysis::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
+use migprobe_probe::record::{read_run, ReadError};
 use std::path::{Path, PathBuf};
 
 /// The Markdown file written into `--out`.

@@ -2,11 +2,11 @@
 
 use super::interrupt_counter;
 use crate::cli::EventsArgs;
-use crate::events::capture::Capture;
 use crate::output::events::render;
-use crate::record::{Footer, Header, Line, RunWriter};
-use crate::sys::realtime_now;
 use anyhow::{Context, Result};
+use migprobe_probe::record::{Footer, Header, Line, RunWriter};
+use migprobe_probe::sys::realtime_now;
+use migprobe_sources::events::capture::Capture;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

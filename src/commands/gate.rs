@@ -3,15 +3,18 @@
 
 use crate::app::{EXIT_FAILED, EXIT_OK};
 use crate::cli::GateArgs;
-use crate::gate::render::OutputFormat;
-use crate::gate::{evaluate, junit, GateInput, Settings};
 use anyhow::{Context, Result};
+use migprobe_analysis::gate::policy::{
+    parse_count, parse_duration_threshold, parse_percent, PolicyError,
+};
+use migprobe_analysis::gate::render::OutputFormat;
+use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
 use std::path::Path;
 
 /// Runs the gate; `Ok(1)` when a check failed, `Err` on bad input.
 pub fn run(a: &GateArgs) -> Result<i32> {
     let format = OutputFormat::parse(&a.format)?;
-    let flags = Settings::from_flags(a)?;
+    let flags = settings_from_flags(a)?;
     let file = match &a.policy {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -40,4 +43,30 @@ fn load(what: &str, path: &Path) -> Result<GateInput> {
     let bytes =
         std::fs::read(path).with_context(|| format!("{what} {}: cannot read", path.display()))?;
     GateInput::parse(&bytes).with_context(|| format!("{what} {}", path.display()))
+}
+
+/// The checks given as flags.
+fn settings_from_flags(a: &GateArgs) -> Result<Settings, PolicyError> {
+    let dur = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|v| parse_duration_threshold(flag, v))
+            .transpose()
+    };
+    Ok(Settings {
+        max_downtime: dur("--max-downtime", &a.max_downtime)?,
+        max_hypervisor_downtime: dur("--max-hypervisor-downtime", &a.max_hypervisor_downtime)?,
+        max_loss: a
+            .max_loss
+            .as_deref()
+            .map(|v| parse_count("--max-loss", v))
+            .transpose()?,
+        max_rtt_p99: dur("--max-rtt-p99", &a.max_rtt_p99)?,
+        require_completed: a.require_completed.then_some(true),
+        baseline: a.baseline.clone(),
+        max_regression: a
+            .max_regression
+            .as_deref()
+            .map(|v| parse_percent("--max-regression", v))
+            .transpose()?,
+    })
 }

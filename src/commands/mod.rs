@@ -4,6 +4,7 @@ pub mod compare;
 #[cfg(feature = "libvirt")]
 pub mod events;
 pub mod gate;
+pub mod import;
 pub mod probe;
 pub mod report;
 pub mod run;

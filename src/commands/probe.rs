@@ -1,12 +1,12 @@
 //! `migprobe probe`.
 
 use super::interrupt_counter;
-use crate::analysis::SummaryBuilder;
 use crate::cli::ProbeArgs;
 use crate::output::{live::LiveLine, summary};
-use crate::probe::runner::{self, Sockets};
-use crate::record::{Line, ProbeStatus, RunWriter};
 use anyhow::{Context, Result};
+use migprobe_analysis::analysis::SummaryBuilder;
+use migprobe_probe::probe::runner::{self, Sockets};
+use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
 
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
 pub fn run(a: &ProbeArgs) -> Result<i32> {

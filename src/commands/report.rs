@@ -1,11 +1,11 @@
 //! `migprobe report` and the output files of `migprobe run`: analysis of a run
 //! file rendered as report.json, summary.md and chart.svg.
 
-use crate::analysis::{analyze, AnalysisOptions};
 use crate::cli::ReportArgs;
-use crate::record::{read_run, RunWriter};
-use crate::report::{self, Format};
 use anyhow::{Context, Result};
+use migprobe_analysis::analysis::{analyze, AnalysisOptions};
+use migprobe_analysis::report::{self, Format};
+use migprobe_probe::record::{read_run, RunWriter};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -80,7 +80,7 @@ pub fn render_into(
     let run = read_run(run_path)?;
     let opts = AnalysisOptions::default();
     let analysis = analyze(&run, &opts);
-    let migrations = crate::analysis::per_migration(&run, &opts);
+    let migrations = migprobe_analysis::analysis::per_migration(&run, &opts);
     let meta = report::ReportMeta::new(dir, argv, &run);
     let out = report::render_campaign(&analysis, &migrations, &run, &meta, CHART_WIDTH);
     for &f in formats {

@@ -5,13 +5,13 @@ use super::interrupt_counter;
 use super::report::{write_outputs, OutputFiles};
 use crate::cli::RunArgs;
 use crate::config::{self, validate_duration};
-use crate::events::kinds;
 use crate::output::{events::render as render_event, live::LiveLine};
-use crate::probe::runner::{self, Sockets};
-use crate::record::{EventLine, Line, Origin};
-use crate::sys::realtime_now;
 use crate::trigger::{Exit, Trigger};
 use anyhow::{Context, Result};
+use migprobe_probe::probe::runner::{self, Sockets};
+use migprobe_probe::record::kinds;
+use migprobe_probe::record::{EventLine, Line, Origin};
+use migprobe_probe::sys::realtime_now;
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,7 +125,7 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     #[cfg(feature = "libvirt")]
     let capture = capture_cfg
-        .map(|c| crate::events::capture::Capture::start(c, cap_tx.clone()))
+        .map(|c| migprobe_sources::events::capture::Capture::start(c, cap_tx.clone()))
         .transpose()?;
     #[cfg(not(feature = "libvirt"))]
     let capture: Option<()> = None;
@@ -241,7 +241,7 @@ impl Outcome {
 
 fn default_dir() -> PathBuf {
     let secs = realtime_now().0 / 1_000_000_000;
-    let (y, mo, d, h, mi, s) = crate::types::civil_utc(secs);
+    let (y, mo, d, h, mi, s) = migprobe_probe::types::civil_utc(secs);
     PathBuf::from(format!(
         "reports/run-{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z"
     ))
@@ -256,7 +256,7 @@ struct Orchestra<'a> {
     signals: &'a AtomicUsize,
     status: &'a Mutex<Status>,
     quiet: bool,
-    t0: crate::types::RealNs,
+    t0: migprobe_probe::types::RealNs,
 }
 
 impl Orchestra<'_> {

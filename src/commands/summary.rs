@@ -1,10 +1,10 @@
 //! `migprobe summary`.
 
-use crate::analysis::SummaryBuilder;
 use crate::cli::SummaryArgs;
 use crate::output::summary;
-use crate::record::read_run;
 use anyhow::Result;
+use migprobe_analysis::analysis::SummaryBuilder;
+use migprobe_probe::record::read_run;
 
 /// Prints the per-target summary of a run file.
 pub fn run(a: &SummaryArgs) -> Result<i32> {

@@ -1,7 +1,7 @@
 //! One terminal line per event, for `events` and `run`.
 
-use crate::record::EventLine;
-use crate::types::RealNs;
+use migprobe_probe::record::EventLine;
+use migprobe_probe::types::RealNs;
 use serde_json::Value;
 
 /// `  +12.345 s  src  suspended              reason=migrated`
@@ -32,7 +32,7 @@ pub fn render(e: &EventLine, t0: RealNs) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Origin;
+    use migprobe_probe::record::Origin;
     use serde_json::json;
 
     #[test]

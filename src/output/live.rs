@@ -1,7 +1,7 @@
 //! A one-line live status on stderr, redrawn in place (only on a terminal).
 
-use crate::probe::engine::Live;
-use crate::types::human_ns;
+use migprobe_probe::probe::engine::Live;
+use migprobe_probe::types::human_ns;
 use std::io::{IsTerminal, Write};
 
 /// The live status line.

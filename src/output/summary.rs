@@ -1,7 +1,7 @@
 //! The end-of-run summary table, one block per target.
 
-use crate::analysis::TargetSummary;
-use crate::types::human_ns;
+use migprobe_analysis::analysis::TargetSummary;
+use migprobe_probe::types::human_ns;
 use std::fmt::Write;
 
 /// Renders the per-target summary as plain text.

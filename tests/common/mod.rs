@@ -5,11 +5,13 @@
 //! Everything created here is removed on drop, also when a test panics.
 #![allow(dead_code)]
 
-use migprobe::record::{read_run, ProbeLine, ProbeStatus, RunData};
+use migprobe_probe::record::{read_run, ProbeLine, ProbeStatus, RunData};
+use migprobe_probe::sys::process::send_signal;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The prober side of the veth pair.
@@ -22,8 +24,22 @@ pub const PROBER_V6: &str = "2001:db8::1";
 pub const TARGET_V6: &str = "2001:db8::2";
 
 pub const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
-pub const ECHO: &str = env!("CARGO_BIN_EXE_migprobe-echo");
-pub const INJECT: &str = env!("CARGO_BIN_EXE_migprobe-inject");
+/// `migprobe-echo` (crate migprobe-bench), built beside `migprobe`.
+pub static ECHO: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-echo"));
+/// `migprobe-inject` (crate migprobe-bench), built beside `migprobe`.
+pub static INJECT: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-inject"));
+
+/// A binary of another workspace crate, in the same target directory as
+/// `migprobe` (cargo gives integration tests only their own package's bins).
+fn sibling_bin(name: &str) -> String {
+    let path = Path::new(MIGPROBE).with_file_name(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: build it first with `cargo build --workspace --bins`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -87,16 +103,11 @@ impl Proc {
 
     /// Sends `sig` to the process.
     pub fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) has no memory-safety preconditions; the pid is our own
-        // child, not yet reaped (we hold the Child), so it cannot be recycled.
-        let rc = unsafe { libc::kill(self.pid(), sig) };
-        assert_eq!(
-            rc,
-            0,
-            "kill({}, {sig}) failed: {}",
-            self.pid(),
-            std::io::Error::last_os_error()
-        );
+        // The pid is our own child, not yet reaped (we hold the Child), so it
+        // cannot be recycled.
+        if let Err(e) = send_signal(self.child.id(), sig) {
+            panic!("kill({}, {sig}) failed: {e}", self.pid());
+        }
     }
 
     /// Waits for the exit, killing the process if it takes longer than `limit`.
@@ -139,10 +150,7 @@ impl Drop for Proc {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             // A stopped process must be continued to die promptly on some kernels' paths.
-            // SAFETY: as in `signal`.
-            unsafe {
-                libc::kill(self.pid(), libc::SIGCONT);
-            }
+            let _ = send_signal(self.child.id(), libc::SIGCONT);
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
@@ -308,7 +316,7 @@ impl Rig {
     /// Starts the user-space echo responder in the target namespace (kernel echo off) and
     /// waits until it listens.
     pub fn start_echo(&self) -> Proc {
-        self.start_echo_cmd(&[ECHO])
+        self.start_echo_cmd(&[ECHO.as_str()])
     }
 
     /// As [`Rig::start_echo`], with a command line of one's own (e.g. `chrt -f 30 ECHO -4`).

@@ -1,0 +1,482 @@
+//! From a run file's data to an [`Analysis`]: baseline, outages, phases,
+//! downtime, summaries, migration result and notes. Pure: no I/O, no clock.
+
+use super::downtime::{self, detail_number, job_completed};
+use super::hist::RttHist;
+use super::model::{Analysis, Baseline, EventMark, MigrationInfo, Outage, Progress, TriggerInfo};
+use super::outages::{self, rtt_of, OutageParams};
+use super::phases::{self, detail_str, event_time, Markers};
+use super::summary::SummaryBuilder;
+use migprobe_probe::record::kinds;
+use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus, RunData};
+use migprobe_probe::types::{human_ns, RealNs};
+use std::borrow::Cow;
+
+/// K when neither the options nor the header say.
+pub const DEFAULT_MIN_LOSS_RUN: u32 = 3;
+/// Baseline window when there is no trigger event: the first 3 s of each target.
+pub const DEFAULT_WARMUP_NS: i64 = 3_000_000_000;
+/// Baseline samples above `2 × min + this` are queued replies of an outage, not the baseline.
+pub const BASELINE_OUTLIER_NS: i64 = 10_000_000;
+
+/// How to analyse a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnalysisOptions {
+    /// Consecutive misses that make a loss outage (K); default: the header's
+    /// `min_loss_run`, else [`DEFAULT_MIN_LOSS_RUN`].
+    pub min_loss_run: Option<u32>,
+    /// Baseline window length when there is no `trigger_started` event;
+    /// default [`DEFAULT_WARMUP_NS`].
+    pub warmup_ns: Option<i64>,
+}
+
+/// Analyses a run. Linear in the number of probes (plus a sort if the probes
+/// are not in (target, index) order); never panics, whatever the data.
+pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
+    let h = &run.header;
+    let probes = sorted_probes(&run.probes);
+    let probes: &[ProbeLine] = &probes;
+    let interval = if h.interval_ns > 0 {
+        h.interval_ns
+    } else {
+        estimate_interval(probes)
+    };
+    let k = opts
+        .min_loss_run
+        .filter(|k| *k > 0)
+        .or(Some(h.min_loss_run).filter(|k| *k > 0))
+        .unwrap_or(DEFAULT_MIN_LOSS_RUN);
+    let warmup = opts
+        .warmup_ns
+        .filter(|w| *w > 0)
+        .unwrap_or(DEFAULT_WARMUP_NS);
+    let events = &run.events;
+    let markers = Markers::from_events(events);
+    let mut notes = Vec::new();
+
+    // Targets: those of the header, plus any id seen only in probes.
+    let by_target: Vec<&[ProbeLine]> = groups(probes).collect();
+    let mut target_ids: Vec<u32> = h.targets.iter().map(|t| t.id).collect();
+    target_ids.extend(by_target.iter().map(|g| g[0].target_id));
+    target_ids.sort_unstable();
+    target_ids.dedup();
+
+    // Baseline and outages, per target.
+    let mut baseline = Vec::new();
+    let mut found = Vec::new();
+    for &id in &target_ids {
+        let ps = by_target
+            .iter()
+            .find(|g| g[0].target_id == id)
+            .copied()
+            .unwrap_or(&[]);
+        let b = baseline_of(id, ps, markers.trigger_started, warmup);
+        let prm = OutageParams::new(interval, b.rtt_p50_ns, b.rtt_p99_ns, k);
+        baseline.push(b);
+        found.extend(outages::detect(id, ps, &prm));
+    }
+    found.sort_by_key(|d| (d.outage.start_ns, d.outage.target_id));
+    for d in &found {
+        let o = &d.outage;
+        if d.open_start {
+            notes.push(format!(
+                "Target {} was not answering when probing started (probe {}): that outage may have begun earlier; its length ({}) counts from one interval before the first probe.",
+                o.target_id, o.first_index, human_ns(o.estimate_ns)
+            ));
+        }
+        if d.open_end {
+            notes.push(format!(
+                "Target {} was still not answering when the run ended (since probe {}): that outage is open-ended; {} is a lower estimate.",
+                o.target_id, o.first_index, human_ns(o.estimate_ns)
+            ));
+        }
+    }
+    let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
+
+    // Downtime, then phases (network convergence ends with the downtime outage).
+    let window = markers.switchover();
+    let slack = downtime::slack_ns(interval);
+    let chosen = downtime::pick(&outages, window, slack);
+    let network_end = window.and(chosen).map(|o| o.end_ns);
+    let dt = chosen.map(|o| downtime::downtime(o, &markers, events));
+    if window.is_some() && dt.is_none() && !probes.is_empty() {
+        notes.push(
+            "No outage was seen around the switchover: the network gap was shorter than the probes can resolve.".into(),
+        );
+    }
+    if let (Some(s), Some(r)) = (markers.suspend, markers.resume) {
+        if r < s {
+            notes.push(format!(
+                "The destination resumed {} before the source paused: the two hypervisors' clocks disagree; the switchover is shown as zero length.",
+                human_ns(s.since(r))
+            ));
+        }
+    }
+    let phases = phases::build_phases(&markers, network_end);
+    for o in &mut outages {
+        o.phase = phases::phase_at(&phases, o.start_ns).map(str::to_owned);
+    }
+    let per_phase = phases::phase_stats(&phases, probes, &target_ids);
+
+    // Summaries.
+    let mut sb = SummaryBuilder::new(&h.targets, interval);
+    for p in probes {
+        sb.add(p);
+    }
+    for d in &run.duplicates {
+        sb.add_duplicate(d);
+    }
+    let summaries = sb.finish();
+
+    let trigger = trigger_info(events);
+    let migration = migration_info(events, &markers, trigger.as_ref());
+    if events.is_empty() {
+        notes.push(
+            "No hypervisor events were captured: phases and the hypervisor's downtime figures are unavailable; the downtime shown is the longest outage.".into(),
+        );
+    }
+    if run.footer.is_none() {
+        notes.push(
+            "The run was cut short (no footer): the last probes may be unsettled and the migration may not have finished.".into(),
+        );
+    }
+    if let Some(t) = &trigger {
+        if t.exited_ns.is_some() {
+            match t.exit_code {
+                Some(0) => {}
+                Some(c) => notes.push(format!("The trigger command exited with code {c}.")),
+                None => notes.push("The trigger command was killed by a signal.".into()),
+            }
+        } else if t.started_ns.is_some() {
+            notes.push("The trigger command had not exited when the run ended.".into());
+        }
+    }
+    if let Some(m) = &migration {
+        if m.result == "failed" || m.result == "cancelled" {
+            notes.push(format!("The migration {}.", m.result));
+        }
+    }
+    notes.extend(guest_fate(events, &markers));
+    for e in events.iter().filter(|e| e.kind == kinds::CLOCK_STEP) {
+        let step = detail_number(e, "step_ns")
+            .map_or(String::new(), |s| format!(" by {}", human_ns(s as i64)));
+        notes.push(format!(
+            "The realtime clock stepped{step} during the run: times around it may be off."
+        ));
+    }
+    let unsettled = probes
+        .iter()
+        .filter(|p| p.status == ProbeStatus::Pending)
+        .count();
+    if unsettled > 0 {
+        notes.push(format!(
+            "{unsettled} probe(s) were still unsettled when the run file ends; they count as lost."
+        ));
+    }
+
+    let progress = progress(events);
+    let marks = event_marks(events);
+    let end_ns = [
+        run.footer.as_ref().map(|f| f.end_ns),
+        probes.iter().map(|p| p.tx_ns).max(),
+        probes.iter().filter_map(|p| p.rx_ns).max(),
+        events.iter().map(event_time).max(),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(h.start_ns)
+    .max(h.start_ns);
+
+    Analysis {
+        start_ns: h.start_ns,
+        end_ns,
+        interval_ns: interval,
+        min_loss_run: k,
+        targets: h.targets.clone(),
+        baseline,
+        outages,
+        phases,
+        per_phase,
+        downtime: dt,
+        summaries,
+        migration,
+        trigger,
+        progress,
+        events: marks,
+        truncated: run.footer.is_none(),
+        end_reason: run.footer.as_ref().map(|f| f.reason.clone()),
+        notes,
+    }
+}
+
+/// Probes in (target, index) order, one per key (the last wins), as the reader gives them;
+/// borrowed when they already are.
+fn sorted_probes(p: &[ProbeLine]) -> Cow<'_, [ProbeLine]> {
+    let ok = p
+        .windows(2)
+        .all(|w| (w[0].target_id, w[0].index) < (w[1].target_id, w[1].index));
+    if ok {
+        return Cow::Borrowed(p);
+    }
+    let mut v = p.to_vec();
+    v.sort_by_key(|p| (p.target_id, p.index));
+    let mut out: Vec<ProbeLine> = Vec::with_capacity(v.len());
+    for p in v {
+        match out.last_mut() {
+            Some(l) if l.target_id == p.target_id && l.index == p.index => *l = p,
+            _ => out.push(p),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Contiguous runs of one target.
+fn groups(p: &[ProbeLine]) -> impl Iterator<Item = &[ProbeLine]> {
+    p.chunk_by(|a, b| a.target_id == b.target_id)
+}
+
+/// Median spacing of consecutive probes' send times per index step (for files
+/// whose header has no interval); 0 when it cannot be told.
+fn estimate_interval(p: &[ProbeLine]) -> i64 {
+    let mut d: Vec<i64> = p
+        .windows(2)
+        .filter(|w| w[0].target_id == w[1].target_id && w[1].index > w[0].index)
+        .take(10_001)
+        .filter_map(|w| {
+            let steps = i64::try_from(w[1].index.0 - w[0].index.0).ok()?;
+            Some(w[1].tx_ns.since(w[0].tx_ns) / steps)
+        })
+        .filter(|x| *x > 0)
+        .collect();
+    if d.is_empty() {
+        return 0;
+    }
+    let mid = d.len() / 2;
+    *d.select_nth_unstable(mid).1
+}
+
+/// Baseline of one target: on-time RTTs before the trigger started (else in
+/// the first `warmup` of the target's probes), without outliers (queued
+/// replies: above 2 × min + 10 ms); the whole run if that window has none.
+fn baseline_of(id: u32, ps: &[ProbeLine], trigger: Option<RealNs>, warmup: i64) -> Baseline {
+    let first_tx = ps.iter().map(|p| p.tx_ns).min();
+    let end = trigger.or_else(|| first_tx.map(|t| t.plus(warmup)));
+    let windowed = end.and_then(|end| rtt_stats(ps, |p| p.tx_ns < end));
+    let (samples, p50, p99) = windowed
+        .or_else(|| rtt_stats(ps, |_| true))
+        .unwrap_or((0, 0, 0));
+    Baseline {
+        target_id: id,
+        samples,
+        rtt_p50_ns: p50,
+        rtt_p99_ns: p99,
+    }
+}
+
+/// (samples, p50, p99) of the answered probes `keep` selects, outliers removed.
+fn rtt_stats(ps: &[ProbeLine], keep: impl Fn(&ProbeLine) -> bool) -> Option<(u64, i64, i64)> {
+    let rtts = || {
+        ps.iter()
+            .filter(|p| p.status == ProbeStatus::Ok && keep(p))
+            .filter_map(rtt_of)
+    };
+    let min = rtts().min()?;
+    let cap = min
+        .max(0)
+        .saturating_mul(2)
+        .saturating_add(BASELINE_OUTLIER_NS);
+    let mut h = RttHist::new();
+    for r in rtts().filter(|r| *r <= cap) {
+        h.record(r);
+    }
+    let [p50, p99] = h.quantiles([0.5, 0.99])?;
+    Some((h.len(), p50, p99))
+}
+
+fn trigger_info(events: &[EventLine]) -> Option<TriggerInfo> {
+    let started = events
+        .iter()
+        .filter(|e| e.kind == kinds::TRIGGER_STARTED)
+        .min_by_key(|e| event_time(e));
+    let exited = events
+        .iter()
+        .filter(|e| e.kind == kinds::TRIGGER_EXITED)
+        .max_by_key(|e| event_time(e));
+    if started.is_none() && exited.is_none() {
+        return None;
+    }
+    let argv = started
+        .or(exited)
+        .and_then(|e| e.detail.get("argv"))
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(TriggerInfo {
+        argv,
+        started_ns: started.map(event_time),
+        exited_ns: exited.map(event_time),
+        exit_code: exited
+            .and_then(|e| e.detail.get("code"))
+            .and_then(|c| c.as_i64())
+            .and_then(|c| i32::try_from(c).ok()),
+    })
+}
+
+/// How the migration ended: completed (source job completed, destination
+/// resumed, source stopped as migrated, QEMU said completed), else failed /
+/// cancelled (QEMU said so, the source resumed after pausing, a job ended
+/// unsuccessfully, or the trigger failed), else unknown. `None` without events.
+fn migration_info(
+    events: &[EventLine],
+    mk: &Markers,
+    trigger: Option<&TriggerInfo>,
+) -> Option<MigrationInfo> {
+    if events.is_empty() {
+        return None;
+    }
+    let qemu_status = |s: &str| {
+        events.iter().any(|e| {
+            e.origin != Origin::Dst
+                && e.kind == kinds::QEMU_MIGRATION
+                && detail_str(e, "status") == Some(s)
+        })
+    };
+    let unsuccessful =
+        |e: &EventLine| e.detail.get("success").and_then(|s| s.as_bool()) == Some(false);
+    let job = job_completed(events);
+    let completed = job.is_some_and(|e| !unsuccessful(e))
+        || mk.resume.is_some()
+        || qemu_status("completed")
+        || events.iter().any(|e| {
+            e.origin == Origin::Src
+                && e.kind == kinds::STOPPED
+                && detail_str(e, "reason") == Some("migrated")
+        });
+    let result = if completed {
+        "completed"
+    } else if qemu_status("cancelled") || qemu_status("cancelling") {
+        "cancelled"
+    } else if qemu_status("failed")
+        || mk.src_resumed.is_some()
+        || job.is_some_and(unsuccessful)
+        || trigger.is_some_and(|t| t.exit_code.is_some_and(|c| c != 0))
+    {
+        "failed"
+    } else {
+        "unknown"
+    };
+    Some(MigrationInfo {
+        result: result.into(),
+        stats: events
+            .iter()
+            .filter(|e| e.origin == Origin::Src && e.kind == kinds::JOB_COMPLETED)
+            .max_by_key(|e| event_time(e))
+            .or(job)
+            .map(|e| e.detail.clone()),
+    })
+}
+
+/// A note for each time the guest shut down, crashed or stopped for a reason
+/// other than the migration itself (a migration that "completed" but left a
+/// guest that reset right after resuming is not a success).
+fn guest_fate(events: &[EventLine], mk: &Markers) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| match e.kind.as_str() {
+            kinds::SHUTDOWN | kinds::CRASHED => true,
+            // A stop "shutdown" follows the "shutdown" event of the same end: one note each end.
+            kinds::STOPPED => !matches!(
+                detail_str(e, "reason"),
+                Some("migrated" | "saved" | "shutdown")
+            ),
+            _ => false,
+        })
+        .map(|e| {
+            let side = match e.origin {
+                Origin::Src => "on the source",
+                Origin::Dst => "on the destination",
+                Origin::Local => "",
+            };
+            let reason =
+                detail_str(e, "reason").map_or(String::new(), |r| format!(" (reason {r})"));
+            let when = match mk.resume {
+                Some(r) if event_time(e) >= r => {
+                    format!(" {} after it resumed", human_ns(event_time(e).since(r)))
+                }
+                _ => String::new(),
+            };
+            format!(
+                "The guest {}{} {side}{when}{reason}: check that it survived the migration.",
+                if e.kind == kinds::CRASHED {
+                    "crashed"
+                } else {
+                    "stopped"
+                },
+                if e.kind == kinds::SHUTDOWN {
+                    " (shut down or reset)"
+                } else {
+                    ""
+                },
+            )
+            .replace("  ", " ")
+        })
+        .collect()
+}
+
+fn progress(events: &[EventLine]) -> Vec<Progress> {
+    let n = |e: &EventLine, k: &str| {
+        let v = e.detail.get(k)?;
+        v.as_u64()
+            .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+    };
+    let mut out: Vec<Progress> = events
+        .iter()
+        .filter(|e| {
+            e.kind == kinds::JOB_STATS
+                && e.detail.get("completed").and_then(|c| c.as_bool()) != Some(true)
+        })
+        .map(|e| Progress {
+            at_ns: event_time(e),
+            memory_remaining: n(e, "memory_remaining"),
+            disk_remaining: n(e, "disk_remaining"),
+            data_remaining: n(e, "data_remaining"),
+        })
+        .collect();
+    out.sort_by_key(|p| p.at_ns);
+    out
+}
+
+/// Label: kind plus reason / status / iteration / pass / code when present.
+fn label(e: &EventLine) -> String {
+    let extra = ["reason", "status", "iteration", "pass", "code"]
+        .iter()
+        .find_map(|k| match e.detail.get(*k)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+    match extra {
+        Some(x) => format!("{} {x}", e.kind),
+        None => e.kind.clone(),
+    }
+}
+
+fn event_marks(events: &[EventLine]) -> Vec<EventMark> {
+    let mut out: Vec<EventMark> = events
+        .iter()
+        .filter(|e| e.kind != kinds::JOB_STATS)
+        .map(|e| EventMark {
+            at_ns: event_time(e),
+            origin: e.origin,
+            kind: e.kind.clone(),
+            label: label(e),
+        })
+        .collect();
+    out.sort_by_key(|m| m.at_ns);
+    out
+}

@@ -1,0 +1,76 @@
+//! Runs with several migrations (`run --repeat`): one analysis per migration,
+//! each over its own window of the run.
+
+use super::model::Analysis;
+use super::{analyze, AnalysisOptions};
+use migprobe_probe::record::kinds;
+use migprobe_probe::record::RunData;
+
+/// How much of the time before a trigger belongs to its migration (its baseline).
+pub const LEAD_NS: i64 = 2_000_000_000;
+
+/// One analysis per migration when the run holds two or more (one per
+/// `trigger_started` event); empty for a single migration, whose analysis is the run's.
+///
+/// Migration i covers the run from shortly before its trigger (at most
+/// [`LEAD_NS`], never before the previous trigger exited) to the start of the next one.
+pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
+    let starts: Vec<i64> = run
+        .events
+        .iter()
+        .filter(|e| e.kind == kinds::TRIGGER_STARTED)
+        .map(|e| e.at_ns.0)
+        .collect();
+    if starts.len() < 2 {
+        return Vec::new();
+    }
+    let exits: Vec<i64> = run
+        .events
+        .iter()
+        .filter(|e| e.kind == kinds::TRIGGER_EXITED)
+        .map(|e| e.at_ns.0)
+        .collect();
+    let mut bounds = vec![i64::MIN];
+    for w in starts.windows(2) {
+        let prev_exit = exits
+            .iter()
+            .copied()
+            .filter(|&x| x >= w[0] && x <= w[1])
+            .max()
+            .unwrap_or(w[0]);
+        bounds.push(w[1].saturating_sub(LEAD_NS).max(prev_exit).min(w[1]));
+    }
+    bounds.push(i64::MAX);
+    bounds
+        .windows(2)
+        .map(|b| {
+            let inside = |t: i64| t >= b[0] && t < b[1];
+            let part = RunData {
+                header: run.header.clone(),
+                probes: run
+                    .probes
+                    .iter()
+                    .filter(|p| inside(p.tx_ns.0))
+                    .cloned()
+                    .collect(),
+                duplicates: run
+                    .duplicates
+                    .iter()
+                    .filter(|d| inside(d.rx_ns.0))
+                    .cloned()
+                    .collect(),
+                events: run
+                    .events
+                    .iter()
+                    .filter(|e| inside(e.at_ns.0) || e.kind == kinds::CAPTURE_STARTED)
+                    .cloned()
+                    .collect(),
+                footer: run.footer.clone(),
+                bad_lines: Vec::new(),
+                bad_line_count: 0,
+                unknown_types: Default::default(),
+            };
+            analyze(&part, opts)
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! The headline: which outage is the migration's downtime, and how it compares
+//! with what the hypervisors said.
+//!
+//! With a switchover window (guest paused on the source → running on the
+//! destination) the downtime is the outage that overlaps it, allowing a slack
+//! of a few intervals on both sides; among several (several targets) the one
+//! with the largest estimate. Without a switchover it is the longest outage.
+
+use super::model::{Downtime, Outage};
+use super::phases::{event_time, Markers};
+use migprobe_probe::record::kinds;
+use migprobe_probe::record::{EventLine, Origin};
+use migprobe_probe::types::RealNs;
+
+/// Slack around the switchover window when matching outages: this many intervals.
+pub const SLACK_INTERVALS: i64 = 3;
+/// ... but at least this much.
+pub const MIN_SLACK_NS: i64 = 1_000_000;
+
+/// The slack used for an interval.
+pub fn slack_ns(interval_ns: i64) -> i64 {
+    interval_ns
+        .max(0)
+        .saturating_mul(SLACK_INTERVALS)
+        .max(MIN_SLACK_NS)
+}
+
+/// Overlap of `[a0, a1]` and `[b0, b1]` in ns (0 if disjoint).
+pub fn overlap_ns(a: (RealNs, RealNs), b: (RealNs, RealNs)) -> i64 {
+    let lo = a.0.max(b.0);
+    let hi = a.1.min(b.1);
+    hi.since(lo).max(0)
+}
+
+/// Picks the downtime outage: the largest estimate among those overlapping
+/// the switchover window widened by `slack_ns`, or, without a window, the
+/// largest overall. Ties go to the earliest.
+pub fn pick(
+    outages: &[Outage],
+    window: Option<(RealNs, RealNs)>,
+    slack_ns: i64,
+) -> Option<&Outage> {
+    let fits = |o: &Outage| match window {
+        Some((s, e)) => o.start_ns <= e.plus(slack_ns) && o.end_ns >= s.plus(-slack_ns),
+        None => true,
+    };
+    let mut best: Option<&Outage> = None;
+    for o in outages.iter().filter(|o| fits(o)) {
+        if best.is_none_or(|b| o.estimate_ns > b.estimate_ns) {
+            best = Some(o);
+        }
+    }
+    best
+}
+
+/// A number in an event's detail (JSON number or numeric string).
+pub fn detail_number(e: &EventLine, key: &str) -> Option<f64> {
+    let v = e.detail.get(key)?;
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// The job-completed event of the source, else of the destination (the latest of each).
+pub fn job_completed(events: &[EventLine]) -> Option<&EventLine> {
+    job_completed_after(events, None)
+}
+
+/// As [`job_completed`], but with `after` the first one at or after it (the
+/// job of the migration whose switchover started then, in a run of several),
+/// else the latest.
+pub fn job_completed_after(events: &[EventLine], after: Option<RealNs>) -> Option<&EventLine> {
+    let of = |o: Origin| {
+        let jobs: Vec<&EventLine> = events
+            .iter()
+            .filter(|e| e.origin == o && e.kind == kinds::JOB_COMPLETED)
+            .collect();
+        after
+            .and_then(|t| {
+                jobs.iter()
+                    .copied()
+                    .filter(|e| event_time(e) >= t)
+                    .min_by_key(|e| event_time(e))
+            })
+            .or_else(|| jobs.iter().copied().max_by_key(|e| event_time(e)))
+    };
+    of(Origin::Src).or_else(|| of(Origin::Dst))
+}
+
+/// libvirt's downtime (job-completed `downtime`, whole ms) in ns, of the job
+/// that completed at or after `after` when given; falls back to a completed
+/// job-statistics sample of the source.
+pub fn hypervisor_ns(events: &[EventLine], after: Option<RealNs>) -> Option<i64> {
+    let ms = job_completed_after(events, after)
+        .and_then(|e| detail_number(e, "downtime"))
+        .or_else(|| {
+            events
+                .iter()
+                .filter(|e| {
+                    e.origin == Origin::Src
+                        && e.kind == kinds::JOB_STATS
+                        && e.detail.get("completed").and_then(|c| c.as_bool()) == Some(true)
+                })
+                .find_map(|e| detail_number(e, "downtime"))
+        })?;
+    (ms.is_finite() && ms >= 0.0).then(|| (ms * 1e6).round() as i64)
+}
+
+/// Builds the headline for `outage`.
+pub fn downtime(outage: &Outage, markers: &Markers, events: &[EventLine]) -> Downtime {
+    let hypervisor = hypervisor_ns(events, markers.suspend);
+    let qemu_pause = match (markers.qemu_stop, markers.qemu_resume) {
+        (Some(s), Some(r)) => Some(r.since(s)),
+        _ => None,
+    };
+    let window = markers.switchover();
+    let span = (outage.start_ns, outage.end_ns);
+    Downtime {
+        target_id: outage.target_id,
+        network_ns: outage.estimate_ns,
+        bracket_lo_ns: outage.bracket_lo_ns,
+        bracket_hi_ns: outage.bracket_hi_ns,
+        class: outage.class,
+        hypervisor_ns: hypervisor,
+        qemu_pause_ns: qemu_pause,
+        difference_ns: qemu_pause
+            .or(hypervisor)
+            .map(|h| outage.estimate_ns.saturating_sub(h)),
+        pause_part_ns: window.map(|w| overlap_ns(span, w)),
+        convergence_part_ns: window.map(|(_, e)| outage.end_ns.since(e).max(0)),
+    }
+}

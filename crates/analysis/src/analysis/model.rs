@@ -1,0 +1,224 @@
+//! What the analysis produces: one [`Analysis`] per run, in nanoseconds on the
+//! run's realtime timeline. Renderers (report.json, summary.md, chart.svg)
+//! read only this.
+
+use super::summary::TargetSummary;
+use migprobe_probe::record::{Origin, TargetInfo};
+use migprobe_probe::types::RealNs;
+use serde::Serialize;
+
+/// How an outage looked on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutageClass {
+    /// Requests or replies were dropped: no reply ever came.
+    Loss,
+    /// The target stopped and later answered everything at once (queued replies).
+    Freeze,
+    /// Some replies came back queued, the rest were lost (queue overflow).
+    Mixed,
+}
+
+/// One window in which a target did not answer on time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outage {
+    /// Target id.
+    pub target_id: u32,
+    /// Index of the first probe not answered on time.
+    pub first_index: u64,
+    /// Index of the last probe not answered on time.
+    pub last_index: u64,
+    /// Estimated start of the outage (realtime).
+    pub start_ns: RealNs,
+    /// Estimated end.
+    pub end_ns: RealNs,
+    /// Estimated length.
+    pub estimate_ns: i64,
+    /// The true length lies in `[bracket_lo_ns, bracket_hi_ns]` (measurement.md's method).
+    pub bracket_lo_ns: i64,
+    /// Upper end of the bracket.
+    pub bracket_hi_ns: i64,
+    /// Probes in the window never answered.
+    pub lost: u64,
+    /// Probes in the window answered late (queued).
+    pub queued: u64,
+    /// Loss, freeze or mixed.
+    pub class: OutageClass,
+    /// Name of the phase the outage started in, if phases are known.
+    pub phase: Option<String>,
+}
+
+/// Migration phase names, in order.
+pub mod phase_names {
+    /// From the trigger to the destination's QEMU start.
+    pub const PREPARATION: &str = "preparation";
+    /// Disk mirrored to the destination (start → block job ready).
+    pub const STORAGE_COPY: &str = "storage_copy";
+    /// RAM pre-copy passes.
+    pub const MEMORY_PRECOPY: &str = "memory_precopy";
+    /// Source suspended → destination resumed: the guest is paused.
+    pub const SWITCHOVER: &str = "switchover";
+    /// Destination resumed → first on-time reply after the blackout.
+    pub const NETWORK_CONVERGENCE: &str = "network_convergence";
+    /// Until the job is reported complete / the trigger exits.
+    pub const COMPLETION: &str = "completion";
+}
+
+/// One phase of the migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phase {
+    /// One of [`phase_names`].
+    pub name: String,
+    /// Start (realtime).
+    pub start_ns: RealNs,
+    /// End.
+    pub end_ns: RealNs,
+    /// RAM pre-copy iterations seen (memory_precopy only).
+    pub iterations: Option<u32>,
+}
+
+/// RTT and loss of one target within one phase.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseStats {
+    /// Phase name.
+    pub phase: String,
+    /// Target id.
+    pub target_id: u32,
+    /// Probes sent in the phase.
+    pub sent: u64,
+    /// Of those, never answered.
+    pub lost: u64,
+    /// RTT median.
+    pub rtt_p50_ns: Option<i64>,
+    /// RTT 99th percentile.
+    pub rtt_p99_ns: Option<i64>,
+    /// RTT maximum.
+    pub rtt_max_ns: Option<i64>,
+}
+
+/// Baseline RTT of a target, from the warm-up before the migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Baseline {
+    /// Target id.
+    pub target_id: u32,
+    /// Replies used.
+    pub samples: u64,
+    /// Median RTT.
+    pub rtt_p50_ns: i64,
+    /// 99th percentile RTT.
+    pub rtt_p99_ns: i64,
+}
+
+/// The headline: what the network saw against what the hypervisors said.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Downtime {
+    /// The target whose outage this is.
+    pub target_id: u32,
+    /// Network-observed downtime: the outage overlapping the switchover.
+    pub network_ns: i64,
+    /// Its bracket.
+    pub bracket_lo_ns: i64,
+    /// Its bracket.
+    pub bracket_hi_ns: i64,
+    /// Class of that outage.
+    pub class: OutageClass,
+    /// libvirt job-completed `downtime` (whole ms, hypervisor's view).
+    pub hypervisor_ns: Option<i64>,
+    /// QEMU STOP (source) → RESUME (destination), on QEMU's clocks.
+    pub qemu_pause_ns: Option<i64>,
+    /// `network_ns` − the hypervisor figure used (QEMU pause, else libvirt downtime).
+    pub difference_ns: Option<i64>,
+    /// Part of the network downtime while the guest was paused.
+    pub pause_part_ns: Option<i64>,
+    /// Part after the destination resumed (announce, bridge/switch learning, ...).
+    pub convergence_part_ns: Option<i64>,
+}
+
+/// The trigger command and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriggerInfo {
+    /// The command.
+    pub argv: Vec<String>,
+    /// When it was started.
+    pub started_ns: Option<RealNs>,
+    /// When it exited.
+    pub exited_ns: Option<RealNs>,
+    /// Exit code (None: killed by a signal or still running when the run ended).
+    pub exit_code: Option<i32>,
+}
+
+/// How the migration ended, from the events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MigrationInfo {
+    /// "completed", "failed", "cancelled" or "unknown".
+    pub result: String,
+    /// Statistics of the source's job-completed event (libvirt's names), if any.
+    pub stats: Option<serde_json::Value>,
+}
+
+/// A sample of migration progress (from the source's job statistics).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    /// When sampled.
+    pub at_ns: RealNs,
+    /// RAM still to copy, bytes.
+    pub memory_remaining: Option<u64>,
+    /// Disk still to copy, bytes.
+    pub disk_remaining: Option<u64>,
+    /// Total data still to copy, bytes.
+    pub data_remaining: Option<u64>,
+}
+
+/// An event worth drawing / listing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventMark {
+    /// When (the source's own time when it has one, else when received).
+    pub at_ns: RealNs,
+    /// Who said it.
+    pub origin: Origin,
+    /// Event kind.
+    pub kind: String,
+    /// Short label, e.g. "suspended migrated".
+    pub label: String,
+}
+
+/// Everything known about a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// First slot (realtime).
+    pub start_ns: RealNs,
+    /// Last record (realtime).
+    pub end_ns: RealNs,
+    /// Probe interval.
+    pub interval_ns: i64,
+    /// Consecutive misses that make a loss outage.
+    pub min_loss_run: u32,
+    /// The targets.
+    pub targets: Vec<TargetInfo>,
+    /// Warm-up baseline per target.
+    pub baseline: Vec<Baseline>,
+    /// Every outage of every target, by start time.
+    pub outages: Vec<Outage>,
+    /// Migration phases in order (empty without events).
+    pub phases: Vec<Phase>,
+    /// Per-phase, per-target RTT and loss.
+    pub per_phase: Vec<PhaseStats>,
+    /// The headline, when there was a switchover (or, without events, the longest outage).
+    pub downtime: Option<Downtime>,
+    /// Per-target totals.
+    pub summaries: Vec<TargetSummary>,
+    /// How the migration ended.
+    pub migration: Option<MigrationInfo>,
+    /// The trigger.
+    pub trigger: Option<TriggerInfo>,
+    /// Progress series for the chart.
+    pub progress: Vec<Progress>,
+    /// Events to mark on the chart.
+    pub events: Vec<EventMark>,
+    /// True when the run file has no footer (killed).
+    pub truncated: bool,
+    /// Why the run ended (footer), if known.
+    pub end_reason: Option<String>,
+    /// Things a reader must know (trigger failed, run cut short, clock stepped, ...).
+    pub notes: Vec<String>,
+}

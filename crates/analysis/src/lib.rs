@@ -1,0 +1,17 @@
+//! migprobe's analysis and outputs: the pure stages after the run file.
+//!
+//! - [`analysis`]: outages with error brackets, migration phases, downtime
+//!   attribution, per-target summaries;
+//! - [`stats`]: quantiles, Mann–Whitney, bootstrap;
+//! - [`report`]: report.json, summary.md and chart.svg (renderers return bytes);
+//! - [`gate`]: thresholds, policies and baselines → verdicts (text, Markdown,
+//!   JSON, JUnit);
+//! - [`compare`]: runs side by side (table, Markdown, charts).
+//!
+//! No file or network I/O happens here except reading files named by the caller.
+
+pub mod analysis;
+pub mod compare;
+pub mod gate;
+pub mod report;
+pub mod stats;

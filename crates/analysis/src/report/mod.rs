@@ -1,0 +1,242 @@
+//! Renderers of an [`Analysis`]: report.json ([`json`]), summary.md
+//! ([`markdown`]) and chart.svg ([`svg`]). Pure: they return bytes, the caller
+//! owns the files.
+
+pub mod campaign;
+pub mod draw;
+pub mod fmt;
+pub mod json;
+pub mod markdown;
+pub mod series;
+pub mod svg;
+pub mod verdict;
+
+use crate::analysis::model::Analysis;
+use migprobe_probe::record::kinds;
+use migprobe_probe::record::{Origin, RunData};
+use std::collections::BTreeMap;
+use std::fmt as stdfmt;
+use std::path::Path;
+use std::str::FromStr;
+use thiserror::Error;
+
+pub use json::{Report, ReportError, REPORT_SCHEMA_VERSION};
+
+/// One output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// report.json.
+    Json,
+    /// chart.svg.
+    Svg,
+    /// summary.md.
+    Md,
+}
+
+impl Format {
+    /// Every format, in the order the files are usually listed.
+    pub const ALL: [Format; 3] = [Format::Json, Format::Svg, Format::Md];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Svg => "svg",
+            Format::Md => "md",
+        }
+    }
+
+    /// The file this format is written to.
+    pub const fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "report.json",
+            Format::Svg => "chart.svg",
+            Format::Md => "summary.md",
+        }
+    }
+}
+
+impl stdfmt::Display for Format {
+    fn fmt(&self, f: &mut stdfmt::Formatter<'_>) -> stdfmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A format name that is not one of json, svg, md.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FormatError {
+    /// Unknown name.
+    #[error("unknown format {0:?}: expected a comma-separated list of json, svg, md")]
+    Unknown(String),
+    /// Nothing listed.
+    #[error("no format given: expected a comma-separated list of json, svg, md")]
+    Empty,
+}
+
+impl FromStr for Format {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Format, FormatError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "svg" => Ok(Format::Svg),
+            "md" | "markdown" => Ok(Format::Md),
+            _ => Err(FormatError::Unknown(s.trim().to_owned())),
+        }
+    }
+}
+
+/// Parses "json,svg,md" (any order, spaces allowed, duplicates dropped, order kept).
+pub fn parse_formats(list: &str) -> Result<Vec<Format>, FormatError> {
+    let mut out = Vec::new();
+    for part in list.split(',').filter(|p| !p.trim().is_empty()) {
+        let f: Format = part.parse()?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if out.is_empty() {
+        return Err(FormatError::Empty);
+    }
+    Ok(out)
+}
+
+/// What the report says about the run beyond the analysis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportMeta {
+    /// migprobe version that recorded the run.
+    pub tool_version: String,
+    /// Host name of the prober.
+    pub host: String,
+    /// Kernel release of the prober.
+    pub kernel: String,
+    /// Socket kind ("raw", "dgram"), if probes were sent.
+    pub socket: Option<String>,
+    /// The command line that recorded the run.
+    pub run_argv: Vec<String>,
+    /// The command line that wrote the report.
+    pub argv: Vec<String>,
+    /// Directory of the outputs.
+    pub run_dir: Option<String>,
+    /// Per origin ("src", "dst"): host, versions, URI of each hypervisor side.
+    pub hypervisors: BTreeMap<String, serde_json::Value>,
+}
+
+impl ReportMeta {
+    /// Metadata from a run's header and `capture_started` events.
+    pub fn new(run_dir: &Path, argv: &[String], run: &RunData) -> ReportMeta {
+        let h = &run.header;
+        let mut hypervisors = BTreeMap::new();
+        for e in run
+            .events
+            .iter()
+            .filter(|e| e.kind == kinds::CAPTURE_STARTED)
+        {
+            let side = match e.origin {
+                Origin::Src => "src",
+                Origin::Dst => "dst",
+                Origin::Local => "local",
+            };
+            hypervisors.insert(side.to_owned(), e.detail.clone());
+        }
+        ReportMeta {
+            tool_version: h.version.clone(),
+            host: h.hostname.clone(),
+            kernel: h.kernel.clone(),
+            socket: h.socket.and_then(|s| {
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+            }),
+            run_argv: h.argv.clone(),
+            argv: argv.to_vec(),
+            run_dir: Some(run_dir.display().to_string()),
+            hypervisors,
+        }
+    }
+}
+
+/// The three outputs of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outputs {
+    /// report.json.
+    pub json: Vec<u8>,
+    /// summary.md.
+    pub markdown: String,
+    /// chart.svg.
+    pub svg: Vec<u8>,
+}
+
+impl Outputs {
+    /// The bytes of one format.
+    pub fn bytes(&self, f: Format) -> &[u8] {
+        match f {
+            Format::Json => &self.json,
+            Format::Svg => &self.svg,
+            Format::Md => self.markdown.as_bytes(),
+        }
+    }
+}
+
+/// As [`render_all`], for a run with several migrations (one analysis each):
+/// report.json gains `migrations` and `distribution`, summary.md a table, and
+/// chart.svg the per-migration panels.
+pub fn render_campaign(
+    a: &Analysis,
+    migrations: &[Analysis],
+    run: &RunData,
+    meta: &ReportMeta,
+    width: u32,
+) -> Outputs {
+    if migrations.is_empty() {
+        return render_all(a, run, meta, width);
+    }
+    let (entries, dist) = campaign::entries(migrations, meta);
+    let mut markdown = markdown::render(a, meta);
+    markdown.push_str(&campaign::markdown(&entries, &dist));
+    let chart = svg::Campaign {
+        entries: &entries,
+        distribution: &dist,
+    };
+    let svg = svg::render(a, run, Some(&chart), width);
+    let mut r = json::build(a, meta);
+    r.migrations = entries
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    r.distribution = Some(dist);
+    Outputs {
+        json: json::render(&r),
+        markdown,
+        svg,
+    }
+}
+
+/// Renders report.json, summary.md and chart.svg (`width` px wide).
+pub fn render_all(a: &Analysis, run: &RunData, meta: &ReportMeta, width: u32) -> Outputs {
+    Outputs {
+        json: json::render(&json::build(a, meta)),
+        markdown: markdown::render(a, meta),
+        svg: svg::render(a, run, None, width),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_lists() {
+        assert_eq!(
+            parse_formats("json,svg,md").unwrap(),
+            vec![Format::Json, Format::Svg, Format::Md]
+        );
+        assert_eq!(
+            parse_formats(" md , JSON,md").unwrap(),
+            vec![Format::Md, Format::Json]
+        );
+        let e = parse_formats("json,pdf").unwrap_err();
+        assert_eq!(e, FormatError::Unknown("pdf".into()));
+        assert!(e.to_string().contains("\"pdf\""), "{e}");
+        assert_eq!(parse_formats(" , ").unwrap_err(), FormatError::Empty);
+    }
+}

@@ -1,0 +1,5 @@
+//! migprobe's accuracy bench (not published): fault plans and their ground
+//! truth, scoring of reports and ping/fping logs, helpers for the
+//! `migprobe-inject` and `migprobe-echo` binaries.
+
+pub mod accuracy;

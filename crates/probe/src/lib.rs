@@ -1,0 +1,22 @@
+//! migprobe's prober: the first stage of the pipeline probe → record →
+//! analysis → report → gate.
+//!
+//! - [`wire`]: the ICMP echo codec (pure, tested against hex fixtures);
+//! - [`sys`]: the only `unsafe` code: clocks, scheduling, raw and datagram
+//!   ICMP sockets with kernel timestamps;
+//! - [`probe`]: the isochronous sender, the receivers and the pure matching
+//!   engine (tested on a virtual clock);
+//! - [`record`]: the run file (JSON Lines): schema, event kinds, streaming
+//!   writer and tolerant reader;
+//! - [`types`], [`bits`], [`values`]: time types, small bit helpers, and the
+//!   validation of user-given values.
+//!
+//! This crate has no command line, no charts and no libvirt.
+
+pub mod bits;
+pub mod probe;
+pub mod record;
+pub mod sys;
+pub mod types;
+pub mod values;
+pub mod wire;

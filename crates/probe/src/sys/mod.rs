@@ -1,0 +1,13 @@
+//! The only place that calls the operating system through `unsafe`: clocks,
+//! signals to other processes,
+//! scheduling, and raw / datagram ICMP sockets with kernel timestamps.
+//!
+//! Every `unsafe` block carries a `// SAFETY:` comment.
+#![allow(unsafe_code)]
+
+pub mod clock;
+pub mod process;
+pub mod socket;
+
+pub use clock::{monotonic_now, realtime_now, set_timer_slack, sleep_until, try_sched_fifo};
+pub use socket::{ErrQueueEntry, IcmpSocket, RecvMeta, SocketKind};

@@ -1,9 +1,0 @@
-//! The run file: JSON Lines schema, streaming writer, tolerant reader.
-
-pub mod reader;
-pub mod schema;
-pub mod writer;
-
-pub use reader::{read_run, ReadError, RunData};
-pub use schema::*;
-pub use writer::RunWriter;
