@@ -266,6 +266,48 @@ fn window(traces: &[&Trace]) -> (f64, f64) {
     ((lo - pad).max(-w), (hi + pad).min(w))
 }
 
+/// The traces panel's geometry: the x window, the log y range and the pixel
+/// rectangle of the plotting area.
+struct Frame {
+    x0: f64,
+    x1: f64,
+    y_lo: f64,
+    xr: std::ops::Range<i32>,
+    yr: std::ops::Range<i32>,
+    /// Height of the outage-bar strip above the plot.
+    strip: u32,
+}
+
+impl Frame {
+    /// Linear x → pixel column (the chart itself is borrowed for the lines).
+    fn px(&self, x: f64) -> i32 {
+        let (pl, pw) = (self.xr.start as f64, (self.xr.end - self.xr.start) as f64);
+        (pl + (x - self.x0) / (self.x1 - self.x0) * pw).round() as i32
+    }
+
+    fn contains(&self, x: f64) -> bool {
+        x >= self.x0 && x <= self.x1
+    }
+}
+
+/// The log y range of the points inside `[x0, x1]`.
+fn y_range(traces: &[&Trace], x0: f64, x1: f64) -> (f64, f64) {
+    let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for t in traces {
+        for &(x, y) in &t.points {
+            if x >= x0 && x <= x1 && y > 0.0 {
+                y_lo = y_lo.min(y);
+                y_hi = y_hi.max(y);
+            }
+        }
+    }
+    if y_lo.is_finite() {
+        log_range(y_lo / 6.0, y_hi * 3.0)
+    } else {
+        log_range(0.01, 100.0)
+    }
+}
+
 fn draw_traces(
     root: &Area,
     area: &Area,
@@ -291,20 +333,7 @@ fn draw_traces(
     };
     let all: Vec<&Trace> = ok.iter().map(|(_, t)| *t).collect();
     let (x0, x1) = window(&all);
-    let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for t in &all {
-        for &(x, y) in &t.points {
-            if x >= x0 && x <= x1 && y > 0.0 {
-                y_lo = y_lo.min(y);
-                y_hi = y_hi.max(y);
-            }
-        }
-    }
-    let (y_lo, y_hi) = if y_lo.is_finite() {
-        log_range(y_lo / 6.0, y_hi * 3.0)
-    } else {
-        log_range(0.01, 100.0)
-    };
+    let (y_lo, y_hi) = y_range(&all, x0, x1);
     let strip = 8 + 18 * ok.len().max(1) as u32;
     let xfmt = |v: &f64| ms_label(*v);
     let mut chart = rtt_chart(
@@ -315,108 +344,141 @@ fn draw_traces(
     )?;
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     bold(root, caption, (xr.start, top + 6), 15.0, INK)?;
-    // Linear x → pixel column (the chart itself is borrowed again for the lines).
-    let (pl, pw) = (xr.start as f64, (xr.end - xr.start) as f64);
-    let px = |x: f64| (pl + (x - x0) / (x1 - x0) * pw).round() as i32;
-    // x = 0: the switchover.
-    if x0 <= 0.0 && x1 >= 0.0 {
-        let p = px(0.0);
+    let f = Frame {
+        x0,
+        x1,
+        y_lo,
+        xr,
+        yr,
+        strip,
+    };
+    draw_suspend_line(root, &f)?;
+    for (row, (i, t)) in ok.iter().enumerate() {
+        let c = color(*i);
+        let label = runs.get(*i).map(|r| r.label.as_str()).unwrap_or("");
+        draw_outage_bar(root, &f, row, t, label, c)?;
+        for seg in trace_segments(&f, t) {
+            chart
+                .draw_series(LineSeries::new(seg, c.mix(0.9).stroke_width(2)))
+                .map_err(err)?;
+        }
+        draw_lost_ticks(root, &f, row, t, c)?;
+    }
+    if ok.is_empty() {
+        text(
+            root,
+            "no run file: nothing to draw",
+            ((f.xr.start + f.xr.end) / 2, (f.yr.start + f.yr.end) / 2),
+            15.0,
+            MUTED,
+            HPos::Center,
+        )?;
+    }
+    let (_, h) = area.dim_in_pixel();
+    draw_notes(root, &f, top + h as i32, runs, &notes)
+}
+
+/// x = 0: the switchover.
+fn draw_suspend_line(root: &Area, f: &Frame) -> Res {
+    if f.x0 <= 0.0 && f.x1 >= 0.0 {
+        let p = f.px(0.0);
         root.draw(&Rectangle::new(
-            [(p, yr.start), (p + 1, yr.end)],
+            [(p, f.yr.start), (p + 1, f.yr.end)],
             BLACK.mix(0.45).filled(),
         ))
         .map_err(err)?;
         text(
             root,
             "suspend",
-            (p + 4, yr.start + 2),
+            (p + 4, f.yr.start + 2),
             12.0,
             MUTED,
             HPos::Left,
         )?;
     }
-    for (row, (i, t)) in ok.iter().enumerate() {
-        let c = color(*i);
-        // Outage bar along the top, one row per run.
-        let y = yr.start - strip as i32 + 4 + 18 * row as i32;
-        if let Some((a, b)) = t.outage.filter(|(a, b)| *b >= x0 && *a <= x1) {
-            let (l, r) = (px(a.max(x0)), px(b.min(x1)).max(px(a.max(x0)) + 2));
-            root.draw(&Rectangle::new([(l, y + 4), (r, y + 12)], c.filled()))
-                .map_err(err)?;
-            let s = format!(
-                "{}: {} outage ({})",
-                runs.get(*i).map(|r| r.label.as_str()).unwrap_or(""),
-                fine(ns(b - a)),
-                t.target
-            );
-            let w = text_width(&s, 13.0);
-            let x = if r + 6 + w < xr.end {
-                r + 6
-            } else {
-                (l - 6 - w).max(xr.start)
-            };
-            text(root, &s, (x, y), 13.0, c, HPos::Left)?;
+    Ok(())
+}
+
+/// The run's headline outage as a bar along the top, one row per run.
+fn draw_outage_bar(root: &Area, f: &Frame, row: usize, t: &Trace, run: &str, c: RGBColor) -> Res {
+    let y = f.yr.start - f.strip as i32 + 4 + 18 * row as i32;
+    let Some((a, b)) = t.outage.filter(|(a, b)| *b >= f.x0 && *a <= f.x1) else {
+        return Ok(());
+    };
+    let (l, r) = (
+        f.px(a.max(f.x0)),
+        f.px(b.min(f.x1)).max(f.px(a.max(f.x0)) + 2),
+    );
+    root.draw(&Rectangle::new([(l, y + 4), (r, y + 12)], c.filled()))
+        .map_err(err)?;
+    let s = format!("{run}: {} outage ({})", fine(ns(b - a)), t.target);
+    let w = text_width(&s, 13.0);
+    let x = if r + 6 + w < f.xr.end {
+        r + 6
+    } else {
+        (l - 6 - w).max(f.xr.start)
+    };
+    text(root, &s, (x, y), 13.0, c, HPos::Left)
+}
+
+/// The RTT line, broken where probes are missing, downsampled.
+fn trace_segments(f: &Frame, t: &Trace) -> Vec<Vec<(f64, f64)>> {
+    let gap = (t.interval_ms * 3.0).max(5.0);
+    let inside = t.points.iter().filter(|p| f.contains(p.0)).count();
+    let mut d = Downsampler::new(f.x0, f.x1, 1_500, inside <= KEEP_ALL, 8_000);
+    let mut last: Option<f64> = None;
+    for &(x, yv) in &t.points {
+        if last.is_some_and(|l| x - l > gap) {
+            d.gap();
         }
-        // The line, broken where probes are missing.
-        let gap = (t.interval_ms * 3.0).max(5.0);
-        let inside = t.points.iter().filter(|p| p.0 >= x0 && p.0 <= x1).count();
-        let mut d = Downsampler::new(x0, x1, 1_500, inside <= KEEP_ALL, 8_000);
-        let mut last: Option<f64> = None;
-        for &(x, yv) in &t.points {
-            if last.is_some_and(|l| x - l > gap) {
-                d.gap();
-            }
-            last = Some(x);
-            d.push(x, yv.max(y_lo));
-        }
-        let segments: Vec<Vec<(f64, f64)>> = match d.finish() {
-            Sampled::Points(s) => s,
-            Sampled::Bands(s) => s
-                .into_iter()
-                .map(|seg| seg.into_iter().map(|b| (b.x, b.hi)).collect())
-                .collect(),
-        };
-        for seg in segments {
-            chart
-                .draw_series(LineSeries::new(seg, c.mix(0.9).stroke_width(2)))
-                .map_err(err)?;
-        }
-        // Lost probes: ticks along the bottom, one row per run.
-        let yb = yr.end - 8 - 7 * row as i32;
-        let mut cols: Vec<i32> = t
-            .lost
-            .iter()
-            .filter(|x| **x >= x0 && **x <= x1)
-            .map(|x| px(*x))
-            .collect();
-        cols.dedup();
-        for p in cols {
-            root.draw(&Rectangle::new([(p, yb), (p + 1, yb + 6)], c.filled()))
-                .map_err(err)?;
-        }
+        last = Some(x);
+        d.push(x, yv.max(f.y_lo));
     }
-    if ok.is_empty() {
-        text(
-            root,
-            "no run file: nothing to draw",
-            ((xr.start + xr.end) / 2, (yr.start + yr.end) / 2),
-            15.0,
-            MUTED,
-            HPos::Center,
-        )?;
+    match d.finish() {
+        Sampled::Points(s) => s,
+        Sampled::Bands(s) => s
+            .into_iter()
+            .map(|seg| seg.into_iter().map(|b| (b.x, b.hi)).collect())
+            .collect(),
     }
-    // Notes under the axis: why a run has no line, or how it was aligned.
-    let (_, h) = area.dim_in_pixel();
-    let mut y = top + h as i32 - 6 - 16 * notes.len() as i32;
-    for (i, n) in notes {
+}
+
+/// Lost probes: ticks along the bottom, one row per run.
+fn draw_lost_ticks(root: &Area, f: &Frame, row: usize, t: &Trace, c: RGBColor) -> Res {
+    let yb = f.yr.end - 8 - 7 * row as i32;
+    let mut cols: Vec<i32> = t
+        .lost
+        .iter()
+        .filter(|x| f.contains(**x))
+        .map(|x| f.px(*x))
+        .collect();
+    cols.dedup();
+    for p in cols {
+        root.draw(&Rectangle::new([(p, yb), (p + 1, yb + 6)], c.filled()))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Notes under the axis (ending at pixel row `bottom`): why a run has no line,
+/// or how it was aligned.
+fn draw_notes(
+    root: &Area,
+    f: &Frame,
+    bottom: i32,
+    runs: &[RunFigures],
+    notes: &[(usize, &String)],
+) -> Res {
+    let mut y = bottom - 6 - 16 * notes.len() as i32;
+    for &(i, n) in notes {
         let s = format!(
             "{}: {n}",
             runs.get(i).map(|r| r.label.as_str()).unwrap_or("")
         );
         text(
             root,
-            &fit(&s, xr.end - xr.start, 13.0),
-            (xr.start, y),
+            &fit(&s, f.xr.end - f.xr.start, 13.0),
+            (f.xr.start, y),
             13.0,
             color(i),
             HPos::Left,

@@ -7,7 +7,7 @@ use super::{Metric, RunFigures};
 use crate::report::fmt::{count, dur, dur_fixed, dur_res};
 use crate::stats::{bootstrap_median_diff, mann_whitney_greater, Samples};
 
-use crate::gate::checks as gate;
+use crate::gate::regression as gate;
 
 /// Bootstrap resamples for the interval on the median difference (the gate's).
 pub const BOOTSTRAP_ITERATIONS: usize = gate::BOOTSTRAP_ITERATIONS;

@@ -8,33 +8,17 @@
 //! - RTT p99: the highest `rtt_p99_ms` of any target.
 //! - Completed: `migration.result` is "completed" and the trigger exited 0
 //!   (and, when the report lists `migrations`, every entry that says so).
-//! - Regression: the **median** network downtime against the baseline's. With
-//!   at least 2 migrations on each side the check fails only when the median
-//!   regression exceeds the limit **and** a one-sided Mann–Whitney U test says
-//!   the report's downtimes are greater at 95 % confidence; a 95 % bootstrap
-//!   interval of the median difference is stated. With a single migration on
-//!   either side the medians are compared directly and the detail says the
-//!   evidence is thin.
+//! - Regression: the median network downtime against the baseline's (see
+//!   [`super::regression`]).
 
+use super::figures::{fmt_duration, fmt_ms, fmt_pct, relative, trim, within};
 use super::policy::Thresholds;
+use super::regression::regression_check;
 use super::{CheckResult, Verdict};
 use crate::report::json::{self, Report, ReportError};
-use crate::stats::{bootstrap_median_diff, mann_whitney_greater, Samples};
+use crate::stats::Samples;
 use serde_json::Value;
 use std::time::Duration;
-
-/// Significance level of the regression test (95 % confidence).
-pub const ALPHA: f64 = 0.05;
-/// Bootstrap resamples for the median-difference interval.
-pub const BOOTSTRAP_ITERATIONS: usize = 10_000;
-/// Resamples for `n` pooled migrations: [`BOOTSTRAP_ITERATIONS`], fewer (down
-/// to 1000) for campaigns of thousands of migrations so the gate stays fast.
-pub fn bootstrap_iterations(n: usize) -> usize {
-    (20_000_000 / n.max(1)).clamp(1_000, BOOTSTRAP_ITERATIONS)
-}
-
-/// Fixed bootstrap seed: the same reports always give the same interval.
-pub const BOOTSTRAP_SEED: u64 = 0x6d69_6770_726f_6265; // "migprobe"
 
 /// A parsed report plus a lenient JSON copy for fields the typed report does not
 /// have yet (the per-migration `migrations` array).
@@ -149,75 +133,7 @@ pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>
     Verdict::from_checks(checks)
 }
 
-/// True when `observed_ms` (a report figure, ms rounded to the µs) is at most
-/// `max`; compared in whole nanoseconds so that `193.985 ms ≤ 193.985ms` holds
-/// despite binary floating point.
-pub fn within(observed_ms: f64, max: Duration) -> bool {
-    (observed_ms * 1e6).round() <= max.as_nanos() as f64
-}
-
-/// Milliseconds with at most 3 decimals: "612 ms", "193.985 ms".
-pub fn fmt_ms(v: f64) -> String {
-    format!("{} ms", trim(v, 3))
-}
-
-fn fmt_signed_ms(v: f64) -> String {
-    if v >= 0.0 {
-        format!("+{}", fmt_ms(v))
-    } else {
-        format!("-{}", fmt_ms(-v))
-    }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    fmt_ms(d.as_secs_f64() * 1e3)
-}
-
-/// A signed percentage: "+155 %", "-3.2 %", "+∞ %".
-pub fn fmt_pct(p: f64) -> String {
-    let sign = if p < 0.0 { "-" } else { "+" };
-    let a = p.abs();
-    if a.is_infinite() {
-        return format!("{sign}∞ %");
-    }
-    let digits = if a >= 10.0 { 0 } else { 1 };
-    format!("{sign}{} %", trim(a, digits))
-}
-
-fn trim(v: f64, decimals: usize) -> String {
-    let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    };
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
-
-fn fmt_p(p: f64) -> String {
-    if p < 0.0001 {
-        "p < 0.0001".into()
-    } else {
-        format!("p = {}", trim(p, 4))
-    }
-}
-
-/// Relative change of `new` against `old`, percent (+∞ when `old` is 0 and `new` is not).
-fn relative(new: f64, old: f64) -> f64 {
-    if old > 0.0 {
-        (new - old) / old * 100.0
-    } else if new > old {
-        f64::INFINITY
-    } else {
-        0.0
-    }
-}
-
-fn migrations(n: usize) -> String {
+pub(crate) fn migrations(n: usize) -> String {
     format!("{n} migration{}", if n == 1 { "" } else { "s" })
 }
 
@@ -230,7 +146,7 @@ fn worst_label(s: &Samples) -> Option<String> {
     })
 }
 
-fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
+pub(crate) fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
     CheckResult {
         name: name.into(),
         threshold,
@@ -427,134 +343,5 @@ fn completed_check(report: &GateInput) -> CheckResult {
         } else {
             format!("migration not completed: {}", problems.join(", "))
         },
-    }
-}
-
-fn regression_check(limit: f64, report: &GateInput, baseline: Option<&GateInput>) -> CheckResult {
-    let name = "regression vs baseline";
-    let threshold = format!("≤ {}", fmt_pct(limit));
-    let Some(baseline) = baseline else {
-        return cannot(
-            name,
-            threshold,
-            "no baseline report given (--baseline BASE.json)",
-        );
-    };
-    let cand = samples(report, Metric::NetworkDowntime);
-    let base = samples(baseline, Metric::NetworkDowntime);
-    let (cs, bs) = (Samples::new(&cand), Samples::new(&base));
-    let (Some(mc), Some(mb)) = (cs.median(), bs.median()) else {
-        let which = if cs.is_empty() {
-            "the report"
-        } else {
-            "the baseline"
-        };
-        return cannot(
-            name,
-            threshold,
-            &format!("{which} holds no network downtime to compare"),
-        );
-    };
-    let rel = relative(mc, mb);
-    // Percentages are compared to 1e-9 so that 240 → 288 ms is exactly +20 %.
-    let exceeds = rel > limit + 1e-9;
-    let median_of = |s: &Samples, m: f64| match s.len() {
-        1 => fmt_ms(m),
-        n => format!("{} (median of {n})", fmt_ms(m)),
-    };
-    let observed = format!(
-        "{} ({}{})",
-        fmt_pct(rel),
-        if cs.len() > 1 { "median " } else { "" },
-        fmt_ms(mc)
-    );
-    let label = if cs.len() > 1 || bs.len() > 1 {
-        "median network downtime"
-    } else {
-        "network downtime"
-    };
-    let cmp = if exceeds { ">" } else { "≤" };
-    let head = format!(
-        "{label} {} vs baseline {}: {} {cmp} {}",
-        fmt_ms(mc),
-        fmt_ms(mb),
-        fmt_pct(rel),
-        fmt_pct(limit)
-    );
-    let test = (cs.len() >= 2 && bs.len() >= 2)
-        .then(|| mann_whitney_greater(cs.sorted(), bs.sorted()))
-        .flatten();
-    let (pass, detail) = match test {
-        Some(mw) => {
-            let significant = mw.p_value < ALPHA;
-            let sig = format!(
-                "{}significantly greater at 95 % confidence (one-sided Mann–Whitney U = {}, {}{}, n = {} vs {})",
-                if significant { "" } else { "not " },
-                trim(mw.u, 1),
-                fmt_p(mw.p_value),
-                if mw.exact { " exact" } else { "" },
-                mw.n1,
-                mw.n2
-            );
-            let ci = bootstrap_median_diff(
-                cs.sorted(),
-                bs.sorted(),
-                bootstrap_iterations(cs.len() + bs.len()),
-                1.0 - ALPHA,
-                BOOTSTRAP_SEED,
-            )
-            .map(|(lo, hi)| {
-                format!(
-                    "; 95 % bootstrap interval of the median difference {} … {}",
-                    fmt_signed_ms(lo),
-                    fmt_signed_ms(hi)
-                )
-            })
-            .unwrap_or_default();
-            (
-                !(exceeds && significant),
-                format!("{head}; {sig}{ci}"),
-            )
-        }
-        None => (
-            !exceeds,
-            format!(
-                "{head}; evidence is thin: {} against {} in the baseline (a statistical verdict needs at least 2 on each side)",
-                migrations(cs.len()),
-                bs.len()
-            ),
-        ),
-    };
-    CheckResult {
-        name: name.into(),
-        threshold,
-        observed,
-        baseline: Some(median_of(&bs, mb)),
-        pass,
-        detail,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formatting() {
-        assert_eq!(fmt_ms(612.0), "612 ms");
-        assert_eq!(fmt_ms(193.985), "193.985 ms");
-        assert_eq!(fmt_ms(-0.0001), "0 ms");
-        assert_eq!(fmt_pct(155.0), "+155 %");
-        assert_eq!(fmt_pct(-3.21), "-3.2 %");
-        assert_eq!(fmt_pct(f64::INFINITY), "+∞ %");
-        assert_eq!(fmt_signed_ms(-12.5), "-12.5 ms");
-        assert_eq!(fmt_p(0.00001), "p < 0.0001");
-        assert_eq!(fmt_p(0.0606), "p = 0.0606");
-        assert_eq!(relative(612.0, 240.0).round(), 155.0);
-        assert_eq!(relative(5.0, 0.0), f64::INFINITY);
-        assert_eq!(relative(0.0, 0.0), 0.0);
-        assert!(within(193.985, Duration::from_micros(193_985)));
-        assert!(!within(193.986, Duration::from_micros(193_985)));
-        assert!(within(0.0, Duration::ZERO));
     }
 }
