@@ -18,7 +18,7 @@
 //! A gap counts when it exceeds one interval plus the late allowance, the
 //! smallest delay that makes a single reply late.
 
-use super::outages::{outage, rx_of, Detected, OutageParams};
+use super::rules::{outage, rx_of, Detected, OutageParams};
 use migprobe_probe::record::{ProbeLine, ProbeStatus};
 
 /// The freezes hidden in the candidate run `probes[first..=last]` after the

@@ -8,6 +8,7 @@ pub mod hist;
 pub mod model;
 pub mod outages;
 pub mod phases;
+pub mod rules;
 pub mod summary;
 
 pub use analyze::{analyze, AnalysisOptions};
