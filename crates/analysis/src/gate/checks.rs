@@ -11,93 +11,16 @@
 //! - Regression: the median network downtime against the baseline's (see
 //!   [`super::regression`]).
 
+use super::figures::{cannot, migrations};
 use super::figures::{fmt_duration, fmt_ms, fmt_pct, relative, trim, within};
+use super::input::{samples, GateInput, Metric};
 use super::policy::Thresholds;
 use super::regression::regression_check;
 use super::{CheckResult, Verdict};
-use crate::report::json::{self, Report, ReportError};
+use crate::report::json::Report;
 use crate::stats::Samples;
 use serde_json::Value;
 use std::time::Duration;
-
-/// A parsed report plus a lenient JSON copy for fields the typed report does not
-/// have yet (the per-migration `migrations` array).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GateInput {
-    /// The typed report.
-    pub report: Report,
-    /// The same bytes as a JSON value.
-    pub value: Value,
-}
-
-impl GateInput {
-    /// Parses report.json bytes (schema and version checked by [`json::parse`]).
-    pub fn parse(bytes: &[u8]) -> Result<GateInput, ReportError> {
-        let report = json::parse(bytes)?;
-        let value = serde_json::from_slice(bytes).map_err(ReportError::NotJson)?;
-        Ok(GateInput { report, value })
-    }
-}
-
-/// A per-migration downtime figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// Network-observed downtime (`downtime.network_ms`).
-    NetworkDowntime,
-    /// Hypervisor-reported downtime (`downtime.hypervisor_ms`, else `downtime.qemu_pause_ms`).
-    HypervisorDowntime,
-}
-
-impl Metric {
-    fn name(self) -> &'static str {
-        match self {
-            Metric::NetworkDowntime => "network downtime",
-            Metric::HypervisorDowntime => "hypervisor downtime",
-        }
-    }
-
-    fn of(self, downtime: &Value) -> Option<f64> {
-        let field = |k: &str| downtime.get(k).and_then(Value::as_f64);
-        let v = match self {
-            Metric::NetworkDowntime => field("network_ms"),
-            Metric::HypervisorDowntime => field("hypervisor_ms").or_else(|| field("qemu_pause_ms")),
-        };
-        v.filter(|x| x.is_finite() && *x >= 0.0)
-    }
-}
-
-/// One value per migration, in milliseconds.
-///
-/// Takes `migrations[*].downtime` when the report has a `migrations` array
-/// (read leniently: entries without the figure, e.g. failed migrations, are
-/// skipped), else the single headline `downtime`. A run whose probes were
-/// answered but which saw no outage at all has a network downtime of 0.
-pub fn samples(input: &GateInput, metric: Metric) -> Vec<f64> {
-    let per_migration: Vec<f64> = input
-        .value
-        .get("migrations")
-        .and_then(Value::as_array)
-        .map(|ms| {
-            ms.iter()
-                .filter_map(|m| m.get("downtime").and_then(|d| metric.of(d)))
-                .collect()
-        })
-        .unwrap_or_default();
-    if !per_migration.is_empty() {
-        return per_migration;
-    }
-    let headline = input.value.get("downtime").filter(|d| d.is_object());
-    match (headline, metric) {
-        (Some(d), _) => metric.of(d).into_iter().collect(),
-        (None, Metric::NetworkDowntime)
-            if input.report.outages.is_empty()
-                && input.report.targets.iter().any(|t| t.answered > 0) =>
-        {
-            vec![0.0]
-        }
-        (None, _) => Vec::new(),
-    }
-}
 
 /// Runs every check of `t` on `report` (against `baseline` where given).
 pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>) -> Verdict {
@@ -133,10 +56,6 @@ pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>
     Verdict::from_checks(checks)
 }
 
-pub(crate) fn migrations(n: usize) -> String {
-    format!("{n} migration{}", if n == 1 { "" } else { "s" })
-}
-
 /// "612 ms" for one value, "612 ms (max of 10)" for several.
 fn worst_label(s: &Samples) -> Option<String> {
     let max = s.max()?;
@@ -144,17 +63,6 @@ fn worst_label(s: &Samples) -> Option<String> {
         1 => fmt_ms(max),
         n => format!("{} (max of {n})", fmt_ms(max)),
     })
-}
-
-pub(crate) fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
-    CheckResult {
-        name: name.into(),
-        threshold,
-        observed: "n/a".into(),
-        baseline: None,
-        pass: false,
-        detail: format!("{name}: cannot evaluate: {why}"),
-    }
 }
 
 /// "; baseline 240 ms, +155 %" (empty without a baseline figure).

@@ -1,7 +1,9 @@
 //! How the gate writes figures: milliseconds with at most three decimals,
 //! signed percentages, p-values, relative changes. One owner for the number
-//! formats of every check's text, so a figure reads the same in every check.
+//! formats of every check's text, so a figure reads the same in every check;
+//! and the result of a check that cannot be evaluated.
 
+use super::CheckResult;
 use std::time::Duration;
 
 /// True when `observed_ms` (a report figure, ms rounded to the µs) is at most
@@ -73,6 +75,24 @@ pub(crate) fn relative(new: f64, old: f64) -> f64 {
         f64::INFINITY
     } else {
         0.0
+    }
+}
+
+/// "1 migration", "3 migrations".
+pub(crate) fn migrations(n: usize) -> String {
+    format!("{n} migration{}", if n == 1 { "" } else { "s" })
+}
+
+/// A failed check that the report lacks the figures for (a gate must not
+/// vouch for what it did not see).
+pub(crate) fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
+    CheckResult {
+        name: name.into(),
+        threshold,
+        observed: "n/a".into(),
+        baseline: None,
+        pass: false,
+        detail: format!("{name}: cannot evaluate: {why}"),
     }
 }
 

@@ -2,7 +2,7 @@
 //! baseline report; pure (the command does the file I/O).
 //!
 //! - [`policy`]: thresholds from flags and from a TOML policy file → [`Thresholds`].
-//! - [`checks`]: the figures of a report ([`samples`]) and one verdict per check;
+//! - [`input`]: the figures of a report ([`samples`]); [`checks`]: one verdict per check;
 //!   [`regression`]: the baseline comparison; [`figures`]: how figures are written.
 //! - [`render`]: the text table, the Markdown job summary and the JSON form.
 //! - [`junit`]: JUnit XML, one testcase per check.
@@ -14,12 +14,14 @@
 
 pub mod checks;
 pub mod figures;
+pub mod input;
 pub mod junit;
 pub mod policy;
 pub mod regression;
 pub mod render;
 
-pub use checks::{evaluate, samples, GateInput, Metric};
+pub use checks::evaluate;
+pub use input::{samples, GateInput, Metric};
 pub use policy::{PolicyError, Settings, Thresholds};
 
 use serde::Serialize;

@@ -6,8 +6,8 @@
 //! With a single migration on either side the medians are compared directly
 //! and the detail says the evidence is thin.
 
-use super::checks::{cannot, migrations, samples, GateInput, Metric};
-use super::figures::{fmt_ms, fmt_p, fmt_pct, fmt_signed_ms, relative, trim};
+use super::figures::{cannot, fmt_ms, fmt_p, fmt_pct, fmt_signed_ms, migrations, relative, trim};
+use super::input::{samples, GateInput, Metric};
 use super::CheckResult;
 use crate::stats::{bootstrap_median_diff, mann_whitney_greater, MannWhitney, Samples};
 
