@@ -476,134 +476,99 @@ fn outages_at_the_edges_of_the_run_are_kept_and_noted() {
 
 // ---------------------------------------------------------------- events
 
+/// One event as (origin, kind, ms after T0, QEMU's own stamp in ms after T0, detail).
+type EventRow = (Origin, &'static str, i64, Option<i64>, Value);
+
+fn events_of(rows: Vec<EventRow>) -> Vec<EventLine> {
+    let at = |ms: i64| T0 + ms * MS;
+    rows.into_iter()
+        .map(|(o, kind, ms, src, detail)| ev(o, kind, at(ms), src.map(at), detail))
+        .collect()
+}
+
 /// A block live migration per libvirt-lab.md, both origins (times: ms after T0).
 fn block_migration_events() -> Vec<EventLine> {
-    let at = |ms: i64| T0 + ms * MS;
-    let mut v = vec![
-        ev(
-            Origin::Local,
-            "capture_started",
-            at(200),
-            None,
-            json!({"uri": "src"}),
-        ),
-        ev(
-            Origin::Local,
+    use Origin::{Dst, Local, Src};
+    let mut rows: Vec<EventRow> = vec![
+        (Local, "capture_started", 200, None, json!({"uri": "src"})),
+        (
+            Local,
             "trigger_started",
-            at(1000),
+            1000,
             None,
             json!({"argv": ["virsh", "migrate", "--live", "--copy-storage-all", "migvm"]}),
         ),
-        ev(
-            Origin::Dst,
-            "started",
-            at(1500),
-            None,
-            json!({"reason": "migrated"}),
-        ),
-        ev(
-            Origin::Src,
+        (Dst, "started", 1500, None, json!({"reason": "migrated"})),
+        (
+            Src,
             "block_job",
-            at(6000),
+            6000,
             None,
             json!({"disk": "vda", "job": "copy", "status": "ready"}),
         ),
     ];
     for (i, ms) in [6_010, 7_000, 7_600].into_iter().enumerate() {
-        v.push(ev(
-            Origin::Src,
+        rows.push((
+            Src,
             "migration_iteration",
-            at(ms),
+            ms,
             None,
             json!({"iteration": i + 1}),
         ));
     }
     for i in 0..12 {
         let rem = 1_000_000u64 - i * 80_000;
-        v.push(ev(
-            Origin::Src,
-            "job_stats",
-            at(2_000 + i as i64 * 500),
-            None,
-            json!({"completed": false, "memory_remaining": rem, "disk_remaining": 0, "data_remaining": rem}),
-        ));
+        let detail = json!({"completed": false, "memory_remaining": rem, "disk_remaining": 0, "data_remaining": rem});
+        rows.push((Src, "job_stats", 2_000 + i as i64 * 500, None, detail));
     }
-    v.extend([
-        // QEMU's STOP at 8.000 000 (received 2 ms later); libvirt's Suspended after it.
-        ev(
-            Origin::Src,
-            "qemu_stop",
-            at(8002),
-            Some(at(8000)),
-            json!({}),
-        ),
-        ev(
-            Origin::Src,
-            "suspended",
-            at(8003),
-            None,
-            json!({"reason": "migrated"}),
-        ),
-        ev(
-            Origin::Src,
-            "block_job",
-            at(8050),
-            None,
-            json!({"disk": "vda", "job": "copy", "status": "completed"}),
-        ),
-        ev(
-            Origin::Dst,
-            "qemu_resume",
-            at(8121),
-            Some(at(8120)),
-            json!({}),
-        ),
-        ev(
-            Origin::Dst,
-            "resumed",
-            at(8125),
-            None,
-            json!({"reason": "migrated"}),
-        ),
-        ev(
-            Origin::Src,
-            "qemu_migration",
-            at(8126),
-            Some(at(8126)),
-            json!({"status": "completed"}),
-        ),
-        ev(
-            Origin::Src,
-            "stopped",
-            at(8130),
-            None,
-            json!({"reason": "migrated"}),
-        ),
-        ev(
-            Origin::Src,
-            "job_completed",
-            at(9700),
-            None,
-            json!({"downtime": 118, "time_elapsed": 8700, "operation": 5}),
-        ),
-        ev(
-            Origin::Src,
-            "job_stats",
-            at(9750),
-            None,
-            json!({"completed": true, "downtime": 118}),
-        ),
-        ev(
-            Origin::Local,
-            "trigger_exited",
-            at(9800),
-            None,
-            json!({"code": 0}),
-        ),
-    ]);
+    rows.extend(switchover_rows());
+    let mut v = events_of(rows);
     // The events file is not in time order (two sources, two connections).
     v.swap(3, 9);
     v
+}
+
+/// The switchover and after: QEMU's STOP at 8.000 000 (received 2 ms later),
+/// libvirt's Suspended after it, the destination's RESUME, the job's end.
+fn switchover_rows() -> Vec<EventRow> {
+    use Origin::{Dst, Local, Src};
+    let migrated = || json!({"reason": "migrated"});
+    vec![
+        (Src, "qemu_stop", 8002, Some(8000), json!({})),
+        (Src, "suspended", 8003, None, migrated()),
+        (
+            Src,
+            "block_job",
+            8050,
+            None,
+            json!({"disk": "vda", "job": "copy", "status": "completed"}),
+        ),
+        (Dst, "qemu_resume", 8121, Some(8120), json!({})),
+        (Dst, "resumed", 8125, None, migrated()),
+        (
+            Src,
+            "qemu_migration",
+            8126,
+            Some(8126),
+            json!({"status": "completed"}),
+        ),
+        (Src, "stopped", 8130, None, migrated()),
+        (
+            Src,
+            "job_completed",
+            9700,
+            None,
+            json!({"downtime": 118, "time_elapsed": 8700, "operation": 5}),
+        ),
+        (
+            Src,
+            "job_stats",
+            9750,
+            None,
+            json!({"completed": true, "downtime": 118}),
+        ),
+        (Local, "trigger_exited", 9800, None, json!({"code": 0})),
+    ]
 }
 
 /// Probes at 10 ms for 12 s; loss 3.0–3.5 s (unrelated, longer) and 8.0–8.3 s

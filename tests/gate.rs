@@ -384,31 +384,10 @@ fn several_migrations_without_shift_pass() {
 // ------------------------------------------------------------ bad input → 2
 
 #[test]
-fn bad_inputs_exit_2_naming_the_flag_or_file() {
+fn bad_flag_values_exit_2_naming_the_flag() {
     let d = tmp();
     let good = write(&d, "good.json", &example());
-    let mut v = example();
-    v["schema_version"] = json!(2);
-    let v2 = write(&d, "v2.json", &v);
-    let garbage = d.path().join("garbage.json");
-    std::fs::write(&garbage, "not json at all").unwrap();
-    let garbage = garbage.display().to_string();
-    let unknown_key = fixture("unknown-key.toml");
-    let negative = fixture("negative.toml");
-    let missing_dir = d.path().join("no/such/dir/gate.xml").display().to_string();
-    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
-        (
-            vec!["/nonexistent/report.json", "--max-downtime", "1s"],
-            vec!["REPORT.json /nonexistent/report.json: cannot read"],
-        ),
-        (
-            vec![&v2, "--max-downtime", "1s"],
-            vec!["v2.json", "report schema version 2 is not supported"],
-        ),
-        (
-            vec![&garbage, "--max-downtime", "1s"],
-            vec!["garbage.json", "not JSON"],
-        ),
+    assert_exit_2(vec![
         (
             vec![&good, "--max-downtime", "-5ms"],
             vec!["--max-downtime \"-5ms\"", "cannot be negative"],
@@ -447,6 +426,47 @@ fn bad_inputs_exit_2_naming_the_flag_or_file() {
             ],
         ),
         (
+            vec![&good, "--baseline", &good, "--max-downtime", "1s"],
+            vec!["--baseline: needs a limit", "--max-regression"],
+        ),
+        (
+            vec![&good, "--max-regression", "20%"],
+            vec!["--max-regression: needs a baseline", "--baseline"],
+        ),
+        (
+            vec![&good, "--max-downtime", "1s", "--format", "xml"],
+            vec!["--format \"xml\"", "text, json or markdown"],
+        ),
+    ]);
+}
+
+#[test]
+fn bad_files_exit_2_naming_the_file() {
+    let d = tmp();
+    let good = write(&d, "good.json", &example());
+    let mut v = example();
+    v["schema_version"] = json!(2);
+    let v2 = write(&d, "v2.json", &v);
+    let garbage = d.path().join("garbage.json");
+    std::fs::write(&garbage, "not json at all").unwrap();
+    let garbage = garbage.display().to_string();
+    let unknown_key = fixture("unknown-key.toml");
+    let negative = fixture("negative.toml");
+    let missing_dir = d.path().join("no/such/dir/gate.xml").display().to_string();
+    assert_exit_2(vec![
+        (
+            vec!["/nonexistent/report.json", "--max-downtime", "1s"],
+            vec!["REPORT.json /nonexistent/report.json: cannot read"],
+        ),
+        (
+            vec![&v2, "--max-downtime", "1s"],
+            vec!["v2.json", "report schema version 2 is not supported"],
+        ),
+        (
+            vec![&garbage, "--max-downtime", "1s"],
+            vec!["garbage.json", "not JSON"],
+        ),
+        (
             vec![&good, "--policy", &unknown_key],
             vec![
                 "--policy",
@@ -478,22 +498,14 @@ fn bad_inputs_exit_2_naming_the_flag_or_file() {
             vec!["--baseline", "v2.json", "schema version 2"],
         ),
         (
-            vec![&good, "--baseline", &good, "--max-downtime", "1s"],
-            vec!["--baseline: needs a limit", "--max-regression"],
-        ),
-        (
-            vec![&good, "--max-regression", "20%"],
-            vec!["--max-regression: needs a baseline", "--baseline"],
-        ),
-        (
-            vec![&good, "--max-downtime", "1s", "--format", "xml"],
-            vec!["--format \"xml\"", "text, json or markdown"],
-        ),
-        (
             vec![&good, "--max-downtime", "1s", "--junit", &missing_dir],
             vec!["--junit", "cannot write"],
         ),
-    ];
+    ]);
+}
+
+/// Runs each case; each must exit 2 with no verdict and an error naming every needle.
+fn assert_exit_2(cases: Vec<(Vec<&str>, Vec<&str>)>) {
     for (args, needles) in cases {
         let o = gate(&args);
         assert_eq!(

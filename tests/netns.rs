@@ -135,8 +135,12 @@ fn frozen_responder_replies_queue_with_true_rtts_and_none_lost() {
     );
     let run = migprobe_probe::record::read_run(&rig.path("f.jsonl")).expect("run file");
     assert!(run.footer.is_some());
-    let freeze_min = cont0 - stop1;
-    let freeze_max = cont1 - stop0;
+    let w = Freeze {
+        stop0,
+        stop1,
+        cont0,
+        cont1,
+    };
     for id in 0..2 {
         let probes = of_target(&run, id);
         let t = tally(&probes);
@@ -149,84 +153,118 @@ fn frozen_responder_replies_queue_with_true_rtts_and_none_lost() {
         assert_eq!(count(&probes, ProbeStatus::Pending), 0, "{t}");
         assert!(count(&probes, ProbeStatus::Ok) >= 1600, "{t}");
         assert_kernel_stamped(&probes);
-        // Queued: sent before the resume, answered after it.
-        let queued: Vec<&&ProbeLine> = probes
-            .iter()
-            .filter(|p| {
-                p.status == ProbeStatus::Ok && p.tx_ns.0 < cont0 && p.rx_ns.unwrap().0 > cont0
-            })
-            .collect();
-        // Every probe sent well inside the freeze is among them.
-        let inside = probes
-            .iter()
-            .filter(|p| {
-                p.status == ProbeStatus::Ok && p.tx_ns.0 > stop1 + MS && p.tx_ns.0 < cont0 - MS
-            })
-            .count();
-        assert!(
-            queued.len() >= inside && inside as i64 >= freeze_min / MS / 2,
-            "target {id}: {} queued, {inside} sent inside the freeze of {} ms",
-            queued.len(),
-            freeze_min / MS
-        );
-        let first = queued[0];
-        let rtt0 = first.rtt_ns.unwrap();
-        assert!(
-            first.tx_ns.0 >= stop0 - 5 * MS && first.tx_ns.0 <= stop1 + 2 * MS,
-            "target {id}: the first queued probe was sent at the stop ({} ms after it)",
-            (first.tx_ns.0 - stop0) / MS
-        );
-        assert!(
-            rtt0 >= freeze_min - 3 * MS && rtt0 <= freeze_max + 40 * MS,
-            "target {id}: first queued RTT {} µs ≈ freeze {}..{} µs",
-            rtt0 / 1000,
-            freeze_min / 1000,
-            freeze_max / 1000
-        );
-        // Answered in one burst.
-        let rx: Vec<i64> = queued.iter().map(|p| p.rx_ns.unwrap().0).collect();
-        let spread = rx.iter().max().unwrap() - rx.iter().min().unwrap();
-        let sent_over = queued.last().unwrap().tx_ns.0 - first.tx_ns.0;
-        // A few ms when idle; a normal-priority responder on a loaded machine is slower.
-        assert!(
-            spread < (25 * MS).max(sent_over / 5),
-            "target {id}: {} queued replies arrived over {} µs",
-            rx.len(),
-            spread / 1000
-        );
-        eprintln!(
-            "target {id}: freeze {}..{} µs, {} queued, first RTT {} µs, burst {} µs",
-            freeze_min / 1000,
-            freeze_max / 1000,
-            queued.len(),
-            rtt0 / 1000,
-            spread / 1000
-        );
-        // Each RTT one interval shorter than the one before.
-        let mut steps: Vec<i64> = queued
-            .windows(2)
-            .map(|w| {
-                let di = (w[1].index.0 - w[0].index.0) as i64;
-                (w[0].rtt_ns.unwrap() - w[1].rtt_ns.unwrap()) / di
-            })
-            .collect();
-        steps.sort_unstable();
-        let med = quantile(&steps, 0.5);
-        assert!(
-            (900_000..=1_100_000).contains(&med),
-            "target {id}: median RTT step {med} ns, want ≈ 1 ms"
-        );
-        let near = steps
-            .iter()
-            .filter(|s| (500_000..=1_500_000).contains(*s))
-            .count();
-        assert!(
-            near * 100 >= steps.len() * 95,
-            "target {id}: RTT steps {:?}..{:?}",
-            steps.first(),
-            steps.last()
-        );
+        let queued = assert_queued_through(id, &probes, &w);
+        assert_one_burst(id, &queued, &w);
+        assert_rtt_steps_of_one_interval(id, &queued);
     }
+}
+
+/// A SIGSTOP/SIGCONT freeze, realtime ns: the stop was sent in [stop0, stop1],
+/// the continue in [cont0, cont1].
+struct Freeze {
+    stop0: i64,
+    stop1: i64,
+    cont0: i64,
+    cont1: i64,
+}
+
+impl Freeze {
+    fn min(&self) -> i64 {
+        self.cont0 - self.stop1
+    }
+
+    fn max(&self) -> i64 {
+        self.cont1 - self.stop0
+    }
+}
+
+/// The queued probes (sent before the resume, answered after it): every probe
+/// sent well inside the freeze is among them, the first was sent at the stop
+/// and its RTT is the freeze.
+fn assert_queued_through<'a>(id: u32, probes: &[&'a ProbeLine], w: &Freeze) -> Vec<&'a ProbeLine> {
+    let queued: Vec<&ProbeLine> = probes
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.status == ProbeStatus::Ok && p.tx_ns.0 < w.cont0 && p.rx_ns.unwrap().0 > w.cont0
+        })
+        .collect();
+    let inside = probes
+        .iter()
+        .filter(|p| {
+            p.status == ProbeStatus::Ok && p.tx_ns.0 > w.stop1 + MS && p.tx_ns.0 < w.cont0 - MS
+        })
+        .count();
+    assert!(
+        queued.len() >= inside && inside as i64 >= w.min() / MS / 2,
+        "target {id}: {} queued, {inside} sent inside the freeze of {} ms",
+        queued.len(),
+        w.min() / MS
+    );
+    let first = queued[0];
+    let rtt0 = first.rtt_ns.unwrap();
+    assert!(
+        first.tx_ns.0 >= w.stop0 - 5 * MS && first.tx_ns.0 <= w.stop1 + 2 * MS,
+        "target {id}: the first queued probe was sent at the stop ({} ms after it)",
+        (first.tx_ns.0 - w.stop0) / MS
+    );
+    assert!(
+        rtt0 >= w.min() - 3 * MS && rtt0 <= w.max() + 40 * MS,
+        "target {id}: first queued RTT {} µs ≈ freeze {}..{} µs",
+        rtt0 / 1000,
+        w.min() / 1000,
+        w.max() / 1000
+    );
+    queued
+}
+
+/// The queued replies were answered in one burst.
+fn assert_one_burst(id: u32, queued: &[&ProbeLine], w: &Freeze) {
+    let rx: Vec<i64> = queued.iter().map(|p| p.rx_ns.unwrap().0).collect();
+    let spread = rx.iter().max().unwrap() - rx.iter().min().unwrap();
+    let sent_over = queued.last().unwrap().tx_ns.0 - queued[0].tx_ns.0;
+    // A few ms when idle; a normal-priority responder on a loaded machine is slower.
+    assert!(
+        spread < (25 * MS).max(sent_over / 5),
+        "target {id}: {} queued replies arrived over {} µs",
+        rx.len(),
+        spread / 1000
+    );
+    eprintln!(
+        "target {id}: freeze {}..{} µs, {} queued, first RTT {} µs, burst {} µs",
+        w.min() / 1000,
+        w.max() / 1000,
+        queued.len(),
+        queued[0].rtt_ns.unwrap() / 1000,
+        spread / 1000
+    );
+}
+
+/// Each queued RTT is one interval (1 ms) shorter than the one before.
+fn assert_rtt_steps_of_one_interval(id: u32, queued: &[&ProbeLine]) {
+    let mut steps: Vec<i64> = queued
+        .windows(2)
+        .map(|w| {
+            let di = (w[1].index.0 - w[0].index.0) as i64;
+            (w[0].rtt_ns.unwrap() - w[1].rtt_ns.unwrap()) / di
+        })
+        .collect();
+    steps.sort_unstable();
+    let med = quantile(&steps, 0.5);
+    assert!(
+        (900_000..=1_100_000).contains(&med),
+        "target {id}: median RTT step {med} ns, want ≈ 1 ms"
+    );
+    let near = steps
+        .iter()
+        .filter(|s| (500_000..=1_500_000).contains(*s))
+        .count();
+    assert!(
+        near * 100 >= steps.len() * 95,
+        "target {id}: RTT steps {:?}..{:?}",
+        steps.first(),
+        steps.last()
+    );
 }
 
 #[test]

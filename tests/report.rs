@@ -306,51 +306,9 @@ fn switchover() -> (Analysis, RunData) {
     let run = run_data(header(MS, 1), p, events.clone(), true);
     let mut o = outage(OutageClass::Freeze, from, 182 * MS, 0, 182);
     o.phase = Some(pn::SWITCHOVER.into());
-    let phases = vec![
-        phase(pn::PREPARATION, 5.0, 5.4, None),
-        phase(pn::STORAGE_COPY, 5.4, 25.0, None),
-        phase(pn::MEMORY_PRECOPY, 25.0, 40.0, Some(4)),
-        phase(pn::SWITCHOVER, 40.0, 40.15, None),
-        phase(pn::NETWORK_CONVERGENCE, 40.15, 40.182, None),
-        phase(pn::COMPLETION, 40.182, 41.0, None),
-    ];
-    let per_phase = phases
-        .iter()
-        .map(|p| PhaseStats {
-            phase: p.name.clone(),
-            target_id: 0,
-            sent: (p.end_ns.since(p.start_ns) / MS) as u64,
-            lost: 0,
-            rtt_p50_ns: Some(60 * US),
-            rtt_p99_ns: Some(if p.name == pn::SWITCHOVER {
-                180 * MS
-            } else {
-                74 * US
-            }),
-            rtt_max_ns: Some(if p.name == pn::SWITCHOVER {
-                182 * MS
-            } else {
-                900 * US
-            }),
-        })
-        .collect();
-    let progress = (0..35)
-        .map(|k| {
-            let s = 5.5 + k as f64;
-            let disk = (10_240.0 * (1.0 - (s - 5.4) / 19.6)).max(0.0);
-            let mem = if s < 25.0 {
-                4_096.0
-            } else {
-                4_096.0 * (40.0 - s) / 15.0
-            };
-            Progress {
-                at_ns: RealNs(T0 + (s * 1e9) as i64),
-                memory_remaining: Some((mem * 1_048_576.0) as u64),
-                disk_remaining: Some((disk * 1_048_576.0) as u64),
-                data_remaining: None,
-            }
-        })
-        .collect();
+    let phases = switchover_phases();
+    let per_phase = switchover_phase_stats(&phases);
+    let progress = switchover_progress();
     let a = Analysis {
         start_ns: RealNs(T0),
         end_ns: RealNs(T0 + 60 * S),
@@ -403,6 +361,63 @@ fn switchover() -> (Analysis, RunData) {
         notes: vec![],
     };
     (a, run)
+}
+
+/// The showcase's phases: a block migration with four memory passes.
+fn switchover_phases() -> Vec<Phase> {
+    vec![
+        phase(pn::PREPARATION, 5.0, 5.4, None),
+        phase(pn::STORAGE_COPY, 5.4, 25.0, None),
+        phase(pn::MEMORY_PRECOPY, 25.0, 40.0, Some(4)),
+        phase(pn::SWITCHOVER, 40.0, 40.15, None),
+        phase(pn::NETWORK_CONVERGENCE, 40.15, 40.182, None),
+        phase(pn::COMPLETION, 40.182, 41.0, None),
+    ]
+}
+
+/// The showcase's per-phase RTTs: 60 µs, 180 ms at the switchover.
+fn switchover_phase_stats(phases: &[Phase]) -> Vec<PhaseStats> {
+    phases
+        .iter()
+        .map(|p| PhaseStats {
+            phase: p.name.clone(),
+            target_id: 0,
+            sent: (p.end_ns.since(p.start_ns) / MS) as u64,
+            lost: 0,
+            rtt_p50_ns: Some(60 * US),
+            rtt_p99_ns: Some(if p.name == pn::SWITCHOVER {
+                180 * MS
+            } else {
+                74 * US
+            }),
+            rtt_max_ns: Some(if p.name == pn::SWITCHOVER {
+                182 * MS
+            } else {
+                900 * US
+            }),
+        })
+        .collect()
+}
+
+/// The showcase's job progress: 10 GiB of disk, then 4 GiB of memory.
+fn switchover_progress() -> Vec<Progress> {
+    (0..35)
+        .map(|k| {
+            let s = 5.5 + k as f64;
+            let disk = (10_240.0 * (1.0 - (s - 5.4) / 19.6)).max(0.0);
+            let mem = if s < 25.0 {
+                4_096.0
+            } else {
+                4_096.0 * (40.0 - s) / 15.0
+            };
+            Progress {
+                at_ns: RealNs(T0 + (s * 1e9) as i64),
+                memory_remaining: Some((mem * 1_048_576.0) as u64),
+                disk_remaining: Some((disk * 1_048_576.0) as u64),
+                data_remaining: None,
+            }
+        })
+        .collect()
 }
 
 /// Probes only (no events): `fault` in [20 s, 20.25 s) of a 30 s run.
