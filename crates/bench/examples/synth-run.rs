@@ -108,6 +108,43 @@ fn event(at: i64, origin: Origin, kind: &str, detail: serde_json::Value, qemu: b
 
 /// The events and outage windows of one migration triggered at `t`.
 fn migration(t: i64, events: &mut Vec<EventLine>, windows: &mut Vec<Window>) {
+    let (started, stop) = (t + S, t + 6 * S);
+    let resume = stop + 110 * MS;
+    let done = resume + 1_600 * MS;
+    events.extend(lifecycle_events(t));
+    events.extend(job_stats(t, done));
+    // A storage-copy freeze, the switchover (lost while paused, queued after), a loss window.
+    let freeze = started + 1_500 * MS;
+    let conv = resume + 80 * MS;
+    windows.extend([
+        Window {
+            from: freeze,
+            to: freeze + 100 * MS,
+            fate: Fate::Queued {
+                flush: freeze + 100 * MS,
+            },
+        },
+        Window {
+            from: stop,
+            to: resume,
+            fate: Fate::Lost,
+        },
+        Window {
+            from: resume,
+            to: conv,
+            fate: Fate::Queued { flush: conv },
+        },
+        Window {
+            from: done + 20 * S,
+            to: done + 20 * S + 250 * MS,
+            fate: Fate::Lost,
+        },
+    ]);
+}
+
+/// The trigger, libvirt and QEMU events of a migration triggered at `t`, in
+/// the order they are pushed (the caller sorts by time).
+fn lifecycle_events(t: i64) -> Vec<EventLine> {
     let d = |k: &str, v: serde_json::Value| {
         let mut m = json!({ "domain": "synthvm" });
         m[k] = v;
@@ -123,53 +160,50 @@ fn migration(t: i64, events: &mut Vec<EventLine>, windows: &mut Vec<Window>) {
     let (started, ready, stop) = (t + S, t + 4 * S, t + 6 * S);
     let resume = stop + 110 * MS;
     let done = resume + 1_600 * MS;
-    events.push(event(
-        t,
-        Origin::Local,
-        kinds::TRIGGER_STARTED,
-        json!({ "argv": argv }),
-        false,
-    ));
-    events.push(event(
-        started,
-        Origin::Dst,
-        kinds::QEMU_MIGRATION,
-        d("status", json!("setup")),
-        true,
-    ));
-    events.push(event(
-        started + MS,
-        Origin::Dst,
-        kinds::STARTED,
-        d("reason", json!("migrated")),
-        false,
-    ));
+    let migrated = || d("reason", json!("migrated"));
     let ready_detail =
         json!({ "disk": "vda", "domain": "synthvm", "job": "copy", "status": "ready" });
-    events.push(event(
-        ready,
-        Origin::Src,
-        kinds::QEMU_BLOCK_JOB_READY,
-        d("device", json!("drive-virtio-disk0")),
-        true,
-    ));
-    events.push(event(
-        ready + MS,
-        Origin::Src,
-        kinds::BLOCK_JOB,
-        ready_detail,
-        false,
-    ));
+    let mut rows = vec![
+        (
+            t,
+            Origin::Local,
+            kinds::TRIGGER_STARTED,
+            json!({ "argv": argv }),
+            false,
+        ),
+        (
+            started,
+            Origin::Dst,
+            kinds::QEMU_MIGRATION,
+            d("status", json!("setup")),
+            true,
+        ),
+        (started + MS, Origin::Dst, kinds::STARTED, migrated(), false),
+        (
+            ready,
+            Origin::Src,
+            kinds::QEMU_BLOCK_JOB_READY,
+            d("device", json!("drive-virtio-disk0")),
+            true,
+        ),
+        (
+            ready + MS,
+            Origin::Src,
+            kinds::BLOCK_JOB,
+            ready_detail,
+            false,
+        ),
+    ];
     for pass in 1..=3 {
         let at = ready + pass * 500 * MS;
-        events.push(event(
+        rows.push((
             at,
             Origin::Src,
             kinds::QEMU_MIGRATION_PASS,
             d("pass", json!(pass)),
             true,
         ));
-        events.push(event(
+        rows.push((
             at + 50_000,
             Origin::Src,
             kinds::MIGRATION_ITERATION,
@@ -177,63 +211,63 @@ fn migration(t: i64, events: &mut Vec<EventLine>, windows: &mut Vec<Window>) {
             false,
         ));
     }
-    events.push(event(
-        stop,
-        Origin::Src,
-        kinds::QEMU_STOP,
-        d("reason", json!(null)),
-        true,
-    ));
-    events.push(event(
-        stop + 2 * MS,
-        Origin::Src,
-        kinds::SUSPENDED,
-        d("reason", json!("migrated")),
-        false,
-    ));
-    events.push(event(
-        resume,
-        Origin::Dst,
-        kinds::QEMU_RESUME,
-        d("reason", json!(null)),
-        true,
-    ));
-    events.push(event(
-        resume + 3 * MS,
-        Origin::Dst,
-        kinds::RESUMED,
-        d("reason", json!("migrated")),
-        false,
-    ));
-    events.push(event(
-        done,
-        Origin::Src,
-        kinds::STOPPED,
-        d("reason", json!("migrated")),
-        false,
-    ));
     let stats = json!({ "domain": "synthvm", "downtime": 113, "memory_total": 134_217_728u64,
                         "disk_total": 67_108_864, "data_remaining": 0, "time_elapsed": 7_710 });
-    events.push(event(
-        done + MS,
-        Origin::Src,
-        kinds::JOB_COMPLETED,
-        stats,
-        false,
-    ));
-    events.push(event(
-        done + 200 * MS,
-        Origin::Local,
-        kinds::TRIGGER_EXITED,
-        json!({ "code": 0, "output": ["Migration: [100 %]"], "signal": null }),
-        false,
-    ));
+    let exited = json!({ "code": 0, "output": ["Migration: [100 %]"], "signal": null });
+    rows.extend([
+        (
+            stop,
+            Origin::Src,
+            kinds::QEMU_STOP,
+            d("reason", json!(null)),
+            true,
+        ),
+        (
+            stop + 2 * MS,
+            Origin::Src,
+            kinds::SUSPENDED,
+            migrated(),
+            false,
+        ),
+        (
+            resume,
+            Origin::Dst,
+            kinds::QEMU_RESUME,
+            d("reason", json!(null)),
+            true,
+        ),
+        (
+            resume + 3 * MS,
+            Origin::Dst,
+            kinds::RESUMED,
+            migrated(),
+            false,
+        ),
+        (done, Origin::Src, kinds::STOPPED, migrated(), false),
+        (done + MS, Origin::Src, kinds::JOB_COMPLETED, stats, false),
+        (
+            done + 200 * MS,
+            Origin::Local,
+            kinds::TRIGGER_EXITED,
+            exited,
+            false,
+        ),
+    ]);
+    rows.into_iter()
+        .map(|(at, origin, kind, detail, qemu)| event(at, origin, kind, detail, qemu))
+        .collect()
+}
+
+/// Job statistics every 200 ms from `t` until `done`, the data remaining
+/// falling linearly.
+fn job_stats(t: i64, done: i64) -> Vec<EventLine> {
     let total = 201_859_072u64;
+    let mut out = Vec::new();
     let mut at = t + 200 * MS;
     while at < done {
         let frac = (at - t) as f64 / (done - t) as f64;
         let remaining = (total as f64 * (1.0 - frac)) as u64;
-        events.push(event(
+        out.push(event(
             at,
             Origin::Src,
             kinds::JOB_STATS,
@@ -245,44 +279,13 @@ fn migration(t: i64, events: &mut Vec<EventLine>, windows: &mut Vec<Window>) {
         ));
         at += 200 * MS;
     }
-    // A storage-copy freeze, the switchover (lost while paused, queued after), a loss window.
-    let freeze = started + 1_500 * MS;
-    windows.push(Window {
-        from: freeze,
-        to: freeze + 100 * MS,
-        fate: Fate::Queued {
-            flush: freeze + 100 * MS,
-        },
-    });
-    windows.push(Window {
-        from: stop,
-        to: resume,
-        fate: Fate::Lost,
-    });
-    let conv = resume + 80 * MS;
-    windows.push(Window {
-        from: resume,
-        to: conv,
-        fate: Fate::Queued { flush: conv },
-    });
-    windows.push(Window {
-        from: done + 20 * S,
-        to: done + 20 * S + 250 * MS,
-        fate: Fate::Lost,
-    });
+    out
 }
 
-fn main() {
-    let o = match parse() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("synth-run: {e}");
-            std::process::exit(2);
-        }
-    };
-    let n = u64::from(o.targets);
-    let per_target = o.probes.div_ceil(n);
-    let length = per_target as i64 * o.interval;
+/// The run's header: `targets` alternating 192.0.2.x and 2001:db8::x, their
+/// slots spread over the interval.
+fn header(o: &Opts) -> Header {
+    let n = i64::from(o.targets);
     let addr = |i: u32| -> IpAddr {
         if i % 2 == 0 {
             format!("192.0.2.{}", 10 + i / 2 % 240).parse().unwrap()
@@ -296,7 +299,7 @@ fn main() {
             addr: addr(i),
             name: addr(i).to_string(),
             family: Family::of(&addr(i)),
-            phase_ns: o.interval * i64::from(i) / n as i64,
+            phase_ns: o.interval * i64::from(i) / n,
         })
         .collect();
     let argv: Vec<String> = std::env::args().collect();
@@ -310,22 +313,18 @@ fn main() {
     header.payload_bytes = 56;
     header.min_loss_run = 3;
     header.drain_ns = 2 * S;
+    header
+}
 
+/// Every event of the run and the outage windows, each sorted by time.
+fn plan(o: &Opts, length: i64) -> (Vec<EventLine>, Vec<Window>) {
+    let capture = |at: i64, origin: Origin| {
+        let detail = json!({ "domain": "synthvm" });
+        event(at, origin, kinds::CAPTURE_STARTED, detail, false)
+    };
     let mut events = vec![
-        event(
-            T0 - 50 * MS,
-            Origin::Src,
-            kinds::CAPTURE_STARTED,
-            json!({ "domain": "synthvm" }),
-            false,
-        ),
-        event(
-            T0 - 40 * MS,
-            Origin::Dst,
-            kinds::CAPTURE_STARTED,
-            json!({ "domain": "synthvm" }),
-            false,
-        ),
+        capture(T0 - 50 * MS, Origin::Src),
+        capture(T0 - 40 * MS, Origin::Dst),
     ];
     let mut windows = Vec::new();
     let segment = length / i64::from(o.migrations.max(1));
@@ -338,69 +337,56 @@ fn main() {
     }
     events.sort_by_key(|e| e.at_ns);
     windows.sort_by_key(|w| w.from);
+    (events, windows)
+}
 
-    let mut w = RunWriter::create(&o.out).unwrap_or_else(|e| {
-        eprintln!("synth-run: {}: {e}", o.out.display());
-        std::process::exit(2);
-    });
-    let mut put = |l: &Line| {
-        w.write(l).unwrap_or_else(|e| {
+/// Writes lines in the engine's order: a line due at time T goes out before
+/// the first slot after T.
+struct Emitter {
+    w: RunWriter,
+    rng: SplitMix64,
+    /// Lines written later than their slot: (write time, sequence) → line.
+    later: BTreeMap<(i64, u64), ProbeLine>,
+    lost: Vec<ProbeLine>,
+    seq: u64,
+    next_event: usize,
+}
+
+impl Emitter {
+    fn put(&mut self, l: &Line) {
+        self.w.write(l).unwrap_or_else(|e| {
             eprintln!("synth-run: write: {e}");
             std::process::exit(1);
-        })
-    };
-    put(&Line::Header(header.clone()));
-    let mut rng = SplitMix64::new(o.seed);
-    let mut below = |n: u64| rng.next_u64() % n;
-    // Lines written later than their slot: (write time, sequence, line).
-    let mut later: BTreeMap<(i64, u64), ProbeLine> = BTreeMap::new();
-    let mut lost = Vec::new();
-    let (mut next_event, mut next_window, mut seq, mut sent) = (0usize, 0usize, 0u64, 0u64);
-    for j in 0..per_target * n {
-        let (k, id) = (j / n, (j % n) as u32);
-        let t = &header.targets[id as usize];
-        let slot = T0 + t.phase_ns + k as i64 * o.interval;
-        while next_window < windows.len() && windows[next_window].to <= slot {
-            next_window += 1;
-        }
-        // Everything due before this slot is written first.
-        while later
+        });
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.rng.next_u64() % n
+    }
+
+    /// Writes every line due at or before `slot`.
+    fn flush_until(&mut self, slot: i64, events: &[EventLine]) {
+        while self
+            .later
             .first_key_value()
             .is_some_and(|(key, _)| key.0 <= slot)
         {
-            let (_, p) = later.pop_first().expect("not empty");
-            put(&Line::Probe(p));
+            let (_, p) = self.later.pop_first().expect("not empty");
+            self.put(&Line::Probe(p));
         }
-        while next_event < events.len() && events[next_event].at_ns.0 <= slot {
-            put(&Line::Event(events[next_event].clone()));
-            next_event += 1;
+        while self.next_event < events.len() && events[self.next_event].at_ns.0 <= slot {
+            self.put(&Line::Event(events[self.next_event].clone()));
+            self.next_event += 1;
         }
-        let tx = slot + 2_000 + below(6_000) as i64;
-        let index = ProbeIndex(k);
-        let mut p = ProbeLine::without_reply(
-            t.addr,
-            id,
-            index,
-            (RealNs(tx), StampClock::Kernel),
-            ProbeStatus::Pending,
-        );
-        sent += 1;
-        let fate = windows
-            .get(next_window)
-            .filter(|w| w.from <= slot)
-            .map(|w| w.fate);
-        let rx = match fate {
-            Some(Fate::Lost) => None,
-            Some(Fate::Queued { flush }) => {
-                let from = windows[next_window].from;
-                Some(flush + 2_000 * ((slot - from) / o.interval))
-            }
-            None if below(2_000) == 0 => None,
-            None => Some(tx + 45_000 + below(30_000) as i64 + (below(100) == 0) as i64 * 200_000),
-        };
+    }
+
+    /// Files probe `p` (sent at `tx`) with its reply at `rx`, if any: a
+    /// `pending` line after [`PENDING_AFTER`] without a reply by then, the
+    /// `ok` line when the reply arrives, `lost` lines at the end.
+    fn file(&mut self, mut p: ProbeLine, tx: i64, rx: Option<i64>) {
         if rx.is_none_or(|r| r - tx >= PENDING_AFTER) {
-            seq += 1;
-            later.insert((tx + PENDING_AFTER, seq), p.clone());
+            self.seq += 1;
+            self.later.insert((tx + PENDING_AFTER, self.seq), p.clone());
         }
         match rx {
             Some(r) => {
@@ -410,30 +396,99 @@ fn main() {
                 p.ttl = Some(64);
                 p.bytes = Some(64);
                 p.status = ProbeStatus::Ok;
-                seq += 1;
-                later.insert((r, seq), p);
+                self.seq += 1;
+                self.later.insert((r, self.seq), p);
             }
             None => {
                 p.status = ProbeStatus::Lost;
-                lost.push(p);
+                self.lost.push(p);
             }
         }
     }
-    while let Some((_, p)) = later.pop_first() {
-        put(&Line::Probe(p));
+
+    /// Writes what is left: late lines, the remaining events, the lost probes.
+    fn finish(mut self, events: &[EventLine]) -> RunWriter {
+        while let Some((_, p)) = self.later.pop_first() {
+            self.put(&Line::Probe(p));
+        }
+        for e in &events[self.next_event..] {
+            self.put(&Line::Event(e.clone()));
+        }
+        for p in std::mem::take(&mut self.lost) {
+            self.put(&Line::Probe(p));
+        }
+        self.w
     }
-    for e in &events[next_event..] {
-        put(&Line::Event(e.clone()));
+}
+
+fn main() {
+    let o = match parse() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("synth-run: {e}");
+            std::process::exit(2);
+        }
+    };
+    let n = u64::from(o.targets);
+    let per_target = o.probes.div_ceil(n);
+    let length = per_target as i64 * o.interval;
+    let header = header(&o);
+    let (events, windows) = plan(&o, length);
+    let w = RunWriter::create(&o.out).unwrap_or_else(|e| {
+        eprintln!("synth-run: {}: {e}", o.out.display());
+        std::process::exit(2);
+    });
+    let mut em = Emitter {
+        w,
+        rng: SplitMix64::new(o.seed),
+        later: BTreeMap::new(),
+        lost: Vec::new(),
+        seq: 0,
+        next_event: 0,
+    };
+    em.put(&Line::Header(header.clone()));
+    let (mut next_window, mut sent) = (0usize, 0u64);
+    for j in 0..per_target * n {
+        let (k, id) = (j / n, (j % n) as u32);
+        let t = &header.targets[id as usize];
+        let slot = T0 + t.phase_ns + k as i64 * o.interval;
+        while next_window < windows.len() && windows[next_window].to <= slot {
+            next_window += 1;
+        }
+        em.flush_until(slot, &events);
+        let tx = slot + 2_000 + em.below(6_000) as i64;
+        let p = ProbeLine::without_reply(
+            t.addr,
+            id,
+            ProbeIndex(k),
+            (RealNs(tx), StampClock::Kernel),
+            ProbeStatus::Pending,
+        );
+        sent += 1;
+        let window = windows.get(next_window).filter(|w| w.from <= slot);
+        let rx = match window.map(|w| (w.fate, w.from)) {
+            Some((Fate::Lost, _)) => None,
+            Some((Fate::Queued { flush }, from)) => {
+                Some(flush + 2_000 * ((slot - from) / o.interval))
+            }
+            None if em.below(2_000) == 0 => None,
+            None => {
+                Some(tx + 45_000 + em.below(30_000) as i64 + (em.below(100) == 0) as i64 * 200_000)
+            }
+        };
+        em.file(p, tx, rx);
     }
-    for p in lost {
-        put(&Line::Probe(p));
-    }
-    put(&Line::Footer(Footer {
+    let mut w = em.finish(&events);
+    w.write(&Line::Footer(Footer {
         end_ns: RealNs(T0 + length + 2 * S),
         reason: "migration ended".into(),
         sent,
         foreign: 0,
-    }));
+    }))
+    .unwrap_or_else(|e| {
+        eprintln!("synth-run: write: {e}");
+        std::process::exit(1);
+    });
     w.finish().unwrap_or_else(|e| {
         eprintln!("synth-run: {}: {e}", o.out.display());
         std::process::exit(1);
