@@ -145,11 +145,26 @@ fn migration(t: i64, events: &mut Vec<EventLine>, windows: &mut Vec<Window>) {
 /// The trigger, libvirt and QEMU events of a migration triggered at `t`, in
 /// the order they are pushed (the caller sorts by time).
 fn lifecycle_events(t: i64) -> Vec<EventLine> {
-    let d = |k: &str, v: serde_json::Value| {
-        let mut m = json!({ "domain": "synthvm" });
-        m[k] = v;
-        m
-    };
+    let mut rows = copy_rows(t);
+    rows.extend(switchover_rows(t));
+    rows.into_iter()
+        .map(|(at, origin, kind, detail, qemu)| event(at, origin, kind, detail, qemu))
+        .collect()
+}
+
+/// One event: (time, origin, kind, detail, from QEMU).
+type Row = (i64, Origin, &'static str, serde_json::Value, bool);
+
+/// `{"domain": "synthvm", k: v}`.
+fn detail(k: &str, v: serde_json::Value) -> serde_json::Value {
+    let mut m = json!({ "domain": "synthvm" });
+    m[k] = v;
+    m
+}
+
+/// From the trigger to the memory passes.
+fn copy_rows(t: i64) -> Vec<Row> {
+    let d = detail;
     let argv = json!([
         "virsh",
         "migrate",
@@ -157,9 +172,7 @@ fn lifecycle_events(t: i64) -> Vec<EventLine> {
         "--copy-storage-all",
         "synthvm"
     ]);
-    let (started, ready, stop) = (t + S, t + 4 * S, t + 6 * S);
-    let resume = stop + 110 * MS;
-    let done = resume + 1_600 * MS;
+    let (started, ready) = (t + S, t + 4 * S);
     let migrated = || d("reason", json!("migrated"));
     let ready_detail =
         json!({ "disk": "vda", "domain": "synthvm", "job": "copy", "status": "ready" });
@@ -211,10 +224,20 @@ fn lifecycle_events(t: i64) -> Vec<EventLine> {
             false,
         ));
     }
+    rows
+}
+
+/// The switchover and the end of the job.
+fn switchover_rows(t: i64) -> Vec<Row> {
+    let d = detail;
+    let stop = t + 6 * S;
+    let resume = stop + 110 * MS;
+    let done = resume + 1_600 * MS;
+    let migrated = || d("reason", json!("migrated"));
     let stats = json!({ "domain": "synthvm", "downtime": 113, "memory_total": 134_217_728u64,
                         "disk_total": 67_108_864, "data_remaining": 0, "time_elapsed": 7_710 });
     let exited = json!({ "code": 0, "output": ["Migration: [100 %]"], "signal": null });
-    rows.extend([
+    vec![
         (
             stop,
             Origin::Src,
@@ -252,10 +275,7 @@ fn lifecycle_events(t: i64) -> Vec<EventLine> {
             exited,
             false,
         ),
-    ]);
-    rows.into_iter()
-        .map(|(at, origin, kind, detail, qemu)| event(at, origin, kind, detail, qemu))
-        .collect()
+    ]
 }
 
 /// Job statistics every 200 ms from `t` until `done`, the data remaining
