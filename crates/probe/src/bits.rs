@@ -3,7 +3,7 @@
 
 /// Growable bit set.
 #[derive(Debug, Clone, Default)]
-pub struct Bits(Vec<u64>);
+pub(crate) struct Bits(Vec<u64>);
 
 impl Bits {
     /// Sets bit `i`.

@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// How long a reply waits for its probe's kernel TX stamp before the user-space send time is used.
-pub const TX_STAMP_WAIT_NS: i64 = 20_000_000;
+pub(crate) const TX_STAMP_WAIT_NS: i64 = 20_000_000;
 
 /// How long a reply may wait for its probe's `Sent` before it counts as foreign.
-pub const ORPHAN_TTL_NS: i64 = 1_000_000_000;
+pub(crate) const ORPHAN_TTL_NS: i64 = 1_000_000_000;
 
 /// Fixed facts the engine matches against.
 #[derive(Debug, Clone)]

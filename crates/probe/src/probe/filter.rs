@@ -19,7 +19,7 @@ fn op(code: u16, jt: u8, jf: u8, k: u32) -> libc::sock_filter {
 }
 
 /// The filter for a raw socket of `family` whose echo requests carry `ident`.
-pub fn ident_filter(family: Family, ident: u16) -> Vec<libc::sock_filter> {
+pub(crate) fn ident_filter(family: Family, ident: u16) -> Vec<libc::sock_filter> {
     let accept = op(RET_K, 0, 0, u32::MAX);
     let reject = op(RET_K, 0, 0, 0);
     let ident = u32::from(ident);

@@ -108,7 +108,11 @@ pub struct Datagram {
 
 impl ProbeMsg {
     /// The message for a queued ICMP error; `None` for other error-queue entries.
-    pub fn from_queued(family: Family, entry: &ErrQueueEntry, now: RealNs) -> Option<ProbeMsg> {
+    pub(crate) fn from_queued(
+        family: Family,
+        entry: &ErrQueueEntry,
+        now: RealNs,
+    ) -> Option<ProbeMsg> {
         match entry {
             ErrQueueEntry::Icmp {
                 icmp_type,
@@ -149,7 +153,7 @@ pub trait Clock: Send + Sync {
 
 /// The machine's clocks.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
+pub(crate) struct SystemClock;
 
 impl Clock for SystemClock {
     fn mono(&self) -> MonoNs {

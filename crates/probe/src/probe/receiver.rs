@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Receives until `stop` is set. While the sender runs it owns the error queue
 /// (TX stamps); once `sender_done` is set this loop drains queued ICMP errors too.
-pub fn run_receiver(
+pub(crate) fn run_receiver(
     sock: &IcmpSocket,
     tx: &Sender<ProbeMsg>,
     stop: &AtomicBool,

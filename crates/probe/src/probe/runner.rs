@@ -94,7 +94,7 @@ pub enum OpenError {
 
 /// Seconds of replies a receive buffer holds, for a frozen target that
 /// answers its whole queue at once when it resumes.
-pub const FLUSH_HEADROOM_S: u64 = 10;
+pub(crate) const FLUSH_HEADROOM_S: u64 = 10;
 /// Kernel memory per queued echo reply (the skb's truesize, about 0.7 KiB on
 /// veth), rounded up.
 const BYTES_PER_REPLY: f64 = 1024.0;
@@ -104,7 +104,7 @@ const MAX_RCVBUF: f64 = (256 << 20) as f64;
 /// Receive buffer for `targets` targets probed every `interval`: room for
 /// [`FLUSH_HEADROOM_S`] seconds of replies, 8 MiB to 256 MiB. (A 4 s freeze at
 /// 100 µs flushes 40 000 replies within a third of a second.)
-pub fn recv_buffer_bytes(targets: usize, interval: Duration) -> usize {
+pub(crate) fn recv_buffer_bytes(targets: usize, interval: Duration) -> usize {
     let per_s = targets as f64 / interval.as_secs_f64().max(1e-7);
     (per_s * FLUSH_HEADROOM_S as f64 * BYTES_PER_REPLY).clamp(MIN_RCVBUF, MAX_RCVBUF) as usize
 }

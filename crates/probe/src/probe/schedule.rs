@@ -55,7 +55,7 @@ impl Schedule {
     }
 
     /// True when a slot due at `due` is too late to send at `now` (more than half an interval).
-    pub fn too_late(&self, due: MonoNs, now: MonoNs) -> bool {
+    pub(crate) fn too_late(&self, due: MonoNs, now: MonoNs) -> bool {
         now.since(due) > self.interval_ns / 2
     }
 }

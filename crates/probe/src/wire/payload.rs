@@ -4,7 +4,7 @@
 //! Nothing without the right magic and nonce counts as a reply.
 
 /// The four magic bytes that open every probe payload.
-pub const MAGIC: [u8; 4] = *b"MGPB";
+pub(crate) const MAGIC: [u8; 4] = *b"MGPB";
 /// Bytes of the payload that carry identity; the rest is fill.
 pub const MIN_PAYLOAD: usize = 24;
 
