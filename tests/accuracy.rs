@@ -1,22 +1,45 @@
-//! Accuracy smoke test (issue 7): a few freezes and loss windows with a known
-//! ground truth at a 1 ms interval, in two network namespaces. Every fault must
-//! be detected and its truth must lie within one interval of the reported
-//! bracket. The full study is `scripts/bench-accuracy.sh`.
+//! Accuracy smoke test: a few freezes and loss windows with a known ground
+//! truth at a 1 ms interval, in two network namespaces. Every fault must be
+//! detected and its truth must lie inside the reported bracket, widened by
+//! the truth's own uncertainty, by the delay the target's surroundings showed
+//! at the fault's edges ([`edge_delay_ns`]: the RTTs of the probes sent just
+//! outside the fault), and by one interval. The full study is
+//! `scripts/bench-accuracy.sh`.
+//!
+//! **How often a correct implementation fails this test.** The bracket holds
+//! the truth by construction (measurement.md) unless something delays the
+//! target's answer at an edge; such a delay shows in the neighbours' RTTs and
+//! is allowed. A failure needs an unexplained excess over the bracket of more
+//! than one interval (1 ms). In the last full run of `scripts/bench-accuracy.sh`
+//! (`reports/bench/accuracy.json`, 300 faults at 1 ms, without this allowance)
+//! one excess above the bracket occurred at all, of 0.048 ms. Taking excesses
+//! as exponential with that rate and scale, P(excess > 1 ms) per fault ≈
+//! (1/300)·e^(−1/0.048) ≈ 3e-12, so about 1e-11 for the four faults of one
+//! run: far under the 1e-4 target (an estimate that rests on that model; the
+//! allowance only lowers it). The self-check below shows the check can fail.
 //!
 //! Needs root (namespaces, raw sockets) and `chrt` (util-linux).
 
 mod common;
 
 use common::*;
-use migprobe_bench::accuracy::{score, Fault, FaultScore, Observed};
+use migprobe_bench::accuracy::{edge_delay_ns, score, Fault, FaultScore, Observed};
+use migprobe_probe::record::{read_run, ProbeLine, ProbeStatus};
 use std::path::Path;
 use std::time::Duration;
 
 const INTERVAL_NS: i64 = 1_000_000;
 
+/// What one session produced: the faults, the reported outages and the probes.
+struct Session {
+    faults: Vec<Fault>,
+    outages: Vec<Observed>,
+    probes: Vec<ProbeLine>,
+}
+
 /// Probes the target at 1 ms while `migprobe-inject ARGS` runs in the target namespace,
-/// then writes report.json. Returns the faults and the reported outages.
-fn probe_while_injecting(rig: &Rig, inject: &[&str]) -> (Vec<Fault>, Vec<Observed>) {
+/// then writes report.json.
+fn probe_while_injecting(rig: &Rig, inject: &[&str]) -> Session {
     let run = rig.path("run.jsonl");
     let faults = rig.path("faults.jsonl");
     let probe = rig.probe(&run, &[TARGET_V4, "-i", "1ms", "--drain", "300ms"]);
@@ -61,7 +84,28 @@ fn probe_while_injecting(rig: &Rig, inject: &[&str]) -> (Vec<Fault>, Vec<Observe
         "--format",
         "json",
     ]);
-    (read_faults(&faults), read_outages(&dir.join("report.json")))
+    Session {
+        faults: read_faults(&faults),
+        outages: read_outages(&dir.join("report.json")),
+        probes: read_run(&run).expect("run file").probes,
+    }
+}
+
+/// The allowance per fault beyond the bracket: one interval plus the delay
+/// its neighbours showed (see the module doc).
+fn allowances(s: &Session) -> Vec<i64> {
+    let mut rtts: Vec<i64> = s
+        .probes
+        .iter()
+        .filter(|p| p.status == ProbeStatus::Ok)
+        .filter_map(|p| p.rtt_ns)
+        .collect();
+    rtts.sort_unstable();
+    let baseline = rtts.get(rtts.len() / 2).copied().unwrap_or(0);
+    s.faults
+        .iter()
+        .map(|f| INTERVAL_NS + edge_delay_ns(f, &s.probes, 5 * INTERVAL_NS, baseline))
+        .collect()
 }
 
 fn read_faults(p: &Path) -> Vec<Fault> {
@@ -80,36 +124,42 @@ fn read_outages(p: &Path) -> Vec<Observed> {
     rep.outages.iter().map(Observed::from).collect()
 }
 
-/// The faults whose truth is not within one interval of the reported bracket, or missed.
-fn failures(scores: &[FaultScore]) -> Vec<String> {
+/// The faults whose truth lies further outside the reported bracket than
+/// their allowance, or that were missed.
+fn failures(scores: &[FaultScore], allow: &[i64]) -> Vec<String> {
     scores
         .iter()
-        .filter(|s| s.outages == 0 || s.outside_ns.is_none_or(|o| o > INTERVAL_NS))
-        .map(|s| {
+        .zip(allow)
+        .filter(|(s, &a)| s.outages == 0 || s.outside_ns.is_none_or(|o| o > a))
+        .map(|(s, a)| {
             format!(
-                "{} {} ms #{}: truth {} µs, estimate {:?} µs, bracket {:?} ns, outages {}",
+                "{} {} ms #{}: truth {} µs, estimate {:?} µs, bracket {:?} ns, outages {}, allowed {} µs",
                 s.case,
                 s.requested_ms,
                 s.seq,
                 s.truth_ns / 1000,
                 s.estimate_ns.map(|e| e / 1000),
                 s.bracket_ns,
-                s.outages
+                s.outages,
+                a / 1000
             )
         })
         .collect()
 }
 
-fn check(faults: &[Fault], outages: &[Observed]) {
+fn check(session: &Session) {
+    let (faults, outages) = (&session.faults, &session.outages);
+    let allow = allowances(session);
     let (scores, extra) = score(faults, outages, 20 * INTERVAL_NS);
-    for s in &scores {
+    for (s, a) in scores.iter().zip(&allow) {
         eprintln!(
-            "{} {:>4} ms: truth {:>7} µs, error {:>5?} µs, outside {:?} ns, class {:?}",
+            "{} {:>4} ms: truth {:>7} µs, error {:>5?} µs, outside {:?} ns, allowed {} µs, class {:?}",
             s.case,
             s.requested_ms,
             s.truth_ns / 1000,
             s.error_ns.map(|e| e / 1000),
             s.outside_ns,
+            a / 1000,
             s.class
         );
     }
@@ -118,35 +168,36 @@ fn check(faults: &[Fault], outages: &[Observed]) {
         .map(|&i| outages[i].estimate_ns / 1000)
         .collect();
     eprintln!("extra outages (µs): {extra:?}");
-    let bad = failures(&scores);
+    let bad = failures(&scores, &allow);
     assert!(
         bad.is_empty(),
         "truth outside the bracket:\n{}",
         bad.join("\n")
     );
 
-    // The check can fail: every fault moved to just past what the check allows
-    // (one interval plus a microsecond beyond the widened bracket's top) is
-    // rejected. Built from the scores themselves, so it fails by construction,
-    // wherever the random phase put the bracket.
-    let wrong = shifted_past_tolerance(faults, &scores);
+    // The check can fail: every fault moved to 1 µs past what the check allows
+    // above its bracket is rejected. Built from the scores and allowances
+    // themselves, so it fails by construction, wherever the random phase put
+    // the bracket.
+    let wrong = shifted_past_allowance(faults, &scores, &allow);
     let (wrong_scores, _) = score(&wrong, outages, 20 * INTERVAL_NS);
     assert_eq!(
-        failures(&wrong_scores).len(),
+        failures(&wrong_scores, &allow).len(),
         wrong.len(),
-        "a truth beyond the tolerance must fail the check"
+        "a truth beyond the allowance must fail the check"
     );
 }
 
-/// Each fault lengthened so that its truth lies 1 µs beyond the tolerance above
-/// its bracket (truth > hi + uncertainty + one interval).
-fn shifted_past_tolerance(faults: &[Fault], scores: &[FaultScore]) -> Vec<Fault> {
+/// Each fault lengthened so that its truth lies 1 µs beyond its allowance
+/// above its bracket (truth > hi + uncertainty + allowance).
+fn shifted_past_allowance(faults: &[Fault], scores: &[FaultScore], allow: &[i64]) -> Vec<Fault> {
     faults
         .iter()
         .zip(scores)
-        .map(|(f, s)| {
+        .zip(allow)
+        .map(|((f, s), a)| {
             let hi = s.bracket_ns.map_or(s.truth_ns, |b| b[1]);
-            let shift = hi + s.uncertainty_ns + INTERVAL_NS + 1_000 - s.truth_ns;
+            let shift = hi + s.uncertainty_ns + a + 1_000 - s.truth_ns;
             Fault {
                 end_before_ns: f.end_before_ns + shift.max(0),
                 end_after_ns: f.end_after_ns + shift.max(0),
@@ -157,22 +208,21 @@ fn shifted_past_tolerance(faults: &[Fault], scores: &[FaultScore]) -> Vec<Fault>
 }
 
 #[test]
-fn freezes_lie_within_one_interval_of_their_brackets() {
+fn freezes_lie_inside_their_widened_brackets() {
     let mut rig = Rig::new();
     // SCHED_FIFO: the responder resumes promptly after SIGCONT even on a busy machine.
     let echo = rig.start_echo_cmd(&["chrt", "-f", "30", ECHO.as_str(), "-4"]);
     rig.wait_reachable(TARGET_V4);
     let pid = echo.pid().to_string();
     rig.keep(echo);
-    let (faults, outages) = probe_while_injecting(&rig, &["freeze", "--pid", &pid]);
-    check(&faults, &outages);
+    check(&probe_while_injecting(&rig, &["freeze", "--pid", &pid]));
 }
 
 #[test]
-fn loss_windows_lie_within_one_interval_of_their_brackets() {
+fn loss_windows_lie_inside_their_widened_brackets() {
     let rig = Rig::new();
     rig.wait_reachable(TARGET_V4);
-    let (faults, outages) = probe_while_injecting(
+    let session = probe_while_injecting(
         &rig,
         &[
             "loss",
@@ -180,5 +230,5 @@ fn loss_windows_lie_within_one_interval_of_their_brackets() {
             "/proc/sys/net/ipv4/icmp_echo_ignore_all",
         ],
     );
-    check(&faults, &outages);
+    check(&session);
 }

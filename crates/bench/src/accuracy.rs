@@ -223,6 +223,35 @@ pub fn score(
     (scores, extra)
 }
 
+/// The delay the target's surroundings add at a fault's edges, ns: for each
+/// edge, the largest RTT above `baseline_ns` among its **neighbours**, the
+/// probes wholly outside the fault within `window_ns` of it (answered before
+/// it started; sent after it ended); the two edges summed. A responder or
+/// softirq stall that moves an edge shows in these neighbours' RTTs, so a
+/// check may allow it. (A probe sent before the start but answered after it
+/// waited through the fault: it is part of the fault, not a neighbour.)
+pub fn edge_delay_ns(f: &Fault, probes: &[ProbeLine], window_ns: i64, baseline_ns: i64) -> i64 {
+    let excess = |p: &ProbeLine| {
+        p.rtt_ns
+            .map_or(0, |rtt| rtt.saturating_sub(baseline_ns).max(0))
+    };
+    let answered = || probes.iter().filter(|p| p.status == ProbeStatus::Ok);
+    let start = f.start_before_ns;
+    let before = answered()
+        .filter(|p| p.tx_ns.0 >= start.saturating_sub(window_ns))
+        .filter(|p| p.rx_ns.is_some_and(|rx| rx.0 <= start))
+        .map(excess)
+        .max()
+        .unwrap_or(0);
+    let end = f.end_after_ns;
+    let after = answered()
+        .filter(|p| (end..=end.saturating_add(window_ns)).contains(&p.tx_ns.0))
+        .map(excess)
+        .max()
+        .unwrap_or(0);
+    before.saturating_add(after)
+}
+
 /// What ping or fping showed around one fault.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PeerScore {
@@ -403,6 +432,45 @@ impl ErrorStats {
 
 #[cfg(test)]
 mod tests {
+    fn answered(i: u64, tx: i64, rtt: i64) -> ProbeLine {
+        let mut p = ProbeLine::without_reply(
+            "192.0.2.2".parse().unwrap(),
+            0,
+            migprobe_probe::types::ProbeIndex(i),
+            (
+                migprobe_probe::types::RealNs(tx),
+                migprobe_probe::record::StampClock::Kernel,
+            ),
+            ProbeStatus::Ok,
+        );
+        p.rtt_ns = Some(rtt);
+        p.rx_ns = Some(migprobe_probe::types::RealNs(tx + rtt));
+        p
+    }
+
+    #[test]
+    fn edge_delay_counts_only_neighbours() {
+        let ms = 1_000_000;
+        let f = Fault {
+            case: "freeze".into(),
+            kind: FaultKind::Freeze,
+            seq: 0,
+            requested_ns: 100 * ms,
+            start_before_ns: 1_000 * ms,
+            start_after_ns: 1_000 * ms,
+            end_before_ns: 1_100 * ms,
+            end_after_ns: 1_100 * ms,
+        };
+        let probes = [
+            answered(0, 996 * ms, 3 * ms),   // before, answered before the start
+            answered(1, 999 * ms, 101 * ms), // waited through the fault: not a neighbour
+            answered(2, 1_101 * ms, 2 * ms), // after the end
+            answered(3, 1_200 * ms, 9 * ms), // beyond the window
+        ];
+        let d = edge_delay_ns(&f, &probes, 5 * ms, ms / 10);
+        assert_eq!(d, (3 * ms - ms / 10) + (2 * ms - ms / 10));
+    }
+
     use super::*;
 
     fn fault(seq: u32, start: i64, end: i64) -> Fault {
