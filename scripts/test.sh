@@ -42,6 +42,9 @@ export CARGO_TERM_COLOR=never
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "layers: no module cycles, no library naming the CLI or clap (scripts/check-layers.py)"
+python3 scripts/check-layers.py
+
 step "cargo clippy (workspace, root-only tests included, too_many_lines on)"
 cargo clippy --workspace --all-targets --features migprobe/root-tests -- -D warnings
 
