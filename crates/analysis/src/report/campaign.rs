@@ -1,10 +1,10 @@
 //! Runs with several migrations: the `migrations` table of report.json and
 //! summary.md, and the distributions across migrations.
 
-use super::fmt::dur;
 use super::json::{
     self, DowntimeReport, MigrationReport, OutageReport, PhaseReport, TriggerReport,
 };
+use super::text::dur;
 use super::ReportMeta;
 use crate::analysis::model::{phase_names, Analysis};
 use crate::stats::Samples;

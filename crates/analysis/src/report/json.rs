@@ -3,7 +3,7 @@
 //! nanoseconds (`*_ns`); durations are milliseconds rounded to the microsecond
 //! (`*_ms`, 3 decimals).
 
-use super::fmt::{ms, ms_opt, utc};
+use super::text::utc;
 use super::ReportMeta;
 use crate::analysis::model::{Analysis, OutageClass};
 use serde::{Deserialize, Serialize};
@@ -298,6 +298,18 @@ pub fn class_name(c: OutageClass) -> &'static str {
     }
 }
 
+/// Nanoseconds as milliseconds rounded to the microsecond (3 decimals).
+fn ms(ns: i64) -> f64 {
+    // Integer division first: exact for every i64, then at most 3 decimals.
+    let us = ns / 1_000 + i64::from((ns % 1_000).abs() >= 500) * ns.signum();
+    us as f64 / 1_000.0
+}
+
+/// Optional nanoseconds as optional milliseconds.
+fn ms_opt(ns: Option<i64>) -> Option<f64> {
+    ns.map(ms)
+}
+
 fn addr_of(a: &Analysis, id: u32) -> String {
     a.targets
         .iter()
@@ -491,4 +503,24 @@ pub fn parse(bytes: &[u8]) -> Result<Report, ReportError> {
         return Err(ReportError::Version { found });
     }
     serde_json::from_value(v).map_err(ReportError::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_rounded_to_the_microsecond() {
+        for (ns, want) in [
+            (182_456_789, 182.457),
+            (500, 0.001),
+            (499, 0.0),
+            (-1_500, -0.002),
+            (0, 0.0),
+            (1_000_000, 1.0),
+        ] {
+            assert_eq!(ms(ns), want, "{ns}");
+        }
+        assert!(ms(i64::MAX).is_finite() && ms(i64::MIN).is_finite());
+    }
 }

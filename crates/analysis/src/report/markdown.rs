@@ -1,8 +1,8 @@
 //! summary.md: what a person reads first. Line 1 is the verdict; then the
 //! headline table, phases, outages, targets, the trigger and the notes.
 
-use super::fmt::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::json::class_name;
+use super::text::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::verdict::{self, target_name};
 use super::ReportMeta;
 use crate::analysis::model::Analysis;

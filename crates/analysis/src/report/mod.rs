@@ -4,18 +4,18 @@
 
 pub mod campaign;
 pub mod draw;
-pub mod fmt;
 pub mod json;
 pub mod markdown;
 pub mod series;
 pub mod svg;
+pub mod text;
 pub mod verdict;
 
 use crate::analysis::model::Analysis;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{Origin, RunData};
 use std::collections::BTreeMap;
-use std::fmt as stdfmt;
+use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use thiserror::Error;
@@ -56,8 +56,8 @@ impl Format {
     }
 }
 
-impl stdfmt::Display for Format {
-    fn fmt(&self, f: &mut stdfmt::Formatter<'_>) -> stdfmt::Result {
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }

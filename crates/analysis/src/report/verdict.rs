@@ -1,6 +1,6 @@
 //! The sentences a person reads first, shared by summary.md and the chart title.
 
-use super::fmt::{count, dur, dur_like, dur_res, plural};
+use super::text::{count, dur, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
 
 /// Address (or `#id`) of a target.

@@ -16,8 +16,8 @@ use crate::report::draw::{
     bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
     rect, text, Area, Res, INK,
 };
-use crate::report::fmt::dur;
 use crate::report::series::{assign_lanes, cdf_steps, text_width};
+use crate::report::text::dur;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 

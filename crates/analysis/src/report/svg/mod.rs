@@ -19,8 +19,8 @@ mod progress;
 mod rtt;
 
 use super::draw::{bold, guarded, rect, text, Area, Res, INK, MUTED};
-use super::fmt::dur;
 use super::series::text_width;
+use super::text::dur;
 use super::verdict::{self, target_name};
 use crate::analysis::model::phase_names as pn;
 use crate::analysis::model::{Analysis, EventMark, Outage, OutageClass, Phase};
@@ -291,15 +291,15 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     let sent = verdict::sent(a);
     let sub = format!(
         "{} · {} · interval {} · {} probes, {} lost{}",
-        super::fmt::utc(a.start_ns.0),
+        super::text::utc(a.start_ns.0),
         dur(a.end_ns.since(a.start_ns)),
         if a.interval_ns > 0 {
             dur(a.interval_ns)
         } else {
             "–".to_owned()
         },
-        super::fmt::count(sent),
-        super::fmt::count(verdict::lost(a)),
+        super::text::count(sent),
+        super::text::count(verdict::lost(a)),
         a.migration
             .as_ref()
             .map(|m| format!(" · migration {}", m.result))

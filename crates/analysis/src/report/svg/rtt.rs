@@ -11,8 +11,8 @@ use crate::report::draw::{
     bold, decimals_for, err, label, num_label_in, rect, rtt_chart, text, Area, Res, INK, MARGIN_L,
     MARGIN_R, MUTED, Y_LABEL_W,
 };
-use crate::report::fmt::dur;
 use crate::report::series::{assign_lanes, log_range, text_width, Columns, Downsampler, Sampled};
+use crate::report::text::dur;
 use crate::report::verdict;
 use migprobe_probe::record::{Origin, ProbeStatus, RunData};
 use migprobe_probe::types::RealNs;
