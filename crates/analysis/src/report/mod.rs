@@ -190,7 +190,7 @@ pub fn render_campaign(
     if migrations.is_empty() {
         return render_all(a, run, meta, width);
     }
-    let (entries, dist) = campaign::entries(migrations, meta);
+    let (entries, dist) = campaign::entries(migrations);
     let mut markdown = markdown::render(a, meta);
     markdown.push_str(&campaign::markdown(&entries, &dist));
     let chart = svg::Campaign {

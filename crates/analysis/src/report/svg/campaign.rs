@@ -11,11 +11,11 @@
 
 use super::LOSS;
 use crate::analysis::model::{phase_names, Analysis};
-use crate::report::campaign::{Distribution, MigrationEntry};
 use crate::report::draw::{
     bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
     rect, text, Area, Res, INK,
 };
+use crate::report::json::{Distribution, MigrationEntry};
 use crate::report::series::{assign_lanes, cdf_steps, text_width};
 use crate::report::text::dur;
 use plotters::prelude::*;
