@@ -19,11 +19,12 @@ mod progress;
 mod rtt;
 
 use super::draw::{bold, guarded, rect, text, Area, Res, INK, MUTED};
+use super::json::class_name;
 use super::series::text_width;
 use super::text::dur;
 use super::verdict::{self, target_name};
 use crate::analysis::model::phase_names as pn;
-use crate::analysis::model::{Analysis, EventMark, Outage, OutageClass, Phase};
+use crate::analysis::model::{Analysis, EventMark, Outage, Phase};
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{Origin, RunData};
 use migprobe_probe::types::RealNs;
@@ -118,10 +119,6 @@ fn key_event(m: &EventMark) -> Option<(&'static str, u8)> {
         kinds::TRIGGER_EXITED => ("trigger exit", 6),
         _ => return None,
     })
-}
-
-fn class_name(c: OutageClass) -> &'static str {
-    super::json::class_name(c)
 }
 
 /// Renders the chart, `width` pixels wide (clamped to 480..=4000); with

@@ -5,9 +5,10 @@
 use super::Layer;
 use crate::analysis::model::Outage;
 use crate::report::draw::{label, Res};
+use crate::report::json::class_name;
 use crate::report::series::{assign_lanes, text_width};
 use crate::report::svg::{
-    class_name, darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES,
+    darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES,
 };
 use crate::report::text::dur;
 use crate::report::verdict;
