@@ -8,7 +8,7 @@ use crate::analysis::model::Analysis;
 use std::fmt::Write;
 
 /// The per-migration entries and their distributions.
-pub fn entries(migrations: &[Analysis]) -> (Vec<MigrationEntry>, Distribution) {
+pub(crate) fn entries(migrations: &[Analysis]) -> (Vec<MigrationEntry>, Distribution) {
     let entries: Vec<MigrationEntry> = migrations
         .iter()
         .enumerate()
@@ -19,7 +19,7 @@ pub fn entries(migrations: &[Analysis]) -> (Vec<MigrationEntry>, Distribution) {
 }
 
 /// The "Migrations" section of summary.md.
-pub fn markdown(entries: &[MigrationEntry], d: &Distribution) -> String {
+pub(crate) fn markdown(entries: &[MigrationEntry], d: &Distribution) -> String {
     let ms = |v: f64| dur((v * 1e6) as i64);
     let opt = |v: Option<f64>| v.map(ms).unwrap_or_else(|| "–".into());
     let mut s = String::from("\n## Migrations\n\n| # | Result | Trigger exit | Network downtime | Hypervisor | QEMU pause | Total |\n|--:|---|--:|--:|--:|--:|--:|\n");

@@ -1,17 +1,17 @@
 //! summary.md: what a person reads first. Line 1 is the verdict; then the
 //! headline table, phases, outages, targets, the trigger and the notes, one
 //! writer per `##` section. Every text from the run is escaped
-//! ([`md_escape`], [`md_argv`]).
+//! (`text::md_escape`, `text::md_argv`).
 
 use super::json::class_name;
+use super::meta::ReportMeta;
 use super::text::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::verdict::{self, target_name};
-use super::ReportMeta;
 use crate::analysis::model::{Analysis, Downtime, TriggerInfo};
 use std::fmt::{self, Write};
 
 /// At most this many outages are listed; report.json has them all.
-pub const MAX_OUTAGE_ROWS: usize = 50;
+const MAX_OUTAGE_ROWS: usize = 50;
 
 fn opt(ns: Option<i64>) -> String {
     ns.map_or_else(|| "–".to_owned(), dur)

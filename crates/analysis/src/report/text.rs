@@ -16,7 +16,7 @@ fn trim(value: f64, decimals: usize) -> String {
 
 /// The unit a duration is best read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
+enum Unit {
     /// Nanoseconds.
     Ns,
     /// Microseconds.
@@ -29,7 +29,7 @@ pub enum Unit {
 
 impl Unit {
     /// The unit for a duration of `ns`.
-    pub fn of(ns: i64) -> Unit {
+    fn of(ns: i64) -> Unit {
         match ns.unsigned_abs() {
             0..=999 => Unit::Ns,
             1_000..=999_999 => Unit::Us,
@@ -57,7 +57,7 @@ impl Unit {
 
 /// A duration for people, about three significant digits:
 /// `850 ns`, `812 µs`, `4.21 ms`, `38.2 ms`, `182 ms`, `4.71 s`, `12 min 5 s`.
-pub fn dur(ns: i64) -> String {
+pub(crate) fn dur(ns: i64) -> String {
     let a = ns.unsigned_abs();
     let sign = if ns < 0 { "-" } else { "" };
     if a >= 100_000_000_000 {
@@ -89,12 +89,12 @@ fn in_unit(v: f64, unit: Unit) -> String {
 /// A duration with enough decimals to resolve `res_ns`: `182.5 ms` next to a
 /// 0.5 ms bracket, where [`dur`] would round to `182 ms`. Trailing zeros are
 /// dropped (`182 ms`); see [`dur_fixed`] to keep them.
-pub fn dur_res(ns: i64, res_ns: i64) -> String {
+pub(crate) fn dur_res(ns: i64, res_ns: i64) -> String {
     res_fmt(ns, res_ns, true)
 }
 
 /// Like [`dur_res`] but keeps trailing zeros, for bracket ends: `182.0 ms – 183.0 ms`.
-pub fn dur_fixed(ns: i64, res_ns: i64) -> String {
+pub(crate) fn dur_fixed(ns: i64, res_ns: i64) -> String {
     res_fmt(ns, res_ns, false)
 }
 
@@ -125,7 +125,7 @@ fn res_fmt(ns: i64, res_ns: i64, trim_zeros: bool) -> String {
 }
 
 /// A duration in the unit of another (`± 0.5 ms` next to `182 ms`).
-pub fn dur_like(ns: i64, like: i64) -> String {
+pub(crate) fn dur_like(ns: i64, like: i64) -> String {
     let unit = match Unit::of(like) {
         Unit::Ns => Unit::of(ns),
         u => u,
@@ -135,7 +135,7 @@ pub fn dur_like(ns: i64, like: i64) -> String {
 }
 
 /// A signed duration with an explicit `+` for positive values.
-pub fn dur_signed(ns: i64) -> String {
+pub(crate) fn dur_signed(ns: i64) -> String {
     if ns > 0 {
         format!("+{}", dur(ns))
     } else {
@@ -144,7 +144,7 @@ pub fn dur_signed(ns: i64) -> String {
 }
 
 /// Offset of `ns` from the run start, for tables: `12.345 s`.
-pub fn offset(ns: i64) -> String {
+pub(crate) fn offset(ns: i64) -> String {
     let sign = if ns < 0 { "-" } else { "" };
     let a = ns.unsigned_abs();
     format!(
@@ -155,7 +155,7 @@ pub fn offset(ns: i64) -> String {
 }
 
 /// UTC date and time of a realtime stamp: `2026-11-25 19:19:16.123 UTC`.
-pub fn utc(ns: i64) -> String {
+pub(crate) fn utc(ns: i64) -> String {
     let secs = ns.div_euclid(1_000_000_000);
     let milli = ns.rem_euclid(1_000_000_000) / 1_000_000;
     let (y, mo, d, h, mi, s) = migprobe_probe::types::civil_utc(secs);
@@ -163,7 +163,7 @@ pub fn utc(ns: i64) -> String {
 }
 
 /// Thousands separators: `3 600 000`.
-pub fn count(n: u64) -> String {
+pub(crate) fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
@@ -176,12 +176,12 @@ pub fn count(n: u64) -> String {
 }
 
 /// "1 probe" / "3 probes".
-pub fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
 /// Text safe inside a Markdown table cell or paragraph (no table breaks, no markup).
-pub fn md_escape(s: &str) -> String {
+pub(crate) fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev = ' ';
     let mut it = s.chars().peekable();
@@ -206,7 +206,7 @@ pub fn md_escape(s: &str) -> String {
 }
 
 /// A command line as inline code, quoted where needed; backticks cannot break out.
-pub fn md_argv(argv: &[String]) -> String {
+pub(crate) fn md_argv(argv: &[String]) -> String {
     let words: Vec<String> = argv
         .iter()
         .map(|a| {

@@ -5,7 +5,7 @@ use super::text::{count, dur, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
 
 /// Address (or `#id`) of a target.
-pub fn target_name(a: &Analysis, id: u32) -> String {
+pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
     a.targets
         .iter()
         .find(|t| t.id == id)
@@ -21,7 +21,7 @@ pub fn target_name(a: &Analysis, id: u32) -> String {
 }
 
 /// The outage the headline downtime came from.
-pub fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> {
+pub(crate) fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> {
     a.outages
         .iter()
         .filter(|o| o.target_id == d.target_id)
@@ -35,12 +35,12 @@ pub fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> 
 }
 
 /// Half-width of the bracket around the estimate (the larger side).
-pub fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
+pub(crate) fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
     est.saturating_sub(lo).max(hi.saturating_sub(est)).max(0)
 }
 
 /// True when the run had no hypervisor side at all (probes only).
-pub fn probe_only(a: &Analysis) -> bool {
+pub(crate) fn probe_only(a: &Analysis) -> bool {
     a.events.is_empty() && a.phases.is_empty() && a.migration.is_none()
 }
 
@@ -49,17 +49,17 @@ fn total(a: &Analysis, f: impl Fn(&crate::analysis::TargetSummary) -> u64) -> u6
 }
 
 /// Probes sent, all targets.
-pub fn sent(a: &Analysis) -> u64 {
+pub(crate) fn sent(a: &Analysis) -> u64 {
     total(a, |t| t.sent)
 }
 
 /// Probes never answered (unsettled ones included), all targets.
-pub fn lost(a: &Analysis) -> u64 {
+pub(crate) fn lost(a: &Analysis) -> u64 {
     total(a, |t| t.lost.saturating_add(t.unsettled))
 }
 
 /// libvirt's `downtime` statistic (ms) from the migration statistics.
-pub fn stats_downtime_ns(a: &Analysis) -> Option<i64> {
+pub(crate) fn stats_downtime_ns(a: &Analysis) -> Option<i64> {
     let v = a.migration.as_ref()?.stats.as_ref()?.get("downtime")?;
     let ms = v.as_f64()?;
     (ms.is_finite() && ms.abs() < 9e12).then_some((ms * 1e6) as i64)
@@ -94,7 +94,7 @@ fn failure(a: &Analysis) -> Option<String> {
 }
 
 /// "Replies were queued and flushed on resume: a freeze, 0 probes lost."
-pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
+pub(crate) fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
     match (class, o) {
         (OutageClass::Freeze, Some(o)) => format!(
             "Replies were queued and flushed on resume: a freeze, {} lost.",
@@ -120,13 +120,13 @@ pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
 }
 
 /// "182 ms (± 0.5 ms)".
-pub fn estimate(est: i64, lo: i64, hi: i64) -> String {
+pub(crate) fn estimate(est: i64, lo: i64, hi: i64) -> String {
     let pm = plus_minus(est, lo, hi);
     format!("{} (± {})", dur_res(est, pm), dur_like(pm, est))
 }
 
 /// The verdict: one paragraph of plain text (one to three sentences).
-pub fn verdict(a: &Analysis) -> String {
+pub(crate) fn verdict(a: &Analysis) -> String {
     let lead = lead(a);
     if sent(a) == 0 {
         return no_probes(a, &lead);
@@ -280,7 +280,7 @@ fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
 }
 
 /// A short headline for the chart title.
-pub fn title(a: &Analysis) -> String {
+pub(crate) fn title(a: &Analysis) -> String {
     let mut t = String::new();
     if let Some(f) = failure(a) {
         if a.migration

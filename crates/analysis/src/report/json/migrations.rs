@@ -30,7 +30,7 @@ pub struct MigrationEntry {
 
 impl MigrationEntry {
     /// Migration number `index` (from 0), from its own analysis `a`.
-    pub fn new(index: u32, a: &Analysis) -> MigrationEntry {
+    pub(crate) fn new(index: u32, a: &Analysis) -> MigrationEntry {
         MigrationEntry {
             index,
             trigger: a.trigger.as_ref().map(TriggerReport::from),
@@ -85,7 +85,7 @@ pub struct Distribution {
 
 impl Distribution {
     /// The spreads of the figures of `entries` (each over the entries that have it).
-    pub fn of(entries: &[MigrationEntry]) -> Distribution {
+    pub(crate) fn of(entries: &[MigrationEntry]) -> Distribution {
         let pick = |f: &dyn Fn(&MigrationEntry) -> Option<f64>| -> Vec<f64> {
             entries.iter().filter_map(f).collect()
         };

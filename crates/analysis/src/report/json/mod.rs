@@ -18,7 +18,7 @@ pub use sections::{
     RunInfo, TargetMeta, TargetReport, TriggerReport,
 };
 
-use super::ReportMeta;
+use super::meta::ReportMeta;
 use crate::analysis::model::{Analysis, OutageClass};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -88,7 +88,7 @@ pub struct Report {
 }
 
 /// "loss", "freeze" or "mixed".
-pub fn class_name(c: OutageClass) -> &'static str {
+pub(crate) fn class_name(c: OutageClass) -> &'static str {
     match c {
         OutageClass::Loss => "loss",
         OutageClass::Freeze => "freeze",

@@ -8,8 +8,8 @@ use crate::analysis::model::{
     Analysis, Baseline, Downtime, MigrationInfo, Outage, Phase, PhaseStats, TriggerInfo,
 };
 use crate::analysis::TargetSummary;
+use crate::report::meta::ReportMeta;
 use crate::report::text::utc;
-use crate::report::ReportMeta;
 use migprobe_probe::record::TargetInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -75,7 +75,7 @@ pub struct RunInfo {
 
 impl RunInfo {
     /// The run's metadata: `meta` and the analysis' time span and targets.
-    pub fn new(a: &Analysis, meta: &ReportMeta) -> RunInfo {
+    pub(crate) fn new(a: &Analysis, meta: &ReportMeta) -> RunInfo {
         RunInfo {
             tool_version: meta.tool_version.clone(),
             report_version: env!("CARGO_PKG_VERSION").into(),
@@ -193,7 +193,7 @@ pub struct DowntimeReport {
 
 impl DowntimeReport {
     /// The headline `d` of `a` (which knows the target's address).
-    pub fn new(a: &Analysis, d: &Downtime) -> DowntimeReport {
+    pub(crate) fn new(a: &Analysis, d: &Downtime) -> DowntimeReport {
         DowntimeReport {
             target: d.target_id,
             addr: addr_of(a, d.target_id),
@@ -242,7 +242,7 @@ pub struct OutageReport {
 
 impl OutageReport {
     /// Outage `o` of `a` (which knows the target's address and the run start).
-    pub fn new(a: &Analysis, o: &Outage) -> OutageReport {
+    pub(crate) fn new(a: &Analysis, o: &Outage) -> OutageReport {
         OutageReport {
             target: o.target_id,
             addr: addr_of(a, o.target_id),

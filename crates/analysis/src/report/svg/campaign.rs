@@ -43,7 +43,7 @@ pub struct Campaign<'a> {
 
 impl Campaign<'_> {
     /// Height of the campaign panels; 0 for fewer than two migrations (nothing is drawn).
-    pub fn height(&self) -> u32 {
+    pub(crate) fn height(&self) -> u32 {
         if self.entries.len() >= 2 {
             STRIP_H + DIST_H
         } else {

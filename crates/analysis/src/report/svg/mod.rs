@@ -7,12 +7,12 @@
 //!    red ticks along the bottom, outages shaded and labelled, phases as
 //!    labelled translucent bands, key hypervisor events as labelled vertical
 //!    lines (source solid, destination dashed), other events as short ticks
-//!    ([`rtt`]).
+//!    (`rtt`).
 //! 2. Zoom around the headline outage / switchover (only when there is one).
 //! 3. Memory and disk remaining, MiB (only when progress was sampled;
-//!    [`progress`]).
+//!    `progress`).
 //! 4. For a run of several migrations: a strip of the migrations along the
-//!    run and the downtime of each with its spread ([`campaign`]).
+//!    run and the downtime of each with its spread (`campaign`).
 
 mod campaign;
 mod progress;
@@ -34,13 +34,13 @@ use plotters::style::text_anchor::HPos;
 pub use campaign::Campaign;
 
 /// Points per target in the overview are bounded by twice this (min and max per bucket).
-pub const OVERVIEW_BUCKETS: usize = 1_500;
+const OVERVIEW_BUCKETS: usize = 1_500;
 /// Up to this many points per target are drawn as they are.
-pub const KEEP_ALL_POINTS: usize = 3_000;
+const KEEP_ALL_POINTS: usize = 3_000;
 /// At most this many events are drawn as labelled lines per panel; the rest are ticks.
-pub const MAX_KEY_LINES: usize = 60;
+const MAX_KEY_LINES: usize = 60;
 /// Hard cap on points per target and panel, whatever the data.
-pub const POINT_CAP: usize = 8_000;
+const POINT_CAP: usize = 8_000;
 
 const TITLE_H: u32 = 64;
 const MAIN_H: u32 = 430;
