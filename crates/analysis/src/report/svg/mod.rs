@@ -174,7 +174,7 @@ fn zoom_window(a: &Analysis) -> Option<Zoom> {
     })
 }
 
-/// Pixel geometry of one drawn panel and its data → pixel mapping.
+/// The colour of target `id`, by its position in the target list.
 fn target_color(a: &Analysis, id: u32) -> RGBColor {
     let pos = a
         .targets
@@ -234,40 +234,7 @@ fn draw(
         if let Some(z) = zoom {
             let (zarea, r) = rest.split_vertically(ZOOM_H);
             rest = r;
-            let to_ms = |t: RealNs| t.since(z.anchor) as f64 / 1e6;
-            let what = match zoom_outage(a) {
-                Some(o) => format!(
-                    "{} {} outage",
-                    verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
-                    class_name(o.class)
-                ),
-                None => "the switchover".to_owned(),
-            };
-            let caption = format!("Zoom on the {what}, every probe (0 = start of the outage)");
-            let caption = if zoom_outage(a).is_none() {
-                "Zoom on the switchover, every probe (0 = source paused)".to_owned()
-            } else {
-                caption.replace("Zoom on the ", "Zoom: ")
-            };
-            rtt::draw_rtt_panel(
-                &root,
-                &zarea,
-                a,
-                run,
-                &rtt::RttPanel {
-                    caption: &caption,
-                    x0: z.lo_ns as f64 / 1e6,
-                    x1: z.hi_ns as f64 / 1e6,
-                    x_desc: if zoom_outage(a).is_some() {
-                        "milliseconds from the start of the outage"
-                    } else {
-                        "milliseconds from the source pause"
-                    },
-                    to_x: &to_ms,
-                    ns_per_unit: 1e6,
-                    zoomed: true,
-                },
-            )?;
+            draw_zoom(&root, &zarea, a, run, z)?;
         }
         if has_progress {
             let (parea, r) = rest.split_vertically(PROGRESS_H);
@@ -280,6 +247,41 @@ fn draw(
         root.present().map_err(super::draw::err)?;
     }
     Ok(())
+}
+
+/// The zoom panel: every probe around the headline outage (x = 0 at its
+/// start) or, without one, around the switchover (x = 0 at the source pause).
+fn draw_zoom(root: &Area, area: &Area, a: &Analysis, run: &RunData, z: Zoom) -> Res {
+    let to_ms = |t: RealNs| t.since(z.anchor) as f64 / 1e6;
+    let (caption, x_desc) = match zoom_outage(a) {
+        Some(o) => (
+            format!(
+                "Zoom: {} {} outage, every probe (0 = start of the outage)",
+                verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+                class_name(o.class)
+            ),
+            "milliseconds from the start of the outage",
+        ),
+        None => (
+            "Zoom on the switchover, every probe (0 = source paused)".to_owned(),
+            "milliseconds from the source pause",
+        ),
+    };
+    rtt::draw_rtt_panel(
+        root,
+        area,
+        a,
+        run,
+        &rtt::RttPanel {
+            caption: &caption,
+            x0: z.lo_ns as f64 / 1e6,
+            x1: z.hi_ns as f64 / 1e6,
+            x_desc,
+            to_x: &to_ms,
+            ns_per_unit: 1e6,
+            zoomed: true,
+        },
+    )
 }
 
 fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
