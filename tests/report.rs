@@ -1004,13 +1004,8 @@ fn events_only_run() {
 
 // ---------------------------------------------------------------- campaigns
 
-fn entry(
-    i: u32,
-    result: &str,
-    network_ms: Option<f64>,
-    start_s: i64,
-) -> report::campaign::MigrationEntry {
-    report::campaign::MigrationEntry {
+fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::MigrationEntry {
+    json::MigrationEntry {
         index: i,
         trigger: Some(json::TriggerReport {
             argv: vec!["migrate".into()],
@@ -1048,8 +1043,8 @@ fn chart_of_a_campaign_has_the_strip_and_the_distribution() {
         entry(1, "completed", Some(250.0), 5),
         entry(2, "failed", None, 9),
     ];
-    let dist = report::campaign::Distribution {
-        network_ms: Some(report::campaign::Spread {
+    let dist = json::Distribution {
+        network_ms: Some(json::Spread {
             n: 2,
             p50: 194.0,
             p95: 250.0,

@@ -2,7 +2,7 @@
 
 use super::table::{self, delta_cell, direction, p_text, signed, Delta, CONFIDENCE, SIGNIFICANCE};
 use super::{Metric, RunFigures};
-use crate::report::fmt::{md_argv, md_escape};
+use crate::report::text::{md_argv, md_escape};
 use std::fmt::Write;
 
 /// "evidence thin: 1 migration each", "evidence thin: 1 migration vs 10".
@@ -185,7 +185,7 @@ pub fn render(runs: &[RunFigures], notes: &[String]) -> String {
          2 migrations on each side. One migration per run is an anecdote: compare reports that \
          hold several migrations each (a `migrations` array) for a verdict that holds.",
         CONFIDENCE * 100.0,
-        crate::report::fmt::count(table::BOOTSTRAP_ITERATIONS as u64)
+        crate::report::text::count(table::BOOTSTRAP_ITERATIONS as u64)
     );
     for n in notes {
         let _ = writeln!(s, "- {}", md_escape(n));

@@ -4,7 +4,7 @@
 //! sides have at least 2 migrations.
 
 use super::{Metric, RunFigures};
-use crate::report::fmt::{count, dur, dur_fixed, dur_res};
+use crate::report::text::{count, dur, dur_fixed, dur_res};
 use crate::stats::{bootstrap_median_diff, mann_whitney_greater, Samples};
 
 use crate::gate::regression as gate;

@@ -2,7 +2,7 @@
 //! summary and JSON (`{ "pass", "summary", "checks": [...] }`). Pure.
 
 use super::Verdict;
-use crate::report::fmt::md_escape;
+use crate::report::text::md_escape;
 use migprobe_probe::values::ConfigError;
 
 /// What `--format` prints on stdout.

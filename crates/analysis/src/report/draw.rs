@@ -12,30 +12,37 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A drawing area of an SVG string.
-pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 /// Drawing result; the error is plotters' message.
-pub type Res = Result<(), String>;
+pub(crate) type Res = Result<(), String>;
 
 /// Font family of every chart (the SVG names it; no font files are needed).
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Main text colour.
-pub const INK: RGBColor = RGBColor(30, 30, 30);
+pub(crate) const INK: RGBColor = RGBColor(30, 30, 30);
 /// Secondary text colour.
-pub const MUTED: RGBColor = RGBColor(100, 100, 100);
+pub(crate) const MUTED: RGBColor = RGBColor(100, 100, 100);
 /// Left margin of a chart panel.
-pub const MARGIN_L: u32 = 10;
+pub(crate) const MARGIN_L: u32 = 10;
 /// Right margin of a chart panel.
-pub const MARGIN_R: u32 = 22;
+pub(crate) const MARGIN_R: u32 = 22;
 /// Width of the y-axis label area.
-pub const Y_LABEL_W: u32 = 64;
+pub(crate) const Y_LABEL_W: u32 = 64;
 
 /// Any displayable error as the drawing error.
-pub fn err<E: std::fmt::Display>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
 /// Text with its top at `y`, anchored horizontally by `h`.
-pub fn text(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor, h: HPos) -> Res {
+pub(crate) fn text(
+    root: &Area,
+    s: &str,
+    (x, y): (i32, i32),
+    size: f64,
+    c: RGBColor,
+    h: HPos,
+) -> Res {
     let style = TextStyle::from((FONT, size).into_font())
         .color(&c)
         .pos(Pos::new(h, VPos::Top));
@@ -44,7 +51,7 @@ pub fn text(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor, h:
 }
 
 /// Bold text, left-aligned, top at `y`.
-pub fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor) -> Res {
+pub(crate) fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor) -> Res {
     let style = TextStyle::from((FONT, size).into_font().style(FontStyle::Bold))
         .color(&c)
         .pos(Pos::new(HPos::Left, VPos::Top));
@@ -53,7 +60,7 @@ pub fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBColor) ->
 }
 
 /// A label with a translucent white backing, so it stays readable over data.
-pub fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
+pub(crate) fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
     let w = text_width(s, 11.5);
     rect(
         root,
@@ -65,14 +72,19 @@ pub fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
 }
 
 /// A rectangle between two pixel corners.
-pub fn rect(root: &Area, (x0, y0): (i32, i32), (x1, y1): (i32, i32), style: ShapeStyle) -> Res {
+pub(crate) fn rect(
+    root: &Area,
+    (x0, y0): (i32, i32),
+    (x1, y1): (i32, i32),
+    style: ShapeStyle,
+) -> Res {
     root.draw(&Rectangle::new([(x0, y0), (x1, y1)], style))
         .map_err(err)
 }
 
 /// A chart on `area` with the house margins: `top` and `bottom` margins and
 /// an x-label area of `x_label` pixels.
-pub fn chart_builder<'a, 'b, 'c>(
+pub(crate) fn chart_builder<'a, 'b, 'c>(
     area: &'a Area<'c>,
     top: u32,
     bottom: u32,
@@ -89,7 +101,7 @@ pub fn chart_builder<'a, 'b, 'c>(
 }
 
 /// The house style of a mesh: fonts and grid line strengths.
-pub fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+pub(crate) fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
     m: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
 ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
     m.label_style((FONT, 14))
@@ -100,7 +112,7 @@ pub fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
 
 /// A chart of empirical CDFs: x from `x_min` to `x_max` milliseconds, y the
 /// share 0–105 %, meshed in the house style with `x_labels` labels.
-pub fn cdf_chart<'a, 'c>(
+pub(crate) fn cdf_chart<'a, 'c>(
     area: &'a Area<'c>,
     top: u32,
     (x_min, x_max): (f64, f64),
@@ -125,11 +137,11 @@ pub fn cdf_chart<'a, 'c>(
 }
 
 /// The x axis of an RTT chart: description, label count, label formatter.
-pub type XAxis<'f> = (&'f str, usize, &'f dyn Fn(&f64) -> String);
+pub(crate) type XAxis<'f> = (&'f str, usize, &'f dyn Fn(&f64) -> String);
 
 /// A chart of RTT on a log axis, `decades` decades high, x from `x0` to
 /// `x1` labelled by `xfmt`, meshed in the house style.
-pub fn rtt_chart<'a, 'c>(
+pub(crate) fn rtt_chart<'a, 'c>(
     area: &'a Area<'c>,
     (top, bottom, x_label): (u32, u32, u32),
     (x0, x1, y_lo, y_hi): (f64, f64, f64, f64),
@@ -155,7 +167,7 @@ pub fn rtt_chart<'a, 'c>(
 /// Draws with `f` into a fresh string; a drawing error, or a panic inside
 /// plotters (a third-party library), yields a small SVG that says why, so the
 /// rest of a report is still written.
-pub fn guarded(width: u32, f: impl FnOnce(&mut String) -> Res) -> Vec<u8> {
+pub(crate) fn guarded(width: u32, f: impl FnOnce(&mut String) -> Res) -> Vec<u8> {
     let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut buf = String::new();
         f(&mut buf).map(|()| buf)
@@ -168,7 +180,7 @@ pub fn guarded(width: u32, f: impl FnOnce(&mut String) -> Res) -> Vec<u8> {
 }
 
 /// A minimal SVG that says why there is no chart.
-pub fn fallback(width: u32, why: &str) -> Vec<u8> {
+pub(crate) fn fallback(width: u32, why: &str) -> Vec<u8> {
     let esc = why
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -180,7 +192,7 @@ pub fn fallback(width: u32, why: &str) -> Vec<u8> {
 }
 
 /// `v` milliseconds as an axis label: `10 µs`, `1 ms`, `-2 ms`, `1.5 s`.
-pub fn ms_label(v: f64) -> String {
+pub(crate) fn ms_label(v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
@@ -201,7 +213,7 @@ pub fn ms_label(v: f64) -> String {
 }
 
 /// `v` with at most `decimals` decimals, trailing zeros dropped.
-pub fn num_label_in(v: f64, decimals: usize) -> String {
+pub(crate) fn num_label_in(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
@@ -216,7 +228,7 @@ pub fn num_label_in(v: f64, decimals: usize) -> String {
 }
 
 /// Decimals that tell apart axis labels about a tenth of `span` apart.
-pub fn decimals_for(span: f64) -> usize {
+pub(crate) fn decimals_for(span: f64) -> usize {
     if span > 0.0 && span.is_finite() {
         (-(span / 10.0).log10()).ceil().clamp(0.0, 9.0) as usize
     } else {

@@ -1,18 +1,43 @@
 //! summary.md: what a person reads first. Line 1 is the verdict; then the
-//! headline table, phases, outages, targets, the trigger and the notes.
+//! headline table, phases, outages, targets, the trigger and the notes, one
+//! writer per `##` section. Every text from the run is escaped
+//! (`text::md_escape`, `text::md_argv`).
 
-use super::fmt::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::json::class_name;
+use super::meta::ReportMeta;
+use super::text::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::verdict::{self, target_name};
-use super::ReportMeta;
-use crate::analysis::model::Analysis;
-use std::fmt::Write;
+use crate::analysis::model::{Analysis, Downtime, TriggerInfo};
+use std::fmt::{self, Write};
 
 /// At most this many outages are listed; report.json has them all.
-pub const MAX_OUTAGE_ROWS: usize = 50;
+const MAX_OUTAGE_ROWS: usize = 50;
 
 fn opt(ns: Option<i64>) -> String {
     ns.map_or_else(|| "–".to_owned(), dur)
+}
+
+/// True when the run probed several targets (tables then name the target).
+fn many(a: &Analysis) -> bool {
+    a.targets.len() > 1
+}
+
+/// The Target cell of a table row (" addr |"), empty for a single target.
+fn target_cell(a: &Analysis, id: u32) -> String {
+    if many(a) {
+        format!(" {} |", md_escape(&target_name(a, id)))
+    } else {
+        String::new()
+    }
+}
+
+/// The Target column's header and separator cells, empty for a single target.
+fn target_column(a: &Analysis) -> (&'static str, &'static str) {
+    if many(a) {
+        (" Target |", "---|")
+    } else {
+        ("", "")
+    }
 }
 
 /// Renders summary.md.
@@ -23,103 +48,117 @@ pub fn render(a: &Analysis, meta: &ReportMeta) -> String {
     s
 }
 
-fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Result {
+fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     writeln!(s, "**{}**", md_escape(&verdict::verdict(a)))?;
     writeln!(s)?;
-    let many = a.targets.len() > 1;
-
     if let Some(d) = &a.downtime {
-        writeln!(s, "## Downtime")?;
-        writeln!(s)?;
-        writeln!(s, "| | |")?;
-        writeln!(s, "|---|---|")?;
-        let what = if verdict::probe_only(a) {
-            "Longest outage (network-observed)"
-        } else {
-            "Network-observed downtime"
+        write_downtime(s, a, d)?;
+    }
+    if !a.phases.is_empty() {
+        write_phases(s, a)?;
+    }
+    write_outages(s, a)?;
+    if !a.summaries.is_empty() {
+        write_targets(s, a)?;
+    }
+    write_run(s, a, meta)?;
+    if !a.notes.is_empty() {
+        write_notes(s, a)?;
+    }
+    Ok(())
+}
+
+/// "## Downtime": the headline against the hypervisor's figures.
+fn write_downtime(s: &mut String, a: &Analysis, d: &Downtime) -> fmt::Result {
+    writeln!(s, "## Downtime")?;
+    writeln!(s)?;
+    writeln!(s, "| | |")?;
+    writeln!(s, "|---|---|")?;
+    let what = if verdict::probe_only(a) {
+        "Longest outage (network-observed)"
+    } else {
+        "Network-observed downtime"
+    };
+    let target = if many(a) {
+        format!(", {}", md_escape(&target_name(a, d.target_id)))
+    } else {
+        String::new()
+    };
+    let pm = verdict::plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
+    writeln!(
+        s,
+        "| {what} | **{}** (between {} and {}), {}{target} |",
+        dur_res(d.network_ns, pm),
+        dur_fixed(d.bracket_lo_ns, pm),
+        dur_fixed(d.bracket_hi_ns, pm),
+        class_name(d.class)
+    )?;
+    writeln!(
+        s,
+        "| Hypervisor-reported downtime (libvirt) | {} |",
+        opt(d.hypervisor_ns)
+    )?;
+    writeln!(
+        s,
+        "| QEMU pause (source STOP → destination RESUME) | {} |",
+        opt(d.qemu_pause_ns)
+    )?;
+    writeln!(
+        s,
+        "| Difference (network − hypervisor) | {} |",
+        d.difference_ns.map_or_else(|| "–".to_owned(), dur_signed)
+    )?;
+    if d.pause_part_ns.is_some() || d.convergence_part_ns.is_some() {
+        writeln!(
+            s,
+            "| of which guest paused / network convergence | {} / {} |",
+            opt(d.pause_part_ns),
+            opt(d.convergence_part_ns)
+        )?;
+    }
+    writeln!(s)
+}
+
+/// "## Phases": start, length and per-target RTT and loss of each phase.
+fn write_phases(s: &mut String, a: &Analysis) -> fmt::Result {
+    writeln!(s, "## Phases")?;
+    writeln!(s)?;
+    let (tcol, tsep) = target_column(a);
+    writeln!(
+        s,
+        "| Phase | Start | Duration |{tcol} RTT p50 | RTT p99 | RTT max | Lost |"
+    )?;
+    writeln!(s, "|---|--:|--:|{tsep}--:|--:|--:|--:|")?;
+    for p in &a.phases {
+        let name = match p.iterations {
+            Some(n) => format!("{} ({n} passes)", md_escape(&p.name)),
+            None => md_escape(&p.name),
         };
-        let target = if many {
-            format!(", {}", md_escape(&target_name(a, d.target_id)))
-        } else {
-            String::new()
-        };
-        let pm = verdict::plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
-        writeln!(
-            s,
-            "| {what} | **{}** (between {} and {}), {}{target} |",
-            dur_res(d.network_ns, pm),
-            dur_fixed(d.bracket_lo_ns, pm),
-            dur_fixed(d.bracket_hi_ns, pm),
-            class_name(d.class)
-        )?;
-        writeln!(
-            s,
-            "| Hypervisor-reported downtime (libvirt) | {} |",
-            opt(d.hypervisor_ns)
-        )?;
-        writeln!(
-            s,
-            "| QEMU pause (source STOP → destination RESUME) | {} |",
-            opt(d.qemu_pause_ns)
-        )?;
-        writeln!(
-            s,
-            "| Difference (network − hypervisor) | {} |",
-            d.difference_ns.map_or_else(|| "–".to_owned(), dur_signed)
-        )?;
-        if d.pause_part_ns.is_some() || d.convergence_part_ns.is_some() {
+        let start = offset(p.start_ns.since(a.start_ns));
+        let len = dur(p.end_ns.since(p.start_ns));
+        let stats: Vec<_> = a.per_phase.iter().filter(|x| x.phase == p.name).collect();
+        if stats.is_empty() {
+            let t = if many(a) { " – |" } else { "" };
+            writeln!(s, "| {name} | {start} | {len} |{t} – | – | – | – |")?;
+        }
+        for x in stats {
             writeln!(
                 s,
-                "| of which guest paused / network convergence | {} / {} |",
-                opt(d.pause_part_ns),
-                opt(d.convergence_part_ns)
+                "| {name} | {start} | {len} |{} {} | {} | {} | {} of {} |",
+                target_cell(a, x.target_id),
+                opt(x.rtt_p50_ns),
+                opt(x.rtt_p99_ns),
+                opt(x.rtt_max_ns),
+                count(x.lost),
+                count(x.sent)
             )?;
         }
-        writeln!(s)?;
     }
+    writeln!(s)
+}
 
-    if !a.phases.is_empty() {
-        writeln!(s, "## Phases")?;
-        writeln!(s)?;
-        let tcol = if many { " Target |" } else { "" };
-        let tsep = if many { "---|" } else { "" };
-        writeln!(
-            s,
-            "| Phase | Start | Duration |{tcol} RTT p50 | RTT p99 | RTT max | Lost |"
-        )?;
-        writeln!(s, "|---|--:|--:|{tsep}--:|--:|--:|--:|")?;
-        for p in &a.phases {
-            let name = match p.iterations {
-                Some(n) => format!("{} ({n} passes)", md_escape(&p.name)),
-                None => md_escape(&p.name),
-            };
-            let start = offset(p.start_ns.since(a.start_ns));
-            let len = dur(p.end_ns.since(p.start_ns));
-            let stats: Vec<_> = a.per_phase.iter().filter(|x| x.phase == p.name).collect();
-            if stats.is_empty() {
-                let t = if many { " – |" } else { "" };
-                writeln!(s, "| {name} | {start} | {len} |{t} – | – | – | – |")?;
-            }
-            for x in stats {
-                let t = if many {
-                    format!(" {} |", md_escape(&target_name(a, x.target_id)))
-                } else {
-                    String::new()
-                };
-                writeln!(
-                    s,
-                    "| {name} | {start} | {len} |{t} {} | {} | {} | {} of {} |",
-                    opt(x.rtt_p50_ns),
-                    opt(x.rtt_p99_ns),
-                    opt(x.rtt_max_ns),
-                    count(x.lost),
-                    count(x.sent)
-                )?;
-            }
-        }
-        writeln!(s)?;
-    }
-
+/// "## Outages": the first [`MAX_OUTAGE_ROWS`], or why there are none.
+fn write_outages(s: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(s, "## Outages")?;
     writeln!(s)?;
     if a.outages.is_empty() {
@@ -128,94 +167,78 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
             "None: no target missed {} probes in a row or answered late.",
             a.min_loss_run.max(1)
         )?;
-    } else {
-        let tcol = if many { " Target |" } else { "" };
-        let tsep = if many { "---|" } else { "" };
+        return writeln!(s);
+    }
+    let (tcol, tsep) = target_column(a);
+    writeln!(
+        s,
+        "| # | Start |{tcol} Estimate | Bracket | Class | Lost | Queued | Phase |"
+    )?;
+    writeln!(s, "|--:|--:|{tsep}--:|---|---|--:|--:|---|")?;
+    for (i, o) in a.outages.iter().take(MAX_OUTAGE_ROWS).enumerate() {
+        let pm = verdict::plus_minus(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns);
         writeln!(
             s,
-            "| # | Start |{tcol} Estimate | Bracket | Class | Lost | Queued | Phase |"
+            "| {} | {} |{} {} | {} – {} | {} | {} | {} | {} |",
+            i + 1,
+            offset(o.start_ns.since(a.start_ns)),
+            target_cell(a, o.target_id),
+            verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+            dur_fixed(o.bracket_lo_ns, pm),
+            dur_fixed(o.bracket_hi_ns, pm),
+            class_name(o.class),
+            count(o.lost),
+            count(o.queued),
+            o.phase.as_deref().map_or_else(|| "–".to_owned(), md_escape)
         )?;
-        writeln!(s, "|--:|--:|{tsep}--:|---|---|--:|--:|---|")?;
-        for (i, o) in a.outages.iter().take(MAX_OUTAGE_ROWS).enumerate() {
-            let t = if many {
-                format!(" {} |", md_escape(&target_name(a, o.target_id)))
-            } else {
-                String::new()
-            };
-            let pm = verdict::plus_minus(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns);
-            writeln!(
-                s,
-                "| {} | {} |{t} {} | {} – {} | {} | {} | {} | {} |",
-                i + 1,
-                offset(o.start_ns.since(a.start_ns)),
-                verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
-                dur_fixed(o.bracket_lo_ns, pm),
-                dur_fixed(o.bracket_hi_ns, pm),
-                class_name(o.class),
-                count(o.lost),
-                count(o.queued),
-                o.phase.as_deref().map_or_else(|| "–".to_owned(), md_escape)
-            )?;
-        }
-        if a.outages.len() > MAX_OUTAGE_ROWS {
-            writeln!(
-                s,
-                "\n… and {} more (report.json lists them all).",
-                count((a.outages.len() - MAX_OUTAGE_ROWS) as u64)
-            )?;
-        }
     }
+    if a.outages.len() > MAX_OUTAGE_ROWS {
+        writeln!(
+            s,
+            "\n… and {} more (report.json lists them all).",
+            count((a.outages.len() - MAX_OUTAGE_ROWS) as u64)
+        )?;
+    }
+    writeln!(s)
+}
+
+/// "## Targets": totals and RTT percentiles per target.
+fn write_targets(s: &mut String, a: &Analysis) -> fmt::Result {
+    writeln!(s, "## Targets")?;
     writeln!(s)?;
-
-    if !a.summaries.is_empty() {
-        writeln!(s, "## Targets")?;
-        writeln!(s)?;
+    writeln!(
+        s,
+        "| Target | Sent | Answered | Lost | Late | RTT min | p50 | p99 | p99.9 | max | Longest gap |"
+    )?;
+    writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")?;
+    for t in &a.summaries {
+        let lost = t.lost.saturating_add(t.unsettled);
         writeln!(
             s,
-            "| Target | Sent | Answered | Lost | Late | RTT min | p50 | p99 | p99.9 | max | Longest gap |"
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            md_escape(&target_name(a, t.target_id)),
+            count(t.sent),
+            count(t.answered),
+            count(lost),
+            count(t.late),
+            opt(t.rtt_min_ns),
+            opt(t.rtt_p50_ns),
+            opt(t.rtt_p99_ns),
+            opt(t.rtt_p999_ns),
+            opt(t.rtt_max_ns),
+            opt(t.longest_reply_gap_ns)
         )?;
-        writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")?;
-        for t in &a.summaries {
-            let lost = t.lost.saturating_add(t.unsettled);
-            writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                md_escape(&target_name(a, t.target_id)),
-                count(t.sent),
-                count(t.answered),
-                count(lost),
-                count(t.late),
-                opt(t.rtt_min_ns),
-                opt(t.rtt_p50_ns),
-                opt(t.rtt_p99_ns),
-                opt(t.rtt_p999_ns),
-                opt(t.rtt_max_ns),
-                opt(t.longest_reply_gap_ns)
-            )?;
-        }
-        writeln!(s)?;
     }
+    writeln!(s)
+}
 
+/// "## Run": the trigger, the migration's result, timing, how the run ended,
+/// the prober, the hypervisor sides and the recording command line.
+fn write_run(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     writeln!(s, "## Run")?;
     writeln!(s)?;
     if let Some(t) = &a.trigger {
-        let how = match (t.exited_ns, t.exit_code) {
-            (Some(e), Some(c)) => {
-                let took = t
-                    .started_ns
-                    .map(|st| format!(" after {}", dur(e.since(st))))
-                    .unwrap_or_default();
-                format!("exited with code {c}{took}")
-            }
-            (Some(_), None) => "was killed by a signal".to_owned(),
-            (None, _) => "had not exited when the run ended".to_owned(),
-        };
-        let cmd = if t.argv.is_empty() {
-            "(command not recorded)".to_owned()
-        } else {
-            md_argv(&t.argv)
-        };
-        writeln!(s, "- Trigger: {cmd} {how}.")?;
+        write_trigger(s, t)?;
     }
     if let Some(m) = &a.migration {
         writeln!(s, "- Migration: {}.", md_escape(&m.result))?;
@@ -234,6 +257,37 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
         (None, false) => "- Ended: unknown.".to_owned(),
     };
     writeln!(s, "{end}")?;
+    write_hosts(s, meta)?;
+    if !meta.run_argv.is_empty() {
+        writeln!(s, "- Recorded with {}.", md_argv(&meta.run_argv))?;
+    }
+    writeln!(s)
+}
+
+/// The trigger's line of "## Run": its command and how it ended.
+fn write_trigger(s: &mut String, t: &TriggerInfo) -> fmt::Result {
+    let how = match (t.exited_ns, t.exit_code) {
+        (Some(e), Some(c)) => {
+            let took = t
+                .started_ns
+                .map(|st| format!(" after {}", dur(e.since(st))))
+                .unwrap_or_default();
+            format!("exited with code {c}{took}")
+        }
+        (Some(_), None) => "was killed by a signal".to_owned(),
+        (None, _) => "had not exited when the run ended".to_owned(),
+    };
+    let cmd = if t.argv.is_empty() {
+        "(command not recorded)".to_owned()
+    } else {
+        md_argv(&t.argv)
+    };
+    writeln!(s, "- Trigger: {cmd} {how}.")
+}
+
+/// The prober's line of "## Run", then one line per hypervisor side: source
+/// first, then destination, then anything else.
+fn write_hosts(s: &mut String, meta: &ReportMeta) -> fmt::Result {
     if !meta.host.is_empty() || !meta.kernel.is_empty() {
         writeln!(
             s,
@@ -247,7 +301,6 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
                 .unwrap_or_default()
         )?;
     }
-    // Source first, then destination, then anything else.
     let mut sides: Vec<(&String, &serde_json::Value)> = meta.hypervisors.iter().collect();
     sides.sort_by_key(|(k, _)| match k.as_str() {
         "src" => 0,
@@ -270,18 +323,15 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> std::fmt::Resul
             writeln!(s, "- {}: {}.", md_escape(side), parts.join(", "))?;
         }
     }
-    if !meta.run_argv.is_empty() {
-        writeln!(s, "- Recorded with {}.", md_argv(&meta.run_argv))?;
-    }
-    writeln!(s)?;
-
-    if !a.notes.is_empty() {
-        writeln!(s, "## Notes")?;
-        writeln!(s)?;
-        for n in &a.notes {
-            writeln!(s, "- {}", md_escape(n))?;
-        }
-        writeln!(s)?;
-    }
     Ok(())
+}
+
+/// "## Notes": what a reader must know.
+fn write_notes(s: &mut String, a: &Analysis) -> fmt::Result {
+    writeln!(s, "## Notes")?;
+    writeln!(s)?;
+    for n in &a.notes {
+        writeln!(s, "- {}", md_escape(n))?;
+    }
+    writeln!(s)
 }

@@ -1,26 +1,31 @@
 //! Renderers of an [`Analysis`]: report.json ([`json`]), summary.md
 //! ([`markdown`]) and chart.svg ([`svg`]). Pure: they return bytes, the caller
 //! owns the files.
+//!
+//! Crate-internal helpers: `text` (numbers as text for people), `verdict`
+//! (the sentences read first), `series` and `draw` (chart data and drawing
+//! primitives, shared with `compare`), `campaign` (the parts added for a run
+//! of several migrations), `meta` ([`ReportMeta`]). Imports point one way: `json` uses no other
+//! renderer, and nothing here uses `compare` or `gate`.
 
-pub mod campaign;
-pub mod draw;
-pub mod fmt;
+mod campaign;
+pub(crate) mod draw;
 pub mod json;
 pub mod markdown;
-pub mod series;
+mod meta;
+pub(crate) mod series;
 pub mod svg;
-pub mod verdict;
+pub(crate) mod text;
+pub(crate) mod verdict;
 
 use crate::analysis::model::Analysis;
-use migprobe_probe::record::kinds;
-use migprobe_probe::record::{Origin, RunData};
-use std::collections::BTreeMap;
-use std::fmt as stdfmt;
-use std::path::Path;
+use migprobe_probe::record::RunData;
+use std::fmt;
 use std::str::FromStr;
 use thiserror::Error;
 
 pub use json::{Report, ReportError, REPORT_SCHEMA_VERSION};
+pub use meta::ReportMeta;
 
 /// One output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,7 +43,7 @@ impl Format {
     pub const ALL: [Format; 3] = [Format::Json, Format::Svg, Format::Md];
 
     /// The name used on the command line.
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Svg => "svg",
@@ -56,8 +61,8 @@ impl Format {
     }
 }
 
-impl stdfmt::Display for Format {
-    fn fmt(&self, f: &mut stdfmt::Formatter<'_>) -> stdfmt::Result {
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
@@ -100,61 +105,6 @@ pub fn parse_formats(list: &str) -> Result<Vec<Format>, FormatError> {
     Ok(out)
 }
 
-/// What the report says about the run beyond the analysis.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReportMeta {
-    /// migprobe version that recorded the run.
-    pub tool_version: String,
-    /// Host name of the prober.
-    pub host: String,
-    /// Kernel release of the prober.
-    pub kernel: String,
-    /// Socket kind ("raw", "dgram"), if probes were sent.
-    pub socket: Option<String>,
-    /// The command line that recorded the run.
-    pub run_argv: Vec<String>,
-    /// The command line that wrote the report.
-    pub argv: Vec<String>,
-    /// Directory of the outputs.
-    pub run_dir: Option<String>,
-    /// Per origin ("src", "dst"): host, versions, URI of each hypervisor side.
-    pub hypervisors: BTreeMap<String, serde_json::Value>,
-}
-
-impl ReportMeta {
-    /// Metadata from a run's header and `capture_started` events.
-    pub fn new(run_dir: &Path, argv: &[String], run: &RunData) -> ReportMeta {
-        let h = &run.header;
-        let mut hypervisors = BTreeMap::new();
-        for e in run
-            .events
-            .iter()
-            .filter(|e| e.kind == kinds::CAPTURE_STARTED)
-        {
-            let side = match e.origin {
-                Origin::Src => "src",
-                Origin::Dst => "dst",
-                Origin::Local => "local",
-            };
-            hypervisors.insert(side.to_owned(), e.detail.clone());
-        }
-        ReportMeta {
-            tool_version: h.version.clone(),
-            host: h.hostname.clone(),
-            kernel: h.kernel.clone(),
-            socket: h.socket.and_then(|s| {
-                serde_json::to_value(s)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-            }),
-            run_argv: h.argv.clone(),
-            argv: argv.to_vec(),
-            run_dir: Some(run_dir.display().to_string()),
-            hypervisors,
-        }
-    }
-}
-
 /// The three outputs of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outputs {
@@ -190,7 +140,7 @@ pub fn render_campaign(
     if migrations.is_empty() {
         return render_all(a, run, meta, width);
     }
-    let (entries, dist) = campaign::entries(migrations, meta);
+    let (entries, dist) = campaign::entries(migrations);
     let mut markdown = markdown::render(a, meta);
     markdown.push_str(&campaign::markdown(&entries, &dist));
     let chart = svg::Campaign {

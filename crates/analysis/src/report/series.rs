@@ -4,21 +4,21 @@
 
 /// One bucket of a downsampled series: where it is and the spread of its values.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Band {
+pub(crate) struct Band {
     /// Centre of the bucket.
-    pub x: f64,
+    pub(crate) x: f64,
     /// Smallest value.
-    pub lo: f64,
+    pub(crate) lo: f64,
     /// Median value.
-    pub mid: f64,
+    pub(crate) mid: f64,
     /// Largest value (spikes survive here).
-    pub hi: f64,
+    pub(crate) hi: f64,
 }
 
 /// A series ready to draw: every point, or one [`Band`] per bucket; each
 /// inner vector is one unbroken segment.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Sampled {
+pub(crate) enum Sampled {
     /// Every point, (x, y).
     Points(Vec<Vec<(f64, f64)>>),
     /// Min / median / max per bucket.
@@ -27,7 +27,7 @@ pub enum Sampled {
 
 impl Sampled {
     /// Smallest and largest y, if any.
-    pub fn y_range(&self) -> Option<(f64, f64)> {
+    pub(crate) fn y_range(&self) -> Option<(f64, f64)> {
         let fold = |acc: Option<(f64, f64)>, lo: f64, hi: f64| match acc {
             None => Some((lo, hi)),
             Some((a, b)) => Some((a.min(lo), b.max(hi))),
@@ -42,16 +42,11 @@ impl Sampled {
     }
 
     /// Number of points or bands.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Sampled::Points(s) => s.iter().map(Vec::len).sum(),
             Sampled::Bands(s) => s.iter().map(Vec::len).sum(),
         }
-    }
-
-    /// True when there is nothing to draw.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -60,7 +55,7 @@ impl Sampled {
 /// in the line) starts at [`Downsampler::gap`]. Points outside `[x0, x1]` or
 /// not finite are dropped; at most `cap` points or bands are produced.
 #[derive(Debug)]
-pub struct Downsampler {
+pub(crate) struct Downsampler {
     x0: f64,
     width: f64,
     buckets: usize,
@@ -76,7 +71,7 @@ pub struct Downsampler {
 
 impl Downsampler {
     /// A downsampler over `[x0, x1]` with `buckets` buckets; `keep_all` keeps every point.
-    pub fn new(x0: f64, x1: f64, buckets: usize, keep_all: bool, cap: usize) -> Downsampler {
+    pub(crate) fn new(x0: f64, x1: f64, buckets: usize, keep_all: bool, cap: usize) -> Downsampler {
         let width = if x1 > x0 && (x1 - x0).is_finite() {
             x1 - x0
         } else {
@@ -127,7 +122,7 @@ impl Downsampler {
     }
 
     /// Adds a point.
-    pub fn push(&mut self, x: f64, y: f64) {
+    pub(crate) fn push(&mut self, x: f64, y: f64) {
         if !x.is_finite() || !y.is_finite() {
             return;
         }
@@ -158,13 +153,13 @@ impl Downsampler {
     }
 
     /// Breaks the line here (an outage: no points in between).
-    pub fn gap(&mut self) {
+    pub(crate) fn gap(&mut self) {
         self.flush();
         self.open = false;
     }
 
     /// The result.
-    pub fn finish(mut self) -> Sampled {
+    pub(crate) fn finish(mut self) -> Sampled {
         self.flush();
         if self.keep_all {
             self.points.retain(|s| !s.is_empty());
@@ -179,7 +174,7 @@ impl Downsampler {
 /// Marks x values in pixel columns and returns the runs of marked columns as
 /// `(first, last)` column pairs; `columns` is the plot width in pixels.
 #[derive(Debug)]
-pub struct Columns {
+pub(crate) struct Columns {
     x0: f64,
     width: f64,
     marked: Vec<bool>,
@@ -187,7 +182,7 @@ pub struct Columns {
 
 impl Columns {
     /// Columns over `[x0, x1]`, `columns` wide (at most 10 000).
-    pub fn new(x0: f64, x1: f64, columns: usize) -> Columns {
+    pub(crate) fn new(x0: f64, x1: f64, columns: usize) -> Columns {
         let width = if x1 > x0 && (x1 - x0).is_finite() {
             x1 - x0
         } else {
@@ -201,7 +196,7 @@ impl Columns {
     }
 
     /// Marks the column of `x` (ignored outside the range).
-    pub fn mark(&mut self, x: f64) {
+    pub(crate) fn mark(&mut self, x: f64) {
         let f = (x - self.x0) / self.width;
         if f.is_finite() && (0.0..=1.0).contains(&f) {
             let n = self.marked.len();
@@ -211,7 +206,7 @@ impl Columns {
     }
 
     /// Runs of marked columns, as x ranges `[from, to)`.
-    pub fn runs(&self) -> Vec<(f64, f64)> {
+    pub(crate) fn runs(&self) -> Vec<(f64, f64)> {
         let n = self.marked.len() as f64;
         let x = |i: usize| self.x0 + self.width * i as f64 / n;
         let mut out = Vec::new();
@@ -238,7 +233,7 @@ impl Columns {
 /// Assigns each label, given as pixel span `(left, width)` in priority order,
 /// the first of `lanes` lanes where it overlaps no label already placed
 /// (with `gap` pixels between); `None` when every lane is taken there.
-pub fn assign_lanes(items: &[(i32, i32)], lanes: usize, gap: i32) -> Vec<Option<usize>> {
+pub(crate) fn assign_lanes(items: &[(i32, i32)], lanes: usize, gap: i32) -> Vec<Option<usize>> {
     let mut taken: Vec<Vec<(i32, i32)>> = vec![Vec::new(); lanes];
     items
         .iter()
@@ -256,12 +251,12 @@ pub fn assign_lanes(items: &[(i32, i32)], lanes: usize, gap: i32) -> Vec<Option<
 }
 
 /// Rough width in pixels of `text` at an SVG font size of `px`.
-pub fn text_width(text: &str, px: f64) -> i32 {
+pub(crate) fn text_width(text: &str, px: f64) -> i32 {
     (text.chars().count() as f64 * px * 0.58).ceil() as i32
 }
 
 /// Decade-aligned log range around `[lo, hi]` (both > 0), at least two decades.
-pub fn log_range(lo: f64, hi: f64) -> (f64, f64) {
+pub(crate) fn log_range(lo: f64, hi: f64) -> (f64, f64) {
     let (lo, hi) = if lo > 0.0 && hi >= lo && hi.is_finite() {
         (lo, hi)
     } else {
@@ -279,7 +274,7 @@ pub fn log_range(lo: f64, hi: f64) -> (f64, f64) {
 }
 
 /// Step points of an empirical CDF from 0 to `x_max`.
-pub fn cdf_steps(values: &[f64], x_max: f64) -> Vec<(f64, f64)> {
+pub(crate) fn cdf_steps(values: &[f64], x_max: f64) -> Vec<(f64, f64)> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len() as f64;
@@ -331,7 +326,7 @@ mod tests {
             all.push(i as f64 / 10.0, 1.0);
         }
         assert_eq!(all.finish().len(), 3, "cap");
-        assert!(Downsampler::new(0.0, 0.0, 0, false, 0).finish().is_empty());
+        assert_eq!(Downsampler::new(0.0, 0.0, 0, false, 0).finish().len(), 0);
     }
 
     #[test]

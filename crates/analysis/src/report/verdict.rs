@@ -1,10 +1,11 @@
 //! The sentences a person reads first, shared by summary.md and the chart title.
 
-use super::fmt::{count, dur, dur_like, dur_res, plural};
+use super::json::class_name;
+use super::text::{count, dur, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
 
 /// Address (or `#id`) of a target.
-pub fn target_name(a: &Analysis, id: u32) -> String {
+pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
     a.targets
         .iter()
         .find(|t| t.id == id)
@@ -20,7 +21,7 @@ pub fn target_name(a: &Analysis, id: u32) -> String {
 }
 
 /// The outage the headline downtime came from.
-pub fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> {
+pub(crate) fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> {
     a.outages
         .iter()
         .filter(|o| o.target_id == d.target_id)
@@ -34,12 +35,12 @@ pub fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> 
 }
 
 /// Half-width of the bracket around the estimate (the larger side).
-pub fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
+pub(crate) fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
     est.saturating_sub(lo).max(hi.saturating_sub(est)).max(0)
 }
 
 /// True when the run had no hypervisor side at all (probes only).
-pub fn probe_only(a: &Analysis) -> bool {
+pub(crate) fn probe_only(a: &Analysis) -> bool {
     a.events.is_empty() && a.phases.is_empty() && a.migration.is_none()
 }
 
@@ -48,17 +49,17 @@ fn total(a: &Analysis, f: impl Fn(&crate::analysis::TargetSummary) -> u64) -> u6
 }
 
 /// Probes sent, all targets.
-pub fn sent(a: &Analysis) -> u64 {
+pub(crate) fn sent(a: &Analysis) -> u64 {
     total(a, |t| t.sent)
 }
 
 /// Probes never answered (unsettled ones included), all targets.
-pub fn lost(a: &Analysis) -> u64 {
+pub(crate) fn lost(a: &Analysis) -> u64 {
     total(a, |t| t.lost.saturating_add(t.unsettled))
 }
 
 /// libvirt's `downtime` statistic (ms) from the migration statistics.
-pub fn stats_downtime_ns(a: &Analysis) -> Option<i64> {
+pub(crate) fn stats_downtime_ns(a: &Analysis) -> Option<i64> {
     let v = a.migration.as_ref()?.stats.as_ref()?.get("downtime")?;
     let ms = v.as_f64()?;
     (ms.is_finite() && ms.abs() < 9e12).then_some((ms * 1e6) as i64)
@@ -93,7 +94,7 @@ fn failure(a: &Analysis) -> Option<String> {
 }
 
 /// "Replies were queued and flushed on resume: a freeze, 0 probes lost."
-pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
+pub(crate) fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
     match (class, o) {
         (OutageClass::Freeze, Some(o)) => format!(
             "Replies were queued and flushed on resume: a freeze, {} lost.",
@@ -119,137 +120,167 @@ pub fn class_sentence(class: OutageClass, o: Option<&Outage>) -> String {
 }
 
 /// "182 ms (± 0.5 ms)".
-pub fn estimate(est: i64, lo: i64, hi: i64) -> String {
+pub(crate) fn estimate(est: i64, lo: i64, hi: i64) -> String {
     let pm = plus_minus(est, lo, hi);
     format!("{} (± {})", dur_res(est, pm), dur_like(pm, est))
 }
 
 /// The verdict: one paragraph of plain text (one to three sentences).
-pub fn verdict(a: &Analysis) -> String {
-    let mut s: Vec<String> = Vec::new();
-    let sent = sent(a);
-    let lost = lost(a);
-    let failure = failure(a);
-    let cut = a.truncated;
-    let lead = match (&failure, cut) {
+pub(crate) fn verdict(a: &Analysis) -> String {
+    let lead = lead(a);
+    if sent(a) == 0 {
+        return no_probes(a, &lead);
+    }
+    let sentences = match &a.downtime {
+        Some(d) if probe_only(a) => longest_outage(a, d, &lead),
+        Some(d) => headline(a, d, &lead),
+        None => no_outage(a, &lead),
+    };
+    sentences.join(" ")
+}
+
+/// What the verdict opens with when the migration failed or the run was cut
+/// short ("The migration failed. "); empty otherwise.
+fn lead(a: &Analysis) -> String {
+    match (failure(a), a.truncated) {
         (Some(f), true) => format!("{f}, and the run was cut short (no footer). "),
         (Some(f), false) => format!("{f}. "),
         (None, true) => "The run was cut short (no footer), so this is partial. ".to_owned(),
         (None, false) => String::new(),
-    };
-    let many = a.targets.len() > 1;
-    let on = |id: u32| {
-        if many {
-            format!(" ({})", target_name(a, id))
-        } else {
-            String::new()
-        }
-    };
-    if sent == 0 {
-        let what = if probe_only(a) {
-            "No probes were recorded, so there is nothing to measure.".to_owned()
-        } else {
-            "No probes were recorded, only hypervisor events: the network downtime is unknown."
-                .to_owned()
-        };
-        let extra = stats_downtime_ns(a)
-            .map(|h| format!(" The hypervisor reported {} of downtime.", dur(h)))
-            .unwrap_or_default();
-        return format!("{lead}{what}{extra}");
     }
-    match &a.downtime {
-        Some(d) if probe_only(a) => {
-            let o = headline_outage(a, d);
-            let at = o
-                .map(|o| format!(", {} into the run", dur(o.start_ns.since(a.start_ns))))
-                .unwrap_or_default();
-            s.push(format!(
-                "{lead}The longest outage{}: the guest was unreachable for {}{at}; no hypervisor events were recorded to compare it with.",
-                on(d.target_id),
-                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
-            ));
-            s.push(class_sentence(d.class, o));
-        }
-        Some(d) => {
-            let mut first = format!(
-                "{lead}The guest{} was unreachable for {}",
-                on(d.target_id),
-                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
-            );
-            let pm = plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
-            let reference = match (d.qemu_pause_ns, d.hypervisor_ns) {
-                (Some(q), _) => Some((q, "QEMU kept it paused")),
-                (None, Some(h)) => Some((h, "the hypervisor reported")),
-                (None, None) => None,
-            };
-            if let Some((r, who)) = reference {
-                let diff = d.difference_ns.unwrap_or(d.network_ns.saturating_sub(r));
-                if diff.unsigned_abs() <= pm.max(500_000).unsigned_abs() {
-                    first.push_str(&format!(", matching the {} {who}", dur(r)));
-                } else {
-                    let dir = if diff > 0 { "longer" } else { "shorter" };
-                    first.push_str(&format!(
-                        ", {} {dir} than the {} {who}",
-                        dur(diff.saturating_abs()),
-                        dur(r)
-                    ));
-                }
-                if let (Some(q), Some(h)) = (d.qemu_pause_ns, d.hypervisor_ns) {
-                    if q != h {
-                        first.push_str(&format!(" (libvirt reported {})", dur(h)));
-                    }
-                }
-            } else {
-                first.push_str(", with no hypervisor downtime figure to compare");
-            }
-            if let (Some(p), Some(c)) = (d.pause_part_ns, d.convergence_part_ns) {
-                first.push_str(&format!(
-                    ": {} paused + {} network convergence",
-                    dur(p),
-                    dur(c)
-                ));
-            }
-            first.push('.');
-            s.push(first);
-            s.push(class_sentence(d.class, headline_outage(a, d)));
-        }
-        None => {
-            let mut first = format!(
-                "{lead}The guest stayed reachable: no outage in {} ({} lost)",
-                plural(sent, "probe", "probes"),
-                count(lost)
-            );
-            if let Some(h) = stats_downtime_ns(a) {
-                first.push_str(&format!(
-                    ", although the hypervisor reported {} of downtime (shorter than the probes can resolve)",
-                    dur(h)
-                ));
-            }
-            first.push('.');
-            s.push(first);
-            if let Some(o) = a.outages.iter().max_by_key(|o| o.estimate_ns) {
-                let phase = o
-                    .phase
-                    .as_deref()
-                    .map(|p| format!(" during {p}"))
-                    .unwrap_or_default();
-                s[0] = s[0].replace(
-                    "The guest stayed reachable: no outage in",
-                    "No outage coincided with the switchover among",
-                );
-                s.push(format!(
-                    "The longest outage elsewhere was {}{}{phase}.",
-                    estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
-                    on(o.target_id)
-                ));
-            }
+}
+
+/// " (192.0.2.10)" after a figure when the run probed several targets.
+fn on_target(a: &Analysis, id: u32) -> String {
+    if a.targets.len() > 1 {
+        format!(" ({})", target_name(a, id))
+    } else {
+        String::new()
+    }
+}
+
+/// The verdict of a run without probes: nothing measured, and what the
+/// hypervisor said if it did.
+fn no_probes(a: &Analysis, lead: &str) -> String {
+    let what = if probe_only(a) {
+        "No probes were recorded, so there is nothing to measure.".to_owned()
+    } else {
+        "No probes were recorded, only hypervisor events: the network downtime is unknown."
+            .to_owned()
+    };
+    let extra = stats_downtime_ns(a)
+        .map(|h| format!(" The hypervisor reported {} of downtime.", dur(h)))
+        .unwrap_or_default();
+    format!("{lead}{what}{extra}")
+}
+
+/// The sentences of a run with probes only: its longest outage and its class.
+fn longest_outage(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
+    let o = headline_outage(a, d);
+    let at = o
+        .map(|o| format!(", {} into the run", dur(o.start_ns.since(a.start_ns))))
+        .unwrap_or_default();
+    vec![
+        format!(
+            "{lead}The longest outage{}: the guest was unreachable for {}{at}; no hypervisor events were recorded to compare it with.",
+            on_target(a, d.target_id),
+            estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+        ),
+        class_sentence(d.class, o),
+    ]
+}
+
+/// The sentences of a migration's headline: how long the guest was
+/// unreachable against the hypervisor's figure, what it was made of, and
+/// its class.
+fn headline(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
+    let mut first = format!(
+        "{lead}The guest{} was unreachable for {}",
+        on_target(a, d.target_id),
+        estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+    );
+    first.push_str(&comparison(d));
+    if let (Some(p), Some(c)) = (d.pause_part_ns, d.convergence_part_ns) {
+        first.push_str(&format!(
+            ": {} paused + {} network convergence",
+            dur(p),
+            dur(c)
+        ));
+    }
+    first.push('.');
+    vec![first, class_sentence(d.class, headline_outage(a, d))]
+}
+
+/// ", matching the 180 ms QEMU kept it paused", ", 12 ms longer than the
+/// 170 ms the hypervisor reported", or that there is nothing to compare.
+fn comparison(d: &Downtime) -> String {
+    let pm = plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
+    let reference = match (d.qemu_pause_ns, d.hypervisor_ns) {
+        (Some(q), _) => Some((q, "QEMU kept it paused")),
+        (None, Some(h)) => Some((h, "the hypervisor reported")),
+        (None, None) => None,
+    };
+    let Some((r, who)) = reference else {
+        return ", with no hypervisor downtime figure to compare".to_owned();
+    };
+    let diff = d.difference_ns.unwrap_or(d.network_ns.saturating_sub(r));
+    let mut s = if diff.unsigned_abs() <= pm.max(500_000).unsigned_abs() {
+        format!(", matching the {} {who}", dur(r))
+    } else {
+        let dir = if diff > 0 { "longer" } else { "shorter" };
+        format!(
+            ", {} {dir} than the {} {who}",
+            dur(diff.saturating_abs()),
+            dur(r)
+        )
+    };
+    if let (Some(q), Some(h)) = (d.qemu_pause_ns, d.hypervisor_ns) {
+        if q != h {
+            s.push_str(&format!(" (libvirt reported {})", dur(h)));
         }
     }
-    s.join(" ")
+    s
+}
+
+/// The sentences of a run without a headline outage: the guest stayed
+/// reachable (or no outage coincided with the switchover, and the longest
+/// one elsewhere).
+fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
+    let mut first = format!(
+        "{lead}The guest stayed reachable: no outage in {} ({} lost)",
+        plural(sent(a), "probe", "probes"),
+        count(lost(a))
+    );
+    if let Some(h) = stats_downtime_ns(a) {
+        first.push_str(&format!(
+            ", although the hypervisor reported {} of downtime (shorter than the probes can resolve)",
+            dur(h)
+        ));
+    }
+    first.push('.');
+    let Some(o) = a.outages.iter().max_by_key(|o| o.estimate_ns) else {
+        return vec![first];
+    };
+    let phase = o
+        .phase
+        .as_deref()
+        .map(|p| format!(" during {p}"))
+        .unwrap_or_default();
+    vec![
+        first.replace(
+            "The guest stayed reachable: no outage in",
+            "No outage coincided with the switchover among",
+        ),
+        format!(
+            "The longest outage elsewhere was {}{}{phase}.",
+            estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+            on_target(a, o.target_id)
+        ),
+    ]
 }
 
 /// A short headline for the chart title.
-pub fn title(a: &Analysis) -> String {
+pub(crate) fn title(a: &Analysis) -> String {
     let mut t = String::new();
     if let Some(f) = failure(a) {
         if a.migration
@@ -273,14 +304,10 @@ pub fn title(a: &Analysis) -> String {
     }
     match &a.downtime {
         Some(d) => {
-            let class = match d.class {
-                OutageClass::Loss => "loss",
-                OutageClass::Freeze => "freeze",
-                OutageClass::Mixed => "mixed",
-            };
             t.push_str(&format!(
-                "Unreachable {} {class}",
-                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+                "Unreachable {} {}",
+                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns),
+                class_name(d.class)
             ));
             if let Some(q) = d.qemu_pause_ns {
                 t.push_str(&format!(" · QEMU pause {}", dur(q)));

@@ -11,13 +11,13 @@
 
 use super::LOSS;
 use crate::analysis::model::{phase_names, Analysis};
-use crate::report::campaign::{Distribution, MigrationEntry};
 use crate::report::draw::{
     bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
     rect, text, Area, Res, INK,
 };
-use crate::report::fmt::dur;
+use crate::report::json::{Distribution, MigrationEntry};
 use crate::report::series::{assign_lanes, cdf_steps, text_width};
+use crate::report::text::dur;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
@@ -43,7 +43,7 @@ pub struct Campaign<'a> {
 
 impl Campaign<'_> {
     /// Height of the campaign panels; 0 for fewer than two migrations (nothing is drawn).
-    pub fn height(&self) -> u32 {
+    pub(crate) fn height(&self) -> u32 {
         if self.entries.len() >= 2 {
             STRIP_H + DIST_H
         } else {
@@ -219,32 +219,7 @@ impl Campaign<'_> {
         }
         let half = (((xr.end - xr.start) as f64 / (n as f64 + 0.2)) * 0.18).clamp(2.0, 8.0) as i32;
         for e in self.entries {
-            let x = f64::from(e.index) + 1.0;
-            let cx = at(x, 0.0).0;
-            // A migration that did not complete (or has no downtime) says how it ended.
-            if e.downtime.is_none() || result(e) != "completed" {
-                text(root, result(e), (cx, yr.end - 18), 12.0, LOSS, HPos::Center)?;
-            }
-            let Some(d) = &e.downtime else {
-                continue;
-            };
-            let (lo, hi) = (at(x, d.bracket_ms[0]).1, at(x, d.bracket_ms[1]).1);
-            rect(root, (cx, hi), (cx + 1, lo), NETWORK.filled())?;
-            for y in [hi, lo] {
-                rect(
-                    root,
-                    (cx - half, y),
-                    (cx + half + 1, y + 1),
-                    NETWORK.filled(),
-                )?;
-            }
-            mark(root, at(x, d.network_ms), NETWORK, Mark::Dot)?;
-            if let Some(h) = d.hypervisor_ms {
-                mark(root, at(x, h), LIBVIRT, Mark::Square)?;
-            }
-            if let Some(q) = d.qemu_pause_ms {
-                mark(root, at(x, q), QEMU, Mark::Cross)?;
-            }
+            draw_migration(root, e, &at, half, yr.end)?;
         }
         Ok(())
     }
@@ -305,6 +280,46 @@ impl Campaign<'_> {
         }
         Ok(())
     }
+}
+
+/// One migration's column of the per-migration plot (`at` maps (migration
+/// number, ms) to pixels): how it ended when it did not complete (just
+/// above `bottom`), its network estimate with the bracket as a whisker with
+/// caps `half` px wide, libvirt's figure and QEMU's pause.
+fn draw_migration(
+    root: &Area,
+    e: &MigrationEntry,
+    at: &dyn Fn(f64, f64) -> (i32, i32),
+    half: i32,
+    bottom: i32,
+) -> Res {
+    let x = f64::from(e.index) + 1.0;
+    let cx = at(x, 0.0).0;
+    // A migration that did not complete (or has no downtime) says how it ended.
+    if e.downtime.is_none() || result(e) != "completed" {
+        text(root, result(e), (cx, bottom - 18), 12.0, LOSS, HPos::Center)?;
+    }
+    let Some(d) = &e.downtime else {
+        return Ok(());
+    };
+    let (lo, hi) = (at(x, d.bracket_ms[0]).1, at(x, d.bracket_ms[1]).1);
+    rect(root, (cx, hi), (cx + 1, lo), NETWORK.filled())?;
+    for y in [hi, lo] {
+        rect(
+            root,
+            (cx - half, y),
+            (cx + half + 1, y + 1),
+            NETWORK.filled(),
+        )?;
+    }
+    mark(root, at(x, d.network_ms), NETWORK, Mark::Dot)?;
+    if let Some(h) = d.hypervisor_ms {
+        mark(root, at(x, h), LIBVIRT, Mark::Square)?;
+    }
+    if let Some(q) = d.qemu_pause_ms {
+        mark(root, at(x, q), QEMU, Mark::Cross)?;
+    }
+    Ok(())
 }
 
 /// `v` milliseconds, rounded for reading ("1.31 s", "213 ms").

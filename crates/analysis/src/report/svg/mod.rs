@@ -7,23 +7,24 @@
 //!    red ticks along the bottom, outages shaded and labelled, phases as
 //!    labelled translucent bands, key hypervisor events as labelled vertical
 //!    lines (source solid, destination dashed), other events as short ticks
-//!    ([`rtt`]).
+//!    (`rtt`).
 //! 2. Zoom around the headline outage / switchover (only when there is one).
 //! 3. Memory and disk remaining, MiB (only when progress was sampled;
-//!    [`progress`]).
+//!    `progress`).
 //! 4. For a run of several migrations: a strip of the migrations along the
-//!    run and the downtime of each with its spread ([`campaign`]).
+//!    run and the downtime of each with its spread (`campaign`).
 
 mod campaign;
 mod progress;
 mod rtt;
 
 use super::draw::{bold, guarded, rect, text, Area, Res, INK, MUTED};
-use super::fmt::dur;
+use super::json::class_name;
 use super::series::text_width;
+use super::text::dur;
 use super::verdict::{self, target_name};
 use crate::analysis::model::phase_names as pn;
-use crate::analysis::model::{Analysis, EventMark, Outage, OutageClass, Phase};
+use crate::analysis::model::{Analysis, EventMark, Outage, Phase};
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{Origin, RunData};
 use migprobe_probe::types::RealNs;
@@ -33,13 +34,13 @@ use plotters::style::text_anchor::HPos;
 pub use campaign::Campaign;
 
 /// Points per target in the overview are bounded by twice this (min and max per bucket).
-pub const OVERVIEW_BUCKETS: usize = 1_500;
+const OVERVIEW_BUCKETS: usize = 1_500;
 /// Up to this many points per target are drawn as they are.
-pub const KEEP_ALL_POINTS: usize = 3_000;
+const KEEP_ALL_POINTS: usize = 3_000;
 /// At most this many events are drawn as labelled lines per panel; the rest are ticks.
-pub const MAX_KEY_LINES: usize = 60;
+const MAX_KEY_LINES: usize = 60;
 /// Hard cap on points per target and panel, whatever the data.
-pub const POINT_CAP: usize = 8_000;
+const POINT_CAP: usize = 8_000;
 
 const TITLE_H: u32 = 64;
 const MAIN_H: u32 = 430;
@@ -120,10 +121,6 @@ fn key_event(m: &EventMark) -> Option<(&'static str, u8)> {
     })
 }
 
-fn class_name(c: OutageClass) -> &'static str {
-    super::json::class_name(c)
-}
-
 /// Renders the chart, `width` pixels wide (clamped to 480..=4000); with
 /// `campaign`, the per-migration panels are added at the bottom.
 pub fn render(a: &Analysis, run: &RunData, campaign: Option<&Campaign>, width: u32) -> Vec<u8> {
@@ -177,7 +174,7 @@ fn zoom_window(a: &Analysis) -> Option<Zoom> {
     })
 }
 
-/// Pixel geometry of one drawn panel and its data → pixel mapping.
+/// The colour of target `id`, by its position in the target list.
 fn target_color(a: &Analysis, id: u32) -> RGBColor {
     let pos = a
         .targets
@@ -237,40 +234,7 @@ fn draw(
         if let Some(z) = zoom {
             let (zarea, r) = rest.split_vertically(ZOOM_H);
             rest = r;
-            let to_ms = |t: RealNs| t.since(z.anchor) as f64 / 1e6;
-            let what = match zoom_outage(a) {
-                Some(o) => format!(
-                    "{} {} outage",
-                    verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
-                    class_name(o.class)
-                ),
-                None => "the switchover".to_owned(),
-            };
-            let caption = format!("Zoom on the {what}, every probe (0 = start of the outage)");
-            let caption = if zoom_outage(a).is_none() {
-                "Zoom on the switchover, every probe (0 = source paused)".to_owned()
-            } else {
-                caption.replace("Zoom on the ", "Zoom: ")
-            };
-            rtt::draw_rtt_panel(
-                &root,
-                &zarea,
-                a,
-                run,
-                &rtt::RttPanel {
-                    caption: &caption,
-                    x0: z.lo_ns as f64 / 1e6,
-                    x1: z.hi_ns as f64 / 1e6,
-                    x_desc: if zoom_outage(a).is_some() {
-                        "milliseconds from the start of the outage"
-                    } else {
-                        "milliseconds from the source pause"
-                    },
-                    to_x: &to_ms,
-                    ns_per_unit: 1e6,
-                    zoomed: true,
-                },
-            )?;
+            draw_zoom(&root, &zarea, a, run, z)?;
         }
         if has_progress {
             let (parea, r) = rest.split_vertically(PROGRESS_H);
@@ -285,21 +249,56 @@ fn draw(
     Ok(())
 }
 
+/// The zoom panel: every probe around the headline outage (x = 0 at its
+/// start) or, without one, around the switchover (x = 0 at the source pause).
+fn draw_zoom(root: &Area, area: &Area, a: &Analysis, run: &RunData, z: Zoom) -> Res {
+    let to_ms = |t: RealNs| t.since(z.anchor) as f64 / 1e6;
+    let (caption, x_desc) = match zoom_outage(a) {
+        Some(o) => (
+            format!(
+                "Zoom: {} {} outage, every probe (0 = start of the outage)",
+                verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+                class_name(o.class)
+            ),
+            "milliseconds from the start of the outage",
+        ),
+        None => (
+            "Zoom on the switchover, every probe (0 = source paused)".to_owned(),
+            "milliseconds from the source pause",
+        ),
+    };
+    rtt::draw_rtt_panel(
+        root,
+        area,
+        a,
+        run,
+        &rtt::RttPanel {
+            caption: &caption,
+            x0: z.lo_ns as f64 / 1e6,
+            x1: z.hi_ns as f64 / 1e6,
+            x_desc,
+            to_x: &to_ms,
+            ns_per_unit: 1e6,
+            zoomed: true,
+        },
+    )
+}
+
 fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     let t = verdict::title(a);
     bold(area, &t, (12, 8), 20.0, INK)?;
     let sent = verdict::sent(a);
     let sub = format!(
         "{} · {} · interval {} · {} probes, {} lost{}",
-        super::fmt::utc(a.start_ns.0),
+        super::text::utc(a.start_ns.0),
         dur(a.end_ns.since(a.start_ns)),
         if a.interval_ns > 0 {
             dur(a.interval_ns)
         } else {
             "–".to_owned()
         },
-        super::fmt::count(sent),
-        super::fmt::count(verdict::lost(a)),
+        super::text::count(sent),
+        super::text::count(verdict::lost(a)),
         a.migration
             .as_ref()
             .map(|m| format!(" · migration {}", m.result))

@@ -1,17 +1,8 @@
-//! Number and text formatting shared by the renderers: durations for people,
-//! milliseconds for machines, Markdown escaping.
-
-/// Nanoseconds as milliseconds rounded to the microsecond (3 decimals).
-pub fn ms(ns: i64) -> f64 {
-    // Integer division first: exact for every i64, then at most 3 decimals.
-    let us = ns / 1_000 + i64::from((ns % 1_000).abs() >= 500) * ns.signum();
-    us as f64 / 1_000.0
-}
-
-/// Optional nanoseconds as optional milliseconds.
-pub fn ms_opt(ns: Option<i64>) -> Option<f64> {
-    ns.map(ms)
-}
+//! Numbers as text for people, shared by the renderers (summary.md, the
+//! charts, compare and gate): durations in the unit they are best read in,
+//! offsets, UTC times, counts with thousands separators, plurals, and
+//! Markdown escaping of text and command lines. Pure functions of their
+//! arguments; report.json's milliseconds are [`super::json`]'s business.
 
 /// `value` with at most `decimals` decimals, trailing zeros removed.
 fn trim(value: f64, decimals: usize) -> String {
@@ -25,7 +16,7 @@ fn trim(value: f64, decimals: usize) -> String {
 
 /// The unit a duration is best read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
+enum Unit {
     /// Nanoseconds.
     Ns,
     /// Microseconds.
@@ -38,7 +29,7 @@ pub enum Unit {
 
 impl Unit {
     /// The unit for a duration of `ns`.
-    pub fn of(ns: i64) -> Unit {
+    fn of(ns: i64) -> Unit {
         match ns.unsigned_abs() {
             0..=999 => Unit::Ns,
             1_000..=999_999 => Unit::Us,
@@ -66,7 +57,7 @@ impl Unit {
 
 /// A duration for people, about three significant digits:
 /// `850 ns`, `812 µs`, `4.21 ms`, `38.2 ms`, `182 ms`, `4.71 s`, `12 min 5 s`.
-pub fn dur(ns: i64) -> String {
+pub(crate) fn dur(ns: i64) -> String {
     let a = ns.unsigned_abs();
     let sign = if ns < 0 { "-" } else { "" };
     if a >= 100_000_000_000 {
@@ -98,12 +89,12 @@ fn in_unit(v: f64, unit: Unit) -> String {
 /// A duration with enough decimals to resolve `res_ns`: `182.5 ms` next to a
 /// 0.5 ms bracket, where [`dur`] would round to `182 ms`. Trailing zeros are
 /// dropped (`182 ms`); see [`dur_fixed`] to keep them.
-pub fn dur_res(ns: i64, res_ns: i64) -> String {
+pub(crate) fn dur_res(ns: i64, res_ns: i64) -> String {
     res_fmt(ns, res_ns, true)
 }
 
 /// Like [`dur_res`] but keeps trailing zeros, for bracket ends: `182.0 ms – 183.0 ms`.
-pub fn dur_fixed(ns: i64, res_ns: i64) -> String {
+pub(crate) fn dur_fixed(ns: i64, res_ns: i64) -> String {
     res_fmt(ns, res_ns, false)
 }
 
@@ -134,7 +125,7 @@ fn res_fmt(ns: i64, res_ns: i64, trim_zeros: bool) -> String {
 }
 
 /// A duration in the unit of another (`± 0.5 ms` next to `182 ms`).
-pub fn dur_like(ns: i64, like: i64) -> String {
+pub(crate) fn dur_like(ns: i64, like: i64) -> String {
     let unit = match Unit::of(like) {
         Unit::Ns => Unit::of(ns),
         u => u,
@@ -144,7 +135,7 @@ pub fn dur_like(ns: i64, like: i64) -> String {
 }
 
 /// A signed duration with an explicit `+` for positive values.
-pub fn dur_signed(ns: i64) -> String {
+pub(crate) fn dur_signed(ns: i64) -> String {
     if ns > 0 {
         format!("+{}", dur(ns))
     } else {
@@ -153,7 +144,7 @@ pub fn dur_signed(ns: i64) -> String {
 }
 
 /// Offset of `ns` from the run start, for tables: `12.345 s`.
-pub fn offset(ns: i64) -> String {
+pub(crate) fn offset(ns: i64) -> String {
     let sign = if ns < 0 { "-" } else { "" };
     let a = ns.unsigned_abs();
     format!(
@@ -164,7 +155,7 @@ pub fn offset(ns: i64) -> String {
 }
 
 /// UTC date and time of a realtime stamp: `2026-11-25 19:19:16.123 UTC`.
-pub fn utc(ns: i64) -> String {
+pub(crate) fn utc(ns: i64) -> String {
     let secs = ns.div_euclid(1_000_000_000);
     let milli = ns.rem_euclid(1_000_000_000) / 1_000_000;
     let (y, mo, d, h, mi, s) = migprobe_probe::types::civil_utc(secs);
@@ -172,7 +163,7 @@ pub fn utc(ns: i64) -> String {
 }
 
 /// Thousands separators: `3 600 000`.
-pub fn count(n: u64) -> String {
+pub(crate) fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
@@ -185,12 +176,12 @@ pub fn count(n: u64) -> String {
 }
 
 /// "1 probe" / "3 probes".
-pub fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
 /// Text safe inside a Markdown table cell or paragraph (no table breaks, no markup).
-pub fn md_escape(s: &str) -> String {
+pub(crate) fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev = ' ';
     let mut it = s.chars().peekable();
@@ -215,7 +206,7 @@ pub fn md_escape(s: &str) -> String {
 }
 
 /// A command line as inline code, quoted where needed; backticks cannot break out.
-pub fn md_argv(argv: &[String]) -> String {
+pub(crate) fn md_argv(argv: &[String]) -> String {
     let words: Vec<String> = argv
         .iter()
         .map(|a| {
@@ -246,21 +237,6 @@ pub fn md_argv(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn milliseconds_rounded_to_the_microsecond() {
-        for (ns, want) in [
-            (182_456_789, 182.457),
-            (500, 0.001),
-            (499, 0.0),
-            (-1_500, -0.002),
-            (0, 0.0),
-            (1_000_000, 1.0),
-        ] {
-            assert_eq!(ms(ns), want, "{ns}");
-        }
-        assert!(ms(i64::MAX).is_finite() && ms(i64::MIN).is_finite());
-    }
 
     #[test]
     fn durations_for_people() {

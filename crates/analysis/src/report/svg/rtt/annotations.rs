@@ -1,0 +1,131 @@
+//! The analysis layers of an RTT panel, drawn under the data: migration
+//! phases as translucent bands labelled at the top, outages shaded and
+//! labelled near the bottom (the headline first, then the longest).
+
+use super::Layer;
+use crate::analysis::model::Outage;
+use crate::report::draw::{label, Res};
+use crate::report::json::class_name;
+use crate::report::series::{assign_lanes, text_width};
+use crate::report::svg::{
+    darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES,
+};
+use crate::report::text::dur;
+use crate::report::verdict;
+use plotters::prelude::*;
+
+/// At most this many outages are labelled per panel.
+const MAX_OUTAGE_LABELS: usize = 24;
+
+/// Phase bands, then their labels ("memory_precopy ×3 4.2 s") in
+/// [`PHASE_LANES`] lanes at the top of the plot.
+pub(super) fn draw_phases(l: &Layer) -> Res {
+    let mut labels = Vec::new();
+    for ph in &l.a.phases {
+        let (xa, xb) = ((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns));
+        let Some((left, right)) = l.panel.span(xa, xb, 1) else {
+            continue;
+        };
+        let c = phase_color(&ph.name);
+        l.band((left, right), c.mix(0.13).filled())?;
+        let len = dur(ph.end_ns.since(ph.start_ns));
+        let name = match ph.iterations {
+            Some(n) if n > 0 => format!("{} ×{n} {len}", ph.name),
+            _ => format!("{} {len}", ph.name),
+        };
+        labels.push((name, left, c));
+    }
+    let spans: Vec<(i32, i32)> = labels
+        .iter()
+        .map(|(s, left, _)| {
+            let w = text_width(s, 11.0);
+            ((*left + 3).min(l.panel.right - w).max(l.panel.left), w)
+        })
+        .collect();
+    for ((s, _, c), (lane, (x, _))) in labels
+        .iter()
+        .zip(assign_lanes(&spans, PHASE_LANES, 6).into_iter().zip(&spans))
+    {
+        if let Some(lane) = lane {
+            let y = l.panel.top + 3 + lane as i32 * LANE_H;
+            label(l.root, s, (*x, y), darker(*c))?;
+        }
+    }
+    Ok(())
+}
+
+/// Outages shaded, then labelled.
+pub(super) fn draw_outages(l: &Layer) -> Res {
+    shade_outages(l)?;
+    label_outages(l)
+}
+
+/// Shades merged pixel spans: thousands of outages stay a few hundred rectangles.
+fn shade_outages(l: &Layer) -> Res {
+    let mut shades: Vec<(i32, i32)> =
+        l.a.outages
+            .iter()
+            .filter_map(|o| l.panel.span((l.to_x)(o.start_ns), (l.to_x)(o.end_ns), 2))
+            .collect();
+    shades.sort_unstable();
+    let mut merged: Vec<(i32, i32)> = Vec::new();
+    for (left, right) in shades {
+        match merged.last_mut() {
+            Some(last) if left <= last.1 => last.1 = last.1.max(right),
+            _ => merged.push((left, right)),
+        }
+    }
+    for span in merged {
+        l.band(span, LOSS.mix(0.2).filled())?;
+    }
+    Ok(())
+}
+
+/// Labels the headline outage, then the longest ones (at most
+/// [`MAX_OUTAGE_LABELS`]), centred on the outage, in [`OUTAGE_LANES`] lanes
+/// near the bottom of the plot.
+fn label_outages(l: &Layer) -> Res {
+    let headline = zoom_outage(l.a);
+    let mut order: Vec<&Outage> = l.a.outages.iter().collect();
+    order.sort_by_key(|o| {
+        (
+            !headline.is_some_and(|h| std::ptr::eq(h, *o)),
+            std::cmp::Reverse(o.estimate_ns),
+        )
+    });
+    let mut labels = Vec::new();
+    for o in order.iter().take(MAX_OUTAGE_LABELS) {
+        let Some((left, right)) = l.panel.span((l.to_x)(o.start_ns), (l.to_x)(o.end_ns), 2) else {
+            continue;
+        };
+        let s = outage_label(o, l.zoomed);
+        let w = text_width(&s, 11.0);
+        let x =
+            ((left + right) / 2 - w / 2).clamp(l.panel.left, (l.panel.right - w).max(l.panel.left));
+        labels.push((s, x, w));
+    }
+    let spans: Vec<(i32, i32)> = labels.iter().map(|(_, x, w)| (*x, *w)).collect();
+    for ((s, x, _), lane) in labels.iter().zip(assign_lanes(&spans, OUTAGE_LANES, 6)) {
+        if let Some(lane) = lane {
+            let y = l.panel.bottom - 12 - (lane as i32 + 1) * LANE_H;
+            label(l.root, s, (*x, y), darker(LOSS))?;
+        }
+    }
+    Ok(())
+}
+
+/// "182 ms freeze" on the overview; on the zoom with the bracket and the
+/// probes lost and queued.
+fn outage_label(o: &Outage, zoomed: bool) -> String {
+    if zoomed {
+        format!(
+            "{} {}, {} lost, {} queued",
+            verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+            class_name(o.class),
+            o.lost,
+            o.queued
+        )
+    } else {
+        format!("{} {}", dur(o.estimate_ns), class_name(o.class))
+    }
+}
