@@ -14,12 +14,13 @@
 
 use crate::cli::import::{ImportArgs, ImportFormat, OriginArg};
 use migprobe_probe::record::{
-    EventLine, Footer, Header, Line, Origin, ProbeStatus, RunWriter, SCHEMA_VERSION,
+    BadLines, EventLine, Footer, Header, Line, Origin, ProbeStatus, RunWriter, SCHEMA_VERSION,
 };
 use migprobe_probe::types::{duration_ns, human_ns, RealNs};
-use migprobe_sources::events::qemu::parse_qemu_monitor_events;
-use migprobe_sources::events::virsh::{parse_virsh_events, ParsedText};
-use migprobe_sources::pinglog::{self, BuildError, BuildOptions, Built, IntervalSource, LogKind};
+use migprobe_sources::import::{
+    build, parse_fping, parse_ping, parse_qemu_monitor_events, parse_virsh_events, BuildError,
+    BuildOptions, Built, IntervalSource, LogKind, ParsedText, NOTE_KIND,
+};
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -133,10 +134,8 @@ pub struct FileReport {
     pub path: PathBuf,
     /// Events imported from it.
     pub events: u64,
-    /// Non-blank lines that were neither an event nor part of one.
-    pub bad_line_count: u64,
-    /// Line numbers of the first few such lines.
-    pub bad_lines: Vec<u64>,
+    /// Non-blank lines that were neither an event nor part of one (line numbers).
+    pub bad_lines: BadLines,
     /// Events skipped for lack of a timestamp.
     pub no_timestamp: u64,
 }
@@ -170,10 +169,8 @@ pub struct ProbeReport {
     pub other_host_lines: u64,
     /// ICMP errors that name no sequence number.
     pub unattributed_errors: u64,
-    /// Non-blank lines not understood.
-    pub bad_line_count: u64,
-    /// Line numbers of the first few such lines.
-    pub bad_lines: Vec<u64>,
+    /// Non-blank lines not understood (line numbers).
+    pub bad_lines: BadLines,
     /// Line of a second `PING` header (a second run in the log), from where the rest was ignored.
     pub restart_line: Option<u64>,
 }
@@ -260,22 +257,28 @@ impl fmt::Display for ProbeReport {
                 "\nnote: a second ping run starts at line {l}; it was ignored"
             )?;
         }
-        if self.bad_line_count > 0 {
-            write!(
-                f,
-                "\nnote: {} not understood",
-                plural(self.bad_line_count, "line", "lines")
-            )?;
-            if let Some(first) = self.bad_lines.first() {
-                write!(f, ", first at line {first}")?;
-            }
+        if let Some(bad) = not_understood(&self.bad_lines) {
+            write!(f, "\nnote: {bad}")?;
         }
         Ok(())
     }
 }
 
+/// `1 line`, `2 lines`.
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `3 lines not understood, first at line 1`; `None` when every line was understood.
+fn not_understood(bad: &BadLines) -> Option<String> {
+    if bad.count() == 0 {
+        return None;
+    }
+    let mut s = format!("{} not understood", plural(bad.count(), "line", "lines"));
+    if let Some(first) = bad.examples().first() {
+        s.push_str(&format!(", first at line {first}"));
+    }
+    Some(s)
 }
 
 impl fmt::Display for FileReport {
@@ -287,16 +290,7 @@ impl fmt::Display for FileReport {
             self.path.display()
         )?;
         let mut notes = Vec::new();
-        if self.bad_line_count > 0 {
-            let mut s = format!(
-                "{} not understood",
-                plural(self.bad_line_count, "line", "lines")
-            );
-            if let Some(first) = self.bad_lines.first() {
-                s.push_str(&format!(", first at line {first}"));
-            }
-            notes.push(s);
-        }
+        notes.extend(not_understood(&self.bad_lines));
         if self.no_timestamp > 0 {
             notes.push(format!(
                 "{} without a timestamp skipped: capture with `virsh event --timestamp`",
@@ -405,7 +399,6 @@ pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
         files.push(FileReport {
             path,
             events: p.events.len() as u64,
-            bad_line_count: p.bad_line_count,
             bad_lines: p.bad_lines,
             no_timestamp: p.no_timestamp,
         });
@@ -485,10 +478,10 @@ fn run_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
         source,
     })?;
     let log = match args.format {
-        ImportFormat::Fping => pinglog::parse_fping(&bytes),
-        _ => pinglog::parse_ping(&bytes),
+        ImportFormat::Fping => parse_fping(&bytes),
+        _ => parse_ping(&bytes),
     };
-    let built = pinglog::build(
+    let built = build(
         &log,
         &BuildOptions {
             interval_ns,
@@ -550,7 +543,6 @@ fn run_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
             log_interval_ns: built.log_interval_ns,
             other_host_lines: built.other_host_lines,
             unattributed_errors: built.unattributed_errors,
-            bad_line_count: log.bad_line_count,
             bad_lines: log.bad_lines.clone(),
             restart_line: log.restart_line,
         }),
@@ -624,7 +616,7 @@ fn reconstructed_note(format: ImportFormat, built: &Built) -> EventLine {
         at_ns: built.start_ns,
         source_ts_ns: None,
         origin: Origin::Local,
-        kind: pinglog::NOTE_KIND.into(),
+        kind: NOTE_KIND.into(),
         detail: serde_json::json!({
             "note": "reconstructed_send_times",
             "source": format.name(),
@@ -722,12 +714,13 @@ fn check_run_file(path: &Path) -> Result<bool, ImportError> {
 mod tests {
     use super::*;
 
-    fn report(events: u64, bad: u64, bad_lines: Vec<u64>, no_ts: u64) -> FileReport {
+    fn report(events: u64, bad_lines: &[u64], no_ts: u64) -> FileReport {
+        let mut bad = BadLines::default();
+        bad_lines.iter().for_each(|l| bad.note(*l));
         FileReport {
             path: "src.log".into(),
             events,
-            bad_line_count: bad,
-            bad_lines,
+            bad_lines: bad,
             no_timestamp: no_ts,
         }
     }
@@ -735,20 +728,20 @@ mod tests {
     #[test]
     fn report_texts() {
         assert_eq!(
-            report(12, 0, vec![], 0).to_string(),
+            report(12, &[], 0).to_string(),
             "imported 12 events from src.log"
         );
         assert_eq!(
-            report(1, 3, vec![1, 7, 9], 0).to_string(),
+            report(1, &[1, 7, 9], 0).to_string(),
             "imported 1 event from src.log (3 lines not understood, first at line 1)"
         );
         assert_eq!(
-            report(0, 1, vec![4], 0).to_string(),
+            report(0, &[4], 0).to_string(),
             "imported 0 events from src.log (1 line not understood, first at line 4; \
              no events found: is this the right FORMAT?)"
         );
         assert_eq!(
-            report(0, 0, vec![], 2).to_string(),
+            report(0, &[], 2).to_string(),
             "imported 0 events from src.log (2 events without a timestamp skipped: \
              capture with `virsh event --timestamp`)"
         );
@@ -756,7 +749,7 @@ mod tests {
             out: "run.jsonl".into(),
             created: false,
             format: ImportFormat::VirshEvent,
-            files: vec![report(2, 0, vec![], 0), report(3, 0, vec![], 0)],
+            files: vec![report(2, &[], 0), report(3, &[], 0)],
             probes: None,
         };
         assert_eq!(
