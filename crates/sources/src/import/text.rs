@@ -19,7 +19,7 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
 
 /// A decimal number (`0.302`, `4208`, `1795634356.428328`) scaled by 10^`digits`, exactly.
 /// At most `digits` fractional digits are kept (the rest truncated).
-pub fn parse_decimal(s: &str, digits: u32) -> Option<i64> {
+pub(crate) fn parse_decimal(s: &str, digits: u32) -> Option<i64> {
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i, f),
         None => (s, ""),

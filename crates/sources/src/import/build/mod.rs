@@ -25,13 +25,13 @@ use std::net::IpAddr;
 use thiserror::Error;
 
 /// Most probes one import may produce (a guard against garbage sequence numbers).
-pub const MAX_PROBES: u64 = 50_000_000;
+pub(crate) const MAX_PROBES: u64 = 50_000_000;
 
 /// Event kind of the note written when send times are reconstructed.
 pub const NOTE_KIND: &str = migprobe_probe::record::kinds::NOTE;
 
 /// Default interval of ping and fping: 1 s.
-pub const DEFAULT_INTERVAL_NS: i64 = 1_000_000_000;
+pub(crate) const DEFAULT_INTERVAL_NS: i64 = 1_000_000_000;
 
 /// Where the probe interval came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
