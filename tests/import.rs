@@ -2,12 +2,11 @@
 //! tests/fixtures/ → run file → `read_run`).
 
 use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
-use migprobe::commands::import::{run, ImportError};
+use migprobe::commands::import::{run, ImportError, ImportReport};
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{read_run, EventLine, Origin, RunWriter, SCHEMA_VERSION};
 use migprobe_probe::types::RealNs;
-use migprobe_sources::events::qemu::parse_qemu_monitor_events;
-use migprobe_sources::events::virsh::{parse_timestamp, parse_virsh_events};
+use migprobe_sources::import::{parse_qemu_monitor_events, parse_timestamp, parse_virsh_events};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -36,60 +35,90 @@ fn summary(events: &[EventLine]) -> Vec<(Origin, &str)> {
     events.iter().map(|e| (e.origin, e.kind.as_str())).collect()
 }
 
-#[test]
-fn full_block_migration_seen_from_source_and_destination() {
+/// The captures of one block migration, imported in this order into one run
+/// file: (format, file, origin, events imported, lines not understood).
+const BLOCK_MIGRATION: [(ImportFormat, &str, OriginArg, u64, u64); 4] = [
+    (
+        ImportFormat::VirshEvent,
+        "virsh-event-src.log",
+        OriginArg::Src,
+        11,
+        2,
+    ),
+    (
+        ImportFormat::VirshEvent,
+        "virsh-event-dst.log",
+        OriginArg::Dst,
+        3,
+        1,
+    ),
+    (
+        ImportFormat::QemuMonitorEvent,
+        "qemu-monitor-event-src.log",
+        OriginArg::Src,
+        18,
+        2,
+    ),
+    (
+        ImportFormat::QemuMonitorEvent,
+        "qemu-monitor-event-dst.log",
+        OriginArg::Dst,
+        4,
+        1,
+    ),
+];
+
+/// Imports [`BLOCK_MIGRATION`] into a new run file `out`; the reports, in order.
+fn import_block_migration(out: &Path) -> Vec<ImportReport> {
+    BLOCK_MIGRATION
+        .iter()
+        .map(|(format, file, origin, ..)| run(&args(*format, &[file], *origin, out)).unwrap())
+        .collect()
+}
+
+/// The events of the [`BLOCK_MIGRATION`] run file, read back.
+fn block_migration_events() -> Vec<EventLine> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
+    import_block_migration(&out);
+    read_run(&out).unwrap().events
+}
 
-    let r = run(&args(
-        ImportFormat::VirshEvent,
-        &["virsh-event-src.log"],
-        OriginArg::Src,
-        &out,
-    ))
-    .unwrap();
-    assert!(r.created);
-    assert_eq!(r.total_events(), 11);
-    assert_eq!(
-        (r.files[0].bad_line_count, r.files[0].bad_lines.clone()),
-        (2, vec![1, 38])
-    );
-    let text = r.to_string();
+#[test]
+fn block_migration_reports_count_each_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    let reports = import_block_migration(&out);
+    for (r, (_, file, _, events, bad)) in reports.iter().zip(BLOCK_MIGRATION) {
+        assert_eq!(
+            (r.total_events(), r.files[0].bad_lines.count()),
+            (events, bad),
+            "{file}"
+        );
+    }
+    let first = &reports[0];
+    assert!(first.created);
+    assert_eq!(first.files[0].bad_lines.examples(), [1, 38]);
+    let text = first.to_string();
     assert!(
         text.starts_with("imported 11 events from ")
             && text.contains("(2 lines not understood, first at line 1)"),
         "{text}"
     );
     assert!(text.ends_with("with 11 events"), "{text}");
+    assert!(!reports[1].created);
+    assert!(
+        reports[1].to_string().ends_with("(3 events)"),
+        "{}",
+        reports[1]
+    );
+}
 
-    let r = run(&args(
-        ImportFormat::VirshEvent,
-        &["virsh-event-dst.log"],
-        OriginArg::Dst,
-        &out,
-    ))
-    .unwrap();
-    assert!(!r.created);
-    assert_eq!((r.total_events(), r.files[0].bad_line_count), (3, 1));
-    assert!(r.to_string().ends_with("(3 events)"), "{r}");
-
-    let r = run(&args(
-        ImportFormat::QemuMonitorEvent,
-        &["qemu-monitor-event-src.log"],
-        OriginArg::Src,
-        &out,
-    ))
-    .unwrap();
-    assert_eq!((r.total_events(), r.files[0].bad_line_count), (18, 2));
-    let r = run(&args(
-        ImportFormat::QemuMonitorEvent,
-        &["qemu-monitor-event-dst.log"],
-        OriginArg::Dst,
-        &out,
-    ))
-    .unwrap();
-    assert_eq!((r.total_events(), r.files[0].bad_line_count), (4, 1));
-
+#[test]
+fn block_migration_run_file_is_events_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.jsonl");
+    import_block_migration(&out);
     let data = read_run(&out).unwrap();
     assert_eq!(data.bad_line_count, 0, "{:?}", data.bad_lines);
     assert_eq!(data.header.schema_version, SCHEMA_VERSION);
@@ -97,9 +126,12 @@ fn full_block_migration_seen_from_source_and_destination() {
     assert_eq!(data.header.start_ns, ts("2026-11-25 19:18:05.401+0000"));
     assert_eq!(data.header.argv[..3], ["migprobe", "import", "virsh-event"]);
     assert!(data.probes.is_empty());
-    let ev = &data.events;
-    assert_eq!(ev.len(), 11 + 3 + 18 + 4);
+    assert_eq!(data.events.len(), 11 + 3 + 18 + 4);
+}
 
+#[test]
+fn block_migration_virsh_events_from_source_and_destination() {
+    let ev = block_migration_events();
     use Origin::{Dst, Src};
     assert_eq!(
         summary(&ev[..14]),
@@ -130,6 +162,17 @@ fn full_block_migration_seen_from_source_and_destination() {
         json!({"domain": "migvm", "disk": "vda", "job": "copy", "status": "ready", "event": "block-job-2"})
     );
     assert_eq!(ev[5].detail, json!({"domain": "migvm", "iteration": 4}));
+    assert_eq!(ev[8].detail["status"], json!("completed"));
+    // The destination's block ends the file (no newline): still complete.
+    assert_eq!(
+        ev[13].detail,
+        json!({"domain": "migvm", "operation": 4, "time_elapsed": 16270, "downtime": 125, "success": true})
+    );
+}
+
+#[test]
+fn block_migration_virsh_suspend_resume_and_job_completed() {
+    let ev = block_migration_events();
     let suspended = &ev[6];
     assert_eq!(
         suspended.detail,
@@ -141,7 +184,6 @@ fn full_block_migration_seen_from_source_and_destination() {
         suspended.raw.as_deref(),
         Some("2026-11-25 19:18:09.435+0000: event 'lifecycle' for domain 'migvm': Suspended Migrated")
     );
-    assert_eq!(ev[8].detail["status"], json!("completed"));
     let job = &ev[10].detail;
     assert_eq!(
         (&job["downtime"], &job["downtime_net"], &job["setup_time"]),
@@ -159,16 +201,15 @@ fn full_block_migration_seen_from_source_and_destination() {
         json!({"domain": "migvm", "reason": "migrated"})
     );
     assert_eq!(resumed.at_ns.since(suspended.at_ns), 125_000_000);
-    // The destination's block ends the file (no newline): still complete.
-    assert_eq!(
-        ev[13].detail,
-        json!({"domain": "migvm", "operation": 4, "time_elapsed": 16270, "downtime": 125, "success": true})
-    );
+}
 
+#[test]
+fn block_migration_qemu_events_from_the_source() {
+    let ev = block_migration_events();
     let qsrc = &ev[14..32];
     assert!(qsrc
         .iter()
-        .all(|e| e.origin == Src && e.source_ts_ns == Some(e.at_ns)));
+        .all(|e| e.origin == Origin::Src && e.source_ts_ns == Some(e.at_ns)));
     let stop = qsrc.iter().find(|e| e.kind == kinds::QEMU_STOP).unwrap();
     assert_eq!(stop.source_ts_ns, Some(RealNs(1_795_634_289_431_022_000)));
     assert_eq!(stop.detail, json!({"domain": "migvm"}));
@@ -188,8 +229,13 @@ fn full_block_migration_seen_from_source_and_destination() {
     assert_eq!(qsrc[5].detail, json!({"domain": "migvm", "pass": 1}));
     assert_eq!(qsrc[17].kind, kinds::OTHER);
     assert_eq!(qsrc[17].detail["qemu_event"], json!("SHUTDOWN"));
+}
 
+#[test]
+fn block_migration_qemu_events_from_the_destination_and_the_blackout() {
+    let ev = block_migration_events();
     let qdst = &ev[32..];
+    use Origin::Dst;
     assert_eq!(
         summary(qdst),
         [
@@ -200,6 +246,10 @@ fn full_block_migration_seen_from_source_and_destination() {
         ]
     );
     // The guest blackout by QEMU's clocks: source STOP → destination RESUME.
+    let stop = ev[14..32]
+        .iter()
+        .find(|e| e.kind == kinds::QEMU_STOP)
+        .unwrap();
     assert_eq!(
         qdst[2]
             .source_ts_ns

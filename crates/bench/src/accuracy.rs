@@ -12,7 +12,7 @@
 //! (estimate − truth) and whether the truth lies inside the reported bracket,
 //! widened by the truth's uncertainty. Outages that overlap no fault are
 //! extra (false) outages. [`score_peer`] does the same for the replies of
-//! `ping -D` / `fping -D` (parsed with [`migprobe_sources::pinglog`]): the longest gap
+//! `ping -D` / `fping -D` (parsed with [`migprobe_sources::import`]): the longest gap
 //! between two reply arrivals around each fault — what a careful user could
 //! read from their output — and the probes they report lost.
 //!
@@ -273,7 +273,7 @@ pub struct PeerScore {
     pub lost: u64,
 }
 
-/// Scores a peer's probes (index order, from [`migprobe_sources::pinglog::build`]) against
+/// Scores a peer's probes (index order, from [`migprobe_sources::import::build`]) against
 /// the faults: replies arriving within `window_ns` before and after each fault.
 pub fn score_peer(faults: &[Fault], probes: &[ProbeLine], window_ns: i64) -> Vec<PeerScore> {
     let mut arrivals: Vec<(i64, i64)> = probes

@@ -1,13 +1,14 @@
 //! migprobe's event sources: what the hypervisors and other tools said.
 //!
-//! - [`events`]: libvirt lifecycle mapping, live capture from libvirt and
-//!   QEMU (feature `libvirt`, the only code linking libvirt), and the virsh /
-//!   QEMU monitor log parsers;
-//! - [`pinglog`]: ping and fping logs turned into probe lines.
+//! - [`events`]: live capture from libvirt and QEMU (feature `libvirt`, the
+//!   only code linking libvirt), with the libvirt lifecycle and QMP event
+//!   mappings it shares with the importers;
+//! - [`import`]: the text logs of other tools (ping, fping, `virsh event`,
+//!   `virsh qemu-monitor-event`) parsed into probe lines and events.
 //!
 //! Everything here writes or returns run-file records of `migprobe-probe`.
 
 pub mod events;
-pub mod pinglog;
+pub mod import;
 #[cfg(feature = "libvirt")]
-pub mod sys;
+mod sys;

@@ -31,7 +31,7 @@ use migprobe_bench::accuracy::{
 use migprobe_probe::record::{read_run, ProbeStatus};
 use migprobe_probe::sys;
 use migprobe_probe::types::MonoNs;
-use migprobe_sources::pinglog::{self, BuildOptions};
+use migprobe_sources::import::{self, BuildOptions};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -451,11 +451,11 @@ fn score_peer_log(
 ) -> Result<serde_json::Value, String> {
     let bytes = read(log)?;
     let parsed = if name == "ping" {
-        pinglog::parse_ping(&bytes)
+        import::parse_ping(&bytes)
     } else {
-        pinglog::parse_fping(&bytes)
+        import::parse_fping(&bytes)
     };
-    let built = pinglog::build(&parsed, opts).map_err(|e| format!("{}: {e}", log.display()))?;
+    let built = import::build(&parsed, opts).map_err(|e| format!("{}: {e}", log.display()))?;
     let scores = score_peer(faults, &built.probes, window_ns);
     let cases: Vec<serde_json::Value> =
         group(&scores, |s: &PeerScore| (s.case.clone(), s.requested_ms))

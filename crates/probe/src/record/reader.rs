@@ -1,5 +1,6 @@
 //! Reads a run file back, tolerating a cut-off last line and unknown line types.
 
+use super::badlines::BadLines;
 use super::schema::*;
 use std::collections::HashMap;
 use std::fs::File;
@@ -52,7 +53,7 @@ pub struct RunData {
     pub events: Vec<EventLine>,
     /// The footer, if the run ended cleanly.
     pub footer: Option<Footer>,
-    /// Lines that could not be parsed: (line number, reason), at most 20 kept.
+    /// Lines that could not be parsed: (line number, reason), the first 20 kept.
     pub bad_lines: Vec<(u64, String)>,
     /// Count of unparseable lines.
     pub bad_line_count: u64,
@@ -66,6 +67,9 @@ impl RunData {
         self.footer.is_none()
     }
 }
+
+/// How many bad lines [`RunData::bad_lines`] keeps.
+const KEEP_BAD_LINES: usize = 20;
 
 /// Reads and reduces a run file.
 pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
@@ -116,6 +120,7 @@ pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadEr
         bad_line_count: 0,
         unknown_types: HashMap::new(),
     };
+    let mut bad = BadLines::keeping(KEEP_BAD_LINES);
     let mut no = 1u64;
     while next_line(&mut input, &mut line).map_err(io_err)? {
         no += 1;
@@ -127,11 +132,12 @@ pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadEr
             Ok(Parsed::Duplicate(d)) => run.duplicates.push(d),
             Ok(Parsed::Event(e)) => run.events.push(e),
             Ok(Parsed::Footer(f)) => run.footer = Some(f),
-            Ok(Parsed::Header) => run.note_bad(no, "a second header line".into()),
+            Ok(Parsed::Header) => bad.note((no, "a second header line".into())),
             Ok(Parsed::Unknown(t)) => *run.unknown_types.entry(t).or_default() += 1,
-            Err(why) => run.note_bad(no, why),
+            Err(why) => bad.note((no, why)),
         }
     }
+    (run.bad_line_count, run.bad_lines) = bad.into_parts();
     last_line_wins(&mut run.probes);
     Ok(run)
 }
@@ -192,15 +198,6 @@ fn last_line_wins(probes: &mut Vec<ProbeLine>) {
         }
     }
     probes.truncate(len);
-}
-
-impl RunData {
-    fn note_bad(&mut self, line: u64, why: String) {
-        self.bad_line_count += 1;
-        if self.bad_lines.len() < 20 {
-            self.bad_lines.push((line, why));
-        }
-    }
 }
 
 /// A line after the header (a second header is only noted, so it is not kept).

@@ -103,7 +103,14 @@ const TABLE: &[Lifecycle] = &[
 
 /// Kind and reason of a lifecycle event from the C API's codes; `None` for codes
 /// this table does not know (the caller then records kind `other`).
-pub fn from_codes(event: i32, detail: i32) -> Option<(&'static str, String)> {
+#[cfg_attr(
+    not(feature = "libvirt"),
+    allow(
+        dead_code,
+        reason = "only the live capture (feature `libvirt`) has libvirt's codes"
+    )
+)]
+pub(crate) fn from_codes(event: i32, detail: i32) -> Option<(&'static str, String)> {
     let l = TABLE.get(usize::try_from(event).ok()?)?;
     let reason = usize::try_from(detail)
         .ok()
@@ -115,7 +122,7 @@ pub fn from_codes(event: i32, detail: i32) -> Option<(&'static str, String)> {
 
 /// Kind and reason from virsh's text, e.g. `"Suspended Migrated"` or
 /// `"Shutdown Finished after guest request"`; `None` if not a lifecycle text.
-pub fn from_virsh(text: &str) -> Option<(&'static str, String)> {
+pub(crate) fn from_virsh(text: &str) -> Option<(&'static str, String)> {
     let text = text.trim();
     let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
     let l = TABLE.iter().find(|l| l.word == word)?;

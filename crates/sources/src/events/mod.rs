@@ -1,9 +1,8 @@
-//! Hypervisor events: the libvirt lifecycle mapping, live capture (feature
-//! `libvirt`), and the parsers of captured `virsh event` and
-//! `virsh qemu-monitor-event` output.
+//! Hypervisor events: live capture (feature `libvirt`), and the mappings of
+//! libvirt lifecycle and QEMU monitor events to run-file kinds, shared with
+//! the parsers of captured virsh output ([`crate::import`]).
 
 #[cfg(feature = "libvirt")]
 pub mod capture;
-pub mod lifecycle;
-pub mod qemu;
-pub mod virsh;
+pub(crate) mod lifecycle;
+pub(crate) mod qemu;

@@ -19,37 +19,12 @@
 //! [`ParsedText::no_timestamp`] (an imported file has no better time to offer,
 //! and a guessed time would be worse than none).
 
-use super::lifecycle;
+use super::event_text::{split_domain, split_event_prefix, ParsedText};
+use crate::events::lifecycle;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventLine, Origin};
 use migprobe_probe::types::RealNs;
 use serde_json::{Map, Value};
-
-/// How many line numbers of not-understood lines [`ParsedText`] keeps.
-pub const KEEP_BAD_LINES: usize = 5;
-
-/// What a parser made of a text.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ParsedText {
-    /// The events, in text order.
-    pub events: Vec<EventLine>,
-    /// Line numbers (1-based) of the first [`KEEP_BAD_LINES`] lines not understood.
-    pub bad_lines: Vec<u64>,
-    /// Count of non-blank lines that were neither an event nor part of one.
-    pub bad_line_count: u64,
-    /// Events skipped because they had no timestamp and no fallback time was given.
-    pub no_timestamp: u64,
-}
-
-impl ParsedText {
-    /// Records a not-understood line.
-    pub(crate) fn note_bad(&mut self, line_no: u64) {
-        self.bad_line_count += 1;
-        if self.bad_lines.len() < KEEP_BAD_LINES {
-            self.bad_lines.push(line_no);
-        }
-    }
-}
 
 /// Parses a whole capture of `virsh event --loop [--timestamp]` output.
 ///
@@ -83,7 +58,7 @@ struct Pending {
 /// A streaming parser of virsh event output, one line at a time (for a live
 /// `virsh event` pipe as well as for files).
 #[derive(Debug)]
-pub struct VirshParser {
+pub(crate) struct VirshParser {
     origin: Origin,
     fallback: Option<RealNs>,
     line_no: u64,
@@ -93,7 +68,7 @@ pub struct VirshParser {
 
 impl VirshParser {
     /// A parser whose events get `origin`; `fallback` as in [`parse_virsh_events`].
-    pub fn new(origin: Origin, fallback: Option<RealNs>) -> VirshParser {
+    pub(crate) fn new(origin: Origin, fallback: Option<RealNs>) -> VirshParser {
         VirshParser {
             origin,
             fallback,
@@ -103,14 +78,9 @@ impl VirshParser {
         }
     }
 
-    /// Changes the time given to lines without a timestamp (e.g. "now", for a live pipe).
-    pub fn set_fallback(&mut self, fallback: Option<RealNs>) {
-        self.fallback = fallback;
-    }
-
     /// Feeds one line (without or with its `\n` / `\r\n`); returns the events it completed
     /// (a pending block ended by this line, and this line's own event).
-    pub fn push_line(&mut self, line: &str) -> Vec<EventLine> {
+    pub(crate) fn push_line(&mut self, line: &str) -> Vec<EventLine> {
         self.line_no += 1;
         let line = line.trim_end_matches(['\n', '\r']);
         let mut done = Vec::new();
@@ -139,7 +109,7 @@ impl VirshParser {
             return done;
         }
         match header {
-            None => self.counts.note_bad(self.line_no),
+            None => self.counts.bad_lines.note(self.line_no),
             Some(h) => {
                 let at_ns = h.ts.or(self.fallback);
                 if h.opens_block {
@@ -164,7 +134,7 @@ impl VirshParser {
 
     /// Completes a pending block (call at the end of the input, or when a live
     /// pipe has been quiet for a while).
-    pub fn flush(&mut self) -> Option<EventLine> {
+    pub(crate) fn flush(&mut self) -> Option<EventLine> {
         let p = self.pending.take()?;
         let Some(at_ns) = p.at_ns else {
             self.counts.no_timestamp += 1;
@@ -184,7 +154,7 @@ impl VirshParser {
     }
 
     /// The counts so far (`events` is left empty: events are returned as they complete).
-    pub fn into_counts(self) -> ParsedText {
+    pub(crate) fn into_counts(self) -> ParsedText {
         self.counts
     }
 
@@ -313,148 +283,10 @@ fn param_value(key: &str, v: &str) -> Value {
     }
 }
 
-/// Splits a line at its `event ` keyword. What comes before must be blank or
-/// end with a timestamp and `:` (`2026-11-25 19:18:05.402+0000: event ...`);
-/// other text may precede the timestamp. Returns the timestamp (if any) and the
-/// text from `event ` on; `None` when no `event ` has such a prefix.
-pub(crate) fn split_event_prefix(line: &str) -> Option<(Option<RealNs>, &str)> {
-    for (i, _) in line.match_indices("event ") {
-        let (prefix, rest) = line.split_at(i);
-        if prefix.trim().is_empty() {
-            return Some((None, rest));
-        }
-        if let Some(ts) = trailing_timestamp(prefix) {
-            return Some((Some(ts), rest));
-        }
-    }
-    None
-}
-
-/// `... 2026-11-25 19:18:05.402+0000: ` → the timestamp.
-fn trailing_timestamp(prefix: &str) -> Option<RealNs> {
-    let p = prefix.trim_end().strip_suffix(':')?.trim_end();
-    let mut it = p.rsplitn(3, ' ');
-    let last = it.next()?;
-    if let Some(ts) = parse_timestamp(last) {
-        return Some(ts);
-    }
-    let date = it.next()?;
-    parse_timestamp(&format!("{date} {last}"))
-}
-
-/// Splits `'migvm': text` (or, as old virsh printed it, `migvm: text`) into the
-/// domain name and what follows it.
-pub(crate) fn split_domain(rest: &str) -> Option<(String, &str)> {
-    if let Some(q) = rest.strip_prefix('\'') {
-        for (i, _) in q.match_indices('\'') {
-            let after = &q[i + 1..];
-            if after.is_empty() || after.starts_with([':', ' ']) {
-                let name = &q[..i];
-                return (!name.is_empty()).then(|| (name.to_owned(), after));
-            }
-        }
-        None
-    } else {
-        let end = rest.find(':').unwrap_or(rest.len());
-        let name = rest[..end].trim();
-        (!name.is_empty() && !name.contains(' ')).then(|| (name.to_owned(), &rest[end..]))
-    }
-}
-
-/// Parses `YYYY-MM-DD HH:MM:SS[.fraction][zone]` (virsh's `--timestamp`; a `T`
-/// may replace the space) into realtime nanoseconds. The zone is `+HHMM`,
-/// `-HHMM`, `+HH:MM`, `Z`, or absent (UTC). `None` for anything else, for
-/// impossible dates, and for times outside the i64 nanosecond range
-/// (1677–2262).
-pub fn parse_timestamp(s: &str) -> Option<RealNs> {
-    let b = s.trim().as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let d = b.get(from..from + len)?;
-        if !d.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(d.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0')))
-    };
-    let sep = |at: usize, ok: &[u8]| b.get(at).is_some_and(|c| ok.contains(c));
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b" T") && sep(13, b":") && sep(16, b":")) {
-        return None;
-    }
-    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (hour, min, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || min > 59 || sec > 60 {
-        return None;
-    }
-    let mut i = 19;
-    let mut frac_ns = 0i64;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        let digits = i - start;
-        if digits == 0 || digits > 9 {
-            return None;
-        }
-        frac_ns = num(start, digits)? * 10i64.pow(9 - digits as u32);
-    }
-    let offset_s = match b.get(i..)? {
-        [] | [b'Z'] => 0,
-        [sign @ (b'+' | b'-'), ..] => {
-            let (h, m) = match b.len() - i {
-                5 => (num(i + 1, 2)?, num(i + 3, 2)?),
-                6 if b[i + 3] == b':' => (num(i + 1, 2)?, num(i + 4, 2)?),
-                _ => return None,
-            };
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let off = h * 3600 + m * 60;
-            if *sign == b'-' {
-                -off
-            } else {
-                off
-            }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
-    secs.checked_mul(1_000_000_000)?
-        .checked_add(frac_ns)
-        .map(RealNs)
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::event_text::parse_timestamp;
     use serde_json::json;
 
     const T0: i64 = 1_795_634_289_435_000_000; // 2026-11-25 19:18:09.435 UTC
@@ -466,47 +298,8 @@ mod tests {
     fn one(line: &str) -> EventLine {
         let p = parse(line);
         assert_eq!(p.events.len(), 1, "{line:?}: {p:?}");
-        assert_eq!(p.bad_line_count, 0, "{line:?}: {p:?}");
+        assert_eq!(p.bad_lines.count(), 0, "{line:?}: {p:?}");
         p.events.into_iter().next().unwrap()
-    }
-
-    #[test]
-    fn timestamps() {
-        let ok = [
-            ("2026-11-25 19:18:09.435+0000", T0),
-            ("2026-11-25T19:18:09.435Z", T0),
-            ("2026-11-25 19:18:09.435", T0),
-            ("2026-11-25 20:18:09.435+0100", T0),
-            ("2026-11-25 18:48:09.435-00:30", T0),
-            ("2026-11-25 19:18:09.435000001+0000", T0 + 1),
-            ("2026-11-25 19:18:09.4+0000", T0 - 35_000_000),
-            ("1970-01-01 00:00:00.000+0000", 0),
-            ("1969-12-31 23:59:59.000+0000", -1_000_000_000),
-            ("2000-02-29 00:00:00+0000", 951_782_400_000_000_000),
-            ("2024-03-01 00:00:00+0000", 1_709_251_200_000_000_000),
-        ];
-        for (s, want) in ok {
-            assert_eq!(parse_timestamp(s), Some(RealNs(want)), "{s}");
-        }
-        for s in [
-            "",
-            "2026-11-25",
-            "2026-13-25 19:18:09.435+0000",
-            "2026-02-29 19:18:09+0000",
-            "1900-02-29 00:00:00+0000",
-            "2026-11-25 24:00:00+0000",
-            "2026-11-25 19:18:09.+0000",
-            "2026-11-25 19:18:09.4350000000+0000",
-            "2026-11-25 19:18:09.435+000",
-            "2026-11-25 19:18:09.435 +0000",
-            "2026-11-25 19:18:09.435+2500",
-            "9999-12-31 23:59:59+0000",
-            "2026-11-25 19:1a:09+0000",
-            "2026-11-25 19:18:09.435+0000x",
-            "２026-11-25 19:18:09",
-        ] {
-            assert_eq!(parse_timestamp(s), None, "{s}");
-        }
     }
 
     #[test]
@@ -658,7 +451,7 @@ mod tests {
              2026-11-25 19:18:11.102+0000: event 'migration-iteration' for domain 'migvm': iteration: '2'\n"
         );
         let p = parse(&text);
-        assert_eq!(p.bad_line_count, 0, "{p:?}");
+        assert_eq!(p.bad_lines.count(), 0, "{p:?}");
         let kinds: Vec<&str> = p.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(
             kinds,
@@ -829,7 +622,7 @@ mod tests {
         let text = "event 'lifecycle' for domain 'migvm': Resumed Migrated\nevent 'job-completed' for domain 'migvm':\n\tdowntime: 3\n";
         let p = parse(text);
         assert_eq!(
-            (p.events.len(), p.no_timestamp, p.bad_line_count),
+            (p.events.len(), p.no_timestamp, p.bad_lines.count()),
             (0, 2, 0)
         );
         let p = parse_virsh_events(text.as_bytes(), Origin::Dst, Some(RealNs(7)));
@@ -860,8 +653,8 @@ mod tests {
             .events
             .iter()
             .all(|e| !e.raw.as_deref().unwrap_or("").contains('\r')));
-        assert_eq!(p.bad_line_count, 6, "{p:?}");
-        assert_eq!(p.bad_lines, vec![1, 2, 6, 8, 9]);
+        assert_eq!(p.bad_lines.count(), 6, "{p:?}");
+        assert_eq!(p.bad_lines.examples(), [1, 2, 6, 8, 9]);
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! Token-level helpers shared by the ping and fping parsers: lines, exact
+//! decimals, `[unix time]` stamps, `name (addr)` hosts and an echoed command line.
+//!
+//! Rules: pure functions of their input; they never panic on any text and
+//! report "not this form" as `None` / `Err(())`, never by guessing.
+
+use super::log::LogKind;
+use migprobe_probe::types::RealNs;
+use std::net::IpAddr;
+
+/// Splits a byte text into (1-based number, trimmed line) pairs; tolerates CRLF and non-UTF-8.
+pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
+    bytes.split(|b| *b == b'\n').enumerate().map(|(i, l)| {
+        let s = String::from_utf8_lossy(l);
+        let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{7}');
+        (i as u64 + 1, s.to_owned())
+    })
+}
+
+/// A decimal number (`0.302`, `4208`, `1795634356.428328`) scaled by 10^`digits`, exactly.
+/// At most `digits` fractional digits are kept (the rest truncated).
+pub(crate) fn parse_decimal(s: &str, digits: u32) -> Option<i64> {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (s, ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if s.ends_with('.') {
+        return None;
+    }
+    let scale = 10i64.checked_pow(digits)?;
+    let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut f: i64 = 0;
+    let mut place = scale;
+    for b in frac.bytes().take(digits as usize) {
+        place /= 10;
+        f += i64::from(b - b'0') * place;
+    }
+    int.checked_mul(scale)?.checked_add(f)
+}
+
+/// Splits a leading `[1795634356.428328]` timestamp off a line.
+/// Returns `Err(())` for a bracket that is not a Unix time (fping -Q `[12:34:56]`).
+pub(crate) fn split_stamp(line: &str) -> Result<(Option<RealNs>, &str), ()> {
+    let Some(rest) = line.strip_prefix('[') else {
+        return Ok((None, line));
+    };
+    let Some((inner, after)) = rest.split_once(']') else {
+        return Err(());
+    };
+    match parse_decimal(inner.trim(), 9) {
+        Some(ns) => Ok((Some(RealNs(ns)), after.trim_start())),
+        None => Err(()),
+    }
+}
+
+/// Parses `host` as printed by fping/ping: `addr`, `name (addr)`, or `name`.
+pub(crate) fn host_parts(s: &str) -> (String, Option<IpAddr>) {
+    let s = s.trim();
+    if let Ok(a) = s.parse::<IpAddr>() {
+        return (s.to_owned(), Some(a));
+    }
+    if let Some((name, rest)) = s.split_once('(') {
+        let inner = rest.trim_end().trim_end_matches(')');
+        if let Ok(a) = inner.trim().parse::<IpAddr>() {
+            return (name.trim().to_owned(), Some(a));
+        }
+    }
+    (s.to_owned(), None)
+}
+
+/// Interval from a command line echoed in the log (`$ ping -D -i 0.2 host`, `+ fping -p 200 -l host`).
+pub(crate) fn command_interval(line: &str, kind: LogKind) -> Option<Option<i64>> {
+    let toks: Vec<&str> = line.split_whitespace().collect();
+    let prog = toks.iter().position(|t| {
+        let base = t.rsplit('/').next().unwrap_or(t);
+        match kind {
+            LogKind::Ping => matches!(base, "ping" | "ping6" | "ping4"),
+            LogKind::Fping => matches!(base, "fping" | "fping6"),
+        }
+    })?;
+    let args = &toks[prog + 1..];
+    // Only a line whose other words look like options and operands counts.
+    let mut found = None;
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i];
+        let value = |flag: char, no_arg: &str| -> Option<Option<&str>> {
+            let body = t.strip_prefix('-')?;
+            if body.starts_with('-') || body.is_empty() {
+                return None;
+            }
+            let pos = body.find(flag)?;
+            if !body[..pos].chars().all(|c| no_arg.contains(c)) {
+                return None;
+            }
+            let rest = &body[pos + 1..];
+            Some(if rest.is_empty() { None } else { Some(rest) })
+        };
+        let (flag, no_arg, digits) = match kind {
+            LogKind::Ping => ('i', "46aAbBdDfLnOqrRUv", 9u32),
+            LogKind::Fping => ('p', "46aAdDeflmnNoqrRsuxX", 6u32),
+        };
+        let long = match kind {
+            LogKind::Ping => None,
+            LogKind::Fping => t
+                .strip_prefix("--period=")
+                .map(Some)
+                .or_else(|| (t == "--period").then_some(None)),
+        };
+        let hit = long.or_else(|| value(flag, no_arg));
+        if let Some(v) = hit {
+            let v = match v {
+                Some(v) => Some(v),
+                None => {
+                    i += 1;
+                    args.get(i).copied()
+                }
+            };
+            found = v.and_then(|v| parse_decimal(v, digits)).filter(|n| *n > 0);
+        }
+        i += 1;
+    }
+    Some(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        for (s, d, want) in [
+            ("0.302", 6, Some(302_000)),
+            ("4208", 6, Some(4_208_000_000)),
+            ("0.3", 6, Some(300_000)),
+            ("1795634356.428328", 9, Some(1_795_634_356_428_328_000)),
+            ("1795634356.42832", 9, Some(1_795_634_356_428_320_000)),
+            ("1.23456789", 6, Some(1_234_567)),
+            ("", 6, None),
+            (".", 6, None),
+            ("0.", 6, None),
+            ("-1", 6, None),
+            ("1e3", 6, None),
+            ("99999999999999999999", 6, None),
+        ] {
+            assert_eq!(parse_decimal(s, d), want, "{s}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Why `migprobe import` failed: each message names the flag or file at fault
+//! and what to do about it.
+//!
+//! Rules: nothing is written when an input cannot be read; messages say the
+//! fix, not only the fault.
+
+use migprobe_probe::record::SCHEMA_VERSION;
+use migprobe_sources::import::BuildError;
+use std::io;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why an import failed (nothing is written when an input cannot be read).
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// No input files were given.
+    #[error("no input FILE given: name at least one file of captured virsh output")]
+    NoInput,
+    /// An input file could not be read.
+    #[error("cannot read input FILE {path} (check the path and its permissions)")]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// `--out` exists but is not a run file.
+    #[error(
+        "--out {path} exists but is not a migprobe run file ({why}); \
+         give a new --out path, or the run file written by `migprobe probe --out`"
+    )]
+    NotRunFile {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong with its first line.
+        why: String,
+    },
+    /// `--out` is a run file of another schema version.
+    #[error(
+        "--out {path} is a run file of schema version {found}; this migprobe writes version \
+         {SCHEMA_VERSION}: import into a new --out file instead"
+    )]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: u64,
+    },
+    /// A flag given for a format it does not apply to.
+    #[error("{flag} does not apply to FORMAT {format}: {fix}")]
+    FlagNotForFormat {
+        /// The flag.
+        flag: &'static str,
+        /// The format given.
+        format: &'static str,
+        /// What to do instead.
+        fix: &'static str,
+    },
+    /// A bad `--interval`.
+    #[error(transparent)]
+    Interval(#[from] migprobe_probe::values::ConfigError),
+    /// More than one ping/fping log.
+    #[error("FORMAT {format} takes exactly one log FILE (got {count}): import one ping/fping log per run file")]
+    OneLog {
+        /// The format given.
+        format: &'static str,
+        /// Files given.
+        count: usize,
+    },
+    /// A ping/fping log into an `--out` that holds only events: the wrong order.
+    #[error(
+        "--out {path} already exists and holds no probes (its header lists no targets): \
+         import the ping log first, then the virsh logs, e.g. \
+         `migprobe import ping ping.log --out new.jsonl` and then the \
+         `migprobe import virsh-event ... --out new.jsonl` commands again"
+    )]
+    ProbesFirst {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A ping/fping log into an `--out` that already has probes.
+    #[error(
+        "--out {path} already exists and holds probes (its header lists targets): \
+         a ping/fping log makes a new run file, give a new --out path"
+    )]
+    OutHasProbes {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The ping/fping log cannot become probes.
+    #[error("FILE {path}: {source}")]
+    Log {
+        /// The log.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: BuildError,
+    },
+    /// `--out` could not be opened or written.
+    #[error("cannot write --out {path} (check the directory exists and is writable)")]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ImportError {
+    /// Maps an I/O error on `--out` to [`ImportError::Output`].
+    pub(super) fn output(path: &Path) -> impl Fn(io::Error) -> ImportError + Copy + '_ {
+        |source| ImportError::Output {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_flag_and_the_fix() {
+        let e = ImportError::NotRunFile {
+            path: "x.log".into(),
+            why: "line 1 is not JSON".into(),
+        };
+        let s = e.to_string();
+        assert!(s.contains("--out x.log") && s.contains("new --out"), "{s}");
+        let e = ImportError::Input {
+            path: "missing.log".into(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        assert!(e.to_string().contains("FILE missing.log"), "{e}");
+    }
+}

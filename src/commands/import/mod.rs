@@ -1,0 +1,114 @@
+//! `migprobe import`: turns captured `virsh event` / `virsh qemu-monitor-event`
+//! output into run-file events, appended to an existing run file (e.g. the
+//! probe run of the same migration) or into a new events-only run file; and
+//! turns a `ping` / `fping` log into the probes of a new run file.
+//!
+//! Order rule: a ping/fping log must be imported **first**. It creates `--out`
+//! with a header that lists its target (the reader takes targets from the
+//! header, and the header is the first line); event imports then append. A
+//! ping/fping import into an existing non-empty `--out` is refused, with the
+//! order spelled out when that file holds only events.
+//!
+//! Lines that are not understood are counted and reported, never fatal; an
+//! unreadable input or an `--out` that is not a run file is an error.
+//!
+//! One module per concern: `error` (what can go wrong), `report` (the
+//! printed outcome), `events` (virsh event imports), `probe_log` (ping/fping
+//! log imports) and `out_file` (what `--out` already holds).
+
+mod error;
+mod events;
+mod out_file;
+mod probe_log;
+mod report;
+
+pub use error::ImportError;
+pub use report::{FileReport, ImportReport, ProbeReport};
+
+use crate::cli::import::ImportArgs;
+use std::path::Path;
+
+/// Runs `migprobe import`: a ping/fping log makes a new run file; event
+/// captures are read, then their events appended to `--out` (or a new
+/// events-only run file).
+pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
+    if args.files.is_empty() {
+        return Err(ImportError::NoInput);
+    }
+    check_flags(args)?;
+    if args.format.is_probe_log() {
+        probe_log::run(args)
+    } else {
+        events::run(args)
+    }
+}
+
+/// Refuses flags that do not apply to the format.
+fn check_flags(args: &ImportArgs) -> Result<(), ImportError> {
+    let format = args.format.name();
+    if args.format.is_probe_log() {
+        if args.origin.is_some() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--origin",
+                format,
+                fix: "a ping/fping log is the prober's own view; drop --origin",
+            });
+        }
+        if args.files.len() != 1 {
+            return Err(ImportError::OneLog {
+                format,
+                count: args.files.len(),
+            });
+        }
+    } else {
+        let fix = "it is for ping/fping logs only; drop it";
+        if args.interval.is_some() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--interval",
+                format,
+                fix,
+            });
+        }
+        if args.target.is_some() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--target",
+                format,
+                fix,
+            });
+        }
+        if args.origin.is_none() {
+            return Err(ImportError::FlagNotForFormat {
+                flag: "--origin",
+                format,
+                fix: "it is required: say src or dst",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An input file's bytes.
+fn read_input(path: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(path).map_err(|source| ImportError::Input {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The command line that made a run file, for its header: `migprobe import
+/// FORMAT FILE...`, then `flags` (name, value) in order, then `--out`.
+fn header_argv(args: &ImportArgs, flags: Vec<(&str, String)>) -> Vec<String> {
+    let mut v = vec![
+        "migprobe".into(),
+        "import".into(),
+        args.format.name().into(),
+    ];
+    v.extend(args.files.iter().map(|p| p.display().to_string()));
+    for (flag, value) in flags {
+        v.push(flag.into());
+        v.push(value);
+    }
+    v.push("--out".into());
+    v.push(args.out.display().to_string());
+    v
+}

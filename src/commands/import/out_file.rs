@@ -1,0 +1,82 @@
+//! What `--out` already holds, before anything is written to it.
+//!
+//! Rules: an existing `--out` must be a run file of this schema version
+//! (first line a header) for events to be appended; a ping/fping import needs
+//! an `--out` that does not exist yet or is empty. These checks only read.
+
+use super::ImportError;
+use migprobe_probe::record::{Line, SCHEMA_VERSION};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// A ping/fping import creates `--out`: it may not exist (an empty file is fine).
+pub(super) fn check_out_free(out: &Path) -> Result<(), ImportError> {
+    let out_err = ImportError::output(out);
+    if !out.try_exists().map_err(out_err)? {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(out).map_err(out_err)?;
+    if meta.is_file() && meta.len() == 0 {
+        return Ok(());
+    }
+    check_run_file(out)?;
+    match migprobe_probe::record::read_run(out) {
+        Ok(run) if run.header.targets.is_empty() => Err(ImportError::ProbesFirst {
+            path: out.to_owned(),
+        }),
+        Ok(_) => Err(ImportError::OutHasProbes {
+            path: out.to_owned(),
+        }),
+        Err(e) => Err(ImportError::NotRunFile {
+            path: out.to_owned(),
+            why: e.to_string(),
+        }),
+    }
+}
+
+/// Checks that `path`'s first line is a run-file header of this schema version.
+/// Returns whether the file ends with a newline.
+pub(super) fn check_run_file(path: &Path) -> Result<bool, ImportError> {
+    let io_err = ImportError::output(path);
+    let not_run = |why: String| ImportError::NotRunFile {
+        path: path.to_owned(),
+        why,
+    };
+    let mut file = File::open(path).map_err(io_err)?;
+    let mut first = Vec::new();
+    BufReader::new(&mut file)
+        .take(16 << 20)
+        .read_until(b'\n', &mut first)
+        .map_err(io_err)?;
+    if first.iter().all(u8::is_ascii_whitespace) {
+        return Err(not_run("it is empty".into()));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&first).map_err(|e| not_run(format!("line 1 is not JSON: {e}")))?;
+    if v.get("type").and_then(|t| t.as_str()) != Some("header") {
+        return Err(not_run("line 1 is not a header".into()));
+    }
+    match v.get("schema_version").and_then(|s| s.as_u64()) {
+        Some(found) if found != u64::from(SCHEMA_VERSION) => {
+            return Err(ImportError::Version {
+                path: path.to_owned(),
+                found,
+            })
+        }
+        _ => {}
+    }
+    match serde_json::from_value::<Line>(v) {
+        Ok(Line::Header(_)) => {}
+        Ok(_) => return Err(not_run("line 1 is not a header".into())),
+        Err(e) => return Err(not_run(format!("bad header: {e}"))),
+    }
+    let len = file.seek(SeekFrom::End(0)).map_err(io_err)?;
+    if len == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1)).map_err(io_err)?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last).map_err(io_err)?;
+    Ok(last[0] == b'\n')
+}
