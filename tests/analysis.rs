@@ -132,8 +132,7 @@ fn run(header: Header, probes: Vec<ProbeLine>, events: Vec<EventLine>) -> RunDat
             sent: 0,
             foreign: 0,
         }),
-        bad_lines: vec![],
-        bad_line_count: 0,
+        bad_lines: Default::default(),
         unknown_types: HashMap::new(),
     }
 }

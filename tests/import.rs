@@ -120,7 +120,7 @@ fn block_migration_run_file_is_events_only() {
     let out = dir.path().join("run.jsonl");
     import_block_migration(&out);
     let data = read_run(&out).unwrap();
-    assert_eq!(data.bad_line_count, 0, "{:?}", data.bad_lines);
+    assert_eq!(data.bad_lines.count(), 0, "{:?}", data.bad_lines);
     assert_eq!(data.header.schema_version, SCHEMA_VERSION);
     assert!(data.header.targets.is_empty() && data.header.socket.is_none());
     assert_eq!(data.header.start_ns, ts("2026-11-25 19:18:05.401+0000"));
@@ -321,7 +321,7 @@ fn appending_twice_to_the_same_file() {
     assert!(run(&a).unwrap().created);
     assert!(!run(&a).unwrap().created);
     let data = read_run(&out).unwrap();
-    assert_eq!(data.bad_line_count, 0);
+    assert_eq!(data.bad_lines.count(), 0);
     assert_eq!(data.events.len(), 6);
     assert_eq!(data.events[..3], data.events[3..]);
     let headers = std::fs::read_to_string(&out)
@@ -357,7 +357,7 @@ fn appending_to_a_probe_run_and_to_a_killed_run() {
     let data = read_run(&out).unwrap();
     assert_eq!(data.header.start_ns, RealNs(1));
     assert_eq!(data.events.len(), 4);
-    assert_eq!(data.bad_line_count, 1);
+    assert_eq!(data.bad_lines.count(), 1);
 }
 
 #[test]

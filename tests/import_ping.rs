@@ -181,7 +181,7 @@ fn ping_first_then_virsh_events_share_one_run_file() {
     assert_eq!(data.header.targets.len(), 1);
     assert_eq!(data.probes.len(), 7);
     assert!(!data.events.is_empty());
-    assert_eq!(data.bad_line_count, 0);
+    assert_eq!(data.bad_lines.count(), 0);
 }
 
 #[test]

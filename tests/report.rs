@@ -150,8 +150,7 @@ fn run_data(h: Header, probes: Vec<ProbeLine>, events: Vec<EventLine>, footer: b
             sent: 0,
             foreign: 0,
         }),
-        bad_lines: vec![],
-        bad_line_count: 0,
+        bad_lines: Default::default(),
         unknown_types: HashMap::new(),
     }
 }

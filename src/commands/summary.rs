@@ -22,11 +22,10 @@ pub fn run(a: &SummaryArgs) -> Result<i32> {
                 .into(),
         };
         print!("{}", summary::render(&s, &reason));
-        if run.bad_line_count > 0 {
+        if let Some((first, _)) = run.bad_lines.examples().first() {
             eprintln!(
-                "migprobe: warning: {} unreadable line(s) skipped, first at line {}",
-                run.bad_line_count,
-                run.bad_lines.first().map(|b| b.0).unwrap_or(0)
+                "migprobe: warning: {} unreadable line(s) skipped, first at line {first}",
+                run.bad_lines.count(),
             );
         }
     }

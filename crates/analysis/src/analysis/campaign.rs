@@ -66,8 +66,7 @@ pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
                     .cloned()
                     .collect(),
                 footer: run.footer.clone(),
-                bad_lines: Vec::new(),
-                bad_line_count: 0,
+                bad_lines: Default::default(),
                 unknown_types: Default::default(),
             };
             analyze(&part, opts)

@@ -53,10 +53,9 @@ pub struct RunData {
     pub events: Vec<EventLine>,
     /// The footer, if the run ended cleanly.
     pub footer: Option<Footer>,
-    /// Lines that could not be parsed: (line number, reason), the first 20 kept.
-    pub bad_lines: Vec<(u64, String)>,
-    /// Count of unparseable lines.
-    pub bad_line_count: u64,
+    /// Lines that could not be parsed: their count, and (line number, reason)
+    /// of the first 20.
+    pub bad_lines: BadLines<(u64, String)>,
     /// Lines of a type this version does not know (skipped).
     pub unknown_types: HashMap<String, u64>,
 }
@@ -116,11 +115,9 @@ pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadEr
         duplicates: Vec::new(),
         events: Vec::new(),
         footer: None,
-        bad_lines: Vec::new(),
-        bad_line_count: 0,
+        bad_lines: BadLines::keeping(KEEP_BAD_LINES),
         unknown_types: HashMap::new(),
     };
-    let mut bad = BadLines::keeping(KEEP_BAD_LINES);
     let mut no = 1u64;
     while next_line(&mut input, &mut line).map_err(io_err)? {
         no += 1;
@@ -132,12 +129,11 @@ pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadEr
             Ok(Parsed::Duplicate(d)) => run.duplicates.push(d),
             Ok(Parsed::Event(e)) => run.events.push(e),
             Ok(Parsed::Footer(f)) => run.footer = Some(f),
-            Ok(Parsed::Header) => bad.note((no, "a second header line".into())),
+            Ok(Parsed::Header) => run.bad_lines.note((no, "a second header line".into())),
             Ok(Parsed::Unknown(t)) => *run.unknown_types.entry(t).or_default() += 1,
-            Err(why) => bad.note((no, why)),
+            Err(why) => run.bad_lines.note((no, why)),
         }
     }
-    (run.bad_line_count, run.bad_lines) = bad.into_parts();
     last_line_wins(&mut run.probes);
     Ok(run)
 }
@@ -314,8 +310,8 @@ mod tests {
             run.probes.iter().map(|p| (p.index.0, p.status)).collect();
         assert_eq!(got, vec![(0, ProbeStatus::Ok), (1, ProbeStatus::Lost)]);
         assert!(run.truncated());
-        assert_eq!(run.bad_line_count, 1);
-        assert_eq!(run.bad_lines[0].0, 7);
+        assert_eq!(run.bad_lines.count(), 1);
+        assert_eq!(run.bad_lines.examples()[0].0, 7);
         assert_eq!(run.unknown_types.get("wombat"), Some(&1));
     }
 
