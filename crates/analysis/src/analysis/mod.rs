@@ -9,6 +9,7 @@ pub mod model;
 pub mod outages;
 pub mod phases;
 pub mod summary;
+pub mod verdict;
 
 pub use analyze::{analyze, AnalysisOptions};
 pub use campaign::per_migration;
