@@ -1,4 +1,4 @@
-//! One module per subcommand; each returns the exit code.
+//! One module per subcommand; each returns its [`ExitCode`](crate::exit::ExitCode).
 
 pub mod compare;
 #[cfg(feature = "libvirt")]

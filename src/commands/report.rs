@@ -2,6 +2,7 @@
 //! file rendered as report.json, summary.md and chart.svg.
 
 use crate::cli::ReportArgs;
+use crate::exit::ExitCode;
 use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
@@ -97,7 +98,7 @@ pub fn write_outputs(files: &OutputFiles, argv: &[String]) -> Result<String> {
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
-pub fn run(a: &ReportArgs) -> Result<i32> {
+pub fn run(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
     let dir = match &a.out {
@@ -118,5 +119,5 @@ pub fn run(a: &ReportArgs) -> Result<i32> {
         .map(|f| dir.join(f.file_name()).display().to_string())
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));
-    Ok(crate::app::EXIT_OK)
+    Ok(ExitCode::Ok)
 }

@@ -5,6 +5,7 @@ use super::interrupt_counter;
 use super::report::{write_outputs, OutputFiles};
 use crate::cli::RunArgs;
 use crate::config::{self, validate_duration};
+use crate::exit::ExitCode;
 use crate::output::{events::render as render_event, live::LiveLine};
 use crate::trigger::{Exit, Trigger};
 use anyhow::{Context, Result};
@@ -86,9 +87,9 @@ fn uri_host(uri: &str, fallback: &str) -> String {
         .to_owned()
 }
 
-/// Runs the whole measurement; returns 0 when the migration succeeded, 1 when the
-/// trigger or the migration failed, 2 when interrupted or timed out.
-pub fn run(a: &RunArgs) -> Result<i32> {
+/// Runs the whole measurement: Ok when the migration succeeded, Failed when the
+/// trigger or the migration failed, Error when interrupted or timed out.
+pub fn run(a: &RunArgs) -> Result<ExitCode> {
     let argv: Vec<String> = std::env::args().collect();
     let plan = config::plan(&a.targets, "--target", &a.tuning, None, None, argv.clone())?;
     let hour = Duration::from_secs(3600);
@@ -203,11 +204,11 @@ pub fn run(a: &RunArgs) -> Result<i32> {
     println!("{summary}");
     println!("files: {}", files.list());
     let code = if outcome.interrupted || outcome.timed_out {
-        2
+        ExitCode::Error
     } else if outcome.failures > 0 || outcome.started == 0 {
-        1
+        ExitCode::Failed
     } else {
-        0
+        ExitCode::Ok
     };
     let _ = end;
     Ok(code)
