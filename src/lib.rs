@@ -5,9 +5,9 @@
 //! imports) → `migprobe-analysis` (analysis, report, gate, compare) → this
 //! crate, which wires them to files and the terminal. See `README.md`.
 //!
-//! Dependencies run one way: `app` → `commands` → (`config`,
+//! Dependencies run one way: `app` → `commands` → (`session`, `config`,
 //! `output`, `trigger`) → `cli`, `exit`. `cli` imports neither `config` nor
-//! `commands`.
+//! `commands`; `session` does no I/O.
 
 pub mod app;
 pub mod cli;
@@ -15,4 +15,5 @@ pub mod commands;
 pub(crate) mod config;
 pub mod exit;
 pub(crate) mod output;
+pub(crate) mod session;
 pub(crate) mod trigger;
