@@ -11,12 +11,12 @@ use migprobe_probe::record::{read_run, ReadError};
 use std::path::{Path, PathBuf};
 
 /// The Markdown file written into `--out`.
-pub const MD_FILE: &str = "compare.md";
+pub(crate) const MD_FILE: &str = "compare.md";
 /// The chart written into `--out`.
-pub const SVG_FILE: &str = "compare.svg";
+pub(crate) const SVG_FILE: &str = "compare.svg";
 
 /// Splits `--labels` and checks it against the number of reports.
-pub fn parse_labels(list: Option<&str>, reports: &[PathBuf]) -> Result<Vec<String>> {
+pub(crate) fn parse_labels(list: Option<&str>, reports: &[PathBuf]) -> Result<Vec<String>> {
     let Some(list) = list else {
         return Ok(reports
             .iter()
@@ -86,7 +86,7 @@ fn trace_of(report_path: &Path, fig: &RunFigures) -> Result<Trace, String> {
 }
 
 /// `migprobe compare`.
-pub fn run(a: &CompareArgs) -> Result<ExitCode> {
+pub(crate) fn run(a: &CompareArgs) -> Result<ExitCode> {
     if a.reports.len() < 2 {
         bail!("give at least 2 reports to compare (report.json files written by `migprobe run` or `migprobe report`)");
     }

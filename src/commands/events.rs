@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Captures events until Ctrl-C or `--duration`.
-pub fn run(a: &EventsArgs) -> Result<ExitCode> {
+pub(crate) fn run(a: &EventsArgs) -> Result<ExitCode> {
     let cfg = crate::config::capture_config(&a.libvirt, true)?
         .ok_or_else(|| anyhow::anyhow!("--src-uri and --domain are required"))?;
     let duration = crate::config::validate_run_length(a.duration.as_deref())?;

@@ -10,7 +10,7 @@ use migprobe_probe::probe::runner::{self, Sockets};
 use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
 
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
-pub fn run(a: &ProbeArgs) -> Result<ExitCode> {
+pub(crate) fn run(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let sockets = Sockets::open(&plan)?;
     let mut writer = match &a.out {

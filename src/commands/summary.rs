@@ -8,7 +8,7 @@ use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::record::read_run;
 
 /// Prints the per-target summary of a run file.
-pub fn run(a: &SummaryArgs) -> Result<ExitCode> {
+pub(crate) fn run(a: &SummaryArgs) -> Result<ExitCode> {
     let run = read_run(&a.run)?;
     let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
     run.probes.iter().for_each(|p| b.add(p));
