@@ -1,3 +1,6 @@
+//! The verdict rule case by case, its independence of event order, and its
+//! agreement with the phase markers.
+
 use super::*;
 use crate::analysis::phases::Markers;
 use serde_json::json;
