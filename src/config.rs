@@ -6,19 +6,19 @@ use migprobe_probe::probe::runner::{ProbePlan, SocketChoice};
 use migprobe_probe::wire::{Family, MIN_PAYLOAD};
 
 use migprobe_probe::values::bad;
-pub use migprobe_probe::values::{
+pub(crate) use migprobe_probe::values::{
     validate_duration, validate_int, validate_run_length, validate_target, ConfigError,
 };
 use std::time::Duration;
 
 /// Highest total send rate one process offers (all targets together).
-pub const MAX_TOTAL_RATE: f64 = 200_000.0;
+pub(crate) const MAX_TOTAL_RATE: f64 = 200_000.0;
 
 /// Longest `--spin`.
-pub const MAX_SPIN: Duration = Duration::from_millis(1);
+pub(crate) const MAX_SPIN: Duration = Duration::from_millis(1);
 
 /// `migprobe probe` arguments to a plan.
-pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {
+pub(crate) fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {
     let duration = validate_run_length(a.duration.as_deref())?;
     let count = a
         .count
@@ -29,7 +29,7 @@ pub fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigE
 }
 
 /// Probe targets and tuning (shared by `probe` and `run`) to a plan; `flag` names the targets in errors.
-pub fn plan(
+pub(crate) fn plan(
     targets: &[String],
     flag: &str,
     t: &ProbeTuning,
@@ -113,7 +113,7 @@ pub fn plan(
 /// `--src-uri/--dst-uri/--domain/--poll` to a capture configuration; `None` when
 /// neither --src-uri nor --domain is given (and `required` is false).
 #[cfg(feature = "libvirt")]
-pub fn capture_config(
+pub(crate) fn capture_config(
     a: &crate::cli::LibvirtArgs,
     required: bool,
 ) -> Result<Option<migprobe_sources::events::capture::CaptureConfig>, ConfigError> {

@@ -4,10 +4,16 @@
 //! Pipeline: `migprobe-probe` (probe, record) → `migprobe-sources` (events,
 //! imports) → `migprobe-analysis` (analysis, report, gate, compare) → this
 //! crate, which wires them to files and the terminal. See `README.md`.
+//!
+//! Dependencies run one way: `app` → `commands` → (`session`, `config`,
+//! `output`, `trigger`) → `cli`, `exit`. `cli` imports neither `config` nor
+//! `commands`; `session` does no I/O.
 
 pub mod app;
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod output;
-pub mod trigger;
+pub(crate) mod config;
+pub mod exit;
+pub(crate) mod output;
+pub(crate) mod session;
+pub(crate) mod trigger;

@@ -11,11 +11,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How many output lines are kept for the run file.
-pub const TAIL_LINES: usize = 20;
+pub(crate) const TAIL_LINES: usize = 20;
 
 /// A running trigger command.
 #[derive(Debug)]
-pub struct Trigger {
+pub(crate) struct Trigger {
     child: Child,
     tail: Arc<Mutex<VecDeque<String>>>,
     readers: Vec<JoinHandle<()>>,
@@ -23,11 +23,11 @@ pub struct Trigger {
 
 /// How a trigger ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exit {
+pub(crate) struct Exit {
     /// Exit code, if it exited normally.
-    pub code: Option<i32>,
+    pub(crate) code: Option<i32>,
     /// Signal that killed it, if any.
-    pub signal: Option<i32>,
+    pub(crate) signal: Option<i32>,
 }
 
 impl Exit {
@@ -39,14 +39,14 @@ impl Exit {
     }
 
     /// True for exit code 0.
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.code == Some(0)
     }
 }
 
 impl Trigger {
     /// Starts `argv` (no shell); stdout and stderr go to `log` and to the in-memory tail.
-    pub fn spawn(argv: &[String], log: File) -> io::Result<Trigger> {
+    pub(crate) fn spawn(argv: &[String], log: File) -> io::Result<Trigger> {
         let (prog, args) = argv
             .split_first()
             .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
@@ -104,12 +104,12 @@ impl Trigger {
     }
 
     /// The process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// The exit, if it has exited (output readers are joined then).
-    pub fn try_wait(&mut self) -> io::Result<Option<Exit>> {
+    pub(crate) fn try_wait(&mut self) -> io::Result<Option<Exit>> {
         let s = self.child.try_wait()?;
         if s.is_some() {
             for r in self.readers.drain(..) {
@@ -120,7 +120,7 @@ impl Trigger {
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.
-    pub fn stop(&mut self, grace: Duration) -> io::Result<Exit> {
+    pub(crate) fn stop(&mut self, grace: Duration) -> io::Result<Exit> {
         let _ = migprobe_probe::sys::process::terminate(self.pid());
         let until = Instant::now() + grace;
         while Instant::now() < until {
@@ -138,7 +138,7 @@ impl Trigger {
     }
 
     /// The last output lines.
-    pub fn tail(&self) -> Vec<String> {
+    pub(crate) fn tail(&self) -> Vec<String> {
         self.tail
             .lock()
             .map(|t| t.iter().cloned().collect())

@@ -9,15 +9,15 @@ use std::path::PathBuf;
 /// Measures how long a virtual machine is really unreachable during a live migration.
 #[derive(Debug, Parser)]
 #[command(name = "migprobe", version, about, long_about = None, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Probe a migrating guest, listen to both hypervisors, trigger the migration, and report.
     Run(RunArgs),
     /// Analyse a run file again: report.json, summary.md, chart.svg (also from a killed run).
@@ -39,7 +39,7 @@ pub enum Command {
 
 /// Socket kinds on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SocketArg {
+pub(crate) enum SocketArg {
     /// Raw socket if permitted (CAP_NET_RAW), else the unprivileged ICMP datagram socket.
     Auto,
     /// Raw ICMP socket (needs CAP_NET_RAW).
@@ -50,104 +50,104 @@ pub enum SocketArg {
 
 /// How to probe (shared by `probe` and `run`).
 #[derive(Debug, Args, Clone)]
-pub struct ProbeTuning {
+pub(crate) struct ProbeTuning {
     /// Interval between probes to each target: 100us, 1ms, 1s, ...
     #[arg(short, long, default_value = "1ms", value_name = "DURATION")]
-    pub interval: String,
+    pub(crate) interval: String,
     /// Resolve host names to IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6")]
-    pub ipv4: bool,
+    pub(crate) ipv4: bool,
     /// Resolve host names to IPv6 only.
     #[arg(short = '6')]
-    pub ipv6: bool,
+    pub(crate) ipv6: bool,
     /// Socket kind.
     #[arg(long, value_enum, default_value_t = SocketArg::Auto)]
-    pub socket: SocketArg,
+    pub(crate) socket: SocketArg,
     /// ICMP payload bytes per probe (at least 24: magic, target, nonce, index).
     #[arg(short, long, default_value = "56", value_name = "BYTES")]
-    pub size: String,
+    pub(crate) size: String,
     /// Consecutive unanswered probes that count as an outage.
     #[arg(long, default_value = "3", value_name = "K")]
-    pub min_loss_run: String,
+    pub(crate) min_loss_run: String,
     /// Busy-wait up to this long before each slot for precise timing (0 = sleep only, less
     /// CPU; capped at a tenth of the gap between two sends).
     #[arg(long, default_value = "30us", value_name = "DURATION")]
-    pub spin: String,
+    pub(crate) spin: String,
     /// After the last probe, wait this long for late replies.
     #[arg(long, default_value = "2s", value_name = "DURATION")]
-    pub drain: String,
+    pub(crate) drain: String,
     /// Do not try SCHED_FIFO for the send thread.
     #[arg(long)]
-    pub no_realtime: bool,
+    pub(crate) no_realtime: bool,
 }
 
 /// `migprobe probe`.
 #[derive(Debug, Args)]
-pub struct ProbeArgs {
+pub(crate) struct ProbeArgs {
     /// Addresses or host names to probe (each on its own schedule, phases spread over the interval).
     #[arg(required = true, value_name = "TARGET")]
-    pub targets: Vec<String>,
+    pub(crate) targets: Vec<String>,
     /// How to probe.
     #[command(flatten)]
-    pub tuning: ProbeTuning,
+    pub(crate) tuning: ProbeTuning,
     /// Stop after this long (default: until Ctrl-C or --count).
     #[arg(short, long, value_name = "DURATION", conflicts_with = "count")]
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
     /// Stop after this many probes per target.
     #[arg(short, long, value_name = "N")]
-    pub count: Option<String>,
+    pub(crate) count: Option<String>,
     /// Write every probe to this JSON Lines run file (streamed, flushed every 100 ms).
     #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// No live status line.
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// `migprobe summary`.
 #[derive(Debug, Args)]
-pub struct SummaryArgs {
+pub(crate) struct SummaryArgs {
     /// A run file written by `migprobe probe --out`.
     #[arg(value_name = "RUN.jsonl")]
-    pub run: PathBuf,
+    pub(crate) run: PathBuf,
     /// Print the summary as JSON.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Where to listen for hypervisor events (shared by `events` and `run`).
 #[derive(Debug, Args, Clone)]
-pub struct LibvirtArgs {
+pub(crate) struct LibvirtArgs {
     /// Libvirt URI of the migration source, e.g. qemu+ssh://node01/system or
     /// qemu:///system?socket=/tmp/migprobe-lab/node01/libvirt-sock
     #[arg(long, value_name = "URI")]
-    pub src_uri: Option<String>,
+    pub(crate) src_uri: Option<String>,
     /// Libvirt URI of the migration destination (recommended: the guest resumes there).
     #[arg(long, value_name = "URI")]
-    pub dst_uri: Option<String>,
+    pub(crate) dst_uri: Option<String>,
     /// The domain being migrated: name or UUID.
     #[arg(long, value_name = "NAME|UUID")]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
     /// How often to sample the source's job statistics while a migration runs.
     #[arg(long, default_value = "200ms", value_name = "DURATION")]
-    pub poll: String,
+    pub(crate) poll: String,
 }
 
 /// `migprobe events`.
 #[derive(Debug, Args)]
-pub struct EventsArgs {
+pub(crate) struct EventsArgs {
     /// Connections and domain (--src-uri and --domain are required).
     #[command(flatten)]
-    pub libvirt: LibvirtArgs,
+    pub(crate) libvirt: LibvirtArgs,
     /// Write the events to this JSON Lines run file.
     #[arg(short, long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Stop after this long (default: until Ctrl-C).
     #[arg(short, long, value_name = "DURATION")]
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
     /// Do not print a line per event.
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// `migprobe run`.
@@ -157,50 +157,50 @@ pub struct EventsArgs {
   ip netns exec \"$LAB_NETNS\" migprobe run -t \"$LAB_GUEST_IP4\" -t \"$LAB_GUEST_IP6\" \\
       --src-uri \"$LAB_SRC_URI\" --dst-uri \"$LAB_DST_URI\" --domain \"$LAB_DOMAIN\" \\
       -- $LAB_MIGRATE_CMD")]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Address or host name of the migrating guest (repeat for several).
     #[arg(short = 't', long = "target", required = true, value_name = "ADDR")]
-    pub targets: Vec<String>,
+    pub(crate) targets: Vec<String>,
     /// How to probe.
     #[command(flatten)]
-    pub tuning: ProbeTuning,
+    pub(crate) tuning: ProbeTuning,
     /// Hypervisor connections (optional: without them the run uses the probe and trigger alone).
     #[cfg(feature = "libvirt")]
     #[command(flatten)]
-    pub libvirt: LibvirtArgs,
+    pub(crate) libvirt: LibvirtArgs,
     /// Probe this long before the trigger starts (the baseline).
     #[arg(long, default_value = "3s", value_name = "DURATION")]
-    pub warmup: String,
+    pub(crate) warmup: String,
     /// Keep probing this long after the migration ended.
     #[arg(long, default_value = "5s", value_name = "DURATION")]
-    pub cooldown: String,
+    pub(crate) cooldown: String,
     /// Give up (stop the trigger, write the report) after this long.
     #[arg(long, default_value = "30m", value_name = "DURATION")]
-    pub timeout: String,
+    pub(crate) timeout: String,
     /// Run the trigger this many times in one session (one migration each), probing
     /// throughout; `--cooldown` is the pause after each.
     #[arg(long, default_value = "1", value_name = "N")]
-    pub repeat: String,
+    pub(crate) repeat: String,
     /// Alternate the direction on every repetition: {src_uri}/{dst_uri} and {src}/{dst}
     /// in the trigger swap, and so do the src/dst labels of the hypervisor events.
     #[arg(long)]
-    pub pingpong: bool,
+    pub(crate) pingpong: bool,
     /// Stop the campaign at the first failed migration (default: record it and go on).
     #[arg(long)]
-    pub stop_on_failure: bool,
+    pub(crate) stop_on_failure: bool,
     /// Directory for run.jsonl, report.json, summary.md, chart.svg and trigger.log
     /// (default: reports/run-<UTC time>).
     #[arg(short, long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// No live status line.
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// The command that starts the migration, run without a shell, e.g.
     /// virsh -c {src_uri} migrate --live --copy-storage-all DOMAIN {dst_uri}.
     /// Placeholders: {src_uri}, {dst_uri} (the libvirt URIs) and {src}, {dst}
     /// (their host names), swapped on every other repetition with --pingpong.
     #[arg(last = true, required = true, value_name = "TRIGGER")]
-    pub trigger: Vec<String>,
+    pub(crate) trigger: Vec<String>,
 }
 
 /// `migprobe gate`.
@@ -218,55 +218,55 @@ Policy file (the same checks as keys; flags override them):
   max_regression = \"20%\"
   baseline = \"last.json\"   # relative to the policy file"
 )]
-pub struct GateArgs {
+pub(crate) struct GateArgs {
     /// The report to judge (report.json from `migprobe run` or `migprobe report`).
     #[arg(value_name = "REPORT.json")]
-    pub report: PathBuf,
+    pub(crate) report: PathBuf,
     /// Highest network-observed downtime of any migration, e.g. 500ms.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub max_downtime: Option<String>,
+    pub(crate) max_downtime: Option<String>,
     /// Highest hypervisor-reported downtime (libvirt's, else QEMU's pause) of any migration.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub max_hypervisor_downtime: Option<String>,
+    pub(crate) max_hypervisor_downtime: Option<String>,
     /// Most probes never answered, all targets over the whole run.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub max_loss: Option<String>,
+    pub(crate) max_loss: Option<String>,
     /// Highest RTT p99 of any target, e.g. 50ms.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub max_rtt_p99: Option<String>,
+    pub(crate) max_rtt_p99: Option<String>,
     /// The migration must have completed and the trigger exited 0.
     #[arg(long)]
-    pub require_completed: bool,
+    pub(crate) require_completed: bool,
     /// An earlier report to compare the median network downtime against (needs --max-regression).
     #[arg(long, value_name = "BASE.json")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Largest allowed regression of the median network downtime against --baseline, e.g. 20%;
     /// with several migrations on both sides it must also be significant at 95 %.
     #[arg(long, value_name = "PERCENT", allow_hyphen_values = true)]
-    pub max_regression: Option<String>,
+    pub(crate) max_regression: Option<String>,
     /// Read the checks from a TOML file (keys as the flags with underscores: max_downtime = "500ms").
     #[arg(long, value_name = "FILE.toml")]
-    pub policy: Option<PathBuf>,
+    pub(crate) policy: Option<PathBuf>,
     /// Also write a JUnit XML file, one testcase per check (GitLab, Jenkins).
     #[arg(long, value_name = "FILE.xml")]
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
     /// Output on stdout: text, json or markdown (for a CI job summary).
     #[arg(long, default_value = "text", value_name = "FORMAT")]
-    pub format: String,
+    pub(crate) format: String,
 }
 
 /// `migprobe report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// A run file (from `run`, `probe --out`, `events --out` or `import`), also one cut short by kill -9.
     #[arg(value_name = "RUN.jsonl")]
-    pub run: PathBuf,
+    pub(crate) run: PathBuf,
     /// Where to write the outputs (default: the run file's directory).
     #[arg(short, long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
     #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
-    pub format: String,
+    pub(crate) format: String,
 }
 
 /// `migprobe compare`.
@@ -276,14 +276,14 @@ pub struct ReportArgs {
 
 Prints a verdict and the table; with --out also writes cmp/compare.md and cmp/compare.svg
 (the RTT traces need the run.jsonl next to each report). Deltas are against the first report.")]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Two or more report.json files (from `run` or `report`); the first is the reference.
     #[arg(required = true, num_args = 1.., value_name = "REPORT.json")]
-    pub reports: Vec<PathBuf>,
+    pub(crate) reports: Vec<PathBuf>,
     /// One name per report, comma-separated, in the same order (default: each report's directory name).
     #[arg(short, long, value_name = "A,B,...")]
-    pub labels: Option<String>,
+    pub(crate) labels: Option<String>,
     /// Write compare.md and compare.svg into this directory (created if needed).
     #[arg(short, long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 }

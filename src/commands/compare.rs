@@ -4,18 +4,19 @@
 //! compare.svg into `--out`.
 
 use crate::cli::CompareArgs;
+use crate::exit::ExitCode;
 use anyhow::{bail, Context, Result};
 use migprobe_analysis::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
 use migprobe_probe::record::{read_run, ReadError};
 use std::path::{Path, PathBuf};
 
 /// The Markdown file written into `--out`.
-pub const MD_FILE: &str = "compare.md";
+pub(crate) const MD_FILE: &str = "compare.md";
 /// The chart written into `--out`.
-pub const SVG_FILE: &str = "compare.svg";
+pub(crate) const SVG_FILE: &str = "compare.svg";
 
 /// Splits `--labels` and checks it against the number of reports.
-pub fn parse_labels(list: Option<&str>, reports: &[PathBuf]) -> Result<Vec<String>> {
+pub(crate) fn parse_labels(list: Option<&str>, reports: &[PathBuf]) -> Result<Vec<String>> {
     let Some(list) = list else {
         return Ok(reports
             .iter()
@@ -85,7 +86,7 @@ fn trace_of(report_path: &Path, fig: &RunFigures) -> Result<Trace, String> {
 }
 
 /// `migprobe compare`.
-pub fn run(a: &CompareArgs) -> Result<i32> {
+pub(crate) fn run(a: &CompareArgs) -> Result<ExitCode> {
     if a.reports.len() < 2 {
         bail!("give at least 2 reports to compare (report.json files written by `migprobe run` or `migprobe report`)");
     }
@@ -113,7 +114,7 @@ pub fn run(a: &CompareArgs) -> Result<i32> {
     println!();
     print!("{}", table::build(&runs).to_text());
     let Some(dir) = &a.out else {
-        return Ok(crate::app::EXIT_OK);
+        return Ok(ExitCode::Ok);
     };
     let traces: Vec<Result<Trace, String>> = a
         .reports
@@ -152,7 +153,7 @@ pub fn run(a: &CompareArgs) -> Result<i32> {
         dir.join(MD_FILE).display(),
         dir.join(SVG_FILE).display()
     );
-    Ok(crate::app::EXIT_OK)
+    Ok(ExitCode::Ok)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::interrupt_counter;
 use crate::cli::EventsArgs;
+use crate::exit::ExitCode;
 use crate::output::events::render;
 use anyhow::{Context, Result};
 use migprobe_probe::record::{Footer, Header, Line, RunWriter};
@@ -12,7 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Captures events until Ctrl-C or `--duration`.
-pub fn run(a: &EventsArgs) -> Result<i32> {
+pub(crate) fn run(a: &EventsArgs) -> Result<ExitCode> {
     let cfg = crate::config::capture_config(&a.libvirt, true)?
         .ok_or_else(|| anyhow::anyhow!("--src-uri and --domain are required"))?;
     let duration = crate::config::validate_run_length(a.duration.as_deref())?;
@@ -77,5 +78,5 @@ pub fn run(a: &EventsArgs) -> Result<i32> {
         w.finish()?;
     }
     eprintln!("migprobe: {count} events ({reason})");
-    Ok(crate::app::EXIT_OK)
+    Ok(ExitCode::Ok)
 }

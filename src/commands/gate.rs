@@ -1,8 +1,8 @@
 //! `migprobe gate`: reads the report, the baseline and the policy, judges, writes
 //! JUnit, prints the verdict; exit 0 pass, 1 fail, 2 error.
 
-use crate::app::{EXIT_FAILED, EXIT_OK};
 use crate::cli::GateArgs;
+use crate::exit::ExitCode;
 use anyhow::{Context, Result};
 use migprobe_analysis::gate::policy::{
     parse_count, parse_duration_threshold, parse_percent, PolicyError,
@@ -11,8 +11,8 @@ use migprobe_analysis::gate::render::OutputFormat;
 use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
 use std::path::Path;
 
-/// Runs the gate; `Ok(1)` when a check failed, `Err` on bad input.
-pub fn run(a: &GateArgs) -> Result<i32> {
+/// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
+pub(crate) fn run(a: &GateArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(&a.format)?;
     let flags = settings_from_flags(a)?;
     let file = match &a.policy {
@@ -36,7 +36,11 @@ pub fn run(a: &GateArgs) -> Result<i32> {
             .with_context(|| format!("--junit {}: cannot write", j.display()))?;
     }
     print!("{}", format.render(&verdict));
-    Ok(if verdict.pass { EXIT_OK } else { EXIT_FAILED })
+    Ok(if verdict.pass {
+        ExitCode::Ok
+    } else {
+        ExitCode::Failed
+    })
 }
 
 fn load(what: &str, path: &Path) -> Result<GateInput> {

@@ -1,14 +1,14 @@
-//! One module per subcommand; each returns the exit code.
+//! One module per subcommand; each returns its [`ExitCode`](crate::exit::ExitCode).
 
-pub mod compare;
+pub(crate) mod compare;
 #[cfg(feature = "libvirt")]
-pub mod events;
-pub mod gate;
+pub(crate) mod events;
+pub(crate) mod gate;
 pub mod import;
-pub mod probe;
-pub mod report;
-pub mod run;
-pub mod summary;
+pub(crate) mod probe;
+pub(crate) mod report;
+pub(crate) mod run;
+pub(crate) mod summary;
 
 use anyhow::{Context, Result};
 use std::sync::atomic::AtomicUsize;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// Counts SIGINT / SIGTERM so long runs end cleanly.
 /// `note` is printed at the first interrupt (what happens next).
-pub fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> {
+pub(crate) fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> {
     let count = Arc::new(AtomicUsize::new(0));
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,

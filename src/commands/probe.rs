@@ -2,6 +2,7 @@
 
 use super::interrupt_counter;
 use crate::cli::ProbeArgs;
+use crate::exit::ExitCode;
 use crate::output::{live::LiveLine, summary};
 use anyhow::{Context, Result};
 use migprobe_analysis::analysis::SummaryBuilder;
@@ -9,7 +10,7 @@ use migprobe_probe::probe::runner::{self, Sockets};
 use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
 
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
-pub fn run(a: &ProbeArgs) -> Result<i32> {
+pub(crate) fn run(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let sockets = Sockets::open(&plan)?;
     let mut writer = match &a.out {
@@ -65,5 +66,5 @@ pub fn run(a: &ProbeArgs) -> Result<i32> {
     if let Some(b) = builder {
         print!("{}", summary::render(&b.finish(), &end.reason));
     }
-    Ok(crate::app::EXIT_OK)
+    Ok(ExitCode::Ok)
 }

@@ -2,6 +2,7 @@
 //! file rendered as report.json, summary.md and chart.svg.
 
 use crate::cli::ReportArgs;
+use crate::exit::ExitCode;
 use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
@@ -10,11 +11,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// Width of the chart in pixels.
-pub const CHART_WIDTH: u32 = 1200;
+pub(crate) const CHART_WIDTH: u32 = 1200;
 
 /// The files of one run directory.
 #[derive(Debug, Clone)]
-pub struct OutputFiles {
+pub(crate) struct OutputFiles {
     dir: PathBuf,
 }
 
@@ -26,7 +27,7 @@ impl OutputFiles {
     const SVG: &'static str = Format::Svg.file_name();
 
     /// Creates `dir` and every output file (empty) now, so a bad path fails at once.
-    pub fn create(dir: &Path) -> Result<OutputFiles> {
+    pub(crate) fn create(dir: &Path) -> Result<OutputFiles> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
         let f = OutputFiles {
@@ -44,24 +45,24 @@ impl OutputFiles {
     }
 
     /// The run file's path.
-    pub fn run_path(&self) -> PathBuf {
+    pub(crate) fn run_path(&self) -> PathBuf {
         self.path(Self::RUN)
     }
 
     /// The run file, for streaming.
-    pub fn run_writer(&self) -> Result<RunWriter> {
+    pub(crate) fn run_writer(&self) -> Result<RunWriter> {
         RunWriter::create(&self.run_path())
             .with_context(|| format!("cannot create {}", self.run_path().display()))
     }
 
     /// The trigger's output log.
-    pub fn trigger_log(&self) -> Result<File> {
+    pub(crate) fn trigger_log(&self) -> Result<File> {
         let p = self.path(Self::TRIGGER);
         File::create(&p).with_context(|| format!("cannot create {}", p.display()))
     }
 
     /// Paths for the terminal.
-    pub fn list(&self) -> String {
+    pub(crate) fn list(&self) -> String {
         [Self::MD, Self::JSON, Self::SVG, Self::RUN, Self::TRIGGER]
             .iter()
             .map(|n| self.path(n).display().to_string())
@@ -71,7 +72,7 @@ impl OutputFiles {
 }
 
 /// Analyses `run_path` and writes the wanted formats into `dir`; returns summary.md's text.
-pub fn render_into(
+pub(crate) fn render_into(
     run_path: &Path,
     dir: &Path,
     formats: &[Format],
@@ -92,12 +93,12 @@ pub fn render_into(
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run`.
-pub fn write_outputs(files: &OutputFiles, argv: &[String]) -> Result<String> {
+pub(crate) fn write_outputs(files: &OutputFiles, argv: &[String]) -> Result<String> {
     render_into(&files.run_path(), &files.dir, &Format::ALL, argv)
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
-pub fn run(a: &ReportArgs) -> Result<i32> {
+pub(crate) fn run(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
     let dir = match &a.out {
@@ -118,5 +119,5 @@ pub fn run(a: &ReportArgs) -> Result<i32> {
         .map(|f| dir.join(f.file_name()).display().to_string())
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));
-    Ok(crate::app::EXIT_OK)
+    Ok(ExitCode::Ok)
 }

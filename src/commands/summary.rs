@@ -1,13 +1,14 @@
 //! `migprobe summary`.
 
 use crate::cli::SummaryArgs;
+use crate::exit::ExitCode;
 use crate::output::summary;
 use anyhow::Result;
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::record::read_run;
 
 /// Prints the per-target summary of a run file.
-pub fn run(a: &SummaryArgs) -> Result<i32> {
+pub(crate) fn run(a: &SummaryArgs) -> Result<ExitCode> {
     let run = read_run(&a.run)?;
     let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
     run.probes.iter().for_each(|p| b.add(p));
@@ -29,5 +30,5 @@ pub fn run(a: &SummaryArgs) -> Result<i32> {
             );
         }
     }
-    Ok(crate::app::EXIT_OK)
+    Ok(ExitCode::Ok)
 }

@@ -5,7 +5,7 @@ use migprobe_probe::types::RealNs;
 use serde_json::Value;
 
 /// `  +12.345 s  src  suspended              reason=migrated`
-pub fn render(e: &EventLine, t0: RealNs) -> String {
+pub(crate) fn render(e: &EventLine, t0: RealNs) -> String {
     let origin = serde_json::to_value(e.origin)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -6,14 +6,14 @@ use std::io::{IsTerminal, Write};
 
 /// The live status line.
 #[derive(Debug)]
-pub struct LiveLine {
+pub(crate) struct LiveLine {
     enabled: bool,
     drawn: bool,
 }
 
 impl LiveLine {
     /// Shown only when stderr is a terminal and not `quiet`.
-    pub fn new(quiet: bool) -> LiveLine {
+    pub(crate) fn new(quiet: bool) -> LiveLine {
         LiveLine {
             enabled: !quiet && std::io::stderr().is_terminal(),
             drawn: false,
@@ -21,12 +21,12 @@ impl LiveLine {
     }
 
     /// Redraws the line.
-    pub fn update(&mut self, live: &[Live], elapsed_ns: i64) {
+    pub(crate) fn update(&mut self, live: &[Live], elapsed_ns: i64) {
         self.update_with(live, elapsed_ns, "");
     }
 
     /// Redraws the line with `extra` (phase, latest event) after the counters.
-    pub fn update_with(&mut self, live: &[Live], elapsed_ns: i64, extra: &str) {
+    pub(crate) fn update_with(&mut self, live: &[Live], elapsed_ns: i64, extra: &str) {
         if !self.enabled {
             return;
         }
@@ -37,7 +37,7 @@ impl LiveLine {
     }
 
     /// Ends the line so later output starts on a fresh one.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if self.drawn {
             eprintln!();
             self.drawn = false;
@@ -46,7 +46,7 @@ impl LiveLine {
 }
 
 /// The status text: elapsed, rate, replies, waiting, errors, RTT now / max.
-pub fn render(live: &[Live], elapsed_ns: i64) -> String {
+pub(crate) fn render(live: &[Live], elapsed_ns: i64) -> String {
     let sum = |f: fn(&Live) -> u64| live.iter().map(f).sum::<u64>();
     let sent = sum(|l| l.sent);
     let secs = (elapsed_ns.max(1) as f64) / 1e9;

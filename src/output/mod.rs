@@ -1,5 +1,5 @@
 //! What people see on the terminal: the live status line and the end summary.
 
-pub mod events;
-pub mod live;
-pub mod summary;
+pub(crate) mod events;
+pub(crate) mod live;
+pub(crate) mod summary;

@@ -5,7 +5,7 @@ use migprobe_probe::types::human_ns;
 use std::fmt::Write;
 
 /// Renders the per-target summary as plain text.
-pub fn render(summaries: &[TargetSummary], reason: &str) -> String {
+pub(crate) fn render(summaries: &[TargetSummary], reason: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "migprobe: run ended ({reason})");
     for t in summaries {

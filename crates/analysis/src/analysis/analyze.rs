@@ -3,10 +3,14 @@
 
 use super::downtime::{self, detail_number, job_completed};
 use super::hist::RttHist;
-use super::model::{Analysis, Baseline, EventMark, MigrationInfo, Outage, Progress, TriggerInfo};
-use super::outages::{self, rtt_of, OutageParams};
+use super::model::{
+    Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, Phase, PhaseStats, Progress,
+    TriggerInfo,
+};
+use super::outages::{self, rtt_of, Detected, OutageParams};
 use super::phases::{self, detail_str, event_time, Markers};
-use super::summary::SummaryBuilder;
+use super::summary::{SummaryBuilder, TargetSummary};
+use super::verdict::MigrationVerdict;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus, RunData};
 use migprobe_probe::types::{human_ns, RealNs};
@@ -30,53 +34,127 @@ pub struct AnalysisOptions {
     pub warmup_ns: Option<i64>,
 }
 
+/// What every stage of [`analyze`] reads: the run, its probes in order, and
+/// the figures settled first.
+struct Input<'a> {
+    run: &'a RunData,
+    /// Probes in (target, index) order.
+    probes: &'a [ProbeLine],
+    events: &'a [EventLine],
+    markers: Markers,
+    /// The header's targets, plus any id seen only in probes, ascending.
+    target_ids: Vec<u32>,
+    /// Probe interval: the header's, else estimated from the probes.
+    interval: i64,
+    /// Misses that make a loss outage.
+    k: u32,
+    /// Baseline window without a trigger.
+    warmup: i64,
+}
+
+impl<'a> Input<'a> {
+    fn new(run: &'a RunData, probes: &'a [ProbeLine], opts: &AnalysisOptions) -> Input<'a> {
+        let h = &run.header;
+        let interval = if h.interval_ns > 0 {
+            h.interval_ns
+        } else {
+            estimate_interval(probes)
+        };
+        let k = opts
+            .min_loss_run
+            .filter(|k| *k > 0)
+            .or(Some(h.min_loss_run).filter(|k| *k > 0))
+            .unwrap_or(DEFAULT_MIN_LOSS_RUN);
+        let warmup = opts
+            .warmup_ns
+            .filter(|w| *w > 0)
+            .unwrap_or(DEFAULT_WARMUP_NS);
+        let mut target_ids: Vec<u32> = h.targets.iter().map(|t| t.id).collect();
+        target_ids.extend(groups(probes).map(|g| g[0].target_id));
+        target_ids.sort_unstable();
+        target_ids.dedup();
+        Input {
+            run,
+            probes,
+            events: &run.events,
+            markers: Markers::from_events(&run.events),
+            target_ids,
+            interval,
+            k,
+            warmup,
+        }
+    }
+}
+
+/// When the migration happened, from the outages and the events.
+struct Timeline {
+    downtime: Option<Downtime>,
+    phases: Vec<Phase>,
+    per_phase: Vec<PhaseStats>,
+}
+
 /// Analyses a run. Linear in the number of probes (plus a sort if the probes
 /// are not in (target, index) order); never panics, whatever the data.
+///
+/// Stages: parameters ([`Input`]), baseline and outages per target, downtime
+/// and phases, summaries, trigger and migration, notes, end of the run.
 pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
-    let h = &run.header;
     let probes = sorted_probes(&run.probes);
-    let probes: &[ProbeLine] = &probes;
-    let interval = if h.interval_ns > 0 {
-        h.interval_ns
-    } else {
-        estimate_interval(probes)
-    };
-    let k = opts
-        .min_loss_run
-        .filter(|k| *k > 0)
-        .or(Some(h.min_loss_run).filter(|k| *k > 0))
-        .unwrap_or(DEFAULT_MIN_LOSS_RUN);
-    let warmup = opts
-        .warmup_ns
-        .filter(|w| *w > 0)
-        .unwrap_or(DEFAULT_WARMUP_NS);
-    let events = &run.events;
-    let markers = Markers::from_events(events);
-    let mut notes = Vec::new();
+    let x = Input::new(run, &probes, opts);
+    let (baseline, found) = baselines_and_outages(&x);
+    let mut notes = open_outage_notes(&found);
+    let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
+    let timeline = timeline(&x, &mut outages, &mut notes);
+    let trigger = trigger_info(x.events);
+    let migration = migration_info(x.events);
+    notes.extend(run_notes(&x, trigger.as_ref(), migration.as_ref()));
+    let h = &run.header;
+    Analysis {
+        start_ns: h.start_ns,
+        end_ns: end_of_run(&x),
+        interval_ns: x.interval,
+        min_loss_run: x.k,
+        targets: h.targets.clone(),
+        baseline,
+        outages,
+        phases: timeline.phases,
+        per_phase: timeline.per_phase,
+        downtime: timeline.downtime,
+        summaries: summaries(&x),
+        migration,
+        trigger,
+        progress: progress(x.events),
+        events: event_marks(x.events),
+        truncated: run.footer.is_none(),
+        end_reason: run.footer.as_ref().map(|f| f.reason.clone()),
+        notes,
+    }
+}
 
-    // Targets: those of the header, plus any id seen only in probes.
-    let by_target: Vec<&[ProbeLine]> = groups(probes).collect();
-    let mut target_ids: Vec<u32> = h.targets.iter().map(|t| t.id).collect();
-    target_ids.extend(by_target.iter().map(|g| g[0].target_id));
-    target_ids.sort_unstable();
-    target_ids.dedup();
-
-    // Baseline and outages, per target.
+/// Baseline and outages of each target; the outages in (start, target) order.
+fn baselines_and_outages(x: &Input) -> (Vec<Baseline>, Vec<Detected>) {
+    let by_target: Vec<&[ProbeLine]> = groups(x.probes).collect();
     let mut baseline = Vec::new();
     let mut found = Vec::new();
-    for &id in &target_ids {
+    for &id in &x.target_ids {
         let ps = by_target
             .iter()
             .find(|g| g[0].target_id == id)
             .copied()
             .unwrap_or(&[]);
-        let b = baseline_of(id, ps, markers.trigger_started, warmup);
-        let prm = OutageParams::new(interval, b.rtt_p50_ns, b.rtt_p99_ns, k);
+        let b = baseline_of(id, ps, x.markers.trigger_started, x.warmup);
+        let prm = OutageParams::new(x.interval, b.rtt_p50_ns, b.rtt_p99_ns, x.k);
         baseline.push(b);
         found.extend(outages::detect(id, ps, &prm));
     }
     found.sort_by_key(|d| (d.outage.start_ns, d.outage.target_id));
-    for d in &found {
+    (baseline, found)
+}
+
+/// A note for each outage cut by the start or the end of probing.
+fn open_outage_notes(found: &[Detected]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for d in found {
         let o = &d.outage;
         if d.open_start {
             notes.push(format!(
@@ -91,20 +169,24 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
             ));
         }
     }
-    let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
+    notes
+}
 
-    // Downtime, then phases (network convergence ends with the downtime outage).
-    let window = markers.switchover();
-    let slack = downtime::slack_ns(interval);
-    let chosen = downtime::pick(&outages, window, slack);
+/// Downtime, then phases (network convergence ends with the downtime outage);
+/// names each outage's phase. Notes when the switchover shows no outage or
+/// the two hypervisors' clocks disagree.
+fn timeline(x: &Input, outages: &mut [Outage], notes: &mut Vec<String>) -> Timeline {
+    let mk = &x.markers;
+    let window = mk.switchover();
+    let chosen = downtime::pick(outages, window, downtime::slack_ns(x.interval));
     let network_end = window.and(chosen).map(|o| o.end_ns);
-    let dt = chosen.map(|o| downtime::downtime(o, &markers, events));
-    if window.is_some() && dt.is_none() && !probes.is_empty() {
+    let dt = chosen.map(|o| downtime::downtime(o, mk, x.events));
+    if window.is_some() && dt.is_none() && !x.probes.is_empty() {
         notes.push(
             "No outage was seen around the switchover: the network gap was shorter than the probes can resolve.".into(),
         );
     }
-    if let (Some(s), Some(r)) = (markers.suspend, markers.resume) {
+    if let (Some(s), Some(r)) = (mk.suspend, mk.resume) {
         if r < s {
             notes.push(format!(
                 "The destination resumed {} before the source paused: the two hypervisors' clocks disagree; the switchover is shown as zero length.",
@@ -112,59 +194,64 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
             ));
         }
     }
-    let phases = phases::build_phases(&markers, network_end);
-    for o in &mut outages {
+    let phases = phases::build_phases(mk, network_end);
+    for o in outages.iter_mut() {
         o.phase = phases::phase_at(&phases, o.start_ns).map(str::to_owned);
     }
-    let per_phase = phases::phase_stats(&phases, probes, &target_ids);
+    let per_phase = phases::phase_stats(&phases, x.probes, &x.target_ids);
+    Timeline {
+        downtime: dt,
+        phases,
+        per_phase,
+    }
+}
 
-    // Summaries.
-    let mut sb = SummaryBuilder::new(&h.targets, interval);
-    for p in probes {
+/// Per-target summaries of the whole run.
+fn summaries(x: &Input) -> Vec<TargetSummary> {
+    let mut sb = SummaryBuilder::new(&x.run.header.targets, x.interval);
+    for p in x.probes {
         sb.add(p);
     }
-    for d in &run.duplicates {
+    for d in &x.run.duplicates {
         sb.add_duplicate(d);
     }
-    let summaries = sb.finish();
+    sb.finish()
+}
 
-    let trigger = trigger_info(events);
-    let migration = migration_info(events, &markers, trigger.as_ref());
-    if events.is_empty() {
+/// Notes on what is missing or went wrong: no events, no footer, the trigger,
+/// the migration, the guest, clock steps, unsettled probes.
+fn run_notes(
+    x: &Input,
+    trigger: Option<&TriggerInfo>,
+    migration: Option<&MigrationInfo>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if x.events.is_empty() {
         notes.push(
             "No hypervisor events were captured: phases and the hypervisor's downtime figures are unavailable; the downtime shown is the longest outage.".into(),
         );
     }
-    if run.footer.is_none() {
+    if x.run.footer.is_none() {
         notes.push(
             "The run was cut short (no footer): the last probes may be unsettled and the migration may not have finished.".into(),
         );
     }
-    if let Some(t) = &trigger {
-        if t.exited_ns.is_some() {
-            match t.exit_code {
-                Some(0) => {}
-                Some(c) => notes.push(format!("The trigger command exited with code {c}.")),
-                None => notes.push("The trigger command was killed by a signal.".into()),
-            }
-        } else if t.started_ns.is_some() {
-            notes.push("The trigger command had not exited when the run ended.".into());
-        }
-    }
-    if let Some(m) = &migration {
+    notes.extend(trigger.and_then(trigger_note));
+    if let Some(m) = migration {
         if m.result == "failed" || m.result == "cancelled" {
             notes.push(format!("The migration {}.", m.result));
         }
     }
-    notes.extend(guest_fate(events, &markers));
-    for e in events.iter().filter(|e| e.kind == kinds::CLOCK_STEP) {
+    notes.extend(guest_fate(x.events, &x.markers));
+    for e in x.events.iter().filter(|e| e.kind == kinds::CLOCK_STEP) {
         let step = detail_number(e, "step_ns")
             .map_or(String::new(), |s| format!(" by {}", human_ns(s as i64)));
         notes.push(format!(
             "The realtime clock stepped{step} during the run: times around it may be off."
         ));
     }
-    let unsettled = probes
+    let unsettled = x
+        .probes
         .iter()
         .filter(|p| p.status == ProbeStatus::Pending)
         .count();
@@ -173,41 +260,39 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
             "{unsettled} probe(s) were still unsettled when the run file ends; they count as lost."
         ));
     }
+    notes
+}
 
-    let progress = progress(events);
-    let marks = event_marks(events);
-    let end_ns = [
-        run.footer.as_ref().map(|f| f.end_ns),
-        probes.iter().map(|p| p.tx_ns).max(),
-        probes.iter().filter_map(|p| p.rx_ns).max(),
-        events.iter().map(event_time).max(),
+/// What the trigger's exit says, when it is not a plain success.
+fn trigger_note(t: &TriggerInfo) -> Option<String> {
+    if t.exited_ns.is_some() {
+        match t.exit_code {
+            Some(0) => None,
+            Some(c) => Some(format!("The trigger command exited with code {c}.")),
+            None => Some("The trigger command was killed by a signal.".into()),
+        }
+    } else if t.started_ns.is_some() {
+        Some("The trigger command had not exited when the run ended.".into())
+    } else {
+        None
+    }
+}
+
+/// The last moment the run file knows of: the footer, the last send, reply
+/// or event; never before the header's start.
+fn end_of_run(x: &Input) -> RealNs {
+    let start = x.run.header.start_ns;
+    [
+        x.run.footer.as_ref().map(|f| f.end_ns),
+        x.probes.iter().map(|p| p.tx_ns).max(),
+        x.probes.iter().filter_map(|p| p.rx_ns).max(),
+        x.events.iter().map(event_time).max(),
     ]
     .into_iter()
     .flatten()
     .max()
-    .unwrap_or(h.start_ns)
-    .max(h.start_ns);
-
-    Analysis {
-        start_ns: h.start_ns,
-        end_ns,
-        interval_ns: interval,
-        min_loss_run: k,
-        targets: h.targets.clone(),
-        baseline,
-        outages,
-        phases,
-        per_phase,
-        downtime: dt,
-        summaries,
-        migration,
-        trigger,
-        progress,
-        events: marks,
-        truncated: run.footer.is_none(),
-        end_reason: run.footer.as_ref().map(|f| f.reason.clone()),
-        notes,
-    }
+    .unwrap_or(start)
+    .max(start)
 }
 
 /// Probes in (target, index) order, one per key (the last wins), as the reader gives them;
@@ -327,57 +412,15 @@ fn trigger_info(events: &[EventLine]) -> Option<TriggerInfo> {
     })
 }
 
-/// How the migration ended: completed (source job completed, destination
-/// resumed, source stopped as migrated, QEMU said completed), else failed /
-/// cancelled (QEMU said so, the source resumed after pausing, a job ended
-/// unsuccessfully, or the trigger failed), else unknown. `None` without events.
-fn migration_info(
-    events: &[EventLine],
-    mk: &Markers,
-    trigger: Option<&TriggerInfo>,
-) -> Option<MigrationInfo> {
+/// How the migration ended (see [`verdict`](super::verdict)) and the
+/// completed job's statistics; `None` without events.
+fn migration_info(events: &[EventLine]) -> Option<MigrationInfo> {
     if events.is_empty() {
         return None;
     }
-    let qemu_status = |s: &str| {
-        events.iter().any(|e| {
-            e.origin != Origin::Dst
-                && e.kind == kinds::QEMU_MIGRATION
-                && detail_str(e, "status") == Some(s)
-        })
-    };
-    let unsuccessful =
-        |e: &EventLine| e.detail.get("success").and_then(|s| s.as_bool()) == Some(false);
-    let job = job_completed(events);
-    let completed = job.is_some_and(|e| !unsuccessful(e))
-        || mk.resume.is_some()
-        || qemu_status("completed")
-        || events.iter().any(|e| {
-            e.origin == Origin::Src
-                && e.kind == kinds::STOPPED
-                && detail_str(e, "reason") == Some("migrated")
-        });
-    let result = if completed {
-        "completed"
-    } else if qemu_status("cancelled") || qemu_status("cancelling") {
-        "cancelled"
-    } else if qemu_status("failed")
-        || mk.src_resumed.is_some()
-        || job.is_some_and(unsuccessful)
-        || trigger.is_some_and(|t| t.exit_code.is_some_and(|c| c != 0))
-    {
-        "failed"
-    } else {
-        "unknown"
-    };
     Some(MigrationInfo {
-        result: result.into(),
-        stats: events
-            .iter()
-            .filter(|e| e.origin == Origin::Src && e.kind == kinds::JOB_COMPLETED)
-            .max_by_key(|e| event_time(e))
-            .or(job)
-            .map(|e| e.detail.clone()),
+        result: MigrationVerdict::of(events).outcome().as_str().into(),
+        stats: job_completed(events).map(|e| e.detail.clone()),
     })
 }
 

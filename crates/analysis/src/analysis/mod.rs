@@ -10,6 +10,7 @@ pub mod outages;
 pub mod phases;
 pub mod rules;
 pub mod summary;
+pub mod verdict;
 
 pub use analyze::{analyze, AnalysisOptions};
 pub use campaign::per_migration;

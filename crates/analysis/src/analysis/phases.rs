@@ -39,7 +39,7 @@ fn reason_is(e: &EventLine, reasons: &[&str]) -> bool {
 }
 
 /// Reasons of a lifecycle event that belong to a migration.
-const MIGRATION_REASONS: &[&str] = &["migrated", "postcopy"];
+pub(crate) const MIGRATION_REASONS: &[&str] = &["migrated", "postcopy"];
 
 /// The moments that bound the phases, from the events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

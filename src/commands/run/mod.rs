@@ -1,0 +1,179 @@
+//! `migprobe run`: probe the guest, listen to both hypervisors, trigger the
+//! migration, and write the report.
+//!
+//! The I/O shell of the [session](crate::session): it validates the flags,
+//! opens the files and sockets, probes on a thread (which writes the run
+//! file, events included), and feeds the session from this one
+//! ([`driver`]) until it finishes.
+
+mod driver;
+mod hypervisors;
+
+use super::interrupt_counter;
+use super::report::{write_outputs, OutputFiles};
+use crate::cli::RunArgs;
+use crate::config::{self, validate_duration};
+use crate::exit::ExitCode;
+use crate::output::live::LiveLine;
+use crate::session::{self, Session, Status};
+use anyhow::{Context, Result};
+use driver::{Driver, Io};
+use hypervisors::Listen;
+use migprobe_probe::probe::runner::{self, ProbePlan, RunEnd, Sockets};
+use migprobe_probe::record::{EventLine, Line, RunWriter};
+use migprobe_probe::sys::realtime_now;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The validated flags.
+struct Settings {
+    plan: ProbePlan,
+    session: session::Config,
+    listen: Listen,
+}
+
+/// Validates the flags, in the order they are documented.
+fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
+    let plan = config::plan(&a.targets, "--target", &a.tuning, None, None, argv)?;
+    let hour = Duration::from_secs(3600);
+    let warmup = validate_duration("--warmup", &a.warmup, Duration::ZERO, hour)?;
+    let cooldown = validate_duration("--cooldown", &a.cooldown, Duration::ZERO, hour)?;
+    let timeout = validate_duration(
+        "--timeout",
+        &a.timeout,
+        Duration::from_secs(1),
+        7 * 24 * hour,
+    )?;
+    let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
+    let listen = Listen::from_args(a)?;
+    let session = session::Config {
+        argv: a.trigger.clone(),
+        endpoints: listen.endpoints().clone(),
+        repeat,
+        pingpong: a.pingpong,
+        stop_on_failure: a.stop_on_failure,
+        warmup,
+        cooldown,
+        timeout,
+        with_events: false,
+    };
+    Ok(Settings {
+        plan,
+        session,
+        listen,
+    })
+}
+
+/// Runs the whole measurement: Ok when every migration succeeded, Failed
+/// when a trigger or a migration failed, Error when interrupted or timed out.
+pub(crate) fn run(a: &RunArgs) -> Result<ExitCode> {
+    let argv: Vec<String> = std::env::args().collect();
+    let Settings {
+        plan,
+        session: mut cfg,
+        listen,
+    } = settings(a, argv.clone())?;
+    let dir = a.out.clone().unwrap_or_else(default_dir);
+    let files = OutputFiles::create(&dir)?;
+    let writer = files.run_writer()?;
+    let trigger_log = files.trigger_log()?;
+    let sockets = Sockets::open(&plan)?;
+    let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
+    let listener = listen.start(cap_tx.clone())?;
+    cfg.with_events = listener.is_listening();
+    let signals = interrupt_counter("stopping: the trigger is stopped, the report is written")?;
+    eprintln!("migprobe: run directory {}", dir.display());
+
+    let mut session = Session::new(cfg);
+    let (ev_tx, ev_rx) = mpsc::channel::<EventLine>();
+    let probing = Probing {
+        plan: &plan,
+        sockets: &sockets,
+        status: &Mutex::new(session.status().clone()),
+        stop: &AtomicUsize::new(0),
+        stop_reason: &Mutex::new(String::new()),
+        quiet: a.quiet,
+    };
+    let (code, probe_end) = std::thread::scope(|s| {
+        let probe = s.spawn(|| probing.run(writer, ev_rx));
+        let mut driver = Driver::new(Io {
+            captured: &cap_rx,
+            record: &ev_tx,
+            signals: &signals,
+            status: probing.status,
+            trigger_log: &trigger_log,
+            quiet: a.quiet,
+        });
+        let (reason, code) = driver.run(&mut session);
+        listener.stop();
+        driver.drain(&mut session);
+        probing.stop(reason);
+        (code, probe.join())
+    });
+    drop(cap_tx);
+    match probe_end {
+        Ok(r) => r.with_context(|| format!("writing {}", files.run_path().display()))?,
+        Err(_) => anyhow::bail!(
+            "the probe thread panicked; the run file {} is kept",
+            files.run_path().display()
+        ),
+    };
+    let summary = write_outputs(&files, &argv)?;
+    println!("{summary}");
+    println!("files: {}", files.list());
+    Ok(code)
+}
+
+/// The probe side of a run: it writes the run file and draws the live line.
+struct Probing<'a> {
+    plan: &'a ProbePlan,
+    sockets: &'a Sockets,
+    /// The session's status, shown on the live line.
+    status: &'a Mutex<Status>,
+    /// Set to stop probing.
+    stop: &'a AtomicUsize,
+    /// The footer's reason.
+    stop_reason: &'a Mutex<String>,
+    quiet: bool,
+}
+
+impl Probing<'_> {
+    /// Probes until stopped, recording `events` too; finishes the run file.
+    fn run(&self, mut writer: RunWriter, events: Receiver<EventLine>) -> io::Result<RunEnd> {
+        let mut sink = |l: &Line| writer.write(l);
+        let mut live = LiveLine::new(self.quiet);
+        let mut on_live = |l: &[_], e| {
+            let st = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+            live.update_with(l, e, &format!("  | {} | {}", st.phase, st.last_event));
+        };
+        let hooks = runner::Hooks {
+            interrupts: self.stop,
+            events: Some(&events),
+            on_live: &mut on_live,
+            stop_reason: Some(self.stop_reason),
+        };
+        let end = runner::run(self.plan, self.sockets, &mut sink, hooks);
+        live.finish();
+        end.and_then(|e| writer.finish().map(|()| e))
+    }
+
+    /// Stops probing; `reason` goes into the footer.
+    fn stop(&self, reason: String) {
+        if let Ok(mut r) = self.stop_reason.lock() {
+            *r = reason;
+        }
+        self.stop.store(1, Ordering::Relaxed);
+    }
+}
+
+fn default_dir() -> PathBuf {
+    let secs = realtime_now().0 / 1_000_000_000;
+    let (y, mo, d, h, mi, s) = migprobe_probe::types::civil_utc(secs);
+    PathBuf::from(format!(
+        "reports/run-{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z"
+    ))
+}
