@@ -48,7 +48,7 @@ fn kernel_echo_v4_and_v6_all_answered_with_kernel_stamps() {
     assert_eq!(serde_json::to_value(run.header.socket).unwrap(), "raw");
     let footer = run.footer.as_ref().expect("footer");
     assert_eq!(footer.reason, "duration");
-    assert_eq!(run.bad_line_count, 0);
+    assert_eq!(run.bad_lines.count(), 0);
     let mut sent = 0;
     for id in 0..2 {
         let probes = of_target(&run, id);
@@ -442,11 +442,11 @@ fn kill_9_leaves_a_readable_truncated_file() {
     let run = migprobe_probe::record::read_run(&file).expect("a killed run reads back");
     assert!(run.truncated(), "no footer after kill -9");
     assert!(
-        run.bad_line_count <= 1,
+        run.bad_lines.count() <= 1,
         "at most the cut-off last line: {:?}",
         run.bad_lines
     );
-    if let Some((line, _)) = run.bad_lines.first() {
+    if let Some((line, _)) = run.bad_lines.examples().first() {
         let lines = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
         assert_eq!(*line, lines, "only the last line may be cut");
     }
