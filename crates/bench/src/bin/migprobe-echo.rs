@@ -10,8 +10,8 @@
 
 use clap::Parser;
 use migprobe_bench::accuracy::{helper_main, SplitMix64};
-use migprobe_probe::sys::socket::force_recv_buffer;
-use socket2::{Domain, Protocol, Socket, Type};
+use migprobe_probe::sys::socket::{force_recv_buffer, raw_icmp};
+use migprobe_probe::wire::Family;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::process::ExitCode;
@@ -72,10 +72,10 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), String> {
     let mut families = Vec::new();
     if !args.ipv6 {
-        families.push(Domain::IPV4);
+        families.push(Family::V4);
     }
     if !args.ipv4 {
-        families.push(Domain::IPV6);
+        families.push(Family::V6);
     }
     let mut sockets = Vec::new();
     for d in families {
@@ -85,7 +85,7 @@ fn run(args: &Args) -> Result<(), String> {
     if !args.quiet {
         let names: Vec<&str> = sockets
             .iter()
-            .map(|(d, _)| if *d == Domain::IPV4 { "ipv4" } else { "ipv6" })
+            .map(|(d, _)| if *d == Family::V4 { "ipv4" } else { "ipv6" })
             .collect();
         let mut out = io::stdout().lock();
         let _ = writeln!(out, "ready {}", names.join(" "));
@@ -111,13 +111,13 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 /// A raw ICMP socket passing echo requests only, with a large receive buffer.
-fn open(domain: Domain, args: &Args) -> Result<UdpSocket, String> {
-    let (proto, name) = if domain == Domain::IPV4 {
-        (Protocol::ICMPV4, "ICMPv4")
+fn open(family: Family, args: &Args) -> Result<UdpSocket, String> {
+    let name = if family == Family::V4 {
+        "ICMPv4"
     } else {
-        (Protocol::ICMPV6, "ICMPv6")
+        "ICMPv6"
     };
-    let sock = Socket::new(domain, Type::RAW, Some(proto)).map_err(|e| {
+    let sock = raw_icmp(family).map_err(|e| {
         if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)) {
             format!("cannot open a raw {name} socket: {e}; run as root (CAP_NET_RAW needed)")
         } else {
@@ -140,7 +140,7 @@ fn open(domain: Domain, args: &Args) -> Result<UdpSocket, String> {
              (raise net.core.rmem_max to queue more requests while stopped)"
         );
     }
-    let filter = if domain == Domain::IPV4 {
+    let filter = if family == Family::V4 {
         // The IPv4 header comes first: load its length, then the ICMP type.
         vec![
             bpf(0xb1, 0, 0, 0), // ldxb 4*([0]&0xf)
@@ -160,7 +160,7 @@ fn open(domain: Domain, args: &Args) -> Result<UdpSocket, String> {
     };
     sock.attach_filter(&filter)
         .map_err(|e| format!("{name}: cannot attach the echo-request filter: {e}"))?;
-    if domain == Domain::IPV4 {
+    if family == Family::V4 {
         // Replies carry our own IPv4 header so their source is the address that was asked.
         sock.set_header_included_v4(true)
             .map_err(|e| format!("{name}: cannot set IP_HDRINCL: {e}"))?;
@@ -173,7 +173,7 @@ fn bpf(code: u16, jt: u8, jf: u8, k: u32) -> libc::sock_filter {
 }
 
 fn serve(
-    domain: Domain,
+    family: Family,
     sock: &UdpSocket,
     answered: &AtomicU64,
     limit: Option<u64>,
@@ -188,7 +188,7 @@ fn serve(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(format!("receive failed: {e}")),
         };
-        let reply = if domain == Domain::IPV4 {
+        let reply = if family == Family::V4 {
             reply_v4(&buf[..n], &mut out)
         } else {
             reply_v6(&buf[..n], &mut out)

@@ -112,6 +112,17 @@ pub fn force_recv_buffer(sock: &Socket, bytes: usize) -> io::Result<()> {
     setsockopt(sock, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &v)
 }
 
+/// A bare raw ICMP socket of `family`, for a user-space echo responder (the
+/// accuracy bench's `migprobe-echo`): no timestamps, no filter, the kernel's
+/// default buffer. The caller configures it.
+pub fn raw_icmp(family: Family) -> io::Result<Socket> {
+    let (domain, proto) = match family {
+        Family::V4 => (Domain::IPV4, Protocol::ICMPV4),
+        Family::V6 => (Domain::IPV6, Protocol::ICMPV6),
+    };
+    Socket::new(domain, Type::RAW, Some(proto))
+}
+
 impl IcmpSocket {
     /// Opens a socket and turns on timestamps, TTL reporting and (raw
     /// sockets) the ICMP type filter. The caller sizes the receive buffer to
