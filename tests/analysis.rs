@@ -662,7 +662,7 @@ fn block_migration_phases_downtime_and_attribution() {
     assert_eq!(a.per_phase.len(), 6);
 
     let m = a.migration.as_ref().unwrap();
-    assert_eq!(m.result, "completed");
+    assert_eq!(m.result.as_str(), "completed");
     assert_eq!(m.stats.as_ref().unwrap()["downtime"], json!(118));
     let tr = a.trigger.as_ref().unwrap();
     assert_eq!(tr.argv[0], "virsh");
@@ -748,7 +748,7 @@ fn libvirt_only_and_postcopy_events_still_give_phases() {
         (None, None, None)
     );
     assert_eq!(d.pause_part_ns, Some(100 * MS));
-    assert_eq!(a.migration.as_ref().unwrap().result, "completed");
+    assert_eq!(a.migration.as_ref().unwrap().result.as_str(), "completed");
 }
 
 #[test]
@@ -817,7 +817,7 @@ fn failed_migration_is_reported() {
         probes_around_migration(),
         events,
     ));
-    assert_eq!(a.migration.as_ref().unwrap().result, "failed");
+    assert_eq!(a.migration.as_ref().unwrap().result.as_str(), "failed");
     assert_eq!(a.trigger.as_ref().unwrap().exit_code, Some(1));
     for want in ["code 1", "migration failed", "clock stepped"] {
         assert!(

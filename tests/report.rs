@@ -7,6 +7,7 @@ use migprobe_analysis::analysis::model::{
     phase_names as pn, Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass,
     Phase, PhaseStats, Progress, TriggerInfo,
 };
+use migprobe_analysis::analysis::verdict::Outcome;
 use migprobe_analysis::analysis::TargetSummary;
 use migprobe_analysis::report::{
     self, json, markdown, svg, Format, ReportMeta, REPORT_SCHEMA_VERSION,
@@ -337,7 +338,7 @@ fn switchover() -> (Analysis, RunData) {
         }),
         summaries: vec![summary(0, 60_000, 0)],
         migration: Some(MigrationInfo {
-            result: "completed".into(),
+            result: Outcome::Completed,
             stats: Some(
                 json!({"downtime": 144, "time_elapsed": 35300, "memory_total": 4294967296u64}),
             ),
@@ -655,7 +656,7 @@ fn verdict_for_a_failed_trigger() {
     a.downtime = None;
     a.phases.truncate(2);
     a.migration = Some(MigrationInfo {
-        result: "failed".into(),
+        result: Outcome::Failed,
         stats: None,
     });
     a.trigger.as_mut().unwrap().exit_code = Some(1);

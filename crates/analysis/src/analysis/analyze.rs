@@ -238,7 +238,7 @@ fn run_notes(
     }
     notes.extend(trigger.and_then(trigger_note));
     if let Some(m) = migration {
-        if m.result == "failed" || m.result == "cancelled" {
+        if m.result.is_failure() {
             notes.push(format!("The migration {}.", m.result));
         }
     }
@@ -419,7 +419,7 @@ fn migration_info(events: &[EventLine]) -> Option<MigrationInfo> {
         return None;
     }
     Some(MigrationInfo {
-        result: MigrationVerdict::of(events).outcome().as_str().into(),
+        result: MigrationVerdict::of(events).outcome(),
         stats: job_completed(events).map(|e| e.detail.clone()),
     })
 }

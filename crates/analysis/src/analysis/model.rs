@@ -5,6 +5,7 @@
 use super::summary::TargetSummary;
 use migprobe_probe::record::{Origin, TargetInfo};
 use migprobe_probe::types::RealNs;
+use super::verdict::Outcome;
 use serde::Serialize;
 
 /// How an outage looked on the wire.
@@ -150,8 +151,8 @@ pub struct TriggerInfo {
 /// How the migration ended, from the events.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MigrationInfo {
-    /// "completed", "failed", "cancelled" or "unknown".
-    pub result: String,
+    /// How it ended (report.json: "completed", "failed", "cancelled" or "unknown").
+    pub result: Outcome,
     /// Statistics of the source's job-completed event (libvirt's names), if any.
     pub stats: Option<serde_json::Value>,
 }

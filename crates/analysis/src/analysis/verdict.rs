@@ -51,6 +51,19 @@ pub enum Outcome {
     Unknown,
 }
 
+impl serde::Serialize for Outcome {
+    /// As [`Outcome::as_str`].
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Outcome {
     /// The report's `migration.result`: `completed`, `cancelled`, `failed` or `unknown`.
     pub const fn as_str(self) -> &'static str {

@@ -241,7 +241,7 @@ fn write_run(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
         write_trigger(s, t)?;
     }
     if let Some(m) = &a.migration {
-        writeln!(s, "- Migration: {}.", md_escape(&m.result))?;
+        writeln!(s, "- Migration: {}.", md_escape(m.result.as_str()))?;
     }
     writeln!(
         s,

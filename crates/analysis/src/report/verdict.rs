@@ -3,6 +3,7 @@
 use super::json::class_name;
 use super::text::{count, dur, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
+use crate::analysis::verdict::Outcome;
 
 /// Address (or `#id`) of a target.
 pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
@@ -285,7 +286,7 @@ pub(crate) fn title(a: &Analysis) -> String {
     if let Some(f) = failure(a) {
         if a.migration
             .as_ref()
-            .is_some_and(|m| m.result != "completed")
+            .is_some_and(|m| m.result != Outcome::Completed)
         {
             t.push_str(&format!(
                 "[migration {}] ",

@@ -160,7 +160,7 @@ pub struct MigrationReport {
 impl From<&MigrationInfo> for MigrationReport {
     fn from(m: &MigrationInfo) -> MigrationReport {
         MigrationReport {
-            result: m.result.clone(),
+            result: m.result.as_str().into(),
             statistics: m.stats.clone(),
         }
     }
