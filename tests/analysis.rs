@@ -627,7 +627,7 @@ fn block_migration_phases_downtime_and_attribution() {
     }
 
     assert_eq!(a.outages.len(), 2);
-    assert_eq!(a.outages[0].phase.as_deref(), Some("storage_copy"));
+    assert_eq!(a.outages[0].phase.map(|p| p.as_str()), Some("storage_copy"));
     let d = a.downtime.as_ref().expect("downtime");
     // The outage overlapping the switchover, not the longer one at 3 s.
     assert!((290 * MS..=310 * MS).contains(&d.network_ns), "{d:?}");
@@ -648,14 +648,14 @@ fn block_migration_phases_downtime_and_attribution() {
     let sw = a
         .per_phase
         .iter()
-        .find(|p| p.phase == "switchover")
+        .find(|p| p.phase.as_str() == "switchover")
         .unwrap();
     assert_eq!((sw.sent, sw.lost), (12, 12));
     assert_eq!(sw.rtt_p50_ns, None);
     let sc = a
         .per_phase
         .iter()
-        .find(|p| p.phase == "storage_copy")
+        .find(|p| p.phase.as_str() == "storage_copy")
         .unwrap();
     assert_eq!((sc.sent, sc.lost), (450, 50));
     assert_eq!(sc.rtt_p50_ns.map(|r| r / US), Some(300));
@@ -830,7 +830,7 @@ fn failed_migration_is_reported() {
     let d = a.downtime.as_ref().unwrap();
     assert!((290 * MS..=310 * MS).contains(&d.network_ns));
     assert!(
-        a.phases.iter().all(|p| p.name != "switchover"),
+        a.phases.iter().all(|p| p.name.as_str() != "switchover"),
         "no destination resume"
     );
 }

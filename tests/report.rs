@@ -4,8 +4,8 @@
 //! run, extreme values, and an hour at 1 kHz.
 
 use migprobe_analysis::analysis::model::{
-    phase_names as pn, Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass,
-    Phase, PhaseStats, Progress, TriggerInfo,
+    Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass, Phase, PhaseName,
+    PhaseStats, Progress, TriggerInfo,
 };
 use migprobe_analysis::analysis::verdict::Outcome;
 use migprobe_analysis::analysis::TargetSummary;
@@ -271,9 +271,9 @@ fn marks(events: &[EventLine]) -> Vec<EventMark> {
         .collect()
 }
 
-fn phase(name: &str, from: f64, to: f64, iterations: Option<u32>) -> Phase {
+fn phase(name: PhaseName, from: f64, to: f64, iterations: Option<u32>) -> Phase {
     Phase {
-        name: name.into(),
+        name,
         start_ns: RealNs(T0 + (from * 1e9) as i64),
         end_ns: RealNs(T0 + (to * 1e9) as i64),
         iterations,
@@ -305,7 +305,7 @@ fn switchover() -> (Analysis, RunData) {
     let events = migration_events();
     let run = run_data(header(MS, 1), p, events.clone(), true);
     let mut o = outage(OutageClass::Freeze, from, 182 * MS, 0, 182);
-    o.phase = Some(pn::SWITCHOVER.into());
+    o.phase = Some(PhaseName::Switchover);
     let phases = switchover_phases();
     let per_phase = switchover_phase_stats(&phases);
     let progress = switchover_progress();
@@ -366,12 +366,12 @@ fn switchover() -> (Analysis, RunData) {
 /// The showcase's phases: a block migration with four memory passes.
 fn switchover_phases() -> Vec<Phase> {
     vec![
-        phase(pn::PREPARATION, 5.0, 5.4, None),
-        phase(pn::STORAGE_COPY, 5.4, 25.0, None),
-        phase(pn::MEMORY_PRECOPY, 25.0, 40.0, Some(4)),
-        phase(pn::SWITCHOVER, 40.0, 40.15, None),
-        phase(pn::NETWORK_CONVERGENCE, 40.15, 40.182, None),
-        phase(pn::COMPLETION, 40.182, 41.0, None),
+        phase(PhaseName::Preparation, 5.0, 5.4, None),
+        phase(PhaseName::StorageCopy, 5.4, 25.0, None),
+        phase(PhaseName::MemoryPrecopy, 25.0, 40.0, Some(4)),
+        phase(PhaseName::Switchover, 40.0, 40.15, None),
+        phase(PhaseName::NetworkConvergence, 40.15, 40.182, None),
+        phase(PhaseName::Completion, 40.182, 41.0, None),
     ]
 }
 
@@ -380,17 +380,17 @@ fn switchover_phase_stats(phases: &[Phase]) -> Vec<PhaseStats> {
     phases
         .iter()
         .map(|p| PhaseStats {
-            phase: p.name.clone(),
+            phase: p.name,
             target_id: 0,
             sent: (p.end_ns.since(p.start_ns) / MS) as u64,
             lost: 0,
             rtt_p50_ns: Some(60 * US),
-            rtt_p99_ns: Some(if p.name == pn::SWITCHOVER {
+            rtt_p99_ns: Some(if p.name == PhaseName::Switchover {
                 180 * MS
             } else {
                 74 * US
             }),
-            rtt_max_ns: Some(if p.name == pn::SWITCHOVER {
+            rtt_max_ns: Some(if p.name == PhaseName::Switchover {
                 182 * MS
             } else {
                 900 * US
@@ -951,7 +951,7 @@ fn thousands_of_outages_and_events_stay_small() {
     a.outages = (0..5_000)
         .map(|k| {
             let mut o = outage(OutageClass::Loss, T0 + k * 11 * MS, 3 * MS, 3, 0);
-            o.phase = Some(pn::STORAGE_COPY.into());
+            o.phase = Some(PhaseName::StorageCopy);
             o
         })
         .collect();

@@ -196,7 +196,7 @@ fn timeline(x: &Input, outages: &mut [Outage], notes: &mut Vec<String>) -> Timel
     }
     let phases = phases::build_phases(mk, network_end);
     for o in outages.iter_mut() {
-        o.phase = phases::phase_at(&phases, o.start_ns).map(str::to_owned);
+        o.phase = phases::phase_at(&phases, o.start_ns);
     }
     let per_phase = phases::phase_stats(&phases, x.probes, &x.target_ids);
     Timeline {

@@ -3,9 +3,9 @@
 //! read only this.
 
 use super::summary::TargetSummary;
+use super::verdict::Outcome;
 use migprobe_probe::record::{Origin, TargetInfo};
 use migprobe_probe::types::RealNs;
-use super::verdict::Outcome;
 use serde::Serialize;
 
 /// How an outage looked on the wire.
@@ -45,31 +45,60 @@ pub struct Outage {
     pub queued: u64,
     /// Loss, freeze or mixed.
     pub class: OutageClass,
-    /// Name of the phase the outage started in, if phases are known.
-    pub phase: Option<String>,
+    /// The phase the outage started in, if phases are known.
+    pub phase: Option<PhaseName>,
 }
 
-/// Migration phase names, in order.
-pub mod phase_names {
+/// The phases of a migration, in order. Reports write them in snake case
+/// ([`PhaseName::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PhaseName {
     /// From the trigger to the destination's QEMU start.
-    pub const PREPARATION: &str = "preparation";
+    Preparation,
     /// Disk mirrored to the destination (start → block job ready).
-    pub const STORAGE_COPY: &str = "storage_copy";
+    StorageCopy,
     /// RAM pre-copy passes.
-    pub const MEMORY_PRECOPY: &str = "memory_precopy";
+    MemoryPrecopy,
     /// Source suspended → destination resumed: the guest is paused.
-    pub const SWITCHOVER: &str = "switchover";
+    Switchover,
     /// Destination resumed → first on-time reply after the blackout.
-    pub const NETWORK_CONVERGENCE: &str = "network_convergence";
+    NetworkConvergence,
     /// Until the job is reported complete / the trigger exits.
-    pub const COMPLETION: &str = "completion";
+    Completion,
+}
+
+impl PhaseName {
+    /// The name in reports: "preparation", "storage_copy", …
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PhaseName::Preparation => "preparation",
+            PhaseName::StorageCopy => "storage_copy",
+            PhaseName::MemoryPrecopy => "memory_precopy",
+            PhaseName::Switchover => "switchover",
+            PhaseName::NetworkConvergence => "network_convergence",
+            PhaseName::Completion => "completion",
+        }
+    }
+}
+
+impl std::fmt::Display for PhaseName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PhaseName {
+    /// As [`PhaseName::as_str`].
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One phase of the migration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Phase {
-    /// One of [`phase_names`].
-    pub name: String,
+    /// Which phase.
+    pub name: PhaseName,
     /// Start (realtime).
     pub start_ns: RealNs,
     /// End.
@@ -81,8 +110,8 @@ pub struct Phase {
 /// RTT and loss of one target within one phase.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PhaseStats {
-    /// Phase name.
-    pub phase: String,
+    /// The phase.
+    pub phase: PhaseName,
     /// Target id.
     pub target_id: u32,
     /// Probes sent in the phase.

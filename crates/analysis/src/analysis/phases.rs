@@ -17,7 +17,7 @@
 //! never starts before the previous one ended and never has a negative length.
 
 use super::hist::RttHist;
-use super::model::{phase_names, Phase, PhaseStats};
+use super::model::{Phase, PhaseName, PhaseStats};
 use super::outages::rtt_of;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus};
@@ -162,43 +162,44 @@ impl Markers {
 /// the switchover (if any).
 pub fn build_phases(mk: &Markers, network_end: Option<RealNs>) -> Vec<Phase> {
     let mut out: Vec<Phase> = Vec::new();
-    let mut push = |name: &str, start: Option<RealNs>, end: Option<RealNs>, iters: Option<u32>| {
-        let (Some(start), Some(end)) = (start, end) else {
-            return;
+    let mut push =
+        |name: PhaseName, start: Option<RealNs>, end: Option<RealNs>, iters: Option<u32>| {
+            let (Some(start), Some(end)) = (start, end) else {
+                return;
+            };
+            let start = out.last().map_or(start, |p: &Phase| start.max(p.end_ns));
+            if end <= start {
+                return;
+            }
+            out.push(Phase {
+                name,
+                start_ns: start,
+                end_ns: end,
+                iterations: iters,
+            });
         };
-        let start = out.last().map_or(start, |p: &Phase| start.max(p.end_ns));
-        if end <= start {
-            return;
-        }
-        out.push(Phase {
-            name: name.to_owned(),
-            start_ns: start,
-            end_ns: end,
-            iterations: iters,
-        });
-    };
     let prep_start = mk.trigger_started.or(mk.first_event);
-    push(phase_names::PREPARATION, prep_start, mk.dst_started, None);
+    push(PhaseName::Preparation, prep_start, mk.dst_started, None);
     push(
-        phase_names::STORAGE_COPY,
+        PhaseName::StorageCopy,
         mk.dst_started,
         mk.storage_ready,
         None,
     );
     let precopy_start = mk.storage_ready.or(mk.dst_started);
     push(
-        phase_names::MEMORY_PRECOPY,
+        PhaseName::MemoryPrecopy,
         precopy_start,
         mk.suspend,
         Some(mk.iterations),
     );
     let switch_end = mk.resume.map(|r| mk.suspend.map_or(r, |s| r.max(s)));
-    push(phase_names::SWITCHOVER, mk.suspend, switch_end, None);
+    push(PhaseName::Switchover, mk.suspend, switch_end, None);
     let conv_end = network_end.filter(|n| switch_end.is_some_and(|r| *n > r));
-    push(phase_names::NETWORK_CONVERGENCE, switch_end, conv_end, None);
+    push(PhaseName::NetworkConvergence, switch_end, conv_end, None);
     let completion_start = conv_end.or(switch_end);
     push(
-        phase_names::COMPLETION,
+        PhaseName::Completion,
         completion_start,
         mk.completion_end,
         None,
@@ -208,13 +209,13 @@ pub fn build_phases(mk: &Markers, network_end: Option<RealNs>) -> Vec<Phase> {
 
 /// Name of the phase that contains `t` (start inclusive, end exclusive, the
 /// last phase's end inclusive).
-pub fn phase_at(phases: &[Phase], t: RealNs) -> Option<&str> {
+pub fn phase_at(phases: &[Phase], t: RealNs) -> Option<PhaseName> {
     let last = phases.len().checked_sub(1)?;
     phases
         .iter()
         .enumerate()
         .find(|(i, p)| t >= p.start_ns && (t < p.end_ns || (*i == last && t == p.end_ns)))
-        .map(|(_, p)| p.name.as_str())
+        .map(|(_, p)| p.name)
 }
 
 struct Acc {
@@ -285,7 +286,7 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
         let (pi, ti) = (i / nt, i % nt);
         let q = a.hist.quantiles([0.5, 0.99]);
         out.push(PhaseStats {
-            phase: phases[pi].name.clone(),
+            phase: phases[pi].name,
             target_id: target_ids[ti],
             sent: a.sent,
             lost: a.lost,

@@ -131,8 +131,8 @@ fn write_phases(s: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(s, "|---|--:|--:|{tsep}--:|--:|--:|--:|")?;
     for p in &a.phases {
         let name = match p.iterations {
-            Some(n) => format!("{} ({n} passes)", md_escape(&p.name)),
-            None => md_escape(&p.name),
+            Some(n) => format!("{} ({n} passes)", md_escape(p.name.as_str())),
+            None => md_escape(p.name.as_str()),
         };
         let start = offset(p.start_ns.since(a.start_ns));
         let len = dur(p.end_ns.since(p.start_ns));
@@ -189,7 +189,8 @@ fn write_outages(s: &mut String, a: &Analysis) -> fmt::Result {
             class_name(o.class),
             count(o.lost),
             count(o.queued),
-            o.phase.as_deref().map_or_else(|| "–".to_owned(), md_escape)
+            o.phase
+                .map_or_else(|| "–".to_owned(), |p| md_escape(p.as_str()))
         )?;
     }
     if a.outages.len() > MAX_OUTAGE_ROWS {

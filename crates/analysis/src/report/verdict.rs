@@ -262,11 +262,7 @@ fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
     let Some(o) = a.outages.iter().max_by_key(|o| o.estimate_ns) else {
         return vec![first];
     };
-    let phase = o
-        .phase
-        .as_deref()
-        .map(|p| format!(" during {p}"))
-        .unwrap_or_default();
+    let phase = o.phase.map(|p| format!(" during {p}")).unwrap_or_default();
     vec![
         first.replace(
             "The guest stayed reachable: no outage in",

@@ -5,7 +5,7 @@
 //! accept entries written by other versions.
 
 use super::{DowntimeReport, MigrationReport, OutageReport, PhaseReport, TriggerReport};
-use crate::analysis::model::{phase_names, Analysis};
+use crate::analysis::model::{Analysis, PhaseName};
 use crate::stats::Samples;
 use serde::{Deserialize, Serialize};
 
@@ -98,7 +98,7 @@ impl Distribution {
             storage_copy_ms: Spread::of(&pick(&|e| {
                 e.phases
                     .iter()
-                    .find(|p| p.name == phase_names::STORAGE_COPY)
+                    .find(|p| p.name == PhaseName::StorageCopy.as_str())
                     .map(|p| p.duration_ms)
             })),
         }

@@ -254,7 +254,7 @@ impl OutageReport {
             lost: o.lost,
             queued: o.queued,
             class: class_name(o.class).into(),
-            phase: o.phase.clone(),
+            phase: o.phase.map(|p| p.as_str().to_owned()),
             first_index: o.first_index,
             last_index: o.last_index,
         }
@@ -279,7 +279,7 @@ pub struct PhaseReport {
 impl From<&Phase> for PhaseReport {
     fn from(p: &Phase) -> PhaseReport {
         PhaseReport {
-            name: p.name.clone(),
+            name: p.name.as_str().to_owned(),
             start_ns: p.start_ns.0,
             end_ns: p.end_ns.0,
             duration_ms: ms(p.end_ns.since(p.start_ns)),
@@ -310,7 +310,7 @@ pub struct PhaseStatsReport {
 impl From<&PhaseStats> for PhaseStatsReport {
     fn from(s: &PhaseStats) -> PhaseStatsReport {
         PhaseStatsReport {
-            phase: s.phase.clone(),
+            phase: s.phase.as_str().to_owned(),
             target: s.target_id,
             sent: s.sent,
             lost: s.lost,

@@ -10,7 +10,7 @@
 //! 3. beside it, the distribution of those downtimes as empirical CDFs.
 
 use super::LOSS;
-use crate::analysis::model::{phase_names, Analysis};
+use crate::analysis::model::{Analysis, PhaseName};
 use crate::report::draw::{
     bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
     rect, text, Area, Res, INK,
@@ -118,7 +118,11 @@ impl Campaign<'_> {
                 c.mix(0.35).filled(),
             )?;
             rect(root, (l, bar_top), (r.max(l + 2), bar_bottom), c.into())?;
-            if let Some(sw) = e.phases.iter().find(|p| p.name == phase_names::SWITCHOVER) {
+            if let Some(sw) = e
+                .phases
+                .iter()
+                .find(|p| p.name == PhaseName::Switchover.as_str())
+            {
                 let x = px(to_s(sw.start_ns));
                 rect(
                     root,

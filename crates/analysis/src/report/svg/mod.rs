@@ -23,7 +23,7 @@ use super::json::class_name;
 use super::series::text_width;
 use super::text::dur;
 use super::verdict::{self, target_name};
-use crate::analysis::model::phase_names as pn;
+use crate::analysis::model::PhaseName;
 use crate::analysis::model::{Analysis, EventMark, Outage, Phase};
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{Origin, RunData};
@@ -64,15 +64,14 @@ const SRC: RGBColor = RGBColor(166, 77, 0);
 const DST: RGBColor = RGBColor(0, 92, 175);
 const LOCAL: RGBColor = RGBColor(90, 90, 90);
 
-fn phase_color(name: &str) -> RGBColor {
+fn phase_color(name: PhaseName) -> RGBColor {
     match name {
-        pn::PREPARATION => RGBColor(150, 150, 150),
-        pn::STORAGE_COPY => RGBColor(190, 140, 50),
-        pn::MEMORY_PRECOPY => RGBColor(70, 130, 220),
-        pn::SWITCHOVER => RGBColor(255, 127, 14),
-        pn::NETWORK_CONVERGENCE => RGBColor(230, 190, 0),
-        pn::COMPLETION => RGBColor(60, 170, 90),
-        _ => RGBColor(160, 160, 160),
+        PhaseName::Preparation => RGBColor(150, 150, 150),
+        PhaseName::StorageCopy => RGBColor(190, 140, 50),
+        PhaseName::MemoryPrecopy => RGBColor(70, 130, 220),
+        PhaseName::Switchover => RGBColor(255, 127, 14),
+        PhaseName::NetworkConvergence => RGBColor(230, 190, 0),
+        PhaseName::Completion => RGBColor(60, 170, 90),
     }
 }
 
@@ -136,7 +135,7 @@ struct Zoom {
     hi_ns: i64,
 }
 
-fn phase<'a>(a: &'a Analysis, name: &str) -> Option<&'a Phase> {
+fn phase(a: &Analysis, name: PhaseName) -> Option<&Phase> {
     a.phases.iter().find(|p| p.name == name)
 }
 
@@ -146,13 +145,13 @@ fn zoom_outage(a: &Analysis) -> Option<&Outage> {
         .as_ref()
         .and_then(|d| verdict::headline_outage(a, d))
         .or_else(|| a.outages.iter().max_by_key(|o| o.estimate_ns))
-        .filter(|_| a.downtime.is_some() || phase(a, pn::SWITCHOVER).is_none())
+        .filter(|_| a.downtime.is_some() || phase(a, PhaseName::Switchover).is_none())
 }
 
 fn zoom_window(a: &Analysis) -> Option<Zoom> {
     let o = zoom_outage(a);
-    let sw = phase(a, pn::SWITCHOVER);
-    let nc = phase(a, pn::NETWORK_CONVERGENCE);
+    let sw = phase(a, PhaseName::Switchover);
+    let nc = phase(a, PhaseName::NetworkConvergence);
     let (mut lo, mut hi, anchor) = match (o, sw) {
         (Some(o), _) => (o.start_ns, o.end_ns, o.start_ns),
         (None, Some(s)) => (s.start_ns, s.end_ns, s.start_ns),

@@ -143,7 +143,7 @@ fn draw_phases(plot: &Plot, a: &Analysis, to_s: &dyn Fn(RealNs) -> f64) -> Res {
             plot.root,
             (l, plot.rows.0),
             (r, plot.rows.1),
-            phase_color(&ph.name).mix(0.1).filled(),
+            phase_color(ph.name).mix(0.1).filled(),
         )?;
     }
     Ok(())

@@ -26,7 +26,7 @@ pub(super) fn draw_phases(l: &Layer) -> Res {
         let Some((left, right)) = l.panel.span(xa, xb, 1) else {
             continue;
         };
-        let c = phase_color(&ph.name);
+        let c = phase_color(ph.name);
         l.band((left, right), c.mix(0.13).filled())?;
         let len = dur(ph.end_ns.since(ph.start_ns));
         let name = match ph.iterations {
