@@ -7,6 +7,8 @@ export LC_ALL=C
 
 LAB_SH=$(readlink -f "${BASH_SOURCE[0]}")
 LAB_HELPERS=$(dirname "$LAB_SH")/lab
+# shellcheck source=lab/fault.sh
+source "$LAB_HELPERS/fault.sh"
 
 # ---- knobs (environment) ---------------------------------------------------
 LAB_DIR=${LAB_DIR:-/tmp/migprobe-lab}
@@ -62,6 +64,12 @@ Commands:
                      the QEMU STOP/RESUME times: paused_ns=... resumed_ns=...
   restart-node NODE  stop and restart one libvirt daemon (node01|node02);
                      running guests keep running (tests connection loss)
+  health             is the guest alive and sane? Prints "LAB FAULT: ..." with
+                     the evidence (domain state per node, guest console,
+                     QEMU log) and exits 3 if the guest died, reset, or its
+                     console shows a panic/oops/BUG:/"Bad page state"
+  reset-guest        destroy the guest wherever it is and boot a fresh one on
+                     node01 (keeps the namespace and daemons; a few seconds)
   down               remove everything 'up' made (safe to run twice)
   help               this text
 
@@ -88,6 +96,10 @@ Environment knobs (defaults):
   LAB_MIGRATE_TIMEOUT=300          seconds before a migration is aborted
                                    with virsh domjobabort (0 = never)
   LAB_KEEP_FAILED=0                1 = leave a failed 'up' in place for debugging
+  LAB_FAULT_LOG=                   a file: 'down' appends a lab fault's evidence
+                                   there before removing the lab
+The guest console is logged per node in \$LAB_DIR/nodeNN/serial.log (older
+guests' consoles, after reset-guest, in \$LAB_DIR/faults/).
 Knobs used at 'up' are recorded in \$LAB_DIR/lab.state and reused later.
 
 Example:
@@ -570,7 +582,7 @@ EOF
 migrate_once() {
 	local src dst sd dd size rc=0 t0 t1 dt
 	src=$(current_node)
-	[[ -n $src ]] || die "the guest $LAB_DOMAIN is not running on any node (see scripts/lab.sh status)"
+	[[ -n $src ]] || lab_fault_exit "cannot migrate"
 	dst=$(other_node "$src")
 	daemon_alive "$dst" || say "warning: libvirtd of $dst is not running; the migration will fail"
 	sd=$(node_dir "$src")
@@ -669,7 +681,7 @@ cmd_suspend_for() {
 	require_lab
 	local node uri evlog evpid
 	node=$(current_node)
-	[[ -n $node ]] || die "the guest $LAB_DOMAIN is not running on any node"
+	[[ -n $node ]] || lab_fault_exit "suspend-for"
 	[[ $(vsh "$node" domstate "$LAB_DOMAIN") == running ]] || die "the guest is not in state running on $node"
 	uri=$(node_uri "$node")
 	evlog=$(mktemp "$LAB_DIR/suspend-events.XXXXXX")
@@ -744,7 +756,7 @@ cmd_env() {
 	require_lab
 	local src dst
 	src=$(current_node)
-	[[ -n $src ]] || die "the guest $LAB_DOMAIN is not running on any node (see scripts/lab.sh status)"
+	[[ -n $src ]] || lab_fault_exit "env"
 	dst=$(other_node "$src")
 	local -A v=(
 		[LAB_DIR]=$LAB_DIR
@@ -845,6 +857,7 @@ cmd_down() {
 	local had_state=0 n pids
 	load_state && had_state=1
 	validate_knobs
+	((had_state)) && record_fault_before_down
 	if ((had_state)); then
 		for n in "${NODES[@]}"; do
 			daemon_alive "$n" || continue
@@ -888,6 +901,8 @@ main() {
 	env) [[ $# -eq 0 ]] || usage_error "env takes no arguments"; cmd_env ;;
 	migrate) [[ $# -eq 0 ]] || usage_error "migrate takes no arguments"; cmd_migrate ;;
 	pingpong) [[ $# -eq 1 ]] || usage_error "usage: pingpong N"; cmd_pingpong "$1" ;;
+	health) [[ $# -eq 0 ]] || usage_error "health takes no arguments"; cmd_health ;;
+	reset-guest) [[ $# -eq 0 ]] || usage_error "reset-guest takes no arguments"; cmd_reset_guest ;;
 	suspend-for) [[ $# -eq 1 ]] || usage_error "usage: suspend-for DURATION (e.g. 250ms)"; cmd_suspend_for "$1" ;;
 	help | -h | --help) usage ;;
 	"") usage >&2; exit 2 ;;
