@@ -57,7 +57,7 @@ fault_evidence() {
 		fi
 		echo "  $n: domain $LAB_DOMAIN: $st"
 	done
-	lines=$(console_lines | grep -E -n -- "$LAB_FAULT_CONSOLE" | head -n1 | cut -d: -f1)
+	lines=$(console_lines | grep -E -n -- "$LAB_FAULT_CONSOLE" | head -n1 | cut -d: -f1 || true)
 	echo "  guest console ($LAB_DIR/node0N/serial.log):"
 	if [[ -n $lines ]]; then
 		console_lines | sed -n "$((lines > 3 ? lines - 3 : 1)),$((lines + 25))p" | sed 's/^/    /'
@@ -68,7 +68,7 @@ fault_evidence() {
 		qlog=$(node_dir "$n")/log/qemu/$LAB_DOMAIN.log
 		[[ -f $qlog ]] || continue
 		echo "  QEMU log of $n (last lines of $qlog):"
-		grep -v -E '(\\$|^[A-Z_]+=)' "$qlog" | tail -n 6 | sed 's/^/    /'
+		grep -v -E '(\\$|^[A-Z_]+=)' "$qlog" | tail -n 6 | sed 's/^/    /' || true
 	done
 }
 
