@@ -30,6 +30,7 @@ LAB_INSTALL=${LAB_INSTALL:-1}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-90}
 LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT:-300}
 LAB_KEEP_FAILED=${LAB_KEEP_FAILED:-0}
+LAB_TLB_FLUSH_MS=${LAB_TLB_FLUSH_MS:-5}
 
 # Fixed lab addressing (documentation ranges only, and only inside the netns).
 LAB_BRIDGE=mpbr0
@@ -96,6 +97,11 @@ Environment knobs (defaults):
   LAB_MIGRATE_TIMEOUT=300          seconds before a migration is aborted
                                    with virsh domjobabort (0 = never)
   LAB_KEEP_FAILED=0                1 = leave a failed 'up' in place for debugging
+  LAB_TLB_FLUSH_MS=5               two guest processes take turns every so many
+                                   ms, which flushes QEMU's TCG TLB: works
+                                   around QEMU < 9.0 losing guest stores during
+                                   migration (guest deaths under load, see
+                                   scripts/lab/guest-deaths.md); 0 = off
   LAB_FAULT_LOG=                   a file: 'down' appends a lab fault's evidence
                                    there before removing the lab
 The guest console is logged per node in \$LAB_DIR/nodeNN/serial.log (older
@@ -147,6 +153,7 @@ validate_knobs() {
 	check_uint LAB_WORKLOAD_MEM_MIB "$LAB_WORKLOAD_MEM_MIB"
 	check_uint LAB_WORKLOAD_DISK_MIB "$LAB_WORKLOAD_DISK_MIB"
 	check_uint LAB_BOOT_TIMEOUT "$LAB_BOOT_TIMEOUT"
+	check_uint LAB_TLB_FLUSH_MS "$LAB_TLB_FLUSH_MS"
 	check_uint LAB_MIGRATE_TIMEOUT "$LAB_MIGRATE_TIMEOUT"
 	[[ $LAB_WORKLOAD == [01] ]] || usage_error "LAB_WORKLOAD must be 0 or 1, got '$LAB_WORKLOAD'"
 	[[ $LAB_WORKLOAD_TICK =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_error "LAB_WORKLOAD_TICK must be seconds like 0.2, got '$LAB_WORKLOAD_TICK'"
@@ -163,7 +170,7 @@ validate_knobs() {
 # there, whatever the caller's environment says (LAB_DIR is the key).
 STATE_KEYS=(LAB_NETNS LAB_DOMAIN LAB_RAM_MIB LAB_DISK_MIB LAB_BANDWIDTH_MIB LAB_WORKLOAD
 	LAB_WORKLOAD_MEM_MIB LAB_WORKLOAD_DISK_MIB LAB_WORKLOAD_TICK LAB_MIGRATE_TIMEOUT
-	LAB_KERNEL DOMAIN_UUID)
+	LAB_KERNEL LAB_TLB_FLUSH_MS DOMAIN_UUID)
 write_state() {
 	local k
 	{
@@ -476,6 +483,7 @@ render_domain_xml() { # node -> writes $dir/domain.xml
 	d=$(node_dir "$n")
 	guest_args="mp_ip4=$LAB_GUEST_IP4/24 mp_gw4=$LAB_GW4 mp_ip6=$LAB_GUEST_IP6/64 mp_wl=$LAB_WORKLOAD"
 	guest_args+=" mp_mem=$LAB_WORKLOAD_MEM_MIB mp_disk=$LAB_WORKLOAD_DISK_MIB mp_tick=$LAB_WORKLOAD_TICK"
+	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS"
 	sed -e "s|@DOMAIN@|$LAB_DOMAIN|g" \
 		-e "s|@UUID@|$DOMAIN_UUID|g" \
 		-e "s|@RAM_MIB@|$LAB_RAM_MIB|g" \

@@ -4,7 +4,8 @@
 # its evidence kept, and the guest reset before going on.
 #   bash tests/lab/soak.sh N [--load] [--ping]
 #     --load  a CPU hog on every core meanwhile (stress-ng --cpu 0)
-#     --ping  ping the guest every 10 ms meanwhile (as migprobe run does)
+#     --ping  ping the guest meanwhile (as migprobe run does), every
+#             $SOAK_PING_INTERVAL seconds (default 0.01)
 # Prints one line per migration and ends with
 #   "soak: N migrations, load=0|1, ping=0|1: F lab faults, M failed migrations"
 # Evidence of each fault goes to $SOAK_OUT (default: a new /tmp/migprobe-soak.*).
@@ -38,7 +39,7 @@ if ((load)); then
 	pids+=($!)
 fi
 if ((ping)); then
-	ip netns exec "$LAB_NETNS" ping -q -i 0.01 "$LAB_GUEST_IP4" >/dev/null 2>&1 &
+	ip netns exec "$LAB_NETNS" ping -q -i "${SOAK_PING_INTERVAL:-0.01}" "$LAB_GUEST_IP4" >/dev/null 2>&1 &
 	pids+=($!)
 fi
 faults=0 failed=0
