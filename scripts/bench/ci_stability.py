@@ -5,7 +5,8 @@
   ci_stability.py report --planned N ... < runs   -> the markdown and JSON report
 
 Rules: a run passed iff its exit status is 0. A failure's step is the last
-"=== step" line before the end; its checks are the FAIL lines of that step; its
+"=== step" line before the end; its checks are the FAIL lines of that step (in
+test-run's step that includes the gate run with a policy made to fail); its
 cause is "lab fault" if the step printed LAB FAULT evidence, else "test failure".
 Lab faults and their retries are listed for every run, passed or not.
 """
