@@ -7,6 +7,8 @@ export LC_ALL=C
 
 LAB_SH=$(readlink -f "${BASH_SOURCE[0]}")
 LAB_HELPERS=$(dirname "$LAB_SH")/lab
+# shellcheck source=lab/fault.sh
+source "$LAB_HELPERS/fault.sh"
 
 # ---- knobs (environment) ---------------------------------------------------
 LAB_DIR=${LAB_DIR:-/tmp/migprobe-lab}
@@ -28,6 +30,7 @@ LAB_INSTALL=${LAB_INSTALL:-1}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-90}
 LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT:-300}
 LAB_KEEP_FAILED=${LAB_KEEP_FAILED:-0}
+LAB_TLB_FLUSH_MS=${LAB_TLB_FLUSH_MS:-5}
 
 # Fixed lab addressing (documentation ranges only, and only inside the netns).
 LAB_BRIDGE=mpbr0
@@ -62,6 +65,12 @@ Commands:
                      the QEMU STOP/RESUME times: paused_ns=... resumed_ns=...
   restart-node NODE  stop and restart one libvirt daemon (node01|node02);
                      running guests keep running (tests connection loss)
+  health             is the guest alive and sane? Prints "LAB FAULT: ..." with
+                     the evidence (domain state per node, guest console,
+                     QEMU log) and exits 3 if the guest died, reset, or its
+                     console shows a panic/oops/BUG:/"Bad page state"
+  reset-guest        destroy the guest wherever it is and boot a fresh one on
+                     node01 (keeps the namespace and daemons; a few seconds)
   down               remove everything 'up' made (safe to run twice)
   help               this text
 
@@ -88,6 +97,15 @@ Environment knobs (defaults):
   LAB_MIGRATE_TIMEOUT=300          seconds before a migration is aborted
                                    with virsh domjobabort (0 = never)
   LAB_KEEP_FAILED=0                1 = leave a failed 'up' in place for debugging
+  LAB_TLB_FLUSH_MS=5               two guest processes take turns every so many
+                                   ms, which flushes QEMU's TCG TLB: works
+                                   around QEMU < 9.0 losing guest stores during
+                                   migration (guest deaths under load, see
+                                   scripts/lab/guest-deaths.md); 0 = off
+  LAB_FAULT_LOG=                   a file: 'down' appends a lab fault's evidence
+                                   there before removing the lab
+The guest console is logged per node in \$LAB_DIR/nodeNN/serial.log (older
+guests' consoles, after reset-guest, in \$LAB_DIR/faults/).
 Knobs used at 'up' are recorded in \$LAB_DIR/lab.state and reused later.
 
 Example:
@@ -135,6 +153,7 @@ validate_knobs() {
 	check_uint LAB_WORKLOAD_MEM_MIB "$LAB_WORKLOAD_MEM_MIB"
 	check_uint LAB_WORKLOAD_DISK_MIB "$LAB_WORKLOAD_DISK_MIB"
 	check_uint LAB_BOOT_TIMEOUT "$LAB_BOOT_TIMEOUT"
+	check_uint LAB_TLB_FLUSH_MS "$LAB_TLB_FLUSH_MS"
 	check_uint LAB_MIGRATE_TIMEOUT "$LAB_MIGRATE_TIMEOUT"
 	[[ $LAB_WORKLOAD == [01] ]] || usage_error "LAB_WORKLOAD must be 0 or 1, got '$LAB_WORKLOAD'"
 	[[ $LAB_WORKLOAD_TICK =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_error "LAB_WORKLOAD_TICK must be seconds like 0.2, got '$LAB_WORKLOAD_TICK'"
@@ -151,7 +170,7 @@ validate_knobs() {
 # there, whatever the caller's environment says (LAB_DIR is the key).
 STATE_KEYS=(LAB_NETNS LAB_DOMAIN LAB_RAM_MIB LAB_DISK_MIB LAB_BANDWIDTH_MIB LAB_WORKLOAD
 	LAB_WORKLOAD_MEM_MIB LAB_WORKLOAD_DISK_MIB LAB_WORKLOAD_TICK LAB_MIGRATE_TIMEOUT
-	LAB_KERNEL DOMAIN_UUID)
+	LAB_KERNEL LAB_TLB_FLUSH_MS DOMAIN_UUID)
 write_state() {
 	local k
 	{
@@ -464,6 +483,7 @@ render_domain_xml() { # node -> writes $dir/domain.xml
 	d=$(node_dir "$n")
 	guest_args="mp_ip4=$LAB_GUEST_IP4/24 mp_gw4=$LAB_GW4 mp_ip6=$LAB_GUEST_IP6/64 mp_wl=$LAB_WORKLOAD"
 	guest_args+=" mp_mem=$LAB_WORKLOAD_MEM_MIB mp_disk=$LAB_WORKLOAD_DISK_MIB mp_tick=$LAB_WORKLOAD_TICK"
+	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS"
 	sed -e "s|@DOMAIN@|$LAB_DOMAIN|g" \
 		-e "s|@UUID@|$DOMAIN_UUID|g" \
 		-e "s|@RAM_MIB@|$LAB_RAM_MIB|g" \
@@ -570,7 +590,7 @@ EOF
 migrate_once() {
 	local src dst sd dd size rc=0 t0 t1 dt
 	src=$(current_node)
-	[[ -n $src ]] || die "the guest $LAB_DOMAIN is not running on any node (see scripts/lab.sh status)"
+	[[ -n $src ]] || lab_fault_exit "cannot migrate"
 	dst=$(other_node "$src")
 	daemon_alive "$dst" || say "warning: libvirtd of $dst is not running; the migration will fail"
 	sd=$(node_dir "$src")
@@ -669,7 +689,7 @@ cmd_suspend_for() {
 	require_lab
 	local node uri evlog evpid
 	node=$(current_node)
-	[[ -n $node ]] || die "the guest $LAB_DOMAIN is not running on any node"
+	[[ -n $node ]] || lab_fault_exit "suspend-for"
 	[[ $(vsh "$node" domstate "$LAB_DOMAIN") == running ]] || die "the guest is not in state running on $node"
 	uri=$(node_uri "$node")
 	evlog=$(mktemp "$LAB_DIR/suspend-events.XXXXXX")
@@ -744,7 +764,7 @@ cmd_env() {
 	require_lab
 	local src dst
 	src=$(current_node)
-	[[ -n $src ]] || die "the guest $LAB_DOMAIN is not running on any node (see scripts/lab.sh status)"
+	[[ -n $src ]] || lab_fault_exit "env"
 	dst=$(other_node "$src")
 	local -A v=(
 		[LAB_DIR]=$LAB_DIR
@@ -845,6 +865,7 @@ cmd_down() {
 	local had_state=0 n pids
 	load_state && had_state=1
 	validate_knobs
+	((had_state)) && record_fault_before_down
 	if ((had_state)); then
 		for n in "${NODES[@]}"; do
 			daemon_alive "$n" || continue
@@ -888,6 +909,8 @@ main() {
 	env) [[ $# -eq 0 ]] || usage_error "env takes no arguments"; cmd_env ;;
 	migrate) [[ $# -eq 0 ]] || usage_error "migrate takes no arguments"; cmd_migrate ;;
 	pingpong) [[ $# -eq 1 ]] || usage_error "usage: pingpong N"; cmd_pingpong "$1" ;;
+	health) [[ $# -eq 0 ]] || usage_error "health takes no arguments"; cmd_health ;;
+	reset-guest) [[ $# -eq 0 ]] || usage_error "reset-guest takes no arguments"; cmd_reset_guest ;;
 	suspend-for) [[ $# -eq 1 ]] || usage_error "usage: suspend-for DURATION (e.g. 250ms)"; cmd_suspend_for "$1" ;;
 	help | -h | --help) usage ;;
 	"") usage >&2; exit 2 ;;

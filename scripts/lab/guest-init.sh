@@ -8,6 +8,10 @@
 #   mp_mem=MiB       tmpfs working set rewritten every tick
 #   mp_disk=MiB      bytes written to /dev/vda every tick (rotating offset)
 #   mp_tick=SECONDS  pause between ticks (fractions allowed)
+#   mp_flush=MS      two processes take turns every MS milliseconds (0 = off):
+#                    each switch loads CR3, which flushes QEMU's TCG TLB (see
+#                    scripts/lab/guest-deaths.md: QEMU < 9.0 loses stores made
+#                    through TLB entries older than a dirty-bitmap sync)
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp /scratch
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -18,7 +22,7 @@ exec </dev/console >/dev/console 2>&1
 say() { echo "migprobe-guest: $*"; }
 
 ip4=192.0.2.10/24 gw4=192.0.2.1 ip6=2001:db8::10/64
-wl=1 mem=4 disk=1 tick=0.2
+wl=1 mem=4 disk=1 tick=0.2 flush=0
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case "$arg" in
@@ -29,6 +33,7 @@ for arg in $cmdline; do
 	mp_mem=*) mem=${arg#*=} ;;
 	mp_disk=*) disk=${arg#*=} ;;
 	mp_tick=*) tick=${arg#*=} ;;
+	mp_flush=*) flush=${arg#*=} ;;
 	esac
 done
 
@@ -87,6 +92,13 @@ if [ "$wl" = 1 ]; then
 	) &
 else
 	say "workload off"
+fi
+
+if [ "$flush" -gt 0 ] 2>/dev/null; then
+	for k in 1 2; do
+		(while :; do usleep $((flush * 1000)); done) &
+	done
+	say "tlb flusher on: two processes every ${flush}ms"
 fi
 
 say "ready"

@@ -73,11 +73,17 @@ if p and m_p and m_r:
         o = outs[0]
         lo, hi = o["bracket_ms"]
         # The network outage is the pause plus the guest's own resume latency (it must
-        # run and answer the queued requests after QEMU's RESUME: a few ms under TCG).
+        # run and answer the queued requests after QEMU's RESUME: a few ms under TCG,
+        # more on a busy host, where the guest also answers slower outside the pause:
+        # the allowance is 20 ms + the target's baseline RTT p99 of this run).
         interval_ms = p["run"]["interval_ms"]
-        check("outage bracket = the measured pause + the guest's resume latency (0..20 ms)",
-              truth_ms <= hi + interval_ms and lo <= truth_ms + 20 + interval_ms,
-              f"pause {truth_ms:.2f} ms, estimate {o['estimate_ms']:.2f} ms, bracket [{lo:.2f}, {hi:.2f}] ms, {o['class']}")
+        slow = max([b["rtt_p99_ms"] for b in p.get("baseline", [])
+                    if b["target"] == o["target"]] or [0.0])
+        allow = 20 + slow
+        check(f"outage bracket = the measured pause + the guest's resume latency (0..{allow:.0f} ms)",
+              truth_ms <= hi + interval_ms and lo <= truth_ms + allow + interval_ms,
+              f"pause {truth_ms:.2f} ms, estimate {o['estimate_ms']:.2f} ms, bracket [{lo:.2f}, {hi:.2f}] ms, "
+              f"{o['class']}, baseline RTT p99 {slow:.2f} ms")
         check("a pause is a freeze (replies queued), not loss", o["class"] in ("freeze", "mixed"), o["class"])
 
 # 3. a campaign of three migrations, back and forth, and the gate on it
