@@ -30,16 +30,16 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run(a) => commands::run::run(&a),
-        Command::Report(a) => commands::report::run(&a),
-        Command::Probe(a) => commands::probe::run(&a),
-        Command::Summary(a) => commands::summary::run(&a),
-        Command::Gate(a) => commands::gate::run(&a),
+        Command::Run(a) => commands::run::execute(&a),
+        Command::Report(a) => commands::report::execute(&a),
+        Command::Probe(a) => commands::probe::execute(&a),
+        Command::Summary(a) => commands::summary::execute(&a),
+        Command::Gate(a) => commands::gate::execute(&a),
         #[cfg(feature = "libvirt")]
-        Command::Events(a) => commands::events::run(&a),
-        Command::Compare(a) => commands::compare::run(&a),
+        Command::Events(a) => commands::events::execute(&a),
+        Command::Compare(a) => commands::compare::execute(&a),
         Command::Import(a) => {
-            println!("{}", commands::import::run(&a)?);
+            println!("{}", commands::import::execute(&a)?);
             Ok(ExitCode::Ok)
         }
     }

@@ -1,12 +1,12 @@
-//! The `migprobe` command: command line, configuration, the commands, live
-//! output, the trigger and the migration session.
+//! The `migprobe` command: command line, configuration, the commands, the
+//! terminal (live line, printed summaries), the trigger and the migration session.
 //!
 //! Pipeline: `migprobe-probe` (probe, record) → `migprobe-sources` (events,
 //! imports) → `migprobe-analysis` (analysis, report, gate, compare) → this
 //! crate, which wires them to files and the terminal. See `README.md`.
 //!
 //! Dependencies run one way: `app` → `commands` → (`session`, `config`,
-//! `output`, `trigger`) → `cli`, `exit`. `cli` imports neither `config` nor
+//! `terminal`, `trigger`) → `cli`, `exit`. `cli` imports neither `config` nor
 //! `commands`; `session` does no I/O.
 
 pub mod app;
@@ -14,6 +14,6 @@ pub mod cli;
 pub mod commands;
 pub(crate) mod config;
 pub mod exit;
-pub(crate) mod output;
 pub(crate) mod session;
+pub(crate) mod terminal;
 pub(crate) mod trigger;

@@ -2,7 +2,7 @@
 //! tests/fixtures/ → run file → `read_run`).
 
 use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
-use migprobe::commands::import::{run, ImportError, ImportReport};
+use migprobe::commands::import::{execute as run, ImportError, ImportReport};
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{read_run, EventLine, Origin, RunWriter, SCHEMA_VERSION};
 use migprobe_probe::types::RealNs;

@@ -2,7 +2,7 @@
 //! → `read_run`.
 
 use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
-use migprobe::commands::import::{run, ImportError};
+use migprobe::commands::import::{execute as run, ImportError};
 use migprobe_probe::record::{read_run, ProbeStatus, StampClock};
 use migprobe_probe::types::RealNs;
 use std::net::IpAddr;

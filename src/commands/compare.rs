@@ -86,7 +86,7 @@ fn trace_of(report_path: &Path, fig: &RunFigures) -> Result<Trace, String> {
 }
 
 /// `migprobe compare`.
-pub(crate) fn run(a: &CompareArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
     if a.reports.len() < 2 {
         bail!("give at least 2 reports to compare (report.json files written by `migprobe run` or `migprobe report`)");
     }

@@ -3,7 +3,7 @@
 use super::interrupt_counter;
 use crate::cli::EventsArgs;
 use crate::exit::ExitCode;
-use crate::output::events::render;
+use crate::terminal::events::render;
 use anyhow::{Context, Result};
 use migprobe_probe::record::{Footer, Header, Line, RunWriter};
 use migprobe_probe::sys::realtime_now;
@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Captures events until Ctrl-C or `--duration`.
-pub(crate) fn run(a: &EventsArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
     let cfg = crate::config::capture_config(&a.libvirt, true)?
         .ok_or_else(|| anyhow::anyhow!("--src-uri and --domain are required"))?;
     let duration = crate::config::validate_run_length(a.duration.as_deref())?;

@@ -12,7 +12,7 @@ use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
 use std::path::Path;
 
 /// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
-pub(crate) fn run(a: &GateArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     let format = OutputFormat::parse(&a.format)?;
     let flags = settings_from_flags(a)?;
     let file = match &a.policy {

@@ -3,14 +3,14 @@
 use super::interrupt_counter;
 use crate::cli::ProbeArgs;
 use crate::exit::ExitCode;
-use crate::output::{live::LiveLine, summary};
+use crate::terminal::{live::LiveLine, summary};
 use anyhow::{Context, Result};
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::probe::runner::{self, Sockets};
 use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
 
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
-pub(crate) fn run(a: &ProbeArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let sockets = Sockets::open(&plan)?;
     let mut writer = match &a.out {
@@ -51,7 +51,7 @@ pub(crate) fn run(a: &ProbeArgs) -> Result<ExitCode> {
         on_live: &mut on_live,
         stop_reason: None,
     };
-    let end = runner::run(&plan, &sockets, &mut sink, hooks);
+    let end = runner::probe_session(&plan, &sockets, &mut sink, hooks);
     live.finish();
     let end = match (end, &a.out) {
         (Ok(end), _) => end,

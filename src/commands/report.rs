@@ -98,7 +98,7 @@ pub(crate) fn write_outputs(files: &OutputFiles, argv: &[String]) -> Result<Stri
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
-pub(crate) fn run(a: &ReportArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
     let dir = match &a.out {

@@ -2,13 +2,13 @@
 
 use crate::cli::SummaryArgs;
 use crate::exit::ExitCode;
-use crate::output::summary;
+use crate::terminal::summary;
 use anyhow::Result;
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::record::read_run;
 
 /// Prints the per-target summary of a run file.
-pub(crate) fn run(a: &SummaryArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
     let run = read_run(&a.run)?;
     let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
     run.probes.iter().for_each(|p| b.add(p));

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// Imports every FILE's events into `--out`.
-pub(super) fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
+pub(super) fn import_events(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     let origin = Origin::from(args.origin.unwrap_or(OriginArg::Src));
     // Read and parse everything first: a bad input path fails before --out is touched.
     let mut parsed: Vec<(PathBuf, ParsedText)> = Vec::with_capacity(args.files.len());

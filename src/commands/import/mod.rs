@@ -31,15 +31,15 @@ use std::path::Path;
 /// Runs `migprobe import`: a ping/fping log makes a new run file; event
 /// captures are read, then their events appended to `--out` (or a new
 /// events-only run file).
-pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
+pub fn execute(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     if args.files.is_empty() {
         return Err(ImportError::NoInput);
     }
     check_flags(args)?;
     if args.format.is_probe_log() {
-        probe_log::run(args)
+        probe_log::import_probe_log(args)
     } else {
-        events::run(args)
+        events::import_events(args)
     }
 }
 

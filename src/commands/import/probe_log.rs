@@ -17,7 +17,7 @@ use migprobe_sources::import::{
 use std::path::Path;
 
 /// Imports the one log FILE into a new `--out`.
-pub(super) fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
+pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     let interval_ns = interval(args)?;
     let path = args.files.first().ok_or(ImportError::NoInput)?;
     let bytes = read_input(path)?;

@@ -3,8 +3,8 @@
 //! place that starts and stops the trigger.
 
 use crate::exit::ExitCode;
-use crate::output::events::render as render_event;
 use crate::session::{Action, Input, Now, Session, Status};
+use crate::terminal::events::render as render_event;
 use crate::trigger::{Exit, Trigger};
 use migprobe_probe::record::EventLine;
 use migprobe_probe::sys::realtime_now;
@@ -62,7 +62,7 @@ impl<'a> Driver<'a> {
     }
 
     /// Runs the session to its end.
-    pub(super) fn run(&mut self, s: &mut Session) -> Finish {
+    pub(super) fn drive(&mut self, s: &mut Session) -> Finish {
         loop {
             if let Some(f) = self.poll(s) {
                 return f;

@@ -14,8 +14,8 @@ use super::report::{write_outputs, OutputFiles};
 use crate::cli::RunArgs;
 use crate::config::{self, validate_duration};
 use crate::exit::ExitCode;
-use crate::output::live::LiveLine;
 use crate::session::{self, Session, Status};
+use crate::terminal::live::LiveLine;
 use anyhow::{Context, Result};
 use driver::{Driver, Io};
 use hypervisors::Listen;
@@ -70,7 +70,7 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
 
 /// Runs the whole measurement: Ok when every migration succeeded, Failed
 /// when a trigger or a migration failed, Error when interrupted or timed out.
-pub(crate) fn run(a: &RunArgs) -> Result<ExitCode> {
+pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     let argv: Vec<String> = std::env::args().collect();
     let Settings {
         plan,
@@ -99,7 +99,7 @@ pub(crate) fn run(a: &RunArgs) -> Result<ExitCode> {
         quiet: a.quiet,
     };
     let (code, probe_end) = std::thread::scope(|s| {
-        let probe = s.spawn(|| probing.run(writer, ev_rx));
+        let probe = s.spawn(|| probing.record(writer, ev_rx));
         let mut driver = Driver::new(Io {
             captured: &cap_rx,
             record: &ev_tx,
@@ -108,7 +108,7 @@ pub(crate) fn run(a: &RunArgs) -> Result<ExitCode> {
             trigger_log: &trigger_log,
             quiet: a.quiet,
         });
-        let (reason, code) = driver.run(&mut session);
+        let (reason, code) = driver.drive(&mut session);
         listener.stop();
         driver.drain(&mut session);
         probing.stop(reason);
@@ -143,7 +143,7 @@ struct Probing<'a> {
 
 impl Probing<'_> {
     /// Probes until stopped, recording `events` too; finishes the run file.
-    fn run(&self, mut writer: RunWriter, events: Receiver<EventLine>) -> io::Result<RunEnd> {
+    fn record(&self, mut writer: RunWriter, events: Receiver<EventLine>) -> io::Result<RunEnd> {
         let mut sink = |l: &Line| writer.write(l);
         let mut live = LiveLine::new(self.quiet);
         let mut on_live = |l: &[_], e| {
@@ -156,7 +156,7 @@ impl Probing<'_> {
             on_live: &mut on_live,
             stop_reason: Some(self.stop_reason),
         };
-        let end = runner::run(self.plan, self.sockets, &mut sink, hooks);
+        let end = runner::probe_session(self.plan, self.sockets, &mut sink, hooks);
         live.finish();
         end.and_then(|e| writer.finish().map(|()| e))
     }

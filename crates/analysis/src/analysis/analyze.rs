@@ -9,7 +9,7 @@ use super::model::{
 };
 use super::outages::{self, rtt_of, Detected, OutageParams};
 use super::phases::{self, detail_str, event_time, Markers};
-use super::summary::{SummaryBuilder, TargetSummary};
+use super::target_summary::{SummaryBuilder, TargetSummary};
 use super::verdict::MigrationVerdict;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus, RunData};

@@ -2,16 +2,16 @@
 
 pub mod analyze;
 pub mod backlog;
-pub mod campaign;
 pub mod downtime;
 pub mod hist;
 pub mod model;
 pub mod outages;
+pub mod per_migration;
 pub mod phases;
 pub mod rules;
-pub mod summary;
+pub mod target_summary;
 pub mod verdict;
 
 pub use analyze::{analyze, AnalysisOptions};
-pub use campaign::per_migration;
-pub use summary::{SummaryBuilder, TargetSummary};
+pub use per_migration::per_migration;
+pub use target_summary::{SummaryBuilder, TargetSummary};

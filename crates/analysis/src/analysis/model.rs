@@ -2,8 +2,7 @@
 //! run's realtime timeline. Renderers (report.json, summary.md, chart.svg)
 //! read only this.
 
-use super::summary::TargetSummary;
-use super::verdict::Outcome;
+use super::target_summary::TargetSummary;
 use migprobe_probe::record::{Origin, TargetInfo};
 use migprobe_probe::types::RealNs;
 use serde::Serialize;
@@ -251,4 +250,62 @@ pub struct Analysis {
     pub end_reason: Option<String>,
     /// Things a reader must know (trigger failed, run cut short, clock stepped, ...).
     pub notes: Vec<String>,
+}
+
+/// How a migration ended, by the rule of the [module](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The migration completed.
+    Completed,
+    /// QEMU cancelled it.
+    Cancelled,
+    /// The hypervisors say it failed.
+    Failed,
+    /// The hypervisors said nothing either way, and the trigger exited non-zero.
+    TriggerFailed,
+    /// Nothing says how it ended (yet).
+    Unknown,
+}
+
+impl serde::Serialize for Outcome {
+    /// As [`Outcome::as_str`].
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Outcome {
+    /// The report's `migration.result`: `completed`, `cancelled`, `failed` or `unknown`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Failed | Outcome::TriggerFailed => "failed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    /// Anything but [`Outcome::Unknown`].
+    pub const fn is_decided(self) -> bool {
+        !matches!(self, Outcome::Unknown)
+    }
+
+    /// Cancelled or failed, by the hypervisors or by the trigger.
+    pub const fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::Cancelled | Outcome::Failed | Outcome::TriggerFailed
+        )
+    }
+
+    /// Cancelled or failed by the hypervisors' word.
+    pub const fn is_hypervisor_failure(self) -> bool {
+        matches!(self, Outcome::Cancelled | Outcome::Failed)
+    }
 }

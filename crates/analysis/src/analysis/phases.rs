@@ -218,7 +218,7 @@ pub fn phase_at(phases: &[Phase], t: RealNs) -> Option<PhaseName> {
         .map(|(_, p)| p.name)
 }
 
-struct Acc {
+struct PhaseTally {
     sent: u64,
     lost: u64,
     hist: RttHist,
@@ -237,8 +237,8 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
     for (i, t) in target_ids.iter().enumerate() {
         slot_of.entry(*t).or_insert(i);
     }
-    let mut acc: Vec<Acc> = (0..phases.len() * nt)
-        .map(|_| Acc {
+    let mut acc: Vec<PhaseTally> = (0..phases.len() * nt)
+        .map(|_| PhaseTally {
             sent: 0,
             lost: 0,
             hist: RttHist::new(),

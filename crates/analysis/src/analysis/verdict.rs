@@ -31,68 +31,11 @@
 //! migrated; failed: QEMU on the source said failed or cancelled, which won
 //! over a completion); it now uses this one, so a run and its report agree.
 
+pub use super::model::Outcome;
 use super::phases::{detail_str, event_time, MIGRATION_REASONS};
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventLine, Origin};
 use migprobe_probe::types::RealNs;
-
-/// How a migration ended, by the rule of the [module](self).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The migration completed.
-    Completed,
-    /// QEMU cancelled it.
-    Cancelled,
-    /// The hypervisors say it failed.
-    Failed,
-    /// The hypervisors said nothing either way, and the trigger exited non-zero.
-    TriggerFailed,
-    /// Nothing says how it ended (yet).
-    Unknown,
-}
-
-impl serde::Serialize for Outcome {
-    /// As [`Outcome::as_str`].
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl std::fmt::Display for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Outcome {
-    /// The report's `migration.result`: `completed`, `cancelled`, `failed` or `unknown`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Failed | Outcome::TriggerFailed => "failed",
-            Outcome::Unknown => "unknown",
-        }
-    }
-
-    /// Anything but [`Outcome::Unknown`].
-    pub const fn is_decided(self) -> bool {
-        !matches!(self, Outcome::Unknown)
-    }
-
-    /// Cancelled or failed, by the hypervisors or by the trigger.
-    pub const fn is_failure(self) -> bool {
-        matches!(
-            self,
-            Outcome::Cancelled | Outcome::Failed | Outcome::TriggerFailed
-        )
-    }
-
-    /// Cancelled or failed by the hypervisors' word.
-    pub const fn is_hypervisor_failure(self) -> bool {
-        matches!(self, Outcome::Cancelled | Outcome::Failed)
-    }
-}
 
 /// The facts of one migration's events that decide its [`Outcome`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

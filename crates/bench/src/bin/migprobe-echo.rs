@@ -66,10 +66,10 @@ const ICMP6_ECHO: u8 = 128;
 const ICMP6_ECHOREPLY: u8 = 129;
 
 fn main() -> ExitCode {
-    helper_main("migprobe-echo", |args: Args| run(&args))
+    helper_main("migprobe-echo", |args: Args| serve_all(&args))
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn serve_all(args: &Args) -> Result<(), String> {
     let mut families = Vec::new();
     if !args.ipv6 {
         families.push(Family::V4);

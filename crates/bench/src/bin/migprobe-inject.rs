@@ -155,10 +155,10 @@ fn duration(s: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    helper_main("migprobe-inject", |cli: Cli| run(cli.cmd))
+    helper_main("migprobe-inject", |cli: Cli| execute(cli.cmd))
 }
 
-fn run(cmd: Cmd) -> Result<(), String> {
+fn execute(cmd: Cmd) -> Result<(), String> {
     match cmd {
         Cmd::Freeze { pid, plan } => {
             sys::process::send_signal(pid, 0)

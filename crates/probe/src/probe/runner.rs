@@ -296,7 +296,7 @@ pub struct Hooks<'a> {
 }
 
 /// Runs a session: header, probe and event lines, footer; each goes to `sink` as it happens.
-pub fn run(
+pub fn probe_session(
     plan: &ProbePlan,
     sockets: &Sockets,
     sink: &mut LineSink<'_>,

@@ -154,7 +154,7 @@ impl Capture {
         let st = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("capture".into())
-            .spawn(move || m.run(&st))
+            .spawn(move || m.serve(&st))
             .map_err(|e| CaptureError::Events {
                 uri: String::new(),
                 message: e.to_string(),
@@ -266,7 +266,7 @@ impl Manager {
         let _ = self.out.send(e);
     }
 
-    fn run(&mut self, stop: &AtomicBool) {
+    fn serve(&mut self, stop: &AtomicBool) {
         let mut next_poll = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             let wait = next_poll

@@ -5,7 +5,7 @@
 //! does not wrap. Several hosts may share a log: each gets its `HostLog`.
 //! ICMP errors name no sequence number and are only counted per host.
 
-use super::log::{LogKind, Observation, PingLog, Seen};
+use super::log::{LineSays, LogKind, Observation, PingLog};
 use super::text::{command_interval, host_parts, lines, parse_decimal, split_stamp};
 
 /// Parses `fping` output of count (`-c`, `-C`) or loop (`-l`) mode, with or without `-D`.
@@ -72,13 +72,13 @@ pub fn parse_fping(bytes: &[u8]) -> PingLog {
 }
 
 /// `[3], 64 bytes, 0.30 ms (0.30 avg, 0% loss)` / `[3], timed out (...)` → (index, what).
-fn fping_probe(rest: &str, dup: bool) -> Option<(u64, Seen)> {
+fn fping_probe(rest: &str, dup: bool) -> Option<(u64, LineSays)> {
     let rest = rest.strip_prefix('[')?;
     let (n, rest) = rest.split_once(']')?;
     let index = n.trim().parse::<u64>().ok()?;
     let rest = rest.trim_start_matches(',').trim();
     if rest.starts_with("timed out") {
-        return Some((index, Seen::NoReply));
+        return Some((index, LineSays::NoReply));
     }
     let mut parts = rest.splitn(3, ", ");
     let bytes = parts
@@ -96,7 +96,7 @@ fn fping_probe(rest: &str, dup: bool) -> Option<(u64, Seen)> {
         .and_then(|t| t.trim().parse::<u8>().ok());
     Some((
         index,
-        Seen::Reply {
+        LineSays::Reply {
             rtt_ns: Some(rtt_ns),
             ttl,
             bytes: Some(bytes),
@@ -131,12 +131,13 @@ mod tests {
         assert_eq!(h.addr, "192.0.2.10".parse().ok());
         assert_eq!(h.transmitted, Some(4));
         assert_eq!(h.unattributed_errors, 1);
-        let seen: Vec<(u64, &Seen)> = h.observations.iter().map(|o| (o.index, &o.seen)).collect();
+        let seen: Vec<(u64, &LineSays)> =
+            h.observations.iter().map(|o| (o.index, &o.seen)).collect();
         assert_eq!(
             seen,
             [
                 (0, &reply(Some(300_000), None, Some(64), false)),
-                (1, &Seen::NoReply),
+                (1, &LineSays::NoReply),
                 (2, &reply(Some(12_500_000), None, Some(84), false)),
                 (2, &reply(Some(12_600_000), None, Some(84), true)),
             ]

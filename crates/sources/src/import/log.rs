@@ -20,7 +20,7 @@ pub enum LogKind {
 
 /// What one line said about one probe.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Seen {
+pub(crate) enum LineSays {
     /// An echo reply.
     Reply {
         /// Round-trip time as printed, ns (absent when ping had no room for a send time in the payload).
@@ -48,7 +48,7 @@ pub(crate) struct Observation {
     /// The line's timestamp (`-D`), if any.
     pub(crate) at: Option<RealNs>,
     /// What happened.
-    pub(crate) seen: Seen,
+    pub(crate) seen: LineSays,
 }
 
 /// Everything a log says about one probed host.

@@ -5,7 +5,7 @@
 //! number placed within ±32 768 of the previous index. A second `PING` header
 //! ends the log (its line is noted in [`PingLog::restart_line`]).
 
-use super::log::{HostLog, LogKind, Observation, PingLog, Seen};
+use super::log::{HostLog, LineSays, LogKind, Observation, PingLog};
 use super::text::{command_interval, host_parts, lines, parse_decimal, split_stamp};
 use migprobe_probe::record::ProbeError;
 use std::net::IpAddr;
@@ -123,7 +123,7 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
             ping_header(&mut log, rest);
             continue;
         }
-        let seq_seen = |log: &mut PingLog, raw: u64, seen: Seen, last: &mut Option<u64>| {
+        let seq_seen = |log: &mut PingLog, raw: u64, seen: LineSays, last: &mut Option<u64>| {
             let index = unwrap16(raw, *last);
             *last = Some(index);
             if log.hosts.is_empty() {
@@ -145,7 +145,7 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
             }
         } else if let Some(rest) = body.strip_prefix("From ") {
             match ping_error(rest) {
-                Some((raw, Some(err))) => seq_seen(&mut log, raw, Seen::Error(err), &mut last),
+                Some((raw, Some(err))) => seq_seen(&mut log, raw, LineSays::Error(err), &mut last),
                 Some((_, None)) => {} // redirect: the probe still goes through
                 None => log.bad_lines.note(no),
             }
@@ -155,7 +155,7 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
             .or_else(|| body.strip_prefix("Request timeout for icmp_seq="))
         {
             match n.trim().parse::<u64>() {
-                Ok(raw) if raw <= 0xffff => seq_seen(&mut log, raw, Seen::NoReply, &mut last),
+                Ok(raw) if raw <= 0xffff => seq_seen(&mut log, raw, LineSays::NoReply, &mut last),
                 _ => log.bad_lines.note(no),
             }
         } else if body.starts_with("--- ") && body.ends_with("statistics ---") {
@@ -213,7 +213,7 @@ fn ping_header(log: &mut PingLog, rest: &str) {
 }
 
 /// `64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms (DUP!)` → (seq, reply, who replied).
-fn ping_reply(body: &str) -> Option<(u64, Seen, &str)> {
+fn ping_reply(body: &str) -> Option<(u64, LineSays, &str)> {
     let (head, rest) = body.split_once(" bytes from ")?;
     let bytes = head.trim().parse::<u32>().ok();
     let seq_at = rest
@@ -258,7 +258,7 @@ fn ping_reply(body: &str) -> Option<(u64, Seen, &str)> {
     }
     Some((
         seq?,
-        Seen::Reply {
+        LineSays::Reply {
             rtt_ns,
             ttl,
             bytes,
@@ -308,7 +308,8 @@ mod tests {
 
     #[test]
     fn ping_line_forms() {
-        let cases: Vec<(&str, u64, Option<RealNs>, Seen)> = vec![
+        let cases: Vec<(&str, u64, Option<RealNs>, LineSays)> =
+            vec![
             (
                 "64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms",
                 1,
@@ -363,14 +364,14 @@ mod tests {
                 None,
                 reply(Some(302_000), Some(64), Some(64), false),
             ),
-            ("no answer yet for icmp_seq=10", 10, None, Seen::NoReply),
+            ("no answer yet for icmp_seq=10", 10, None, LineSays::NoReply),
             (
                 "[1795634356.5] no answer yet for icmp_seq=11",
                 11,
                 Some(RealNs(1_795_634_356_500_000_000)),
-                Seen::NoReply,
+                LineSays::NoReply,
             ),
-            ("Request timeout for icmp_seq 12", 12, None, Seen::NoReply),
+            ("Request timeout for icmp_seq 12", 12, None, LineSays::NoReply),
         ];
         for (text, index, at, seen) in cases {
             let got = one(text);
@@ -428,7 +429,7 @@ mod tests {
             let got = one(text);
             assert_eq!(got.len(), 1, "{text}");
             assert_eq!(got[0].index, 3);
-            let Seen::Error(e) = &got[0].seen else {
+            let LineSays::Error(e) = &got[0].seen else {
                 panic!("{text}: {:?}", got[0].seen)
             };
             assert_eq!(

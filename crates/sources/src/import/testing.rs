@@ -1,12 +1,17 @@
 //! Helpers shared by the tests of the ping and fping import.
 
 use super::build::{build, BuildOptions, Built};
-use super::log::Seen;
+use super::log::LineSays;
 use super::ping::parse_ping;
 
 /// A reply as the parsers report it.
-pub(crate) fn reply(rtt_ns: Option<i64>, ttl: Option<u8>, bytes: Option<u32>, dup: bool) -> Seen {
-    Seen::Reply {
+pub(crate) fn reply(
+    rtt_ns: Option<i64>,
+    ttl: Option<u8>,
+    bytes: Option<u32>,
+    dup: bool,
+) -> LineSays {
+    LineSays::Reply {
         rtt_ns,
         ttl,
         bytes,

@@ -5,13 +5,18 @@
 //! `user`), otherwise the send time is planned and the receive time is what
 //! can be known. Else an ICMP error makes it `error`; else it is `lost`.
 
-use super::sequence::Acc;
+use super::sequence::IndexRecord;
 use migprobe_probe::record::{ProbeLine, ProbeStatus, StampClock};
 use migprobe_probe::types::{ProbeIndex, RealNs};
 use std::net::IpAddr;
 
 /// The probe line of `index` to `addr`, planned to be sent at `tx_planned`.
-pub(super) fn probe_line(addr: IpAddr, index: u64, a: Acc, tx_planned: RealNs) -> ProbeLine {
+pub(super) fn probe_line(
+    addr: IpAddr,
+    index: u64,
+    a: IndexRecord,
+    tx_planned: RealNs,
+) -> ProbeLine {
     let mut p = ProbeLine::without_reply(
         addr,
         0,

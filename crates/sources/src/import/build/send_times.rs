@@ -7,7 +7,7 @@
 //! timestamp at all, from time 0 at the first index (the send times are then
 //! *reconstructed*).
 
-use super::sequence::Acc;
+use super::sequence::IndexRecord;
 use migprobe_probe::types::RealNs;
 use std::collections::BTreeMap;
 
@@ -25,7 +25,7 @@ pub(super) struct SendTimes {
 
 impl SendTimes {
     /// The anchors of the merged observations.
-    pub(super) fn new(acc: &BTreeMap<u64, Acc>, first: u64, interval_ns: i64) -> SendTimes {
+    pub(super) fn new(acc: &BTreeMap<u64, IndexRecord>, first: u64, interval_ns: i64) -> SendTimes {
         let anchors = acc
             .iter()
             .filter_map(|(i, a)| match a.reply {

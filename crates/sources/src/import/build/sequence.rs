@@ -8,19 +8,19 @@
 //! footer's count, sent; it may hold at most [`MAX_PROBES`] indices.
 
 use super::{BuildError, MAX_PROBES};
-use crate::import::log::{HostLog, LogKind, Observation, PingLog, Seen};
+use crate::import::log::{HostLog, LineSays, LogKind, Observation, PingLog};
 use migprobe_probe::record::ProbeError;
 use migprobe_probe::types::RealNs;
 use std::collections::BTreeMap;
 
 /// A reply as kept while building: (time, RTT, TTL, bytes).
-pub(super) type ReplyAcc = (Option<RealNs>, Option<i64>, Option<u8>, Option<u32>);
+pub(super) type FirstReply = (Option<RealNs>, Option<i64>, Option<u8>, Option<u32>);
 
 /// Everything the log said about one probe index.
 #[derive(Default)]
-pub(super) struct Acc {
+pub(super) struct IndexRecord {
     /// The first reply.
-    pub(super) reply: Option<ReplyAcc>,
+    pub(super) reply: Option<FirstReply>,
     /// Replies after the first.
     pub(super) dup: u32,
     /// The first ICMP error, with its time.
@@ -30,12 +30,12 @@ pub(super) struct Acc {
 }
 
 /// The observations merged per probe index.
-pub(super) fn merge(observations: &[Observation]) -> BTreeMap<u64, Acc> {
-    let mut acc: BTreeMap<u64, Acc> = BTreeMap::new();
+pub(super) fn merge(observations: &[Observation]) -> BTreeMap<u64, IndexRecord> {
+    let mut acc: BTreeMap<u64, IndexRecord> = BTreeMap::new();
     for o in observations {
         let a = acc.entry(o.index).or_default();
         match &o.seen {
-            Seen::Reply {
+            LineSays::Reply {
                 rtt_ns,
                 ttl,
                 bytes,
@@ -47,12 +47,12 @@ pub(super) fn merge(observations: &[Observation]) -> BTreeMap<u64, Acc> {
                     a.dup = a.dup.saturating_add(1);
                 }
             }
-            Seen::Error(e) => {
+            LineSays::Error(e) => {
                 if a.error.is_none() {
                     a.error = Some((o.at, e.clone()));
                 }
             }
-            Seen::NoReply => {
+            LineSays::NoReply => {
                 if a.no_reply_at.is_none() {
                     a.no_reply_at = o.at;
                 }
@@ -66,7 +66,7 @@ pub(super) fn merge(observations: &[Observation]) -> BTreeMap<u64, Acc> {
 pub(super) fn range(
     log: &PingLog,
     host: &HostLog,
-    acc: &BTreeMap<u64, Acc>,
+    acc: &BTreeMap<u64, IndexRecord>,
 ) -> Result<(u64, u64), BuildError> {
     let first_sent = match log.kind {
         LogKind::Ping if log.header_seen || host.transmitted.is_some() => Some(1),

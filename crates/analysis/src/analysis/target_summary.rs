@@ -48,7 +48,7 @@ pub struct TargetSummary {
 }
 
 #[derive(Debug)]
-struct Acc {
+struct TargetTally {
     addr: IpAddr,
     hist: RttHist,
     rx: Vec<i64>,
@@ -83,7 +83,7 @@ fn longest_gap(answered: &mut [u64], end: u64) -> u64 {
 #[derive(Debug)]
 pub struct SummaryBuilder {
     interval_ns: i64,
-    acc: Vec<Acc>,
+    acc: Vec<TargetTally>,
 }
 
 impl SummaryBuilder {
@@ -91,7 +91,7 @@ impl SummaryBuilder {
     pub fn new(targets: &[TargetInfo], interval_ns: i64) -> SummaryBuilder {
         let acc = targets
             .iter()
-            .map(|t| Acc {
+            .map(|t| TargetTally {
                 addr: t.addr,
                 hist: RttHist::new(),
                 rx: Vec::new(),
