@@ -3,7 +3,7 @@
 
 use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
 use migprobe::commands::import::{execute as run, ImportError, ImportReport};
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{read_run, EventLine, Origin, RunWriter, SCHEMA_VERSION};
 use migprobe_probe::types::RealNs;
 use migprobe_sources::import::{parse_qemu_monitor_events, parse_timestamp, parse_virsh_events};
@@ -31,8 +31,8 @@ fn ts(s: &str) -> RealNs {
     parse_timestamp(s).unwrap()
 }
 
-fn summary(events: &[EventLine]) -> Vec<(Origin, &str)> {
-    events.iter().map(|e| (e.origin, e.kind.as_str())).collect()
+fn summary(events: &[EventLine]) -> Vec<(Origin, EventKind)> {
+    events.iter().map(|e| (e.origin, e.kind.clone())).collect()
 }
 
 /// The captures of one block migration, imported in this order into one run

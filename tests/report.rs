@@ -265,7 +265,7 @@ fn marks(events: &[EventLine]) -> Vec<EventMark> {
             kind: e.kind.clone(),
             label: match e.detail.get("reason").or(e.detail.get("status")) {
                 Some(r) => format!("{} {}", e.kind, r.as_str().unwrap_or("")),
-                None => e.kind.clone(),
+                None => e.kind.to_string(),
             },
         })
         .collect()

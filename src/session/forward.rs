@@ -16,10 +16,10 @@ pub(super) fn swap_sides(e: &mut EventLine) {
 
 /// The phase the live line shows from this event on, if it starts one.
 pub(super) fn phase_of(e: &EventLine) -> Option<&'static str> {
-    match (e.origin, e.kind.as_str()) {
-        (Origin::Dst, kinds::STARTED) => Some("copying"),
-        (Origin::Src, kinds::SUSPENDED) => Some("switchover"),
-        (Origin::Dst, kinds::RESUMED) => Some("resumed on destination"),
+    match (e.origin, &e.kind) {
+        (Origin::Dst, &kinds::STARTED) => Some("copying"),
+        (Origin::Src, &kinds::SUSPENDED) => Some("switchover"),
+        (Origin::Dst, &kinds::RESUMED) => Some("resumed on destination"),
         _ => None,
     }
 }
@@ -34,7 +34,7 @@ mod tests {
     use super::*;
     use migprobe_probe::types::RealNs;
 
-    fn ev(origin: Origin, kind: &str) -> EventLine {
+    fn ev(origin: Origin, kind: impl Into<migprobe_probe::record::EventKind>) -> EventLine {
         EventLine {
             at_ns: RealNs(0),
             source_ts_ns: None,
@@ -89,7 +89,7 @@ mod tests {
             ),
         ];
         for (origin, kind, phase, label) in cases {
-            let e = ev(origin, kind);
+            let e = ev(origin, kind.clone());
             assert_eq!(phase_of(&e), phase, "{origin:?} {kind}");
             assert_eq!(shown_as(&e).as_deref(), label, "{origin:?} {kind}");
         }

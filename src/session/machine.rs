@@ -22,7 +22,7 @@ use crate::exit::ExitCode;
 use crate::trigger::Exit;
 use migprobe_analysis::analysis::verdict::MigrationVerdict;
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{EventLine, Origin};
+use migprobe_probe::record::{EventKind, EventLine, Origin};
 use migprobe_probe::types::RealNs;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -374,12 +374,12 @@ impl Session {
 }
 
 /// An event of migprobe itself, at `now`.
-fn local(now: Now, kind: &str, detail: Value) -> EventLine {
+fn local(now: Now, kind: EventKind, detail: Value) -> EventLine {
     EventLine {
         at_ns: now.real,
         source_ts_ns: None,
         origin: Origin::Local,
-        kind: kind.into(),
+        kind,
         detail,
         raw: None,
     }

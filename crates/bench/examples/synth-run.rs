@@ -22,7 +22,7 @@
 //! jitter, and one probe in 2 000 is lost at random.
 
 use migprobe_bench::accuracy::SplitMix64;
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{
     EventLine, Footer, Header, Line, Origin, ProbeLine, ProbeStatus, RunWriter, StampClock,
     TargetInfo,
@@ -95,12 +95,18 @@ struct Window {
     fate: Fate,
 }
 
-fn event(at: i64, origin: Origin, kind: &str, detail: serde_json::Value, qemu: bool) -> EventLine {
+fn event(
+    at: i64,
+    origin: Origin,
+    kind: EventKind,
+    detail: serde_json::Value,
+    qemu: bool,
+) -> EventLine {
     EventLine {
         at_ns: RealNs(at),
         source_ts_ns: qemu.then_some(RealNs(at - 450_000)),
         origin,
-        kind: kind.into(),
+        kind,
         raw: qemu.then(|| detail.to_string()),
         detail,
     }
@@ -153,7 +159,7 @@ fn lifecycle_events(t: i64) -> Vec<EventLine> {
 }
 
 /// One event: (time, origin, kind, detail, from QEMU).
-type Row = (i64, Origin, &'static str, serde_json::Value, bool);
+type Row = (i64, Origin, EventKind, serde_json::Value, bool);
 
 /// `{"domain": "synthvm", k: v}`.
 fn detail(k: &str, v: serde_json::Value) -> serde_json::Value {

@@ -144,7 +144,7 @@ fn reconstructed_note(format: ImportFormat, built: &Built) -> EventLine {
         at_ns: built.start_ns,
         source_ts_ns: None,
         origin: Origin::Local,
-        kind: NOTE_KIND.into(),
+        kind: NOTE_KIND,
         detail: serde_json::json!({
             "note": "reconstructed_send_times",
             "source": format.name(),

@@ -41,7 +41,7 @@ fn repeat_with_ping_pong_swaps_the_direction_and_the_event_labels() {
     );
     let directions: Vec<Value> = local_events(&log)
         .into_iter()
-        .filter(|(_, k, _)| k == kinds::TRIGGER_STARTED)
+        .filter(|(_, k, _)| *k == kinds::TRIGGER_STARTED)
         .map(|(_, _, d)| d["direction"].clone())
         .collect();
     assert_eq!(directions, ["forth", "back", "forth"]);
@@ -188,10 +188,10 @@ fn events_are_shown_except_job_statistics_and_recorded_after_the_end() {
     assert_eq!(
         late,
         [
-            ("record", kinds::JOB_STATS),
-            ("show", kinds::RESUMED),
+            ("record", kinds::JOB_STATS.as_str()),
+            ("show", kinds::RESUMED.as_str()),
             ("status", ""),
-            ("record", kinds::RESUMED)
+            ("record", kinds::RESUMED.as_str())
         ]
     );
 }

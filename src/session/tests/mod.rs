@@ -4,7 +4,7 @@ use super::*;
 use crate::exit::ExitCode;
 use crate::trigger::Exit;
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{EventLine, Origin};
+use migprobe_probe::record::{EventKind, EventLine, Origin};
 use migprobe_probe::types::RealNs;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -49,7 +49,7 @@ fn tick(ms: u64) -> Step {
 }
 
 /// A hypervisor event at `ms`.
-fn hv(ms: u64, origin: Origin, kind: &str, detail: Value) -> Step {
+fn hv(ms: u64, origin: Origin, kind: impl Into<EventKind>, detail: Value) -> Step {
     let e = EventLine {
         at_ns: real(ms),
         source_ts_ns: None,
@@ -126,7 +126,7 @@ fn starts(log: &[(u64, Action)]) -> Vec<(u64, Vec<String>)> {
 }
 
 /// The recorded events of migprobe itself.
-fn local_events(log: &[(u64, Action)]) -> Vec<(u64, String, Value)> {
+fn local_events(log: &[(u64, Action)]) -> Vec<(u64, EventKind, Value)> {
     log.iter()
         .filter_map(|(ms, a)| match a {
             Action::Record(e) if e.origin == Origin::Local => {
@@ -356,7 +356,7 @@ fn the_trigger_starts_after_the_warm_up_with_the_placeholders_replaced() {
     let started = json!({ "argv": argv, "migration": 0, "direction": "forth" });
     assert_eq!(
         local_events(&log),
-        [(1000, kinds::TRIGGER_STARTED.to_string(), started)]
+        [(1000, kinds::TRIGGER_STARTED, started)]
     );
 }
 
@@ -375,7 +375,7 @@ fn a_stopped_trigger_is_recorded_with_what_stopped_it() {
         let exited = local_events(&log).pop().unwrap();
         let detail =
             json!({ "code": null, "signal": 15, "output": [], "migration": 0, "stopped_by": by });
-        assert_eq!(exited, (6010, kinds::TRIGGER_EXITED.into(), detail), "{by}");
+        assert_eq!(exited, (6010, kinds::TRIGGER_EXITED, detail), "{by}");
     }
 }
 
@@ -408,10 +408,7 @@ fn a_failed_spawn_is_recorded_and_warned_about() {
     let msg = "cannot start the trigger \"migrate\": denied";
     assert_eq!(count(&log, &Action::Warn(msg.into())), 1);
     let detail = json!({ "code": null, "signal": null, "error": msg, "migration": 0 });
-    assert_eq!(
-        local_events(&log)[1],
-        (1000, kinds::TRIGGER_EXITED.into(), detail)
-    );
+    assert_eq!(local_events(&log)[1], (1000, kinds::TRIGGER_EXITED, detail));
 }
 
 mod campaign;

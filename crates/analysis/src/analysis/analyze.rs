@@ -430,7 +430,7 @@ fn migration_info(events: &[EventLine]) -> Option<MigrationInfo> {
 fn guest_fate(events: &[EventLine], mk: &Markers) -> Vec<String> {
     events
         .iter()
-        .filter(|e| match e.kind.as_str() {
+        .filter(|e| match e.kind {
             kinds::SHUTDOWN | kinds::CRASHED => true,
             // A stop "shutdown" follows the "shutdown" event of the same end: one note each end.
             kinds::STOPPED => !matches!(
@@ -505,7 +505,7 @@ fn label(e: &EventLine) -> String {
         });
     match extra {
         Some(x) => format!("{} {x}", e.kind),
-        None => e.kind.clone(),
+        None => e.kind.to_string(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! read only this.
 
 use super::target_summary::TargetSummary;
+use migprobe_probe::record::EventKind;
 use migprobe_probe::record::{Origin, TargetInfo};
 use migprobe_probe::types::RealNs;
 use serde::Serialize;
@@ -82,7 +83,7 @@ impl PhaseName {
 
 impl std::fmt::Display for PhaseName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -206,7 +207,7 @@ pub struct EventMark {
     /// Who said it.
     pub origin: Origin,
     /// Event kind.
-    pub kind: String,
+    pub kind: EventKind,
     /// Short label, e.g. "suspended migrated".
     pub label: String,
 }
@@ -276,7 +277,7 @@ impl serde::Serialize for Outcome {
 
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -19,7 +19,7 @@
 use super::hist::RttHist;
 use super::model::{Phase, PhaseName, PhaseStats};
 use super::outages::rtt_of;
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus};
 use migprobe_probe::types::RealNs;
 use std::collections::HashMap;
@@ -72,7 +72,7 @@ fn earliest(events: &[EventLine], f: impl Fn(&EventLine) -> bool) -> Option<&Eve
     events.iter().filter(|e| f(e)).min_by_key(|e| event_time(e))
 }
 
-fn is(e: &EventLine, origin: Origin, kind: &str) -> bool {
+fn is(e: &EventLine, origin: Origin, kind: EventKind) -> bool {
     e.origin == origin && e.kind == kind
 }
 
@@ -125,8 +125,11 @@ impl Markers {
             })
             .map(event_time)
             .max();
-        let count = |kind: &str| {
-            let n = events.iter().filter(|e| is(e, Origin::Src, kind)).count();
+        let count = |kind: EventKind| {
+            let n = events
+                .iter()
+                .filter(|e| is(e, Origin::Src, kind.clone()))
+                .count();
             u32::try_from(n).unwrap_or(u32::MAX)
         };
         let iterations = match count(kinds::MIGRATION_ITERATION) {

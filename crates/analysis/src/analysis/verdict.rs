@@ -101,9 +101,9 @@ impl MigrationVerdict {
     pub fn observe(&mut self, e: &EventLine) {
         let t = event_time(e);
         let unsuccessful = || e.detail.get("success").and_then(|s| s.as_bool()) == Some(false);
-        match (e.origin, e.kind.as_str()) {
-            (_, kinds::TRIGGER_STARTED) => earliest(&mut self.trigger_started, t),
-            (_, kinds::TRIGGER_EXITED) => {
+        match (e.origin, &e.kind) {
+            (_, &kinds::TRIGGER_STARTED) => earliest(&mut self.trigger_started, t),
+            (_, &kinds::TRIGGER_EXITED) => {
                 let code = e.detail.get("code").and_then(|c| c.as_i64());
                 latest_with(
                     &mut self.trigger_exit,
@@ -111,34 +111,34 @@ impl MigrationVerdict {
                     code.and_then(|c| i32::try_from(c).ok()),
                 );
             }
-            (Origin::Src, kinds::JOB_COMPLETED) => {
+            (Origin::Src, &kinds::JOB_COMPLETED) => {
                 latest_with(&mut self.src_job, t, unsuccessful())
             }
-            (Origin::Dst, kinds::JOB_COMPLETED) => {
+            (Origin::Dst, &kinds::JOB_COMPLETED) => {
                 latest_with(&mut self.dst_job, t, unsuccessful())
             }
-            (Origin::Dst, kinds::QEMU_MIGRATION) => {}
-            (_, kinds::QEMU_MIGRATION) => match detail_str(e, "status") {
+            (Origin::Dst, &kinds::QEMU_MIGRATION) => {}
+            (_, &kinds::QEMU_MIGRATION) => match detail_str(e, "status") {
                 Some("completed") => self.qemu_completed = true,
                 Some("cancelled" | "cancelling") => self.qemu_cancelled = true,
                 Some("failed") => self.qemu_failed = true,
                 _ => {}
             },
-            (Origin::Src, kinds::STOPPED) if reason_is(e, &["migrated"]) => {
+            (Origin::Src, &kinds::STOPPED) if reason_is(e, &["migrated"]) => {
                 self.src_stopped_migrated = true;
             }
-            (Origin::Dst, kinds::STARTED) if reason_is(e, &["migrated"]) => {
+            (Origin::Dst, &kinds::STARTED) if reason_is(e, &["migrated"]) => {
                 earliest(&mut self.dst_started, t);
             }
-            (Origin::Dst, kinds::QEMU_RESUME) => latest(&mut self.dst_resumed, t),
-            (Origin::Dst, kinds::RESUMED) if reason_is(e, MIGRATION_REASONS) => {
+            (Origin::Dst, &kinds::QEMU_RESUME) => latest(&mut self.dst_resumed, t),
+            (Origin::Dst, &kinds::RESUMED) if reason_is(e, MIGRATION_REASONS) => {
                 latest(&mut self.dst_resumed, t);
             }
-            (Origin::Src, kinds::QEMU_STOP) => self.src_qemu_stops.push(t),
-            (Origin::Src, kinds::SUSPENDED) if reason_is(e, MIGRATION_REASONS) => {
+            (Origin::Src, &kinds::QEMU_STOP) => self.src_qemu_stops.push(t),
+            (Origin::Src, &kinds::SUSPENDED) if reason_is(e, MIGRATION_REASONS) => {
                 self.src_suspends.push(t);
             }
-            (Origin::Src, kinds::RESUMED) => latest(&mut self.src_resumed, t),
+            (Origin::Src, &kinds::RESUMED) => latest(&mut self.src_resumed, t),
             _ => {}
         }
     }

@@ -556,7 +556,7 @@ impl ClockWatch {
             at_ns: RealNs(sys::realtime_now().0),
             source_ts_ns: None,
             origin: Origin::Local,
-            kind: kinds::CLOCK_STEP.into(),
+            kind: kinds::CLOCK_STEP,
             detail: serde_json::json!({ "step_ns": step, "realtime_minus_monotonic_ns": now }),
             raw: None,
         })

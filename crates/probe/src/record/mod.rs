@@ -7,6 +7,7 @@ pub mod schema;
 pub mod writer;
 
 pub use badlines::BadLines;
+pub use kinds::EventKind;
 pub use reader::{read_run, ReadError, RunData};
 pub use schema::*;
 pub use writer::RunWriter;

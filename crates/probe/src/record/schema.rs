@@ -5,6 +5,7 @@
 //! it has waited long enough without a reply, so a killed run keeps it) and a
 //! final one. **The last line for a (target_id, index) wins.**
 
+use crate::record::kinds::EventKind;
 use crate::sys::SocketKind;
 use crate::types::{ProbeIndex, RealNs};
 use crate::wire::{Family, IcmpErrorKind};
@@ -271,8 +272,8 @@ pub struct EventLine {
     pub source_ts_ns: Option<RealNs>,
     /// Who said it.
     pub origin: Origin,
-    /// Kind (see [`kinds`]).
-    pub kind: String,
+    /// What it is.
+    pub kind: EventKind,
     /// Kind-specific fields.
     #[serde(default)]
     pub detail: serde_json::Value,

@@ -7,7 +7,7 @@ use super::{lifecycle, qemu};
 use crate::sys::libvirt::{
     job_stats, start_event_loop, Raw, RawEvent, Registration, COMPLETED_KEEP,
 };
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{EventLine, Origin};
 use migprobe_probe::sys::realtime_now;
 use migprobe_probe::types::RealNs;
@@ -239,12 +239,12 @@ fn version(v: u32) -> String {
     format!("{}.{}.{}", v / 1_000_000, v / 1_000 % 1_000, v % 1_000)
 }
 
-fn local_event(origin: Origin, kind: &str, detail: Value) -> EventLine {
+fn local_event(origin: Origin, kind: EventKind, detail: Value) -> EventLine {
     EventLine {
         at_ns: realtime_now(),
         source_ts_ns: None,
         origin,
-        kind: kind.into(),
+        kind,
         detail,
         raw: None,
     }
@@ -477,7 +477,7 @@ pub fn to_line(origin: Origin, raw: Raw) -> EventLine {
         at_ns: raw.at,
         source_ts_ns,
         origin,
-        kind: kind.into(),
+        kind,
         detail,
         raw: text,
     }
@@ -513,8 +513,8 @@ mod tests {
             }),
         );
         assert_eq!(
-            (l.kind.as_str(), l.detail["reason"].as_str()),
-            (kinds::SUSPENDED, Some("migrated"))
+            (&l.kind, l.detail["reason"].as_str()),
+            (&kinds::SUSPENDED, Some("migrated"))
         );
         let l = to_line(
             Origin::Dst,

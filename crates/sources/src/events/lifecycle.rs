@@ -1,12 +1,12 @@
 //! Libvirt lifecycle events: numeric codes (C API) and virsh's words, both
 //! mapped to one kind + reason (see `kinds`).
 
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 
 /// One lifecycle event type: its code, kind, virsh word, and details
 /// as (virsh word, reason) in code order.
 struct Lifecycle {
-    kind: &'static str,
+    kind: EventKind,
     word: &'static str,
     details: &'static [(&'static str, &'static str)],
 }
@@ -110,19 +110,19 @@ const TABLE: &[Lifecycle] = &[
         reason = "only the live capture (feature `libvirt`) has libvirt's codes"
     )
 )]
-pub(crate) fn from_codes(event: i32, detail: i32) -> Option<(&'static str, String)> {
+pub(crate) fn from_codes(event: i32, detail: i32) -> Option<(EventKind, String)> {
     let l = TABLE.get(usize::try_from(event).ok()?)?;
     let reason = usize::try_from(detail)
         .ok()
         .and_then(|d| l.details.get(d))
         .map(|d| d.1.to_owned())
         .unwrap_or_else(|| format!("detail_{detail}"));
-    Some((l.kind, reason))
+    Some((l.kind.clone(), reason))
 }
 
 /// Kind and reason from virsh's text, e.g. `"Suspended Migrated"` or
 /// `"Shutdown Finished after guest request"`; `None` if not a lifecycle text.
-pub(crate) fn from_virsh(text: &str) -> Option<(&'static str, String)> {
+pub(crate) fn from_virsh(text: &str) -> Option<(EventKind, String)> {
     let text = text.trim();
     let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
     let l = TABLE.iter().find(|l| l.word == word)?;
@@ -133,7 +133,7 @@ pub(crate) fn from_virsh(text: &str) -> Option<(&'static str, String)> {
         .find(|d| d.0 == rest)
         .map(|d| d.1.to_owned())
         .unwrap_or_else(|| rest.to_lowercase().replace([' ', '/', '-'], "_"));
-    Some((l.kind, reason))
+    Some((l.kind.clone(), reason))
 }
 
 #[cfg(test)]
@@ -147,7 +147,7 @@ mod tests {
                 let by_code = from_codes(e as i32, d as i32).unwrap();
                 let by_word = from_virsh(&format!("{} {}", l.word, word)).unwrap();
                 assert_eq!(by_code, by_word);
-                assert_eq!(by_code, (l.kind, reason.to_string()));
+                assert_eq!(by_code, (l.kind.clone(), reason.to_string()));
             }
         }
     }

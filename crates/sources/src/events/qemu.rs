@@ -4,7 +4,7 @@
 //!
 //! Rules: pure; the detail is always a JSON object, QEMU's data kept as given.
 
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 use serde_json::{Map, Value};
 
 /// Kind and detail of a QMP event `name` with its `data` member.
@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 /// `pass` / `id` guaranteed present (possibly `null`) for the kinds documented
 /// with them; unknown MIGRATION status strings are kept as given. An unknown
 /// event becomes [`kinds::OTHER`] with `{"qemu_event": name, "data": data}`.
-pub(crate) fn qemu_event(name: &str, data: &Value) -> (&'static str, Value) {
+pub(crate) fn qemu_event(name: &str, data: &Value) -> (EventKind, Value) {
     let data = unwrap_event(data);
-    let (kind, required): (&'static str, &[&str]) = match name.to_ascii_uppercase().as_str() {
+    let (kind, required): (EventKind, &[&str]) = match name.to_ascii_uppercase().as_str() {
         "STOP" => (kinds::QEMU_STOP, &[]),
         "RESUME" => (kinds::QEMU_RESUME, &[]),
         "MIGRATION" => (kinds::QEMU_MIGRATION, &["status"]),
@@ -69,7 +69,7 @@ pub(crate) fn details_data(details: &str) -> Value {
         reason = "only the live capture (feature `libvirt`) has the callback"
     )
 )]
-pub(crate) fn qemu_event_from_details(name: &str, details: Option<&str>) -> (&'static str, Value) {
+pub(crate) fn qemu_event_from_details(name: &str, details: Option<&str>) -> (EventKind, Value) {
     qemu_event(name, &details.map_or(Value::Null, details_data))
 }
 

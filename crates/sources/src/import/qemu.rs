@@ -85,7 +85,7 @@ pub(crate) fn parse_qemu_line(line: &str, origin: Origin, fallback: Option<RealN
         at_ns,
         source_ts_ns: qemu_ts,
         origin,
-        kind: kind.to_owned(),
+        kind,
         detail,
         raw: Some(line.to_owned()),
     })

@@ -21,7 +21,7 @@
 
 use super::event_text::{split_domain, split_event_prefix, ParsedText};
 use crate::events::lifecycle;
-use migprobe_probe::record::kinds;
+use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{EventLine, Origin};
 use migprobe_probe::types::RealNs;
 use serde_json::{Map, Value};
@@ -158,12 +158,12 @@ impl VirshParser {
         self.counts
     }
 
-    fn event(&self, at_ns: RealNs, kind: &str, detail: Value, raw: String) -> EventLine {
+    fn event(&self, at_ns: RealNs, kind: EventKind, detail: Value, raw: String) -> EventLine {
         EventLine {
             at_ns,
             source_ts_ns: None,
             origin: self.origin,
-            kind: kind.to_owned(),
+            kind,
             detail,
             raw: Some(raw),
         }
@@ -203,7 +203,7 @@ fn parse_header(line: &str) -> Option<Header> {
 }
 
 /// Kind and detail of a one-line virsh event.
-fn map_event(name: &str, domain: &str, text: &str) -> (&'static str, Value) {
+fn map_event(name: &str, domain: &str, text: &str) -> (EventKind, Value) {
     let mut d = Map::new();
     d.insert("domain".into(), Value::String(domain.to_owned()));
     let kind = match name {
@@ -392,8 +392,8 @@ mod tests {
         assert_eq!(n, 41);
         let e = one("2026-11-25 19:18:09.435+0000: event 'lifecycle' for domain 'migvm': Suspended Migrated");
         assert_eq!(
-            (e.kind.as_str(), &e.detail["reason"]),
-            (kinds::SUSPENDED, &json!("migrated"))
+            (&e.kind, &e.detail["reason"]),
+            (&kinds::SUSPENDED, &json!("migrated"))
         );
         // Unknown lifecycle word: kept as other, not lost.
         let e = one(
@@ -452,14 +452,14 @@ mod tests {
         );
         let p = parse(&text);
         assert_eq!(p.bad_lines.count(), 0, "{p:?}");
-        let kinds: Vec<&str> = p.events.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&EventKind> = p.events.iter().map(|e| &e.kind).collect();
         assert_eq!(
             kinds,
             [
-                kinds::JOB_COMPLETED,
-                kinds::UNDEFINED,
-                kinds::JOB_COMPLETED,
-                kinds::MIGRATION_ITERATION
+                &kinds::JOB_COMPLETED,
+                &kinds::UNDEFINED,
+                &kinds::JOB_COMPLETED,
+                &kinds::MIGRATION_ITERATION
             ]
         );
         assert_eq!(p.events[0].detail["downtime"], json!(51));
@@ -646,8 +646,8 @@ mod tests {
             .to_vec();
         bytes.extend_from_slice(b"m\xffvm': Stopped Migrated\r\n\tstray: 1\r\n\xfe\xfe\r\n^C");
         let p = parse_virsh_events(&bytes, Origin::Src, None);
-        let kinds: Vec<&str> = p.events.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(kinds, [kinds::SUSPENDED, kinds::RESUMED, kinds::STOPPED]);
+        let kinds: Vec<&EventKind> = p.events.iter().map(|e| &e.kind).collect();
+        assert_eq!(kinds, [&kinds::SUSPENDED, &kinds::RESUMED, &kinds::STOPPED]);
         assert_eq!(p.events[2].detail["domain"], json!("m\u{fffd}vm"));
         assert!(p
             .events

@@ -3,10 +3,11 @@
 
 use super::*;
 use crate::analysis::phases::Markers;
+use migprobe_probe::record::EventKind;
 use serde_json::json;
 
 /// An event at `t` ms (received then; no source timestamp).
-fn ev(t: i64, origin: Origin, kind: &str, detail: serde_json::Value) -> EventLine {
+fn ev(t: i64, origin: Origin, kind: impl Into<EventKind>, detail: serde_json::Value) -> EventLine {
     EventLine {
         at_ns: RealNs(t * 1_000_000),
         source_ts_ns: None,
@@ -17,11 +18,11 @@ fn ev(t: i64, origin: Origin, kind: &str, detail: serde_json::Value) -> EventLin
     }
 }
 
-fn plain(t: i64, origin: Origin, kind: &str) -> EventLine {
+fn plain(t: i64, origin: Origin, kind: impl Into<EventKind>) -> EventLine {
     ev(t, origin, kind, json!({}))
 }
 
-fn reason(t: i64, origin: Origin, kind: &str, r: &str) -> EventLine {
+fn reason(t: i64, origin: Origin, kind: impl Into<EventKind>, r: &str) -> EventLine {
     ev(t, origin, kind, json!({ "reason": r }))
 }
 

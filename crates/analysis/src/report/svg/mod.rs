@@ -105,7 +105,7 @@ fn origin_name(o: Origin) -> &'static str {
 
 /// Short label and priority (lower first) of the events worth a label.
 fn key_event(m: &EventMark) -> Option<(&'static str, u8)> {
-    Some(match m.kind.as_str() {
+    Some(match m.kind {
         kinds::SUSPENDED => ("suspended", 0),
         kinds::RESUMED => ("resumed", 1),
         kinds::STARTED => ("started", 3),

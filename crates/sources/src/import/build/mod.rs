@@ -28,7 +28,7 @@ use thiserror::Error;
 pub(crate) const MAX_PROBES: u64 = 50_000_000;
 
 /// Event kind of the note written when send times are reconstructed.
-pub const NOTE_KIND: &str = migprobe_probe::record::kinds::NOTE;
+pub const NOTE_KIND: migprobe_probe::record::EventKind = migprobe_probe::record::kinds::NOTE;
 
 /// Default interval of ping and fping: 1 s.
 pub(crate) const DEFAULT_INTERVAL_NS: i64 = 1_000_000_000;
