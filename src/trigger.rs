@@ -1,6 +1,17 @@
 //! The trigger: the command that starts the migration, run without a shell,
 //! its output kept in a log file and its last lines in memory.
+//!
+//! Rules:
+//! - it runs in a process group of its own and gets SIGKILL if migprobe dies;
+//! - stopping it (timeout, SIGTERM, Ctrl-C) signals the whole group: SIGTERM,
+//!   then SIGKILL after the grace period, so nothing the trigger started
+//!   outlives the stop;
+//! - its exit is the exit of the command itself: children that keep its
+//!   output pipes open (`sh -c 'sleep 25 & exit 0'`, `virsh` over ssh) do not
+//!   delay it; their output is read for at most [`READER_GRACE`] more, and
+//!   until they exit after that.
 
+use migprobe_probe::sys::process::{live_group_members, own_group_dying_with_parent, signal_group};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -12,6 +23,9 @@ use std::time::{Duration, Instant};
 
 /// How many output lines are kept for the run file.
 pub(crate) const TAIL_LINES: usize = 20;
+
+/// How long the output readers may still run once the command has exited.
+pub(crate) const READER_GRACE: Duration = Duration::from_millis(300);
 
 /// A running trigger command.
 #[derive(Debug)]
@@ -50,12 +64,13 @@ impl Trigger {
         let (prog, args) = argv
             .split_first()
             .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
-        let mut child = Command::new(prog)
-            .args(args)
+        let mut cmd = Command::new(prog);
+        cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
+            .stderr(Stdio::piped());
+        own_group_dying_with_parent(&mut cmd);
+        let mut child = cmd.spawn()?;
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let log = Arc::new(Mutex::new(log));
         let mut readers = Vec::new();
@@ -108,32 +123,55 @@ impl Trigger {
         self.child.id()
     }
 
-    /// The exit, if it has exited (output readers are joined then).
+    /// The exit, if the command has exited (its output readers get
+    /// [`READER_GRACE`] to finish; children holding its pipes do not delay it).
     pub(crate) fn try_wait(&mut self) -> io::Result<Option<Exit>> {
         let s = self.child.try_wait()?;
         if s.is_some() {
-            for r in self.readers.drain(..) {
-                let _ = r.join();
-            }
+            self.settle_readers();
         }
         Ok(s.map(Exit::of))
     }
 
-    /// SIGTERM, then SIGKILL if it has not exited within `grace`.
-    pub(crate) fn stop(&mut self, grace: Duration) -> io::Result<Exit> {
-        let _ = migprobe_probe::sys::process::terminate(self.pid());
-        let until = Instant::now() + grace;
-        while Instant::now() < until {
-            if let Some(e) = self.try_wait()? {
-                return Ok(e);
-            }
-            std::thread::sleep(Duration::from_millis(50));
+    /// Joins the output readers that finish within [`READER_GRACE`]; the
+    /// others are left to end when the last holder of the pipe closes it.
+    fn settle_readers(&mut self) {
+        let until = Instant::now() + READER_GRACE;
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
         }
-        let _ = self.child.kill();
-        let s = self.child.wait()?;
         for r in self.readers.drain(..) {
-            let _ = r.join();
+            if r.is_finished() {
+                let _ = r.join();
+            }
         }
+    }
+
+    /// Stops the whole process group: SIGTERM, then SIGKILL to whatever of
+    /// it is left once the command has exited or `grace` has passed. Returns
+    /// within `grace` plus a moment, whatever the group does with signals.
+    pub(crate) fn stop(&mut self, grace: Duration) -> io::Result<Exit> {
+        let group = self.pid();
+        let _ = signal_group(group, libc::SIGTERM);
+        let until = Instant::now() + grace;
+        let mut exit = None;
+        // Until the command has exited and nothing of its group is left
+        // alive, or the grace is over.
+        while Instant::now() < until {
+            if exit.is_none() {
+                exit = self.child.try_wait()?;
+            }
+            if exit.is_some() && live_group_members(group) == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = signal_group(group, libc::SIGKILL);
+        let s = match exit {
+            Some(s) => s,
+            None => self.child.wait()?,
+        };
+        self.settle_readers();
         Ok(Exit::of(s))
     }
 
@@ -182,6 +220,80 @@ mod tests {
         for want in ["one", "a", "b", "err"] {
             assert!(tail.iter().any(|l| l == want), "{want} in {tail:?}");
         }
+    }
+
+    fn argv(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// True when nothing of process group `g` is left alive within 2 s (a
+    /// killed process still has to run to its end; slow on a loaded host).
+    fn group_gone(g: u32) -> bool {
+        let until = Instant::now() + Duration::from_secs(2);
+        while live_group_members(g) > 0 {
+            if Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    #[test]
+    fn stop_ends_the_whole_group_even_when_a_child_holds_the_output() {
+        // sh waits for sleep, which holds the output pipe: before, stop waited
+        // for sleep (25 s) to close it.
+        let mut t = Trigger::spawn(&argv(&["sh", "-c", "sleep 25; echo after"]), log()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let e = t.stop(Duration::from_secs(2)).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(e.signal, Some(libc::SIGTERM));
+        assert!(group_gone(t.pid()), "the sleep was stopped with sh");
+        assert!(!t.tail().iter().any(|l| l == "after"));
+    }
+
+    #[test]
+    fn stop_kills_a_group_that_ignores_sigterm_after_the_grace() {
+        // An ignored signal stays ignored across exec: sleep ignores it too.
+        let mut t = Trigger::spawn(&argv(&["sh", "-c", "trap '' TERM; sleep 25"]), log()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let e = t.stop(Duration::from_millis(500)).unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(500) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+        assert_eq!(e.signal, Some(libc::SIGKILL));
+        assert!(group_gone(t.pid()));
+    }
+
+    #[test]
+    fn the_exit_is_the_commands_not_its_background_childrens() {
+        let mut t = Trigger::spawn(&argv(&["sh", "-c", "sleep 25 & exit 0"]), log()).unwrap();
+        let started = Instant::now();
+        let exit = loop {
+            if let Some(e) = t.try_wait().unwrap() {
+                break e;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert!(exit.success());
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            live_group_members(t.pid()) > 0,
+            "the background sleep is still running"
+        );
+        let _ = signal_group(t.pid(), libc::SIGKILL);
     }
 
     #[test]
