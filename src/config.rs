@@ -166,6 +166,40 @@ pub(crate) fn capture_config(
     }))
 }
 
+/// Checks that the trigger's program can be started: a path must be an
+/// executable file, a bare name must be found in `PATH`. A program name with
+/// a placeholder (`{src}`…) is left to the start.
+pub(crate) fn validate_program(argv: &[String]) -> Result<(), ConfigError> {
+    let Some(prog) = argv.first() else {
+        return Ok(());
+    };
+    if prog.contains('{') || find_program(prog, std::env::var_os("PATH").as_deref()).is_some() {
+        return Ok(());
+    }
+    let why = if prog.contains('/') {
+        "cannot start it: no such executable file; give the path of a program that exists"
+    } else {
+        "cannot start it: not found in PATH; install it or give its full path"
+    };
+    Err(bad("TRIGGER", prog, why))
+}
+
+/// The executable file `prog` names: itself if it holds a `/`, else the
+/// first match in `path`.
+fn find_program(prog: &str, path: Option<&std::ffi::OsStr>) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if prog.contains('/') {
+        let p = std::path::PathBuf::from(prog);
+        return runnable(&p).then_some(p);
+    }
+    std::env::split_paths(path?)
+        .map(|d| d.join(prog))
+        .find(|p| runnable(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +271,21 @@ mod tests {
         let mut args: Vec<&str> = targets.iter().map(String::as_str).collect();
         args.extend(["-i", "100us"]);
         assert_eq!(plan(&args).unwrap_err().flag, "--interval");
+    }
+
+    #[test]
+    fn trigger_programs_are_checked_before_the_run() {
+        let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(validate_program(&argv(&["sh", "-c", "true"])).is_ok());
+        assert!(validate_program(&argv(&["/bin/sh"])).is_ok());
+        assert!(validate_program(&argv(&["{src}-migrate"])).is_ok());
+        let e = validate_program(&argv(&["/no/such/program"])).unwrap_err();
+        assert_eq!(e.value, "/no/such/program");
+        assert!(e.why.contains("no such executable file"), "{e}");
+        let e = validate_program(&argv(&["no-such-program-migprobe"])).unwrap_err();
+        assert!(e.why.contains("not found in PATH"), "{e}");
+        let plain = tempfile::NamedTempFile::new().unwrap();
+        let path = plain.path().to_string_lossy().into_owned();
+        assert!(validate_program(&argv(&[&path])).is_err(), "not executable");
     }
 }

@@ -49,6 +49,7 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
         7 * 24 * hour,
     )?;
     let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
+    config::validate_program(&a.trigger)?;
     let listen = Listen::from_args(a)?;
     let session = session::Config {
         argv: a.trigger.clone(),
