@@ -99,6 +99,9 @@ pub(crate) struct ProbeArgs {
     /// Write every probe to this JSON Lines run file (streamed, flushed every 100 ms).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// Overwrite an existing, non-empty --out file (by default it is refused).
+    #[arg(long)]
+    pub(crate) force: bool,
     /// No live status line.
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -192,6 +195,9 @@ pub(crate) struct RunArgs {
     /// (default: reports/run-<UTC time>).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// Overwrite an earlier run in --out (by default a directory that holds one is refused).
+    #[arg(long)]
+    pub(crate) force: bool,
     /// No live status line.
     #[arg(short, long)]
     pub(crate) quiet: bool,

@@ -12,6 +12,9 @@ use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
 pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
+    if let Some(p) = &a.out {
+        check_file_free(p, a.force)?;
+    }
     let sockets = Sockets::open(&plan)?;
     let mut writer = match &a.out {
         Some(p) => Some(
@@ -67,4 +70,16 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
         print!("{}", summary::render(&b.finish(), &end.reason));
     }
     Ok(ExitCode::Ok)
+}
+
+/// Refuses an existing, non-empty run file unless `force`: nothing is touched.
+fn check_file_free(p: &std::path::Path, force: bool) -> Result<()> {
+    let held = std::fs::metadata(p).is_ok_and(|m| m.len() > 0);
+    if held && !force {
+        anyhow::bail!(
+            "--out {}: holds an earlier run; choose another file, or add --force to overwrite it",
+            p.display()
+        );
+    }
+    Ok(())
 }

@@ -26,6 +26,25 @@ impl OutputFiles {
     const MD: &'static str = Format::Md.file_name();
     const SVG: &'static str = Format::Svg.file_name();
 
+    /// Refuses a `dir` that holds an earlier run (any of the output files,
+    /// not empty) unless `force`: nothing is touched. A missing or unrelated
+    /// directory is fine.
+    pub(crate) fn check_free(dir: &Path, force: bool) -> Result<()> {
+        let names = [Self::RUN, Self::JSON, Self::MD, Self::SVG, Self::TRIGGER];
+        let held: Vec<&str> = names
+            .into_iter()
+            .filter(|n| std::fs::metadata(dir.join(n)).is_ok_and(|m| m.len() > 0))
+            .collect();
+        if held.is_empty() || force {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "--out {}: holds an earlier run ({}); choose another directory, or add --force to overwrite it",
+            dir.display(),
+            held.join(", ")
+        )
+    }
+
     /// Creates `dir` and every output file (empty) now, so a bad path fails at once.
     pub(crate) fn create(dir: &Path) -> Result<OutputFiles> {
         std::fs::create_dir_all(dir)

@@ -79,13 +79,15 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         listen,
     } = settings(a, argv.clone())?;
     let dir = a.out.clone().unwrap_or_else(default_dir);
-    let files = OutputFiles::create(&dir)?;
-    let writer = files.run_writer()?;
-    let trigger_log = files.trigger_log()?;
+    // Every pre-flight check before any file is touched.
+    OutputFiles::check_free(&dir, a.force)?;
     let sockets = Sockets::open(&plan)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     let listener = listen.start(cap_tx.clone())?;
     cfg.with_events = listener.is_listening();
+    let files = OutputFiles::create(&dir)?;
+    let writer = files.run_writer()?;
+    let trigger_log = files.trigger_log()?;
     let signals = interrupt_counter("stopping: the trigger is stopped, the report is written")?;
     eprintln!("migprobe: run directory {}", dir.display());
 
