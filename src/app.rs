@@ -5,9 +5,12 @@ use crate::commands;
 use crate::exit::ExitCode;
 use anyhow::Result;
 use clap::Parser;
+use migprobe_probe::redact;
 
 /// Parses `std::env::args`, runs, and returns the process exit code.
 pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    redact::install(redact::Redactor::from_args(&args));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -22,7 +25,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("migprobe: error: {e:#}");
+            eprintln!("migprobe: error: {}", redact::redact(&format!("{e:#}")));
             ExitCode::Error
         }
     }

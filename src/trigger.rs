@@ -11,6 +11,7 @@
 //!   delay it; their output is read for at most [`READER_GRACE`] more, and
 //!   until they exit after that.
 
+use migprobe_probe::redact::{self, redact};
 use migprobe_probe::sys::process::{live_group_members, own_group_dying_with_parent, signal_group};
 use std::collections::VecDeque;
 use std::fs::File;
@@ -93,13 +94,18 @@ impl Trigger {
                     .map(|n| n > 0)
                     .unwrap_or(false)
                 {
+                    let text = String::from_utf8_lossy(&buf);
+                    let text = redact(&text);
                     if let Ok(mut l) = log.lock() {
-                        let _ = l.write_all(&buf);
+                        // The bytes as written, unless a secret had to go.
+                        let out = if redact::active() {
+                            text.as_bytes()
+                        } else {
+                            &buf[..]
+                        };
+                        let _ = l.write_all(out);
                     }
-                    for part in String::from_utf8_lossy(&buf)
-                        .split(['\r', '\n'])
-                        .filter(|p| !p.trim().is_empty())
-                    {
+                    for part in text.split(['\r', '\n']).filter(|p| !p.trim().is_empty()) {
                         if let Ok(mut t) = tail.lock() {
                             if t.len() == TAIL_LINES {
                                 t.pop_front();

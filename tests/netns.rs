@@ -540,3 +540,62 @@ fn unreachable_address_is_lost_or_error_without_panic() {
         );
     }
 }
+
+/// Issue 12: a secret in the command line (here in the trigger's own argv,
+/// which the trigger also echoes) is in no output file: run file, report,
+/// summary, chart, trigger log.
+#[test]
+fn secrets_in_the_command_line_are_in_no_output_file() {
+    let rig = Rig::new();
+    rig.wait_reachable(TARGET_V4);
+    let dir = rig.path("secret-run");
+    let secret_uri = "qemu+ssh://admin:hunter2secret@node01/system";
+    let out = rig
+        .spawn(
+            &rig.prober,
+            &[
+                MIGPROBE,
+                "run",
+                "-q",
+                "-t",
+                TARGET_V4,
+                "--warmup",
+                "200ms",
+                "--cooldown",
+                "200ms",
+                "--out",
+                dir.to_str().unwrap(),
+                "--",
+                "echo",
+                secret_uri,
+                "--password",
+                "pa55word-xyz",
+            ],
+            "migprobe run",
+        )
+        .output_timeout(Duration::from_secs(30));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "run.jsonl",
+        "report.json",
+        "summary.md",
+        "chart.svg",
+        "trigger.log",
+    ] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        for secret in ["hunter2secret", "pa55word-xyz"] {
+            assert!(!text.contains(secret), "{secret} in {f}");
+        }
+    }
+    let log = std::fs::read_to_string(dir.join("trigger.log")).unwrap();
+    assert!(
+        log.contains("admin:***@node01"),
+        "the trigger's echo, masked: {log}"
+    );
+    let run = std::fs::read_to_string(dir.join("run.jsonl")).unwrap();
+    assert!(run.contains("--password\",\"***\""), "the argv, masked");
+}

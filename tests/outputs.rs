@@ -103,3 +103,23 @@ fn an_empty_or_unrelated_directory_and_force_are_not_refused() {
         "mine"
     );
 }
+
+#[test]
+fn secrets_in_the_command_line_never_reach_an_error_message() {
+    let o = migprobe(&[
+        "run",
+        "-t",
+        "127.0.0.1",
+        "--timeout",
+        "qemu+ssh://admin:hunter2secret@node01/system",
+        "--",
+        "true",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("--timeout") && e.contains("admin:***@node01"),
+        "{e}"
+    );
+    assert!(!e.contains("hunter2secret"), "{e}");
+}

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
 use migprobe_probe::record::{read_run, RunWriter};
+use migprobe_probe::redact::redact;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -101,7 +102,9 @@ pub(crate) fn render_into(
     let opts = AnalysisOptions::default();
     let analysis = analyze(&run, &opts);
     let migrations = migprobe_analysis::analysis::per_migration(&run, &opts);
-    let meta = report::ReportMeta::new(dir, argv, &run);
+    // The command line goes into the reports: without its secrets.
+    let argv: Vec<String> = argv.iter().map(|a| redact(a).into_owned()).collect();
+    let meta = report::ReportMeta::new(dir, &argv, &run);
     let out = report::render_campaign(&analysis, &migrations, &run, &meta, CHART_WIDTH);
     for &f in formats {
         let p = dir.join(f.file_name());

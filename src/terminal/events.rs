@@ -20,13 +20,14 @@ pub(crate) fn render(e: &EventLine, t0: RealNs) -> String {
             parts.push(format!("{k}={v}"));
         }
     }
-    format!(
+    let line = format!(
         "{:>+10.3} s  {:<5}{:<26}{}",
         e.at_ns.since(t0) as f64 / 1e9,
         origin,
         e.kind,
         parts.join(" ")
-    )
+    );
+    migprobe_probe::redact::redact(&line).into_owned()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 pub mod bits;
 pub mod probe;
 pub mod record;
+pub mod redact;
 pub mod sys;
 pub mod types;
 pub mod values;

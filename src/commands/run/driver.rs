@@ -143,7 +143,7 @@ impl<'a> Driver<'a> {
             Action::Record(e) => {
                 let _ = self.io.record.send(e);
             }
-            Action::Warn(msg) => eprintln!("migprobe: {msg}"),
+            Action::Warn(msg) => eprintln!("migprobe: {}", migprobe_probe::redact::redact(&msg)),
             Action::StartTrigger(argv) => {
                 let spawned = self
                     .io

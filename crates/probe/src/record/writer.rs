@@ -53,7 +53,13 @@ impl RunWriter {
 
     /// Appends one line (buffered).
     pub fn write(&mut self, line: &Line) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, line).map_err(io::Error::other)?;
+        if crate::redact::active() {
+            let text = serde_json::to_string(line).map_err(io::Error::other)?;
+            self.out
+                .write_all(crate::redact::redact(&text).as_bytes())?;
+        } else {
+            serde_json::to_writer(&mut self.out, line).map_err(io::Error::other)?;
+        }
         self.out.write_all(b"\n")?;
         self.lines += 1;
         self.dirty = true;
