@@ -47,4 +47,9 @@ mkdir -p reports/examples/campaign reports/examples/compare
 cp "$WORK/before/report.json" "$WORK/before/summary.md" "$WORK/before/chart.svg" reports/examples/campaign/
 (cd "$WORK" && "$BIN" compare before/report.json after/report.json --labels before,after \
 	--out "$OLDPWD/reports/examples/compare") | tee reports/examples/compare/compare.txt
+# The examples are read on other machines: the checkout's and the work
+# directory's absolute paths (in argv, trigger and run_dir) become relative.
+for f in reports/examples/campaign/* reports/examples/compare/*; do
+	sed -i -e "s|$PWD/||g" -e "s|$WORK/||g" "$f"
+done
 echo "wrote reports/examples/campaign/ and reports/examples/compare/"
