@@ -74,8 +74,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
 
 /// Refuses an existing, non-empty run file unless `force`: nothing is touched.
 fn check_file_free(p: &std::path::Path, force: bool) -> Result<()> {
-    let held = std::fs::metadata(p).is_ok_and(|m| m.len() > 0);
-    if held && !force {
+    if super::holds_data(p) && !force {
         anyhow::bail!(
             "--out {}: holds an earlier run; choose another file, or add --force to overwrite it",
             p.display()

@@ -34,7 +34,7 @@ impl OutputFiles {
         let names = [Self::RUN, Self::JSON, Self::MD, Self::SVG, Self::TRIGGER];
         let held: Vec<&str> = names
             .into_iter()
-            .filter(|n| std::fs::metadata(dir.join(n)).is_ok_and(|m| m.len() > 0))
+            .filter(|n| super::holds_data(&dir.join(n)))
             .collect();
         if held.is_empty() || force {
             return Ok(());
