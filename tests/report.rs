@@ -336,6 +336,8 @@ fn switchover() -> (Analysis, RunData) {
             pause_part_ns: Some(150 * MS),
             convergence_part_ns: Some(32 * MS),
         }),
+        unobserved: vec![],
+        inconclusive: false,
         summaries: vec![summary(0, 60_000, 0)],
         migration: Some(MigrationInfo {
             result: Outcome::Completed,
@@ -456,6 +458,8 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
             pause_part_ns: None,
             convergence_part_ns: None,
         }),
+        unobserved: vec![],
+        inconclusive: false,
         summaries: vec![summary(0, 30_000, lost)],
         migration: None,
         trigger: None,
@@ -718,6 +722,8 @@ fn empty_analysis() -> Analysis {
         phases: vec![],
         per_phase: vec![],
         downtime: None,
+        unobserved: vec![],
+        inconclusive: false,
         summaries: vec![],
         migration: None,
         trigger: None,
@@ -1032,6 +1038,7 @@ fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::M
         }),
         phases: vec![],
         outages: vec![],
+        unobserved: json::UnobservedReport::default(),
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
         check_file_free(p, a.force)?;
     }
     let sockets = Sockets::open(&plan)?;
+    super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let mut writer = match &a.out {
         Some(p) => Some(
             RunWriter::create(p)

@@ -82,6 +82,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     // Every pre-flight check before any file is touched.
     OutputFiles::check_free(&dir, a.force)?;
     let sockets = Sockets::open(&plan)?;
+    super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     let listener = listen.start(cap_tx.clone())?;
     cfg.with_events = listener.is_listening();
