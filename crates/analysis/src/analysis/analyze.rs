@@ -259,7 +259,7 @@ fn run_notes(
     migration: Option<&MigrationInfo>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    if x.events.is_empty() {
+    if x.events.iter().all(|e| e.origin == Origin::Local) {
         notes.push(
             "No hypervisor events were captured: phases and the hypervisor's downtime figures are unavailable; the downtime shown is the longest outage.".into(),
         );

@@ -14,10 +14,12 @@
 //!   first that applies of: skipped, send failed, not recorded; a target with
 //!   no observed slot at all was **never probed**.
 //! - A window **can hide an outage** when it holds at least `min_loss_run`
-//!   slots (an outage shorter than that is below the run's resolution anyway)
-//!   and it does not overlap an outage already detected on that target (such
-//!   a window only widens that outage's bracket, which the bracket method
-//!   already does: it measures from the observed probes on either side).
+//!   slots (an outage shorter than that is below the run's resolution anyway),
+//!   lasts at least [`MIN_HIDING_NS`] unless it overlaps the switchover, and
+//!   does not overlap an outage already detected on that target (such a
+//!   window only widens that outage's bracket, which the bracket method
+//!   already does: it measures from the observed probes on either side). A
+//!   target never probed at all can hide anything.
 //! - A window **overlaps the switchover** when it meets the window from the
 //!   guest's pause to the end of the network outage around it, widened by one
 //!   interval each side.
@@ -30,6 +32,12 @@ use super::model::Outage;
 use migprobe_probe::record::{ProbeLine, ProbeStatus};
 use migprobe_probe::types::RealNs;
 use serde::Serialize;
+
+/// Away from the switchover, a blind window shorter than this hides nothing
+/// that matters: a migration's switchover pauses the guest for longer (QEMU's
+/// stop-and-copy alone takes tens of milliseconds), while a busy host skips a
+/// few 1 ms slots now and then. Such windows are still listed and counted.
+pub const MIN_HIDING_NS: i64 = 10_000_000;
 
 /// Why a stretch of a target's schedule was not observed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -222,10 +230,10 @@ pub fn judge(
         let inside_outage = outages.iter().any(|o| {
             o.target_id == w.target_id && w.start_ns <= o.end_ns && o.start_ns <= w.end_ns
         });
-        w.can_hide_outage = (w.slots >= u64::from(min_loss_run.max(1))
-            || w.cause == BlindCause::NeverProbed)
-            && !inside_outage;
         w.overlaps_switchover = switchover.is_some_and(|(s, e)| w.start_ns <= e && s <= w.end_ns);
+        let long_enough = w.slots >= u64::from(min_loss_run.max(1))
+            && (w.overlaps_switchover || w.duration_ns() >= MIN_HIDING_NS);
+        w.can_hide_outage = (long_enough || w.cause == BlindCause::NeverProbed) && !inside_outage;
     }
 }
 

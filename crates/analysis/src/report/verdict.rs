@@ -4,6 +4,7 @@ use super::json::class_name;
 use super::text::{count, dur, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass, Unobserved};
 use crate::analysis::verdict::Outcome;
+use migprobe_probe::record::Origin;
 
 /// Address (or `#id`) of a target.
 pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
@@ -40,9 +41,10 @@ pub(crate) fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
     est.saturating_sub(lo).max(hi.saturating_sub(est)).max(0)
 }
 
-/// True when the run had no hypervisor side at all (probes only).
+/// True when the run had no hypervisor side at all: probes only, or probes
+/// and a trigger without libvirt events (its outages are not a switchover's).
 pub(crate) fn probe_only(a: &Analysis) -> bool {
-    a.events.is_empty() && a.phases.is_empty() && a.migration.is_none()
+    a.phases.is_empty() && a.events.iter().all(|e| e.origin == Origin::Local)
 }
 
 fn total(a: &Analysis, f: impl Fn(&crate::analysis::TargetSummary) -> u64) -> u64 {

@@ -7,6 +7,11 @@ const MS: i64 = 1_000_000;
 /// Probes of target 0 at 1 ms, one per letter: o = answered, s = skipped,
 /// e = send failed, i = ICMP error, l = lost, . = no line.
 fn probes(pattern: &str) -> Vec<ProbeLine> {
+    probes_every(pattern, MS)
+}
+
+/// As [`probes`], one every `step` ns.
+fn probes_every(pattern: &str, step: i64) -> Vec<ProbeLine> {
     pattern
         .chars()
         .enumerate()
@@ -18,7 +23,7 @@ fn probes(pattern: &str) -> Vec<ProbeLine> {
                 'l' => ProbeStatus::Lost,
                 _ => ProbeStatus::Error,
             };
-            let tx = (RealNs(i as i64 * MS), StampClock::Kernel);
+            let tx = (RealNs(i as i64 * step), StampClock::Kernel);
             let mut p = ProbeLine::without_reply(
                 "192.0.2.1".parse().unwrap(),
                 0,
@@ -108,9 +113,11 @@ fn outage(start_ms: i64, end_ms: i64) -> Outage {
 
 #[test]
 fn short_windows_and_windows_inside_an_outage_hide_nothing() {
-    let mut w = detect(0, &probes("osssoossoollsssllo"), MS);
+    // 10 ms per slot: every window of 3 slots is past MIN_HIDING_NS.
+    let ten = 10 * MS;
+    let mut w = detect(0, &probes_every("osssoossoollsssllo", ten), ten);
     assert_eq!(w.len(), 3);
-    judge(&mut w, &[outage(10, 17)], 3, None);
+    judge(&mut w, &[outage(100, 170)], 3, None);
     let hide: Vec<bool> = w.iter().map(|w| w.can_hide_outage).collect();
     // 3 skipped between answers: could hide a 3-probe outage; 2: too short;
     // 3 inside the outage of probes 10..17: already in its bracket.
@@ -118,9 +125,9 @@ fn short_windows_and_windows_inside_an_outage_hide_nothing() {
     assert!(inconclusive(&w, false));
     judge(
         &mut w,
-        &[outage(10, 17)],
+        &[outage(100, 170)],
         3,
-        Some((RealNs(10 * MS), RealNs(20 * MS))),
+        Some((RealNs(100 * MS), RealNs(200 * MS))),
     );
     assert!(w
         .iter()
@@ -129,7 +136,7 @@ fn short_windows_and_windows_inside_an_outage_hide_nothing() {
         !inconclusive(&w, true),
         "the hiding window is before the switchover"
     );
-    judge(&mut w, &[], 3, Some((RealNs(2 * MS), RealNs(3 * MS))));
+    judge(&mut w, &[], 3, Some((RealNs(20 * MS), RealNs(30 * MS))));
     assert!(
         inconclusive(&w, true),
         "a hiding window over the switchover"
@@ -146,4 +153,16 @@ fn a_target_never_mentioned_is_blind_for_the_whole_run() {
     let mut ws = vec![w];
     judge(&mut ws, &[], 3, None);
     assert!(ws[0].can_hide_outage);
+}
+
+#[test]
+fn a_few_skipped_ms_hide_nothing_away_from_the_switchover() {
+    let mut w = detect(0, &probes("ossssoooo"), MS);
+    judge(&mut w, &[], 3, None);
+    assert!(
+        !w[0].can_hide_outage,
+        "4 ms blind, no switchover: below MIN_HIDING_NS"
+    );
+    judge(&mut w, &[], 3, Some((RealNs(2 * MS), RealNs(3 * MS))));
+    assert!(w[0].can_hide_outage, "the same 4 ms over the switchover");
 }
