@@ -102,3 +102,62 @@ fn an_impossible_plan_is_refused_before_anything_is_written() {
     );
     assert!(!file.exists(), "a refused plan writes no run file");
 }
+
+/// `kill -9` of `run`: the trigger dies with it (parent-death signal), and
+/// its guard stops what the trigger started (here a shell's two sleeps).
+#[test]
+fn kill_9_of_run_leaves_nothing_of_the_trigger_behind() {
+    use migprobe_probe::sys::process::live_group_members;
+    let rig = Rig::new();
+    rig.wait_reachable(TARGET_V4);
+    let pg_file = rig.path("pgid");
+    let script = format!("echo $$ > {}; sleep 60 & sleep 60", pg_file.display());
+    let dir = rig.path("killed");
+    let mut run = rig.spawn(
+        &rig.prober,
+        &[
+            MIGPROBE,
+            "run",
+            "-q",
+            "-t",
+            TARGET_V4,
+            "--warmup",
+            "300ms",
+            "--out",
+            dir.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+        "migprobe run",
+    );
+    let t0 = std::time::Instant::now();
+    while !pg_file.exists() && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let pgid: u32 = std::fs::read_to_string(&pg_file)
+        .expect("the trigger started")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(live_group_members(pgid), 3, "sh and two sleeps running");
+    run.signal(libc::SIGKILL);
+    run.wait_timeout(Duration::from_secs(5));
+    let t1 = std::time::Instant::now();
+    while live_group_members(pgid) > 0 && t1.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        live_group_members(pgid),
+        0,
+        "the trigger's group outlived migprobe by {:?}",
+        t1.elapsed()
+    );
+    let run_file = dir.join("run.jsonl");
+    assert!(
+        migprobe_probe::record::read_run(&run_file).is_ok(),
+        "what was written before the kill is readable"
+    );
+}
