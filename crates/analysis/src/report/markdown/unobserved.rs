@@ -2,7 +2,8 @@
 //! see it and why; then the windows that could hide an outage.
 
 use super::{target_cell, target_column};
-use crate::analysis::model::{Analysis, Unobserved};
+use crate::analysis::model::{Analysis, PhaseName, Unobserved};
+use crate::analysis::unobserved::MIN_HIDING_NS;
 use crate::report::text::{count, dur, md_escape, offset};
 use crate::report::verdict::target_name;
 use std::collections::BTreeMap;
@@ -21,8 +22,10 @@ pub(super) fn write_unobserved(s: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(
         s,
         "Time in which a target was not probed as planned: no outage can be ruled out there. \
-         A window can hide an outage when it spans at least {} slots outside any outage already seen.",
-        a.min_loss_run.max(1)
+         A window can hide an outage when it spans at least {} slots and {} (any length at the switchover) \
+         outside any outage already seen.",
+        a.min_loss_run.max(1),
+        dur(MIN_HIDING_NS)
     )?;
     writeln!(s)?;
     writeln!(
@@ -64,6 +67,7 @@ fn write_windows(s: &mut String, a: &Analysis) -> fmt::Result {
         return Ok(());
     }
     hiding.sort_by_key(|w| std::cmp::Reverse(w.duration_ns()));
+    let switchover = a.phases.iter().any(|p| p.name == PhaseName::Switchover);
     let (tcol, tsep) = target_column(a);
     writeln!(
         s,
@@ -79,7 +83,11 @@ fn write_windows(s: &mut String, a: &Analysis) -> fmt::Result {
             dur(w.duration_ns()),
             count(w.slots),
             w.cause.explain(),
-            if w.overlaps_switchover { "yes" } else { "no" }
+            match (switchover, w.overlaps_switchover) {
+                (false, _) => "–",
+                (true, true) => "yes",
+                (true, false) => "no",
+            }
         )?;
     }
     if hiding.len() > MAX_WINDOW_ROWS {

@@ -60,6 +60,8 @@ const TARGET_COLORS: [RGBColor; 6] = [
     RGBColor(127, 127, 127),
 ];
 const LOSS: RGBColor = RGBColor(214, 39, 40);
+/// Time the prober could not observe.
+const UNOBSERVED: RGBColor = RGBColor(150, 150, 150);
 const SRC: RGBColor = RGBColor(166, 77, 0);
 const DST: RGBColor = RGBColor(0, 92, 175);
 const LOCAL: RGBColor = RGBColor(90, 90, 90);
@@ -319,6 +321,9 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     }
     items.push(("lost probe".into(), LOSS, 1));
     items.push(("outage".into(), LOSS, 2));
+    if !a.unobserved.is_empty() {
+        items.push(("unobserved".into(), UNOBSERVED, 2));
+    }
     if a.events.iter().any(|e| e.origin == Origin::Src) {
         items.push(("source event".into(), SRC, 3));
     }

@@ -1,6 +1,7 @@
 //! The analysis layers of an RTT panel, drawn under the data: migration
 //! phases as translucent bands labelled at the top, outages shaded and
-//! labelled near the bottom (the headline first, then the longest).
+//! labelled near the bottom (the headline first, then the longest), and what
+//! the prober could not observe in grey.
 
 use super::Layer;
 use crate::analysis::model::Outage;
@@ -8,10 +9,11 @@ use crate::report::draw::{label, Res};
 use crate::report::json::class_name;
 use crate::report::series::{assign_lanes, text_width};
 use crate::report::svg::{
-    darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES,
+    darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES, UNOBSERVED,
 };
 use crate::report::text::dur;
 use crate::report::verdict;
+use migprobe_probe::types::RealNs;
 use plotters::prelude::*;
 
 /// At most this many outages are labelled per panel.
@@ -62,11 +64,19 @@ pub(super) fn draw_outages(l: &Layer) -> Res {
 
 /// Shades merged pixel spans: thousands of outages stay a few hundred rectangles.
 fn shade_outages(l: &Layer) -> Res {
-    let mut shades: Vec<(i32, i32)> =
-        l.a.outages
-            .iter()
-            .filter_map(|o| l.panel.span((l.to_x)(o.start_ns), (l.to_x)(o.end_ns), 2))
-            .collect();
+    let spans = l.a.outages.iter().map(|o| (o.start_ns, o.end_ns));
+    for span in merged_spans(l, spans) {
+        l.band(span, LOSS.mix(0.2).filled())?;
+    }
+    Ok(())
+}
+
+/// The pixel spans of `[start, end]` windows, at least 2 px wide, merged
+/// where they touch.
+fn merged_spans(l: &Layer, windows: impl Iterator<Item = (RealNs, RealNs)>) -> Vec<(i32, i32)> {
+    let mut shades: Vec<(i32, i32)> = windows
+        .filter_map(|(a, b)| l.panel.span((l.to_x)(a), (l.to_x)(b), 2))
+        .collect();
     shades.sort_unstable();
     let mut merged: Vec<(i32, i32)> = Vec::new();
     for (left, right) in shades {
@@ -75,8 +85,30 @@ fn shade_outages(l: &Layer) -> Res {
             _ => merged.push((left, right)),
         }
     }
-    for span in merged {
-        l.band(span, LOSS.mix(0.2).filled())?;
+    merged
+}
+
+/// What the prober could not observe: grey bands, and the longest window
+/// that could hide an outage labelled at the bottom ("unobserved 812 ms").
+pub(super) fn draw_unobserved(l: &Layer) -> Res {
+    let windows = l.a.unobserved.iter().map(|w| (w.start_ns, w.end_ns));
+    for span in merged_spans(l, windows) {
+        l.band(span, UNOBSERVED.mix(0.35).filled())?;
+    }
+    let longest =
+        l.a.unobserved
+            .iter()
+            .filter(|w| w.can_hide_outage)
+            .max_by_key(|w| w.duration_ns());
+    if let Some(w) = longest {
+        if let Some((left, _)) = l.panel.span((l.to_x)(w.start_ns), (l.to_x)(w.end_ns), 2) {
+            let s = format!("unobserved {}", dur(w.duration_ns()));
+            let x = left.clamp(
+                l.panel.left,
+                (l.panel.right - text_width(&s, 11.0)).max(l.panel.left),
+            );
+            label(l.root, &s, (x, l.panel.bottom - 12), darker(UNOBSERVED))?;
+        }
     }
     Ok(())
 }

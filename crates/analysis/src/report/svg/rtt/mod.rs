@@ -191,6 +191,7 @@ pub(super) fn draw_rtt_panel(
     bold(root, &caption, (l.panel.left, area_y + 4), 15.0, INK)?;
     annotations::draw_phases(&l)?;
     annotations::draw_outages(&l)?;
+    annotations::draw_unobserved(&l)?;
     events::draw_events(&l)?;
     probes::draw_series(&l, &data)?;
     probes::draw_lost(&l, &data.lost)?;
