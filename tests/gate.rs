@@ -541,7 +541,7 @@ fn policy_files_pass_fail_and_flags_override() {
     expect(
         &gate(&[&r, "--policy", &fixture("pass.toml")]),
         0,
-        &["all 5 checks passed"],
+        &["all 6 checks passed"],
     );
     expect(
         &gate(&[&r, "--policy", &fixture("fail.toml")]),
@@ -559,7 +559,7 @@ fn policy_files_pass_fail_and_flags_override() {
         0,
         &[
             "network downtime 193.985 ms ≤ 500 ms",
-            "all 2 checks passed",
+            "all 3 checks passed",
         ],
     );
 }
@@ -617,7 +617,12 @@ fn json_output_shape() {
     let names: Vec<&str> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["network downtime", "lost probes", "regression vs baseline"]
+        [
+            "network downtime",
+            "lost probes",
+            "regression vs baseline",
+            "prober coverage"
+        ]
     );
     for c in checks {
         let keys: Vec<&String> = c.as_object().unwrap().keys().collect();
@@ -668,7 +673,7 @@ fn markdown_output_is_a_job_summary() {
         "{md}"
     );
     let rows = md.lines().filter(|l| l.starts_with("| ")).count();
-    assert_eq!(rows, 3, "{md}");
+    assert_eq!(rows, 4, "{md}");
 }
 
 #[test]
@@ -682,7 +687,7 @@ fn text_output_is_a_table_and_a_verdict_line() {
     }
     assert!(lines[1].starts_with("network downtime"), "{}", o.stdout);
     assert!(lines[1].ends_with("pass"), "{}", o.stdout);
-    assert_eq!(lines.last(), Some(&"PASS: all 2 checks passed"));
+    assert_eq!(lines.last(), Some(&"PASS: all 3 checks passed"));
 }
 
 // ------------------------------------------------------------ JUnit
@@ -894,8 +899,8 @@ fn junit_has_one_testcase_per_check_and_escapes() {
     assert_eq!(suite.name, "testsuite");
     assert_eq!(suite.attr("name"), Some("migprobe gate"));
     let cases = suite.all("testcase");
-    assert_eq!(cases.len(), 4);
-    assert_eq!(suite.attr("tests"), Some("4"));
+    assert_eq!(cases.len(), 5);
+    assert_eq!(suite.attr("tests"), Some("5"));
     let failed: Vec<&&Element> = cases
         .iter()
         .filter(|c| !c.all("failure").is_empty())
@@ -912,7 +917,8 @@ fn junit_has_one_testcase_per_check_and_escapes() {
             "network downtime",
             "RTT p99",
             "migration completed",
-            "regression vs baseline"
+            "regression vs baseline",
+            "prober coverage"
         ]
     );
     for c in &cases {
@@ -959,7 +965,7 @@ fn junit_is_written_when_all_pass() {
     let suite = parse_xml(&std::fs::read_to_string(&xml_path).unwrap()).unwrap();
     assert_eq!(
         (suite.attr("tests"), suite.attr("failures")),
-        (Some("5"), Some("0"))
+        (Some("6"), Some("0"))
     );
     assert!(suite
         .all("testcase")

@@ -336,6 +336,8 @@ fn switchover() -> (Analysis, RunData) {
             pause_part_ns: Some(150 * MS),
             convergence_part_ns: Some(32 * MS),
         }),
+        unobserved: vec![],
+        inconclusive: false,
         summaries: vec![summary(0, 60_000, 0)],
         migration: Some(MigrationInfo {
             result: Outcome::Completed,
@@ -456,6 +458,8 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
             pause_part_ns: None,
             convergence_part_ns: None,
         }),
+        unobserved: vec![],
+        inconclusive: false,
         summaries: vec![summary(0, 30_000, lost)],
         migration: None,
         trigger: None,
@@ -649,6 +653,44 @@ fn verdict_for_a_probe_only_run() {
     assert!(!md.contains("## Phases"), "{md}");
 }
 
+/// `run` without libvirt: a trigger but no hypervisor events. Its longest
+/// outage is not a switchover's downtime, and the verdict says so.
+#[test]
+fn verdict_for_a_run_without_hypervisor_events() {
+    let (from, to) = (T0 + 20 * S, T0 + 20 * S + 250 * MS);
+    let trigger = vec![
+        ev(
+            T0 + S,
+            Origin::Local,
+            "trigger_started",
+            json!({"argv": ["sleep", "30"]}),
+        ),
+        ev(
+            T0 + 29 * S,
+            Origin::Local,
+            "trigger_exited",
+            json!({"code": 0}),
+        ),
+    ];
+    let run = run_data(
+        header(MS, 1),
+        probes(0, 30_000, MS, Fault::Freeze, from, to),
+        trigger,
+        true,
+    );
+    let a = migprobe_analysis::analysis::analyze(&run, &Default::default());
+    let md = markdown::render(&a, &meta());
+    assert!(
+        first_line(&md).starts_with("**The longest outage: the guest was unreachable for 250"),
+        "{md}"
+    );
+    assert!(
+        first_line(&md).contains("no hypervisor events were recorded to compare it with"),
+        "{md}"
+    );
+    assert!(md.contains("No hypervisor events were captured"), "{md}");
+}
+
 #[test]
 fn verdict_for_a_failed_trigger() {
     let (mut a, _) = switchover();
@@ -718,6 +760,8 @@ fn empty_analysis() -> Analysis {
         phases: vec![],
         per_phase: vec![],
         downtime: None,
+        unobserved: vec![],
+        inconclusive: false,
         summaries: vec![],
         migration: None,
         trigger: None,
@@ -1032,6 +1076,7 @@ fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::M
         }),
         phases: vec![],
         outages: vec![],
+        unobserved: json::UnobservedReport::default(),
     }
 }
 

@@ -79,6 +79,10 @@ pub(crate) struct ProbeTuning {
     /// Do not try SCHED_FIFO for the send thread.
     #[arg(long)]
     pub(crate) no_realtime: bool,
+    /// Probe even when a start-up trial shows this machine cannot send the plan's rate
+    /// (the skipped slots are then reported as unobserved time).
+    #[arg(long)]
+    pub(crate) allow_overload: bool,
 }
 
 /// `migprobe probe`.
@@ -246,6 +250,10 @@ pub(crate) struct GateArgs {
     /// The migration must have completed and the trigger exited 0.
     #[arg(long)]
     pub(crate) require_completed: bool,
+    /// Do not fail when the prober could not observe a window that leaves the
+    /// verdict open (the prober-coverage check still lists it).
+    #[arg(long)]
+    pub(crate) allow_unobserved: bool,
     /// An earlier report to compare the median network downtime against (needs --max-regression).
     #[arg(long, value_name = "BASE.json")]
     pub(crate) baseline: Option<PathBuf>,

@@ -74,6 +74,7 @@ fn settings_from_flags(a: &GateArgs) -> Result<Settings, PolicyError> {
             .transpose()?,
         max_rtt_p99: dur("--max-rtt-p99", &a.max_rtt_p99)?,
         require_completed: a.require_completed.then_some(true),
+        allow_unobserved: a.allow_unobserved.then_some(true),
         baseline: a.baseline.clone(),
         max_regression: a
             .max_regression

@@ -11,6 +11,8 @@ pub(crate) mod run;
 pub(crate) mod summary;
 
 use anyhow::{Context, Result};
+use migprobe_probe::probe::capacity;
+use migprobe_probe::probe::runner::{ProbePlan, Sockets};
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
@@ -33,4 +35,30 @@ pub(crate) fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> 
         }
     });
     Ok(count)
+}
+
+/// The start-up capacity trial (see [`capacity`]): an impossible plan is an
+/// error (exit 2) naming the figures and the fixes, unless `allow`; a strained
+/// one a warning.
+pub(crate) fn check_capacity(plan: &ProbePlan, sockets: &Sockets, allow: bool) -> Result<()> {
+    let Some(c) = capacity::trial(plan, sockets).context("capacity trial")? else {
+        return Ok(());
+    };
+    if c.refused() && !allow {
+        anyhow::bail!(
+            "--interval {:?} with {} target(s) is more than this machine can send: {}.\n  \
+             fix: probe fewer targets or raise --interval; or pass --allow-overload to probe anyway \
+             (the slots it cannot send are reported as unobserved)",
+            plan.interval,
+            plan.targets.len(),
+            c.describe()
+        );
+    }
+    if c.refused() || c.strained() {
+        eprintln!(
+            "migprobe: warning: {}; the slots it skips are reported as unobserved",
+            c.describe()
+        );
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let out = a.out.as_deref();
     let set = OutputSet::run_file(out, a.force)?;
     let sockets = Sockets::open(&plan)?;
+    super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let mut writer = set.as_ref().map(OutputSet::create_run_file).transpose()?;
     let interrupts =
         interrupt_counter("stopping; waiting for late replies (interrupt again to stop now)")?;

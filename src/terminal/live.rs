@@ -1,4 +1,6 @@
-//! A one-line live status on stderr, redrawn in place (only on a terminal).
+//! A one-line live status on stderr, redrawn in place (only on a terminal),
+//! and a warning line as soon as the prober skips slots (on any stderr, unless
+//! quiet; at most one every [`SKIP_WARN_EVERY_NS`]).
 
 use migprobe_probe::probe::engine::Live;
 use migprobe_probe::types::human_ns;
@@ -9,7 +11,15 @@ use std::io::{IsTerminal, Write};
 pub(crate) struct LiveLine {
     enabled: bool,
     drawn: bool,
+    quiet: bool,
+    /// Skipped slots already warned about.
+    warned: u64,
+    /// When the last warning was printed (elapsed ns), if ever.
+    last_warning: Option<i64>,
 }
+
+/// Skip warnings are at most this frequent.
+pub(crate) const SKIP_WARN_EVERY_NS: i64 = 5_000_000_000;
 
 impl LiveLine {
     /// Shown only when stderr is a terminal and not `quiet`.
@@ -17,6 +27,9 @@ impl LiveLine {
         LiveLine {
             enabled: !quiet && std::io::stderr().is_terminal(),
             drawn: false,
+            quiet,
+            warned: 0,
+            last_warning: None,
         }
     }
 
@@ -27,6 +40,7 @@ impl LiveLine {
 
     /// Redraws the line with `extra` (phase, latest event) after the counters.
     pub(crate) fn update_with(&mut self, live: &[Live], elapsed_ns: i64, extra: &str) {
+        self.warn_skips(live, elapsed_ns);
         if !self.enabled {
             return;
         }
@@ -34,6 +48,27 @@ impl LiveLine {
         let _ = write!(e, "\r\x1b[K{}{extra}", render(live, elapsed_ns));
         let _ = e.flush();
         self.drawn = true;
+    }
+
+    /// Warns about slots skipped since the last warning, when there are new ones.
+    fn warn_skips(&mut self, live: &[Live], elapsed_ns: i64) {
+        let skipped: u64 = live.iter().map(|l| l.skipped).sum();
+        let due = self
+            .last_warning
+            .is_none_or(|t| elapsed_ns.saturating_sub(t) >= SKIP_WARN_EVERY_NS);
+        if self.quiet || skipped <= self.warned || !due {
+            return;
+        }
+        self.finish();
+        eprintln!(
+            "migprobe: warning: the prober fell behind and skipped {} slot(s) by {:.1} s ({} in all): \
+             those moments are unobserved, and the report will say so",
+            skipped - self.warned,
+            elapsed_ns as f64 / 1e9,
+            skipped
+        );
+        self.warned = skipped;
+        self.last_warning = Some(elapsed_ns);
     }
 
     /// Ends the line so later output starts on a fresh one.

@@ -84,6 +84,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     let files = RunDir::new(&dir, a.force);
     files.check()?;
     let sockets = Sockets::open(&plan)?;
+    super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     let listener = listen.start(cap_tx.clone())?;
     cfg.with_events = listener.is_listening();

@@ -10,6 +10,7 @@ use super::model::{
 use super::outages::{self, rtt_of, Detected, OutageParams};
 use super::phases::{self, detail_str, event_time, Markers};
 use super::target_summary::{SummaryBuilder, TargetSummary};
+use super::unobserved::{self, Unobserved};
 use super::verdict::MigrationVerdict;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus, RunData};
@@ -89,6 +90,8 @@ impl<'a> Input<'a> {
 /// When the migration happened, from the outages and the events.
 struct Timeline {
     downtime: Option<Downtime>,
+    /// The guest's pause to the end of the network outage around it.
+    switchover: Option<(RealNs, RealNs)>,
     phases: Vec<Phase>,
     per_phase: Vec<PhaseStats>,
 }
@@ -105,6 +108,7 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
     let mut notes = open_outage_notes(&found);
     let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
     let timeline = timeline(&x, &mut outages, &mut notes);
+    let blind = unobserved_windows(&x, &outages, timeline.switchover);
     let trigger = trigger_info(x.events);
     let migration = migration_info(x.events);
     notes.extend(run_notes(&x, trigger.as_ref(), migration.as_ref()));
@@ -120,6 +124,8 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
         phases: timeline.phases,
         per_phase: timeline.per_phase,
         downtime: timeline.downtime,
+        inconclusive: unobserved::inconclusive(&blind, timeline.switchover.is_some()),
+        unobserved: blind,
         summaries: summaries(&x),
         migration,
         trigger,
@@ -149,6 +155,32 @@ fn baselines_and_outages(x: &Input) -> (Vec<Baseline>, Vec<Detected>) {
     }
     found.sort_by_key(|d| (d.outage.start_ns, d.outage.target_id));
     (baseline, found)
+}
+
+/// Every target's unobserved windows (see [`unobserved`]), judged against the
+/// outages and the switchover widened by one interval each side.
+fn unobserved_windows(
+    x: &Input,
+    outages: &[Outage],
+    switchover: Option<(RealNs, RealNs)>,
+) -> Vec<Unobserved> {
+    let by_target: Vec<&[ProbeLine]> = groups(x.probes).collect();
+    let mut out = Vec::new();
+    for &id in &x.target_ids {
+        match by_target.iter().find(|g| g[0].target_id == id) {
+            Some(ps) => out.extend(unobserved::detect(id, ps, x.interval)),
+            None => out.push(unobserved::never_probed(
+                id,
+                x.run.header.start_ns,
+                end_of_run(x),
+                x.interval,
+            )),
+        }
+    }
+    let widened = switchover.map(|(s, e)| (s.plus(-x.interval), e.plus(x.interval)));
+    unobserved::judge(&mut out, outages, x.k, widened);
+    out.sort_by_key(|w| (w.start_ns, w.target_id));
+    out
 }
 
 /// A note for each outage cut by the start or the end of probing.
@@ -201,6 +233,7 @@ fn timeline(x: &Input, outages: &mut [Outage], notes: &mut Vec<String>) -> Timel
     let per_phase = phases::phase_stats(&phases, x.probes, &x.target_ids);
     Timeline {
         downtime: dt,
+        switchover: window.map(|(s, e)| (s, network_end.map_or(e, |n| n.max(e)))),
         phases,
         per_phase,
     }
@@ -226,7 +259,7 @@ fn run_notes(
     migration: Option<&MigrationInfo>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    if x.events.is_empty() {
+    if x.events.iter().all(|e| e.origin == Origin::Local) {
         notes.push(
             "No hypervisor events were captured: phases and the hypervisor's downtime figures are unavailable; the downtime shown is the longest outage.".into(),
         );

@@ -10,6 +10,7 @@ pub mod per_migration;
 pub mod phases;
 pub mod rules;
 pub mod target_summary;
+pub mod unobserved;
 pub mod verdict;
 
 pub use analyze::{analyze, AnalysisOptions};

@@ -3,6 +3,7 @@
 //! read only this.
 
 use super::target_summary::TargetSummary;
+pub use super::unobserved::{BlindCause, Unobserved};
 use migprobe_probe::record::EventKind;
 use migprobe_probe::record::{Origin, TargetInfo};
 use migprobe_probe::types::RealNs;
@@ -235,6 +236,10 @@ pub struct Analysis {
     pub per_phase: Vec<PhaseStats>,
     /// The headline, when there was a switchover (or, without events, the longest outage).
     pub downtime: Option<Downtime>,
+    /// Windows in which a target was not observed (see [`super::unobserved`]), by start.
+    pub unobserved: Vec<Unobserved>,
+    /// True when an unobserved window leaves the verdict open (see [`super::unobserved`]).
+    pub inconclusive: bool,
     /// Per-target totals.
     pub summaries: Vec<TargetSummary>,
     /// How the migration ended.

@@ -10,7 +10,10 @@
 //!   (and, when the report lists `migrations`, every entry that says so).
 //! - Regression: the median network downtime against the baseline's (see
 //!   [`super::regression`]).
+//! - Prober coverage: always, when the report has probe targets (see
+//!   [`super::coverage`]).
 
+use super::coverage::coverage_check;
 use super::figures::{cannot, migrations};
 use super::figures::{fmt_duration, fmt_ms, fmt_pct, relative, trim, within};
 use super::input::{samples, GateInput, Metric};
@@ -53,6 +56,7 @@ pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>
     if let Some(limit) = t.max_regression {
         checks.push(regression_check(limit, report, baseline));
     }
+    checks.extend(coverage_check(report, t.max_downtime, t.allow_unobserved));
     Verdict::from_checks(checks)
 }
 

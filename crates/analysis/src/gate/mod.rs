@@ -5,6 +5,7 @@
 //! - [`input`]: the figures of a report ([`samples`]); [`checks`]: one verdict per check;
 //!   [`regression`]: the baseline comparison; [`figures`]: how figures are written.
 //! - [`render`]: the text table, the Markdown job summary and the JSON form.
+//! - [`coverage`]: whether the prober saw enough to judge at all.
 //! - [`junit`]: JUnit XML, one testcase per check.
 //!
 //! Rules shared by every check: a figure **equal** to its threshold passes
@@ -13,6 +14,7 @@
 //! see).
 
 pub mod checks;
+pub mod coverage;
 pub mod figures;
 pub mod input;
 pub mod junit;

@@ -21,12 +21,13 @@ use std::time::Duration;
 use thiserror::Error;
 
 /// Keys a policy file may hold.
-pub const POLICY_KEYS: [&str; 7] = [
+pub const POLICY_KEYS: [&str; 8] = [
     "max_downtime",
     "max_hypervisor_downtime",
     "max_loss",
     "max_rtt_p99",
     "require_completed",
+    "allow_unobserved",
     "baseline",
     "max_regression",
 ];
@@ -84,6 +85,9 @@ pub struct Thresholds {
     pub require_completed: bool,
     /// Largest regression of the median network downtime against the baseline, in percent.
     pub max_regression: Option<f64>,
+    /// Unobserved windows that leave the verdict open do not fail the gate
+    /// (the prober-coverage check still reports them).
+    pub allow_unobserved: bool,
 }
 
 impl Thresholds {
@@ -117,6 +121,8 @@ pub struct Settings {
     pub max_rtt_p99: Option<Duration>,
     /// `require_completed` (`None`: not said).
     pub require_completed: Option<bool>,
+    /// `allow_unobserved` (`None`: not said).
+    pub allow_unobserved: Option<bool>,
     /// The baseline report.
     pub baseline: Option<PathBuf>,
     /// `max_regression`, percent.
@@ -233,13 +239,18 @@ impl Settings {
                         }
                     })
                 }
-                "require_completed" => {
-                    s.require_completed = Some(value.as_bool().ok_or_else(|| {
+                "require_completed" | "allow_unobserved" => {
+                    let b = Some(value.as_bool().ok_or_else(|| {
                         policy(format!(
-                            "`require_completed` must be true or false (found {})",
+                            "`{key}` must be true or false (found {})",
                             value.type_str()
                         ))
-                    })?)
+                    })?);
+                    if key == "require_completed" {
+                        s.require_completed = b;
+                    } else {
+                        s.allow_unobserved = b;
+                    }
                 }
                 "baseline" => {
                     let v = value.as_str().ok_or_else(|| want_string("last.json"))?;
@@ -270,6 +281,7 @@ impl Settings {
             max_loss: over.max_loss.or(self.max_loss),
             max_rtt_p99: over.max_rtt_p99.or(self.max_rtt_p99),
             require_completed: over.require_completed.or(self.require_completed),
+            allow_unobserved: over.allow_unobserved.or(self.allow_unobserved),
             baseline: over.baseline.or(self.baseline),
             max_regression: over.max_regression.or(self.max_regression),
         }
@@ -304,6 +316,7 @@ impl Settings {
             max_rtt_p99: self.max_rtt_p99,
             require_completed: self.require_completed.unwrap_or(false),
             max_regression: self.max_regression,
+            allow_unobserved: self.allow_unobserved.unwrap_or(false),
         };
         if t.count() == 0 {
             return Err(PolicyError::NoChecks);

@@ -2,8 +2,9 @@
 
 use super::json::class_name;
 use super::text::{count, dur, dur_like, dur_res, plural};
-use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass};
+use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass, Unobserved};
 use crate::analysis::verdict::Outcome;
+use migprobe_probe::record::Origin;
 
 /// Address (or `#id`) of a target.
 pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
@@ -40,9 +41,10 @@ pub(crate) fn plus_minus(est: i64, lo: i64, hi: i64) -> i64 {
     est.saturating_sub(lo).max(hi.saturating_sub(est)).max(0)
 }
 
-/// True when the run had no hypervisor side at all (probes only).
+/// True when the run had no hypervisor side at all: probes only, or probes
+/// and a trigger without libvirt events (its outages are not a switchover's).
 pub(crate) fn probe_only(a: &Analysis) -> bool {
-    a.events.is_empty() && a.phases.is_empty() && a.migration.is_none()
+    a.phases.is_empty() && a.events.iter().all(|e| e.origin == Origin::Local)
 }
 
 fn total(a: &Analysis, f: impl Fn(&crate::analysis::TargetSummary) -> u64) -> u64 {
@@ -132,12 +134,52 @@ pub(crate) fn verdict(a: &Analysis) -> String {
     if sent(a) == 0 {
         return no_probes(a, &lead);
     }
-    let sentences = match &a.downtime {
+    let mut sentences = match &a.downtime {
         Some(d) if probe_only(a) => longest_outage(a, d, &lead),
         Some(d) => headline(a, d, &lead),
         None => no_outage(a, &lead),
     };
+    sentences.extend(blind_sentence(a));
     sentences.join(" ")
+}
+
+/// What the prober could not observe, when it could hide an outage:
+/// "Inconclusive: the prober could not observe 812 ms of the run (the prober
+/// fell behind and skipped its slots), around the switchover: no outage can
+/// be ruled out there."
+pub(crate) fn blind_sentence(a: &Analysis) -> Option<String> {
+    let hiding: Vec<&Unobserved> = a.unobserved.iter().filter(|w| w.can_hide_outage).collect();
+    let longest = hiding.iter().max_by_key(|w| w.duration_ns())?;
+    let total = hiding
+        .iter()
+        .fold(0i64, |s, w| s.saturating_add(w.duration_ns()));
+    let mut targets: Vec<u32> = hiding.iter().map(|w| w.target_id).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let whom = if a.targets.len() > 1 {
+        format!(
+            " {} for {} in all",
+            plural(targets.len() as u64, "target", "targets"),
+            dur(total)
+        )
+    } else {
+        format!(" {}", dur(total))
+    };
+    let what = format!(
+        "the prober could not observe{whom} ({}; longest {} from {} into the run)",
+        longest.cause.explain(),
+        dur(longest.duration_ns()),
+        dur(longest.start_ns.since(a.start_ns))
+    );
+    Some(if !a.inconclusive {
+        format!("Elsewhere {what}; none of it overlaps the switchover, so the verdict stands.")
+    } else if hiding.iter().any(|w| w.overlaps_switchover) {
+        format!(
+            "Inconclusive: {what}, overlapping the switchover: no outage can be ruled out there."
+        )
+    } else {
+        format!("Inconclusive: {what}: no outage can be ruled out there.")
+    })
 }
 
 /// What the verdict opens with when the migration failed or the run was cut
@@ -247,8 +289,13 @@ fn comparison(d: &Downtime) -> String {
 /// reachable (or no outage coincided with the switchover, and the longest
 /// one elsewhere).
 fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
+    let opening = if a.inconclusive {
+        "No outage was seen in"
+    } else {
+        "The guest stayed reachable: no outage in"
+    };
     let mut first = format!(
-        "{lead}The guest stayed reachable: no outage in {} ({} lost)",
+        "{lead}{opening} {} ({} lost)",
         plural(sent(a), "probe", "probes"),
         count(lost(a))
     );
@@ -264,10 +311,7 @@ fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
     };
     let phase = o.phase.map(|p| format!(" during {p}")).unwrap_or_default();
     vec![
-        first.replace(
-            "The guest stayed reachable: no outage in",
-            "No outage coincided with the switchover among",
-        ),
+        first.replace(opening, "No outage coincided with the switchover among"),
         format!(
             "The longest outage elsewhere was {}{}{phase}.",
             estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
@@ -294,6 +338,9 @@ pub(crate) fn title(a: &Analysis) -> String {
     }
     if a.truncated {
         t.push_str("[cut short] ");
+    }
+    if a.inconclusive {
+        t.push_str("[inconclusive: prober blind] ");
     }
     if sent(a) == 0 {
         t.push_str("no probe data");

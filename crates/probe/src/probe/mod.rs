@@ -5,6 +5,7 @@
 //! [`ProbeMsg`]. Sockets and clocks sit behind [`SendPath`] and [`Clock`] so
 //! the engine is tested with a simulated network and a virtual clock.
 
+pub mod capacity;
 pub mod engine;
 pub mod filter;
 pub mod receiver;

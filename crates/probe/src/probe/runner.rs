@@ -13,7 +13,7 @@ use crate::types::{duration_ns, RealNs};
 use crate::wire::Family;
 use std::io;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -277,6 +277,8 @@ pub struct RunEnd {
     pub reason: String,
     /// The header that was written.
     pub header: Header,
+    /// CPU time the send thread used, ns (its load: this over the run's length).
+    pub sender_cpu_ns: i64,
 }
 
 /// Called with the lines to record, in order. An error ends the run.
@@ -336,6 +338,7 @@ pub fn probe_session(
     });
     let stop_send = AtomicBool::new(false);
     let stop_recv = AtomicBool::new(false);
+    let sender_cpu = AtomicI64::new(0);
     let sender_done = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<ProbeMsg>();
     let (sched_tx, sched_rx) = mpsc::channel::<String>();
@@ -347,44 +350,17 @@ pub fn probe_session(
         }
         let sender_tx = tx.clone();
         let (cfg, stop_send, realtime) = (&sender_cfg, &stop_send, plan.realtime);
+        let cpu = &sender_cpu;
         scope.spawn(move || {
             let sched = prepare_send_thread(realtime);
             let _ = sched_tx.send(sched.clone());
             let reason = run_sender(cfg, sockets, &SystemClock, stop_send, &sender_tx);
+            cpu.store(sys::thread_cpu_ns(), Ordering::Relaxed);
             let _ = sender_tx.send(ProbeMsg::SenderDone { reason, sched });
         });
         drop(tx);
         let sched = sched_rx.recv().unwrap_or_else(|_| "other".into());
-        let base = Header::without_probes(sender_cfg.start_real, Vec::new());
-        let header = Header {
-            schema_version: SCHEMA_VERSION,
-            tool: "migprobe".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            nonce: format!("{nonce:016x}"),
-            start_ns: sender_cfg.start_real,
-            interval_ns,
-            targets: plan
-                .targets
-                .iter()
-                .enumerate()
-                .map(|(i, (name, addr))| TargetInfo {
-                    id: i as u32,
-                    addr: *addr,
-                    name: name.clone(),
-                    family: Family::of(addr),
-                    phase_ns: schedule.phase_ns(i as u32),
-                })
-                .collect(),
-            hostname: base.hostname,
-            kernel: base.kernel,
-            socket: Some(sockets.kind),
-            scheduling: sched,
-            spin_ns: effective_spin(plan),
-            payload_bytes: plan.payload_len,
-            min_loss_run: plan.min_loss_run,
-            drain_ns: duration_ns(plan.drain),
-            argv: plan.argv.clone(),
-        };
+        let header = session_header(plan, sockets, &sender_cfg, sched);
         let result = collect(
             plan,
             &mut engine,
@@ -397,8 +373,52 @@ pub fn probe_session(
         );
         stop_send.store(true, Ordering::Relaxed);
         stop_recv.store(true, Ordering::Relaxed);
-        result.map(|reason| RunEnd { reason, header })
+        result.map(|reason| RunEnd {
+            reason,
+            header,
+            sender_cpu_ns: sender_cpu.load(Ordering::Relaxed),
+        })
     })
+}
+
+/// The header line of a session.
+fn session_header(
+    plan: &ProbePlan,
+    sockets: &Sockets,
+    cfg: &SenderConfig,
+    sched: String,
+) -> Header {
+    let base = Header::without_probes(cfg.start_real, Vec::new());
+    let schedule = cfg.schedule;
+    Header {
+        schema_version: SCHEMA_VERSION,
+        tool: "migprobe".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        nonce: format!("{:016x}", cfg.nonce),
+        start_ns: cfg.start_real,
+        interval_ns: schedule.interval_ns,
+        targets: plan
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, (name, addr))| TargetInfo {
+                id: i as u32,
+                addr: *addr,
+                name: name.clone(),
+                family: Family::of(addr),
+                phase_ns: schedule.phase_ns(i as u32),
+            })
+            .collect(),
+        hostname: base.hostname,
+        kernel: base.kernel,
+        socket: Some(sockets.kind),
+        scheduling: sched,
+        spin_ns: effective_spin(plan),
+        payload_bytes: plan.payload_len,
+        min_loss_run: plan.min_loss_run,
+        drain_ns: duration_ns(plan.drain),
+        argv: plan.argv.clone(),
+    }
 }
 
 /// The busy-wait actually used: at most a tenth of the gap between two sends,

@@ -25,6 +25,11 @@ pub fn monotonic_now() -> MonoNs {
     MonoNs(now(libc::CLOCK_MONOTONIC))
 }
 
+/// CPU time the calling thread has used, ns (CLOCK_THREAD_CPUTIME_ID).
+pub fn thread_cpu_ns() -> i64 {
+    now(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
 /// Sleeps until the absolute monotonic instant `t` (returns at once if it is past).
 pub fn sleep_until(t: MonoNs) {
     let ts = libc::timespec {

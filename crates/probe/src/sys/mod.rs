@@ -9,5 +9,7 @@ pub mod clock;
 pub mod process;
 pub mod socket;
 
-pub use clock::{monotonic_now, realtime_now, set_timer_slack, sleep_until, try_sched_fifo};
+pub use clock::{
+    monotonic_now, realtime_now, set_timer_slack, sleep_until, thread_cpu_ns, try_sched_fifo,
+};
 pub use socket::{ErrQueueEntry, IcmpSocket, RecvMeta, SocketKind};

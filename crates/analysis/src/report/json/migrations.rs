@@ -4,7 +4,9 @@
 //! leniently (a missing field is its default) so that `gate` and `compare`
 //! accept entries written by other versions.
 
-use super::{DowntimeReport, MigrationReport, OutageReport, PhaseReport, TriggerReport};
+use super::{
+    DowntimeReport, MigrationReport, OutageReport, PhaseReport, TriggerReport, UnobservedReport,
+};
 use crate::analysis::model::{Analysis, PhaseName};
 use crate::stats::Samples;
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,8 @@ pub struct MigrationEntry {
     pub phases: Vec<PhaseReport>,
     /// Its outages.
     pub outages: Vec<OutageReport>,
+    /// What the prober could not observe around it.
+    pub unobserved: UnobservedReport,
 }
 
 impl MigrationEntry {
@@ -38,6 +42,7 @@ impl MigrationEntry {
             downtime: a.downtime.as_ref().map(|d| DowntimeReport::new(a, d)),
             phases: a.phases.iter().map(PhaseReport::from).collect(),
             outages: a.outages.iter().map(|o| OutageReport::new(a, o)).collect(),
+            unobserved: UnobservedReport::new(a),
         }
     }
 }

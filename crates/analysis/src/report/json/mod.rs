@@ -9,8 +9,11 @@
 //! (`migrations.rs`).
 //! It depends on no other renderer.
 
+mod coverage;
 mod migrations;
 mod sections;
+
+pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
 
 pub use migrations::{Distribution, MigrationEntry, Spread};
 pub use sections::{
@@ -71,6 +74,9 @@ pub struct Report {
     pub targets: Vec<TargetReport>,
     /// Warm-up baseline per target.
     pub baseline: Vec<BaselineReport>,
+    /// What the prober could not observe (absent in reports of older versions).
+    #[serde(default)]
+    pub unobserved: UnobservedReport,
     /// Things a reader must know.
     pub notes: Vec<String>,
     /// True when the run file has no footer (the run was killed).
@@ -110,6 +116,7 @@ pub fn build(a: &Analysis, meta: &ReportMeta) -> Report {
         per_phase: a.per_phase.iter().map(PhaseStatsReport::from).collect(),
         targets: a.summaries.iter().map(TargetReport::from).collect(),
         baseline: a.baseline.iter().map(BaselineReport::from).collect(),
+        unobserved: UnobservedReport::new(a),
         notes: a.notes.clone(),
         truncated: a.truncated,
         end_reason: a.end_reason.clone(),

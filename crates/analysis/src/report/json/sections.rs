@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Nanoseconds as milliseconds rounded to the microsecond (3 decimals).
-fn ms(ns: i64) -> f64 {
+pub(super) fn ms(ns: i64) -> f64 {
     // Integer division first: exact for every i64, then at most 3 decimals.
     let us = ns / 1_000 + i64::from((ns % 1_000).abs() >= 500) * ns.signum();
     us as f64 / 1_000.0
@@ -27,7 +27,7 @@ fn ms_opt(ns: Option<i64>) -> Option<f64> {
 }
 
 /// Address of target `id` ("" when the run does not list it).
-fn addr_of(a: &Analysis, id: u32) -> String {
+pub(super) fn addr_of(a: &Analysis, id: u32) -> String {
     a.targets
         .iter()
         .find(|t| t.id == id)

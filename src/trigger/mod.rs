@@ -3,6 +3,7 @@
 //!
 //! Rules:
 //! - it runs in a process group of its own and gets SIGKILL if migprobe dies;
+//!   a [`guard`] then stops the rest of its group;
 //! - stopping it (timeout, SIGTERM, Ctrl-C) signals the whole group: SIGTERM,
 //!   then SIGKILL after the grace period, so nothing the trigger started
 //!   outlives the stop;
@@ -11,6 +12,9 @@
 //!   delay it; their output is read for at most [`READER_GRACE`] more, and
 //!   until they exit after that.
 
+mod guard;
+
+use guard::Guard;
 use migprobe_probe::redact::{self, redact};
 use migprobe_probe::sys::process::{live_group_members, own_group_dying_with_parent, signal_group};
 use std::collections::VecDeque;
@@ -27,12 +31,16 @@ pub(crate) const TAIL_LINES: usize = 20;
 /// How long the output readers may still run once the command has exited.
 pub(crate) const READER_GRACE: Duration = Duration::from_millis(300);
 
+/// How long the guard waits between SIGTERM and SIGKILL when migprobe died.
+pub(crate) const GUARD_GRACE: Duration = Duration::from_secs(2);
+
 /// A running trigger command.
 #[derive(Debug)]
 pub(crate) struct Trigger {
     child: Child,
     tail: Arc<Mutex<VecDeque<String>>>,
     readers: Vec<JoinHandle<()>>,
+    guard: Option<Guard>,
 }
 
 /// How a trigger ended.
@@ -72,6 +80,14 @@ impl Trigger {
             .stderr(Stdio::piped());
         own_group_dying_with_parent(&mut cmd);
         let mut child = cmd.spawn()?;
+        let guard = Guard::spawn(child.id(), GUARD_GRACE)
+            .map_err(|e| {
+                eprintln!(
+                    "migprobe: warning: cannot start the trigger's guard (/bin/sh: {e}); \
+                     if migprobe is killed, the trigger's children may live on"
+                );
+            })
+            .ok();
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let log = Arc::new(Mutex::new(log));
         let mut readers = Vec::new();
@@ -121,6 +137,7 @@ impl Trigger {
             child,
             tail,
             readers,
+            guard,
         })
     }
 
@@ -181,12 +198,29 @@ impl Trigger {
         Ok(Exit::of(s))
     }
 
+    /// As if migprobe had died here: the guard stops the group (for tests).
+    #[cfg(test)]
+    fn abandon(&mut self) {
+        if let Some(g) = self.guard.take() {
+            g.abandon();
+        }
+    }
+
     /// The last output lines.
     pub(crate) fn tail(&self) -> Vec<String> {
         self.tail
             .lock()
             .map(|t| t.iter().cloned().collect())
             .unwrap_or_default()
+    }
+}
+
+impl Drop for Trigger {
+    /// migprobe lets the trigger go: its guard ends without a signal.
+    fn drop(&mut self) {
+        if let Some(g) = self.guard.take() {
+            g.release();
+        }
     }
 }
 
@@ -261,6 +295,32 @@ mod tests {
         assert_eq!(e.signal, Some(libc::SIGTERM));
         assert!(group_gone(t.pid()), "the sleep was stopped with sh");
         assert!(!t.tail().iter().any(|l| l == "after"));
+    }
+
+    #[test]
+    fn if_migprobe_dies_the_guard_stops_the_triggers_children_too() {
+        let mut t = Trigger::spawn(&argv(&["sh", "-c", "sleep 30 & sleep 30"]), log()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(live_group_members(t.pid()), 3, "sh and two sleeps");
+        t.abandon();
+        assert!(group_gone(t.pid()), "the guard stopped the whole group");
+        let _ = t.child.wait();
+    }
+
+    #[test]
+    fn a_released_trigger_is_left_alone_by_its_guard() {
+        let mut t = Trigger::spawn(&argv(&["sh", "-c", "sleep 30 & sleep 30"]), log()).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        if let Some(g) = t.guard.take() {
+            g.release();
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            live_group_members(t.pid()),
+            3,
+            "released: nothing signalled"
+        );
+        t.stop(Duration::from_millis(500)).unwrap();
     }
 
     #[test]

@@ -10,6 +10,8 @@ use super::verdict::{self, target_name};
 use crate::analysis::model::{Analysis, Downtime, TriggerInfo};
 use std::fmt::{self, Write};
 
+mod unobserved;
+
 /// At most this many outages are listed; report.json has them all.
 const MAX_OUTAGE_ROWS: usize = 50;
 
@@ -61,6 +63,7 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     if !a.summaries.is_empty() {
         write_targets(s, a)?;
     }
+    unobserved::write_unobserved(s, a)?;
     write_run(s, a, meta)?;
     if !a.notes.is_empty() {
         write_notes(s, a)?;
