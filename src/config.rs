@@ -7,7 +7,7 @@ use migprobe_probe::wire::{Family, MIN_PAYLOAD};
 
 use migprobe_probe::values::bad;
 pub(crate) use migprobe_probe::values::{
-    validate_duration, validate_int, validate_run_length, validate_target, ConfigError,
+    validate_duration, validate_int, validate_run_length, ConfigError,
 };
 use std::time::Duration;
 
@@ -48,17 +48,11 @@ pub(crate) fn plan(
         (_, true) => Some(Family::V6),
         _ => None,
     };
-    let targets = targets
-        .iter()
-        .map(|x| {
-            validate_target(x, only)
-                .map(|addr| (x.clone(), addr))
-                .map_err(|e| ConfigError {
-                    flag: flag.into(),
-                    ..e
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let merged = crate::targets::resolve_all(targets, flag, only)?;
+    for w in &merged.warnings {
+        eprintln!("migprobe: warning: {w}");
+    }
+    let targets = merged.list;
     if targets.len() > 10_000 {
         return Err(bad(
             flag,

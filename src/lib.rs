@@ -6,14 +6,16 @@
 //! crate, which wires them to files and the terminal. See `README.md`.
 //!
 //! Dependencies run one way: `app` → `commands` → (`session`, `config`,
-//! `terminal`, `trigger`) → `cli`, `exit`. `cli` imports neither `config` nor
-//! `commands`; `session` does no I/O.
+//! `terminal`, `trigger`, `outputs`) → `cli`, `exit`; `config` → `targets`.
+//! `cli` imports neither `config` nor `commands`; `session` does no I/O.
 
 pub mod app;
 pub mod cli;
 pub mod commands;
 pub(crate) mod config;
 pub mod exit;
+pub(crate) mod outputs;
 pub(crate) mod session;
+pub(crate) mod targets;
 pub(crate) mod terminal;
 pub(crate) mod trigger;

@@ -149,6 +149,9 @@ pub(crate) struct EventsArgs {
     /// Write the events to this JSON Lines run file.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// Overwrite an existing, non-empty --out file (by default it is refused).
+    #[arg(long)]
+    pub(crate) force: bool,
     /// Stop after this long (default: until Ctrl-C).
     #[arg(short, long, value_name = "DURATION")]
     pub(crate) duration: Option<String>,

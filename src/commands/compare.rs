@@ -5,6 +5,7 @@
 
 use crate::cli::CompareArgs;
 use crate::exit::ExitCode;
+use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{bail, Context, Result};
 use migprobe_analysis::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
 use migprobe_probe::record::{read_run, ReadError};
@@ -93,13 +94,9 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
     let labels = parse_labels(a.labels.as_deref(), &a.reports)?;
     // Fail fast on a bad --out, before reading anything large.
     if let Some(dir) = &a.out {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
-        for name in [MD_FILE, SVG_FILE] {
-            let p = dir.join(name);
-            std::fs::File::create(&p)
-                .with_context(|| format!("--out: cannot create {}", p.display()))?;
-        }
+        OutputSet::in_dir("--out", dir, Policy::Replace)
+            .with_each([MD_FILE, SVG_FILE], Kind::Finished)
+            .prepare()?;
     }
     let mut runs = Vec::with_capacity(a.reports.len());
     for (path, label) in a.reports.iter().zip(&labels) {
@@ -142,8 +139,7 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
     let md = markdown::render(&runs, &notes);
     let chart = svg::render(&runs, &traces, svg::WIDTH);
     for (name, bytes) in [(MD_FILE, md.as_bytes()), (SVG_FILE, chart.as_slice())] {
-        let p = dir.join(name);
-        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
+        write_atomic(&dir.join(name), bytes)?;
     }
     for n in &notes {
         eprintln!("migprobe: note: {n}");

@@ -3,8 +3,10 @@
 use super::interrupt_counter;
 use crate::cli::EventsArgs;
 use crate::exit::ExitCode;
+use crate::outputs::stream::write_error;
+use crate::outputs::OutputSet;
 use crate::terminal::events::render;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use migprobe_probe::record::{Footer, Header, Line, RunWriter};
 use migprobe_probe::sys::realtime_now;
 use migprobe_sources::events::capture::Capture;
@@ -17,21 +19,15 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
     let cfg = crate::config::capture_config(&a.libvirt, true)?
         .ok_or_else(|| anyhow::anyhow!("--src-uri and --domain are required"))?;
     let duration = crate::config::validate_run_length(a.duration.as_deref())?;
-    let mut writer = match &a.out {
-        Some(p) => Some(
-            RunWriter::create(p)
-                .with_context(|| format!("--out {}: cannot create the run file", p.display()))?,
-        ),
-        None => None,
-    };
+    let set = OutputSet::run_file(a.out.as_deref(), a.force)?;
     let (tx, rx) = mpsc::channel();
     let capture = Capture::start(cfg, tx)?;
+    let mut writer = set.as_ref().map(OutputSet::create_run_file).transpose()?;
     let interrupts = interrupt_counter("stopping; reading the completed job statistics")?;
     let t0 = realtime_now();
     let write = |w: &mut Option<RunWriter>, l: &Line| -> Result<()> {
         if let Some(w) = w.as_mut() {
-            w.write(l)
-                .with_context(|| format!("writing {}", w.path().display()))?;
+            w.write(l).map_err(|e| write_error(w.path(), &e))?;
         }
         Ok(())
     };
@@ -56,7 +52,7 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
             write(&mut writer, &Line::Event(e))?;
         }
         if let Some(w) = writer.as_mut() {
-            w.flush_if_due()?;
+            w.flush_if_due().map_err(|e| write_error(w.path(), &e))?;
         }
     };
     capture.stop();
@@ -75,7 +71,8 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
     };
     write(&mut writer, &Line::Footer(footer))?;
     if let Some(w) = writer {
-        w.finish()?;
+        let path = w.path().to_owned();
+        w.finish().map_err(|e| write_error(&path, &e))?;
     }
     eprintln!("migprobe: {count} events ({reason})");
     Ok(ExitCode::Ok)

@@ -3,6 +3,7 @@
 
 use crate::cli::GateArgs;
 use crate::exit::ExitCode;
+use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{Context, Result};
 use migprobe_analysis::gate::policy::{
     parse_count, parse_duration_threshold, parse_percent, PolicyError,
@@ -25,6 +26,13 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
         None => Settings::default(),
     };
     let (thresholds, baseline_path) = file.overridden_by(flags).finish()?;
+    let junit_out = a
+        .junit
+        .as_deref()
+        .map(|j| OutputSet::file("--junit", j, Kind::Finished, Policy::Replace));
+    if let Some(o) = &junit_out {
+        o.prepare()?;
+    }
     let report = load("REPORT.json", &a.report)?;
     let baseline = baseline_path
         .as_deref()
@@ -32,8 +40,8 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
         .transpose()?;
     let verdict = evaluate(&thresholds, &report, baseline.as_ref());
     if let Some(j) = &a.junit {
-        std::fs::write(j, junit::render(&verdict))
-            .with_context(|| format!("--junit {}: cannot write", j.display()))?;
+        write_atomic(j, junit::render(&verdict).as_bytes())
+            .with_context(|| format!("--junit {}", j.display()))?;
     }
     print!("{}", format.render(&verdict));
     Ok(if verdict.pass {

@@ -37,12 +37,6 @@ pub(crate) fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> 
     Ok(count)
 }
 
-/// True when `path` is a file with something in it: an earlier result that
-/// `--out` must not overwrite without `--force`.
-pub(crate) fn holds_data(path: &std::path::Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
-}
-
 /// The start-up capacity trial (see [`capacity`]): an impossible plan is an
 /// error (exit 2) naming the figures and the fixes, unless `allow`; a strained
 /// one a warning.

@@ -3,27 +3,22 @@
 use super::interrupt_counter;
 use crate::cli::ProbeArgs;
 use crate::exit::ExitCode;
+use crate::outputs::stream::write_error;
+use crate::outputs::OutputSet;
 use crate::terminal::{live::LiveLine, summary};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::probe::runner::{self, Sockets};
-use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
+use migprobe_probe::record::{Line, ProbeStatus};
 
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
 pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
-    if let Some(p) = &a.out {
-        check_file_free(p, a.force)?;
-    }
+    let out = a.out.as_deref();
+    let set = OutputSet::run_file(out, a.force)?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
-    let mut writer = match &a.out {
-        Some(p) => Some(
-            RunWriter::create(p)
-                .with_context(|| format!("--out {}: cannot create the run file", p.display()))?,
-        ),
-        None => None,
-    };
+    let mut writer = set.as_ref().map(OutputSet::create_run_file).transpose()?;
     let interrupts =
         interrupt_counter("stopping; waiting for late replies (interrupt again to stop now)")?;
     let mut live = LiveLine::new(a.quiet);
@@ -57,29 +52,17 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     };
     let end = runner::probe_session(&plan, &sockets, &mut sink, hooks);
     live.finish();
-    let end = match (end, &a.out) {
+    let end = match (end, out) {
         (Ok(end), _) => end,
-        (Err(e), Some(p)) => return Err(e).with_context(|| format!("writing {}", p.display())),
+        (Err(e), Some(p)) => return Err(write_error(p, &e)),
         (Err(e), None) => return Err(e.into()),
     };
     if let Some(w) = writer {
         let path = w.path().to_owned();
-        w.finish()
-            .with_context(|| format!("writing {}", path.display()))?;
+        w.finish().map_err(|e| write_error(&path, &e))?;
     }
     if let Some(b) = builder {
         print!("{}", summary::render(&b.finish(), &end.reason));
     }
     Ok(ExitCode::Ok)
-}
-
-/// Refuses an existing, non-empty run file unless `force`: nothing is touched.
-fn check_file_free(p: &std::path::Path, force: bool) -> Result<()> {
-    if super::holds_data(p) && !force {
-        anyhow::bail!(
-            "--out {}: holds an earlier run; choose another file, or add --force to overwrite it",
-            p.display()
-        );
-    }
-    Ok(())
 }

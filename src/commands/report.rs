@@ -3,93 +3,16 @@
 
 use crate::cli::ReportArgs;
 use crate::exit::ExitCode;
-use anyhow::{Context, Result};
+use crate::outputs::{write_atomic, Kind, OutputSet, Policy, RunDir};
+use anyhow::Result;
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
-use migprobe_probe::record::{read_run, RunWriter};
+use migprobe_probe::record::read_run;
 use migprobe_probe::redact::redact;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// Width of the chart in pixels.
 pub(crate) const CHART_WIDTH: u32 = 1200;
-
-/// The files of one run directory.
-#[derive(Debug, Clone)]
-pub(crate) struct OutputFiles {
-    dir: PathBuf,
-}
-
-impl OutputFiles {
-    const RUN: &'static str = "run.jsonl";
-    const TRIGGER: &'static str = "trigger.log";
-    const JSON: &'static str = Format::Json.file_name();
-    const MD: &'static str = Format::Md.file_name();
-    const SVG: &'static str = Format::Svg.file_name();
-
-    /// Refuses a `dir` that holds an earlier run (any of the output files,
-    /// not empty) unless `force`: nothing is touched. A missing or unrelated
-    /// directory is fine.
-    pub(crate) fn check_free(dir: &Path, force: bool) -> Result<()> {
-        let names = [Self::RUN, Self::JSON, Self::MD, Self::SVG, Self::TRIGGER];
-        let held: Vec<&str> = names
-            .into_iter()
-            .filter(|n| super::holds_data(&dir.join(n)))
-            .collect();
-        if held.is_empty() || force {
-            return Ok(());
-        }
-        anyhow::bail!(
-            "--out {}: holds an earlier run ({}); choose another directory, or add --force to overwrite it",
-            dir.display(),
-            held.join(", ")
-        )
-    }
-
-    /// Creates `dir` and every output file (empty) now, so a bad path fails at once.
-    pub(crate) fn create(dir: &Path) -> Result<OutputFiles> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
-        let f = OutputFiles {
-            dir: dir.to_owned(),
-        };
-        for name in [Self::RUN, Self::JSON, Self::MD, Self::SVG, Self::TRIGGER] {
-            File::create(f.path(name))
-                .with_context(|| format!("--out: cannot create {}", f.path(name).display()))?;
-        }
-        Ok(f)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// The run file's path.
-    pub(crate) fn run_path(&self) -> PathBuf {
-        self.path(Self::RUN)
-    }
-
-    /// The run file, for streaming.
-    pub(crate) fn run_writer(&self) -> Result<RunWriter> {
-        RunWriter::create(&self.run_path())
-            .with_context(|| format!("cannot create {}", self.run_path().display()))
-    }
-
-    /// The trigger's output log.
-    pub(crate) fn trigger_log(&self) -> Result<File> {
-        let p = self.path(Self::TRIGGER);
-        File::create(&p).with_context(|| format!("cannot create {}", p.display()))
-    }
-
-    /// Paths for the terminal.
-    pub(crate) fn list(&self) -> String {
-        [Self::MD, Self::JSON, Self::SVG, Self::RUN, Self::TRIGGER]
-            .iter()
-            .map(|n| self.path(n).display().to_string())
-            .collect::<Vec<_>>()
-            .join("  ")
-    }
-}
 
 /// Analyses `run_path` and writes the wanted formats into `dir`; returns summary.md's text.
 pub(crate) fn render_into(
@@ -107,16 +30,14 @@ pub(crate) fn render_into(
     let meta = report::ReportMeta::new(dir, &argv, &run);
     let out = report::render_campaign(&analysis, &migrations, &run, &meta, CHART_WIDTH);
     for &f in formats {
-        let p = dir.join(f.file_name());
-        std::fs::write(&p, out.bytes(f))
-            .with_context(|| format!("cannot write {}", p.display()))?;
+        write_atomic(&dir.join(f.file_name()), out.bytes(f))?;
     }
     Ok(out.markdown)
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run`.
-pub(crate) fn write_outputs(files: &OutputFiles, argv: &[String]) -> Result<String> {
-    render_into(&files.run_path(), &files.dir, &Format::ALL, argv)
+pub(crate) fn write_outputs(files: &RunDir, argv: &[String]) -> Result<String> {
+    render_into(&files.run_path(), files.dir(), &Format::ALL, argv)
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
@@ -131,8 +52,9 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from(".")),
     };
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
+    OutputSet::in_dir("--out", &dir, Policy::Replace)
+        .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
+        .prepare()?;
     let argv: Vec<String> = std::env::args().collect();
     let summary = render_into(&a.run, &dir, &formats, &argv)?;
     print!("{summary}");

@@ -18,7 +18,6 @@ use guard::Guard;
 use migprobe_probe::redact::{self, redact};
 use migprobe_probe::sys::process::{live_group_members, own_group_dying_with_parent, signal_group};
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -68,8 +67,9 @@ impl Exit {
 }
 
 impl Trigger {
-    /// Starts `argv` (no shell); stdout and stderr go to `log` and to the in-memory tail.
-    pub(crate) fn spawn(argv: &[String], log: File) -> io::Result<Trigger> {
+    /// Starts `argv` (no shell); stdout and stderr go to `log` and to the
+    /// in-memory tail (a write error of `log` is left to `log` to tell).
+    pub(crate) fn spawn<W: Write + Send + 'static>(argv: &[String], log: W) -> io::Result<Trigger> {
         let (prog, args) = argv
             .split_first()
             .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
@@ -228,7 +228,7 @@ impl Drop for Trigger {
 mod tests {
     use super::*;
 
-    fn log() -> File {
+    fn log() -> std::fs::File {
         tempfile::tempfile().unwrap()
     }
 

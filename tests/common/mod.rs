@@ -404,6 +404,16 @@ impl SysctlToggler {
     }
 }
 
+/// The names in a directory, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
 /// Probes of one target, in index order.
 pub fn of_target(run: &RunData, id: u32) -> Vec<&ProbeLine> {
     run.probes.iter().filter(|p| p.target_id == id).collect()

@@ -97,6 +97,14 @@ pub enum ImportError {
         #[source]
         source: BuildError,
     },
+    /// `--out` is a link, a directory or a special file: never written through.
+    #[error("--out {path} {why}")]
+    OutNotFile {
+        /// The path.
+        path: PathBuf,
+        /// What is there and what to do.
+        why: String,
+    },
     /// `--out` could not be opened or written.
     #[error("cannot write --out {path} (check the directory exists and is writable)")]
     Output {

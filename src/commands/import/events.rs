@@ -7,13 +7,15 @@
 //! one must be a run file, and a cut last line is ended first so that the
 //! first event stays readable.
 
-use super::out_file::check_run_file;
+use super::out_file::{check_run_file, out_entry};
 use super::{header_argv, read_input, FileReport, ImportError, ImportReport};
 use crate::cli::import::{ImportArgs, ImportFormat, OriginArg};
+use crate::outputs::staged::Staged;
+use crate::outputs::stream::open_append;
+use crate::outputs::Entry;
 use migprobe_probe::record::{Header, Line, Origin, RunWriter};
 use migprobe_probe::types::{duration_ns, RealNs};
 use migprobe_sources::import::{parse_qemu_monitor_events, parse_virsh_events, ParsedText};
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -29,11 +31,12 @@ pub(super) fn import_events(args: &ImportArgs) -> Result<ImportReport, ImportErr
     }
     let out = &args.out;
     let out_err = ImportError::output(out);
-    let exists = out.try_exists().map_err(out_err)?;
-    let mut writer = if exists {
-        open_to_append(out)?
+    let exists = out_entry(out)? != Entry::Missing;
+    let (mut writer, staged) = if exists {
+        (open_to_append(out)?, None)
     } else {
-        create(args, &parsed)?
+        let (w, s) = create(args, &parsed)?;
+        (w, Some(s))
     };
     let mut files = Vec::with_capacity(parsed.len());
     for (path, p) in parsed {
@@ -48,6 +51,9 @@ pub(super) fn import_events(args: &ImportArgs) -> Result<ImportReport, ImportErr
         });
     }
     writer.finish().map_err(out_err)?;
+    if let Some(s) = staged {
+        s.commit().map_err(out_err)?;
+    }
     Ok(ImportReport {
         out: out.clone(),
         created: !exists,
@@ -69,26 +75,32 @@ fn parse(format: ImportFormat, bytes: &[u8], origin: Origin) -> ParsedText {
 /// An existing run file, opened to append (a cut last line ended first).
 fn open_to_append(out: &Path) -> Result<RunWriter, ImportError> {
     let out_err = ImportError::output(out);
-    if !check_run_file(out)? {
+    let ends_line = check_run_file(out)?;
+    let mut f = open_append(out).map_err(out_err)?;
+    if !ends_line {
         // A run killed mid-line: end that line so our first event stays readable.
-        let mut f = OpenOptions::new().append(true).open(out).map_err(out_err)?;
         f.write_all(b"\n").map_err(out_err)?;
     }
-    RunWriter::append(out).map_err(out_err)
+    Ok(RunWriter::from_file(f, out))
 }
 
-/// A new events-only run file, its header starting at the earliest event.
-fn create(args: &ImportArgs, parsed: &[(PathBuf, ParsedText)]) -> Result<RunWriter, ImportError> {
+/// A new events-only run file, its header starting at the earliest event;
+/// written to a temporary file that is renamed into place once complete.
+fn create(
+    args: &ImportArgs,
+    parsed: &[(PathBuf, ParsedText)],
+) -> Result<(RunWriter, Staged), ImportError> {
     let out_err = ImportError::output(&args.out);
     let start = parsed
         .iter()
         .flat_map(|(_, p)| p.events.iter().map(|e| e.at_ns))
         .min()
         .unwrap_or_else(now);
-    let mut w = RunWriter::create(&args.out).map_err(out_err)?;
+    let mut staged = Staged::create(&args.out).map_err(out_err)?;
+    let mut w = staged.run_writer().map_err(out_err)?;
     w.write(&Line::Header(Header::without_probes(start, argv(args))))
         .map_err(out_err)?;
-    Ok(w)
+    Ok((w, staged))
 }
 
 /// The command line that made the file, for its header.

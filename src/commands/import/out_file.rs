@@ -2,22 +2,31 @@
 //!
 //! Rules: an existing `--out` must be a run file of this schema version
 //! (first line a header) for events to be appended; a ping/fping import needs
-//! an `--out` that does not exist yet or is empty. These checks only read.
+//! an `--out` that does not exist yet or is empty; a link, directory or
+//! special file at `--out` is refused. These checks only read.
 
 use super::ImportError;
+use crate::outputs::Entry;
 use migprobe_probe::record::{Line, SCHEMA_VERSION};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+/// What is at `--out`: a link, directory or special file is refused.
+pub(super) fn out_entry(out: &Path) -> Result<Entry, ImportError> {
+    let entry = Entry::at(out).map_err(ImportError::output(out))?;
+    match entry.refusal() {
+        Some(why) => Err(ImportError::OutNotFile {
+            path: out.to_owned(),
+            why,
+        }),
+        None => Ok(entry),
+    }
+}
+
 /// A ping/fping import creates `--out`: it may not exist (an empty file is fine).
 pub(super) fn check_out_free(out: &Path) -> Result<(), ImportError> {
-    let out_err = ImportError::output(out);
-    if !out.try_exists().map_err(out_err)? {
-        return Ok(());
-    }
-    let meta = std::fs::metadata(out).map_err(out_err)?;
-    if meta.is_file() && meta.len() == 0 {
+    if matches!(out_entry(out)?, Entry::Missing | Entry::Empty) {
         return Ok(());
     }
     check_run_file(out)?;

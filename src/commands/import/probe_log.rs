@@ -9,7 +9,8 @@
 use super::out_file::check_out_free;
 use super::{header_argv, read_input, ImportError, ImportReport, ProbeReport};
 use crate::cli::import::{ImportArgs, ImportFormat};
-use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin, ProbeStatus, RunWriter};
+use crate::outputs::staged::Staged;
+use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin, ProbeStatus};
 use migprobe_probe::types::duration_ns;
 use migprobe_sources::import::{
     build, parse_fping, parse_ping, BuildOptions, Built, LogKind, PingLog, NOTE_KIND,
@@ -62,10 +63,12 @@ fn interval(args: &ImportArgs) -> Result<Option<i64>, ImportError> {
     Ok(interval_ns)
 }
 
-/// Writes the run file: header, the reconstruction note if any, probes, footer.
+/// Writes the run file: header, the reconstruction note if any, probes,
+/// footer; whole, through a temporary file renamed into place.
 fn write_run_file(args: &ImportArgs, built: &Built, kind: LogKind) -> Result<(), ImportError> {
     let out_err = ImportError::output(&args.out);
-    let mut w = RunWriter::create(&args.out).map_err(out_err)?;
+    let mut staged = Staged::create(&args.out).map_err(out_err)?;
+    let mut w = staged.run_writer().map_err(out_err)?;
     w.write(&Line::Header(probe_header(args, built, kind)))
         .map_err(out_err)?;
     if built.reconstructed {
@@ -77,7 +80,8 @@ fn write_run_file(args: &ImportArgs, built: &Built, kind: LogKind) -> Result<(),
     }
     w.write(&Line::Footer(footer(args.format, built)))
         .map_err(out_err)?;
-    w.finish().map_err(out_err)
+    w.finish().map_err(out_err)?;
+    staged.commit().map_err(out_err)
 }
 
 /// The log is complete: the footer says so, so readers do not take it for a killed run.

@@ -3,6 +3,7 @@
 //! place that starts and stops the trigger.
 
 use crate::exit::ExitCode;
+use crate::outputs::{LogFile, WriteFailure};
 use crate::session::{Action, Input, Now, Session, Status};
 use crate::terminal::events::render as render_event;
 use crate::trigger::{Exit, Trigger};
@@ -10,7 +11,6 @@ use migprobe_probe::record::EventLine;
 use migprobe_probe::sys::realtime_now;
 use migprobe_probe::types::RealNs;
 use std::collections::VecDeque;
-use std::fs::File;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Mutex;
@@ -33,7 +33,9 @@ pub(super) struct Io<'a> {
     /// The live line's status (the probe thread draws it).
     pub(super) status: &'a Mutex<Status>,
     /// The trigger's output log.
-    pub(super) trigger_log: &'a File,
+    pub(super) trigger_log: &'a LogFile,
+    /// The first failed write of the run's files: it stops the run at once.
+    pub(super) failure: &'a WriteFailure,
     /// No event lines on the terminal.
     pub(super) quiet: bool,
 }
@@ -79,7 +81,8 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// One round of inputs: events, the trigger's exit, interrupts, a tick.
+    /// One round of inputs: events, the trigger's exit, interrupts (a
+    /// failed write stops the run as one does), a tick.
     fn poll(&mut self, s: &mut Session) -> Option<Finish> {
         let mut done = None;
         let captured = self.io.captured;
@@ -89,7 +92,7 @@ impl<'a> Driver<'a> {
         if let Some(exited) = self.trigger_exit() {
             done = done.or(self.feed(s, exited));
         }
-        if self.io.signals.load(Ordering::Relaxed) > 0 {
+        if self.io.signals.load(Ordering::Relaxed) > 0 || self.io.failure.get().is_some() {
             done = done.or(self.feed(s, Input::Interrupt));
         }
         done.or(self.feed(s, Input::Tick))

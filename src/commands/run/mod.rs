@@ -10,10 +10,11 @@ mod driver;
 mod hypervisors;
 
 use super::interrupt_counter;
-use super::report::{write_outputs, OutputFiles};
+use super::report::write_outputs;
 use crate::cli::RunArgs;
 use crate::config::{self, validate_duration};
 use crate::exit::ExitCode;
+use crate::outputs::{RunDir, WriteFailure};
 use crate::session::{self, Session, Status};
 use crate::terminal::live::LiveLine;
 use anyhow::{Context, Result};
@@ -80,15 +81,15 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     } = settings(a, argv.clone())?;
     let dir = a.out.clone().unwrap_or_else(default_dir);
     // Every pre-flight check before any file is touched.
-    OutputFiles::check_free(&dir, a.force)?;
+    let files = RunDir::new(&dir, a.force);
+    files.check()?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     let listener = listen.start(cap_tx.clone())?;
     cfg.with_events = listener.is_listening();
-    let files = OutputFiles::create(&dir)?;
-    let writer = files.run_writer()?;
-    let trigger_log = files.trigger_log()?;
+    let failure = WriteFailure::default();
+    let (writer, trigger_log) = files.create(&failure)?;
     let signals = interrupt_counter("stopping: the trigger is stopped, the report is written")?;
     eprintln!("migprobe: run directory {}", dir.display());
 
@@ -100,6 +101,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         status: &Mutex::new(session.status().clone()),
         stop: &AtomicUsize::new(0),
         stop_reason: &Mutex::new(String::new()),
+        failure: &failure,
         quiet: a.quiet,
     };
     let (code, probe_end) = std::thread::scope(|s| {
@@ -110,6 +112,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             signals: &signals,
             status: probing.status,
             trigger_log: &trigger_log,
+            failure: &failure,
             quiet: a.quiet,
         });
         let (reason, code) = driver.drive(&mut session);
@@ -119,6 +122,9 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         (code, probe.join())
     });
     drop(cap_tx);
+    if let Some(e) = failure.stopped(&files.run_path()) {
+        return Err(e);
+    }
     match probe_end {
         Ok(r) => r.with_context(|| format!("writing {}", files.run_path().display()))?,
         Err(_) => anyhow::bail!(
@@ -126,7 +132,14 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             files.run_path().display()
         ),
     };
-    let summary = write_outputs(&files, &argv)?;
+    let summary = write_outputs(&files, &argv).map_err(|e| {
+        let run = files.run_path();
+        anyhow::anyhow!(
+            "{e:#}\n  the run file {} is complete: make the reports with `migprobe report {}` once there is room",
+            run.display(),
+            run.display()
+        )
+    })?;
     println!("{summary}");
     println!("files: {}", files.list());
     Ok(code)
@@ -142,12 +155,15 @@ struct Probing<'a> {
     stop: &'a AtomicUsize,
     /// The footer's reason.
     stop_reason: &'a Mutex<String>,
+    /// Where a failed write of the run file is told, to stop the run.
+    failure: &'a WriteFailure,
     quiet: bool,
 }
 
 impl Probing<'_> {
     /// Probes until stopped, recording `events` too; finishes the run file.
     fn record(&self, mut writer: RunWriter, events: Receiver<EventLine>) -> io::Result<RunEnd> {
+        let path = writer.path().to_owned();
         let mut sink = |l: &Line| writer.write(l);
         let mut live = LiveLine::new(self.quiet);
         let mut on_live = |l: &[_], e| {
@@ -163,6 +179,7 @@ impl Probing<'_> {
         let end = runner::probe_session(self.plan, self.sockets, &mut sink, hooks);
         live.finish();
         end.and_then(|e| writer.finish().map(|()| e))
+            .inspect_err(|e| self.failure.record(&path, e))
     }
 
     /// Stops probing; `reason` goes into the footer.

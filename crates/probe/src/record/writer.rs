@@ -31,6 +31,12 @@ impl RunWriter {
         Ok(Self::wrap(f, path))
     }
 
+    /// Streams to `f`, already open for writing (created by the caller, e.g.
+    /// without following a link); `path` is where it is, for messages.
+    pub fn from_file(f: File, path: &Path) -> RunWriter {
+        Self::wrap(f, path)
+    }
+
     fn wrap(f: File, path: &Path) -> RunWriter {
         RunWriter {
             out: BufWriter::with_capacity(1 << 16, f),
