@@ -170,10 +170,16 @@ pub(crate) fn validate_program(argv: &[String]) -> Result<(), ConfigError> {
     if prog.contains('{') || find_program(prog, std::env::var_os("PATH").as_deref()).is_some() {
         return Ok(());
     }
-    let why = if prog.contains('/') {
-        "cannot start it: no such executable file; give the path of a program that exists"
+    let why = if !prog.contains('/') {
+        "cannot start it: No such file or directory in PATH; install it or give its full path"
     } else {
-        "cannot start it: not found in PATH; install it or give its full path"
+        match std::fs::metadata(prog) {
+            Err(_) => {
+                "cannot start it: No such file or directory; give the path of a program that exists"
+            }
+            Ok(m) if m.is_dir() => "cannot start it: it is a directory; give the program inside",
+            Ok(_) => "cannot start it: Permission denied (not executable); `chmod +x` it or give another program",
+        }
     };
     Err(bad("TRIGGER", prog, why))
 }
@@ -275,11 +281,14 @@ mod tests {
         assert!(validate_program(&argv(&["{src}-migrate"])).is_ok());
         let e = validate_program(&argv(&["/no/such/program"])).unwrap_err();
         assert_eq!(e.value, "/no/such/program");
-        assert!(e.why.contains("no such executable file"), "{e}");
+        assert!(e.why.contains("No such file or directory"), "{e}");
         let e = validate_program(&argv(&["no-such-program-migprobe"])).unwrap_err();
-        assert!(e.why.contains("not found in PATH"), "{e}");
+        assert!(e.why.contains("No such file or directory in PATH"), "{e}");
         let plain = tempfile::NamedTempFile::new().unwrap();
         let path = plain.path().to_string_lossy().into_owned();
-        assert!(validate_program(&argv(&[&path])).is_err(), "not executable");
+        let e = validate_program(&argv(&[&path])).unwrap_err();
+        assert!(e.why.contains("Permission denied (not executable)"), "{e}");
+        let e = validate_program(&argv(&["/tmp"])).unwrap_err();
+        assert!(e.why.contains("is a directory"), "{e}");
     }
 }
