@@ -6,15 +6,8 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
-
-fn migprobe(args: &[&str]) -> Output {
-    Command::new(MIGPROBE)
-        .args(args)
-        .output()
-        .expect("run migprobe")
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -113,25 +106,7 @@ fn kill_9_of_run_leaves_nothing_of_the_trigger_behind() {
     let pg_file = rig.path("pgid");
     let script = format!("echo $$ > {}; sleep 60 & sleep 60", pg_file.display());
     let dir = rig.path("killed");
-    let mut run = rig.spawn(
-        &rig.prober,
-        &[
-            MIGPROBE,
-            "run",
-            "-q",
-            "-t",
-            TARGET_V4,
-            "--warmup",
-            "300ms",
-            "--out",
-            dir.to_str().unwrap(),
-            "--",
-            "sh",
-            "-c",
-            &script,
-        ],
-        "migprobe run",
-    );
+    let mut run = rig.run(&dir, &["--warmup", "300ms"], &["sh", "-c", &script]);
     let t0 = std::time::Instant::now();
     while !pg_file.exists() && t0.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(50));
