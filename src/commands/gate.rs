@@ -2,6 +2,7 @@
 //! JUnit, prints the verdict; exit 0 pass, 1 fail, 2 error.
 
 use crate::cli::GateArgs;
+use crate::config::input_limits;
 use crate::exit::ExitCode;
 use anyhow::{Context, Result};
 use migprobe_analysis::gate::policy::{
@@ -9,6 +10,7 @@ use migprobe_analysis::gate::policy::{
 };
 use migprobe_analysis::gate::render::OutputFormat;
 use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
+use migprobe_probe::input::{read_all, Limits};
 use std::path::Path;
 
 /// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
@@ -17,18 +19,26 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     let flags = settings_from_flags(a)?;
     let file = match &a.policy {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("--policy {}: cannot read", p.display()))?;
+            let bytes = read_all(p, input_limits(&a.caps, Limits::POLICY)?)
+                .with_context(|| format!("--policy {}", p.display()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "--policy {}: not UTF-8 text (byte {}); give a TOML policy file",
+                    p.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
             let dir = p.parent().unwrap_or(Path::new("."));
             Settings::from_policy(&text, &p.display().to_string(), dir)?
         }
         None => Settings::default(),
     };
     let (thresholds, baseline_path) = file.overridden_by(flags).finish()?;
-    let report = load("REPORT.json", &a.report)?;
+    let limits = input_limits(&a.caps, Limits::REPORT)?;
+    let report = load("REPORT.json", &a.report, limits)?;
     let baseline = baseline_path
         .as_deref()
-        .map(|p| load("--baseline", p))
+        .map(|p| load("--baseline", p, limits))
         .transpose()?;
     let verdict = evaluate(&thresholds, &report, baseline.as_ref());
     if let Some(j) = &a.junit {
@@ -43,10 +53,11 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     })
 }
 
-fn load(what: &str, path: &Path) -> Result<GateInput> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("{what} {}: cannot read", path.display()))?;
-    GateInput::parse(&bytes).with_context(|| format!("{what} {}", path.display()))
+/// A report (`what` names it in messages), read within `limits`.
+fn load(what: &str, path: &Path, limits: Limits) -> Result<GateInput> {
+    let named = || format!("{what} {}", path.display());
+    let bytes = read_all(path, limits).with_context(named)?;
+    GateInput::parse(&bytes).with_context(named)
 }
 
 /// The checks given as flags.

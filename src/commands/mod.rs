@@ -40,3 +40,11 @@ pub(crate) fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> 
 pub(crate) fn holds_data(path: &std::path::Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
 }
+
+/// Warns on stderr about the lines of a run file that were skipped (the same
+/// sentence the report's notes carry).
+pub(crate) fn warn_skipped(run: &migprobe_probe::record::RunData) {
+    if let Some(w) = run.skipped_lines() {
+        eprintln!("migprobe: warning: {w}");
+    }
+}

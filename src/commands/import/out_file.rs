@@ -5,13 +5,15 @@
 //! an `--out` that does not exist yet or is empty. These checks only read.
 
 use super::ImportError;
+use migprobe_probe::input::Limits;
 use migprobe_probe::record::{Line, SCHEMA_VERSION};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// A ping/fping import creates `--out`: it may not exist (an empty file is fine).
-pub(super) fn check_out_free(out: &Path) -> Result<(), ImportError> {
+/// A ping/fping import creates `--out`: it may not exist (an empty file is
+/// fine); an existing one is read within `limits`.
+pub(super) fn check_out_free(out: &Path, limits: Limits) -> Result<(), ImportError> {
     let out_err = ImportError::output(out);
     if !out.try_exists().map_err(out_err)? {
         return Ok(());
@@ -21,7 +23,7 @@ pub(super) fn check_out_free(out: &Path) -> Result<(), ImportError> {
         return Ok(());
     }
     check_run_file(out)?;
-    match migprobe_probe::record::read_run(out) {
+    match migprobe_probe::record::read_run_within(out, limits) {
         Ok(run) if run.header.targets.is_empty() => Err(ImportError::ProbesFirst {
             path: out.to_owned(),
         }),

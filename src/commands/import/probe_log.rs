@@ -9,6 +9,7 @@
 use super::out_file::check_out_free;
 use super::{header_argv, read_input, ImportError, ImportReport, ProbeReport};
 use crate::cli::import::{ImportArgs, ImportFormat};
+use migprobe_probe::input::Limits;
 use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin, ProbeStatus, RunWriter};
 use migprobe_probe::types::duration_ns;
 use migprobe_sources::import::{
@@ -20,7 +21,7 @@ use std::path::Path;
 pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     let interval_ns = interval(args)?;
     let path = args.files.first().ok_or(ImportError::NoInput)?;
-    let bytes = read_input(path)?;
+    let bytes = read_input(args, path)?;
     let log = match args.format {
         ImportFormat::Fping => parse_fping(&bytes),
         _ => parse_ping(&bytes),
@@ -33,7 +34,10 @@ pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, Import
         path: path.clone(),
         source,
     })?;
-    check_out_free(&args.out)?;
+    check_out_free(
+        &args.out,
+        crate::config::input_limits(&args.caps, Limits::RUN_FILE)?,
+    )?;
     write_run_file(args, &built, log.kind)?;
     Ok(ImportReport {
         out: args.out.clone(),
@@ -172,6 +176,7 @@ mod tests {
             interval: Some("200ms".into()),
             target: "192.0.2.10".parse().ok(),
             out: "run.jsonl".into(),
+            caps: Default::default(),
         };
         let log = parse_ping(b"64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.3 ms\n");
         let opts = BuildOptions {
