@@ -10,7 +10,7 @@ use migprobe_analysis::gate::policy::{
 };
 use migprobe_analysis::gate::render::OutputFormat;
 use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
-use migprobe_probe::input::{read_all, Limits};
+use migprobe_probe::input::{read_all, InputError, Limits};
 use std::path::Path;
 
 /// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
@@ -19,8 +19,7 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     let flags = settings_from_flags(a)?;
     let file = match &a.policy {
         Some(p) => {
-            let bytes = read_all(p, input_limits(&a.caps, Limits::POLICY)?)
-                .with_context(|| format!("--policy {}", p.display()))?;
+            let bytes = read_input("--policy", p, input_limits(&a.caps, Limits::POLICY)?)?;
             let text = String::from_utf8(bytes).map_err(|e| {
                 anyhow::anyhow!(
                     "--policy {}: not UTF-8 text (byte {}); give a TOML policy file",
@@ -55,9 +54,21 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
 
 /// A report (`what` names it in messages), read within `limits`.
 fn load(what: &str, path: &Path, limits: Limits) -> Result<GateInput> {
-    let named = || format!("{what} {}", path.display());
-    let bytes = read_all(path, limits).with_context(named)?;
-    GateInput::parse(&bytes).with_context(named)
+    let bytes = read_input(what, path, limits)?;
+    GateInput::parse(&bytes).with_context(|| format!("{what} {}", path.display()))
+}
+
+/// The bytes of an input (`what` names it in messages), read within `limits`.
+fn read_input(what: &str, path: &Path, limits: Limits) -> Result<Vec<u8>> {
+    read_all(path, limits).map_err(|e| {
+        let at = format!("{what} {}", path.display());
+        match e {
+            InputError::Io { source, .. } => {
+                anyhow::Error::new(source).context(format!("{at}: cannot read"))
+            }
+            other => anyhow::Error::new(other).context(at),
+        }
+    })
 }
 
 /// The checks given as flags.

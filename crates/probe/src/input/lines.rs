@@ -3,7 +3,7 @@
 //! line (plus the read buffer) in memory.
 
 use super::{InputError, Limits};
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// Lines of one input, within [`Limits`].
@@ -46,43 +46,28 @@ impl<R: BufRead> Lines<R> {
     /// Reads the next line into `buf`, without its `\n`; false at the end.
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, InputError> {
         buf.clear();
-        self.ended = false;
-        let mut any = false;
-        loop {
-            let chunk = match self.input.fill_buf() {
-                Ok(c) => c,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.io(e)),
-            };
-            if chunk.is_empty() {
-                break;
-            }
-            any = true;
-            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-                Some(i) => (i + 1, true),
-                None => (chunk.len(), false),
-            };
-            let content = take - usize::from(done);
-            let room = self.limits.max_line.saturating_sub(buf.len() as u64);
-            if content as u64 > room {
-                return Err(InputError::LineTooLong {
-                    path: self.path.clone(),
-                    line: self.line_no + 1,
-                    cap: self.limits.max_line,
-                });
-            }
-            buf.extend_from_slice(&chunk[..content]);
-            self.input.consume(take);
-            self.count(take as u64)?;
-            if done {
-                self.ended = true;
-                break;
-            }
+        // Room for a line at the cap and its `\n`: one byte more is too long.
+        let room = self.limits.max_line.saturating_add(1);
+        // (read_until retries interrupted reads itself.)
+        let n = (&mut self.input)
+            .take(room)
+            .read_until(b'\n', buf)
+            .map_err(|e| self.io(e))?;
+        self.ended = buf.last() == Some(&b'\n');
+        if self.ended {
+            buf.pop();
+        } else if n as u64 == room {
+            return Err(InputError::LineTooLong {
+                path: self.path.clone(),
+                line: self.line_no + 1,
+                cap: self.limits.max_line,
+            });
         }
-        if any {
+        self.count(n as u64)?;
+        if n > 0 {
             self.line_no += 1;
         }
-        Ok(any)
+        Ok(n > 0)
     }
 
     /// Everything left, as one document: every line within the line cap.

@@ -60,11 +60,12 @@ pub(crate) struct Plausibility {
     tracks: HashMap<u32, Track>,
 }
 
-/// One target's schedule check: its last believed line, and the line waiting
-/// for its next neighbour.
-#[derive(Debug, Default)]
+/// One target's schedule check: its last believed line (at first: slot 0),
+/// and the line waiting for its next neighbour.
+#[derive(Debug)]
 struct Track {
-    last: Option<Point>,
+    last: Point,
+    believed: bool,
     held: Option<(u64, ProbeLine)>,
 }
 
@@ -159,58 +160,84 @@ impl Plausibility {
             probes.push(p);
             return;
         }
+        let (interval, start, phases) = (self.interval, self.start, &self.phases);
         let id = p.target_id;
-        let held = self.tracks.entry(id).or_default().held.take();
-        if let Some(held) = held {
-            self.decide(held, Some(&p), probes, bad);
+        let track = self.tracks.entry(id).or_insert_with(|| Track {
+            last: (
+                0,
+                start.saturating_add(phases.get(&id).copied().unwrap_or(0)),
+            ),
+            believed: false,
+            held: None,
+        });
+        let next = point(&p);
+        if let Some(held) = track.held.replace((no, p)) {
+            let verdict = track.decide(interval, held, Some(next));
+            deliver(verdict, start, interval, probes, bad);
         }
-        self.tracks.entry(id).or_default().held = Some((no, p));
     }
 
     /// The verdicts on the lines still waiting (the last line of each target).
     pub(crate) fn finish(mut self, probes: &mut Vec<ProbeLine>, bad: &mut BadLines<(u64, String)>) {
-        let mut held: Vec<(u64, ProbeLine)> = self
+        let mut verdicts: Vec<Result<ProbeLine, (u64, ProbeLine)>> = self
             .tracks
             .values_mut()
-            .filter_map(|t| t.held.take())
+            .filter_map(|t| {
+                let held = t.held.take()?;
+                Some(t.decide(self.interval, held, None))
+            })
             .collect();
-        held.sort_by_key(|(no, _)| *no);
-        for h in held {
-            self.decide(h, None, probes, bad);
+        let no = |v: &Result<ProbeLine, (u64, ProbeLine)>| v.as_ref().err().map(|e| e.0);
+        verdicts.sort_by_key(no);
+        for v in verdicts {
+            deliver(v, self.start, self.interval, probes, bad);
         }
     }
+}
 
-    /// Believes `held` when it agrees with its target's last believed line
-    /// (or slot 0) or with `next`; a lone line is believed.
+impl Track {
+    /// Believes `held` when it agrees with the last believed line (or slot 0)
+    /// or with the `next` line; a lone line is believed. `Err` gives the line
+    /// back with its number.
     fn decide(
         &mut self,
+        interval: i64,
         (no, p): (u64, ProbeLine),
-        next: Option<&ProbeLine>,
-        probes: &mut Vec<ProbeLine>,
-        bad: &mut BadLines<(u64, String)>,
-    ) {
-        let slot0 = (
-            0,
-            self.start + self.phases.get(&p.target_id).copied().unwrap_or(0),
-        );
+        next: Option<Point>,
+    ) -> Result<ProbeLine, (u64, ProbeLine)> {
         let here = point(&p);
-        let track = self.tracks.entry(p.target_id).or_default();
-        let before = track.last.unwrap_or(slot0);
-        let fits = agree(self.interval, before, here)
-            || next.is_some_and(|n| agree(self.interval, here, point(n)))
-            || (track.last.is_none() && next.is_none());
+        let fits = agree(interval, self.last, here)
+            || next.is_some_and(|n| agree(interval, here, n))
+            || (!self.believed && next.is_none());
         if fits {
-            track.last = Some(here);
-            probes.push(p);
+            self.last = here;
+            self.believed = true;
+            Ok(p)
         } else {
-            let why = format!(
-                "index {} sent {} after the run's start does not fit the schedule ({} per probe) of the lines around it",
-                here.0,
-                human_ns(p.tx_ns.0.saturating_sub(self.start)),
-                human_ns(self.interval)
-            );
-            bad.note((no, why));
+            Err((no, p))
         }
+    }
+}
+
+/// A believed line to `probes`, a doubted one to `bad` with the reason.
+fn deliver(
+    verdict: Result<ProbeLine, (u64, ProbeLine)>,
+    start: i64,
+    interval: i64,
+    probes: &mut Vec<ProbeLine>,
+    bad: &mut BadLines<(u64, String)>,
+) {
+    match verdict {
+        Ok(p) => probes.push(p),
+        Err((no, p)) => bad.note((
+            no,
+            format!(
+                "index {} sent {} after the run's start does not fit the schedule ({} per probe) of the lines around it",
+                p.index.0,
+                human_ns(p.tx_ns.0.saturating_sub(start)),
+                human_ns(interval)
+            ),
+        )),
     }
 }
 

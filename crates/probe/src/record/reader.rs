@@ -100,7 +100,7 @@ impl RunData {
         let mut parts = Vec::new();
         if let Some((first, why)) = self.bad_lines.examples().first() {
             parts.push(format!(
-                "{} unreadable line(s) skipped, first at line {first} ({why})",
+                "{} unreadable or impossible line(s) skipped, first at line {first} ({why})",
                 self.bad_lines.count()
             ));
         }
