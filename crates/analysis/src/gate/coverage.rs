@@ -24,8 +24,12 @@ use std::time::Duration;
 
 /// The check's name (also its JUnit testcase name).
 pub const NAME: &str = "prober coverage";
-/// Largest share of unobserved slots a passing run may have.
-pub const MAX_UNOBSERVED_FRACTION: f64 = 0.01;
+/// Largest share of unobserved slots a passing run may have. Beyond it the
+/// run's resolution is degraded by that much even where no single window is
+/// long (every other slot skipped doubles the shortest outage it can see). A
+/// busy host skips 1–7 % of 1 ms slots in scattered moments; those are judged
+/// window by window, not by this rule.
+pub const MAX_UNOBSERVED_FRACTION: f64 = 0.10;
 
 /// The report's section and every migration's.
 fn sections(input: &GateInput) -> Vec<UnobservedReport> {

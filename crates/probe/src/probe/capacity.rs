@@ -28,7 +28,7 @@ pub const TRIAL_MIN_RATE: f64 = 2_000.0;
 pub const TRIAL: Duration = Duration::from_millis(500);
 /// Sent fraction below which the plan is refused: a plan this machine cannot
 /// keep for half a second is not one it sustains (`gate` also fails a run
-/// that left more than 1 % of its slots unobserved).
+/// that left more than 10 % of its slots unobserved).
 pub const REFUSE_BELOW: f64 = 0.99;
 /// Sent fraction below which the plan draws a warning.
 pub const WARN_BELOW: f64 = 0.999;
