@@ -1,7 +1,8 @@
 //! Validates command-line values into plans. Every error names the flag, the
 //! value and what to do instead.
 
-use crate::cli::{ProbeArgs, ProbeTuning, SocketArg};
+use crate::cli::{InputCaps, ProbeArgs, ProbeTuning, SocketArg};
+use migprobe_probe::input::{size::parse_size, Limits, LINE_FLAG, SIZE_FLAG};
 use migprobe_probe::probe::runner::{ProbePlan, SocketChoice};
 use migprobe_probe::wire::{Family, MIN_PAYLOAD};
 
@@ -16,6 +17,15 @@ pub(crate) const MAX_TOTAL_RATE: f64 = 200_000.0;
 
 /// Longest `--spin`.
 pub(crate) const MAX_SPIN: Duration = Duration::from_millis(1);
+
+/// The caps of one kind of input (`default`), raised or lowered by the flags.
+pub(crate) fn input_limits(caps: &InputCaps, default: Limits) -> Result<Limits, ConfigError> {
+    let size = |flag, v: &Option<String>| v.as_deref().map(|v| parse_size(flag, v)).transpose();
+    Ok(default.with(
+        size(SIZE_FLAG, &caps.max_input_size)?,
+        size(LINE_FLAG, &caps.max_line_length)?,
+    ))
+}
 
 /// `migprobe probe` arguments to a plan.
 pub(crate) fn probe_plan(a: &ProbeArgs, argv: Vec<String>) -> Result<ProbePlan, ConfigError> {

@@ -6,15 +6,8 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
-
-fn migprobe(args: &[&str]) -> Output {
-    Command::new(MIGPROBE)
-        .args(args)
-        .output()
-        .expect("run migprobe")
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -113,25 +106,7 @@ fn kill_9_of_run_leaves_nothing_of_the_trigger_behind() {
     let pg_file = rig.path("pgid");
     let script = format!("echo $$ > {}; sleep 60 & sleep 60", pg_file.display());
     let dir = rig.path("killed");
-    let mut run = rig.spawn(
-        &rig.prober,
-        &[
-            MIGPROBE,
-            "run",
-            "-q",
-            "-t",
-            TARGET_V4,
-            "--warmup",
-            "300ms",
-            "--out",
-            dir.to_str().unwrap(),
-            "--",
-            "sh",
-            "-c",
-            &script,
-        ],
-        "migprobe run",
-    );
+    let mut run = rig.run(&dir, &["--warmup", "300ms"], &["sh", "-c", &script]);
     let t0 = std::time::Instant::now();
     while !pg_file.exists() && t0.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(50));
@@ -160,4 +135,88 @@ fn kill_9_of_run_leaves_nothing_of_the_trigger_behind() {
         migprobe_probe::record::read_run(&run_file).is_ok(),
         "what was written before the kill is readable"
     );
+}
+
+/// `--timeout` holds although the trigger's child keeps its output pipe
+/// open (before: 25.7 s for `--timeout 2s`).
+#[test]
+fn timeout_holds_when_the_triggers_child_keeps_the_pipe() {
+    let rig = Rig::new();
+    rig.wait_reachable(TARGET_V4);
+    let dir = rig.path("timeout");
+    let started = std::time::Instant::now();
+    let out = rig
+        .run(
+            &dir,
+            &[
+                "--warmup",
+                "300ms",
+                "--cooldown",
+                "300ms",
+                "--timeout",
+                "2s",
+            ],
+            &["sh", "-c", "sleep 25; echo after"],
+        )
+        .output_timeout(Duration::from_secs(30));
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        took < Duration::from_secs(12),
+        "--timeout 2s took {took:?}: {}",
+        text(&out)
+    );
+    let log = std::fs::read_to_string(dir.join("trigger.log")).unwrap_or_default();
+    assert!(
+        !log.contains("after"),
+        "the trigger's sleep was stopped: {log}"
+    );
+}
+
+/// A re-run with --force that fails its pre-flight (libvirt unreachable)
+/// leaves the earlier run exactly as it was (before: five 0-byte files).
+#[test]
+fn a_failed_forced_rerun_leaves_the_earlier_run_intact() {
+    let rig = Rig::new();
+    rig.wait_reachable(TARGET_V4);
+    let dir = rig.path("keep");
+    let first = rig
+        .run(
+            &dir,
+            &["--warmup", "300ms", "--cooldown", "300ms"],
+            &["true"],
+        )
+        .output_timeout(Duration::from_secs(30));
+    assert!(first.status.success(), "{}", text(&first));
+    let snapshot = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        names(d)
+            .into_iter()
+            .map(|n| {
+                let bytes = std::fs::read(d.join(&n)).unwrap();
+                (n, bytes)
+            })
+            .collect()
+    };
+    let before = snapshot(&dir);
+    assert!(before.len() >= 4, "{before:?}");
+    // Port 1 of the peer: nothing listens, the connection is refused at once.
+    let again = rig
+        .run(
+            &dir,
+            &[
+                "--force",
+                "--warmup",
+                "300ms",
+                "--src-uri",
+                "qemu+tcp://192.0.2.2:1/system",
+                "--dst-uri",
+                "qemu+tcp://192.0.2.2:2/system",
+                "--domain",
+                "vm",
+            ],
+            &["true"],
+        )
+        .output_timeout(Duration::from_secs(60));
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert_eq!(snapshot(&dir), before, "the earlier run was touched");
 }

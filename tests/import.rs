@@ -24,6 +24,7 @@ fn args(format: ImportFormat, files: &[&str], origin: OriginArg, out: &Path) -> 
         interval: None,
         target: None,
         out: out.to_owned(),
+        caps: Default::default(),
     }
 }
 
@@ -336,8 +337,10 @@ fn appending_to_a_probe_run_and_to_a_killed_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
     let mut w = RunWriter::create(&out).unwrap();
+    // Started shortly before the captured events (times far outside the run are not believed).
+    let start = RealNs(1_795_634_280_000_000_000);
     w.write(&migprobe_probe::record::Line::Header(
-        migprobe_probe::record::Header::without_probes(RealNs(1), vec![]),
+        migprobe_probe::record::Header::without_probes(start, vec![]),
     ))
     .unwrap();
     w.finish().unwrap();
@@ -355,7 +358,7 @@ fn appending_to_a_probe_run_and_to_a_killed_run() {
     ))
     .unwrap();
     let data = read_run(&out).unwrap();
-    assert_eq!(data.header.start_ns, RealNs(1));
+    assert_eq!(data.header.start_ns, start);
     assert_eq!(data.events.len(), 4);
     assert_eq!(data.bad_lines.count(), 1);
 }

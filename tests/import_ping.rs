@@ -22,6 +22,7 @@ fn ping_args(format: ImportFormat, file: &str, out: &Path) -> ImportArgs {
         interval: None,
         target: None,
         out: out.to_owned(),
+        caps: Default::default(),
     }
 }
 
@@ -33,6 +34,7 @@ fn virsh_args(out: &Path) -> ImportArgs {
         interval: None,
         target: None,
         out: out.to_owned(),
+        caps: Default::default(),
     }
 }
 

@@ -551,27 +551,10 @@ fn secrets_in_the_command_line_are_in_no_output_file() {
     let dir = rig.path("secret-run");
     let secret_uri = "qemu+ssh://admin:hunter2secret@node01/system";
     let out = rig
-        .spawn(
-            &rig.prober,
-            &[
-                MIGPROBE,
-                "run",
-                "-q",
-                "-t",
-                TARGET_V4,
-                "--warmup",
-                "200ms",
-                "--cooldown",
-                "200ms",
-                "--out",
-                dir.to_str().unwrap(),
-                "--",
-                "echo",
-                secret_uri,
-                "--password",
-                "pa55word-xyz",
-            ],
-            "migprobe run",
+        .run(
+            &dir,
+            &["--warmup", "200ms", "--cooldown", "200ms"],
+            &["echo", secret_uri, "--password", "pa55word-xyz"],
         )
         .output_timeout(Duration::from_secs(30));
     assert!(

@@ -7,16 +7,9 @@
 
 mod common;
 
-use common::{names, MIGPROBE};
+use common::{migprobe, names};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn migprobe(args: &[&str]) -> Output {
-    Command::new(MIGPROBE)
-        .args(args)
-        .output()
-        .expect("migprobe runs")
-}
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

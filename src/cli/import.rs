@@ -99,4 +99,7 @@ pub struct ImportArgs {
     /// ping/fping: the run file to create.
     #[arg(short, long, value_name = "RUN.jsonl")]
     pub out: PathBuf,
+    /// Caps on the inputs (the logs, and an existing --out).
+    #[command(flatten)]
+    pub caps: super::InputCaps,
 }

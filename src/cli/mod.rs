@@ -111,6 +111,20 @@ pub(crate) struct ProbeArgs {
     pub(crate) quiet: bool,
 }
 
+/// Caps on what is read from each input file (for the commands that read files).
+/// A file over a cap is refused with exit status 2, naming the cap; a device
+/// such as /dev/zero is refused up front, a pipe is read up to the caps.
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct InputCaps {
+    /// Most bytes read from any one input file, e.g. 32GiB [default: 16 GiB for run files,
+    /// 4 GiB for ping/fping/virsh logs, 256 MiB for report.json, 1 MiB for a policy file]
+    #[arg(long, value_name = "SIZE")]
+    pub max_input_size: Option<String>,
+    /// Longest line read from any input file, e.g. 4MiB [default: 1 MiB]
+    #[arg(long, value_name = "SIZE")]
+    pub max_line_length: Option<String>,
+}
+
 /// `migprobe summary`.
 #[derive(Debug, Args)]
 pub(crate) struct SummaryArgs {
@@ -120,6 +134,9 @@ pub(crate) struct SummaryArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Caps on the input.
+    #[command(flatten)]
+    pub(crate) caps: InputCaps,
 }
 
 /// Where to listen for hypervisor events (shared by `events` and `run`).
@@ -270,6 +287,9 @@ pub(crate) struct GateArgs {
     /// Output on stdout: text, json or markdown (for a CI job summary).
     #[arg(long, default_value = "text", value_name = "FORMAT")]
     pub(crate) format: String,
+    /// Caps on the inputs (report, baseline, policy).
+    #[command(flatten)]
+    pub(crate) caps: InputCaps,
 }
 
 /// `migprobe report`.
@@ -284,6 +304,9 @@ pub(crate) struct ReportArgs {
     /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
     #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
     pub(crate) format: String,
+    /// Caps on the input.
+    #[command(flatten)]
+    pub(crate) caps: InputCaps,
 }
 
 /// `migprobe compare`.
@@ -303,4 +326,7 @@ pub(crate) struct CompareArgs {
     /// Write compare.md and compare.svg into this directory (created if needed).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// Caps on the inputs (the reports, and the run files next to them).
+    #[command(flatten)]
+    pub(crate) caps: InputCaps,
 }

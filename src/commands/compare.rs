@@ -4,11 +4,13 @@
 //! compare.svg into `--out`.
 
 use crate::cli::CompareArgs;
+use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{bail, Context, Result};
 use migprobe_analysis::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
-use migprobe_probe::record::{read_run, ReadError};
+use migprobe_probe::input::{read_all, Limits};
+use migprobe_probe::record::{read_run_within, ReadError};
 use std::path::{Path, PathBuf};
 
 /// The Markdown file written into `--out`.
@@ -58,18 +60,28 @@ fn run_file_of(report_path: &Path, fig: &RunFigures) -> Option<PathBuf> {
         .filter(|p| p.is_file())
 }
 
-/// The RTT trace of one run, or the note that says why there is none.
-fn trace_of(report_path: &Path, fig: &RunFigures) -> Result<Trace, String> {
+/// The RTT trace of one run (its run file read within `limits`; lines it
+/// skipped are added to `notes`), or the note that says why there is none.
+fn trace_of(
+    report_path: &Path,
+    fig: &RunFigures,
+    limits: Limits,
+    notes: &mut Vec<String>,
+) -> Result<Trace, String> {
     let Some(path) = run_file_of(report_path, fig) else {
         return Err(format!(
             "run.jsonl not found next to {}",
             report_path.display()
         ));
     };
-    let run = read_run(&path).map_err(|e| match e {
+    let run = read_run_within(&path, limits).map_err(|e| match e {
         ReadError::Io { .. } => format!("{e} (next to {})", report_path.display()),
         other => other.to_string(),
     })?;
+    notes.extend(
+        run.skipped_lines()
+            .map(|w| format!("{}: {}: {w}", fig.label, path.display())),
+    );
     let t = trace::extract(fig, &run).ok_or_else(|| {
         format!(
             "{}: no switchover and no headline outage to align on",
@@ -92,6 +104,8 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
         bail!("give at least 2 reports to compare (report.json files written by `migprobe run` or `migprobe report`)");
     }
     let labels = parse_labels(a.labels.as_deref(), &a.reports)?;
+    let report_limits = input_limits(&a.caps, Limits::REPORT)?;
+    let run_limits = input_limits(&a.caps, Limits::RUN_FILE)?;
     // Fail fast on a bad --out, before reading anything large.
     if let Some(dir) = &a.out {
         OutputSet::in_dir("--out", dir, Policy::Replace)
@@ -101,7 +115,7 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
     let mut runs = Vec::with_capacity(a.reports.len());
     for (path, label) in a.reports.iter().zip(&labels) {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).with_context(|| {
+        let bytes = read_all(path, report_limits).with_context(|| {
             format!("cannot read report {name}: give the path of a report.json written by `migprobe run` or `migprobe report`")
         })?;
         runs.push(compare::load(label, &name, &bytes)?);
@@ -113,13 +127,13 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
     let Some(dir) = &a.out else {
         return Ok(ExitCode::Ok);
     };
+    let mut notes: Vec<String> = Vec::new();
     let traces: Vec<Result<Trace, String>> = a
         .reports
         .iter()
         .zip(&runs)
-        .map(|(p, f)| trace_of(p, f))
+        .map(|(p, f)| trace_of(p, f, run_limits, &mut notes))
         .collect();
-    let mut notes: Vec<String> = Vec::new();
     for (r, t) in runs.iter().zip(&traces) {
         match t {
             Err(e) => notes.push(format!("{}: RTT trace not drawn: {e}", r.label)),

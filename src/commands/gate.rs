@@ -2,6 +2,7 @@
 //! JUnit, prints the verdict; exit 0 pass, 1 fail, 2 error.
 
 use crate::cli::GateArgs;
+use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{Context, Result};
@@ -10,6 +11,7 @@ use migprobe_analysis::gate::policy::{
 };
 use migprobe_analysis::gate::render::OutputFormat;
 use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
+use migprobe_probe::input::{read_all, InputError, Limits};
 use std::path::Path;
 
 /// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
@@ -18,8 +20,14 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     let flags = settings_from_flags(a)?;
     let file = match &a.policy {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("--policy {}: cannot read", p.display()))?;
+            let bytes = read_input("--policy", p, input_limits(&a.caps, Limits::POLICY)?)?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "--policy {}: not UTF-8 text (byte {}); give a TOML policy file",
+                    p.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
             let dir = p.parent().unwrap_or(Path::new("."));
             Settings::from_policy(&text, &p.display().to_string(), dir)?
         }
@@ -33,10 +41,11 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     if let Some(o) = &junit_out {
         o.prepare()?;
     }
-    let report = load("REPORT.json", &a.report)?;
+    let limits = input_limits(&a.caps, Limits::REPORT)?;
+    let report = load("REPORT.json", &a.report, limits)?;
     let baseline = baseline_path
         .as_deref()
-        .map(|p| load("--baseline", p))
+        .map(|p| load("--baseline", p, limits))
         .transpose()?;
     let verdict = evaluate(&thresholds, &report, baseline.as_ref());
     if let Some(j) = &a.junit {
@@ -51,10 +60,23 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
     })
 }
 
-fn load(what: &str, path: &Path) -> Result<GateInput> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("{what} {}: cannot read", path.display()))?;
+/// A report (`what` names it in messages), read within `limits`.
+fn load(what: &str, path: &Path, limits: Limits) -> Result<GateInput> {
+    let bytes = read_input(what, path, limits)?;
     GateInput::parse(&bytes).with_context(|| format!("{what} {}", path.display()))
+}
+
+/// The bytes of an input (`what` names it in messages), read within `limits`.
+fn read_input(what: &str, path: &Path, limits: Limits) -> Result<Vec<u8>> {
+    read_all(path, limits).map_err(|e| {
+        let at = format!("{what} {}", path.display());
+        match e {
+            InputError::Io { source, .. } => {
+                anyhow::Error::new(source).context(format!("{at}: cannot read"))
+            }
+            other => anyhow::Error::new(other).context(at),
+        }
+    })
 }
 
 /// The checks given as flags.

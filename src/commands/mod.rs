@@ -62,3 +62,11 @@ pub(crate) fn check_capacity(plan: &ProbePlan, sockets: &Sockets, allow: bool) -
     }
     Ok(())
 }
+
+/// Warns on stderr about the lines of a run file that were skipped (the same
+/// sentence the report's notes carry).
+pub(crate) fn warn_skipped(run: &migprobe_probe::record::RunData) {
+    if let Some(w) = run.skipped_lines() {
+        eprintln!("migprobe: warning: {w}");
+    }
+}

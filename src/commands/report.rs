@@ -2,26 +2,32 @@
 //! file rendered as report.json, summary.md and chart.svg.
 
 use crate::cli::ReportArgs;
+use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy, RunDir};
 use anyhow::Result;
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
-use migprobe_probe::record::read_run;
+use migprobe_probe::input::Limits;
+use migprobe_probe::record::read_run_within;
 use migprobe_probe::redact::redact;
 use std::path::{Path, PathBuf};
 
 /// Width of the chart in pixels.
 pub(crate) const CHART_WIDTH: u32 = 1200;
 
-/// Analyses `run_path` and writes the wanted formats into `dir`; returns summary.md's text.
+/// Analyses `run_path` (read within `limits`; skipped lines are warned about
+/// and noted in the reports) and writes the wanted formats into `dir`;
+/// returns summary.md's text.
 pub(crate) fn render_into(
     run_path: &Path,
+    limits: Limits,
     dir: &Path,
     formats: &[Format],
     argv: &[String],
 ) -> Result<String> {
-    let run = read_run(run_path)?;
+    let run = read_run_within(run_path, limits)?;
+    super::warn_skipped(&run);
     let opts = AnalysisOptions::default();
     let analysis = analyze(&run, &opts);
     let migrations = migprobe_analysis::analysis::per_migration(&run, &opts);
@@ -35,15 +41,18 @@ pub(crate) fn render_into(
     Ok(out.markdown)
 }
 
-/// Writes report.json, summary.md and chart.svg of a finished `run`.
+/// Writes report.json, summary.md and chart.svg of a finished `run` (its own
+/// run file: no size cap).
 pub(crate) fn write_outputs(files: &RunDir, argv: &[String]) -> Result<String> {
-    render_into(&files.run_path(), files.dir(), &Format::ALL, argv)
+    let limits = Limits::OWN_RUN_FILE;
+    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv)
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
 pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
+    let limits = input_limits(&a.caps, Limits::RUN_FILE)?;
     let dir = match &a.out {
         Some(d) => d.clone(),
         None => a
@@ -56,7 +65,7 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
     let argv: Vec<String> = std::env::args().collect();
-    let summary = render_into(&a.run, &dir, &formats, &argv)?;
+    let summary = render_into(&a.run, limits, &dir, &formats, &argv)?;
     print!("{summary}");
     let names: Vec<String> = formats
         .iter()

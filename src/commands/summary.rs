@@ -1,15 +1,17 @@
 //! `migprobe summary`.
 
 use crate::cli::SummaryArgs;
+use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::terminal::summary;
 use anyhow::Result;
 use migprobe_analysis::analysis::SummaryBuilder;
-use migprobe_probe::record::read_run;
+use migprobe_probe::input::Limits;
+use migprobe_probe::record::read_run_within;
 
-/// Prints the per-target summary of a run file.
+/// Prints the per-target summary of a run file; warns about the lines it skipped.
 pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
-    let run = read_run(&a.run)?;
+    let run = read_run_within(&a.run, input_limits(&a.caps, Limits::RUN_FILE)?)?;
     let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
     run.probes.iter().for_each(|p| b.add(p));
     run.duplicates.iter().for_each(|d| b.add_duplicate(d));
@@ -23,12 +25,7 @@ pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
                 .into(),
         };
         print!("{}", summary::render(&s, &reason));
-        if let Some((first, _)) = run.bad_lines.examples().first() {
-            eprintln!(
-                "migprobe: warning: {} unreadable line(s) skipped, first at line {first}",
-                run.bad_lines.count(),
-            );
-        }
     }
+    super::warn_skipped(&run);
     Ok(ExitCode::Ok)
 }

@@ -266,6 +266,17 @@ impl Rig {
         self.spawn(&self.prober, &a, "migprobe probe")
     }
 
+    /// Starts `migprobe run -q -t TARGET_V4 --out DIR OPTIONS -- TRIGGER...`
+    /// in the prober namespace.
+    pub fn run(&self, dir: &Path, options: &[&str], trigger: &[&str]) -> Proc {
+        let dir = dir.to_str().expect("utf-8 path");
+        let mut a = vec![MIGPROBE, "run", "-q", "-t", TARGET_V4, "--out", dir];
+        a.extend_from_slice(options);
+        a.push("--");
+        a.extend_from_slice(trigger);
+        self.spawn(&self.prober, &a, "migprobe run")
+    }
+
     /// Runs a probe to completion (within `limit`); returns its output and the run file.
     pub fn probe_run(&self, name: &str, args: &[&str], limit: Duration) -> (Output, RunData) {
         let file = self.path(name);
@@ -445,4 +456,12 @@ pub fn quantile(sorted: &[i64], p: f64) -> i64 {
     }
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
+}
+
+/// Runs `migprobe ARGS` here (no namespace) to completion.
+pub fn migprobe(args: &[&str]) -> Output {
+    Command::new(MIGPROBE)
+        .args(args)
+        .output()
+        .expect("migprobe runs")
 }

@@ -25,6 +25,9 @@ pub enum ImportError {
         #[source]
         source: io::Error,
     },
+    /// An input file is not a file, or over a cap on its size or line length.
+    #[error("input FILE: {0}")]
+    Limit(migprobe_probe::input::InputError),
     /// `--out` exists but is not a run file.
     #[error(
         "--out {path} exists but is not a migprobe run file ({why}); \
@@ -114,6 +117,17 @@ pub enum ImportError {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<migprobe_probe::input::InputError> for ImportError {
+    fn from(e: migprobe_probe::input::InputError) -> ImportError {
+        match e {
+            migprobe_probe::input::InputError::Io { path, source } => {
+                ImportError::Input { path, source }
+            }
+            other => ImportError::Limit(other),
+        }
+    }
 }
 
 impl ImportError {

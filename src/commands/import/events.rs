@@ -26,7 +26,7 @@ pub(super) fn import_events(args: &ImportArgs) -> Result<ImportReport, ImportErr
     // Read and parse everything first: a bad input path fails before --out is touched.
     let mut parsed: Vec<(PathBuf, ParsedText)> = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        let bytes = read_input(path)?;
+        let bytes = read_input(args, path)?;
         parsed.push((path.clone(), parse(args.format, &bytes, origin)));
     }
     let out = &args.out;

@@ -26,6 +26,7 @@ pub use error::ImportError;
 pub use report::{FileReport, ImportReport, ProbeReport};
 
 use crate::cli::import::ImportArgs;
+use migprobe_probe::input::Limits;
 use std::path::Path;
 
 /// Runs `migprobe import`: a ping/fping log makes a new run file; event
@@ -87,12 +88,11 @@ fn check_flags(args: &ImportArgs) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// An input file's bytes.
-fn read_input(path: &Path) -> Result<Vec<u8>, ImportError> {
-    std::fs::read(path).map_err(|source| ImportError::Input {
-        path: path.to_owned(),
-        source,
-    })
+/// An input file's bytes, within the log caps (or `--max-input-size` /
+/// `--max-line-length`).
+fn read_input(args: &ImportArgs, path: &Path) -> Result<Vec<u8>, ImportError> {
+    let limits = crate::config::input_limits(&args.caps, Limits::LOG)?;
+    Ok(migprobe_probe::input::read_all(path, limits)?)
 }
 
 /// The command line that made a run file, for its header: `migprobe import

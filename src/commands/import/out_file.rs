@@ -7,6 +7,7 @@
 
 use super::ImportError;
 use crate::outputs::Entry;
+use migprobe_probe::input::Limits;
 use migprobe_probe::record::{Line, SCHEMA_VERSION};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -24,13 +25,14 @@ pub(super) fn out_entry(out: &Path) -> Result<Entry, ImportError> {
     }
 }
 
-/// A ping/fping import creates `--out`: it may not exist (an empty file is fine).
-pub(super) fn check_out_free(out: &Path) -> Result<(), ImportError> {
+/// A ping/fping import creates `--out`: it may not exist (an empty file is
+/// fine); an existing one is read within `limits`.
+pub(super) fn check_out_free(out: &Path, limits: Limits) -> Result<(), ImportError> {
     if matches!(out_entry(out)?, Entry::Missing | Entry::Empty) {
         return Ok(());
     }
     check_run_file(out)?;
-    match migprobe_probe::record::read_run(out) {
+    match migprobe_probe::record::read_run_within(out, limits) {
         Ok(run) if run.header.targets.is_empty() => Err(ImportError::ProbesFirst {
             path: out.to_owned(),
         }),

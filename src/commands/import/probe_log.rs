@@ -10,6 +10,7 @@ use super::out_file::check_out_free;
 use super::{header_argv, read_input, ImportError, ImportReport, ProbeReport};
 use crate::cli::import::{ImportArgs, ImportFormat};
 use crate::outputs::staged::Staged;
+use migprobe_probe::input::Limits;
 use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin, ProbeStatus};
 use migprobe_probe::types::duration_ns;
 use migprobe_sources::import::{
@@ -21,7 +22,7 @@ use std::path::Path;
 pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     let interval_ns = interval(args)?;
     let path = args.files.first().ok_or(ImportError::NoInput)?;
-    let bytes = read_input(path)?;
+    let bytes = read_input(args, path)?;
     let log = match args.format {
         ImportFormat::Fping => parse_fping(&bytes),
         _ => parse_ping(&bytes),
@@ -34,7 +35,10 @@ pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, Import
         path: path.clone(),
         source,
     })?;
-    check_out_free(&args.out)?;
+    check_out_free(
+        &args.out,
+        crate::config::input_limits(&args.caps, Limits::RUN_FILE)?,
+    )?;
     write_run_file(args, &built, log.kind)?;
     Ok(ImportReport {
         out: args.out.clone(),
@@ -176,6 +180,7 @@ mod tests {
             interval: Some("200ms".into()),
             target: "192.0.2.10".parse().ok(),
             out: "run.jsonl".into(),
+            caps: Default::default(),
         };
         let log = parse_ping(b"64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.3 ms\n");
         let opts = BuildOptions {

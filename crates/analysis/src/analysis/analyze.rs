@@ -252,14 +252,15 @@ fn summaries(x: &Input) -> Vec<TargetSummary> {
     sb.finish()
 }
 
-/// Notes on what is missing or went wrong: no events, no footer, the trigger,
-/// the migration, the guest, clock steps, unsettled probes.
+/// Notes on what is missing or went wrong: lines of the run file skipped, no
+/// events, no footer, the trigger, the migration, the guest, clock steps,
+/// unsettled probes.
 fn run_notes(
     x: &Input,
     trigger: Option<&TriggerInfo>,
     migration: Option<&MigrationInfo>,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = x.run.skipped_lines().into_iter().collect();
     if x.events.iter().all(|e| e.origin == Origin::Local) {
         notes.push(
             "No hypervisor events were captured: phases and the hypervisor's downtime figures are unavailable; the downtime shown is the longest outage.".into(),

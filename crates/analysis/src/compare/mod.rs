@@ -222,6 +222,8 @@ pub fn load(label: &str, name: &str, bytes: &[u8]) -> Result<RunFigures, LoadErr
     }
     let report = rjson::parse(bytes).map_err(|source| {
         let hint = match source {
+            // The message already says what to do.
+            ReportError::Implausible(_) => "",
             ReportError::Version { .. } => {
                 ": re-create it from its run.jsonl with this migprobe (`migprobe report RUN.jsonl`)"
             }

@@ -1,13 +1,16 @@
-//! The run file: JSON Lines schema, streaming writer, tolerant reader.
+//! The run file: JSON Lines schema, streaming writer, tolerant reader (which
+//! believes only plausible lines: `plausible`).
 
 pub mod badlines;
 pub mod kinds;
+mod plausible;
 pub mod reader;
 pub mod schema;
 pub mod writer;
 
 pub use badlines::BadLines;
 pub use kinds::EventKind;
-pub use reader::{read_run, ReadError, RunData};
+pub use plausible::{AGREE_NS, WINDOW_NS};
+pub use reader::{read_run, read_run_within, ReadError, RunData};
 pub use schema::*;
 pub use writer::RunWriter;

@@ -1,10 +1,17 @@
 //! Reads a run file back, tolerating a cut-off last line and unknown line types.
+//!
+//! Rules: the file is read within [`Limits`] (see [`crate::input`]); a line
+//! that is not JSON, not of its type's shape, or not believable
+//! ([`super::plausible`]) is a bad line: counted, the first few kept with their
+//! reason, never used. Only an unusable header (or an input over its caps) is
+//! an error.
 
 use super::badlines::BadLines;
+use super::plausible::{self, Plausibility};
 use super::schema::*;
+use crate::input::{self, InputError, Limits, Lines};
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -20,9 +27,20 @@ pub enum ReadError {
         #[source]
         source: io::Error,
     },
+    /// Not a file, or over a cap on its size or line length.
+    #[error(transparent)]
+    Input(InputError),
     /// The first line is not a migprobe header.
     #[error("{path} is not a migprobe run file: line 1 is not a header ({why})")]
     NoHeader {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        why: String,
+    },
+    /// The header parses but says something impossible.
+    #[error("{path}: the header (line 1) is damaged: {why}; the file cannot be analysed")]
+    BadHeader {
         /// The file.
         path: PathBuf,
         /// What was wrong.
@@ -40,6 +58,15 @@ pub enum ReadError {
     },
 }
 
+impl From<InputError> for ReadError {
+    fn from(e: InputError) -> ReadError {
+        match e {
+            InputError::Io { path, source } => ReadError::Io { path, source },
+            other => ReadError::Input(other),
+        }
+    }
+}
+
 /// Everything in a run file, probes reduced to their final state.
 #[derive(Debug, Clone)]
 pub struct RunData {
@@ -53,8 +80,8 @@ pub struct RunData {
     pub events: Vec<EventLine>,
     /// The footer, if the run ended cleanly.
     pub footer: Option<Footer>,
-    /// Lines that could not be parsed: their count, and (line number, reason)
-    /// of the first 20.
+    /// Lines that could not be parsed or were not believable: their count,
+    /// and (line number, reason) of the first 20.
     pub bad_lines: BadLines<(u64, String)>,
     /// Lines of a type this version does not know (skipped).
     pub unknown_types: HashMap<String, u64>,
@@ -65,50 +92,79 @@ impl RunData {
     pub fn truncated(&self) -> bool {
         self.footer.is_none()
     }
+
+    /// One sentence on the lines that were skipped (unreadable, not
+    /// believable, or of an unknown type), or `None` when none were: what
+    /// `summary` and `report` warn about and the report's notes say.
+    pub fn skipped_lines(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some((first, why)) = self.bad_lines.examples().first() {
+            parts.push(format!(
+                "{} unreadable or impossible line(s) skipped, first at line {first} ({why})",
+                self.bad_lines.count()
+            ));
+        }
+        if !self.unknown_types.is_empty() {
+            let mut types: Vec<(&String, &u64)> = self.unknown_types.iter().collect();
+            types.sort();
+            let list: Vec<String> = types.iter().map(|(t, n)| format!("{t:?} ×{n}")).collect();
+            parts.push(format!(
+                "{} line(s) of a type this migprobe does not know skipped ({})",
+                types.iter().map(|(_, n)| **n).sum::<u64>(),
+                list.join(", ")
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("The run file had {}.", parts.join("; ")))
+    }
 }
 
 /// How many bad lines [`RunData::bad_lines`] keeps.
 const KEEP_BAD_LINES: usize = 20;
 
-/// Reads and reduces a run file.
+/// Reads and reduces a run file within [`Limits::RUN_FILE`].
 pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
-    let io_err = |source| ReadError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(io_err)?;
-    read_from(BufReader::with_capacity(READ_BUFFER, file), path)
+    read_run_within(path, Limits::RUN_FILE)
 }
 
-/// Read buffer of [`read_run`].
-const READ_BUFFER: usize = 1 << 20;
+/// Reads and reduces a run file within `limits`.
+pub fn read_run_within(path: &Path, limits: Limits) -> Result<RunData, ReadError> {
+    read_lines(input::open(path, limits)?)
+}
 
-/// Reads a run file from any reader (`path` is used in messages only).
+/// Reads a run file from any reader (`path` is used in messages only), within
+/// [`Limits::RUN_FILE`].
+pub fn read_from(input: impl BufRead, path: &Path) -> Result<RunData, ReadError> {
+    read_lines(Lines::new(input, path, Limits::RUN_FILE))
+}
+
+/// Reads a run file line by line.
 ///
 /// Linear in the file's size; memory is the reduced probes plus one word
 /// per probe line while reducing.
-pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadError> {
-    let io_err = |source| ReadError::Io {
-        path: path.to_owned(),
-        source,
-    };
+pub fn read_lines(mut input: Lines<impl BufRead>) -> Result<RunData, ReadError> {
+    let path = input.path().to_owned();
     let mut line = Vec::with_capacity(1024);
-    if !next_line(&mut input, &mut line).map_err(io_err)? {
+    if !input.next_line(&mut line)? {
         return Err(ReadError::NoHeader {
-            path: path.to_owned(),
+            path,
             why: "the file is empty".into(),
         });
     }
     let header = parse_header(&line).map_err(|why| match why {
         HeaderProblem::Version(found) => ReadError::Version {
-            path: path.to_owned(),
+            path: path.clone(),
             found,
         },
         HeaderProblem::Other(why) => ReadError::NoHeader {
-            path: path.to_owned(),
+            path: path.clone(),
             why,
         },
     })?;
+    plausible::header(&header).map_err(|why| ReadError::BadHeader {
+        path: path.clone(),
+        why,
+    })?;
+    let mut check = Plausibility::new(&header);
     let mut run = RunData {
         header,
         probes: Vec::new(),
@@ -118,36 +174,38 @@ pub fn read_from(mut input: impl BufRead, path: &Path) -> Result<RunData, ReadEr
         bad_lines: BadLines::keeping(KEEP_BAD_LINES),
         unknown_types: HashMap::new(),
     };
-    let mut no = 1u64;
-    while next_line(&mut input, &mut line).map_err(io_err)? {
-        no += 1;
+    while input.next_line(&mut line)? {
+        let no = input.line_no();
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_line(&line) {
-            Ok(Parsed::Probe(p)) => run.probes.push(p),
-            Ok(Parsed::Duplicate(d)) => run.duplicates.push(d),
-            Ok(Parsed::Event(e)) => run.events.push(e),
-            Ok(Parsed::Footer(f)) => run.footer = Some(f),
-            Ok(Parsed::Header) => run.bad_lines.note((no, "a second header line".into())),
-            Ok(Parsed::Unknown(t)) => *run.unknown_types.entry(t).or_default() += 1,
-            Err(why) => run.bad_lines.note((no, why)),
-        }
+        take_line(&mut run, &mut check, no, parse_line(&line));
     }
+    check.finish(&mut run.probes, &mut run.bad_lines);
     last_line_wins(&mut run.probes);
     Ok(run)
 }
 
-/// Reads the next line into `buf` without its `\n`; false at the end of the input.
-fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
-    buf.clear();
-    if input.read_until(b'\n', buf)? == 0 {
-        return Ok(false);
+/// Files one parsed line `no` into `run`, or notes it as a bad line.
+fn take_line(run: &mut RunData, check: &mut Plausibility, no: u64, parsed: Result<Parsed, String>) {
+    let believed = match parsed {
+        Ok(Parsed::Probe(p)) => {
+            check.probe(no, p, &mut run.probes, &mut run.bad_lines);
+            Ok(())
+        }
+        Ok(Parsed::Duplicate(d)) => check.duplicate(&d).map(|()| run.duplicates.push(d)),
+        Ok(Parsed::Event(e)) => check.event(&e).map(|()| run.events.push(e)),
+        Ok(Parsed::Footer(f)) => check.footer(&f).map(|()| run.footer = Some(f)),
+        Ok(Parsed::Header) => Err("a second header line".into()),
+        Ok(Parsed::Unknown(t)) => {
+            *run.unknown_types.entry(t).or_default() += 1;
+            Ok(())
+        }
+        Err(why) => Err(why),
+    };
+    if let Err(why) = believed {
+        run.bad_lines.note((no, why));
     }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    }
-    Ok(true)
 }
 
 /// Keeps the last line of each (target_id, index), ordered by that key.

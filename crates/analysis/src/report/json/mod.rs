@@ -11,6 +11,7 @@
 
 mod coverage;
 mod migrations;
+pub mod plausible;
 mod sections;
 
 pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
@@ -47,6 +48,9 @@ pub enum ReportError {
     /// A report of this version whose content does not match the schema.
     #[error("invalid migprobe report: {0}")]
     Invalid(#[source] serde_json::Error),
+    /// A report holding a figure that cannot be true (a negative duration, ...).
+    #[error("invalid migprobe report: {0}; the file is damaged: re-create it from its run file (`migprobe report RUN.jsonl`)")]
+    Implausible(plausible::Implausible),
 }
 
 /// The whole report.
@@ -136,7 +140,8 @@ pub fn render(r: &Report) -> Vec<u8> {
     out
 }
 
-/// Reads a report back; a clear error for other files and other schema versions.
+/// Reads a report back; a clear error for other files, other schema versions
+/// and impossible figures ([`plausible`]).
 pub fn parse(bytes: &[u8]) -> Result<Report, ReportError> {
     let v: serde_json::Value = serde_json::from_slice(bytes).map_err(ReportError::NotJson)?;
     let obj = v
@@ -167,5 +172,6 @@ pub fn parse(bytes: &[u8]) -> Result<Report, ReportError> {
     if found != u64::from(REPORT_SCHEMA_VERSION) {
         return Err(ReportError::Version { found });
     }
+    plausible::check(&v).map_err(ReportError::Implausible)?;
     serde_json::from_value(v).map_err(ReportError::Invalid)
 }
