@@ -112,13 +112,18 @@ pub const RECEIVED_RESOLUTION_NS: i64 = 1_000_000;
 /// QEMU's pause, STOP (source) → RESUME (destination), and its resolution:
 /// on QEMU's own clocks when both events carry QEMU's stamp (resolution
 /// `None`: microseconds), else on the times the events were received
-/// ([`RECEIVED_RESOLUTION_NS`]), as the switchover phase is.
+/// ([`RECEIVED_RESOLUTION_NS`]), as the switchover phase is. `None` when the
+/// RESUME comes before the STOP: the two hosts' clocks disagree (the
+/// analysis notes it), and no pause can be told.
 pub fn qemu_pause(markers: &Markers) -> Option<(i64, Option<i64>)> {
-    if let (Some(s), Some(r)) = (markers.qemu_stop, markers.qemu_resume) {
-        return Some((r.since(s), None));
-    }
-    let (s, r) = (markers.qemu_stop_at?, markers.qemu_resume_at?);
-    Some((r.since(s), Some(RECEIVED_RESOLUTION_NS)))
+    let pause = match (markers.qemu_stop, markers.qemu_resume) {
+        (Some(s), Some(r)) => (r.since(s), None),
+        _ => {
+            let (s, r) = (markers.qemu_stop_at?, markers.qemu_resume_at?);
+            (r.since(s), Some(RECEIVED_RESOLUTION_NS))
+        }
+    };
+    (pause.0 >= 0).then_some(pause)
 }
 
 /// The network outage `span` cut at the switchover `window`: (before the
@@ -203,6 +208,11 @@ mod tests {
             qemu_pause(&virsh),
             Some((54_300_000, Some(RECEIVED_RESOLUTION_NS)))
         );
+        let skewed = Markers {
+            qemu_resume: Some(t(99)),
+            ..own.clone()
+        };
+        assert_eq!(qemu_pause(&skewed), None, "clocks disagree");
         let none = Markers {
             qemu_stop_at: None,
             qemu_stop: None,

@@ -165,7 +165,9 @@ pub struct Downtime {
     /// libvirt job-completed `downtime` (whole ms, hypervisor's view).
     pub hypervisor_ns: Option<i64>,
     /// QEMU STOP (source) → RESUME (destination), on QEMU's clocks when
-    /// both events carry QEMU's own stamp, else on the times they were received.
+    /// both events carry QEMU's own stamp, else on the times they were
+    /// received; `None` without both events or when the RESUME comes first
+    /// (the hosts' clocks disagree).
     pub qemu_pause_ns: Option<i64>,
     /// `None` when `qemu_pause_ns` is on QEMU's own (microsecond) clocks; else
     /// its resolution: one side's time is a receive time printed to the ms
