@@ -2,8 +2,9 @@
 //! (measurement.md), phases from hypervisor events (libvirt-lab.md),
 //! downtime attribution, and degenerate input.
 
-use migprobe_analysis::analysis::model::{Analysis, OutageClass};
-use migprobe_analysis::analysis::{analyze, per_migration, AnalysisOptions};
+use migprobe_analysis::analysis::model::{Analysis, OutageClass, PhaseName};
+use migprobe_analysis::analysis::{analyze, campaign, per_migration, AnalysisOptions};
+use migprobe_analysis::report::{self, ReportMeta};
 use migprobe_probe::record::{
     DuplicateLine, EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock,
     TargetInfo, SCHEMA_VERSION,
@@ -573,12 +574,17 @@ fn switchover_rows() -> Vec<EventRow> {
 /// Probes at 10 ms for 12 s; loss 3.0–3.5 s (unrelated, longer) and 8.0–8.3 s
 /// (switchover + convergence).
 fn probes_around_migration() -> Vec<ProbeLine> {
+    probes_with_switchover_loss(300 * MS)
+}
+
+/// As [`probes_around_migration`], the loss at the switchover `loss` long.
+fn probes_with_switchover_loss(loss: i64) -> Vec<ProbeLine> {
     let t = 10 * MS;
     (0..1_200u64)
         .map(|i| {
             let tx = T0 + 3 * MS + i as i64 * t;
             let s = tx - T0;
-            if (3 * S..3 * S + 500 * MS).contains(&s) || (8 * S..8 * S + 300 * MS).contains(&s) {
+            if (3 * S..3 * S + 500 * MS).contains(&s) || (8 * S..8 * S + loss).contains(&s) {
                 lost(0, i, tx)
             } else {
                 ok(0, i, tx, 300 * US)
@@ -995,7 +1001,8 @@ fn slow_replies_after_the_flush_are_not_part_of_the_outage() {
 }
 
 /// The block migration of [`block_migration_events`] twice, 12 s apart; the
-/// second one's libvirt downtime is 300 ms.
+/// second one's libvirt downtime is 300 ms, and its network outage at the
+/// switchover 450 ms (the first one's: 300 ms).
 fn two_migrations() -> RunData {
     let shift = |mut e: EventLine| {
         e.at_ns = RealNs(e.at_ns.0 + 12 * S);
@@ -1014,12 +1021,16 @@ fn two_migrations() -> RunData {
     );
     let mut probes = probes_around_migration();
     let n = probes.len() as u64;
-    probes.extend(probes_around_migration().into_iter().map(|mut p| {
-        p.index = ProbeIndex(p.index.0 + n);
-        p.tx_ns = RealNs(p.tx_ns.0 + 12 * S);
-        p.rx_ns = p.rx_ns.map(|t| RealNs(t.0 + 12 * S));
-        p
-    }));
+    probes.extend(
+        probes_with_switchover_loss(450 * MS)
+            .into_iter()
+            .map(|mut p| {
+                p.index = ProbeIndex(p.index.0 + n);
+                p.tx_ns = RealNs(p.tx_ns.0 + 12 * S);
+                p.rx_ns = p.rx_ns.map(|t| RealNs(t.0 + 12 * S));
+                p
+            }),
+    );
     run(header(1, 10 * MS, 3), probes, events)
 }
 
@@ -1040,6 +1051,225 @@ fn a_campaign_headline_takes_its_own_migrations_hypervisor_downtime() {
         .map(|m| m.downtime.as_ref().and_then(|d| d.hypervisor_ns))
         .collect();
     assert_eq!(hyp, [Some(118 * MS), Some(300 * MS)]);
+}
+
+/// The whole run `r` seen migration by migration, and its migrations.
+fn campaign_of(r: &RunData) -> (Analysis, Vec<Analysis>) {
+    let per = per_migration(r, &AnalysisOptions::default());
+    (campaign::merge(&analyse(r), &per), per)
+}
+
+/// (migration, phase) of each outage starting after `after_s` s into the run.
+fn attribution(a: &Analysis, after_s: i64) -> Vec<(Option<u32>, Option<&'static str>)> {
+    a.outages
+        .iter()
+        .filter(|o| o.start_ns.0 > T0 + after_s * S)
+        .map(|o| (o.migration, o.phase.map(PhaseName::as_str)))
+        .collect()
+}
+
+#[test]
+fn a_campaigns_later_outages_belong_to_their_own_migration_and_phase() {
+    let r = two_migrations();
+    // Seen as one migration, the second one's outages fall into the first one's completion.
+    let whole = analyse(&r);
+    assert_eq!(
+        attribution(&whole, 12),
+        [(None, Some("completion")), (None, Some("completion"))]
+    );
+    let (a, _) = campaign_of(&r);
+    assert_eq!(
+        attribution(&a, 0),
+        [
+            (Some(0), Some("storage_copy")),
+            (Some(0), Some("memory_precopy")),
+            (Some(1), Some("storage_copy")),
+            (Some(1), Some("memory_precopy")),
+        ],
+        "each outage in its own migration's phases (the switchover's starts just before QEMU's STOP)"
+    );
+    // Each migration's own six phases, in order; the first one's completion
+    // ends when its own trigger exited, not at the second one's.
+    let phases: Vec<(Option<u32>, &str)> = a
+        .phases
+        .iter()
+        .map(|p| (p.migration, p.name.as_str()))
+        .collect();
+    assert_eq!(phases.len(), 12, "{phases:?}");
+    assert!(phases[..6].iter().all(|p| p.0 == Some(0)), "{phases:?}");
+    assert!(phases[6..].iter().all(|p| p.0 == Some(1)), "{phases:?}");
+    let completion = |m: u32| {
+        a.phases
+            .iter()
+            .find(|p| p.migration == Some(m) && p.name == PhaseName::Completion)
+            .map(|p| p.end_ns.0 - T0)
+    };
+    assert_eq!(completion(0), Some(9_800 * MS));
+    assert_eq!(completion(1), Some(21_800 * MS));
+    assert!(a.phases.windows(2).all(|w| w[0].end_ns <= w[1].start_ns));
+    assert_eq!(a.per_phase.len(), 12);
+    assert!(a.per_phase.iter().all(|p| p.migration.is_some()));
+}
+
+#[test]
+fn a_campaigns_headline_is_its_worst_migration_with_the_median() {
+    let (a, per) = campaign_of(&two_migrations());
+    let c = a.campaign.as_ref().expect("a campaign");
+    assert_eq!((c.migrations, c.shown, c.measured), (2, Some(1), 2));
+    let network: Vec<i64> = per
+        .iter()
+        .map(|m| m.downtime.as_ref().unwrap().network_ns)
+        .collect();
+    assert!(network[1] > network[0], "{network:?}");
+    assert_eq!(a.downtime, per[1].downtime, "the worse one's headline");
+    assert_eq!(c.median_network_ns, Some((network[0] + network[1]) / 2));
+    let d = a.downtime.as_ref().unwrap();
+    assert!((440 * MS..=460 * MS).contains(&d.network_ns), "{d:?}");
+    assert_eq!(d.hypervisor_ns, Some(300 * MS), "its own job's figure");
+    // One migration is no campaign: the whole run as it is.
+    assert_eq!(campaign::merge(&a, &per[..1]), a);
+}
+
+#[test]
+fn a_campaigns_progress_samples_carry_their_migration() {
+    let (a, _) = campaign_of(&two_migrations());
+    let tags: Vec<Option<u32>> = a.progress.iter().map(|p| p.migration).collect();
+    assert_eq!(tags.len(), 24);
+    assert!(tags[..12].iter().all(|t| *t == Some(0)), "{tags:?}");
+    assert!(tags[12..].iter().all(|t| *t == Some(1)), "{tags:?}");
+}
+
+#[test]
+fn a_campaigns_reports_name_the_migration_shown() {
+    let r = two_migrations();
+    let per = per_migration(&r, &AnalysisOptions::default());
+    let out = report::render_campaign(&analyse(&r), &per, &r, &ReportMeta::default(), 1200);
+    let md = &out.markdown;
+    let first = md.lines().next().unwrap();
+    assert!(
+        first.starts_with("**In migration 2 of 2, the worst by network downtime (median 375 ms), the guest was unreachable for 450 ms"),
+        "{first}"
+    );
+    for want in [
+        "| Migration shown | 2 of 2, the worst by network downtime (median 375 ms) |",
+        "| Migration | Phase | Start | Duration |",
+        "| Lost | Queued | Migration | Phase |",
+        "| 2 | storage_copy |\n",
+        "| Across migrations | n | median (p50) | max |",
+        "The p95 is shown from 20 migrations on",
+    ] {
+        assert!(md.contains(want), "{want:?} in\n{md}");
+    }
+    assert!(!md.contains("p95 ("), "no p95 of two values: {md}");
+    let v: Value = serde_json::from_slice(&out.json).unwrap();
+    assert_eq!(v["downtime"]["migration"], json!(1));
+    assert_eq!(v["outages"][3]["migration"], json!(1));
+    assert_eq!(v["outages"][3]["phase"], json!("memory_precopy"));
+    assert_eq!(v["phases"][6]["migration"], json!(1));
+    assert_eq!(v["distribution"]["network_ms"]["p95_is_max"], json!(true));
+    assert_eq!(v["migrations"][0]["downtime"].get("migration"), None);
+    let svg = String::from_utf8(out.svg).unwrap();
+    assert!(
+        svg.contains("Migration 2 of 2 (worst; median 375 ms): Unreachable 450 ms"),
+        "title"
+    );
+    assert!(svg.contains("network median 375 ms, max 450 ms"));
+}
+
+#[test]
+fn a_qemu_pause_with_one_virsh_timestamp_is_shown_with_its_resolution() {
+    let mut events = block_migration_events();
+    // The destination's RESUME as `virsh qemu-monitor-event --timestamp`
+    // prints it: received at 8.121 s, no QEMU stamp.
+    for e in events.iter_mut().filter(|e| e.kind == "qemu_resume") {
+        e.source_ts_ns = None;
+    }
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        events,
+    ));
+    let d = a.downtime.as_ref().expect("downtime");
+    assert_eq!(d.qemu_pause_ns, Some(121 * MS), "as the switchover phase");
+    assert_eq!(d.qemu_pause_resolution_ns, Some(MS));
+    let sw = a
+        .phases
+        .iter()
+        .find(|p| p.name == PhaseName::Switchover)
+        .unwrap();
+    assert_eq!(sw.end_ns.since(sw.start_ns), 121 * MS);
+    assert_eq!(d.difference_ns, Some(d.network_ns - 121 * MS));
+    let md = report::markdown::render(&a, &ReportMeta::default());
+    assert!(
+        md.contains("| QEMU pause (source STOP → destination RESUME) | 121 ms (± 1 ms): one side's time is when the event was received, to 1 ms |"),
+        "{md}"
+    );
+    assert!(
+        md.lines()
+            .next()
+            .unwrap()
+            .contains("than the 121 ms (± 1 ms) QEMU kept it paused"),
+        "{md}"
+    );
+    let v: Value = serde_json::from_slice(&report::json::render(&report::json::build(
+        &a,
+        &ReportMeta::default(),
+    )))
+    .unwrap();
+    assert_eq!(v["downtime"]["qemu_pause_ms"], json!(121.0));
+    assert_eq!(v["downtime"]["qemu_pause_resolution_ms"], json!(1.0));
+}
+
+#[test]
+fn the_headline_parts_add_up_naming_the_time_before_the_pause() {
+    // QEMU stops the guest 50 ms after the target stopped answering (8.0 s).
+    let mut events = block_migration_events();
+    for e in events
+        .iter_mut()
+        .filter(|e| e.kind == "qemu_stop" || e.kind == "suspended")
+    {
+        e.at_ns = RealNs(e.at_ns.0 + 50 * MS);
+        e.source_ts_ns = e.source_ts_ns.map(|t| RealNs(t.0 + 50 * MS));
+    }
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        events,
+    ));
+    let d = a.downtime.as_ref().expect("downtime");
+    let (before, paused, after) = (
+        d.before_pause_part_ns.unwrap(),
+        d.pause_part_ns.unwrap(),
+        d.convergence_part_ns.unwrap(),
+    );
+    assert_eq!(before + paused + after, d.network_ns, "{d:?}");
+    assert_eq!(paused, 70 * MS);
+    assert!((45 * MS..=55 * MS).contains(&before), "{d:?}");
+    let md = report::markdown::render(&a, &ReportMeta::default());
+    let want = format!(
+        ": {} ms unresponsive before the pause + 70 ms paused + {} ms network convergence.",
+        before / MS,
+        after / MS
+    );
+    assert!(md.lines().next().unwrap().contains(&want), "{want}\n{md}");
+    assert!(
+        md.contains(
+            "| of which unresponsive before the pause / guest paused / network convergence |"
+        ),
+        "{md}"
+    );
+    // Within the estimate's ± it is not named (the showcase: 2 ms at 10 ms probes).
+    let plain = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        block_migration_events(),
+    ));
+    let md = report::markdown::render(&plain, &ReportMeta::default());
+    assert!(!md.contains("before the pause"), "{md}");
+    assert!(
+        md.contains("| of which guest paused / network convergence |"),
+        "{md}"
+    );
 }
 
 #[test]

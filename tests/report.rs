@@ -277,6 +277,7 @@ fn phase(name: PhaseName, from: f64, to: f64, iterations: Option<u32>) -> Phase 
         start_ns: RealNs(T0 + (from * 1e9) as i64),
         end_ns: RealNs(T0 + (to * 1e9) as i64),
         iterations,
+        migration: None,
     }
 }
 
@@ -294,6 +295,7 @@ fn outage(class: OutageClass, start: i64, len: i64, lost: u64, queued: u64) -> O
         queued,
         class,
         phase: None,
+        migration: None,
     }
 }
 
@@ -332,7 +334,9 @@ fn switchover() -> (Analysis, RunData) {
             class: OutageClass::Freeze,
             hypervisor_ns: Some(144 * MS),
             qemu_pause_ns: Some(150 * MS),
+            qemu_pause_resolution_ns: None,
             difference_ns: Some(32 * MS),
+            before_pause_part_ns: Some(0),
             pause_part_ns: Some(150 * MS),
             convergence_part_ns: Some(32 * MS),
         }),
@@ -361,6 +365,7 @@ fn switchover() -> (Analysis, RunData) {
         truncated: false,
         end_reason: Some("duration".into()),
         notes: vec![],
+        campaign: None,
     };
     (a, run)
 }
@@ -397,6 +402,7 @@ fn switchover_phase_stats(phases: &[Phase]) -> Vec<PhaseStats> {
             } else {
                 900 * US
             }),
+            migration: None,
         })
         .collect()
 }
@@ -417,6 +423,7 @@ fn switchover_progress() -> Vec<Progress> {
                 memory_remaining: Some((mem * 1_048_576.0) as u64),
                 disk_remaining: Some((disk * 1_048_576.0) as u64),
                 data_remaining: None,
+                migration: None,
             }
         })
         .collect()
@@ -454,7 +461,9 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
             class,
             hypervisor_ns: None,
             qemu_pause_ns: None,
+            qemu_pause_resolution_ns: None,
             difference_ns: None,
+            before_pause_part_ns: None,
             pause_part_ns: None,
             convergence_part_ns: None,
         }),
@@ -468,6 +477,7 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
         truncated: false,
         end_reason: Some("duration".into()),
         notes: vec!["No hypervisor events were captured.".into()],
+        campaign: None,
     };
     (a, run)
 }
@@ -770,6 +780,7 @@ fn empty_analysis() -> Analysis {
         truncated: true,
         end_reason: None,
         notes: vec![],
+        campaign: None,
     }
 }
 
@@ -1068,13 +1079,16 @@ fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::M
             statistics: None,
         }),
         downtime: network_ms.map(|n| json::DowntimeReport {
+            migration: None,
             target: 0,
             addr: "192.0.2.10".into(),
             network_ms: n,
             bracket_ms: [n - 0.5, n + 0.5],
             hypervisor_ms: Some(n - 40.0),
             qemu_pause_ms: Some(n - 45.0),
+            qemu_pause_resolution_ms: None,
             difference_ms: Some(45.0),
+            before_pause_part_ms: None,
             pause_part_ms: None,
             convergence_part_ms: None,
             class: "freeze".into(),
@@ -1099,6 +1113,7 @@ fn chart_of_a_campaign_has_the_strip_and_the_distribution() {
             p50: 194.0,
             p95: 250.0,
             max: 250.0,
+            p95_is_max: true,
         }),
         ..Default::default()
     };
@@ -1114,7 +1129,7 @@ fn chart_of_a_campaign_has_the_strip_and_the_distribution() {
         "#1 194 ms",
         "#2 250 ms",
         "#3 failed",
-        "Downtime of each migration — network p50 194 ms, p95 250 ms, max 250 ms",
+        "Downtime of each migration — network median 194 ms, max 250 ms",
         "libvirt downtime",
         "QEMU pause",
         "Distribution over 3 migrations",

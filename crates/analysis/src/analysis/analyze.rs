@@ -134,6 +134,7 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
         truncated: run.footer.is_none(),
         end_reason: run.footer.as_ref().map(|f| f.reason.clone()),
         notes,
+        campaign: None,
     }
 }
 
@@ -522,6 +523,7 @@ fn progress(events: &[EventLine]) -> Vec<Progress> {
             memory_remaining: n(e, "memory_remaining"),
             disk_remaining: n(e, "disk_remaining"),
             data_remaining: n(e, "data_remaining"),
+            migration: None,
         })
         .collect();
     out.sort_by_key(|p| p.at_ns);

@@ -105,15 +105,44 @@ pub fn hypervisor_ns(events: &[EventLine], after: Option<RealNs>) -> Option<i64>
     (ms.is_finite() && ms >= 0.0).then(|| (ms * 1e6).round() as i64)
 }
 
+/// Resolution of a time some event was received at, printed by virsh
+/// `--timestamp` to the millisecond.
+pub const RECEIVED_RESOLUTION_NS: i64 = 1_000_000;
+
+/// QEMU's pause, STOP (source) → RESUME (destination), and its resolution:
+/// on QEMU's own clocks when both events carry QEMU's stamp (resolution
+/// `None`: microseconds), else on the times the events were received
+/// ([`RECEIVED_RESOLUTION_NS`]), as the switchover phase is. `None` when the
+/// RESUME comes before the STOP: the two hosts' clocks disagree (the
+/// analysis notes it), and no pause can be told.
+pub fn qemu_pause(markers: &Markers) -> Option<(i64, Option<i64>)> {
+    let pause = match (markers.qemu_stop, markers.qemu_resume) {
+        (Some(s), Some(r)) => (r.since(s), None),
+        _ => {
+            let (s, r) = (markers.qemu_stop_at?, markers.qemu_resume_at?);
+            (r.since(s), Some(RECEIVED_RESOLUTION_NS))
+        }
+    };
+    (pause.0 >= 0).then_some(pause)
+}
+
+/// The network outage `span` cut at the switchover `window`: (before the
+/// pause, paused, after the resume), adding up to the span's length.
+pub fn parts(span: (RealNs, RealNs), window: (RealNs, RealNs)) -> (i64, i64, i64) {
+    let (start, end) = span;
+    let (paused, resumed) = window;
+    let before = overlap_ns(span, (start.min(paused), paused));
+    let after = end.since(start.max(resumed)).max(0);
+    (before, overlap_ns(span, window), after)
+}
+
 /// Builds the headline for `outage`.
 pub fn downtime(outage: &Outage, markers: &Markers, events: &[EventLine]) -> Downtime {
     let hypervisor = hypervisor_ns(events, markers.suspend);
-    let qemu_pause = match (markers.qemu_stop, markers.qemu_resume) {
-        (Some(s), Some(r)) => Some(r.since(s)),
-        _ => None,
-    };
-    let window = markers.switchover();
+    let qemu = qemu_pause(markers);
+    let qemu_pause = qemu.map(|q| q.0);
     let span = (outage.start_ns, outage.end_ns);
+    let parts = markers.switchover().map(|w| parts(span, w));
     Downtime {
         target_id: outage.target_id,
         network_ns: outage.estimate_ns,
@@ -122,10 +151,73 @@ pub fn downtime(outage: &Outage, markers: &Markers, events: &[EventLine]) -> Dow
         class: outage.class,
         hypervisor_ns: hypervisor,
         qemu_pause_ns: qemu_pause,
+        qemu_pause_resolution_ns: qemu.and_then(|q| q.1),
         difference_ns: qemu_pause
             .or(hypervisor)
             .map(|h| outage.estimate_ns.saturating_sub(h)),
-        pause_part_ns: window.map(|w| overlap_ns(span, w)),
-        convergence_part_ns: window.map(|(_, e)| outage.end_ns.since(e).max(0)),
+        before_pause_part_ns: parts.map(|p| p.0),
+        pause_part_ns: parts.map(|p| p.1),
+        convergence_part_ns: parts.map(|p| p.2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: i64 = 1_000_000;
+
+    fn t(ms: i64) -> RealNs {
+        RealNs(ms * MS)
+    }
+
+    #[test]
+    fn the_parts_add_up_to_the_outage() {
+        // (outage from, to; pause from, to) → (before, paused, after), in ms.
+        let cases = [
+            ((100, 329), (116, 266), (16, 150, 63)),
+            ((116, 266), (116, 266), (0, 150, 0)),
+            ((120, 300), (116, 266), (0, 146, 34)),
+            ((100, 200), (116, 266), (16, 84, 0)),
+            ((270, 300), (116, 266), (0, 0, 30)),
+            ((50, 100), (116, 266), (50, 0, 0)),
+        ];
+        for ((a, b), (p, r), (before, paused, after)) in cases {
+            let got = parts((t(a), t(b)), (t(p), t(r)));
+            assert_eq!(got, (before * MS, paused * MS, after * MS), "{a}..{b}");
+            assert_eq!(got.0 + got.1 + got.2, (b - a) * MS, "{a}..{b}");
+        }
+    }
+
+    #[test]
+    fn qemu_pause_takes_received_times_with_their_resolution() {
+        let own = Markers {
+            qemu_stop: Some(t(100)),
+            qemu_resume: Some(t(154)),
+            qemu_stop_at: Some(t(100)),
+            qemu_resume_at: Some(t(154)),
+            ..Markers::default()
+        };
+        assert_eq!(qemu_pause(&own), Some((54 * MS, None)));
+        let virsh = Markers {
+            qemu_resume: None,
+            qemu_resume_at: Some(RealNs(154_300_000)),
+            ..own.clone()
+        };
+        assert_eq!(
+            qemu_pause(&virsh),
+            Some((54_300_000, Some(RECEIVED_RESOLUTION_NS)))
+        );
+        let skewed = Markers {
+            qemu_resume: Some(t(99)),
+            ..own.clone()
+        };
+        assert_eq!(qemu_pause(&skewed), None, "clocks disagree");
+        let none = Markers {
+            qemu_stop_at: None,
+            qemu_stop: None,
+            ..own
+        };
+        assert_eq!(qemu_pause(&none), None);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod backlog;
+pub mod campaign;
 pub mod downtime;
 pub mod hist;
 pub mod model;

@@ -46,8 +46,13 @@ pub struct Outage {
     pub queued: u64,
     /// Loss, freeze or mixed.
     pub class: OutageClass,
-    /// The phase the outage started in, if phases are known.
+    /// The phase the outage started in, if phases are known (in a run of
+    /// several migrations: a phase of the migration in `migration`).
     pub phase: Option<PhaseName>,
+    /// In a run of several migrations: the migration (from 0) whose window
+    /// (its trigger's start to the next one's) the outage started in; `None`
+    /// before the first trigger and in a run of one migration.
+    pub migration: Option<u32>,
 }
 
 /// The phases of a migration, in order. Reports write them in snake case
@@ -106,6 +111,8 @@ pub struct Phase {
     pub end_ns: RealNs,
     /// RAM pre-copy iterations seen (memory_precopy only).
     pub iterations: Option<u32>,
+    /// In a run of several migrations: the migration (from 0) it belongs to.
+    pub migration: Option<u32>,
 }
 
 /// RTT and loss of one target within one phase.
@@ -125,6 +132,8 @@ pub struct PhaseStats {
     pub rtt_p99_ns: Option<i64>,
     /// RTT maximum.
     pub rtt_max_ns: Option<i64>,
+    /// In a run of several migrations: the migration (from 0) of the phase.
+    pub migration: Option<u32>,
 }
 
 /// Baseline RTT of a target, from the warm-up before the migration.
@@ -155,10 +164,20 @@ pub struct Downtime {
     pub class: OutageClass,
     /// libvirt job-completed `downtime` (whole ms, hypervisor's view).
     pub hypervisor_ns: Option<i64>,
-    /// QEMU STOP (source) → RESUME (destination), on QEMU's clocks.
+    /// QEMU STOP (source) → RESUME (destination), on QEMU's clocks when
+    /// both events carry QEMU's own stamp, else on the times they were
+    /// received; `None` without both events or when the RESUME comes first
+    /// (the hosts' clocks disagree).
     pub qemu_pause_ns: Option<i64>,
+    /// `None` when `qemu_pause_ns` is on QEMU's own (microsecond) clocks; else
+    /// its resolution: one side's time is a receive time printed to the ms
+    /// (virsh `--timestamp`).
+    pub qemu_pause_resolution_ns: Option<i64>,
     /// `network_ns` − the hypervisor figure used (QEMU pause, else libvirt downtime).
     pub difference_ns: Option<i64>,
+    /// Part of the network downtime before the guest was paused: the target
+    /// was already unresponsive before the source's STOP / suspend.
+    pub before_pause_part_ns: Option<i64>,
     /// Part of the network downtime while the guest was paused.
     pub pause_part_ns: Option<i64>,
     /// Part after the destination resumed (announce, bridge/switch learning, ...).
@@ -198,6 +217,9 @@ pub struct Progress {
     pub disk_remaining: Option<u64>,
     /// Total data still to copy, bytes.
     pub data_remaining: Option<u64>,
+    /// In a run of several migrations: the migration (from 0) whose window
+    /// the sample falls in (a chart never joins two migrations' samples).
+    pub migration: Option<u32>,
 }
 
 /// An event worth drawing / listing.
@@ -256,6 +278,36 @@ pub struct Analysis {
     pub end_reason: Option<String>,
     /// Things a reader must know (trigger failed, run cut short, clock stepped, ...).
     pub notes: Vec<String>,
+    /// For a run of several migrations: how many, and which one the headline
+    /// shows (see [`super::campaign`]); `None` for a single migration.
+    pub campaign: Option<CampaignHeadline>,
+}
+
+/// The headline of a run of several migrations: which migration's downtime
+/// [`Analysis::downtime`] is, and the median beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CampaignHeadline {
+    /// Migrations in the run.
+    pub migrations: u32,
+    /// The migration (from 0) the headline shows: the worst by network
+    /// downtime; `None` when no migration has one.
+    pub shown: Option<u32>,
+    /// Migrations with a network downtime.
+    pub measured: u32,
+    /// Median network downtime of those (the mean of the two middle values
+    /// for an even count).
+    pub median_network_ns: Option<i64>,
+}
+
+impl Analysis {
+    /// The phases of the migration the headline shows; all phases in a run
+    /// of one migration, or of several none of which has a headline.
+    pub fn headline_phases(&self) -> impl Iterator<Item = &Phase> + '_ {
+        let shown = self.campaign.as_ref().and_then(|c| c.shown);
+        self.phases
+            .iter()
+            .filter(move |p| shown.is_none_or(|m| p.migration == Some(m)))
+    }
 }
 
 /// How a migration ended, by the rule of the [module](self).

@@ -1,5 +1,6 @@
 //! Runs with several migrations (`run --repeat`): one analysis per migration,
-//! each over its own window of the run.
+//! each over its own window of the run. [`super::campaign::merge`] puts them
+//! back into the whole run's analysis.
 
 use super::model::Analysis;
 use super::{analyze, AnalysisOptions};

@@ -62,6 +62,10 @@ pub struct Markers {
     pub qemu_stop: Option<RealNs>,
     /// QEMU's own RESUME timestamp on the destination, when known.
     pub qemu_resume: Option<RealNs>,
+    /// QEMU's STOP event on the source: its own stamp, else when it was received.
+    pub qemu_stop_at: Option<RealNs>,
+    /// QEMU's RESUME event on the destination: its own stamp, else when it was received.
+    pub qemu_resume_at: Option<RealNs>,
     /// The last of: source stopped (migrated), job completed, trigger exited.
     pub completion_end: Option<RealNs>,
     /// RAM pre-copy iterations seen on the source.
@@ -146,6 +150,8 @@ impl Markers {
             src_resumed,
             qemu_stop: qemu_stop_ev.and_then(|e| e.source_ts_ns),
             qemu_resume: qemu_resume_ev.and_then(|e| e.source_ts_ns),
+            qemu_stop_at: t(qemu_stop_ev),
+            qemu_resume_at: t(qemu_resume_ev),
             completion_end,
             iterations,
         }
@@ -179,6 +185,7 @@ pub fn build_phases(mk: &Markers, network_end: Option<RealNs>) -> Vec<Phase> {
                 start_ns: start,
                 end_ns: end,
                 iterations: iters,
+                migration: None,
             });
         };
     let prep_start = mk.trigger_started.or(mk.first_event);
@@ -296,6 +303,7 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
             rtt_p50_ns: q.map(|q| q[0]),
             rtt_p99_ns: q.map(|q| q[1]),
             rtt_max_ns: a.hist.max(),
+            migration: None,
         });
     }
     out

@@ -119,5 +119,6 @@ pub(crate) fn outage(
             _ => OutageClass::Mixed,
         },
         phase: None,
+        migration: None,
     }
 }

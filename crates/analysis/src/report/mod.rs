@@ -127,7 +127,10 @@ impl Outputs {
     }
 }
 
-/// As [`render_all`], for a run with several migrations (one analysis each):
+/// As [`render_all`], for a run with several migrations (one analysis each,
+/// as [`per_migration`](crate::analysis::per_migration()) makes them): the
+/// whole run `a` is seen migration by migration ([`merge`](crate::analysis::campaign::merge): phases,
+/// outages and progress per migration, the worst migration's headline);
 /// report.json gains `migrations` and `distribution`, summary.md a table, and
 /// chart.svg the per-migration panels.
 pub fn render_campaign(
@@ -140,6 +143,8 @@ pub fn render_campaign(
     if migrations.is_empty() {
         return render_all(a, run, meta, width);
     }
+    let merged = crate::analysis::campaign::merge(a, migrations);
+    let a = &merged;
     let (entries, dist) = campaign::entries(migrations);
     let mut markdown = markdown::render(a, meta);
     markdown.push_str(&campaign::markdown(&entries, &dist));

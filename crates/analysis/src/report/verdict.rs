@@ -22,18 +22,81 @@ pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
         .unwrap_or_else(|| format!("target #{id}"))
 }
 
-/// The outage the headline downtime came from.
+/// The outage the headline downtime came from (in a run of several
+/// migrations, among the outages of the migration shown).
 pub(crate) fn headline_outage<'a>(a: &'a Analysis, d: &Downtime) -> Option<&'a Outage> {
-    a.outages
-        .iter()
-        .filter(|o| o.target_id == d.target_id)
+    let shown = a.campaign.as_ref().map(|c| c.shown);
+    let mine = || {
+        a.outages
+            .iter()
+            .filter(move |o| o.target_id == d.target_id && shown.is_none_or(|m| o.migration == m))
+    };
+    mine()
         .find(|o| o.estimate_ns == d.network_ns && o.class == d.class)
-        .or_else(|| {
-            a.outages
-                .iter()
-                .filter(|o| o.target_id == d.target_id)
-                .min_by_key(|o| o.estimate_ns.abs_diff(d.network_ns))
-        })
+        .or_else(|| mine().min_by_key(|o| o.estimate_ns.abs_diff(d.network_ns)))
+}
+
+/// In a run of several migrations, which one the headline shows: "In
+/// migration 2 of 8, the worst by network downtime (median 162 ms)".
+pub(crate) fn shown_migration(a: &Analysis) -> Option<String> {
+    let c = a.campaign.as_ref()?;
+    let shown = c.shown?;
+    let of = if c.measured < c.migrations {
+        format!(" of the {} measured", c.measured)
+    } else {
+        String::new()
+    };
+    let median = c
+        .median_network_ns
+        .map(|m| format!(" (median {}{of})", dur(m)))
+        .unwrap_or_default();
+    Some(format!(
+        "In migration {} of {}, the worst by network downtime{median}",
+        shown.saturating_add(1),
+        c.migrations
+    ))
+}
+
+/// "Migration 2 of 8 (worst; median 162 ms): " before the chart title; empty
+/// for one migration.
+fn shown_migration_short(a: &Analysis) -> String {
+    let Some((c, shown)) = a.campaign.as_ref().and_then(|c| Some((c, c.shown?))) else {
+        return String::new();
+    };
+    let median = c
+        .median_network_ns
+        .map(|m| format!("; median {}", dur(m)))
+        .unwrap_or_default();
+    format!(
+        "Migration {} of {} (worst{median}): ",
+        shown.saturating_add(1),
+        c.migrations
+    )
+}
+
+/// `s` with its first letter in upper case.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    let first = c.next().map(|f| f.to_uppercase().collect::<String>());
+    format!("{}{}", first.unwrap_or_default(), c.as_str())
+}
+
+/// `what` opened by [`shown_migration`] ("In migration 2 of 8, …, the guest
+/// was …"), or capitalized for one migration ("The guest was …").
+fn opened(a: &Analysis, what: &str) -> String {
+    match shown_migration(a) {
+        Some(intro) => format!("{intro}, {what}"),
+        None => capitalized(what),
+    }
+}
+
+/// The QEMU pause for people: "54.3 ms", with its resolution when it is not
+/// on QEMU's own clocks ("54.3 ms (± 1 ms)").
+pub(crate) fn qemu_pause(q: i64, resolution: Option<i64>) -> String {
+    match resolution {
+        Some(r) => format!("{} (± {})", dur_res(q, r), dur(r)),
+        None => dur(q),
+    }
 }
 
 /// Half-width of the bracket around the estimate (the larger side).
@@ -87,11 +150,7 @@ fn failure(a: &Analysis) -> Option<String> {
     match (result, trig) {
         (Some(r @ ("failed" | "cancelled")), Some(t)) => Some(format!("The migration {r} ({t})")),
         (Some(r @ ("failed" | "cancelled")), None) => Some(format!("The migration {r}")),
-        (_, Some(t)) => {
-            let mut c = t.chars();
-            let first = c.next().map(|f| f.to_uppercase().collect::<String>());
-            Some(format!("{}{}", first.unwrap_or_default(), c.as_str()))
-        }
+        (_, Some(t)) => Some(capitalized(&t)),
         _ => None,
     }
 }
@@ -223,12 +282,13 @@ fn longest_outage(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
     let at = o
         .map(|o| format!(", {} into the run", dur(o.start_ns.since(a.start_ns))))
         .unwrap_or_default();
+    let what = format!(
+        "the longest outage{}: the guest was unreachable for {}{at}; no hypervisor events were recorded to compare it with.",
+        on_target(a, d.target_id),
+        estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+    );
     vec![
-        format!(
-            "{lead}The longest outage{}: the guest was unreachable for {}{at}; no hypervisor events were recorded to compare it with.",
-            on_target(a, d.target_id),
-            estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
-        ),
+        format!("{lead}{}", opened(a, &what)),
         class_sentence(d.class, o),
     ]
 }
@@ -237,21 +297,42 @@ fn longest_outage(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
 /// unreachable against the hypervisor's figure, what it was made of, and
 /// its class.
 fn headline(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
-    let mut first = format!(
-        "{lead}The guest{} was unreachable for {}",
+    let mut what = format!(
+        "the guest{} was unreachable for {}",
         on_target(a, d.target_id),
         estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
     );
-    first.push_str(&comparison(d));
-    if let (Some(p), Some(c)) = (d.pause_part_ns, d.convergence_part_ns) {
-        first.push_str(&format!(
-            ": {} paused + {} network convergence",
-            dur(p),
-            dur(c)
-        ));
+    what.push_str(&comparison(d));
+    if let Some(parts) = parts(d) {
+        what.push_str(&format!(": {parts}"));
     }
-    first.push('.');
-    vec![first, class_sentence(d.class, headline_outage(a, d))]
+    what.push('.');
+    vec![
+        format!("{lead}{}", opened(a, &what)),
+        class_sentence(d.class, headline_outage(a, d)),
+    ]
+}
+
+/// The time the target was unresponsive before the guest was paused, when
+/// it is more than the estimate's ± (the parts then add up within it).
+pub(crate) fn before_pause(d: &Downtime) -> Option<i64> {
+    let pm = plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
+    d.before_pause_part_ns.filter(|b| *b > pm)
+}
+
+/// What the network downtime was made of: "16 ms unresponsive before the
+/// pause + 150 ms paused + 63.2 ms network convergence" (the first part
+/// only when [`before_pause`] names it).
+fn parts(d: &Downtime) -> Option<String> {
+    let (p, c) = (d.pause_part_ns?, d.convergence_part_ns?);
+    let before = before_pause(d)
+        .map(|b| format!("{} unresponsive before the pause + ", dur(b)))
+        .unwrap_or_default();
+    Some(format!(
+        "{before}{} paused + {} network convergence",
+        dur(p),
+        dur(c)
+    ))
 }
 
 /// ", matching the 180 ms QEMU kept it paused", ", 12 ms longer than the
@@ -259,22 +340,27 @@ fn headline(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
 fn comparison(d: &Downtime) -> String {
     let pm = plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
     let reference = match (d.qemu_pause_ns, d.hypervisor_ns) {
-        (Some(q), _) => Some((q, "QEMU kept it paused")),
-        (None, Some(h)) => Some((h, "the hypervisor reported")),
+        (Some(q), _) => Some((
+            q,
+            qemu_pause(q, d.qemu_pause_resolution_ns),
+            d.qemu_pause_resolution_ns.unwrap_or(0),
+            "QEMU kept it paused",
+        )),
+        (None, Some(h)) => Some((h, dur(h), 0, "the hypervisor reported")),
         (None, None) => None,
     };
-    let Some((r, who)) = reference else {
+    let Some((r, shown, res, who)) = reference else {
         return ", with no hypervisor downtime figure to compare".to_owned();
     };
     let diff = d.difference_ns.unwrap_or(d.network_ns.saturating_sub(r));
-    let mut s = if diff.unsigned_abs() <= pm.max(500_000).unsigned_abs() {
-        format!(", matching the {} {who}", dur(r))
+    let tolerance = pm.max(500_000).saturating_add(res);
+    let mut s = if diff.unsigned_abs() <= tolerance.unsigned_abs() {
+        format!(", matching the {shown} {who}")
     } else {
         let dir = if diff > 0 { "longer" } else { "shorter" };
         format!(
-            ", {} {dir} than the {} {who}",
-            dur(diff.saturating_abs()),
-            dur(r)
+            ", {} {dir} than the {shown} {who}",
+            dur(diff.saturating_abs())
         )
     };
     if let (Some(q), Some(h)) = (d.qemu_pause_ns, d.hypervisor_ns) {
@@ -310,6 +396,11 @@ fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
         return vec![first];
     };
     let phase = o.phase.map(|p| format!(" during {p}")).unwrap_or_default();
+    let phase = match o.migration {
+        Some(i) if o.phase.is_some() => format!("{phase} of migration {}", i.saturating_add(1)),
+        Some(i) => format!(" in migration {}", i.saturating_add(1)),
+        None => phase,
+    };
     vec![
         first.replace(opening, "No outage coincided with the switchover among"),
         format!(
@@ -348,13 +439,15 @@ pub(crate) fn title(a: &Analysis) -> String {
     }
     match &a.downtime {
         Some(d) => {
+            t.push_str(&shown_migration_short(a));
             t.push_str(&format!(
                 "Unreachable {} {}",
                 estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns),
                 class_name(d.class)
             ));
             if let Some(q) = d.qemu_pause_ns {
-                t.push_str(&format!(" · QEMU pause {}", dur(q)));
+                let q = qemu_pause(q, d.qemu_pause_resolution_ns);
+                t.push_str(&format!(" · QEMU pause {q}"));
             }
             if let Some(h) = d.hypervisor_ns {
                 t.push_str(&format!(" · libvirt downtime {}", dur(h)));

@@ -108,6 +108,7 @@ fn outage(start_ms: i64, end_ms: i64) -> Outage {
         queued: 0,
         class: super::super::model::OutageClass::Loss,
         phase: None,
+        migration: None,
     }
 }
 

@@ -47,19 +47,29 @@ impl MigrationEntry {
     }
 }
 
+/// The fewest values whose nearest-rank 95th percentile is not simply their
+/// maximum (the rank ⌈0.95 n⌉ is below n from n = 20 on).
+pub const P95_MIN_N: usize = 20;
+
 /// p50 / p95 / max of one figure across migrations: p50 is the median (the
 /// mean of the two middle values for an even count, as `gate` and `compare`
-/// use it), p95 the nearest-rank percentile.
+/// use it), p95 the nearest-rank percentile. Below [`P95_MIN_N`] values the
+/// p95 is the maximum (`p95_is_max`): summary.md and chart.svg then do not
+/// show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     /// Migrations with a value.
     pub n: usize,
     /// Median.
     pub p50: f64,
-    /// 95th percentile.
+    /// 95th percentile (nearest rank).
     pub p95: f64,
     /// Largest.
     pub max: f64,
+    /// True when `n` < [`P95_MIN_N`]: `p95` is then `max`, not an estimate of
+    /// the 95th percentile (absent in reports of older versions: false).
+    #[serde(default)]
+    pub p95_is_max: bool,
 }
 
 impl Spread {
@@ -71,6 +81,7 @@ impl Spread {
             p50: s.median()?,
             p95: s.percentile(95.0)?,
             max: s.max()?,
+            p95_is_max: s.len() < P95_MIN_N,
         })
     }
 }
@@ -119,5 +130,13 @@ mod tests {
         assert_eq!(Spread::of(&[]), None);
         let s = Spread::of(&[3.0, 1.0, 2.0, 10.0]).unwrap();
         assert_eq!((s.n, s.p50, s.p95, s.max), (4, 2.5, 10.0, 10.0));
+        assert!(s.p95_is_max, "4 values: the p95 is the max");
+        // From 20 values on the nearest rank is below the top: 19 of 20.
+        for (n, is_max) in [(19, true), (20, false), (40, false)] {
+            let values: Vec<f64> = (1..=n).map(f64::from).collect();
+            let s = Spread::of(&values).unwrap();
+            assert_eq!(s.p95_is_max, is_max, "n = {n}");
+            assert_eq!(s.p95 == s.max, is_max, "n = {n}: p95 {}", s.p95);
+        }
     }
 }

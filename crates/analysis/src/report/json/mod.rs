@@ -16,7 +16,7 @@ mod sections;
 
 pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
 
-pub use migrations::{Distribution, MigrationEntry, Spread};
+pub use migrations::{Distribution, MigrationEntry, Spread, P95_MIN_N};
 pub use sections::{
     BaselineReport, DowntimeReport, MigrationReport, OutageReport, PhaseReport, PhaseStatsReport,
     RunInfo, TargetMeta, TargetReport, TriggerReport,

@@ -169,6 +169,11 @@ impl From<&MigrationInfo> for MigrationReport {
 /// The headline downtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DowntimeReport {
+    /// In a run of several migrations: the migration shown (its `index` in
+    /// `migrations`), the worst by network downtime; absent for one migration
+    /// and in the entries of `migrations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<u32>,
     /// Target id.
     pub target: u32,
     /// Target address.
@@ -181,8 +186,18 @@ pub struct DowntimeReport {
     pub hypervisor_ms: Option<f64>,
     /// QEMU STOP → RESUME.
     pub qemu_pause_ms: Option<f64>,
+    /// Present when `qemu_pause_ms` is not on QEMU's own µs clocks: one side's
+    /// time is when the event was received, to this resolution (virsh
+    /// `--timestamp`: 1 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qemu_pause_resolution_ms: Option<f64>,
     /// `network_ms` − the hypervisor figure (QEMU pause, else libvirt's).
     pub difference_ms: Option<f64>,
+    /// Part of the network downtime before the guest was paused: the target
+    /// was already unresponsive before the source's STOP. With
+    /// `pause_part_ms` and `convergence_part_ms` it adds up to `network_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_pause_part_ms: Option<f64>,
     /// Part of the network downtime while the guest was paused.
     pub pause_part_ms: Option<f64>,
     /// Part after the destination resumed.
@@ -195,13 +210,16 @@ impl DowntimeReport {
     /// The headline `d` of `a` (which knows the target's address).
     pub(crate) fn new(a: &Analysis, d: &Downtime) -> DowntimeReport {
         DowntimeReport {
+            migration: a.campaign.as_ref().and_then(|c| c.shown),
             target: d.target_id,
             addr: addr_of(a, d.target_id),
             network_ms: ms(d.network_ns),
             bracket_ms: [ms(d.bracket_lo_ns), ms(d.bracket_hi_ns)],
             hypervisor_ms: ms_opt(d.hypervisor_ns),
             qemu_pause_ms: ms_opt(d.qemu_pause_ns),
+            qemu_pause_resolution_ms: ms_opt(d.qemu_pause_resolution_ns),
             difference_ms: ms_opt(d.difference_ns),
+            before_pause_part_ms: ms_opt(d.before_pause_part_ns),
             pause_part_ms: ms_opt(d.pause_part_ns),
             convergence_part_ms: ms_opt(d.convergence_part_ns),
             class: class_name(d.class).into(),
@@ -232,8 +250,13 @@ pub struct OutageReport {
     pub queued: u64,
     /// "loss", "freeze" or "mixed".
     pub class: String,
-    /// Phase the outage started in.
+    /// Phase the outage started in (of its `migration`, in a run of several).
     pub phase: Option<String>,
+    /// In a run of several migrations: the migration (its `index` in
+    /// `migrations`) whose window (trigger start to the next trigger start)
+    /// the outage started in; absent before the first trigger and for one migration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<u32>,
     /// First probe index not answered on time.
     pub first_index: u64,
     /// Last probe index not answered on time.
@@ -255,6 +278,7 @@ impl OutageReport {
             queued: o.queued,
             class: class_name(o.class).into(),
             phase: o.phase.map(|p| p.as_str().to_owned()),
+            migration: o.migration,
             first_index: o.first_index,
             last_index: o.last_index,
         }
@@ -274,6 +298,9 @@ pub struct PhaseReport {
     pub duration_ms: f64,
     /// RAM pre-copy iterations (memory_precopy only).
     pub iterations: Option<u32>,
+    /// In a run of several migrations: the migration (its `index` in `migrations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<u32>,
 }
 
 impl From<&Phase> for PhaseReport {
@@ -284,6 +311,7 @@ impl From<&Phase> for PhaseReport {
             end_ns: p.end_ns.0,
             duration_ms: ms(p.end_ns.since(p.start_ns)),
             iterations: p.iterations,
+            migration: p.migration,
         }
     }
 }
@@ -305,6 +333,9 @@ pub struct PhaseStatsReport {
     pub rtt_p99_ms: Option<f64>,
     /// RTT maximum.
     pub rtt_max_ms: Option<f64>,
+    /// In a run of several migrations: the migration (its `index` in `migrations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<u32>,
 }
 
 impl From<&PhaseStats> for PhaseStatsReport {
@@ -317,6 +348,7 @@ impl From<&PhaseStats> for PhaseStatsReport {
             rtt_p50_ms: ms_opt(s.rtt_p50_ns),
             rtt_p99_ms: ms_opt(s.rtt_p99_ns),
             rtt_max_ms: ms_opt(s.rtt_max_ns),
+            migration: s.migration,
         }
     }
 }

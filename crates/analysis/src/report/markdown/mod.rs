@@ -42,6 +42,26 @@ fn target_column(a: &Analysis) -> (&'static str, &'static str) {
     }
 }
 
+/// The Migration column's header and separator cells, in a run of several
+/// migrations; empty for one.
+fn migration_column(a: &Analysis) -> (&'static str, &'static str) {
+    if a.campaign.is_some() {
+        (" Migration |", "--:|")
+    } else {
+        ("", "")
+    }
+}
+
+/// The Migration cell of a table row (" 2 |", " – |" before the first
+/// migration), in a run of several migrations; empty for one.
+fn migration_cell(a: &Analysis, m: Option<u32>) -> String {
+    match (a.campaign.is_some(), m) {
+        (false, _) => String::new(),
+        (true, Some(i)) => format!(" {} |", i.saturating_add(1)),
+        (true, None) => " – |".to_owned(),
+    }
+}
+
 /// Renders summary.md.
 pub fn render(a: &Analysis, meta: &ReportMeta) -> String {
     let mut s = String::new();
@@ -87,6 +107,10 @@ fn write_downtime(s: &mut String, a: &Analysis, d: &Downtime) -> fmt::Result {
     } else {
         String::new()
     };
+    if let Some(shown) = verdict::shown_migration(a) {
+        let shown = shown.trim_start_matches("In migration ");
+        writeln!(s, "| Migration shown | {} |", md_escape(shown))?;
+    }
     let pm = verdict::plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
     writeln!(
         s,
@@ -104,7 +128,7 @@ fn write_downtime(s: &mut String, a: &Analysis, d: &Downtime) -> fmt::Result {
     writeln!(
         s,
         "| QEMU pause (source STOP → destination RESUME) | {} |",
-        opt(d.qemu_pause_ns)
+        qemu_pause_cell(d)
     )?;
     writeln!(
         s,
@@ -112,9 +136,13 @@ fn write_downtime(s: &mut String, a: &Analysis, d: &Downtime) -> fmt::Result {
         d.difference_ns.map_or_else(|| "–".to_owned(), dur_signed)
     )?;
     if d.pause_part_ns.is_some() || d.convergence_part_ns.is_some() {
+        let (what, before) = match verdict::before_pause(d) {
+            Some(b) => ("unresponsive before the pause / ", format!("{} / ", dur(b))),
+            None => ("", String::new()),
+        };
         writeln!(
             s,
-            "| of which guest paused / network convergence | {} / {} |",
+            "| of which {what}guest paused / network convergence | {before}{} / {} |",
             opt(d.pause_part_ns),
             opt(d.convergence_part_ns)
         )?;
@@ -122,32 +150,51 @@ fn write_downtime(s: &mut String, a: &Analysis, d: &Downtime) -> fmt::Result {
     writeln!(s)
 }
 
+/// The QEMU pause, with its resolution and why when it is not on QEMU's own clocks.
+fn qemu_pause_cell(d: &Downtime) -> String {
+    match (d.qemu_pause_ns, d.qemu_pause_resolution_ns) {
+        (None, _) => "–".to_owned(),
+        (Some(q), None) => dur(q),
+        (Some(q), Some(r)) => format!(
+            "{}: one side's time is when the event was received, to {}",
+            verdict::qemu_pause(q, Some(r)),
+            dur(r)
+        ),
+    }
+}
+
 /// "## Phases": start, length and per-target RTT and loss of each phase.
 fn write_phases(s: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(s, "## Phases")?;
     writeln!(s)?;
     let (tcol, tsep) = target_column(a);
+    let (mcol, msep) = migration_column(a);
     writeln!(
         s,
-        "| Phase | Start | Duration |{tcol} RTT p50 | RTT p99 | RTT max | Lost |"
+        "|{mcol} Phase | Start | Duration |{tcol} RTT p50 | RTT p99 | RTT max | Lost |"
     )?;
-    writeln!(s, "|---|--:|--:|{tsep}--:|--:|--:|--:|")?;
+    writeln!(s, "|{msep}---|--:|--:|{tsep}--:|--:|--:|--:|")?;
     for p in &a.phases {
         let name = match p.iterations {
             Some(n) => format!("{} ({n} passes)", md_escape(p.name.as_str())),
             None => md_escape(p.name.as_str()),
         };
+        let name = format!("{} {name}", migration_cell(a, p.migration));
         let start = offset(p.start_ns.since(a.start_ns));
         let len = dur(p.end_ns.since(p.start_ns));
-        let stats: Vec<_> = a.per_phase.iter().filter(|x| x.phase == p.name).collect();
+        let stats: Vec<_> = a
+            .per_phase
+            .iter()
+            .filter(|x| x.phase == p.name && x.migration == p.migration)
+            .collect();
         if stats.is_empty() {
             let t = if many(a) { " – |" } else { "" };
-            writeln!(s, "| {name} | {start} | {len} |{t} – | – | – | – |")?;
+            writeln!(s, "|{name} | {start} | {len} |{t} – | – | – | – |")?;
         }
         for x in stats {
             writeln!(
                 s,
-                "| {name} | {start} | {len} |{} {} | {} | {} | {} of {} |",
+                "|{name} | {start} | {len} |{} {} | {} | {} | {} of {} |",
                 target_cell(a, x.target_id),
                 opt(x.rtt_p50_ns),
                 opt(x.rtt_p99_ns),
@@ -173,16 +220,17 @@ fn write_outages(s: &mut String, a: &Analysis) -> fmt::Result {
         return writeln!(s);
     }
     let (tcol, tsep) = target_column(a);
+    let (mcol, msep) = migration_column(a);
     writeln!(
         s,
-        "| # | Start |{tcol} Estimate | Bracket | Class | Lost | Queued | Phase |"
+        "| # | Start |{tcol} Estimate | Bracket | Class | Lost | Queued |{mcol} Phase |"
     )?;
-    writeln!(s, "|--:|--:|{tsep}--:|---|---|--:|--:|---|")?;
+    writeln!(s, "|--:|--:|{tsep}--:|---|---|--:|--:|{msep}---|")?;
     for (i, o) in a.outages.iter().take(MAX_OUTAGE_ROWS).enumerate() {
         let pm = verdict::plus_minus(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns);
         writeln!(
             s,
-            "| {} | {} |{} {} | {} – {} | {} | {} | {} | {} |",
+            "| {} | {} |{} {} | {} – {} | {} | {} | {} |{} {} |",
             i + 1,
             offset(o.start_ns.since(a.start_ns)),
             target_cell(a, o.target_id),
@@ -192,6 +240,7 @@ fn write_outages(s: &mut String, a: &Analysis) -> fmt::Result {
             class_name(o.class),
             count(o.lost),
             count(o.queued),
+            migration_cell(a, o.migration),
             o.phase
                 .map_or_else(|| "–".to_owned(), |p| md_escape(p.as_str()))
         )?;

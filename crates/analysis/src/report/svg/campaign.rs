@@ -5,8 +5,9 @@
 //!    overview): one bar per trigger, coloured by result, the switchover
 //!    marked, labelled with the migration's network downtime;
 //! 2. the downtime of each migration (network estimate with its error
-//!    bracket, libvirt's figure, QEMU's pause), with the network p50 / p95
-//!    across migrations as lines;
+//!    bracket, libvirt's figure, QEMU's pause), with the network median and
+//!    (from 20 migrations on; below, it is the maximum) the p95 across
+//!    migrations as lines;
 //! 3. beside it, the distribution of those downtimes as empirical CDFs.
 
 use super::LOSS;
@@ -15,7 +16,7 @@ use crate::report::draw::{
     bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
     rect, text, Area, Res, INK,
 };
-use crate::report::json::{Distribution, MigrationEntry};
+use crate::report::json::{Distribution, MigrationEntry, Spread};
 use crate::report::series::{assign_lanes, cdf_steps, text_width};
 use crate::report::text::dur;
 use plotters::prelude::*;
@@ -188,15 +189,7 @@ impl Campaign<'_> {
         let (xr, yr) = chart.plotting_area().get_pixel_range();
         let (_, top) = area.get_base_pixel();
         let at = |x: f64, y: f64| chart.backend_coord(&(x, y));
-        let caption = match &self.distribution.network_ms {
-            Some(s) => format!(
-                "Downtime of each migration — network p50 {}, p95 {}, max {}",
-                ms(s.p50),
-                ms(s.p95),
-                ms(s.max)
-            ),
-            None => "Downtime of each migration (no network downtime measured)".to_owned(),
-        };
+        let caption = caption(self.distribution.network_ms.as_ref());
         bold(root, &caption, (xr.start, top + 6), 15.0, INK)?;
         legend(
             root,
@@ -208,7 +201,7 @@ impl Campaign<'_> {
             ],
         )?;
         if let Some(s) = &self.distribution.network_ms {
-            for (name, v) in [("p50", s.p50), ("p95", s.p95)] {
+            for (name, v) in spread_lines(s) {
                 let y = at(0.0, v).1;
                 if y < yr.start || y > yr.end {
                     continue;
@@ -326,6 +319,35 @@ fn draw_migration(
     Ok(())
 }
 
+/// The caption of the per-migration plot: "Downtime of each migration —
+/// network median 194 ms, max 250 ms" (the p95 too from
+/// [`P95_MIN_N`](crate::report::json::P95_MIN_N) migrations on).
+fn caption(network: Option<&Spread>) -> String {
+    let Some(s) = network else {
+        return "Downtime of each migration (no network downtime measured)".to_owned();
+    };
+    let p95 = if s.p95_is_max {
+        String::new()
+    } else {
+        format!(", p95 {}", ms(s.p95))
+    };
+    format!(
+        "Downtime of each migration — network median {}{p95}, max {}",
+        ms(s.p50),
+        ms(s.max)
+    )
+}
+
+/// The horizontal lines of the per-migration plot: the median, and the p95
+/// when it is not the maximum.
+fn spread_lines(s: &Spread) -> Vec<(&'static str, f64)> {
+    let mut lines = vec![("median", s.p50)];
+    if !s.p95_is_max {
+        lines.push(("p95", s.p95));
+    }
+    lines
+}
+
 /// `v` milliseconds, rounded for reading ("1.31 s", "213 ms").
 fn ms(v: f64) -> String {
     dur((v * 1e6).round() as i64)
@@ -380,4 +402,55 @@ fn legend(root: &Area, (mut x, y): (i32, i32), items: &[(&str, RGBColor, Mark)])
         x += text_width(name, 13.0) + 32;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::json::P95_MIN_N;
+
+    fn spread(n: usize, p95: f64) -> Spread {
+        Spread {
+            n,
+            p50: 150.0,
+            p95,
+            max: 300.0,
+            p95_is_max: n < P95_MIN_N,
+        }
+    }
+
+    #[test]
+    fn the_p95_is_not_shown_below_20_migrations() {
+        // (n, p95) → caption, lines.
+        let cases = [
+            (
+                8,
+                300.0,
+                "Downtime of each migration — network median 150 ms, max 300 ms",
+                vec!["median"],
+            ),
+            (
+                19,
+                300.0,
+                "Downtime of each migration — network median 150 ms, max 300 ms",
+                vec!["median"],
+            ),
+            (
+                20,
+                280.0,
+                "Downtime of each migration — network median 150 ms, p95 280 ms, max 300 ms",
+                vec!["median", "p95"],
+            ),
+        ];
+        for (n, p95, want, lines) in cases {
+            let s = spread(n, p95);
+            assert_eq!(caption(Some(&s)), want, "n = {n}");
+            let names: Vec<&str> = spread_lines(&s).iter().map(|l| l.0).collect();
+            assert_eq!(names, lines, "n = {n}");
+        }
+        assert_eq!(
+            caption(None),
+            "Downtime of each migration (no network downtime measured)"
+        );
+    }
 }

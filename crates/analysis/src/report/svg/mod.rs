@@ -137,8 +137,9 @@ struct Zoom {
     hi_ns: i64,
 }
 
+/// Phase `name` of the migration the headline shows.
 fn phase(a: &Analysis, name: PhaseName) -> Option<&Phase> {
-    a.phases.iter().find(|p| p.name == name)
+    a.headline_phases().find(|p| p.name == name)
 }
 
 /// The outage the zoom is about: the headline's, else the longest.
@@ -285,9 +286,17 @@ fn draw_zoom(root: &Area, area: &Area, a: &Analysis, run: &RunData, z: Zoom) -> 
     )
 }
 
+/// The title's font size: 20 px, smaller (down to 13 px) when the title
+/// would not fit in `width` px at 20.
+fn title_size(title: &str, width: u32) -> f64 {
+    let room = f64::from(width.saturating_sub(24));
+    let at_20 = f64::from(text_width(title, 20.0).max(1));
+    (20.0 * room / at_20).clamp(13.0, 20.0)
+}
+
 fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     let t = verdict::title(a);
-    bold(area, &t, (12, 8), 20.0, INK)?;
+    bold(area, &t, (12, 8), title_size(&t, width), INK)?;
     let sent = verdict::sent(a);
     let sub = format!(
         "{} · {} · interval {} · {} probes, {} lost{}",

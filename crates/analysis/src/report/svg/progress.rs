@@ -1,5 +1,7 @@
 //! The progress panel of chart.svg: memory and disk still to copy, from the
-//! source's job statistics, over the phases.
+//! source's job statistics, over the phases. In a run of several migrations
+//! each migration's samples are a line of their own: a line never joins the
+//! end of one migration to the start of the next.
 
 use super::phase_color;
 use crate::analysis::model::{Analysis, Progress};
@@ -19,8 +21,9 @@ const DISK: RGBColor = RGBColor(140, 86, 75);
 /// Up to this many points a series is drawn with a dot each.
 const MAX_DOTS: usize = 300;
 
-/// A named, coloured series of points.
-type Named<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
+/// A named, coloured series: its points (x s, y MiB), one run of points per
+/// migration.
+type Named<'a> = (&'a str, RGBColor, Vec<Vec<(f64, f64)>>);
 
 /// The plot of the panel: where to draw and how (x s, y MiB) maps to pixels.
 struct Plot<'a, 'c> {
@@ -50,7 +53,7 @@ pub(super) fn draw_progress(root: &Area, area: &Area, a: &Analysis, span_s: f64)
     };
     let y_max = series
         .iter()
-        .flat_map(|s| s.2.iter())
+        .flat_map(|s| s.2.iter().flatten())
         .filter(|p| on_axis(p.0, x1))
         .map(|p| p.1)
         .fold(0.0f64, f64::max);
@@ -81,16 +84,28 @@ pub(super) fn draw_progress(root: &Area, area: &Area, a: &Analysis, span_s: f64)
     draw_lines(&plot, &series)
 }
 
+/// The samples of `progress` that `f` has a value for, as (x, MiB) points,
+/// one run of points per migration (consecutive samples of one migration).
+fn runs(
+    progress: &[Progress],
+    to_s: &dyn Fn(RealNs) -> f64,
+    f: &dyn Fn(&Progress) -> Option<u64>,
+) -> Vec<Vec<(f64, f64)>> {
+    progress
+        .chunk_by(|p, q| p.migration == q.migration)
+        .map(|run| {
+            run.iter()
+                .filter_map(|p| Some((to_s(p.at_ns), f(p)? as f64 / 1_048_576.0)))
+                .collect::<Vec<_>>()
+        })
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
 /// Memory, disk and (when neither was reported) total data remaining, MiB
 /// over seconds from the run start.
 fn remaining<'a>(a: &Analysis, to_s: &dyn Fn(RealNs) -> f64) -> [Named<'a>; 3] {
-    let mib = |b: Option<u64>| b.map(|v| v as f64 / 1_048_576.0);
-    let points = |f: &dyn Fn(&Progress) -> Option<u64>| -> Vec<(f64, f64)> {
-        a.progress
-            .iter()
-            .filter_map(|p| Some((to_s(p.at_ns), mib(f(p))?)))
-            .collect()
-    };
+    let points = |f: &dyn Fn(&Progress) -> Option<u64>| runs(&a.progress, to_s, f);
     [
         ("memory remaining", MEMORY, points(&|p| p.memory_remaining)),
         ("disk remaining", DISK, points(&|p| p.disk_remaining)),
@@ -149,26 +164,31 @@ fn draw_phases(plot: &Plot, a: &Analysis, to_s: &dyn Fn(RealNs) -> f64) -> Res {
     Ok(())
 }
 
-/// Each series with points on the axis as a line (with dots when few), and
-/// its legend entry, right-aligned at the top.
+/// Each series with points on the axis as lines, one per run (with dots
+/// when few), and its legend entry, right-aligned at the top.
 fn draw_lines(plot: &Plot, series: &[Named]) -> Res {
     let (root, top) = (plot.root, plot.rows.0);
     let mut legend_x = plot.right - 10;
-    for (name, c, pts) in series.iter().rev() {
-        let pts: Vec<(i32, i32)> = pts
+    for (name, c, runs) in series.iter().rev() {
+        let runs: Vec<Vec<(i32, i32)>> = runs
             .iter()
-            .filter(|p| on_axis(p.0, plot.x1) && p.1.is_finite())
-            .map(|&p| plot.spec.translate(&p))
+            .map(|run| {
+                run.iter()
+                    .filter(|p| on_axis(p.0, plot.x1) && p.1.is_finite())
+                    .map(|&p| plot.spec.translate(&p))
+                    .collect()
+            })
             .collect();
-        if pts.is_empty() {
+        let total: usize = runs.iter().map(Vec::len).sum();
+        if total == 0 {
             continue;
         }
-        if pts.len() > 1 {
+        for pts in runs.iter().filter(|r| r.len() > 1) {
             root.draw(&PathElement::new(pts.clone(), c.stroke_width(2)))
                 .map_err(err)?;
         }
-        if pts.len() <= MAX_DOTS {
-            for pt in pts {
+        if total <= MAX_DOTS {
+            for &pt in runs.iter().flatten() {
                 root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
             }
         }
@@ -182,4 +202,59 @@ fn draw_lines(plot: &Plot, series: &[Named]) -> Res {
         text(root, name, (legend_x + 18, top + 4), 13.5, INK, HPos::Left)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (samples: at s, MiB, migration) → the runs of points drawn as lines.
+    type Case<'a> = (&'a [(i64, Option<u64>, Option<u32>)], Vec<Vec<(f64, f64)>>);
+
+    fn sample(at_s: i64, memory: Option<u64>, migration: Option<u32>) -> Progress {
+        Progress {
+            at_ns: RealNs(at_s * 1_000_000_000),
+            memory_remaining: memory,
+            disk_remaining: None,
+            data_remaining: None,
+            migration,
+        }
+    }
+
+    #[test]
+    fn a_series_breaks_between_migrations() {
+        const MIB: u64 = 1_048_576;
+        let to_s = |t: RealNs| t.0 as f64 / 1e9;
+        let memory = |p: &Progress| p.memory_remaining;
+        let cases: [Case<'_>; 4] = [
+            (&[], vec![]),
+            (
+                &[(1, Some(100), None), (2, Some(0), None)],
+                vec![vec![(1.0, 100.0), (2.0, 0.0)]],
+            ),
+            (
+                &[
+                    (1, Some(100), Some(0)),
+                    (2, Some(0), Some(0)),
+                    (5, Some(100), Some(1)),
+                ],
+                vec![vec![(1.0, 100.0), (2.0, 0.0)], vec![(5.0, 100.0)]],
+            ),
+            (
+                &[
+                    (1, Some(100), Some(0)),
+                    (5, None, Some(1)),
+                    (6, Some(50), Some(2)),
+                ],
+                vec![vec![(1.0, 100.0)], vec![(6.0, 50.0)]],
+            ),
+        ];
+        for (samples, want) in cases {
+            let progress: Vec<Progress> = samples
+                .iter()
+                .map(|&(t, m, i)| sample(t, m.map(|m| m * MIB), i))
+                .collect();
+            assert_eq!(runs(&progress, &to_s, &memory), want, "{samples:?}");
+        }
+    }
 }
