@@ -8,7 +8,8 @@
 //!   nanosecond timeline holds, about 292 years);
 //! - a signed duration (`difference_ms`, `offset_ms`) is a number within
 //!   ±[`MAX_MS`];
-//! - a count (`lost`, `queued`) is a whole number, not negative;
+//! - a count (`lost`, `queued`, `slots`) is a whole number, not negative;
+//! - a share (`unobserved.fraction`) is between 0 and 1;
 //! - a field that is absent or `null` is not checked (it is "not known").
 //!
 //! JSON has no NaN or infinity, so "a number" is always finite.
@@ -42,9 +43,10 @@ enum Rule {
     Duration,
     Signed,
     Count,
+    Share,
 }
 
-use Rule::{Count, Duration, Signed};
+use Rule::{Count, Duration, Share, Signed};
 
 /// The rules of one section: (field, rule).
 type Fields = &'static [(&'static str, Rule)];
@@ -61,6 +63,8 @@ const DOWNTIME: Fields = &[
     ("difference_ms", Signed),
     ("pause_part_ms", Duration),
     ("convergence_part_ms", Duration),
+    ("before_pause_part_ms", Duration),
+    ("qemu_pause_resolution_ms", Duration),
     ("lost", Count),
 ];
 const OUTAGE: Fields = &[
@@ -82,6 +86,17 @@ const RTT: Fields = &[
 ];
 const SPREAD: Fields = &[("p50", Duration), ("p95", Duration), ("max", Duration)];
 const ENTRY: Fields = &[("duration_ms", Duration)];
+const UNOBSERVED: Fields = &[
+    ("total_ms", Duration),
+    ("slots", Count),
+    ("fraction", Share),
+];
+const WINDOW: Fields = &[("duration_ms", Duration), ("slots", Count)];
+/// Inside an `unobserved` section.
+const UNOBSERVED_LISTS: Sections = &[
+    ("windows", true, WINDOW),
+    ("targets", true, &[("ms", Duration), ("slots", Count)]),
+];
 
 /// The sections of one migration: (key, is a list, rules).
 const MIGRATION: Sections = &[
@@ -89,6 +104,7 @@ const MIGRATION: Sections = &[
     ("downtime", false, DOWNTIME),
     ("outages", true, OUTAGE),
     ("phases", true, PHASE),
+    ("unobserved", false, UNOBSERVED),
 ];
 
 /// The other sections of a report.
@@ -102,6 +118,7 @@ const REPORT: Sections = &[
 /// Checks every figure of a report (as JSON) that `gate` and `compare` read.
 pub fn check(report: &Value) -> Result<(), Implausible> {
     sections(report, "", MIGRATION)?;
+    unobserved_lists(report, "")?;
     sections(report, "", REPORT)?;
     if let Some(d) = report.get("distribution").filter(|d| d.is_object()) {
         for key in ["network_ms", "hypervisor_ms", "total_ms", "storage_copy_ms"] {
@@ -114,9 +131,18 @@ pub fn check(report: &Value) -> Result<(), Implausible> {
     for (i, m) in entries.into_iter().flatten().enumerate() {
         let at = format!("migrations[{i}]");
         sections(m, &format!("{at}."), MIGRATION)?;
+        unobserved_lists(m, &format!("{at}."))?;
         fields(m, &at, ENTRY)?;
     }
     Ok(())
+}
+
+/// Checks the windows and targets of `v`'s `unobserved` section.
+fn unobserved_lists(v: &Value, prefix: &str) -> Result<(), Implausible> {
+    match v.get("unobserved") {
+        Some(u) => sections(u, &format!("{prefix}unobserved."), UNOBSERVED_LISTS),
+        None => Ok(()),
+    }
 }
 
 /// Checks the sections `list` of `v`, their paths prefixed with `prefix`.
@@ -169,6 +195,7 @@ fn value(x: &Value, path: &str, rule: Rule) -> Result<(), Implausible> {
         Count if x.as_u64().is_none() => bad("a count is a whole number, not negative"),
         Duration if f < 0.0 => bad("a duration cannot be negative"),
         Duration | Signed if f.abs() > MAX_MS => bad("longer than any run can last"),
+        Share if !(0.0..=1.0).contains(&f) => bad("a share is between 0 and 1"),
         _ => Ok(()),
     }
 }
@@ -187,6 +214,35 @@ mod tests {
             let v: Value = serde_json::from_str(text).unwrap();
             assert_eq!(check(&v), Ok(()));
         }
+    }
+
+    #[test]
+    fn unobserved_sections_are_checked_too() {
+        let cases = [
+            (
+                json!({"unobserved": {"fraction": 2.0}}),
+                "unobserved.fraction is 2.0",
+            ),
+            (
+                json!({"unobserved": {"windows": [{"duration_ms": -1.0}]}}),
+                "unobserved.windows[0].duration_ms is -1.0",
+            ),
+            (
+                json!({"migrations": [{"unobserved": {"windows": [{"slots": 1.5}]}}]}),
+                "migrations[0].unobserved.windows[0].slots is 1.5",
+            ),
+            (
+                json!({"downtime": {"before_pause_part_ms": -3}}),
+                "downtime.before_pause_part_ms is -3",
+            ),
+        ];
+        for (v, want) in cases {
+            let e = check(&v).unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+        }
+        let fine = json!({"unobserved": {"fraction": 0.04, "total_ms": 12.5, "slots": 3,
+            "windows": [{"duration_ms": 4.0, "slots": 3}], "targets": [{"ms": 12.5, "slots": 3}]}});
+        assert_eq!(check(&fine), Ok(()));
     }
 
     #[test]
