@@ -302,11 +302,15 @@ apt_install() {
 
 install_packages() {
 	local pkgs=()
-	# qemu-utils goes with qemu-system-x86 so that apt installs matching
-	# versions instead of removing a newer qemu-utils that conflicts.
-	command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86 qemu-utils)
-	command -v qemu-img >/dev/null || [[ " ${pkgs[*]} " == *" qemu-utils "* ]] || pkgs+=(qemu-utils)
-	command -v libvirtd >/dev/null || [[ -x /usr/sbin/libvirtd ]] || pkgs+=(libvirt-daemon)
+	# The host's QEMU and libvirtd only when a node runs them (LAB_STACK*
+	# unset or bookworm); a node on the backports stack brings its own.
+	if host_stack_used; then
+		# qemu-utils goes with qemu-system-x86 so that apt installs matching
+		# versions instead of removing a newer qemu-utils that conflicts.
+		command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86 qemu-utils)
+		command -v qemu-img >/dev/null || [[ " ${pkgs[*]} " == *" qemu-utils "* ]] || pkgs+=(qemu-utils)
+		command -v libvirtd >/dev/null || [[ -x /usr/sbin/libvirtd ]] || pkgs+=(libvirt-daemon)
+	fi
 	command -v virsh >/dev/null || pkgs+=(libvirt-clients)
 	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || pkgs+=(busybox-static)
 	compgen -G '/boot/vmlinuz-*' >/dev/null && compgen -G '/lib/modules/*/modules.dep' >/dev/null || pkgs+=(linux-image-amd64)
@@ -525,8 +529,11 @@ start_node() { # node
 }
 
 render_domain_xml() { # node -> writes $dir/domain.xml
-	local n=$1 d guest_args
+	local n=$1 d guest_args emulator
 	d=$(node_dir "$n")
+	# A node on a stack from the cache sees that stack's QEMU at /usr/bin.
+	emulator=$(command -v qemu-system-x86_64 || true)
+	[[ -n $(node_stack_root "$n") ]] && emulator=/usr/bin/qemu-system-x86_64
 	guest_args="mp_ip4=$LAB_GUEST_IP4/24 mp_gw4=$LAB_GW4 mp_ip6=$LAB_GUEST_IP6/64 mp_wl=$LAB_WORKLOAD"
 	guest_args+=" mp_mem=$LAB_WORKLOAD_MEM_MIB mp_disk=$LAB_WORKLOAD_DISK_MIB mp_tick=$LAB_WORKLOAD_TICK"
 	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS"
@@ -537,7 +544,7 @@ render_domain_xml() { # node -> writes $dir/domain.xml
 		-e "s|@KERNEL@|$KERNEL_IMG|g" \
 		-e "s|@INITRD@|$INITRD_IMG|g" \
 		-e "s|@GUEST_ARGS@|$guest_args|g" \
-		-e "s|@EMULATOR@|$(command -v qemu-system-x86_64)|g" \
+		-e "s|@EMULATOR@|$emulator|g" \
 		-e "s|@DISK@|$d/disk.img|g" \
 		-e "s|@MAC@|$LAB_GUEST_MAC|g" \
 		-e "s|@BRIDGE@|$LAB_BRIDGE|g" \

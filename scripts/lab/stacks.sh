@@ -35,6 +35,15 @@ stack_var() { local n=${1^^}; echo "LAB_STACK_${n}"; }
 node_stack() { local v; v=$(stack_var "$1"); echo "${!v:-$LAB_STACK}"; }
 # The overlay layer a node's libvirtd runs with (empty: the host's /usr).
 node_stack_root() { local v; v=LAB_STACK_ROOT_${1^^}; echo "${!v:-}"; }
+# Does a node run the host's own QEMU/libvirt (LAB_STACK* unset or bookworm)?
+host_stack_used() {
+	local n s
+	for n in "${NODES[@]}"; do
+		s=$(node_stack "$n")
+		[[ -z $s || $s == bookworm ]] && return 0
+	done
+	return 1
+}
 stacks_wanted() { [[ -n $LAB_STACK$LAB_STACK_NODE01$LAB_STACK_NODE02$LAB_GUEST_KERNEL$LAB_MACHINE ]]; }
 
 validate_stack_knobs() {
