@@ -583,6 +583,7 @@ up_failed() {
 cmd_up() {
 	need_root up
 	validate_knobs
+	validate_kernel_choice
 	if load_state 2>/dev/null || netns_exists; then
 		die "a lab already exists ($LAB_DIR/lab.state or netns $LAB_NETNS): run scripts/lab.sh down first"
 	fi

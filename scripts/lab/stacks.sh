@@ -53,14 +53,19 @@ validate_stack_knobs() {
 		[[ -z $v || " $STACK_NAMES " == *" $v "* ]] ||
 			usage_error "$k must be one of: $STACK_NAMES (or unset for the host's packages), got '$v'"
 	done
-	if [[ -n $LAB_GUEST_KERNEL && -n $LAB_KERNEL ]]; then
-		usage_error "LAB_KERNEL=$LAB_KERNEL and LAB_GUEST_KERNEL=$LAB_GUEST_KERNEL both choose the guest kernel: unset one of them"
-	fi
 	[[ -z $LAB_MACHINE || $LAB_MACHINE =~ ^[A-Za-z0-9_.-]{1,60}$ ]] ||
 		usage_error "LAB_MACHINE must be a QEMU machine type like pc-i440fx-7.2, got '$LAB_MACHINE'"
 	if stacks_wanted; then
 		[[ $LAB_CACHE_DIR != *[[:space:],:\'\"]* ]] ||
 			usage_error "LAB_CACHE_DIR must not contain spaces, commas, colons or quotes when LAB_STACK* or LAB_GUEST_KERNEL is set (it becomes an overlayfs option): '$LAB_CACHE_DIR'"
+	fi
+	return 0
+}
+
+# At up only (a lab's state records the kernel that LAB_GUEST_KERNEL chose).
+validate_kernel_choice() {
+	if [[ -n $LAB_GUEST_KERNEL && -n $LAB_KERNEL ]]; then
+		usage_error "LAB_KERNEL=$LAB_KERNEL and LAB_GUEST_KERNEL=$LAB_GUEST_KERNEL both choose the guest kernel: unset one of them"
 	fi
 	return 0
 }

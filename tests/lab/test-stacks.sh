@@ -7,6 +7,7 @@
 # default stack only).
 #   bash tests/lab/test-stacks.sh [NODE01_STACK NODE02_STACK]   (default: bookworm backports)
 #   STACKS_MIGRATIONS=10   lab.sh migrations back and forth
+#   STACKS_GUEST_KERNEL=   LAB_GUEST_KERNEL for the lab (bookworm|backports; default unset)
 #   MIGPROBE=path          also run `migprobe run --repeat 4 --pingpong` (skipped if unset)
 #   LAB_DIR / LAB_NETNS / LAB_CACHE_DIR as for scripts/lab.sh (use values of
 #   your own when another lab may run on this machine)
@@ -23,6 +24,7 @@ S1=${1:-bookworm}
 S2=${2:-backports}
 N=${STACKS_MIGRATIONS:-10}
 MIGPROBE=${MIGPROBE:-}
+GK=${STACKS_GUEST_KERNEL:-}
 unset LAB_STACK LAB_STACK_NODE01 LAB_STACK_NODE02 LAB_GUEST_KERNEL LAB_MACHINE LAB_KERNEL
 
 passed=0
@@ -60,8 +62,8 @@ if ((rc == 2)) && [[ $out == *LAB_KERNEL* && $out == *LAB_GUEST_KERNEL* ]]; then
 
 "$LAB" down >>"$LOG" 2>&1 || true
 t0=$(date +%s)
-if LAB_STACK_NODE01=$S1 LAB_STACK_NODE02=$S2 "$LAB" up >>"$LOG" 2>&1; then
-	ok "up with node01=$S1 node02=$S2 in $(($(date +%s) - t0)) s"
+if LAB_STACK_NODE01=$S1 LAB_STACK_NODE02=$S2 LAB_GUEST_KERNEL=$GK "$LAB" up >>"$LOG" 2>&1; then
+	ok "up with node01=$S1 node02=$S2${GK:+ guest kernel $GK} in $(($(date +%s) - t0)) s"
 else
 	not_ok "up with node01=$S1 node02=$S2 (see $LOG)"
 	exit 1
