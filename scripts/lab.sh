@@ -160,7 +160,7 @@ node_dir() { echo "$LAB_DIR/$1"; }
 node_caps_dir() {
 	local r
 	r=$(node_stack_root "$1")
-	if [[ -n $r ]]; then echo "${r%/root}/libvirt-$1"; else echo "$LAB_CACHE_DIR/libvirt-$1"; fi
+	if [[ -n $r ]]; then echo "${r%/*}/libvirt-$1"; else echo "$LAB_CACHE_DIR/libvirt-$1"; fi
 }
 node_uri() { echo "qemu:///system?socket=$LAB_DIR/$1/libvirt-sock"; }
 other_node() { if [[ $1 == node01 ]]; then echo node02; else echo node01; fi; }

@@ -7,7 +7,7 @@
 #   backports  bookworm-backports' QEMU and libvirt (10.0 / 11.3), side by side
 #              with the host's: their .debs (and whatever they need that the
 #              host lacks or has too old) are unpacked into
-#              $LAB_CACHE_DIR/stacks/backports/root, and the node's libvirtd
+#              $LAB_CACHE_DIR/stacks/backports/root-KEY, and the node's libvirtd
 #              runs in its mount namespace with that tree laid over /usr
 #              (a read-only overlayfs; the host's /usr is never written)
 # The layer is what `apt-get install` of those packages would change on this
@@ -136,6 +136,11 @@ stack_apt_update() {
 	fi
 	say "stacks: apt-get update of the private lists ($a; sources: $(awk '/^deb/ {print $NF=="main" ? $(NF-1) : $NF}' "$a/sources.list" | tr '\n' ' '))"
 	if ! sapt_get update >"$a/update.log" 2>&1 || grep -qE '^(E:|W: Failed to fetch)' "$a/update.log"; then
+		if compgen -G "$a/lists/*bookworm-backports*Packages*" >/dev/null; then
+			say "stacks: apt-get update failed ($(grep -E '^(E|W):' "$a/update.log" | head -n 1)); going on with the lists from $(date -r "$a/lists" '+%F %T') (log: $a/update.log)"
+			STACK_APT_UPDATED=1
+			return 0
+		fi
 		die "could not fetch the package lists for the lab's stacks (apt-get update with the private sources $a/sources.list; log: $a/update.log): $(grep -E '^(E|W):' "$a/update.log" | head -n 3 | tr '\n' ' ')— check that this host reaches its Debian mirror, or unset LAB_STACK*/LAB_GUEST_KERNEL"
 	fi
 	STACK_APT_UPDATED=1
@@ -262,9 +267,11 @@ stack_ensure() { # stack
 	exec {lockfd}>"$dir/.lock"
 	flock "$lockfd"
 	hostkey=$(dpkg-query -W -f='${Package} ${Version} ${Status}\n' | sha256sum | cut -c1-16)
-	STACK_ROOT=$dir/root
-	if [[ -d $STACK_ROOT && -f $dir/ready && $(cat "$dir/ready") == "$hostkey" ]]; then
-		say "stack $s: from cache $STACK_ROOT ($(cat "$dir/versions"))"
+	# One layer per host state: a running lab keeps the layer it started with
+	# while another lab (sharing the cache) makes a new one.
+	STACK_ROOT=$dir/root-$hostkey
+	if [[ -d $STACK_ROOT && -f $STACK_ROOT.versions ]]; then
+		say "stack $s: from cache $STACK_ROOT ($(cat "$STACK_ROOT.versions"))"
 		exec {lockfd}>&-
 		return 0
 	fi
@@ -273,12 +280,17 @@ stack_ensure() { # stack
 	stack_apt_update
 	stack_plan "$s"
 	stack_unpack "$s"
-	local v
+	local v old
 	v=$(stack_verify "$s" "$dir/root.new")
+	# Older layers that no process has mounted go.
+	for old in "$dir"/root-*; do
+		[[ -d $old ]] || continue
+		grep -qs "lowerdir=$old/usr:" /proc/[0-9]*/mountinfo && continue
+		rm -rf "$old" "$old.versions"
+	done
 	rm -rf "$STACK_ROOT"
 	mv "$dir/root.new" "$STACK_ROOT"
-	echo "$v" >"$dir/versions"
-	echo "$hostkey" >"$dir/ready"
+	echo "$v" >"$STACK_ROOT.versions"
 	say "stack $s: $v, $(grep -c '^inst' "$dir/plan") packages ($(awk '$1 == "inst" {printf "%s%s=%s", sep, $2, $3; sep=" "}' "$dir/plan")), $(cat "$dir/whiteouts") host files hidden, in $(fmt_s $(($(now_us) - t0))) s"
 	exec {lockfd}>&-
 }
