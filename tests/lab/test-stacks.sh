@@ -96,6 +96,13 @@ for ((i = 1; i <= N; i++)); do
 done
 if ((fails == 0 && deaths == 0)); then ok "$N migrations back and forth ($S1 <-> $S2), guest healthy after each"; else not_ok "$N migrations: $fails failed, $deaths lab faults (see $LOG)"; fi
 
+# A daemon restarted under the running guest, then migrations both ways.
+eval "$("$LAB" env)"
+check "restart-node $LAB_SRC_NODE (the guest's node) keeps the guest" "$LAB" restart-node "$LAB_SRC_NODE"
+check "migrate after restart-node ($LAB_SRC_NODE -> $LAB_DST_NODE)" "$LAB" migrate
+check "migrate back" "$LAB" migrate
+check "health after restart-node and 2 migrations" "$LAB" health
+
 # migprobe sees both sides with their versions.
 if [[ -n $MIGPROBE ]]; then
 	eval "$("$LAB" env)"
