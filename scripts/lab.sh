@@ -101,7 +101,9 @@ Environment knobs (defaults):
     downtime (300 ms by default): keep LAB_WORKLOAD_MEM_MIB well below
     0.3 s x LAB_BANDWIDTH_MIB when you limit the bandwidth.
   LAB_CACHE_DIR=/tmp/migprobe-lab-cache   built kernel+initramfs and libvirt's
-                                   QEMU capability cache (kept by down)
+                                   QEMU capability cache (kept by down), and
+                                   in stacks/ the LAB_STACK*/LAB_GUEST_KERNEL
+                                   downloads
   LAB_KERNEL=                      kernel version (default: newest in /boot
                                    with modules in /lib/modules)
   LAB_INSTALL=1                    0 = never run apt-get
