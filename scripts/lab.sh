@@ -9,6 +9,8 @@ LAB_SH=$(readlink -f "${BASH_SOURCE[0]}")
 LAB_HELPERS=$(dirname "$LAB_SH")/lab
 # shellcheck source=lab/fault.sh
 source "$LAB_HELPERS/fault.sh"
+# shellcheck source=lab/stacks.sh
+source "$LAB_HELPERS/stacks.sh"
 
 # ---- knobs (environment) ---------------------------------------------------
 LAB_DIR=${LAB_DIR:-/tmp/migprobe-lab}
@@ -31,6 +33,15 @@ LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-90}
 LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT:-300}
 LAB_KEEP_FAILED=${LAB_KEEP_FAILED:-0}
 LAB_TLB_FLUSH_MS=${LAB_TLB_FLUSH_MS:-5}
+# Stacks (scripts/lab/stacks.sh); unset = the host's packages, as always.
+LAB_STACK=${LAB_STACK:-}
+LAB_STACK_NODE01=${LAB_STACK_NODE01:-}
+LAB_STACK_NODE02=${LAB_STACK_NODE02:-}
+LAB_GUEST_KERNEL=${LAB_GUEST_KERNEL:-}
+LAB_MACHINE=${LAB_MACHINE:-}
+# shellcheck disable=SC2034 # read through ${!name} (node_stack_root)
+LAB_STACK_ROOT_NODE01='' LAB_STACK_ROOT_NODE02=''
+KERNEL_ROOT=
 
 # Fixed lab addressing (documentation ranges only, and only inside the netns).
 LAB_BRIDGE=mpbr0
@@ -54,7 +65,8 @@ Commands:
   up                 install missing packages, create the namespace + bridge,
                      start libvirtd "node01" and "node02", boot the guest on
                      node01 and wait until it answers ping (v4 and v6)
-  status             where the guest runs and whether it answers
+  status             where the guest runs and whether it answers, and each
+                     node's stack: libvirt and QEMU versions
                      (exit 1 if the lab is not up or the guest is silent)
   env                shell assignments (export LAB_...=...) for
                      eval "\$(scripts/lab.sh env)"
@@ -89,7 +101,9 @@ Environment knobs (defaults):
     downtime (300 ms by default): keep LAB_WORKLOAD_MEM_MIB well below
     0.3 s x LAB_BANDWIDTH_MIB when you limit the bandwidth.
   LAB_CACHE_DIR=/tmp/migprobe-lab-cache   built kernel+initramfs and libvirt's
-                                   QEMU capability cache (kept by down)
+                                   QEMU capability cache (kept by down), and
+                                   in stacks/ the LAB_STACK*/LAB_GUEST_KERNEL
+                                   downloads
   LAB_KERNEL=                      kernel version (default: newest in /boot
                                    with modules in /lib/modules)
   LAB_INSTALL=1                    0 = never run apt-get
@@ -104,6 +118,20 @@ Environment knobs (defaults):
                                    scripts/lab/guest-deaths.md); 0 = off
   LAB_FAULT_LOG=                   a file: 'down' appends a lab fault's evidence
                                    there before removing the lab
+Stacks (scripts/lab/stacks.md), chosen at 'up':
+  LAB_STACK=                       both nodes: bookworm (the host's QEMU 7.2 /
+                                   libvirt 9.0, checked) or backports (QEMU 10.0 /
+                                   libvirt 11.3 from bookworm-backports, unpacked
+                                   into \$LAB_CACHE_DIR/stacks and run from there;
+                                   the host's packages are not changed);
+                                   unset = the host's packages, unchecked
+  LAB_STACK_NODE01= LAB_STACK_NODE02=   per node (win over LAB_STACK)
+  LAB_GUEST_KERNEL=                bookworm or backports: linux-image-amd64 of
+                                   that suite (downloaded into the cache unless
+                                   the host has it); not with LAB_KERNEL
+  LAB_MACHINE=                     guest machine type (default: pc, or
+                                   pc-i440fx-7.2 when a node runs backports, so
+                                   the guest can move between QEMU 7.2 and 10.0)
 The guest console is logged per node in \$LAB_DIR/nodeNN/serial.log (older
 guests' consoles, after reset-guest, in \$LAB_DIR/faults/).
 Knobs used at 'up' are recorded in \$LAB_DIR/lab.state and reused later.
@@ -130,6 +158,12 @@ usage_error() {
 now_us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
 fmt_s() { printf '%d.%03d' $(($1 / 1000000)) $((($1 % 1000000) / 1000)); }
 node_dir() { echo "$LAB_DIR/$1"; }
+# libvirt's QEMU capability cache of a node (one per stack: each libvirt keeps its own).
+node_caps_dir() {
+	local r
+	r=$(node_stack_root "$1")
+	if [[ -n $r ]]; then echo "${r%/*}/libvirt-$1"; else echo "$LAB_CACHE_DIR/libvirt-$1"; fi
+}
 node_uri() { echo "qemu:///system?socket=$LAB_DIR/$1/libvirt-sock"; }
 other_node() { if [[ $1 == node01 ]]; then echo node02; else echo node01; fi; }
 vsh() {
@@ -164,6 +198,7 @@ validate_knobs() {
 	[[ $LAB_DIR == /* && $LAB_DIR != / ]] || usage_error "LAB_DIR must be an absolute path (not /), got '$LAB_DIR'"
 	[[ $LAB_DIR != *[[:space:]\'\"\<\>\&]* ]] || usage_error "LAB_DIR must not contain spaces, quotes, < > or &: '$LAB_DIR'"
 	[[ $LAB_CACHE_DIR == /* ]] || usage_error "LAB_CACHE_DIR must be an absolute path, got '$LAB_CACHE_DIR'"
+	validate_stack_knobs
 }
 
 # State written by 'up'; later commands read it so they act on the lab that is
@@ -176,16 +211,22 @@ write_state() {
 	{
 		echo "# migprobe lab state (written by scripts/lab.sh up)"
 		for k in "${STATE_KEYS[@]}"; do printf '%s=%q\n' "$k" "${!k}"; done
+		# Stack keys only when a stack was chosen (the default lab is as before).
+		if stacks_wanted; then
+			for k in "${STACK_KEYS[@]}"; do printf '%s=%q\n' "$k" "${!k}"; done
+		fi
 	} >"$LAB_DIR/lab.state"
 }
 load_state() { # returns 1 if there is no lab in LAB_DIR
 	[[ -f $LAB_DIR/lab.state ]] || return 1
 	local line k v
+	# The lab's stacks are what up chose, not what the caller's environment says.
+	for k in "${STACK_KEYS[@]}"; do printf -v "$k" '%s' ""; done
 	while IFS= read -r line; do
 		[[ $line == \#* || -z $line ]] && continue
 		k=${line%%=*}
 		v=${line#*=}
-		case " ${STATE_KEYS[*]} " in *" $k "*) ;; *) continue ;; esac
+		case " ${STATE_KEYS[*]} ${STACK_KEYS[*]} " in *" $k "*) ;; *) continue ;; esac
 		eval "v=$v" # values were written with printf %q by write_state
 		printf -v "$k" '%s' "$v"
 	done <"$LAB_DIR/lab.state"
@@ -263,11 +304,15 @@ apt_install() {
 
 install_packages() {
 	local pkgs=()
-	# qemu-utils goes with qemu-system-x86 so that apt installs matching
-	# versions instead of removing a newer qemu-utils that conflicts.
-	command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86 qemu-utils)
-	command -v qemu-img >/dev/null || [[ " ${pkgs[*]} " == *" qemu-utils "* ]] || pkgs+=(qemu-utils)
-	command -v libvirtd >/dev/null || [[ -x /usr/sbin/libvirtd ]] || pkgs+=(libvirt-daemon)
+	# The host's QEMU and libvirtd only when a node runs them (LAB_STACK*
+	# unset or bookworm); a node on the backports stack brings its own.
+	if host_stack_used; then
+		# qemu-utils goes with qemu-system-x86 so that apt installs matching
+		# versions instead of removing a newer qemu-utils that conflicts.
+		command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86 qemu-utils)
+		command -v qemu-img >/dev/null || [[ " ${pkgs[*]} " == *" qemu-utils "* ]] || pkgs+=(qemu-utils)
+		command -v libvirtd >/dev/null || [[ -x /usr/sbin/libvirtd ]] || pkgs+=(libvirt-daemon)
+	fi
 	command -v virsh >/dev/null || pkgs+=(libvirt-clients)
 	dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || pkgs+=(busybox-static)
 	compgen -G '/boot/vmlinuz-*' >/dev/null && compgen -G '/lib/modules/*/modules.dep' >/dev/null || pkgs+=(linux-image-amd64)
@@ -323,6 +368,10 @@ ensure_qemu_account() {
 }
 
 pick_kernel() {
+	if [[ -n $LAB_GUEST_KERNEL ]]; then
+		guest_kernel_prepare "$LAB_GUEST_KERNEL"
+		return
+	fi
 	if [[ -n $LAB_KERNEL ]]; then
 		[[ -f /boot/vmlinuz-$LAB_KERNEL ]] || die "LAB_KERNEL=$LAB_KERNEL: no /boot/vmlinuz-$LAB_KERNEL"
 		[[ -d /lib/modules/$LAB_KERNEL ]] || die "LAB_KERNEL=$LAB_KERNEL: no /lib/modules/$LAB_KERNEL"
@@ -349,7 +398,7 @@ build_guest() {
 	file_is_static "$busybox" || die "$busybox is not statically linked (apt-get install busybox-static)"
 	key=$({
 		echo "$LAB_KERNEL"
-		sha256sum "$busybox" "$LAB_HELPERS/guest-init.sh" "/boot/vmlinuz-$LAB_KERNEL"
+		sha256sum "$busybox" "$LAB_HELPERS/guest-init.sh" "$KERNEL_ROOT/boot/vmlinuz-$LAB_KERNEL"
 	} | sha256sum | cut -c1-16)
 	cdir=$LAB_CACHE_DIR/$LAB_KERNEL-$key
 	KERNEL_IMG=$cdir/vmlinuz
@@ -368,10 +417,10 @@ build_guest() {
 	mknod "$stage/dev/console" c 5 1
 	mknod "$stage/dev/null" c 1 3
 	for m in "${GUEST_MODULES[@]}"; do
-		f=$(find "/lib/modules/$LAB_KERNEL" -name "$m.ko" -o -name "$m.ko.*" | head -n1)
+		f=$(find "$KERNEL_ROOT/lib/modules/$LAB_KERNEL" -name "$m.ko" -o -name "$m.ko.*" | head -n1)
 		if [[ -z $f ]]; then
-			if grep -q "/$m.ko" "/lib/modules/$LAB_KERNEL/modules.builtin" 2>/dev/null; then continue; fi
-			die "kernel module $m not found in /lib/modules/$LAB_KERNEL (and not built in)"
+			if grep -q "/$m.ko" "$KERNEL_ROOT/lib/modules/$LAB_KERNEL/modules.builtin" 2>/dev/null; then continue; fi
+			die "kernel module $m not found in $KERNEL_ROOT/lib/modules/$LAB_KERNEL (and not built in)"
 		fi
 		case "$f" in
 		*.ko) cp "$f" "$stage/lib/modules/$m.ko" ;;
@@ -383,7 +432,7 @@ build_guest() {
 		esac
 	done
 	(cd "$stage" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1) >"$INITRD_IMG.tmp"
-	cp "/boot/vmlinuz-$LAB_KERNEL" "$KERNEL_IMG.tmp"
+	cp "$KERNEL_ROOT/boot/vmlinuz-$LAB_KERNEL" "$KERNEL_IMG.tmp"
 	mv "$INITRD_IMG.tmp" "$INITRD_IMG"
 	mv "$KERNEL_IMG.tmp" "$KERNEL_IMG"
 	rm -rf "$stage"
@@ -413,7 +462,7 @@ make_netns() {
 write_node_config() { # node index
 	local n=$1 i=$2 d uuid pmin
 	d=$(node_dir "$n")
-	mkdir -p "$d"/{etc/qemu,run,lib,log} "$LAB_CACHE_DIR/libvirt-$n"
+	mkdir -p "$d"/{etc/qemu,run,lib,log} "$(node_caps_dir "$n")"
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	pmin=$((49152 + i * 100))
 	cat >"$d/etc/libvirtd.conf" <<EOF
@@ -450,17 +499,20 @@ start_node() { # node
 	# Private mounts for this daemon only: its own /etc/libvirt, /run/libvirt,
 	# /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt.
 	mkdir -p /etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
+	# A node on a stack from the cache sees that stack's tree laid over /usr
+	# (read-only overlayfs), so libvirtd and the QEMU it starts are that stack's.
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	setsid ip netns exec "$LAB_NETNS" unshare -m --propagation private -- /bin/sh -c '
 		set -e
 		d=$1
+		if [ -n "$3" ]; then mount -t overlay -o "lowerdir=$3/usr:/usr" migprobe-stack /usr; fi
 		mount --bind "$d/etc" /etc/libvirt
 		mount --bind "$d/run" /run/libvirt
 		mount --bind "$d/lib" /var/lib/libvirt
 		mount --bind "$d/log" /var/log/libvirt
 		mount --bind "$2" /var/cache/libvirt
 		exec libvirtd -f /etc/libvirt/libvirtd.conf -p /run/libvirt/libvirtd.pid
-	' sh "$d" "$LAB_CACHE_DIR/libvirt-$n" </dev/null >"$d/libvirtd.out" 2>&1 &
+	' sh "$d" "$(node_caps_dir "$n")" "$(node_stack_root "$n")" </dev/null >"$d/libvirtd.out" 2>&1 &
 	pid=$!
 	record_pid "libvirtd-$n" "$pid"
 	echo "$pid" >"$d/libvirtd.pid"
@@ -479,18 +531,31 @@ start_node() { # node
 }
 
 render_domain_xml() { # node -> writes $dir/domain.xml
-	local n=$1 d guest_args
+	local n=$1 d guest_args emulator
 	d=$(node_dir "$n")
+	# A node on a stack from the cache sees that stack's QEMU at /usr/bin.
+	emulator=$(command -v qemu-system-x86_64 || true)
+	[[ -n $(node_stack_root "$n") ]] && emulator=/usr/bin/qemu-system-x86_64
+	# With stacks, the guest's CPU is spelled out: a libvirtd restarted under a
+	# running guest (restart-node) fills in its live CPU definition, and a
+	# migration with the lab's --xml (no <cpu>) then fails with "Target CPU
+	# does not match source". Without stacks the XML stays as it always was.
+	local cpu=(-e '/@CPU@/d')
+	if stacks_wanted; then
+		cpu=(-e "s|@CPU@|<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model></cpu>|")
+	fi
 	guest_args="mp_ip4=$LAB_GUEST_IP4/24 mp_gw4=$LAB_GW4 mp_ip6=$LAB_GUEST_IP6/64 mp_wl=$LAB_WORKLOAD"
 	guest_args+=" mp_mem=$LAB_WORKLOAD_MEM_MIB mp_disk=$LAB_WORKLOAD_DISK_MIB mp_tick=$LAB_WORKLOAD_TICK"
 	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS"
 	sed -e "s|@DOMAIN@|$LAB_DOMAIN|g" \
 		-e "s|@UUID@|$DOMAIN_UUID|g" \
 		-e "s|@RAM_MIB@|$LAB_RAM_MIB|g" \
+		-e "s|@MACHINE@|${LAB_MACHINE:-pc}|g" \
+		"${cpu[@]}" \
 		-e "s|@KERNEL@|$KERNEL_IMG|g" \
 		-e "s|@INITRD@|$INITRD_IMG|g" \
 		-e "s|@GUEST_ARGS@|$guest_args|g" \
-		-e "s|@EMULATOR@|$(command -v qemu-system-x86_64)|g" \
+		-e "s|@EMULATOR@|$emulator|g" \
 		-e "s|@DISK@|$d/disk.img|g" \
 		-e "s|@MAC@|$LAB_GUEST_MAC|g" \
 		-e "s|@BRIDGE@|$LAB_BRIDGE|g" \
@@ -529,6 +594,7 @@ up_failed() {
 cmd_up() {
 	need_root up
 	validate_knobs
+	validate_kernel_choice
 	if load_state 2>/dev/null || netns_exists; then
 		die "a lab already exists ($LAB_DIR/lab.state or netns $LAB_NETNS): run scripts/lab.sh down first"
 	fi
@@ -539,6 +605,7 @@ cmd_up() {
 	t0=$(now_us)
 	install_packages
 	ensure_qemu_account
+	stacks_prepare
 	pick_kernel
 	mkdir -p "$LAB_DIR" "$LAB_CACHE_DIR"
 	touch "$LAB_DIR/$MARKER"
@@ -583,6 +650,7 @@ lab is up in $(fmt_s $((t1 - t0))) s
   migrate:    $LAB_SH migrate
   for tools:  eval "\$($LAB_SH env)"
 EOF
+	if stacks_wanted; then stack_summary; fi
 }
 
 # ---- migrate -----------------------------------------------------------------
@@ -803,6 +871,7 @@ cmd_status() {
 		if daemon_alive "$n"; then
 			st=$(vsh "$n" domstate "$LAB_DOMAIN" 2>/dev/null || echo absent)
 			echo "$n: libvirtd pid $(cat "$(node_dir "$n")/libvirtd.pid"), domain $LAB_DOMAIN: $st  ($(node_uri "$n"))"
+			echo "$n: stack $(node_stack_label "$n"): $(node_versions "$n")"
 		else
 			echo "$n: libvirtd NOT RUNNING"
 			ok=0
