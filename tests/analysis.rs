@@ -1272,6 +1272,39 @@ fn the_headline_parts_add_up_naming_the_time_before_the_pause() {
     );
 }
 
+/// libvirt 11 on the source says `shutdown` (reason host) right before
+/// `stopped` (migrated): the source QEMU's normal exit, not the guest's fate.
+#[test]
+fn libvirt_11s_shutdown_before_stopped_migrated_is_no_guest_note() {
+    let mut events = block_migration_events();
+    let stopped = events
+        .iter()
+        .find(|e| {
+            e.origin == Origin::Src
+                && e.kind == "stopped"
+                && e.detail.get("reason").and_then(|r| r.as_str()) == Some("migrated")
+        })
+        .map(|e| e.at_ns.0)
+        .expect("the source stops (migrated)");
+    events.push(ev(
+        Origin::Src,
+        "shutdown",
+        stopped - MS,
+        None,
+        json!({"reason": "host"}),
+    ));
+    let a = analyse(&run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        events,
+    ));
+    assert!(
+        !a.notes.iter().any(|n| n.contains("The guest")),
+        "{:?}",
+        a.notes
+    );
+}
+
 #[test]
 fn a_guest_that_resets_after_resuming_is_noted() {
     let mut events = block_migration_events();

@@ -466,7 +466,8 @@ fn guest_fate(events: &[EventLine], mk: &Markers) -> Vec<String> {
     events
         .iter()
         .filter(|e| match e.kind {
-            kinds::SHUTDOWN | kinds::CRASHED => true,
+            kinds::SHUTDOWN => !ends_a_migration(e, events),
+            kinds::CRASHED => true,
             // A stop "shutdown" follows the "shutdown" event of the same end: one note each end.
             kinds::STOPPED => !matches!(
                 detail_str(e, "reason"),
@@ -505,6 +506,23 @@ fn guest_fate(events: &[EventLine], mk: &Markers) -> Vec<String> {
         })
         .collect()
 }
+
+/// A `shutdown` that the same side follows with `stopped` (migrated) within
+/// [`SHUTDOWN_BEFORE_STOP_NS`]: libvirt 11 announces the source QEMU's
+/// normal exit after a migration that way (reason `host`); the guest lives on
+/// at the destination.
+fn ends_a_migration(shutdown: &EventLine, events: &[EventLine]) -> bool {
+    let t = event_time(shutdown);
+    events.iter().any(|e| {
+        e.kind == kinds::STOPPED
+            && e.origin == shutdown.origin
+            && detail_str(e, "reason") == Some("migrated")
+            && (0..=SHUTDOWN_BEFORE_STOP_NS).contains(&event_time(e).since(t))
+    })
+}
+
+/// How long before its `stopped` (migrated) a source's `shutdown` belongs to the migration.
+const SHUTDOWN_BEFORE_STOP_NS: i64 = 5_000_000_000;
 
 fn progress(events: &[EventLine]) -> Vec<Progress> {
     let n = |e: &EventLine, k: &str| {
