@@ -5,6 +5,7 @@ use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
 use migprobe::commands::import::{execute as run, ImportError};
 use migprobe_probe::record::{read_run, ProbeStatus, StampClock};
 use migprobe_probe::types::RealNs;
+use migprobe_sources::import::IntervalSource;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,11 @@ fn seed_case_ping_log_reads_back_as_seven_ok_probes_one_second_apart() {
     assert_eq!((p.probes, p.ok, p.lost, p.errors), (7, 7, 0, 0));
     assert!(p.reconstructed);
     let text = report.to_string();
-    assert!(text.contains("RECONSTRUCTED"), "{text}");
+    assert!(
+        text.contains("note: The ping log has no timestamps (-D): its send times are reconstructed as sequence × 1.000 s")
+            && text.contains("estimated from its statistics (7 probes transmitted in 6.008 s)"),
+        "{text}"
+    );
     assert!(text.contains("created"), "{text}");
 
     let run = read_run(&out).unwrap();
@@ -91,8 +96,17 @@ fn seed_case_ping_log_reads_back_as_seven_ok_probes_one_second_apart() {
     );
     assert!(!run.truncated(), "an import is a complete run");
     // The run file itself says the times are reconstructed.
-    let note = run.events.iter().find(|e| e.kind == "note").unwrap();
-    assert_eq!(note.detail["note"], "reconstructed_send_times");
+    let notes: Vec<&str> = run
+        .events
+        .iter()
+        .map(|e| e.detail["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, ["imported_file", "reconstructed_send_times"]);
+    // The prober is unknown: the header names the log instead of this machine.
+    assert_eq!(
+        run.header.hostname,
+        "unknown (imported ping log ping-seed.txt)"
+    );
 }
 
 #[test]
@@ -104,7 +118,8 @@ fn timestamped_ping_log_gives_measured_send_times() {
     assert!(!p.reconstructed);
     assert_eq!((p.probes, p.ok, p.lost), (7, 7, 0));
     let run = read_run(&out).unwrap();
-    assert!(run.events.is_empty());
+    assert_eq!(run.events.len(), 1, "only the note recording the file");
+    assert_eq!(run.events[0].detail["file"], "ping-D.txt");
     let first = &run.probes[0];
     assert_eq!(first.tx_ns, RealNs(1_795_634_284_001_000_000));
     assert_eq!(first.rx_ns, Some(RealNs(1_795_634_284_001_302_000)));
@@ -123,13 +138,14 @@ fn timestamped_ping_log_gives_measured_send_times() {
 fn fping_log_with_timeouts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
-    let mut a = ping_args(ImportFormat::Fping, "fping-D.txt", &out);
-    a.interval = Some("200ms".into());
+    // No --interval: the -D timestamps show it (fping -p 200).
+    let a = ping_args(ImportFormat::Fping, "fping-D.txt", &out);
     let report = run(&a).unwrap();
     let p = report.probes.unwrap();
     assert_eq!((p.probes, p.ok, p.lost), (7, 4, 3));
+    assert_eq!(p.interval.source, IntervalSource::Timestamps);
     let run = read_run(&out).unwrap();
-    assert_eq!(run.header.interval_ns, 200_000_000);
+    assert_eq!(run.header.interval_ns, 199_900_000);
     let st: Vec<(u64, ProbeStatus)> = run.probes.iter().map(|p| (p.index.0, p.status)).collect();
     assert_eq!(
         st,
@@ -144,7 +160,7 @@ fn fping_log_with_timeouts() {
         ]
     );
     // Lost probes sit on the interval grid after the last measured probe.
-    assert_eq!(run.probes[2].tx_ns, run.probes[1].tx_ns.plus(200_000_000));
+    assert_eq!(run.probes[2].tx_ns, run.probes[1].tx_ns.plus(199_900_000));
     assert_eq!(run.probes[2].tx_clock, StampClock::Planned);
     assert_eq!(run.probes[0].rtt_ns, Some(300_000));
 }
@@ -236,7 +252,11 @@ fn flags_are_checked_against_the_format() {
     let e = run(&a).unwrap_err().to_string();
     assert!(e.contains("--target 192.0.2.99"), "{e}");
     let a = ping_args(ImportFormat::Fping, "virsh-event-src.log", &out);
-    assert!(run(&a).unwrap_err().to_string().contains("FORMAT"));
+    let e = run(&a).unwrap_err().to_string();
+    assert!(
+        e.contains("holds no fping output") && e.contains("looks like virsh-event output"),
+        "{e}"
+    );
     assert!(!out.exists(), "nothing written on errors");
 }
 
