@@ -9,8 +9,10 @@
 //!   ("remaining") are placed if the counts allow it, else nowhere:
 //!   1. remaining = all absent: every absent index is lost (a complete log);
 //!   2. remaining = the absent indices between the first and the last line
-//!      (none, when nothing remains): those are lost, the ones outside (an
-//!      excerpt's edges) unknown;
+//!      (none, when nothing remains) — or, in a log that prints nothing for a
+//!      lost probe (ping without `-O`), at least that many: a sequence number
+//!      missing between two printed ones got no reply — those are lost, the
+//!      ones outside (an excerpt's edges) unknown;
 //!   3. otherwise every absent index is unknown, and the notes say how many
 //!      of them were lost.
 //!
@@ -37,8 +39,8 @@ pub enum AbsentRule {
     NoneAbsent,
     /// The statistics count every absent index lost.
     StatsAllLost,
-    /// The statistics count the absent indices inside the log's lines lost,
-    /// the ones outside are unknown.
+    /// The absent indices inside the log's lines are lost (the statistics
+    /// count at least that many), the ones outside are unknown.
     StatsInsideLost,
     /// The statistics cannot place their losses (or contradict the lines): all absent unknown.
     StatsUnknown,
@@ -113,7 +115,7 @@ impl Accounting {
             _ if absent == 0 => AbsentRule::NoneAbsent,
             Some(_) if !a.contradictions.is_empty() => AbsentRule::StatsUnknown,
             Some(r) if r == absent => AbsentRule::StatsAllLost,
-            Some(r) if r == inside => AbsentRule::StatsInsideLost,
+            Some(r) if r == inside || (!shows_losses && r > inside) => AbsentRule::StatsInsideLost,
             Some(_) => AbsentRule::StatsUnknown,
             None if shows_losses => AbsentRule::GapsUnknown,
             None => AbsentRule::GapsLost,
@@ -124,8 +126,10 @@ impl Accounting {
             _ => 0,
         };
         a.unknown = absent - a.absent_lost;
+        let remaining = remaining.unwrap_or(0);
         a.unknown_lost = match a.rule {
-            AbsentRule::StatsUnknown => remaining.unwrap_or(0).min(a.unknown),
+            AbsentRule::StatsUnknown => remaining.min(a.unknown),
+            AbsentRule::StatsInsideLost => remaining.saturating_sub(inside).min(a.unknown),
             _ => 0,
         };
         a
@@ -233,7 +237,7 @@ mod tests {
     #[test]
     fn an_excerpt_leaves_the_rest_unknown() {
         let a = account(&oks(311..=318), (1, 330), Some((330, 329)), false);
-        assert_eq!(a.rule, AbsentRule::StatsUnknown);
+        assert_eq!(a.rule, AbsentRule::StatsInsideLost);
         assert_eq!(
             (a.shown, a.sent, a.absent_lost, a.unknown, a.unknown_lost),
             (8, 330, 0, 322, 1)
@@ -262,6 +266,18 @@ mod tests {
         assert_eq!(a.rule, AbsentRule::StatsInsideLost);
         assert_eq!((a.absent_lost, a.unknown), (3, 330 - 18 - 3));
         assert!(a.absent_is_lost(312) && !a.absent_is_lost(299) && !a.absent_is_lost(321));
+        // More losses counted than the gap inside: the rest are among the unknown.
+        let a = account(&lines, (1, 330), Some((330, 325)), false);
+        assert_eq!(
+            (a.rule, a.absent_lost, a.unknown_lost),
+            (AbsentRule::StatsInsideLost, 3, 2)
+        );
+        // fping or ping -O print every loss: a gap inside is lines missing from the log.
+        let a = account(&lines, (1, 330), Some((330, 325)), true);
+        assert_eq!(
+            (a.rule, a.absent_lost, a.unknown_lost),
+            (AbsentRule::StatsUnknown, 0, 5)
+        );
     }
 
     #[test]
