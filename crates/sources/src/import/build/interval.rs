@@ -8,7 +8,8 @@
 //! 2. `--interval`.
 //! 3. A command line echoed in the log (`ping -i`, `fping -p`).
 //! 4. iputils ping's statistics: `time` over `transmitted − 1` (≥ 3 probes),
-//!    rounded to two significant digits when that is within 3 %.
+//!    to the microsecond — not rounded to the nominal value: `ping -i 0.2`
+//!    really sends every ~204 ms, and over 60 probes 2 % is two intervals.
 //! 5. The tool's default, 1 s: *assumed*, and said so.
 //!
 //! A value that another source contradicts by more than [`TOLERANCE_PCT`] %
@@ -141,37 +142,14 @@ fn measured(merged: &BTreeMap<u64, IndexRecord>) -> Option<i64> {
     Some(*steps.select_nth_unstable(mid).1)
 }
 
-/// iputils' `time` over `transmitted − 1`, rounded to two significant digits
-/// when that is within 3 %.
+/// iputils' `time` over `transmitted − 1`, to the microsecond.
 fn from_statistics(s: &Stats) -> Option<i64> {
     let time = s.time_ns.filter(|t| *t > 0)?;
     let steps = i64::try_from(s.transmitted.checked_sub(1)?).ok()?;
     if steps < 2 {
         return None;
     }
-    let raw = time / steps;
-    Some(
-        round_2_digits(raw)
-            .filter(|r| !disagree_pct(*r, raw, 3))
-            .unwrap_or(raw),
-    )
-}
-
-/// `ns` rounded to two significant digits (`208_333_333` → `210_000_000`).
-fn round_2_digits(ns: i64) -> Option<i64> {
-    if ns <= 0 {
-        return None;
-    }
-    let mut unit: i64 = 1;
-    while ns / unit >= 100 {
-        unit = unit.checked_mul(10)?;
-    }
-    Some((ns + unit / 2) / unit * unit)
-}
-
-/// True when `a` differs from `b` by more than `pct` % of `b`.
-fn disagree_pct(a: i64, b: i64, pct: i64) -> bool {
-    i128::from(a.abs_diff(b)) * 100 > i128::from(b.unsigned_abs()) * i128::from(pct)
+    Some((time / steps + 500) / 1_000 * 1_000)
 }
 
 #[cfg(test)]
@@ -236,7 +214,7 @@ mod tests {
         assert_eq!(pick(Some(&stats), Some(5), None), (5, IntervalSource::Log));
         assert_eq!(
             pick(Some(&stats), None, None),
-            (200_000_000, IntervalSource::Statistics)
+            (201_525_000, IntervalSource::Statistics)
         );
         assert_eq!(
             pick(None, None, None),
@@ -249,7 +227,7 @@ mod tests {
         };
         assert_eq!(
             pick(Some(&long), None, None),
-            (1_000_000_000, IntervalSource::Statistics)
+            (1_001_252_000, IntervalSource::Statistics)
         );
         let odd = Stats {
             transmitted: 11,
@@ -258,14 +236,12 @@ mod tests {
         };
         assert_eq!(
             pick(Some(&odd), None, None),
-            (120_000_000, IntervalSource::Statistics)
+            (123_456_000, IntervalSource::Statistics)
         );
         let short = Stats {
             transmitted: 2,
             ..stats
         };
         assert_eq!(pick(Some(&short), None, None).1, IntervalSource::Default);
-        assert_eq!(round_2_digits(208_333_333), Some(210_000_000));
-        assert_eq!(round_2_digits(7), Some(7));
     }
 }
