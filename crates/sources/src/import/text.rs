@@ -117,11 +117,14 @@ pub(crate) fn command_line(line: &str, kind: LogKind) -> Option<CommandLine> {
                 .or_else(|| (t == "--period").then_some(None)),
         };
         let cluster = short_cluster(t, no_arg);
-        if kind == LogKind::Ping && cluster.is_some_and(|(flags, _)| flags.contains('O')) {
+        if kind == LogKind::Ping && cluster.as_ref().is_some_and(|c| c.flags.contains('O')) {
             found.report_outstanding = true;
         }
-        let hit = long.or_else(|| match cluster {
-            Some((_, Some((f, rest)))) if f == flag => Some(rest),
+        let hit = long.or(match cluster {
+            Some(Cluster {
+                with_arg: Some((f, rest)),
+                ..
+            }) if f == flag => Some(rest),
             _ => None,
         });
         if let Some(v) = hit {
@@ -139,13 +142,17 @@ pub(crate) fn command_line(line: &str, kind: LogKind) -> Option<CommandLine> {
     Some(found)
 }
 
-/// A short-option word (`-DOi0.2`): the flags without argument (all in
-/// `no_arg`), then the first other flag and the rest of the word (`None` when
-/// its value is the next word). `None` when `t` is not such a word.
-fn short_cluster<'a>(
-    t: &'a str,
-    no_arg: &str,
-) -> Option<(&'a str, Option<(char, Option<&'a str>)>)> {
+/// A short-option word (`-DOi0.2`) taken apart.
+struct Cluster<'a> {
+    /// The flags without argument (all in `no_arg`): `DO`.
+    flags: &'a str,
+    /// The first other flag and the rest of the word (`None` when its value
+    /// is the next word): `('i', Some("0.2"))`.
+    with_arg: Option<(char, Option<&'a str>)>,
+}
+
+/// A short-option word (`-DOi0.2`) taken apart; `None` when `t` is not one.
+fn short_cluster<'a>(t: &'a str, no_arg: &str) -> Option<Cluster<'a>> {
     let body = t.strip_prefix('-')?;
     if body.starts_with('-') || body.is_empty() {
         return None;
@@ -159,7 +166,7 @@ fn short_cluster<'a>(
         let value = rest.as_str();
         (f, (!value.is_empty()).then_some(value))
     });
-    Some((flags, with_arg))
+    Some(Cluster { flags, with_arg })
 }
 
 #[cfg(test)]
