@@ -38,11 +38,12 @@ struct Input {
 /// Imports every FILE's events into `--out`.
 pub(super) fn import_events(args: &ImportArgs) -> Result<ImportReport, ImportError> {
     let origin = Origin::from(args.origin.unwrap_or(OriginArg::Src));
-    // Read and parse everything first: a bad input fails before --out is touched.
-    let inputs = read_inputs(args, origin)?;
     let out = &args.out;
     let out_err = ImportError::output(out);
+    // A link or special file at --out is refused first; then every input is
+    // read and parsed: a bad input fails before --out is touched.
     let exists = out_entry(out)? != Entry::Missing;
+    let inputs = read_inputs(args, origin)?;
     let sources: Vec<Source> = inputs.iter().map(|i| i.source.clone()).collect();
     let limits = crate::config::input_limits(&args.caps, Limits::RUN_FILE)?;
     let (mut writer, staged, start) = if exists {

@@ -121,14 +121,12 @@ fn footer(format: ImportFormat, built: &Built) -> Footer {
     }
 }
 
-/// The header of a run file made from a ping/fping log. The prober's host
-/// and kernel are unknown: the host names the log it came from.
+/// The header of a run file made from a ping/fping log: the command line as
+/// given (the interval used is the header's `interval_ns`). The prober's
+/// host and kernel are unknown: the host names the log it came from.
 fn probe_header(args: &ImportArgs, built: &Built, kind: LogKind, source: &Source) -> Header {
-    let interval = std::time::Duration::from_nanos(u64::try_from(built.interval.ns).unwrap_or(0));
-    let mut flags = vec![(
-        "--interval",
-        humantime::format_duration(interval).to_string(),
-    )];
+    let mut flags: Vec<(&str, String)> = Vec::new();
+    flags.extend(args.interval.clone().map(|i| ("--interval", i)));
     flags.extend(args.target.map(|t| ("--target", t.to_string())));
     let argv = header_argv(args, flags);
     let mut h = Header::without_probes(built.start_ns, argv);

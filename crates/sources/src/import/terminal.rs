@@ -7,6 +7,8 @@
 //! show as text is removed: after a carriage return inside a line, the text
 //! that follows it is what the terminal shows (the last non-empty segment).
 
+use std::borrow::Cow;
+
 /// The text a terminal would show for `line` (one line, without its `\n`).
 pub(crate) fn clean(line: &str) -> String {
     let visible = strip_escapes(line);
@@ -16,6 +18,19 @@ pub(crate) fn clean(line: &str) -> String {
         .rfind(|seg| !seg.is_empty())
         .unwrap_or("");
     shown.to_owned()
+}
+
+/// `line` without escape sequences and control characters other than tab
+/// and `\r` (indentation kept: virsh's event blocks are indented).
+pub(crate) fn without_escapes(line: &str) -> Cow<'_, str> {
+    if line
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\r')
+    {
+        Cow::Owned(strip_escapes(line))
+    } else {
+        Cow::Borrowed(line)
+    }
 }
 
 /// `line` without escape sequences and control characters other than tab and `\r`.
@@ -81,5 +96,10 @@ mod tests {
         ] {
             assert_eq!(clean(raw), shown, "{raw:?}");
         }
+        assert_eq!(without_escapes("\tdowntime: 51\r"), "\tdowntime: 51\r");
+        assert_eq!(
+            without_escapes("\u{1b}[1mevent\u{1b}[0m STOP"),
+            "event STOP"
+        );
     }
 }
