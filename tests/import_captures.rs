@@ -26,6 +26,18 @@ use truth::{Capture, Event};
 /// after `kill -STOP` had returned (the log's own timestamps show it).
 const SIGNAL_LATENCY_NS: i64 = 25_000_000;
 
+/// Truth files the log itself contradicts beyond their stated uncertainty:
+/// (log, event kind, why). Each must still fail its check (else it is
+/// removed from here), and is reported to the capture's maintainer.
+const TRUTH_GAPS: &[(&str, &str, &str)] = &[(
+    "fping-C60-p200-q.txt",
+    "freeze",
+    "its -C line holds 8 probes unanswered within fping's 200 ms and a 9th answered 9.18 ms \
+     late: at 200 ms a responder stopped for the truth's 1.510 s leaves at most 7 unanswered, \
+     so it was in fact stopped for at least 8 × 200 ms + 9 ms = 1.609 s (the capture machine \
+     was loaded: probe 6 took 54 ms)",
+)];
+
 fn captures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captures")
 }
@@ -157,13 +169,22 @@ fn every_capture_imports_and_agrees_with_its_truth() {
                 };
                 let name = c.log.file_name().unwrap().to_string_lossy();
                 let kind = if e.freeze { "freeze" } else { "loss" };
-                table.push_str(&format!(
-                    "{name} {target} {kind}: {}\n",
-                    verdict.as_ref().map_or_else(|e| e.as_str(), |()| "ok")
-                ));
-                if let Err(why) = verdict {
-                    failures.push(format!("{name} ({target}): {why}\n{said}"));
-                }
+                let gap = TRUTH_GAPS.iter().find(|(f, k, _)| *f == name && *k == kind);
+                let line = match (&verdict, gap) {
+                    (Ok(()), None) => "ok".to_owned(),
+                    (Err(why), Some((.., known))) => format!("known truth gap ({why}): {known}"),
+                    (Err(why), None) => {
+                        failures.push(format!("{name} ({target}): {why}\n{said}"));
+                        why.clone()
+                    }
+                    (Ok(()), Some(_)) => {
+                        failures.push(format!(
+                            "{name} ({target}) {kind} agrees now: take it out of TRUTH_GAPS"
+                        ));
+                        "ok, but listed in TRUTH_GAPS".to_owned()
+                    }
+                };
+                table.push_str(&format!("{name} {target} {kind}: {line}\n"));
             }
         }
     }
