@@ -164,8 +164,11 @@ fn absent(tool: &Tool, acc: &Accounting) -> Option<Note> {
         AbsentRule::StatsInsideLost | AbsentRule::StatsUnknown if acc.unknown == 0 => return None,
         AbsentRule::StatsInsideLost | AbsentRule::StatsUnknown => {
             let lost = match acc.unknown_lost {
+                _ if !acc.contradictions.is_empty() => String::new(),
                 0 => " (the statistics count them answered)".to_owned(),
-                n => format!(": the statistics count {n} of them lost, which the log does not show"),
+                n => format!(
+                    ": the statistics count {n} of them lost, which the log does not show"
+                ),
             };
             format!(
                 "The log holds {} of {} probes{stats}; the other {} are unknown, not lost{lost}. The report uses only what the log shows.",
