@@ -289,36 +289,40 @@ fn cli_parses_ping_forms() {
     assert!(T::try_parse_from(["t", "virsh-event", "a", "--out", "r"]).is_err());
 }
 
-/// A real capture, edited in the test: its text with `from` replaced by `to`.
-fn edited_capture(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+/// The real ping capture `name` with `from` replaced by `to`, imported
+/// (with `interval`) into `dir`/run.jsonl: the import's report.
+fn import_edited(
+    dir: &Path,
+    name: &str,
+    (from, to): (&str, &str),
+    interval: Option<&str>,
+) -> migprobe::commands::import::ImportReport {
     let real = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/captures")
         .join(name);
     let text = std::fs::read_to_string(real).unwrap();
     assert!(text.contains(from), "{name} has no {from:?}");
-    let path = dir.join(format!("edited-{name}"));
-    std::fs::write(&path, text.replace(from, to)).unwrap();
-    path
+    let log = dir.join(format!("edited-{name}"));
+    std::fs::write(&log, text.replace(from, to)).unwrap();
+    let mut a = ping_args(ImportFormat::Ping, name, &dir.join("run.jsonl"));
+    a.files = vec![log];
+    a.interval = interval.map(str::to_owned);
+    run(&a).unwrap()
 }
 
 #[test]
 fn a_log_that_contradicts_its_statistics_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let log = edited_capture(
-        dir.path(),
-        "ping-D.txt",
+    let edit = (
         "17 packets transmitted, 15 received, 11.7647% packet loss",
         "17 packets transmitted, 10 received, 41.1765% packet loss",
     );
-    let out = dir.path().join("run.jsonl");
-    let mut a = ping_args(ImportFormat::Ping, "ping-D.txt", &out);
-    a.files = vec![log];
-    let said = run(&a).unwrap().to_string();
+    let said = import_edited(dir.path(), "ping-D.txt", edit, None).to_string();
     assert!(
         said.contains("note: The log contradicts its own statistics: the log shows 15 answered probes, its statistics (line 19) count 10 received"),
         "{said}"
     );
-    let run = read_run(&out).unwrap();
+    let run = read_run(&dir.path().join("run.jsonl")).unwrap();
     assert!(run
         .events
         .iter()
@@ -328,17 +332,12 @@ fn a_log_that_contradicts_its_statistics_says_so() {
 #[test]
 fn without_statistics_a_gap_is_lost_and_the_report_says_it_was_assumed() {
     let dir = tempfile::tempdir().unwrap();
-    let log = edited_capture(
-        dir.path(),
-        "ping-i0.2.txt",
+    let edit = (
         "60 packets transmitted, 55 received, 8.33333% packet loss, time 12064ms",
         "",
     );
-    let out = dir.path().join("run.jsonl");
-    let mut a = ping_args(ImportFormat::Ping, "ping-i0.2.txt", &out);
-    a.files = vec![log];
-    a.interval = Some("200ms".into());
-    let p = run(&a).unwrap().probes.unwrap();
+    let r = import_edited(dir.path(), "ping-i0.2.txt", edit, Some("200ms"));
+    let p = r.probes.unwrap();
     assert_eq!((p.ok, p.lost, p.not_in_log), (55, 5, 0));
     let notes = p.notes.join("\n");
     assert!(
