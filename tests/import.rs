@@ -77,12 +77,18 @@ fn import_block_migration(out: &Path) -> Vec<ImportReport> {
         .collect()
 }
 
+/// The events of a run file read back, without the notes recording the imported files.
+fn events_of(out: &Path) -> Vec<EventLine> {
+    let ev = read_run(out).unwrap().events;
+    ev.into_iter().filter(|e| e.kind != kinds::NOTE).collect()
+}
+
 /// The events of the [`BLOCK_MIGRATION`] run file, read back.
 fn block_migration_events() -> Vec<EventLine> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
     import_block_migration(&out);
-    read_run(&out).unwrap().events
+    events_of(&out)
 }
 
 #[test]
@@ -103,7 +109,9 @@ fn block_migration_reports_count_each_capture() {
     let text = first.to_string();
     assert!(
         text.starts_with("imported 11 events from ")
-            && text.contains("(2 lines not understood, first at line 1)"),
+            && text.contains(
+                "(2 lines not understood: line 1 \"root@src:~# LC_ALL=C virsh -c 'qemu:///system?socket=/run/mi…\", line 38 \"^C\")"
+            ),
         "{text}"
     );
     assert!(text.ends_with("with 11 events"), "{text}");
@@ -127,7 +135,35 @@ fn block_migration_run_file_is_events_only() {
     assert_eq!(data.header.start_ns, ts("2026-11-25 19:18:05.401+0000"));
     assert_eq!(data.header.argv[..3], ["migprobe", "import", "virsh-event"]);
     assert!(data.probes.is_empty());
-    assert_eq!(data.events.len(), 11 + 3 + 18 + 4);
+    assert_eq!(
+        data.events.len(),
+        11 + 3 + 18 + 4 + 4,
+        "the events and a note per file"
+    );
+    let notes: Vec<(&str, &str)> = data
+        .events
+        .iter()
+        .filter(|e| e.kind == kinds::NOTE)
+        .map(|e| {
+            (
+                e.detail["file"].as_str().unwrap(),
+                e.detail["origin"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        BLOCK_MIGRATION.map(|(_, f, o, ..)| (f, if o == OriginArg::Src { "src" } else { "dst" }))
+    );
+    assert!(data
+        .events
+        .iter()
+        .all(|e| e.kind != kinds::NOTE || e.detail["sha256"].as_str().unwrap().len() == 64));
+    // No probes were sent: the header names no prober.
+    assert_eq!(
+        (data.header.hostname.as_str(), data.header.kernel.as_str()),
+        ("", "")
+    );
 }
 
 #[test]
@@ -281,7 +317,7 @@ fn qemu_monitor_events_with_virsh_timestamps() {
             .as_str()
         )
     );
-    let ev = read_run(&out).unwrap().events;
+    let ev = events_of(&out);
     assert_eq!(ev[1].kind, kinds::QEMU_RESUME);
     assert_eq!(
         (ev[1].at_ns, ev[1].source_ts_ns),
@@ -303,14 +339,17 @@ fn several_files_in_one_import_keep_file_order() {
     assert_eq!(r.files.len(), 2);
     assert_eq!(r.to_string().lines().count(), 3);
     let data = read_run(&out).unwrap();
-    assert_eq!(data.events[0].kind, kinds::STARTED);
-    assert_eq!(data.events[3].kind, kinds::BLOCK_JOB);
+    let ev = events_of(&out);
+    assert_eq!(ev[0].kind, kinds::STARTED);
+    assert_eq!(ev[3].kind, kinds::BLOCK_JOB);
+    assert_eq!(data.events[0].detail["file"], "virsh-event-dst.log");
+    assert_eq!(data.events[4].detail["file"], "virsh-event-src.log");
     // The header starts at the earliest event, wherever it is.
     assert_eq!(data.header.start_ns, ts("2026-11-25 19:17:53.301+0000"));
 }
 
 #[test]
-fn appending_twice_to_the_same_file() {
+fn the_same_capture_is_imported_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
     let a = args(
@@ -320,16 +359,38 @@ fn appending_twice_to_the_same_file() {
         &out,
     );
     assert!(run(&a).unwrap().created);
-    assert!(!run(&a).unwrap().created);
-    let data = read_run(&out).unwrap();
-    assert_eq!(data.bad_lines.count(), 0);
-    assert_eq!(data.events.len(), 6);
-    assert_eq!(data.events[..3], data.events[3..]);
-    let headers = std::fs::read_to_string(&out)
-        .unwrap()
-        .matches("\"type\":\"header\"")
-        .count();
-    assert_eq!(headers, 1);
+    let before = std::fs::read(&out).unwrap();
+    // Again, under another name, or as the other side: refused, nothing written.
+    let copy = dir.path().join("copy-of-dst.log");
+    std::fs::copy(fixture("virsh-event-dst.log"), &copy).unwrap();
+    let again = ImportArgs {
+        files: vec![copy],
+        origin: Some(OriginArg::Src),
+        ..a.clone()
+    };
+    for a in [&a, &again] {
+        let e = run(a).unwrap_err();
+        assert!(matches!(e, ImportError::AlreadyImported { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("already imported into --out")
+                && msg.contains("virsh-event-dst.log, line 2 of --out")
+                && msg.contains("nothing was written"),
+            "{msg}"
+        );
+        assert_eq!(std::fs::read(&out).unwrap(), before, "--out untouched");
+    }
+    // Twice in one command: refused before --out is created.
+    let out2 = dir.path().join("run2.jsonl");
+    let twice = args(
+        ImportFormat::VirshEvent,
+        &["virsh-event-dst.log", "virsh-event-dst.log"],
+        OriginArg::Dst,
+        &out2,
+    );
+    let e = run(&twice).unwrap_err().to_string();
+    assert!(e.contains("in this same command"), "{e}");
+    assert!(!out2.exists());
 }
 
 #[test]
@@ -359,7 +420,8 @@ fn appending_to_a_probe_run_and_to_a_killed_run() {
     .unwrap();
     let data = read_run(&out).unwrap();
     assert_eq!(data.header.start_ns, start);
-    assert_eq!(data.events.len(), 4);
+    assert_eq!(events_of(&out).len(), 4);
+    assert_eq!(data.events.len(), 5, "and the note recording the file");
     assert_eq!(data.bad_lines.count(), 1);
 }
 
@@ -434,21 +496,47 @@ fn a_missing_input_is_an_error_naming_it_and_nothing_is_written() {
 }
 
 #[test]
-fn a_file_without_events_is_fine() {
+fn a_file_of_another_format_is_refused_and_an_empty_one_is_fine() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run.jsonl");
-    // Wrong format: virsh event output imported as qemu-monitor-event.
-    let r = run(&args(
-        ImportFormat::QemuMonitorEvent,
-        &["virsh-event-dst.log"],
-        OriginArg::Dst,
-        &out,
-    ))
-    .unwrap();
+    for (format, file, looks_like) in [
+        (
+            ImportFormat::QemuMonitorEvent,
+            "virsh-event-dst.log",
+            "virsh-event",
+        ),
+        (
+            ImportFormat::VirshEvent,
+            "qemu-monitor-event-src.log",
+            "qemu-monitor-event",
+        ),
+        (ImportFormat::VirshEvent, "ping-D.txt", "ping"),
+        (ImportFormat::QemuMonitorEvent, "fping-D.txt", "fping"),
+    ] {
+        let e = run(&args(format, &[file], OriginArg::Dst, &out)).unwrap_err();
+        assert!(matches!(e, ImportError::WrongFormat { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("FILE {}", fixture(file).display()))
+                && msg.contains(&format!("holds no {} output", format.name()))
+                && msg.contains(&format!(
+                    "it looks like {looks_like} output: `migprobe import {looks_like} "
+                ))
+                && msg.contains("nothing was written"),
+            "{msg}"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
+    // An empty capture (no event happened on that host) is not the wrong format.
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "\n").unwrap();
+    let mut a = args(ImportFormat::VirshEvent, &[], OriginArg::Dst, &out);
+    a.files = vec![empty];
+    let r = run(&a).unwrap();
     assert_eq!(r.total_events(), 0);
     assert!(r.to_string().contains("no events found"), "{r}");
     let data = read_run(&out).unwrap();
-    assert!(data.events.is_empty());
+    assert!(events_of(&out).is_empty());
     assert!(data.header.start_ns.0 > 1_700_000_000_000_000_000, "now");
 }
 

@@ -11,9 +11,9 @@ pub enum ImportFormat {
     VirshEvent,
     /// `virsh qemu-monitor-event --loop` (best without --timestamp: QEMU's own µs clock is kept).
     QemuMonitorEvent,
-    /// iputils `ping` output, best with `-D` (`-O` shows losses as they happen); creates --out.
+    /// iputils or BusyBox `ping` output, best with `-D` (`-O` shows losses as they happen); creates --out.
     Ping,
-    /// `fping -D -l` / `fping -D -c N` output (one target); creates --out.
+    /// `fping -D -l` / `fping -D -c N` / `fping -C N` output (one target per import); creates --out.
     Fping,
 }
 
@@ -68,12 +68,19 @@ then, ping/fping log FIRST (it creates the run file and its target list):
 Events are appended in file order; lines that are not events are counted and reported.
 
 ping/fping logs: one log, one target; --out must not exist yet (or be empty).
-The probe index is the sequence number; unanswered sequence numbers are lost
-probes. With -D the send time is the printed time minus the RTT; without it,
-send times are reconstructed as sequence x --interval from time 0 (the report
+The probe index is the sequence number. The tool's statistics are reconciled
+with the lines: a sequence number the log has no line for is lost only when the
+statistics count it lost (or, without statistics, in a ping log without -O);
+otherwise it is not in the log (an excerpt): unknown, left out, and counted in
+the report's notes. With -D the send time is the printed time minus the RTT and
+the interval is measured (an --interval more than 10% off is refused); without
+it, send times are reconstructed as sequence x interval from time 0 (the report
 says so) and will not line up with hypervisor events: use -D.
---interval: the ping -i / fping -p interval; default: a `ping -i` / `fping -p`
-command line echoed in the log, else 1s.")]
+--interval: the ping -i / fping -p interval; default: measured from -D
+timestamps, else a `ping -i` / `fping -p` command line echoed in the log, else
+ping's statistics (time / packets), else 1s, assumed (the report says so).
+Every file is recorded in the run file by sha256 and imported once; a file with
+nothing of FORMAT in it is refused.")]
 pub struct ImportArgs {
     /// Format of the input files.
     #[arg(value_enum, value_name = "FORMAT")]

@@ -100,6 +100,38 @@ pub enum ImportError {
         #[source]
         source: BuildError,
     },
+    /// An input holds nothing of its FORMAT.
+    #[error(
+        "FILE {path} holds no {format} output ({bad} lines not understood{first}){hint}; \
+         nothing was written"
+    )]
+    WrongFormat {
+        /// The file.
+        path: PathBuf,
+        /// The format given.
+        format: &'static str,
+        /// Lines not understood.
+        bad: u64,
+        /// `, first at line N: "..."`.
+        first: String,
+        /// What the file looks like, and the command for it.
+        hint: String,
+    },
+    /// An input was already imported into `--out` (or is given twice).
+    #[error(
+        "FILE {path} was already imported into --out {out} (same sha256 {sha256}, as {earlier}): \
+         importing it again would count its events twice; nothing was written"
+    )]
+    AlreadyImported {
+        /// The file.
+        path: PathBuf,
+        /// The run file.
+        out: PathBuf,
+        /// Its sha256, hex.
+        sha256: String,
+        /// How it was imported before (`src-events.log, line 40 of --out`).
+        earlier: String,
+    },
     /// `--out` is a link, a directory or a special file: never written through.
     #[error("--out {path} {why}")]
     OutNotFile {

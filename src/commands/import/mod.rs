@@ -9,18 +9,27 @@
 //! ping/fping import into an existing non-empty `--out` is refused, with the
 //! order spelled out when that file holds only events.
 //!
-//! Lines that are not understood are counted and reported, never fatal; an
-//! unreadable input or an `--out` that is not a run file is an error.
+//! Lines that are not understood are counted and reported (the first few
+//! quoted), never fatal; an unreadable input, a file with nothing of its
+//! FORMAT, a file imported before, or an `--out` that is not a run file is an
+//! error, and nothing is written.
+//!
+//! Every imported file is recorded in the run file (name and sha256) and
+//! imported once; a file of another format is refused.
 //!
 //! One module per concern: `error` (what can go wrong), `report` (the
 //! printed outcome), `events` (virsh event imports), `probe_log` (ping/fping
-//! log imports) and `out_file` (what `--out` already holds).
+//! log imports), `out_file` (what `--out` already holds), `provenance` (the
+//! imported files' record and the import-once rule) and `sniff` (what a file
+//! of the wrong format looks like).
 
 mod error;
 mod events;
 mod out_file;
 mod probe_log;
+mod provenance;
 mod report;
+mod sniff;
 
 pub use error::ImportError;
 pub use report::{FileReport, ImportReport, ProbeReport};

@@ -9,6 +9,7 @@ use super::ImportError;
 use crate::outputs::Entry;
 use migprobe_probe::input::Limits;
 use migprobe_probe::record::{Line, SCHEMA_VERSION};
+use migprobe_probe::types::RealNs;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -46,9 +47,17 @@ pub(super) fn check_out_free(out: &Path, limits: Limits) -> Result<(), ImportErr
     }
 }
 
+/// What the checks of an existing run file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct RunFileHead {
+    /// The file ends with a newline (else its last line was cut).
+    pub(super) ends_line: bool,
+    /// The header's `start_ns`.
+    pub(super) start_ns: RealNs,
+}
+
 /// Checks that `path`'s first line is a run-file header of this schema version.
-/// Returns whether the file ends with a newline.
-pub(super) fn check_run_file(path: &Path) -> Result<bool, ImportError> {
+pub(super) fn check_run_file(path: &Path) -> Result<RunFileHead, ImportError> {
     let io_err = ImportError::output(path);
     let not_run = |why: String| ImportError::NotRunFile {
         path: path.to_owned(),
@@ -77,17 +86,19 @@ pub(super) fn check_run_file(path: &Path) -> Result<bool, ImportError> {
         }
         _ => {}
     }
-    match serde_json::from_value::<Line>(v) {
-        Ok(Line::Header(_)) => {}
+    let start_ns = match serde_json::from_value::<Line>(v) {
+        Ok(Line::Header(h)) => h.start_ns,
         Ok(_) => return Err(not_run("line 1 is not a header".into())),
         Err(e) => return Err(not_run(format!("bad header: {e}"))),
-    }
+    };
     let len = file.seek(SeekFrom::End(0)).map_err(io_err)?;
-    if len == 0 {
-        return Ok(true);
+    let mut last = [b'\n'; 1];
+    if len > 0 {
+        file.seek(SeekFrom::End(-1)).map_err(io_err)?;
+        file.read_exact(&mut last).map_err(io_err)?;
     }
-    file.seek(SeekFrom::End(-1)).map_err(io_err)?;
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last).map_err(io_err)?;
-    Ok(last[0] == b'\n')
+    Ok(RunFileHead {
+        ends_line: last[0] == b'\n',
+        start_ns,
+    })
 }

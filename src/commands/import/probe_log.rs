@@ -2,21 +2,26 @@
 //! target.
 //!
 //! Rules: the log is read and built before `--out` is touched, and `--out`
-//! must not exist yet (or be empty). The file gets a header listing the
-//! target, a `note` event when the send times are reconstructed, one probe
-//! line per index, and a footer (the log is complete, not a killed run).
+//! must not exist yet (or be empty); a log of another format is refused. The
+//! file gets a header listing the target (the prober's host is unknown: the
+//! header names the log instead), a `note` event recording the file (name,
+//! sha256), one `note` event per fact the build reports (reconstructed send
+//! times, probes not in the log, contradictions: the report lists them), one
+//! probe line per index the log shows or counts lost, and a footer (the log
+//! is complete, not a killed run).
 
 use super::out_file::check_out_free;
+use super::provenance::Source;
+use super::sniff::wrong_format;
 use super::{header_argv, read_input, ImportError, ImportReport, ProbeReport};
 use crate::cli::import::{ImportArgs, ImportFormat};
 use crate::outputs::staged::Staged;
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin, ProbeStatus};
-use migprobe_probe::types::duration_ns;
+use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin};
+use migprobe_probe::types::{duration_ns, RealNs};
 use migprobe_sources::import::{
-    build, parse_fping, parse_ping, BuildOptions, Built, LogKind, PingLog, NOTE_KIND,
+    build, parse_fping, parse_ping, BuildError, BuildOptions, Built, LogKind, Note, NOTE_KIND,
 };
-use std::path::Path;
 
 /// Imports the one log FILE into a new `--out`.
 pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, ImportError> {
@@ -31,21 +36,25 @@ pub(super) fn import_probe_log(args: &ImportArgs) -> Result<ImportReport, Import
         interval_ns,
         target: args.target,
     };
-    let built = build(&log, &opts).map_err(|source| ImportError::Log {
-        path: path.clone(),
-        source,
+    let built = build(&log, &opts).map_err(|source| match source {
+        BuildError::NoProbes => wrong_format(path, args.format, &bytes, &log.bad_lines),
+        source => ImportError::Log {
+            path: path.clone(),
+            source,
+        },
     })?;
     check_out_free(
         &args.out,
         crate::config::input_limits(&args.caps, Limits::RUN_FILE)?,
     )?;
-    write_run_file(args, &built, log.kind)?;
+    let source = Source::new(path, &bytes);
+    write_run_file(args, &built, log.kind, &source)?;
     Ok(ImportReport {
         out: args.out.clone(),
         created: true,
         format: args.format,
         files: Vec::new(),
-        probes: Some(probe_report(path, &built, &log)),
+        probes: Some(ProbeReport::new(path, &built, &log, &bytes)),
     })
 }
 
@@ -67,16 +76,23 @@ fn interval(args: &ImportArgs) -> Result<Option<i64>, ImportError> {
     Ok(interval_ns)
 }
 
-/// Writes the run file: header, the reconstruction note if any, probes,
-/// footer; whole, through a temporary file renamed into place.
-fn write_run_file(args: &ImportArgs, built: &Built, kind: LogKind) -> Result<(), ImportError> {
+/// Writes the run file: header, the file's note and the build's notes,
+/// probes, footer; whole, through a temporary file renamed into place.
+fn write_run_file(
+    args: &ImportArgs,
+    built: &Built,
+    kind: LogKind,
+    source: &Source,
+) -> Result<(), ImportError> {
     let out_err = ImportError::output(&args.out);
     let mut staged = Staged::create(&args.out).map_err(out_err)?;
     let mut w = staged.run_writer().map_err(out_err)?;
-    w.write(&Line::Header(probe_header(args, built, kind)))
+    w.write(&Line::Header(probe_header(args, built, kind, source)))
         .map_err(out_err)?;
-    if built.reconstructed {
-        w.write(&Line::Event(reconstructed_note(args.format, built)))
+    w.write(&Line::Event(source.note(args.format, None, built.start_ns)))
+        .map_err(out_err)?;
+    for n in &built.notes {
+        w.write(&Line::Event(note_event(args.format, n, built.start_ns)))
             .map_err(out_err)?;
     }
     for p in &built.probes {
@@ -88,7 +104,8 @@ fn write_run_file(args: &ImportArgs, built: &Built, kind: LogKind) -> Result<(),
     staged.commit().map_err(out_err)
 }
 
-/// The log is complete: the footer says so, so readers do not take it for a killed run.
+/// The log is complete: the footer says so, so readers do not take it for a
+/// killed run. `sent` counts what the log and its statistics say was sent.
 fn footer(format: ImportFormat, built: &Built) -> Footer {
     let end_ns = built
         .probes
@@ -99,43 +116,27 @@ fn footer(format: ImportFormat, built: &Built) -> Footer {
     Footer {
         end_ns,
         reason: format!("imported from a {} log", format.name()),
-        sent: built.probes.len() as u64,
+        sent: built.accounting.sent,
         foreign: 0,
     }
 }
 
-/// What became of the log, for the report.
-fn probe_report(path: &Path, built: &Built, log: &PingLog) -> ProbeReport {
-    ProbeReport {
-        path: path.to_owned(),
-        target: built.target.addr,
-        probes: built.probes.len() as u64,
-        ok: built.count(ProbeStatus::Ok),
-        lost: built.count(ProbeStatus::Lost),
-        errors: built.count(ProbeStatus::Error),
-        duplicates: built.duplicates(),
-        reconstructed: built.reconstructed,
-        interval_ns: built.interval_ns,
-        interval_source: built.interval_source,
-        log_interval_ns: built.log_interval_ns,
-        other_host_lines: built.other_host_lines,
-        unattributed_errors: built.unattributed_errors,
-        bad_lines: log.bad_lines.clone(),
-        restart_line: log.restart_line,
-    }
-}
-
-/// The header of a run file made from a ping/fping log.
-fn probe_header(args: &ImportArgs, built: &Built, kind: LogKind) -> Header {
-    let interval = std::time::Duration::from_nanos(u64::try_from(built.interval_ns).unwrap_or(0));
-    let mut flags = vec![(
-        "--interval",
-        humantime::format_duration(interval).to_string(),
-    )];
+/// The header of a run file made from a ping/fping log: the command line as
+/// given (the interval used is the header's `interval_ns`). The prober's
+/// host and kernel are unknown: the host names the log it came from.
+fn probe_header(args: &ImportArgs, built: &Built, kind: LogKind, source: &Source) -> Header {
+    let mut flags: Vec<(&str, String)> = Vec::new();
+    flags.extend(args.interval.clone().map(|i| ("--interval", i)));
     flags.extend(args.target.map(|t| ("--target", t.to_string())));
     let argv = header_argv(args, flags);
     let mut h = Header::without_probes(built.start_ns, argv);
-    h.interval_ns = built.interval_ns;
+    h.hostname = format!(
+        "unknown (imported {} log {})",
+        args.format.name(),
+        source.name
+    );
+    h.kernel = "unknown".into();
+    h.interval_ns = built.interval.ns;
     h.targets = vec![built.target.clone()];
     h.min_loss_run = 3;
     h.scheduling = match kind {
@@ -146,22 +147,17 @@ fn probe_header(args: &ImportArgs, built: &Built, kind: LogKind) -> Header {
     h
 }
 
-/// The `note` event that says the send times are reconstructed.
-fn reconstructed_note(format: ImportFormat, built: &Built) -> EventLine {
+/// The `note` event of one fact about the log (its `message` is what the report lists).
+fn note_event(format: ImportFormat, note: &Note, at_ns: RealNs) -> EventLine {
     EventLine {
-        at_ns: built.start_ns,
+        at_ns,
         source_ts_ns: None,
         origin: Origin::Local,
         kind: NOTE_KIND,
         detail: serde_json::json!({
-            "note": "reconstructed_send_times",
+            "note": note.key,
             "source": format.name(),
-            "interval_ns": built.interval_ns,
-            "message": format!(
-                "the {} log has no timestamps: send times are sequence x interval from time 0 \
-                 (clock \"planned\"); durations hold, wall-clock times do not",
-                format.name()
-            ),
+            "message": note.message,
         }),
         raw: None,
     }
@@ -187,7 +183,8 @@ mod tests {
             interval_ns: Some(200_000_000),
             target: args.target,
         };
-        let h = probe_header(&args, &build(&log, &opts).unwrap(), LogKind::Ping);
+        let source = Source::new(std::path::Path::new("dir/ping.log"), b"");
+        let h = probe_header(&args, &build(&log, &opts).unwrap(), LogKind::Ping, &source);
         assert_eq!(
             h.argv,
             [
@@ -207,5 +204,6 @@ mod tests {
             (h.interval_ns, h.targets.len(), h.scheduling.as_str()),
             (200_000_000, 1, "ping")
         );
+        assert_eq!(h.hostname, "unknown (imported ping log ping.log)");
     }
 }

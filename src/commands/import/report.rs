@@ -5,13 +5,17 @@
 //! note says what to do when something needs doing; the text is stable (tests
 //! and scripts read it).
 
+use super::sniff::quote;
 use crate::cli::import::ImportFormat;
-use migprobe_probe::record::BadLines;
+use migprobe_probe::record::{BadLines, ProbeStatus};
 use migprobe_probe::types::human_ns;
-use migprobe_sources::import::IntervalSource;
+use migprobe_sources::import::{shown_line, Built, Interval, IntervalSource, LogKind, PingLog};
 use std::fmt;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Lines not understood quoted in the import's output.
+const SHOWN_BAD_LINES: usize = 3;
 
 /// What became of one input file.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,8 +26,19 @@ pub struct FileReport {
     pub events: u64,
     /// Non-blank lines that were neither an event nor part of one (line numbers).
     pub bad_lines: BadLines,
+    /// The first of them as they read.
+    pub bad_examples: Vec<(u64, String)>,
     /// Events skipped for lack of a timestamp.
     pub no_timestamp: u64,
+}
+
+/// The first bad lines of `bytes`, as they read.
+pub(super) fn examples(bad: &BadLines, bytes: &[u8]) -> Vec<(u64, String)> {
+    bad.examples()
+        .iter()
+        .take(SHOWN_BAD_LINES)
+        .filter_map(|n| Some((*n, shown_line(bytes, *n)?)))
+        .collect()
 }
 
 /// What became of a ping/fping log.
@@ -31,6 +46,8 @@ pub struct FileReport {
 pub struct ProbeReport {
     /// The log file.
     pub path: PathBuf,
+    /// The program that wrote it.
+    pub kind: LogKind,
     /// The target (address).
     pub target: IpAddr,
     /// Probe lines written.
@@ -43,22 +60,49 @@ pub struct ProbeReport {
     pub errors: u64,
     /// Duplicate replies.
     pub duplicates: u64,
+    /// Probes sent that the log has no line for and that are not known lost: unknown, not written.
+    pub not_in_log: u64,
     /// True when the log had no timestamps and every send time is sequence × interval from 0.
     pub reconstructed: bool,
-    /// Interval used, ns.
-    pub interval_ns: i64,
-    /// Where the interval came from.
-    pub interval_source: IntervalSource,
-    /// A different interval seen on a command line in the log (when `--interval` overrode it).
-    pub log_interval_ns: Option<i64>,
+    /// The interval used and where it came from.
+    pub interval: Interval,
+    /// What the run file's notes say (the report lists them too).
+    pub notes: Vec<String>,
     /// Per-probe lines about other hosts, skipped.
     pub other_host_lines: u64,
     /// ICMP errors that name no sequence number.
     pub unattributed_errors: u64,
     /// Non-blank lines not understood (line numbers).
     pub bad_lines: BadLines,
+    /// The first of them as they read.
+    pub bad_examples: Vec<(u64, String)>,
     /// Line of a second `PING` header (a second run in the log), from where the rest was ignored.
     pub restart_line: Option<u64>,
+}
+
+impl ProbeReport {
+    /// The report of `log` (read from `path`, whose bytes are `bytes`) built into `built`.
+    pub(super) fn new(path: &Path, built: &Built, log: &PingLog, bytes: &[u8]) -> ProbeReport {
+        ProbeReport {
+            path: path.to_owned(),
+            kind: log.kind,
+            target: built.target.addr,
+            probes: built.probes.len() as u64,
+            ok: built.count(ProbeStatus::Ok),
+            lost: built.count(ProbeStatus::Lost),
+            errors: built.count(ProbeStatus::Error),
+            duplicates: built.duplicates(),
+            not_in_log: built.accounting.unknown,
+            reconstructed: built.reconstructed,
+            interval: built.interval,
+            notes: built.notes.iter().map(|n| n.message.clone()).collect(),
+            other_host_lines: built.other_host_lines,
+            unattributed_errors: built.unattributed_errors,
+            bad_lines: log.bad_lines.clone(),
+            bad_examples: examples(&log.bad_lines, bytes),
+            restart_line: log.restart_line,
+        }
+    }
 }
 
 /// The outcome of an import, for the terminal (`Display`) and for callers.
@@ -85,7 +129,6 @@ impl ImportReport {
 
 impl fmt::Display for ProbeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let interval = human_ns(self.interval_ns);
         write!(
             f,
             "imported {} to {} from {}: {} ok, {} lost, {}",
@@ -103,25 +146,29 @@ impl fmt::Display for ProbeReport {
                 plural(self.duplicates, "duplicate", "duplicates")
             )?;
         }
-        let from = match self.interval_source {
-            IntervalSource::Flag => "--interval",
-            IntervalSource::Log => "the command line in the log",
-            IntervalSource::Default => "the default; set --interval if ping ran with -i",
-        };
-        write!(f, "; interval {interval} ({from})")?;
-        if self.reconstructed {
+        if self.not_in_log > 0 {
             write!(
                 f,
-                "\nsend times RECONSTRUCTED as sequence x {interval} from time 0 (the log has no \
-                 -D timestamps): durations hold, wall-clock times do not; capture with `ping -D`"
+                "; {} not in the log (unknown, not lost)",
+                self.not_in_log
             )?;
         }
-        if let Some(i) = self.log_interval_ns {
-            write!(
-                f,
-                "\nnote: the log's command line says interval {}, --interval overrides it",
-                human_ns(i)
-            )?;
+        let (tool, flag) = match self.kind {
+            LogKind::Ping => ("ping", "-i"),
+            LogKind::Fping => ("fping", "-p"),
+        };
+        let from = match self.interval.source {
+            IntervalSource::Timestamps => "measured from the -D timestamps".to_owned(),
+            IntervalSource::Flag => "--interval".to_owned(),
+            IntervalSource::Log => "the command line in the log".to_owned(),
+            IntervalSource::Statistics => "estimated from the statistics' time".to_owned(),
+            IntervalSource::Default => {
+                format!("ASSUMED: {tool}'s default; if {tool} ran with {flag}, give --interval")
+            }
+        };
+        write!(f, "; interval {} ({from})", human_ns(self.interval.ns))?;
+        for n in &self.notes {
+            write!(f, "\nnote: {n}")?;
         }
         if self.other_host_lines > 0 {
             write!(
@@ -143,7 +190,7 @@ impl fmt::Display for ProbeReport {
                 "\nnote: a second ping run starts at line {l}; it was ignored"
             )?;
         }
-        if let Some(bad) = not_understood(&self.bad_lines) {
+        if let Some(bad) = not_understood(&self.bad_lines, &self.bad_examples) {
             write!(f, "\nnote: {bad}")?;
         }
         Ok(())
@@ -155,14 +202,26 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `3 lines not understood, first at line 1`; `None` when every line was understood.
-fn not_understood(bad: &BadLines) -> Option<String> {
+/// `3 lines not understood: line 1 "Script started", line 4 "exit"`
+/// (the first few quoted); `None` when every line was understood.
+fn not_understood(bad: &BadLines, shown: &[(u64, String)]) -> Option<String> {
     if bad.count() == 0 {
         return None;
     }
     let mut s = format!("{} not understood", plural(bad.count(), "line", "lines"));
-    if let Some(first) = bad.examples().first() {
-        s.push_str(&format!(", first at line {first}"));
+    if shown.is_empty() {
+        if let Some(first) = bad.examples().first() {
+            s.push_str(&format!(", first at line {first}"));
+        }
+        return Some(s);
+    }
+    let quoted: Vec<String> = shown
+        .iter()
+        .map(|(n, text)| format!("line {n} {}", quote(text)))
+        .collect();
+    s.push_str(&format!(": {}", quoted.join(", ")));
+    if bad.count() > shown.len() as u64 {
+        s.push_str(", ...");
     }
     Some(s)
 }
@@ -176,7 +235,7 @@ impl fmt::Display for FileReport {
             self.path.display()
         )?;
         let mut notes = Vec::new();
-        notes.extend(not_understood(&self.bad_lines));
+        notes.extend(not_understood(&self.bad_lines, &self.bad_examples));
         if self.no_timestamp > 0 {
             notes.push(format!(
                 "{} without a timestamp skipped: capture with `virsh event --timestamp`",
@@ -237,6 +296,7 @@ mod tests {
             path: "src.log".into(),
             events,
             bad_lines: bad,
+            bad_examples: Vec::new(),
             no_timestamp: no_ts,
         }
     }

@@ -261,6 +261,7 @@ fn run_notes(
     migration: Option<&MigrationInfo>,
 ) -> Vec<String> {
     let mut notes: Vec<String> = x.run.skipped_lines().into_iter().collect();
+    notes.extend(recorded_notes(x.events));
     if x.events.iter().all(|e| e.origin == Origin::Local) {
         notes.push(
             "No hypervisor events were captured: phases and the hypervisor's downtime figures are unavailable; the downtime shown is the longest outage.".into(),
@@ -296,6 +297,16 @@ fn run_notes(
         ));
     }
     notes
+}
+
+/// The messages of the run file's own `note` events, in file order: what
+/// the writer of the file said a reader must know (an imported log's
+/// reconstructed send times, probes not in the log, contradictions).
+fn recorded_notes(events: &[EventLine]) -> impl Iterator<Item = String> + '_ {
+    events
+        .iter()
+        .filter(|e| e.kind == kinds::NOTE)
+        .filter_map(|e| detail_str(e, "message").map(str::to_owned))
 }
 
 /// What the trigger's exit says, when it is not a plain success.

@@ -3,16 +3,18 @@
 //!
 //! Rules: see [`super`]; fping prints its own probe counter (from 0), which
 //! does not wrap. Several hosts may share a log: each gets its `HostLog`.
-//! ICMP errors name no sequence number and are only counted per host.
+//! ICMP errors name no sequence number and are only counted per host. `-C`'s
+//! summary line (`host : 0.05 - 0.04`) is kept as the host's per-probe record.
 
 use super::log::{LineSays, LogKind, Observation, PingLog};
-use super::text::{command_interval, host_parts, lines, parse_decimal, split_stamp};
+use super::stats::parse_fping_stats;
+use super::text::{command_line, harmless, host_parts, lines, parse_decimal, split_stamp};
 
 /// Parses `fping` output of count (`-c`, `-C`) or loop (`-l`) mode, with or without `-D`.
 pub fn parse_fping(bytes: &[u8]) -> PingLog {
     let mut log = PingLog::new(LogKind::Fping);
     for (no, line) in lines(bytes) {
-        if line.is_empty() {
+        if line.is_empty() || harmless(&line) {
             continue;
         }
         let (at, body) = match split_stamp(&line) {
@@ -27,17 +29,14 @@ pub fn parse_fping(bytes: &[u8]) -> PingLog {
             let (name, addr) = host_parts(host);
             let rest = rest.trim();
             if let Some(counts) = rest.strip_prefix("xmt/rcv/%loss = ") {
-                let mut it = counts.split(['/', ',']);
-                let tx = it.next().and_then(|s| s.trim().parse::<u64>().ok());
-                let rx = it.next().and_then(|s| s.trim().parse::<u64>().ok());
-                match (tx, rx) {
-                    (Some(tx), Some(rx)) => {
-                        let h = log.host_mut(&name, addr);
-                        h.transmitted = Some(tx);
-                        h.received = Some(rx);
-                    }
-                    _ => log.bad_lines.note(no),
+                match parse_fping_stats(counts, no) {
+                    Some(stats) => log.host_mut(&name, addr).stats = Some(stats),
+                    None => log.bad_lines.note(no),
                 }
+                continue;
+            }
+            if let Some(values) = c_values(rest) {
+                log.host_mut(&name, addr).c_line = Some((no, values));
                 continue;
             }
             let (dup, rest) = match rest.strip_prefix("duplicate for ") {
@@ -60,15 +59,25 @@ pub fn parse_fping(bytes: &[u8]) -> PingLog {
                 .unwrap_or_default();
             let (name, addr) = host_parts(to);
             log.host_mut(&name, addr).unattributed_errors += 1;
-        } else if let Some(found) = command_interval(body, LogKind::Fping) {
-            if found.is_some() {
-                log.command_interval_ns = found;
-            }
+        } else if let Some(found) = command_line(body, LogKind::Fping) {
+            log.command = found;
         } else {
             log.bad_lines.note(no);
         }
     }
     log
+}
+
+/// `-C`'s summary: `0.05 - 0.04` → the RTTs in probe order (`None` for `-`).
+fn c_values(rest: &str) -> Option<Vec<Option<i64>>> {
+    let values: Vec<Option<i64>> = rest
+        .split_whitespace()
+        .map(|v| match v {
+            "-" => Some(None),
+            v => parse_decimal(v, 6).map(Some),
+        })
+        .collect::<Option<_>>()?;
+    (!values.is_empty()).then_some(values)
 }
 
 /// `[3], 64 bytes, 0.30 ms (0.30 avg, 0% loss)` / `[3], timed out (...)` → (index, what).
@@ -129,7 +138,7 @@ mod tests {
         assert_eq!(log.bad_lines.examples(), [10]);
         let h = &log.hosts[0];
         assert_eq!(h.addr, "192.0.2.10".parse().ok());
-        assert_eq!(h.transmitted, Some(4));
+        assert_eq!(h.stats.map(|s| (s.transmitted, s.received)), Some((4, 2)));
         assert_eq!(h.unattributed_errors, 1);
         let seen: Vec<(u64, &LineSays)> =
             h.observations.iter().map(|o| (o.index, &o.seen)).collect();

@@ -12,8 +12,8 @@
 //!
 //! # Rules of the ping and fping import
 //!
-//! - **Identity.** The probe index is the sequence number as printed (ping
-//!   starts at 1, fping at 0). ping's `icmp_seq` is 16 bits and wraps; it is
+//! - **Identity.** The probe index is the sequence number as printed
+//!   (iputils ping starts at 1, BusyBox ping and fping at 0). ping's `icmp_seq` is 16 bits and wraps; it is
 //!   unwrapped monotonically (each number is placed within ±32 768 of the
 //!   previous index). fping prints its own counter, which does not wrap.
 //! - **Times.** With timestamps (`ping -D`, `fping -D`) a reply's receive time
@@ -23,11 +23,23 @@
 //!   `planned`), and the receive time is send time + RTT (clock `planned`).
 //!   Probes without a reply in a timestamped log get a planned send time
 //!   counted in intervals from the nearest measured probe.
-//! - **Losses.** Every index between the first and the last probe that has no
-//!   reply is `lost`: seq gaps, `no answer yet` (ping -O), `Request timeout`
-//!   (BSD ping) and fping `timed out`. The statistics footer (`N packets
-//!   transmitted`, fping `xmt/rcv/%loss = N/...`) extends the range to the
-//!   last probe sent. A reply printed after `no answer yet` wins.
+//! - **Losses.** A probe the log shows unanswered is `lost`: `no answer yet`
+//!   (ping -O), `Request timeout` (BSD ping), fping `timed out`, `-` in fping
+//!   `-C`'s summary. A reply printed after `no answer yet` wins.
+//! - **Statistics.** The tool's own statistics (`N packets transmitted, M
+//!   received, ... time T`, fping `xmt/rcv/%loss = N/M/L%`, `-C`'s summary)
+//!   extend the range to the last probe sent and are reconciled with the
+//!   lines: a sequence number the log has no line for is `lost` only when the
+//!   statistics count it so (or, without statistics, in a log that prints
+//!   nothing for a lost probe: ping without `-O`); otherwise it is *not in
+//!   the log* — unknown — and gets no probe line at all. Contradictions
+//!   between the lines and the statistics are reported.
+//! - **Interval.** From the `-D` timestamps when there are any (an
+//!   `--interval` more than 10 % off them is refused), else `--interval`, a
+//!   command line echoed in the log, ping's statistics' `time`, or the
+//!   tool's 1 s default — *assumed*, and the notes say so.
+//! - **Terminal text.** CRLF line ends, ANSI escapes, prompts and `^C` are
+//!   taken off or skipped; every other line not understood is counted.
 //! - **Errors.** `From ADDR icmp_seq=N Destination Host Unreachable` and the
 //!   like make the probe `error` with the ICMP kind, code (when the text names
 //!   it) and `from`, unless a reply for it arrives too.
@@ -40,15 +52,21 @@ mod fping;
 mod log;
 mod ping;
 mod qemu;
+mod stats;
+mod terminal;
 #[cfg(test)]
 mod testing;
 mod text;
 mod virsh;
 
-pub use build::{build, BuildError, BuildOptions, Built, IntervalSource, NOTE_KIND};
+pub use build::{
+    build, AbsentRule, Accounting, BuildError, BuildOptions, Built, Interval, IntervalSource, Note,
+    NOTE_KIND, TOLERANCE_PCT,
+};
 pub use event_text::{parse_timestamp, ParsedText};
 pub use fping::parse_fping;
-pub use log::{LogKind, PingLog};
+pub use log::{LogKind, PingLog, Stats};
 pub use ping::parse_ping;
 pub use qemu::parse_qemu_monitor_events;
+pub use text::shown_line;
 pub use virsh::parse_virsh_events;

@@ -1,12 +1,15 @@
-//! Parser of iputils `ping` output (also `ping6` and BSD `Request timeout`
-//! lines), with or without `-D` and `-O`, IPv4 and IPv6.
+//! Parser of iputils `ping` output (also `ping6`, BusyBox `ping` and BSD
+//! `Request timeout` lines), with or without `-D` and `-O`, IPv4 and IPv6.
 //!
 //! Rules: see [`super`]; `icmp_seq` is 16 bits and is unwrapped here, each
 //! number placed within ±32 768 of the previous index. A second `PING` header
-//! ends the log (its line is noted in [`PingLog::restart_line`]).
+//! ends the log (its line is noted in [`PingLog::restart_line`]). BusyBox is
+//! told by its `seq=` replies or its header's `(addr): N data bytes`; it
+//! counts from 0. The statistics lines of both are parsed by `stats`.
 
 use super::log::{HostLog, LineSays, LogKind, Observation, PingLog};
-use super::text::{command_interval, host_parts, lines, parse_decimal, split_stamp};
+use super::stats::parse_ping_stats;
+use super::text::{command_line, harmless, host_parts, lines, parse_decimal, split_stamp};
 use migprobe_probe::record::ProbeError;
 use std::net::IpAddr;
 
@@ -105,7 +108,7 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
     let mut log = PingLog::new(LogKind::Ping);
     let mut last: Option<u64> = None;
     for (no, line) in lines(bytes) {
-        if line.is_empty() {
+        if line.is_empty() || harmless(&line) {
             continue;
         }
         if log.restart_line.is_some() {
@@ -136,7 +139,8 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
                 seen,
             });
         };
-        if let Some((raw, seen, from)) = ping_reply(body) {
+        if let Some((raw, seen, from, busybox)) = ping_reply(body) {
+            log.busybox |= busybox;
             seq_seen(&mut log, raw, seen, &mut last);
             // Without a PING header, the first replier names the target.
             let h = &mut log.hosts[0];
@@ -155,26 +159,26 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
             .or_else(|| body.strip_prefix("Request timeout for icmp_seq="))
         {
             match n.trim().parse::<u64>() {
-                Ok(raw) if raw <= 0xffff => seq_seen(&mut log, raw, LineSays::NoReply, &mut last),
+                Ok(raw) if raw <= 0xffff => {
+                    log.no_answer_lines = true;
+                    seq_seen(&mut log, raw, LineSays::NoReply, &mut last);
+                }
                 _ => log.bad_lines.note(no),
             }
         } else if body.starts_with("--- ") && body.ends_with("statistics ---") {
         } else if body.contains(" packets transmitted, ") {
-            match footer_counts(body) {
-                Some((tx, rx)) => {
+            match parse_ping_stats(body, no) {
+                Some(stats) => {
                     if log.hosts.is_empty() {
                         log.hosts.push(HostLog::default());
                     }
-                    log.hosts[0].transmitted = Some(tx);
-                    log.hosts[0].received = Some(rx);
+                    log.hosts[0].stats = Some(stats);
                 }
                 None => log.bad_lines.note(no),
             }
         } else if body.starts_with("rtt ") || body.starts_with("round-trip ") {
-        } else if let Some(found) = command_interval(body, LogKind::Ping) {
-            if found.is_some() {
-                log.command_interval_ns = found;
-            }
+        } else if let Some(found) = command_line(body, LogKind::Ping) {
+            log.command = found;
         } else {
             log.bad_lines.note(no);
         }
@@ -184,6 +188,8 @@ pub fn parse_ping(bytes: &[u8]) -> PingLog {
 
 fn ping_header(log: &mut PingLog, rest: &str) {
     log.header_seen = true;
+    // BusyBox: `PING 192.0.2.2 (192.0.2.2): 56 data bytes`; iputils has no colon there.
+    log.busybox |= rest.contains("): ") && rest.trim_end().ends_with("data bytes");
     let name_end = rest.find([' ', '(']).unwrap_or(rest.len());
     let name = rest[..name_end].to_owned();
     let addr = paren_addr(&rest[name_end..]).or_else(|| name.parse().ok());
@@ -212,13 +218,14 @@ fn ping_header(log: &mut PingLog, rest: &str) {
     }
 }
 
-/// `64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms (DUP!)` → (seq, reply, who replied).
-fn ping_reply(body: &str) -> Option<(u64, LineSays, &str)> {
+/// `64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms (DUP!)` → (seq,
+/// reply, who replied, BusyBox's `seq=` form).
+fn ping_reply(body: &str) -> Option<(u64, LineSays, &str, bool)> {
     let (head, rest) = body.split_once(" bytes from ")?;
     let bytes = head.trim().parse::<u32>().ok();
-    let seq_at = rest
-        .find(" icmp_seq=")
-        .or_else(|| rest.find(" icmp_req="))?;
+    let iputils = rest.find(" icmp_seq=").or_else(|| rest.find(" icmp_req="));
+    let busybox = iputils.is_none();
+    let seq_at = iputils.or_else(|| rest.find(" seq="))?;
     let fields: Vec<&str> = rest[seq_at..].split_whitespace().collect();
     let mut seq = None;
     let mut ttl = None;
@@ -231,6 +238,7 @@ fn ping_reply(body: &str) -> Option<(u64, LineSays, &str)> {
         if let Some(v) = f
             .strip_prefix("icmp_seq=")
             .or_else(|| f.strip_prefix("icmp_req="))
+            .or_else(|| f.strip_prefix("seq="))
         {
             seq = Some(v.parse::<u64>().ok().filter(|s| *s <= 0xffff)?);
         } else if let Some(v) = f.strip_prefix("ttl=").or_else(|| f.strip_prefix("hlim=")) {
@@ -265,6 +273,7 @@ fn ping_reply(body: &str) -> Option<(u64, LineSays, &str)> {
             dup,
         },
         rest[..seq_at].trim().trim_end_matches(':'),
+        busybox,
     ))
 }
 
@@ -277,13 +286,6 @@ fn ping_error(rest: &str) -> Option<(u64, Option<ProbeError>)> {
     let seq = num.parse::<u64>().ok().filter(|s| *s <= 0xffff)?;
     let (_, from) = host_parts(who.trim_end_matches(':'));
     Some((seq, icmp_error_from_text(text, from)))
-}
-
-/// `7 packets transmitted, 7 received, +1 duplicates, 0% packet loss, time 6012ms`.
-fn footer_counts(body: &str) -> Option<(u64, u64)> {
-    let (tx, rest) = body.split_once(" packets transmitted, ")?;
-    let rx = rest.split_whitespace().next()?;
-    Some((tx.trim().parse().ok()?, rx.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -493,9 +495,11 @@ mod tests {
               64 bytes from 192.0.2.10: icmp_seq=1 ttl=64 time=0.302 ms\n",
         );
         assert_eq!(log.bad_lines.count(), 0, "{:?}", log.bad_lines.examples());
-        assert_eq!(log.command_interval_ns, Some(200_000_000));
-        assert_eq!(log.hosts[0].transmitted, Some(7));
-        assert_eq!(log.hosts[0].received, Some(6));
+        assert_eq!(log.command.interval_ns, Some(200_000_000));
+        assert_eq!(
+            log.hosts[0].stats.map(|s| (s.transmitted, s.received)),
+            Some((7, 6))
+        );
         assert_eq!(log.restart_line, Some(7));
         assert!(log.hosts[0].observations.is_empty());
         for (cmd, want) in [
@@ -504,15 +508,15 @@ mod tests {
             ("$ ping -c 5 host", None),
         ] {
             assert_eq!(
-                parse_ping(cmd.as_bytes()).command_interval_ns,
+                parse_ping(cmd.as_bytes()).command.interval_ns,
                 want,
                 "{cmd}"
             );
         }
         let f = parse_fping(b"$ fping -D -l -p 200 192.0.2.10\n");
-        assert_eq!(f.command_interval_ns, Some(200_000_000));
+        assert_eq!(f.command.interval_ns, Some(200_000_000));
         let f = parse_fping(b"fping -D --period=20 -c 5 192.0.2.10\n");
-        assert_eq!(f.command_interval_ns, Some(20_000_000));
+        assert_eq!(f.command.interval_ns, Some(20_000_000));
     }
 
     #[test]

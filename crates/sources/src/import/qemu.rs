@@ -15,6 +15,7 @@
 //! The event itself is mapped by [`crate::events::qemu`].
 
 use super::event_text::{split_domain, split_event_prefix, ParsedText};
+use super::terminal::without_escapes;
 use crate::events::qemu::{details_data, qemu_event};
 use migprobe_probe::record::{EventLine, Origin};
 use migprobe_probe::types::RealNs;
@@ -123,7 +124,7 @@ pub fn parse_qemu_monitor_events(
     let text = String::from_utf8_lossy(bytes);
     let mut out = ParsedText::default();
     for (i, line) in text.split('\n').enumerate() {
-        match parse_qemu_line(line, origin, fallback) {
+        match parse_qemu_line(&without_escapes(line), origin, fallback) {
             QemuLine::Event(e) => out.events.push(e),
             QemuLine::NoTimestamp => out.no_timestamp += 1,
             QemuLine::Blank => {}

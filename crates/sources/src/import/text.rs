@@ -4,17 +4,32 @@
 //! Rules: pure functions of their input; they never panic on any text and
 //! report "not this form" as `None` / `Err(())`, never by guessing.
 
-use super::log::LogKind;
+use super::log::{CommandLine, LogKind};
+use super::terminal;
 use migprobe_probe::types::RealNs;
 use std::net::IpAddr;
 
-/// Splits a byte text into (1-based number, trimmed line) pairs; tolerates CRLF and non-UTF-8.
+/// Splits a byte text into (1-based number, line as a terminal shows it)
+/// pairs; tolerates CRLF, ANSI escapes and non-UTF-8.
 pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
-    bytes.split(|b| *b == b'\n').enumerate().map(|(i, l)| {
-        let s = String::from_utf8_lossy(l);
-        let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{7}');
-        (i as u64 + 1, s.to_owned())
-    })
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i as u64 + 1, terminal::clean(&String::from_utf8_lossy(l))))
+}
+
+/// Line `line_no` (1-based) of `bytes` as a terminal shows it, to quote a
+/// line that was not understood; `None` past the end.
+pub fn shown_line(bytes: &[u8], line_no: u64) -> Option<String> {
+    let i = usize::try_from(line_no.checked_sub(1)?).ok()?;
+    let line = bytes.split(|b| *b == b'\n').nth(i)?;
+    Some(terminal::clean(&String::from_utf8_lossy(line)))
+}
+
+/// True for lines a terminal session adds that say nothing about the probes:
+/// `^C` as the terminal echoed it.
+pub(crate) fn harmless(line: &str) -> bool {
+    line == "^C" || line == "^\\"
 }
 
 /// A decimal number (`0.302`, `4208`, `1795634356.428328`) scaled by 10^`digits`, exactly.
@@ -74,8 +89,9 @@ pub(crate) fn host_parts(s: &str) -> (String, Option<IpAddr>) {
     (s.to_owned(), None)
 }
 
-/// Interval from a command line echoed in the log (`$ ping -D -i 0.2 host`, `+ fping -p 200 -l host`).
-pub(crate) fn command_interval(line: &str, kind: LogKind) -> Option<Option<i64>> {
+/// What a command line echoed in the log says (`$ ping -D -O -i 0.2 host`,
+/// `+ fping -p 200 -l host`): `None` when the line does not run the tool.
+pub(crate) fn command_line(line: &str, kind: LogKind) -> Option<CommandLine> {
     let toks: Vec<&str> = line.split_whitespace().collect();
     let prog = toks.iter().position(|t| {
         let base = t.rsplit('/').next().unwrap_or(t);
@@ -84,28 +100,15 @@ pub(crate) fn command_interval(line: &str, kind: LogKind) -> Option<Option<i64>>
             LogKind::Fping => matches!(base, "fping" | "fping6"),
         }
     })?;
+    let (flag, no_arg, digits) = match kind {
+        LogKind::Ping => ('i', "46aAbBdDfLnOqrRUv", 9u32),
+        LogKind::Fping => ('p', "46aAdDeflmnNoqrRsuxX", 6u32),
+    };
     let args = &toks[prog + 1..];
-    // Only a line whose other words look like options and operands counts.
-    let mut found = None;
+    let mut found = CommandLine::default();
     let mut i = 0;
     while i < args.len() {
         let t = args[i];
-        let value = |flag: char, no_arg: &str| -> Option<Option<&str>> {
-            let body = t.strip_prefix('-')?;
-            if body.starts_with('-') || body.is_empty() {
-                return None;
-            }
-            let pos = body.find(flag)?;
-            if !body[..pos].chars().all(|c| no_arg.contains(c)) {
-                return None;
-            }
-            let rest = &body[pos + 1..];
-            Some(if rest.is_empty() { None } else { Some(rest) })
-        };
-        let (flag, no_arg, digits) = match kind {
-            LogKind::Ping => ('i', "46aAbBdDfLnOqrRUv", 9u32),
-            LogKind::Fping => ('p', "46aAdDeflmnNoqrRsuxX", 6u32),
-        };
         let long = match kind {
             LogKind::Ping => None,
             LogKind::Fping => t
@@ -113,7 +116,17 @@ pub(crate) fn command_interval(line: &str, kind: LogKind) -> Option<Option<i64>>
                 .map(Some)
                 .or_else(|| (t == "--period").then_some(None)),
         };
-        let hit = long.or_else(|| value(flag, no_arg));
+        let cluster = short_cluster(t, no_arg);
+        if kind == LogKind::Ping && cluster.as_ref().is_some_and(|c| c.flags.contains('O')) {
+            found.report_outstanding = true;
+        }
+        let hit = long.or(match cluster {
+            Some(Cluster {
+                with_arg: Some((f, rest)),
+                ..
+            }) if f == flag => Some(rest),
+            _ => None,
+        });
         if let Some(v) = hit {
             let v = match v {
                 Some(v) => Some(v),
@@ -122,11 +135,38 @@ pub(crate) fn command_interval(line: &str, kind: LogKind) -> Option<Option<i64>>
                     args.get(i).copied()
                 }
             };
-            found = v.and_then(|v| parse_decimal(v, digits)).filter(|n| *n > 0);
+            found.interval_ns = v.and_then(|v| parse_decimal(v, digits)).filter(|n| *n > 0);
         }
         i += 1;
     }
     Some(found)
+}
+
+/// A short-option word (`-DOi0.2`) taken apart.
+struct Cluster<'a> {
+    /// The flags without argument (all in `no_arg`): `DO`.
+    flags: &'a str,
+    /// The first other flag and the rest of the word (`None` when its value
+    /// is the next word): `('i', Some("0.2"))`.
+    with_arg: Option<(char, Option<&'a str>)>,
+}
+
+/// A short-option word (`-DOi0.2`) taken apart; `None` when `t` is not one.
+fn short_cluster<'a>(t: &'a str, no_arg: &str) -> Option<Cluster<'a>> {
+    let body = t.strip_prefix('-')?;
+    if body.starts_with('-') || body.is_empty() {
+        return None;
+    }
+    let end = body
+        .find(|c: char| !no_arg.contains(c))
+        .unwrap_or(body.len());
+    let flags = &body[..end];
+    let mut rest = body[end..].chars();
+    let with_arg = rest.next().map(|f| {
+        let value = rest.as_str();
+        (f, (!value.is_empty()).then_some(value))
+    });
+    Some(Cluster { flags, with_arg })
 }
 
 #[cfg(test)]

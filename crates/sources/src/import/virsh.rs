@@ -20,6 +20,7 @@
 //! and a guessed time would be worse than none).
 
 use super::event_text::{split_domain, split_event_prefix, ParsedText};
+use super::terminal::without_escapes;
 use crate::events::lifecycle;
 use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{EventLine, Origin};
@@ -36,7 +37,7 @@ pub fn parse_virsh_events(bytes: &[u8], origin: Origin, fallback: Option<RealNs>
     let mut p = VirshParser::new(origin, fallback);
     let mut events = Vec::new();
     for line in text.split('\n') {
-        events.extend(p.push_line(line));
+        events.extend(p.push_line(&without_escapes(line)));
     }
     events.extend(p.flush());
     let mut out = p.into_counts();

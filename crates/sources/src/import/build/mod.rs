@@ -4,45 +4,43 @@
 //!
 //! 1. `target`: which host of the log, at which address (`--target`);
 //! 2. `sequence`: the host's observations merged per probe index, and the
-//!    range of indices sent (first to last, the footer included);
-//! 3. `send_times`: measured send times, and planned ones counted in
-//!    intervals from the nearest measured probe (or from time 0);
-//! 4. `emit`: one probe line per index of the range.
+//!    range of indices sent (first to last, the statistics included);
+//! 3. `interval`: the probe interval, from the timestamps when there are any;
+//! 4. `accounting`: the lines reconciled with the statistics — which probes
+//!    without a line were lost, which are unknown (and get no line);
+//! 5. `send_times` and `emit`: measured send times, planned ones counted in
+//!    intervals from the nearest measured probe (or from time 0), and one
+//!    probe line per index the log shows or the accounting counts lost;
+//! 6. `notes`: what was assumed or is unknown, in words.
 //!
 //! Rules: those of [`super`] (identity, times, losses, errors, duplicates).
 //! Pure: no I/O.
 
+mod accounting;
 mod emit;
+mod interval;
+mod notes;
 mod send_times;
 mod sequence;
 mod target;
 
+pub use accounting::{AbsentRule, Accounting};
+pub use interval::{Interval, IntervalSource, TOLERANCE_PCT};
+pub use notes::Note;
+
 use super::log::PingLog;
 use migprobe_probe::record::{ProbeLine, ProbeStatus, TargetInfo};
-use migprobe_probe::types::RealNs;
+use migprobe_probe::types::{human_ns, RealNs};
 use send_times::SendTimes;
+use sequence::IndexRecord;
 use std::net::IpAddr;
 use thiserror::Error;
 
 /// Most probes one import may produce (a guard against garbage sequence numbers).
 pub(crate) const MAX_PROBES: u64 = 50_000_000;
 
-/// Event kind of the note written when send times are reconstructed.
+/// Event kind of the notes written about an imported log.
 pub const NOTE_KIND: migprobe_probe::record::EventKind = migprobe_probe::record::kinds::NOTE;
-
-/// Default interval of ping and fping: 1 s.
-pub(crate) const DEFAULT_INTERVAL_NS: i64 = 1_000_000_000;
-
-/// Where the probe interval came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IntervalSource {
-    /// `--interval`.
-    Flag,
-    /// A command line echoed in the log.
-    Log,
-    /// The tool's default (1 s).
-    Default,
-}
 
 /// Choices for [`build`].
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,16 +56,16 @@ pub struct BuildOptions {
 pub struct Built {
     /// The target (id 0).
     pub target: TargetInfo,
-    /// Interval used, ns.
-    pub interval_ns: i64,
-    /// Where it came from.
-    pub interval_source: IntervalSource,
-    /// The interval a command line in the log showed, if it differs from `--interval`.
-    pub log_interval_ns: Option<i64>,
+    /// The interval used and where it came from.
+    pub interval: Interval,
     /// Send time of the first probe (the header's `start_ns`).
     pub start_ns: RealNs,
-    /// Probes in index order.
+    /// Probes in index order: those the log shows, and those it counts lost.
     pub probes: Vec<ProbeLine>,
+    /// The lines against the statistics: shown, lost without a line, unknown.
+    pub accounting: Accounting,
+    /// What a reader must know, in words.
+    pub notes: Vec<Note>,
     /// True when the log had no timestamps: every send time is index × interval from 0.
     pub reconstructed: bool,
     /// Lines about other hosts (fping with several targets), skipped.
@@ -125,32 +123,63 @@ pub enum BuildError {
         /// The span.
         span: u64,
     },
+    /// `--interval` disagrees with the interval the timestamps show.
+    #[error(
+        "--interval {} disagrees with the log's -D timestamps, which show the probes {} apart \
+         (more than {TOLERANCE_PCT} % off): drop --interval, or give the interval the tool ran with",
+        human_ns(*flag_ns),
+        human_ns(*measured_ns)
+    )]
+    IntervalDisagrees {
+        /// `--interval`, ns.
+        flag_ns: i64,
+        /// Measured, ns.
+        measured_ns: i64,
+    },
 }
 
 /// Turns one host of a parsed log into probe lines (see the module docs for the rules).
 pub fn build(log: &PingLog, opts: &BuildOptions) -> Result<Built, BuildError> {
     let (host, addr) = target::pick(log, opts.target)?;
-    let (interval_ns, interval_source) = match (opts.interval_ns, log.command_interval_ns) {
-        (Some(i), _) => (i, IntervalSource::Flag),
-        (None, Some(i)) => (i, IntervalSource::Log),
-        (None, None) => (DEFAULT_INTERVAL_NS, IntervalSource::Default),
-    };
-    let mut merged = sequence::merge(&host.observations);
-    let (first, last) = sequence::range(log, host, &merged)?;
-    let times = SendTimes::new(&merged, first, interval_ns);
-    let mut probes = Vec::with_capacity(usize::try_from(last - first + 1).unwrap_or(0));
+    let (mut merged, c_disagree) = sequence::merge(host);
+    let stats = sequence::stats_of(host);
+    let (first, last) = sequence::range(log, stats.as_ref(), &merged)?;
+    let interval = interval::choose(
+        &merged,
+        stats.as_ref(),
+        log.command.interval_ns,
+        opts.interval_ns,
+    )?;
+    let accounting = Accounting::new(
+        &merged,
+        (first, last),
+        stats,
+        log.shows_losses(),
+        c_disagree,
+    );
+    let times = SendTimes::new(&merged, first, interval.ns);
+    let mut probes =
+        Vec::with_capacity(usize::try_from(accounting.shown + accounting.absent_lost).unwrap_or(0));
     for index in first..=last {
-        let seen = merged.remove(&index).unwrap_or_default();
+        let seen = match merged.remove(&index) {
+            Some(seen) => seen,
+            None if accounting.absent_is_lost(index) => IndexRecord::default(),
+            None => continue,
+        };
         probes.push(emit::probe_line(addr, index, seen, times.planned(index)));
     }
+    if probes.is_empty() {
+        return Err(BuildError::NoProbes);
+    }
+    let reconstructed = times.reconstructed();
     Ok(Built {
         target: target::info(host, addr),
-        interval_ns,
-        interval_source,
-        log_interval_ns: log.command_interval_ns.filter(|i| *i != interval_ns),
+        notes: notes::notes(log, &interval, &accounting, reconstructed),
+        interval,
         start_ns: probes.first().map(|p| p.tx_ns).unwrap_or_default(),
         probes,
-        reconstructed: times.reconstructed(),
+        accounting,
+        reconstructed,
         other_host_lines: target::other_host_lines(log, host),
         unattributed_errors: host.unattributed_errors,
         payload_bytes: log.payload_bytes,
@@ -214,7 +243,7 @@ mod tests {
         )
         .unwrap();
         assert!(b.reconstructed);
-        assert_eq!(b.interval_source, IntervalSource::Flag);
+        assert_eq!(b.interval.source, IntervalSource::Flag);
         assert_eq!(b.target.name, "guest");
         let t: Vec<(u64, i64, ProbeStatus, StampClock)> = b
             .probes

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 /// A host the log says something about its probes for.
 fn with_probes(h: &&HostLog) -> bool {
-    !h.observations.is_empty() || h.transmitted.is_some()
+    !h.observations.is_empty() || h.stats.is_some() || h.c_line.is_some()
 }
 
 /// The host to import and its address.
