@@ -1082,11 +1082,11 @@ fn a_campaigns_later_outages_belong_to_their_own_migration_and_phase() {
         attribution(&a, 0),
         [
             (Some(0), Some("storage_copy")),
-            (Some(0), Some("memory_precopy")),
+            (Some(0), Some("switchover")),
             (Some(1), Some("storage_copy")),
-            (Some(1), Some("memory_precopy")),
+            (Some(1), Some("switchover")),
         ],
-        "each outage in its own migration's phases (the switchover's starts just before QEMU's STOP)"
+        "each outage in its own migration's phases (the switchover's, although it starts just before QEMU's STOP)"
     );
     // Each migration's own six phases, in order; the first one's completion
     // ends when its own trigger exited, not at the second one's.
@@ -1164,7 +1164,7 @@ fn a_campaigns_reports_name_the_migration_shown() {
     let v: Value = serde_json::from_slice(&out.json).unwrap();
     assert_eq!(v["downtime"]["migration"], json!(1));
     assert_eq!(v["outages"][3]["migration"], json!(1));
-    assert_eq!(v["outages"][3]["phase"], json!("memory_precopy"));
+    assert_eq!(v["outages"][3]["phase"], json!("switchover"));
     assert_eq!(v["phases"][6]["migration"], json!(1));
     assert_eq!(v["distribution"]["network_ms"]["p95_is_max"], json!(true));
     assert_eq!(v["migrations"][0]["downtime"].get("migration"), None);

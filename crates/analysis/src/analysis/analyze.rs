@@ -229,7 +229,7 @@ fn timeline(x: &Input, outages: &mut [Outage], notes: &mut Vec<String>) -> Timel
     }
     let phases = phases::build_phases(mk, network_end);
     for o in outages.iter_mut() {
-        o.phase = phases::phase_at(&phases, o.start_ns);
+        o.phase = phases::phase_of(&phases, o.start_ns, o.end_ns);
     }
     let per_phase = phases::phase_stats(&phases, x.probes, &x.target_ids);
     Timeline {

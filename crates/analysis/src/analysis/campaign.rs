@@ -26,7 +26,7 @@
 //! one migration.
 
 use super::model::{Analysis, CampaignHeadline, Phase, PhaseName};
-use super::phases::phase_at;
+use super::phases::phase_of;
 use crate::stats::Samples;
 use migprobe_probe::types::RealNs;
 
@@ -104,7 +104,7 @@ pub fn merge(whole: &Analysis, migrations: &[Analysis]) -> Analysis {
         o.migration = windows.migration_at(o.start_ns);
         o.phase = o
             .migration
-            .and_then(|i| phase_in(migrations, i, o.start_ns));
+            .and_then(|i| phase_in(migrations, i, o.start_ns, o.end_ns));
     }
     for p in &mut a.progress {
         p.migration = windows.migration_at(p.at_ns);
@@ -138,10 +138,10 @@ fn judge_blind(a: &mut Analysis, migrations: &[Analysis]) {
     a.inconclusive |= migrations.iter().any(|m| m.inconclusive);
 }
 
-/// The phase of migration `i` that holds `t`.
-fn phase_in(migrations: &[Analysis], i: u32, t: RealNs) -> Option<PhaseName> {
+/// The phase of migration `i` that `[start, end]` spent most of its time in.
+fn phase_in(migrations: &[Analysis], i: u32, start: RealNs, end: RealNs) -> Option<PhaseName> {
     let phases: &[Phase] = &migrations.get(i as usize)?.phases;
-    phase_at(phases, t)
+    phase_of(phases, start, end)
 }
 
 /// Every migration's items, in run order, each tagged with its migration.

@@ -46,7 +46,7 @@ pub struct Outage {
     pub queued: u64,
     /// Loss, freeze or mixed.
     pub class: OutageClass,
-    /// The phase the outage started in, if phases are known (in a run of
+    /// The phase the outage spent most of its time in, if phases are known (in a run of
     /// several migrations: a phase of the migration in `migration`).
     pub phase: Option<PhaseName>,
     /// In a run of several migrations: the migration (from 0) whose window

@@ -228,6 +228,23 @@ pub fn phase_at(phases: &[Phase], t: RealNs) -> Option<PhaseName> {
         .map(|(_, p)| p.name)
 }
 
+/// The phase of a window `[start, end]` (an outage): the switchover when it
+/// overlaps the guest's pause at all — the pause caused it, even when it began
+/// a millisecond before QEMU's STOP or lasted on through the network's
+/// convergence — else the phase it spent most of its time in, else the phase
+/// holding `start`.
+pub fn phase_of(phases: &[Phase], start: RealNs, end: RealNs) -> Option<PhaseName> {
+    let overlap = |p: &Phase| end.min(p.end_ns).since(start.max(p.start_ns));
+    let overlapping = || phases.iter().filter(|p| overlap(p) > 0);
+    if overlapping().any(|p| p.name == PhaseName::Switchover) {
+        return Some(PhaseName::Switchover);
+    }
+    overlapping()
+        .max_by_key(|p| overlap(p))
+        .map(|p| p.name)
+        .or_else(|| phase_at(phases, start))
+}
+
 struct PhaseTally {
     sent: u64,
     lost: u64,
@@ -307,4 +324,41 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(name: PhaseName, start: i64, end: i64) -> Phase {
+        Phase {
+            name,
+            start_ns: RealNs(start),
+            end_ns: RealNs(end),
+            iterations: None,
+            migration: None,
+        }
+    }
+
+    #[test]
+    fn an_outage_belongs_to_the_switchover_it_touches_else_to_its_longest_phase() {
+        use PhaseName::*;
+        let phases = [
+            phase(StorageCopy, 0, 100),
+            phase(MemoryPrecopy, 100, 200),
+            phase(Switchover, 200, 300),
+            phase(NetworkConvergence, 300, 400),
+        ];
+        let cases = [
+            ((90, 180), Some(MemoryPrecopy)),
+            ((50, 120), Some(StorageCopy)),
+            ((199, 290), Some(Switchover)),
+            ((250, 399), Some(Switchover)),
+            ((-50, -10), None),
+            ((400, 450), Some(NetworkConvergence)),
+        ];
+        for ((s, e), want) in cases {
+            assert_eq!(phase_of(&phases, RealNs(s), RealNs(e)), want, "[{s}, {e}]");
+        }
+    }
 }
