@@ -3,7 +3,8 @@
 #   reports/examples/campaign/  one `run --repeat N --pingpong` (report.json, summary.md, chart.svg)
 #   reports/examples/compare/   `compare` of that campaign ("before") and a second,
 #                               identical one ("after"): nothing changed in between.
-# Usage: scripts/examples.sh [N]   (root; N migrations per campaign, default 8)
+# Usage: scripts/examples.sh [N]   (root; N migrations per campaign, default 8;
+#        EXAMPLES_KEEP=1 keeps the two campaigns' run directories and says where)
 # Brings the lab up if it is not, and down again if it brought it up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ WORK=$(mktemp -d /tmp/migprobe-examples.XXXXXX)
 UP=0
 KEEP=0
 cleanup() {
-	if [ "$KEEP" = 1 ]; then echo "kept the runs in $WORK"; else rm -rf "$WORK"; fi
+	if [ "$KEEP" = 1 ] || [ -n "${EXAMPLES_KEEP:-}" ]; then echo "kept the runs in $WORK"; else rm -rf "$WORK"; fi
 	[ "$UP" = 1 ] && bash scripts/lab.sh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
