@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const EXAMPLE: &str = include_str!("../reports/examples/report.json");
+const EXAMPLE: &str = include_str!("fixtures/gate/report-v0.1.json");
 
 fn migprobe(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_migprobe"))

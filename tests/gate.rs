@@ -3,7 +3,8 @@
 //! exit 2 naming the flag or file, policy files, baselines with one and with
 //! several migrations, and the JUnit / Markdown / JSON forms.
 //!
-//! Reports are copies of reports/examples/report.json edited in a temp dir;
+//! Reports are copies of tests/fixtures/gate/report-v0.1.json (a real report of
+//! migprobe 0.1, before prober coverage) edited in a temp dir;
 //! policy files are in tests/fixtures/gate/. No XML schema validator is
 //! available offline, so the JUnit output is checked with a small
 //! well-formedness parser below and structure assertions.
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
-const EXAMPLE: &str = include_str!("../reports/examples/report.json");
+const EXAMPLE: &str = include_str!("fixtures/gate/report-v0.1.json");
 
 fn example() -> Value {
     serde_json::from_str(EXAMPLE).expect("example report is JSON")
@@ -119,7 +120,7 @@ fn network_downtime_equal_to_the_threshold_passes() {
     // The example's own figure, to the microsecond.
     expect(
         &gate(&[
-            &fixture("../../../reports/examples/report.json"),
+            &fixture("report-v0.1.json"),
             "--max-downtime",
             "193.985ms",
         ]),
@@ -130,7 +131,7 @@ fn network_downtime_equal_to_the_threshold_passes() {
 
 #[test]
 fn hypervisor_downtime_boundary_and_missing_figure() {
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     expect(&gate(&[&r, "--max-hypervisor-downtime", "109ms"]), 0, &[]);
     expect(
         &gate(&[&r, "--max-hypervisor-downtime", "108.999ms"]),
@@ -160,7 +161,7 @@ fn hypervisor_downtime_boundary_and_missing_figure() {
 #[test]
 fn loss_counts_every_unanswered_probe_of_the_run() {
     // The example: 106 + 106 probes never answered, 0 unsettled.
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     expect(
         &gate(&[&r, "--max-loss", "212"]),
         0,
@@ -180,7 +181,7 @@ fn loss_counts_every_unanswered_probe_of_the_run() {
 
 #[test]
 fn rtt_p99_is_the_worst_target() {
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     expect(
         &gate(&[&r, "--max-rtt-p99", "104.858ms"]),
         0,
@@ -195,7 +196,7 @@ fn rtt_p99_is_the_worst_target() {
 
 #[test]
 fn require_completed() {
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     expect(
         &gate(&[&r, "--require-completed"]),
         0,
@@ -537,7 +538,7 @@ fn assert_exit_2(cases: Vec<(Vec<&str>, Vec<&str>)>) {
 
 #[test]
 fn policy_files_pass_fail_and_flags_override() {
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     expect(
         &gate(&[&r, "--policy", &fixture("pass.toml")]),
         0,
@@ -678,7 +679,7 @@ fn markdown_output_is_a_job_summary() {
 
 #[test]
 fn text_output_is_a_table_and_a_verdict_line() {
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     let o = gate(&[&r, "--max-downtime", "500ms", "--require-completed"]);
     assert_eq!(o.code, 0);
     let lines: Vec<&str> = o.stdout.lines().collect();
@@ -953,7 +954,7 @@ fn junit_has_one_testcase_per_check_and_escapes() {
 fn junit_is_written_when_all_pass() {
     let d = tmp();
     let xml_path = d.path().join("ok.xml");
-    let r = fixture("../../../reports/examples/report.json");
+    let r = fixture("report-v0.1.json");
     let o = gate(&[
         &r,
         "--policy",

@@ -394,7 +394,7 @@ pub(crate) fn fixture_runs(a: &[f64], b: &[f64]) -> Vec<RunFigures> {
     let base = load(
         "a",
         "a.json",
-        include_bytes!("../../../../reports/examples/report.json"),
+        include_bytes!("../../../../tests/fixtures/gate/report-v0.1.json"),
     )
     .unwrap();
     let with = |label: &str, xs: &[f64]| {
@@ -417,7 +417,7 @@ pub(crate) fn fixture_runs(a: &[f64], b: &[f64]) -> Vec<RunFigures> {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../../../../reports/examples/report.json");
+    const EXAMPLE: &str = include_str!("../../../../tests/fixtures/gate/report-v0.1.json");
 
     #[test]
     fn a_single_migration_report() {
