@@ -119,11 +119,7 @@ fn network_downtime_equal_to_the_threshold_passes() {
     );
     // The example's own figure, to the microsecond.
     expect(
-        &gate(&[
-            &fixture("report-v0.1.json"),
-            "--max-downtime",
-            "193.985ms",
-        ]),
+        &gate(&[&fixture("report-v0.1.json"), "--max-downtime", "193.985ms"]),
         0,
         &[],
     );
