@@ -8,97 +8,10 @@
 //! available offline, so the JUnit output is checked with a small
 //! well-formedness parser below and structure assertions.
 
+mod gatekit;
+
+use gatekit::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
-const EXAMPLE: &str = include_str!("../reports/examples/report.json");
-
-fn example() -> Value {
-    serde_json::from_str(EXAMPLE).expect("example report is JSON")
-}
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gate")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn gate_in(dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(MIGPROBE)
-        .arg("gate")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run migprobe");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn gate(args: &[&str]) -> Out {
-    gate_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, v: &Value) -> String {
-    let p: PathBuf = dir.path().join(name);
-    std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-    p.display().to_string()
-}
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-/// The example with a `migrations` array, one entry per network downtime.
-fn with_migrations(network_ms: &[f64]) -> Value {
-    let mut r = example();
-    r["migrations"] = Value::Array(
-        network_ms
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                json!({
-                    "index": i,
-                    "result": "completed",
-                    "trigger_exit_code": 0,
-                    "downtime": { "network_ms": v, "hypervisor_ms": v / 2.0, "class": "mixed" }
-                })
-            })
-            .collect(),
-    );
-    r
-}
-
-fn with_network(ms: f64) -> Value {
-    let mut r = example();
-    r["downtime"]["network_ms"] = json!(ms);
-    r
-}
-
-#[track_caller]
-fn expect(o: &Out, code: i32, needles: &[&str]) {
-    let all = format!("{}{}", o.stdout, o.stderr);
-    assert_eq!(
-        o.code, code,
-        "exit code\nstdout:\n{}\nstderr:\n{}",
-        o.stdout, o.stderr
-    );
-    for n in needles {
-        assert!(all.contains(n), "missing {n:?} in\n{all}");
-    }
-}
 
 // ------------------------------------------------------------ boundaries
 
@@ -303,7 +216,7 @@ fn single_migrations_compare_values_and_say_the_evidence_is_thin() {
         &[
             "FAIL: network downtime 612 ms > 500 ms; baseline 240 ms, +155 %",
             "network downtime 612 ms vs baseline 240 ms: +155 % (+372 ms) > the margin of 48 ms \
-             (20 % of the baseline's median, at least 20 ms)",
+             (20 % of the baseline's median, at least 30 ms)",
             "evidence is thin: 1 migration against 1 in the baseline",
         ],
     );
@@ -353,7 +266,7 @@ fn several_migrations_clear_shift_fails_with_its_confidence() {
     assert!(
         detail.starts_with(
             "median network downtime 650 ms vs baseline 250 ms: +160 % (+400 ms) > the margin of \
-             50 ms (20 % of the baseline's median, at least 20 ms); significantly more than the \
+             50 ms (20 % of the baseline's median, at least 30 ms); significantly more than the \
              margin at 95 % confidence (one-sided Mann–Whitney U = 81 on the report less the \
              margin, p < 0.0001 exact, n = 9 vs 9)"
         ),
@@ -411,7 +324,7 @@ fn several_migrations_without_shift_pass() {
         &gate(&[&c, "--baseline", &b, "--max-regression", "20%"]),
         0,
         &[
-            "+355 % (+390 ms) > the margin of 22 ms",
+            "+355 % (+390 ms) > the margin of 30 ms",
             "not significantly more than the margin at 95 % confidence",
             "it could not have caught any regression: 2 against 2 migrations cannot reach p < 0.05",
         ],

@@ -128,7 +128,7 @@ pub struct InputCaps {
 /// The regression rule's floor and warm-up, shared by `gate` and `compare`.
 #[derive(Debug, Args)]
 pub(crate) struct RuleArgs {
-    /// No shift smaller than this counts, however significant [default: 20ms].
+    /// No shift smaller than this counts, however significant [default: 30ms].
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub(crate) min_effect: Option<String>,
     /// Leave out the first N migrations of each campaign as warm-up, when at least 2
@@ -263,7 +263,7 @@ unless --allow-inconclusive); every pass says the smallest regression it would h
 Policy file (the same checks as keys; flags override them):
   max_downtime = \"500ms\"
   max_regression = \"20%\"
-  min_effect = \"20ms\"
+  min_effect = \"30ms\"
   baseline = \"last.json\"   # relative to the policy file"
 )]
 pub(crate) struct GateArgs {

@@ -51,7 +51,7 @@ pub const ALPHA: f64 = 0.05;
 /// `--max-regression` of `migprobe compare` (the gate's is required), percent.
 pub const DEFAULT_MAX_REGRESSION_PCT: f64 = 20.0;
 /// `--min-effect`: no regression smaller than this counts, however significant.
-pub const DEFAULT_MIN_EFFECT_MS: f64 = 20.0;
+pub const DEFAULT_MIN_EFFECT_MS: f64 = 30.0;
 /// `--discard-warmup`: migrations left out at the start of each campaign.
 pub const DEFAULT_DISCARD_WARMUP: usize = 1;
 

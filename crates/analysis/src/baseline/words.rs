@@ -21,7 +21,7 @@ pub struct Style {
 /// The two campaigns' names: (baseline, candidate).
 pub type Names<'a> = (&'a str, &'a str);
 
-/// "the margin of 30.6 ms (20 % of before's median, at least 20 ms)".
+/// "the margin of 30.6 ms (20 % of before's median, at least 30 ms)".
 pub fn margin(j: &Judgement, style: &Style, base: &str) -> String {
     let p = &j.policy;
     format!(
@@ -132,7 +132,7 @@ mod tests {
         let j = judge(&base, &cand, &Policy::default()).unwrap();
         assert_eq!(
             margin(&j, &STYLE, "a"),
-            "the margin of 40.2 ms (20 % of a's median, at least 20.0 ms)"
+            "the margin of 40.2 ms (20 % of a's median, at least 30.0 ms)"
         );
         assert_eq!(
             warmup(&j, ("a", "b")).unwrap(),

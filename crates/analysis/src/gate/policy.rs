@@ -10,7 +10,7 @@
 //! require_completed = true           # migration completed and the trigger exited 0
 //! baseline = "last.json"             # relative to the policy file's directory
 //! max_regression = "20%"             # median network downtime against the baseline
-//! min_effect = "20ms"                # no regression smaller than this counts (default 20 ms)
+//! min_effect = "30ms"                # no regression smaller than this counts (default 30 ms)
 //! discard_warmup = 1                 # migrations left out at each campaign's start (default 1)
 //! allow_inconclusive = false         # a campaign that drifted does not fail the gate
 //! ```
@@ -452,6 +452,10 @@ mod tests {
             assert!(parse_percent("--max-regression", bad).is_err(), "{bad}");
         }
         assert_eq!(parse_count("--max-loss", "0"), Ok(0));
+        assert_eq!(parse_warmup("--discard-warmup", " 3 "), Ok(3));
+        for bad in ["-1", "x", "1.5", "1001"] {
+            assert!(parse_warmup("--discard-warmup", bad).is_err(), "{bad}");
+        }
         assert!(parse_count("--max-loss", "-1").is_err());
     }
 
@@ -481,6 +485,34 @@ mod tests {
         );
         let e = policy("max_regression = 20").unwrap_err().to_string();
         assert!(e.contains("must be a string"), "{e}");
+        let s = policy(
+            "min_effect = \"25ms\"\ndiscard_warmup = 2\nallow_inconclusive = true\n\
+             max_regression = \"10%\"\nbaseline = \"b.json\"",
+        )
+        .unwrap();
+        let (t, _) = s.finish().unwrap();
+        let rule = t.regression_policy().unwrap();
+        assert_eq!(
+            (
+                rule.min_effect_ms,
+                rule.discard_warmup,
+                t.allow_inconclusive
+            ),
+            (25.0, 2, true)
+        );
+        let e = policy("discard_warmup = -1").unwrap_err().to_string();
+        assert!(
+            e.contains("discard_warmup in gate.toml") && e.contains("negative"),
+            "{e}"
+        );
+        let e = policy("discard_warmup = 1.5").unwrap_err().to_string();
+        assert!(e.contains("must be a whole number"), "{e}");
+        let e = policy("min_effect = 30").unwrap_err().to_string();
+        assert!(e.contains("must be a string"), "{e}");
+        let e = policy("allow_inconclusive = \"yes\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("true or false"), "{e}");
         let e = policy("max_downtime = ").unwrap_err().to_string();
         assert!(e.starts_with("--policy gate.toml: not valid TOML"), "{e}");
         assert!(!e.contains('\n'), "{e}");
@@ -516,5 +548,29 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("--baseline"));
+        // The rule's knobs without a regression check are a mistake, named.
+        let stray = Settings {
+            max_downtime: Some(Duration::ZERO),
+            discard_warmup: Some(2),
+            ..Settings::default()
+        };
+        let e = stray.finish().unwrap_err().to_string();
+        assert!(
+            e.starts_with("--discard-warmup: only applies to the regression check"),
+            "{e}"
+        );
+        // Without them the defaults apply.
+        let (t, _) = Settings {
+            baseline: Some("b.json".into()),
+            max_regression: Some(20.0),
+            ..Settings::default()
+        }
+        .finish()
+        .unwrap();
+        assert_eq!(
+            t.regression_policy(),
+            Some(crate::baseline::Policy::default())
+        );
+        assert_eq!(Thresholds::default().regression_policy(), None);
     }
 }

@@ -3,7 +3,10 @@
 //! real one.
 //!
 //! - [`model`]: campaign pairs drawn from a model of the lab's downtimes;
+//! - [`campaigns`]: real campaigns read, split and resampled;
+//! - [`study`]: pairs judged (and by the rule before issue 14, to compare);
 //! - [`tally`]: verdicts counted, with confidence intervals;
+//! - [`markdown`]: the tables of reports/bench/aa-study.md;
 //! - [`simulate`]: many pairs judged by [`migprobe_analysis::baseline::judge`],
 //!   the very rule of `migprobe gate` and `migprobe compare`.
 //!
@@ -11,7 +14,10 @@
 //! and writes reports/bench/aa-study.md; tests/aa_simulation.rs holds the
 //! default policy to a false-alarm rate of at most 5 %.
 
+pub mod campaigns;
+pub mod markdown;
 pub mod model;
+pub mod study;
 pub mod tally;
 
 pub use model::{Model, Schedule};
@@ -50,7 +56,10 @@ pub fn simulate(s: &Simulation, policy: &Policy) -> Tally {
             &mut rng,
         );
         if let Some(j) = judge(&a, &b, policy) {
-            tally.add(&j);
+            tally.add(
+                &j,
+                study::legacy_regressed(&a, &b, policy.max_regression_pct),
+            );
         }
     }
     tally

@@ -50,11 +50,11 @@ impl Model {
     /// one time in four.
     pub const LAB: Model = Model {
         median_ms: 180.0,
-        sigma: 0.13,
+        sigma: 0.12,
         outlier_rate: 1.0 / 16.0,
         outlier_factor: (1.7, 2.3),
         first_extra: 0.3,
-        drift_sd: 0.12,
+        drift_sd: 0.15,
         drift_rho: 0.9,
         gap: 4,
     };

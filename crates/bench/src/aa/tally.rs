@@ -12,12 +12,15 @@ pub struct Tally {
     pub regressions: usize,
     /// Judged inconclusive (a campaign drifted): the gate fails unless allowed.
     pub inconclusive: usize,
+    /// Flagged by the rule before issue 14 ([`super::study::legacy_regressed`]).
+    pub legacy: usize,
 }
 
 impl Tally {
-    /// Adds one verdict.
-    pub fn add(&mut self, j: &Judgement) {
+    /// Adds one verdict, and whether the rule before issue 14 flagged the pair.
+    pub fn add(&mut self, j: &Judgement, legacy: bool) {
         self.pairs += 1;
+        self.legacy += usize::from(legacy);
         if j.regressed() {
             self.regressions += 1;
         } else if j.outcome == Outcome::Drifted {
@@ -33,6 +36,11 @@ impl Tally {
     /// Share judged inconclusive.
     pub fn inconclusive_rate(&self) -> f64 {
         share(self.inconclusive, self.pairs)
+    }
+
+    /// Share the rule before issue 14 flagged.
+    pub fn legacy_rate(&self) -> f64 {
+        share(self.legacy, self.pairs)
     }
 
     /// Share that fails the gate by default (regression or inconclusive).

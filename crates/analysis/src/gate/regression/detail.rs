@@ -50,7 +50,7 @@ pub fn render(f: &Facts) -> String {
     match (j.outcome, words::drift(j, &STYLE, NAMES)) {
         (Outcome::Drifted, Some(drift)) => {
             let allowed = if f.pass {
-                " (allowed by allow_inconclusive)"
+                " (allowed: --allow-inconclusive)"
             } else {
                 ""
             };
@@ -64,7 +64,7 @@ pub fn render(f: &Facts) -> String {
 }
 
 /// "median network downtime 216.5 ms vs baseline 152.797 ms: +42 % (+63.703
-/// ms) > the margin of 30.559 ms (20 % of the baseline's median, at least 20 ms)".
+/// ms) > the margin of 30.559 ms (20 % of the baseline's median, at least 30 ms)".
 fn head(j: &Judgement) -> String {
     let label = if j.base.total > 1 || j.cand.total > 1 {
         "median network downtime"

@@ -87,7 +87,7 @@ pub(crate) fn regression_check(
     }
 }
 
-/// "≤ +20 % (at least 20 ms)".
+/// "≤ +20 % (at least 30 ms)".
 fn threshold(p: &Policy) -> String {
     format!(
         "≤ {} (at least {})",
