@@ -141,6 +141,14 @@ log-sd 0.15 with the migration-to-migration noise, ≈ 0.11 without;
 libvirt's downtime in scripts/lab/guest-deaths.md, 198 / 205 / 229 ms:
 0.08). The model takes 0.15; the drift table shows 0 to 0.25.
 
+Reading the tables: +20 % is the limit itself, which `--max-regression 20%`
+allows (a figure equal to its limit passes), so catching it is a false alarm
+too — rare when interleaved, common when sequential, where the lab's own
+drift adds to it. The power the gate prints with a pass (last table but one)
+resamples the baseline against itself: it cannot see a drift between the
+campaigns, and promises more than sequential campaigns under the model's
+drift deliver.
+
 EOF
 	study simulate
 	echo

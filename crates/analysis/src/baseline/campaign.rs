@@ -64,7 +64,7 @@ impl Campaign {
     }
 
     /// True when the warm-up was asked for but too few migrations would remain.
-    pub fn warmup_kept(&self, warmup: usize) -> bool {
+    pub fn too_few_for_warmup(&self, warmup: usize) -> bool {
         warmup > 0 && self.discarded == 0 && self.total > 0
     }
 
@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(c.kept, [100.0, 120.0]);
         let c = Campaign::new(&[400.0, 100.0], 1).unwrap();
         assert_eq!((c.discarded, c.len()), (0, 2));
-        assert!(c.warmup_kept(1) && !c.warmup_kept(0));
+        assert!(c.too_few_for_warmup(1) && !c.too_few_for_warmup(0));
         let c = Campaign::new(&[f64::NAN, 5.0], 3).unwrap();
         assert_eq!((c.total, c.median), (1, 5.0));
         assert!(Campaign::new(&[], 1).is_none());

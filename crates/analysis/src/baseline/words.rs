@@ -32,8 +32,8 @@ pub fn margin(j: &Judgement, style: &Style, base: &str) -> String {
     )
 }
 
-/// "1 warm-up migration left out of each", "the first 2 of after left out as
-/// warm-up (before has too few to leave any out)"; `None` when none was asked for.
+/// "1 warm-up migration left out of each", "2 warm-up migrations left out of
+/// after (before has too few)"; `None` when none was asked for.
 pub fn warmup(j: &Judgement, names: Names) -> Option<String> {
     let n = j.policy.discard_warmup;
     if n == 0 {
@@ -44,7 +44,7 @@ pub fn warmup(j: &Judgement, names: Names) -> Option<String> {
     } else {
         format!("{n} warm-up migrations")
     };
-    let few = |c: &Campaign| c.warmup_kept(n);
+    let few = |c: &Campaign| c.too_few_for_warmup(n);
     Some(match (few(&j.base), few(&j.cand)) {
         (false, false) => format!("{what} left out of each"),
         (true, true) => format!(

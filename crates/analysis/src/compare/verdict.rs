@@ -61,7 +61,7 @@ fn clause(base: &RunFigures, run: &RunFigures, policy: &Policy) -> String {
         _ if j.shift() < 0.0 => {
             format!(", not significantly more than {margin}: no improvement shown")
         }
-        _ => format!(" ({margin}): no change"),
+        _ => format!(", within {margin}: no change"),
     };
     let mut out = format!("{shift}{ruling} ({})", stats(&j, &test, run, names));
     if matches!(j.outcome, Outcome::Within | Outcome::Faster) {
@@ -172,6 +172,8 @@ mod tests {
         );
         assert!(s.contains("it would have caught a regression of +"), "{s}");
         assert!(v(&[], &[1.0]).contains("before has no network downtime"));
+        let same = v(&base, &base);
+        assert!(same.starts_with("after has the same median network downtime as before (250 ms), within the margin of 50 ms (20 % of before's median, at least 30 ms): no change (one-sided"), "{same}");
         assert!(verdict(&two(&[1.0], &[1.0])[..1], &Policy::default()).starts_with("only before"));
     }
 
