@@ -165,8 +165,9 @@ fn pairs(schedule: Sched, paths: &[PathBuf], p: &Policy) -> Result<String, Strin
         Sched::Interleaved => "interleaved (each campaign split by round trips)",
     };
     Ok(format!(
-        "### Lab, {what}: {} independent pairs\n\n{}\n{}.\n\n",
+        "### Lab, {what}: {} independent pair{}\n\n{}\n{}.\n\n",
         t.pairs,
+        if t.pairs == 1 { "" } else { "s" },
         table(&VERDICT_HEADER, &rows),
         summary(&t)
     ))
