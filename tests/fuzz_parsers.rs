@@ -15,6 +15,7 @@ mod fuzz;
 use fuzz::{config, fixture, fixture_bytes, input, json_numbers_changed};
 use migprobe::cli::import::{ImportArgs, ImportFormat, OriginArg};
 use migprobe_analysis::analysis::{analyze, per_migration, AnalysisOptions};
+use migprobe_analysis::baseline::Policy;
 use migprobe_analysis::compare::{self, markdown};
 use migprobe_analysis::gate::{evaluate, samples, GateInput, Metric, Settings, Thresholds};
 use migprobe_analysis::report::{self, ReportMeta};
@@ -93,14 +94,18 @@ fn judge(bytes: &[u8]) -> Result<(), TestCaseError> {
         require_completed: true,
         max_regression: Some(20.0),
         allow_unobserved: false,
+        min_effect: None,
+        discard_warmup: None,
+        allow_inconclusive: false,
     };
     let _ = evaluate(&t, &g, Some(&g));
     let runs = vec![
         compare::load("a", "a.json", bytes).expect("gate read it"),
         compare::load("b", "b.json", &example("report.json")).expect("example"),
     ];
-    let _ = markdown::verdict(&runs);
-    let _ = markdown::render(&runs, &[]);
+    let rule = Policy::default();
+    let _ = compare::verdict::verdict(&runs, &rule);
+    let _ = markdown::render(&runs, &[], &rule);
     Ok(())
 }
 

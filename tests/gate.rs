@@ -9,97 +9,10 @@
 //! available offline, so the JUnit output is checked with a small
 //! well-formedness parser below and structure assertions.
 
+mod gatekit;
+
+use gatekit::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
-const EXAMPLE: &str = include_str!("fixtures/gate/report-v0.1.json");
-
-fn example() -> Value {
-    serde_json::from_str(EXAMPLE).expect("example report is JSON")
-}
-
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gate")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn gate_in(dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(MIGPROBE)
-        .arg("gate")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run migprobe");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn gate(args: &[&str]) -> Out {
-    gate_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, v: &Value) -> String {
-    let p: PathBuf = dir.path().join(name);
-    std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-    p.display().to_string()
-}
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-/// The example with a `migrations` array, one entry per network downtime.
-fn with_migrations(network_ms: &[f64]) -> Value {
-    let mut r = example();
-    r["migrations"] = Value::Array(
-        network_ms
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                json!({
-                    "index": i,
-                    "result": "completed",
-                    "trigger_exit_code": 0,
-                    "downtime": { "network_ms": v, "hypervisor_ms": v / 2.0, "class": "mixed" }
-                })
-            })
-            .collect(),
-    );
-    r
-}
-
-fn with_network(ms: f64) -> Value {
-    let mut r = example();
-    r["downtime"]["network_ms"] = json!(ms);
-    r
-}
-
-#[track_caller]
-fn expect(o: &Out, code: i32, needles: &[&str]) {
-    let all = format!("{}{}", o.stdout, o.stderr);
-    assert_eq!(
-        o.code, code,
-        "exit code\nstdout:\n{}\nstderr:\n{}",
-        o.stdout, o.stderr
-    );
-    for n in needles {
-        assert!(all.contains(n), "missing {n:?} in\n{all}");
-    }
-}
 
 // ------------------------------------------------------------ boundaries
 
@@ -299,7 +212,8 @@ fn single_migrations_compare_values_and_say_the_evidence_is_thin() {
         1,
         &[
             "FAIL: network downtime 612 ms > 500 ms; baseline 240 ms, +155 %",
-            "network downtime 612 ms vs baseline 240 ms: +155 % > +20 %",
+            "network downtime 612 ms vs baseline 240 ms: +155 % (+372 ms) > the margin of 48 ms \
+             (20 % of the baseline's median, at least 30 ms)",
             "evidence is thin: 1 migration against 1 in the baseline",
         ],
     );
@@ -308,14 +222,21 @@ fn single_migrations_compare_values_and_say_the_evidence_is_thin() {
     expect(
         &gate(&[&cand, "--baseline", &base, "--max-regression", "20%"]),
         0,
-        &["+20 % ≤ +20 %", "evidence is thin: 1 migration"],
+        &[
+            "+20 % (+48 ms) ≤ the margin of 48 ms",
+            "evidence is thin: 1 migration",
+            "no test with a single migration on a side",
+        ],
     );
-    // Several migrations on one side only: still thin.
+    // Several migrations on one side only: still thin (the first left out as warm-up).
     let cand = write(&d, "cand.json", &with_migrations(&[600.0, 610.0, 620.0]));
     expect(
         &gate(&[&cand, "--baseline", &base, "--max-regression", "20%"]),
         1,
-        &["evidence is thin: 3 migrations against 1 in the baseline"],
+        &[
+            "evidence is thin: 2 migrations against 1 in the baseline",
+            "1 warm-up migration left out of the report (the baseline has too few)",
+        ],
     );
 }
 
@@ -338,10 +259,13 @@ fn several_migrations_clear_shift_fails_with_its_confidence() {
     expect(&o, 1, &[]);
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     let detail = v["checks"][0]["detail"].as_str().unwrap();
+    // The first of each campaign is left out as warm-up: 9 vs 9.
     assert!(
         detail.starts_with(
-            "median network downtime 645 ms vs baseline 245 ms: +163 % > +20 %; \
-             significantly greater at 95 % confidence (one-sided Mann–Whitney U = 100, p < 0.0001 exact, n = 10 vs 10)"
+            "median network downtime 650 ms vs baseline 250 ms: +160 % (+400 ms) > the margin of \
+             50 ms (20 % of the baseline's median, at least 30 ms); significantly more than the \
+             margin at 95 % confidence (one-sided Mann–Whitney U = 81 on the report less the \
+             margin, p < 0.0001 exact, n = 9 vs 9)"
         ),
         "{detail}"
     );
@@ -349,8 +273,28 @@ fn several_migrations_clear_shift_fails_with_its_confidence() {
         detail.contains("95 % bootstrap interval of the median difference +"),
         "{detail}"
     );
-    assert_eq!(v["checks"][0]["baseline"], "245 ms (median of 10)");
-    assert_eq!(v["checks"][0]["observed"], "+163 % (median 645 ms)");
+    assert!(
+        detail.ends_with("; 1 warm-up migration left out of each"),
+        "{detail}"
+    );
+    assert_eq!(v["checks"][0]["baseline"], "250 ms (median of 9)");
+    assert_eq!(v["checks"][0]["observed"], "+160 % (median 650 ms)");
+    let stats = &v["checks"][0]["statistics"];
+    assert_eq!(stats["outcome"], "regression");
+    assert_eq!(stats["margin_ms"], 50.0);
+    assert_eq!(
+        (
+            stats["warmup_left_out"].as_u64(),
+            stats["migrations"].as_u64()
+        ),
+        (Some(1), Some(9))
+    );
+    assert_eq!(stats["significant"], true);
+    assert_eq!(
+        stats["min_detectable_pct"],
+        Value::Null,
+        "no power figure on a FAIL"
+    );
 }
 
 #[test]
@@ -363,7 +307,12 @@ fn several_migrations_without_shift_pass() {
     expect(
         &gate(&[&c, "--baseline", &b, "--max-regression", "20%"]),
         0,
-        &["≤ +20 %", "not significantly greater at 95 % confidence"],
+        &[
+            "≤ +20 %",
+            "not significantly more than the margin at 95 % confidence",
+            "it would have caught a regression of +",
+            "80 % of the time",
+        ],
     );
     // A big median jump from two noisy migrations is not significant: pass, and say so.
     let b = write(&d, "base.json", &with_migrations(&[100.0, 120.0]));
@@ -372,8 +321,9 @@ fn several_migrations_without_shift_pass() {
         &gate(&[&c, "--baseline", &b, "--max-regression", "20%"]),
         0,
         &[
-            "+355 % > +20 %",
-            "not significantly greater at 95 % confidence",
+            "+355 % (+390 ms) > the margin of 30 ms",
+            "not significantly more than the margin at 95 % confidence",
+            "it could not have caught any regression: 2 against 2 migrations cannot reach p < 0.05",
         ],
     );
 }
@@ -572,7 +522,7 @@ fn policy_baseline_is_relative_to_the_policy_file() {
     expect(
         &gate_in(elsewhere.path(), &[&cand, "--policy", &policy]),
         1,
-        &["+155 % > +20 %", "evidence is thin"],
+        &["+155 % (+372 ms) > the margin of 48 ms", "evidence is thin"],
     );
     expect(
         &gate_in(
@@ -580,7 +530,7 @@ fn policy_baseline_is_relative_to_the_policy_file() {
             &[&cand, "--policy", &policy, "--max-regression", "200%"],
         ),
         0,
-        &["+155 % ≤ +200 %"],
+        &["+155 % (+372 ms) ≤ the margin of 480 ms"],
     );
 }
 
@@ -623,7 +573,10 @@ fn json_output_shape() {
     );
     for c in checks {
         let keys: Vec<&String> = c.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 6, "{c}");
+        // The regression check adds its figures; no key is renamed.
+        let regression = c["name"] == "regression vs baseline";
+        assert_eq!(keys.len(), 6 + usize::from(regression), "{c}");
+        assert_eq!(c.get("statistics").is_some(), regression, "{c}");
         for k in [
             "name",
             "threshold",

@@ -125,6 +125,18 @@ pub struct InputCaps {
     pub max_line_length: Option<String>,
 }
 
+/// The regression rule's floor and warm-up, shared by `gate` and `compare`.
+#[derive(Debug, Args)]
+pub(crate) struct RuleArgs {
+    /// No shift smaller than this counts, however significant [default: 30ms].
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub(crate) min_effect: Option<String>,
+    /// Leave out the first N migrations of each campaign as warm-up, when at least 2
+    /// remain [default: 1].
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub(crate) discard_warmup: Option<String>,
+}
+
 /// `migprobe summary`.
 #[derive(Debug, Args)]
 pub(crate) struct SummaryArgs {
@@ -243,9 +255,15 @@ Example (CI):
   migprobe gate run/report.json --max-downtime 500ms --require-completed \\
       --baseline last/report.json --max-regression 20% --junit gate.xml --format markdown
 
+Regression against --baseline: warm-up left out (--discard-warmup), a regression fails only
+when it is significantly larger than the margin (--max-regression of the baseline's median, at
+least --min-effect); a campaign that drifted within itself makes it INCONCLUSIVE (a failure
+unless --allow-inconclusive); every pass says the smallest regression it would have caught.
+
 Policy file (the same checks as keys; flags override them):
   max_downtime = \"500ms\"
   max_regression = \"20%\"
+  min_effect = \"30ms\"
   baseline = \"last.json\"   # relative to the policy file"
 )]
 pub(crate) struct GateArgs {
@@ -275,9 +293,17 @@ pub(crate) struct GateArgs {
     #[arg(long, value_name = "BASE.json")]
     pub(crate) baseline: Option<PathBuf>,
     /// Largest allowed regression of the median network downtime against --baseline, e.g. 20%;
-    /// with several migrations on both sides it must also be significant at 95 %.
+    /// with several migrations on both sides a regression fails only when it is significantly
+    /// larger than this (and than --min-effect) at 95 %.
     #[arg(long, value_name = "PERCENT", allow_hyphen_values = true)]
     pub(crate) max_regression: Option<String>,
+    /// The margin's floor and the warm-up.
+    #[command(flatten)]
+    pub(crate) rule: RuleArgs,
+    /// Do not fail when a campaign drifted within itself (first half against second half)
+    /// and left the regression check inconclusive; the check still says so.
+    #[arg(long)]
+    pub(crate) allow_inconclusive: bool,
     /// Read the checks from a TOML file (keys as the flags with underscores: max_downtime = "500ms").
     #[arg(long, value_name = "FILE.toml")]
     pub(crate) policy: Option<PathBuf>,
@@ -315,7 +341,10 @@ pub(crate) struct ReportArgs {
   migprobe compare before/report.json after/report.json --labels before,after --out cmp
 
 Prints a verdict and the table; with --out also writes cmp/compare.md and cmp/compare.svg
-(the RTT traces need the run.jsonl next to each report). Deltas are against the first report.")]
+(the RTT traces need the run.jsonl next to each report). Deltas are against the first report.
+The verdict is the gate's: warm-up left out, a shift counts when it is significantly larger
+than the margin (--max-regression of the first run's median, at least --min-effect), a run
+that drifted within itself makes it inconclusive.")]
 pub(crate) struct CompareArgs {
     /// Two or more report.json files (from `run` or `report`); the first is the reference.
     #[arg(required = true, num_args = 1.., value_name = "REPORT.json")]
@@ -326,6 +355,12 @@ pub(crate) struct CompareArgs {
     /// Write compare.md and compare.svg into this directory (created if needed).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// The margin: a shift up to this share of the first run's median is no change [default: 20%].
+    #[arg(long, value_name = "PERCENT", allow_hyphen_values = true)]
+    pub(crate) max_regression: Option<String>,
+    /// The margin's floor and the warm-up.
+    #[command(flatten)]
+    pub(crate) rule: RuleArgs,
     /// Caps on the inputs (the reports, and the run files next to them).
     #[command(flatten)]
     pub(crate) caps: InputCaps,

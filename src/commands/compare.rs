@@ -3,12 +3,15 @@
 //! the verdict and the side-by-side table, and writes compare.md and
 //! compare.svg into `--out`.
 
+use super::gate::rule_flags;
 use crate::cli::CompareArgs;
 use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{bail, Context, Result};
-use migprobe_analysis::compare::{self, markdown, svg, table, trace, RunFigures, Trace};
+use migprobe_analysis::baseline::Policy as Rule;
+use migprobe_analysis::compare::{self, markdown, svg, table, trace, verdict, RunFigures, Trace};
+use migprobe_analysis::gate::policy::parse_percent;
 use migprobe_probe::input::{read_all, Limits};
 use migprobe_probe::record::{read_run_within, ReadError};
 use std::path::{Path, PathBuf};
@@ -98,11 +101,26 @@ fn trace_of(
     Ok(t)
 }
 
+/// The verdict's rule from `--max-regression`, `--min-effect`, `--discard-warmup`.
+fn rule(a: &CompareArgs) -> Result<Rule> {
+    let defaults = Rule::default();
+    let (min_effect, warmup) = rule_flags(&a.rule)?;
+    Ok(Rule {
+        max_regression_pct: match &a.max_regression {
+            Some(v) => parse_percent("--max-regression", v)?,
+            None => defaults.max_regression_pct,
+        },
+        min_effect_ms: min_effect.map_or(defaults.min_effect_ms, |d| d.as_secs_f64() * 1e3),
+        discard_warmup: warmup.unwrap_or(defaults.discard_warmup),
+    })
+}
+
 /// `migprobe compare`.
 pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
     if a.reports.len() < 2 {
         bail!("give at least 2 reports to compare (report.json files written by `migprobe run` or `migprobe report`)");
     }
+    let rule = rule(a)?;
     let labels = parse_labels(a.labels.as_deref(), &a.reports)?;
     let report_limits = input_limits(&a.caps, Limits::REPORT)?;
     let run_limits = input_limits(&a.caps, Limits::RUN_FILE)?;
@@ -120,10 +138,9 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
         })?;
         runs.push(compare::load(label, &name, &bytes)?);
     }
-    let verdict = markdown::verdict(&runs);
-    println!("{verdict}");
+    println!("{}", verdict::verdict(&runs, &rule));
     println!();
-    print!("{}", table::build(&runs).to_text());
+    print!("{}", table::build(&runs, &rule).to_text());
     let Some(dir) = &a.out else {
         return Ok(ExitCode::Ok);
     };
@@ -150,8 +167,8 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
             ));
         }
     }
-    let md = markdown::render(&runs, &notes);
-    let chart = svg::render(&runs, &traces, svg::WIDTH);
+    let md = markdown::render(&runs, &notes, &rule);
+    let chart = svg::render(&runs, &traces, &rule, svg::WIDTH);
     for (name, bytes) in [(MD_FILE, md.as_bytes()), (SVG_FILE, chart.as_slice())] {
         write_atomic(&dir.join(name), bytes)?;
     }

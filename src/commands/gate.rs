@@ -1,18 +1,19 @@
 //! `migprobe gate`: reads the report, the baseline and the policy, judges, writes
 //! JUnit, prints the verdict; exit 0 pass, 1 fail, 2 error.
 
-use crate::cli::GateArgs;
+use crate::cli::{GateArgs, RuleArgs};
 use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{Context, Result};
 use migprobe_analysis::gate::policy::{
-    parse_count, parse_duration_threshold, parse_percent, PolicyError,
+    parse_count, parse_duration_threshold, parse_percent, parse_warmup, PolicyError,
 };
 use migprobe_analysis::gate::render::OutputFormat;
 use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
 use migprobe_probe::input::{read_all, InputError, Limits};
 use std::path::Path;
+use std::time::Duration;
 
 /// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
 pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
@@ -81,6 +82,7 @@ fn read_input(what: &str, path: &Path, limits: Limits) -> Result<Vec<u8>> {
 
 /// The checks given as flags.
 fn settings_from_flags(a: &GateArgs) -> Result<Settings, PolicyError> {
+    let (min_effect, discard_warmup) = rule_flags(&a.rule)?;
     let dur = |flag: &str, v: &Option<String>| {
         v.as_deref()
             .map(|v| parse_duration_threshold(flag, v))
@@ -103,5 +105,23 @@ fn settings_from_flags(a: &GateArgs) -> Result<Settings, PolicyError> {
             .as_deref()
             .map(|v| parse_percent("--max-regression", v))
             .transpose()?,
+        min_effect,
+        discard_warmup,
+        allow_inconclusive: a.allow_inconclusive.then_some(true),
     })
+}
+
+/// `--min-effect` and `--discard-warmup`, each when given.
+pub(crate) fn rule_flags(r: &RuleArgs) -> Result<(Option<Duration>, Option<usize>), PolicyError> {
+    let min_effect = r
+        .min_effect
+        .as_deref()
+        .map(|v| parse_duration_threshold("--min-effect", v))
+        .transpose()?;
+    let warmup = r
+        .discard_warmup
+        .as_deref()
+        .map(|v| parse_warmup("--discard-warmup", v))
+        .transpose()?;
+    Ok((min_effect, warmup))
 }

@@ -3,6 +3,8 @@
 //! - [`analysis`]: outages with error brackets, migration phases, downtime
 //!   attribution, per-target summaries;
 //! - [`stats`]: quantiles, Mann–Whitney, bootstrap;
+//! - [`baseline`]: the one rule that says whether a campaign regressed against
+//!   its baseline (margin, warm-up, drift, power), for `gate` and `compare`;
 //! - [`report`]: report.json, summary.md and chart.svg (renderers return bytes);
 //! - [`gate`]: thresholds, policies and baselines → verdicts (text, Markdown,
 //!   JSON, JUnit);
@@ -11,6 +13,7 @@
 //! No file or network I/O happens here except reading files named by the caller.
 
 pub mod analysis;
+pub mod baseline;
 pub mod compare;
 pub mod gate;
 pub mod report;

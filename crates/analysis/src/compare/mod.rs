@@ -1,8 +1,8 @@
 //! `migprobe compare`: several report.json files side by side — every
-//! headline figure with its delta against the first run, the same statistics
-//! as the gate ([`crate::stats`]), a verdict sentence ([`markdown`]), and a
-//! chart overlaying the downtime distributions and the RTT traces around the
-//! switchover ([`svg`]).
+//! headline figure with its delta against the first run ([`table`]), the
+//! gate's own verdict on each run against the first ([`verdict`], by
+//! [`crate::baseline`]), compare.md ([`markdown`]), and a chart overlaying the
+//! downtime distributions and the RTT traces around the switchover ([`svg`]).
 //!
 //! Pure: [`load`] works on bytes, the renderers return text; the command
 //! (`migprobe::commands::compare`) owns the files.
@@ -16,7 +16,9 @@ pub mod markdown;
 pub mod svg;
 pub mod table;
 pub mod trace;
+pub mod verdict;
 
+use crate::baseline::{judge, Judgement, Policy};
 use crate::report::json::{self as rjson, Report, ReportError};
 use serde_json::Value;
 use thiserror::Error;
@@ -178,6 +180,17 @@ impl Metric {
             Metric::Lost => m.lost.map(|n| n as f64),
         }
     }
+}
+
+/// `metric` of `run` against `base` by the gate's rule ([`crate::baseline`]);
+/// `None` when a side has no value.
+pub fn judge_metric(
+    metric: Metric,
+    base: &RunFigures,
+    run: &RunFigures,
+    policy: &Policy,
+) -> Option<Judgement> {
+    judge(&base.samples(metric), &run.samples(metric), policy)
 }
 
 /// A label from a path: the report's directory name (`before/report.json` →

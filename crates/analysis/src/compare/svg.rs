@@ -10,7 +10,8 @@
 
 use super::table::{fine, ns, value};
 use super::trace::{Anchor, Trace};
-use super::{markdown, Metric, RunFigures};
+use super::{verdict, Metric, RunFigures};
+use crate::baseline::Policy;
 use crate::report::draw::{
     bold, cdf_chart, err, guarded, label, ms_label, rtt_chart, text, Area, Res, INK, MUTED,
 };
@@ -73,15 +74,22 @@ fn wrap(s: &str, px: i32, size: f64, lines: usize) -> Vec<String> {
 
 /// Renders the chart; `traces` are per run (same order as `runs`): the
 /// run's trace, or why there is none.
-pub fn render(runs: &[RunFigures], traces: &[Result<Trace, String>], width: u32) -> Vec<u8> {
+/// The title's verdict judges by `policy`.
+pub fn render(
+    runs: &[RunFigures],
+    traces: &[Result<Trace, String>],
+    policy: &Policy,
+    width: u32,
+) -> Vec<u8> {
     let width = width.clamp(600, 4_000);
-    guarded(width, |buf| draw(buf, runs, traces, width))
+    guarded(width, |buf| draw(buf, runs, traces, policy, width))
 }
 
 fn draw(
     buf: &mut String,
     runs: &[RunFigures],
     traces: &[Result<Trace, String>],
+    policy: &Policy,
     width: u32,
 ) -> Res {
     let height = TITLE_H + CDF_H + TRACE_H + 8;
@@ -91,7 +99,7 @@ fn draw(
         let (title, rest) = root.split_vertically(TITLE_H);
         let (cdf, rest) = rest.split_vertically(CDF_H);
         let (trace, _) = rest.split_vertically(TRACE_H);
-        draw_title(&title, runs, width)?;
+        draw_title(&title, runs, policy, width)?;
         draw_cdf(&root, &cdf, runs)?;
         draw_traces(&root, &trace, runs, traces)?;
         root.present().map_err(err)?;
@@ -99,7 +107,7 @@ fn draw(
     Ok(())
 }
 
-fn draw_title(area: &Area, runs: &[RunFigures], width: u32) -> Res {
+fn draw_title(area: &Area, runs: &[RunFigures], policy: &Policy, width: u32) -> Res {
     let names: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
     let w = width as i32 - 24;
     bold(
@@ -114,7 +122,7 @@ fn draw_title(area: &Area, runs: &[RunFigures], width: u32) -> Res {
         INK,
     )?;
     // Keep numbers with their units when wrapping ("95 %", "45 ms").
-    let verdict = markdown::verdict(runs)
+    let verdict = verdict::verdict(runs, policy)
         .replace(" %", "\u{a0}%")
         .replace(" ms", "\u{a0}ms")
         .replace(" µs", "\u{a0}µs");

@@ -1,11 +1,13 @@
 //! The side-by-side table: every headline figure per run, deltas against the
-//! first run (absolute and %), and the gate's statistics (one-sided
-//! Mann–Whitney U, bootstrap interval on the median difference) where both
-//! sides have at least 2 migrations.
+//! first run (absolute and %), and for network and hypervisor downtime the
+//! verdict of the gate's rule ([`crate::baseline`]: warm-up left out, margin,
+//! drift) with its p-value, bootstrap interval and power, where both sides
+//! have at least 2 migrations.
 
-use super::{Metric, RunFigures};
+use super::{judge_metric, Metric, RunFigures};
+use crate::baseline::{Judgement, Outcome, Policy};
 use crate::report::text::{count, dur, dur_fixed, dur_res};
-use crate::stats::{bootstrap_median_diff, mann_whitney_greater, Samples};
+use crate::stats::Samples;
 
 use crate::gate::regression as gate;
 
@@ -15,24 +17,14 @@ pub const BOOTSTRAP_ITERATIONS: usize = gate::BOOTSTRAP_ITERATIONS;
 pub const CONFIDENCE: f64 = 1.0 - gate::ALPHA;
 /// Seed of the bootstrap: the same inputs always give the same interval (the gate's).
 pub const BOOTSTRAP_SEED: u64 = gate::BOOTSTRAP_SEED;
-/// A one-sided p-value below this counts as a significant shift (the gate's).
+/// A one-sided p-value below this counts as significant (the gate's).
 pub const SIGNIFICANCE: f64 = gate::ALPHA;
 
-/// Metrics that get the gate's statistics in the table.
+/// Metrics that get the gate's verdict in the table.
 pub const TESTED: [Metric; 2] = [Metric::Network, Metric::Hypervisor];
 
-/// The statistical tests of one metric, one run against the first.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Test {
-    /// One-sided p-value for "this run is greater (slower) than the first".
-    pub p_greater: f64,
-    /// One-sided p-value for "this run is smaller (faster) than the first".
-    pub p_smaller: f64,
-    /// Bootstrap interval of median(this) − median(first), ms or count.
-    pub ci: Option<(f64, f64)>,
-}
-
-/// One metric of one run against the same metric of the first run.
+/// One metric of one run against the same metric of the first run, over
+/// every migration (the verdict leaves the warm-up out: [`judge_metric`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delta {
     /// Which figure.
@@ -45,8 +37,6 @@ pub struct Delta {
     pub n_base: usize,
     /// Samples of this run.
     pub n: usize,
-    /// The tests, when both sides have at least 2 samples.
-    pub test: Option<Test>,
 }
 
 impl Delta {
@@ -54,20 +44,12 @@ impl Delta {
     pub fn of(metric: Metric, base: &RunFigures, run: &RunFigures) -> Delta {
         let a = base.samples(metric);
         let b = run.samples(metric);
-        let test = mann_whitney_greater(&b, &a)
-            .zip(mann_whitney_greater(&a, &b))
-            .map(|(g, s)| Test {
-                p_greater: g.p_value,
-                p_smaller: s.p_value,
-                ci: bootstrap_median_diff(&b, &a, BOOTSTRAP_ITERATIONS, CONFIDENCE, BOOTSTRAP_SEED),
-            });
         Delta {
             metric,
             base: Samples::new(&a).median(),
             value: Samples::new(&b).median(),
             n_base: a.len(),
             n: b.len(),
-            test,
         }
     }
 
@@ -85,27 +67,22 @@ impl Delta {
         Some(self.diff()? / base.abs() * 100.0).filter(|p| p.is_finite())
     }
 
-    /// The p-value in the direction of the observed shift.
-    pub fn p_value(&self) -> Option<f64> {
-        let t = self.test?;
-        Some(if self.diff().unwrap_or(0.0) < 0.0 {
-            t.p_smaller
-        } else {
-            t.p_greater
-        })
-    }
-
     /// How much evidence there is, in words: "1 migration each: evidence is
     /// thin", "1 migration vs 10: evidence is thin", "10 vs 10 migrations".
     pub fn evidence(&self) -> String {
-        match (self.n_base, self.n) {
-            (0, _) | (_, 0) => "no data on one side".to_owned(),
-            (1, 1) => "1 migration each: evidence is thin".to_owned(),
-            (a, b) if a < 2 || b < 2 => {
-                format!("{} vs {b}: evidence is thin", plural_migrations(a))
-            }
-            (a, b) => format!("{a} vs {b} migrations"),
+        evidence(self.n_base, self.n)
+    }
+}
+
+/// How much evidence `a` against `b` migrations are, in words (see [`Delta::evidence`]).
+pub fn evidence(a: usize, b: usize) -> String {
+    match (a, b) {
+        (0, _) | (_, 0) => "no data on one side".to_owned(),
+        (1, 1) => "1 migration each: evidence is thin".to_owned(),
+        (a, b) if a < 2 || b < 2 => {
+            format!("{} vs {b}: evidence is thin", plural_migrations(a))
         }
+        (a, b) => format!("{a} vs {b} migrations"),
     }
 }
 
@@ -181,10 +158,15 @@ pub fn percent(p: f64) -> String {
 
 /// The delta cell: `+45 ms (+23 %)`, `±0`, or `–`.
 pub fn delta_cell(d: &Delta) -> String {
-    match (d.diff(), d.pct()) {
+    amount(d.metric, d.diff(), d.pct())
+}
+
+/// A difference with its percentage: `+45 ms (+23 %)`, `±0`, or `–`.
+pub fn amount(metric: Metric, diff: Option<f64>, pct: Option<f64>) -> String {
+    match (diff, pct) {
         (Some(x), _) if x.abs() < 5e-7 => "±0".to_owned(),
-        (Some(x), Some(p)) => format!("{} ({})", signed(d.metric, x), percent(p)),
-        (Some(x), None) => signed(d.metric, x),
+        (Some(x), Some(p)) => format!("{} ({})", signed(metric, x), percent(p)),
+        (Some(x), None) => signed(metric, x),
         _ => "–".to_owned(),
     }
 }
@@ -292,8 +274,8 @@ fn addresses(runs: &[RunFigures]) -> Vec<String> {
 }
 
 /// Builds the table: one column per run, and after each run but the first a
-/// Δ column against the first.
-pub fn build(runs: &[RunFigures]) -> Table {
+/// Δ column against the first; the verdict rows judge by `policy`.
+pub fn build(runs: &[RunFigures], policy: &Policy) -> Table {
     let mut t = Table::default();
     let Some(base) = runs.first() else {
         return t;
@@ -357,44 +339,90 @@ pub fn build(runs: &[RunFigures]) -> Table {
         ));
     }
     for m in TESTED {
-        let d = |r: &RunFigures| Delta::of(m, base, r);
-        if runs.iter().skip(1).all(|r| d(r).test.is_none()) {
+        let judged = |r: &RunFigures| judge_metric(m, base, r, policy);
+        let thin = |j: &Judgement| j.slower.is_none();
+        if runs
+            .iter()
+            .skip(1)
+            .all(|r| judged(r).is_none_or(|j| thin(&j)))
+        {
             // Nothing to test against the first run: one row that says why.
             t.push(row(
                 &format!("{}: statistics", m.name()),
                 &|_| String::new(),
-                &|r| d(r).evidence(),
+                &|r| Delta::of(m, base, r).evidence(),
             ));
             continue;
         }
-        t.push(row(
-            &format!("{}: Mann–Whitney p (one-sided)", m.name()),
-            &|_| String::new(),
-            &|r| {
-                let d = d(r);
-                match d.p_value() {
-                    Some(p) => format!("{} ({})", p_text(p), direction(&d)),
-                    None => d.evidence(),
-                }
-            },
-        ));
-        t.push(row(
-            &format!(
-                "{}: {} % CI of the median Δ",
-                m.name(),
-                (CONFIDENCE * 100.0).round()
-            ),
-            &|_| String::new(),
-            &|r| {
-                let d = d(r);
-                match d.test.and_then(|x| x.ci) {
-                    Some((lo, hi)) => format!("{} … {}", signed(m, lo), signed(m, hi)),
-                    None => d.evidence(),
-                }
-            },
-        ));
+        for (name, cell) in verdict_rows(m) {
+            t.push(row(&name, &|_| String::new(), &|r| match judged(r) {
+                Some(j) if !thin(&j) => cell(&j),
+                _ => Delta::of(m, base, r).evidence(),
+            }));
+        }
     }
     t
+}
+
+/// A verdict row: its name and its cell for one judgement.
+type VerdictRow = (String, Box<dyn Fn(&Judgement) -> String>);
+
+/// The rows of a tested metric: verdict, p-value, interval, power.
+fn verdict_rows(m: Metric) -> Vec<VerdictRow> {
+    let pct = (CONFIDENCE * 100.0).round();
+    vec![
+        (
+            format!("{}: verdict", m.name()),
+            Box::new(|j: &Judgement| outcome_word(j).to_owned()),
+        ),
+        (
+            format!("{}: Mann–Whitney p beyond the margin (one-sided)", m.name()),
+            Box::new(move |j: &Judgement| {
+                let (test, dir) = if j.shift() < 0.0 {
+                    (j.faster, "faster")
+                } else {
+                    (j.slower, "slower")
+                };
+                test.map_or_else(String::new, |t| {
+                    format!(
+                        "{} ({dir}, margin {})",
+                        p_text(t.test.p_value),
+                        value(m, j.margin)
+                    )
+                })
+            }),
+        ),
+        (
+            format!("{}: {pct} % CI of the median Δ", m.name()),
+            Box::new(move |j: &Judgement| {
+                j.interval(BOOTSTRAP_ITERATIONS, CONFIDENCE, BOOTSTRAP_SEED)
+                    .map_or_else(String::new, |(lo, hi)| {
+                        format!("{} … {}", signed(m, lo), signed(m, hi))
+                    })
+            }),
+        ),
+        (
+            format!("{}: smallest regression it would catch", m.name()),
+            Box::new(move |j: &Judgement| match j.outcome {
+                Outcome::Within | Outcome::Faster => j.power().map_or_else(
+                    || "none (too few migrations)".to_owned(),
+                    |p| format!("{} ({})", percent(p.pct), signed(m, p.ms)),
+                ),
+                _ => String::new(),
+            }),
+        ),
+    ]
+}
+
+/// "regression", "no regression", "improvement", "inconclusive (drift)", "evidence thin".
+pub fn outcome_word(j: &Judgement) -> &'static str {
+    match j.outcome {
+        Outcome::Slower => "regression",
+        Outcome::Faster => "improvement",
+        Outcome::Within => "no regression",
+        Outcome::Drifted => "inconclusive (drift)",
+        Outcome::Thin { .. } => "evidence thin",
+    }
 }
 
 /// `p = 0.003`, `p < 0.001`.
@@ -406,9 +434,9 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
-/// "slower" / "faster" / "same": the direction of the shift (larger is slower).
-pub fn direction(d: &Delta) -> &'static str {
-    match d.diff() {
+/// "slower" / "faster" / "same": the direction of a shift (larger is slower).
+pub fn direction(diff: Option<f64>) -> &'static str {
+    match diff {
         Some(x) if x > 0.0 => "slower",
         Some(x) if x < 0.0 => "faster",
         _ => "same",
@@ -426,8 +454,7 @@ mod tests {
         let d = Delta::of(Metric::Network, &r[0], &r[1]);
         assert_eq!(delta_cell(&d), "+45 ms (+23 %)");
         assert_eq!(d.evidence(), "1 migration each: evidence is thin");
-        assert!(d.test.is_none());
-        let t = build(&r);
+        let t = build(&r, &Policy::default());
         assert_eq!(t.header, ["figure", "before", "after", "Δ after"]);
         let text = t.to_text();
         assert!(text.contains("+45 ms (+23 %)"), "{text}");
@@ -442,21 +469,33 @@ mod tests {
     fn clear_shift_and_no_shift() {
         let base: Vec<f64> = (0..10).map(|i| 200.0 + 10.0 * f64::from(i)).collect();
         let slow: Vec<f64> = base.iter().map(|x| x + 400.0).collect();
+        let t = build(&runs(&base, &slow), &Policy::default()).to_text();
+        for row in [
+            "network downtime: verdict",
+            "regression",
+            "network downtime: Mann–Whitney p beyond the margin (one-sided)",
+            "p < 0.001 (slower, margin 50 ms)",
+            "network downtime: 95 % CI of the median Δ",
+            "hypervisor downtime (libvirt): verdict",
+        ] {
+            assert!(t.contains(row), "{row} in\n{t}");
+        }
         let d = Delta::of(
             Metric::Network,
             &runs(&base, &slow)[0],
             &runs(&base, &slow)[1],
         );
-        let t = d.test.unwrap();
-        assert!(t.p_greater < 0.01 && t.p_smaller > 0.99, "{t:?}");
-        let (lo, hi) = t.ci.unwrap();
-        assert!(lo > 300.0 && hi < 500.0, "{lo} {hi}");
         assert_eq!(d.evidence(), "10 vs 10 migrations");
         let same: Vec<f64> = base.iter().rev().copied().collect();
         let r = runs(&base, &same);
         let d = Delta::of(Metric::Network, &r[0], &r[1]);
-        assert!(d.p_value().unwrap() > 0.2);
         assert_eq!(delta_cell(&d), "±0");
+        let t = build(&r, &Policy::default()).to_text();
+        assert!(t.contains("no regression"), "{t}");
+        assert!(
+            t.contains("network downtime: smallest regression it would catch"),
+            "{t}"
+        );
         assert_eq!(
             samples_cell(Metric::Network, &base),
             "245 ms / 290 ms / 290 ms (n=10)"
@@ -471,6 +510,6 @@ mod tests {
         assert_eq!(ns(f64::NAN), 0);
         assert_eq!(ns(1e300), i64::MAX);
         assert_eq!(samples_cell(Metric::Network, &[]), "–");
-        assert!(build(&[]).rows.is_empty());
+        assert!(build(&[], &Policy::default()).rows.is_empty());
     }
 }

@@ -8,8 +8,8 @@
 //! - RTT p99: the highest `rtt_p99_ms` of any target.
 //! - Completed: `migration.result` is "completed" and the trigger exited 0
 //!   (and, when the report lists `migrations`, every entry that says so).
-//! - Regression: the median network downtime against the baseline's (see
-//!   [`super::regression`]).
+//! - Regression: the report's network downtimes against the baseline's, by
+//!   the rule of [`crate::baseline`] (see [`super::regression`]).
 //! - Prober coverage: always, when the report has probe targets (see
 //!   [`super::coverage`]).
 
@@ -53,8 +53,13 @@ pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>
     if t.require_completed {
         checks.push(completed_check(report));
     }
-    if let Some(limit) = t.max_regression {
-        checks.push(regression_check(limit, report, baseline));
+    if let Some(policy) = t.regression_policy() {
+        checks.push(regression_check(
+            &policy,
+            t.allow_inconclusive,
+            report,
+            baseline,
+        ));
     }
     checks.extend(coverage_check(report, t.max_downtime, t.allow_unobserved));
     Verdict::from_checks(checks)
@@ -120,6 +125,7 @@ fn downtime_check(
             fmt_duration(max),
             against(worst, base_worst, true)
         ),
+        statistics: None,
     }
 }
 
@@ -151,6 +157,7 @@ fn loss_check(max: u64, report: &GateInput, baseline: Option<&GateInput>) -> Che
             if pass { "≤" } else { ">" },
             against(lost as f64, base.map(|b| b as f64), false)
         ),
+        statistics: None,
     }
 }
 
@@ -190,6 +197,7 @@ fn rtt_check(max: Duration, report: &GateInput, baseline: Option<&GateInput>) ->
             fmt_duration(max),
             against(worst, base, true)
         ),
+        statistics: None,
     }
 }
 
@@ -255,5 +263,6 @@ fn completed_check(report: &GateInput) -> CheckResult {
         } else {
             format!("migration not completed: {}", problems.join(", "))
         },
+        statistics: None,
     }
 }

@@ -91,6 +91,7 @@ pub fn coverage_check(
         baseline: None,
         pass,
         detail,
+        statistics: None,
     };
     if input.value.get("unobserved").is_none() {
         return Some(result(

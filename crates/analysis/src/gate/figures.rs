@@ -67,16 +67,8 @@ pub(crate) fn fmt_p(p: f64) -> String {
     }
 }
 
-/// Relative change of `new` against `old`, percent (+∞ when `old` is 0 and `new` is not).
-pub(crate) fn relative(new: f64, old: f64) -> f64 {
-    if old > 0.0 {
-        (new - old) / old * 100.0
-    } else if new > old {
-        f64::INFINITY
-    } else {
-        0.0
-    }
-}
+/// Relative change of `new` against `old`, percent (the baseline rule's).
+pub(crate) use crate::baseline::relative;
 
 /// "1 migration", "3 migrations".
 pub(crate) fn migrations(n: usize) -> String {
@@ -93,6 +85,7 @@ pub(crate) fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
         baseline: None,
         pass: false,
         detail: format!("{name}: cannot evaluate: {why}"),
+        statistics: None,
     }
 }
 

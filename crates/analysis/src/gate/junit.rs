@@ -1,6 +1,7 @@
 //! JUnit XML for CI servers (GitLab, Jenkins): one `<testsuite name="migprobe
 //! gate">` with one `<testcase>` per check; a failed check carries
-//! `<failure message="...">` with its detail. Pure.
+//! `<failure message="..." type="threshold">` with its detail
+//! (`type="inconclusive"` for a regression check a drift left open). Pure.
 
 use super::Verdict;
 
@@ -61,8 +62,13 @@ pub fn render(v: &Verdict) -> String {
                 escape(&body)
             ));
         } else {
+            let kind = if c.inconclusive() {
+                "inconclusive"
+            } else {
+                "threshold"
+            };
             out.push_str(&format!(
-                "{open}>\n    <failure message=\"{}\" type=\"threshold\">{}</failure>\n  </testcase>\n",
+                "{open}>\n    <failure message=\"{}\" type=\"{kind}\">{}</failure>\n  </testcase>\n",
                 escape(&c.detail),
                 escape(&body)
             ));

@@ -11,7 +11,8 @@
 //! Rules shared by every check: a figure **equal** to its threshold passes
 //! (thresholds are inclusive maxima); a check whose figure the report does not
 //! hold fails with "cannot evaluate" (a gate must not vouch for what it did not
-//! see).
+//! see); a regression check that a drifting campaign leaves open fails as
+//! "inconclusive" (unless allowed).
 
 pub mod checks;
 pub mod coverage;
@@ -43,6 +44,29 @@ pub struct CheckResult {
     pub pass: bool,
     /// One sentence: what was compared and why it passed or failed.
     pub detail: String,
+    /// The regression check's figures (medians, margin, test, drift, power);
+    /// absent from every other check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<Box<regression::statistics::Statistics>>,
+}
+
+impl CheckResult {
+    /// True when the check could not decide (a campaign drifted): its own
+    /// result, a failure unless the policy allows it.
+    pub fn inconclusive(&self) -> bool {
+        self.statistics
+            .as_ref()
+            .is_some_and(|s| s.outcome == "inconclusive")
+    }
+
+    /// "pass", "FAIL" or "INCONCLUSIVE" (a failed check that could not decide).
+    pub fn verdict_word(&self) -> &'static str {
+        match (self.pass, self.inconclusive()) {
+            (true, _) => "pass",
+            (false, true) => "INCONCLUSIVE",
+            (false, false) => "FAIL",
+        }
+    }
 }
 
 /// The verdict of the whole gate.

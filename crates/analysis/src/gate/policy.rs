@@ -10,18 +10,22 @@
 //! require_completed = true           # migration completed and the trigger exited 0
 //! baseline = "last.json"             # relative to the policy file's directory
 //! max_regression = "20%"             # median network downtime against the baseline
+//! min_effect = "30ms"                # no regression smaller than this counts (default 30 ms)
+//! discard_warmup = 1                 # migrations left out at each campaign's start (default 1)
+//! allow_inconclusive = false         # a campaign that drifted does not fail the gate
 //! ```
 //!
 //! Flags given on the command line override the file's keys; an unknown key,
 //! a value of the wrong type or a bad value is an error naming the key.
 
+use crate::baseline;
 use migprobe_probe::values::{validate_duration, validate_int, ConfigError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thiserror::Error;
 
 /// Keys a policy file may hold.
-pub const POLICY_KEYS: [&str; 8] = [
+pub const POLICY_KEYS: [&str; 11] = [
     "max_downtime",
     "max_hypervisor_downtime",
     "max_loss",
@@ -30,7 +34,13 @@ pub const POLICY_KEYS: [&str; 8] = [
     "allow_unobserved",
     "baseline",
     "max_regression",
+    "min_effect",
+    "discard_warmup",
+    "allow_inconclusive",
 ];
+
+/// Most warm-up migrations `--discard-warmup` may leave out.
+pub const MAX_DISCARD_WARMUP: u64 = 1000;
 
 /// Longest duration threshold accepted.
 pub const MAX_DURATION_THRESHOLD: Duration = Duration::from_secs(30 * 86_400);
@@ -88,9 +98,28 @@ pub struct Thresholds {
     /// Unobserved windows that leave the verdict open do not fail the gate
     /// (the prober-coverage check still reports them).
     pub allow_unobserved: bool,
+    /// Smallest regression that counts (`None`: [`baseline::DEFAULT_MIN_EFFECT_MS`]).
+    pub min_effect: Option<Duration>,
+    /// Warm-up migrations left out (`None`: [`baseline::DEFAULT_DISCARD_WARMUP`]).
+    pub discard_warmup: Option<usize>,
+    /// A regression check left inconclusive by drift does not fail the gate.
+    pub allow_inconclusive: bool,
 }
 
 impl Thresholds {
+    /// The rule of the regression check, when there is one.
+    pub fn regression_policy(&self) -> Option<baseline::Policy> {
+        Some(baseline::Policy {
+            max_regression_pct: self.max_regression?,
+            min_effect_ms: self
+                .min_effect
+                .map_or(baseline::DEFAULT_MIN_EFFECT_MS, |d| d.as_secs_f64() * 1e3),
+            discard_warmup: self
+                .discard_warmup
+                .unwrap_or(baseline::DEFAULT_DISCARD_WARMUP),
+        })
+    }
+
     /// Number of checks these thresholds run.
     pub fn count(&self) -> usize {
         [
@@ -127,6 +156,12 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// `max_regression`, percent.
     pub max_regression: Option<f64>,
+    /// `min_effect`.
+    pub min_effect: Option<Duration>,
+    /// `discard_warmup`.
+    pub discard_warmup: Option<usize>,
+    /// `allow_inconclusive` (`None`: not said).
+    pub allow_inconclusive: Option<bool>,
 }
 
 /// A duration threshold: zero or more, with a unit (`500ms`, `1.5s`); negative values are refused.
@@ -171,6 +206,21 @@ pub fn parse_percent(flag: &str, value: &str) -> Result<f64, ConfigError> {
     Ok(x)
 }
 
+/// A number of warm-up migrations, 0 to [`MAX_DISCARD_WARMUP`].
+pub fn parse_warmup(flag: &str, value: &str) -> Result<usize, ConfigError> {
+    if value.trim_start().starts_with('-') {
+        return Err(ConfigError {
+            flag: flag.into(),
+            value: value.into(),
+            why: "cannot be negative; write how many migrations to leave out at the start of \
+                  each campaign, e.g. 1 (0 keeps them all)"
+                .into(),
+        });
+    }
+    let n = validate_int(flag, value, 0, MAX_DISCARD_WARMUP)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 /// A probe-count threshold.
 pub fn parse_count(flag: &str, value: &str) -> Result<u64, ConfigError> {
     if value.trim_start().starts_with('-') {
@@ -202,73 +252,90 @@ impl Settings {
         })?;
         let mut s = Settings::default();
         for (key, value) in &table {
-            let flag = format!("{key} in {file}");
-            let want_string = |example: &str| {
-                policy(format!(
-                    "`{key}` must be a string, e.g. {key} = \"{example}\" (found {})",
-                    value.type_str()
-                ))
-            };
-            match key.as_str() {
-                "max_downtime" | "max_hypervisor_downtime" | "max_rtt_p99" => {
-                    let v = value.as_str().ok_or_else(|| want_string("500ms"))?;
-                    let d = Some(parse_duration_threshold(&flag, v)?);
-                    match key.as_str() {
-                        "max_downtime" => s.max_downtime = d,
-                        "max_hypervisor_downtime" => s.max_hypervisor_downtime = d,
-                        _ => s.max_rtt_p99 = d,
-                    }
-                }
-                "max_loss" => {
-                    s.max_loss = Some(match value {
-                        toml::Value::Integer(n) => u64::try_from(*n).map_err(|_| {
-                            ConfigError {
-                        flag: flag.clone(),
-                        value: n.to_string(),
-                        why:
-                            "a threshold cannot be negative; write a whole number of probes, e.g. 0"
-                                .into(),
-                    }
-                        })?,
-                        toml::Value::String(v) => parse_count(&flag, v)?,
-                        other => {
-                            return Err(policy(format!(
-                                "`max_loss` must be a whole number, e.g. max_loss = 0 (found {})",
-                                other.type_str()
-                            )))
-                        }
-                    })
-                }
-                "require_completed" | "allow_unobserved" => {
-                    let b = Some(value.as_bool().ok_or_else(|| {
-                        policy(format!(
-                            "`{key}` must be true or false (found {})",
-                            value.type_str()
-                        ))
-                    })?);
-                    if key == "require_completed" {
-                        s.require_completed = b;
-                    } else {
-                        s.allow_unobserved = b;
-                    }
-                }
-                "baseline" => {
-                    let v = value.as_str().ok_or_else(|| want_string("last.json"))?;
-                    s.baseline = Some(dir.join(v));
-                }
-                "max_regression" => {
-                    let v = value.as_str().ok_or_else(|| want_string("20%"))?;
-                    s.max_regression = Some(parse_percent(&flag, v)?);
-                }
-                _ => {
-                    return Err(policy(format!(
-                        "unknown key `{key}`; the known keys are {}",
-                        POLICY_KEYS.join(", ")
-                    )))
-                }
-            }
+            s.set(key, value, file, dir)?;
         }
         Ok(s)
+    }
+
+    /// Sets `key` of a policy file to `value`.
+    fn set(
+        &mut self,
+        key: &str,
+        value: &toml::Value,
+        file: &str,
+        dir: &Path,
+    ) -> Result<(), PolicyError> {
+        let policy = |why: String| PolicyError::Policy {
+            file: file.into(),
+            why,
+        };
+        let flag = format!("{key} in {file}");
+        let want_string = |example: &str| {
+            policy(format!(
+                "`{key}` must be a string, e.g. {key} = \"{example}\" (found {})",
+                value.type_str()
+            ))
+        };
+        let want_bool = || {
+            policy(format!(
+                "`{key}` must be true or false (found {})",
+                value.type_str()
+            ))
+        };
+        match key {
+            "max_downtime" | "max_hypervisor_downtime" | "max_rtt_p99" | "min_effect" => {
+                let v = value.as_str().ok_or_else(|| want_string("500ms"))?;
+                let d = Some(parse_duration_threshold(&flag, v)?);
+                match key {
+                    "max_downtime" => self.max_downtime = d,
+                    "max_hypervisor_downtime" => self.max_hypervisor_downtime = d,
+                    "min_effect" => self.min_effect = d,
+                    _ => self.max_rtt_p99 = d,
+                }
+            }
+            "max_loss" | "discard_warmup" => {
+                let text = match value {
+                    toml::Value::Integer(n) => n.to_string(),
+                    toml::Value::String(v) => v.clone(),
+                    other => {
+                        return Err(policy(format!(
+                            "`{key}` must be a whole number, e.g. {key} = {} (found {})",
+                            if key == "max_loss" { 0 } else { 1 },
+                            other.type_str()
+                        )))
+                    }
+                };
+                if key == "max_loss" {
+                    self.max_loss = Some(parse_count(&flag, &text)?);
+                } else {
+                    self.discard_warmup = Some(parse_warmup(&flag, &text)?);
+                }
+            }
+            "require_completed" => {
+                self.require_completed = Some(value.as_bool().ok_or_else(want_bool)?)
+            }
+            "allow_unobserved" => {
+                self.allow_unobserved = Some(value.as_bool().ok_or_else(want_bool)?)
+            }
+            "allow_inconclusive" => {
+                self.allow_inconclusive = Some(value.as_bool().ok_or_else(want_bool)?)
+            }
+            "baseline" => {
+                let v = value.as_str().ok_or_else(|| want_string("last.json"))?;
+                self.baseline = Some(dir.join(v));
+            }
+            "max_regression" => {
+                let v = value.as_str().ok_or_else(|| want_string("20%"))?;
+                self.max_regression = Some(parse_percent(&flag, v)?);
+            }
+            _ => {
+                return Err(policy(format!(
+                    "unknown key `{key}`; the known keys are {}",
+                    POLICY_KEYS.join(", ")
+                )))
+            }
+        }
+        Ok(())
     }
 
     /// `self` with every check that `over` sets replaced by `over`'s value.
@@ -284,6 +351,9 @@ impl Settings {
             allow_unobserved: over.allow_unobserved.or(self.allow_unobserved),
             baseline: over.baseline.or(self.baseline),
             max_regression: over.max_regression.or(self.max_regression),
+            min_effect: over.min_effect.or(self.min_effect),
+            discard_warmup: over.discard_warmup.or(self.discard_warmup),
+            allow_inconclusive: over.allow_inconclusive.or(self.allow_inconclusive),
         }
     }
 
@@ -309,6 +379,31 @@ impl Settings {
             }
             _ => {}
         }
+        if self.max_regression.is_none() {
+            let only = [
+                ("--min-effect", "min_effect", self.min_effect.is_some()),
+                (
+                    "--discard-warmup",
+                    "discard_warmup",
+                    self.discard_warmup.is_some(),
+                ),
+                (
+                    "--allow-inconclusive",
+                    "allow_inconclusive",
+                    self.allow_inconclusive.is_some(),
+                ),
+            ];
+            if let Some((flag, key, _)) = only.iter().find(|o| o.2) {
+                return Err(PolicyError::Usage {
+                    flag: (*flag).into(),
+                    why: format!(
+                        "only applies to the regression check: add --baseline BASE.json \
+                         --max-regression PERCENT (or `baseline` and `max_regression` in the \
+                         policy file), or drop {flag} / `{key}`"
+                    ),
+                });
+            }
+        }
         let t = Thresholds {
             max_downtime: self.max_downtime,
             max_hypervisor_downtime: self.max_hypervisor_downtime,
@@ -317,6 +412,9 @@ impl Settings {
             require_completed: self.require_completed.unwrap_or(false),
             max_regression: self.max_regression,
             allow_unobserved: self.allow_unobserved.unwrap_or(false),
+            min_effect: self.min_effect,
+            discard_warmup: self.discard_warmup,
+            allow_inconclusive: self.allow_inconclusive.unwrap_or(false),
         };
         if t.count() == 0 {
             return Err(PolicyError::NoChecks);
@@ -354,6 +452,10 @@ mod tests {
             assert!(parse_percent("--max-regression", bad).is_err(), "{bad}");
         }
         assert_eq!(parse_count("--max-loss", "0"), Ok(0));
+        assert_eq!(parse_warmup("--discard-warmup", " 3 "), Ok(3));
+        for bad in ["-1", "x", "1.5", "1001"] {
+            assert!(parse_warmup("--discard-warmup", bad).is_err(), "{bad}");
+        }
         assert!(parse_count("--max-loss", "-1").is_err());
     }
 
@@ -383,6 +485,34 @@ mod tests {
         );
         let e = policy("max_regression = 20").unwrap_err().to_string();
         assert!(e.contains("must be a string"), "{e}");
+        let s = policy(
+            "min_effect = \"25ms\"\ndiscard_warmup = 2\nallow_inconclusive = true\n\
+             max_regression = \"10%\"\nbaseline = \"b.json\"",
+        )
+        .unwrap();
+        let (t, _) = s.finish().unwrap();
+        let rule = t.regression_policy().unwrap();
+        assert_eq!(
+            (
+                rule.min_effect_ms,
+                rule.discard_warmup,
+                t.allow_inconclusive
+            ),
+            (25.0, 2, true)
+        );
+        let e = policy("discard_warmup = -1").unwrap_err().to_string();
+        assert!(
+            e.contains("discard_warmup in gate.toml") && e.contains("negative"),
+            "{e}"
+        );
+        let e = policy("discard_warmup = 1.5").unwrap_err().to_string();
+        assert!(e.contains("must be a whole number"), "{e}");
+        let e = policy("min_effect = 30").unwrap_err().to_string();
+        assert!(e.contains("must be a string"), "{e}");
+        let e = policy("allow_inconclusive = \"yes\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("true or false"), "{e}");
         let e = policy("max_downtime = ").unwrap_err().to_string();
         assert!(e.starts_with("--policy gate.toml: not valid TOML"), "{e}");
         assert!(!e.contains('\n'), "{e}");
@@ -418,5 +548,29 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("--baseline"));
+        // The rule's knobs without a regression check are a mistake, named.
+        let stray = Settings {
+            max_downtime: Some(Duration::ZERO),
+            discard_warmup: Some(2),
+            ..Settings::default()
+        };
+        let e = stray.finish().unwrap_err().to_string();
+        assert!(
+            e.starts_with("--discard-warmup: only applies to the regression check"),
+            "{e}"
+        );
+        // Without them the defaults apply.
+        let (t, _) = Settings {
+            baseline: Some("b.json".into()),
+            max_regression: Some(20.0),
+            ..Settings::default()
+        }
+        .finish()
+        .unwrap();
+        assert_eq!(
+            t.regression_policy(),
+            Some(crate::baseline::Policy::default())
+        );
+        assert_eq!(Thresholds::default().regression_policy(), None);
     }
 }

@@ -43,14 +43,6 @@ impl OutputFormat {
 
 const HEADER: [&str; 5] = ["check", "threshold", "observed", "baseline", "verdict"];
 
-fn verdict_word(pass: bool) -> &'static str {
-    if pass {
-        "pass"
-    } else {
-        "FAIL"
-    }
-}
-
 fn rows(v: &Verdict) -> Vec<[String; 5]> {
     v.checks
         .iter()
@@ -60,7 +52,7 @@ fn rows(v: &Verdict) -> Vec<[String; 5]> {
                 c.threshold.clone(),
                 c.observed.clone(),
                 c.baseline.clone().unwrap_or_else(|| "–".into()),
-                verdict_word(c.pass).into(),
+                c.verdict_word().into(),
             ]
         })
         .collect()
@@ -155,6 +147,7 @@ mod tests {
                 baseline: Some("240 ms".into()),
                 pass: false,
                 detail: "network downtime 612 ms > 500 ms; baseline 240 ms, +155 %".into(),
+                statistics: None,
             },
             CheckResult {
                 name: "lost probes".into(),
@@ -163,6 +156,7 @@ mod tests {
                 baseline: None,
                 pass: true,
                 detail: "lost probes 0 ≤ 5 | x".into(),
+                statistics: None,
             },
         ])
     }
