@@ -143,7 +143,7 @@ fn migrations_arrays_clear_shift_and_none() {
         "{verdict}"
     );
     for want in [
-        "245 ms / 290 ms / 290 ms (n=10)",
+        "245 ms / 290 ms (n=10)",
         "network downtime: verdict",
         "Mann–Whitney p beyond the margin (one-sided)",
         "95 % CI of the median Δ",

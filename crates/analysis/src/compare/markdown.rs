@@ -85,7 +85,8 @@ pub fn render(runs: &[RunFigures], notes: &[String], policy: &Policy) -> String 
         let _ = writeln!(
             s,
             "- Δ columns are against the first run, {}: a positive delta is longer (slower) or more; \
-             with several migrations per run the values are p50 / p95 / max across migrations and \
+             with several migrations per run the values are median / max across migrations \
+             (median / p95 / max from 20 migrations on: below that the p95 is the maximum) and \
              the delta is between the medians.",
             md_escape(&base.label)
         );

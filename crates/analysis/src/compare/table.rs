@@ -6,6 +6,7 @@
 
 use super::{judge_metric, Metric, RunFigures};
 use crate::baseline::{Judgement, Outcome, Policy};
+use crate::report::json::P95_MIN_N;
 use crate::report::text::{count, dur, dur_fixed, dur_res};
 use crate::stats::Samples;
 
@@ -171,14 +172,17 @@ pub fn amount(metric: Metric, diff: Option<f64>, pct: Option<f64>) -> String {
     }
 }
 
-/// The cell of one run's samples: the value, or `p50 / p95 / max (n)` where
-/// p50 is the median the deltas use, p95 the nearest-rank percentile.
+/// The cell of one run's samples: the value, or `median / max (n)`, with the
+/// p95 between them (`median / p95 / max (n)`) from [`P95_MIN_N`] values on —
+/// below that the nearest-rank p95 is the maximum, and showing it twice would
+/// pretend to a percentile the data cannot give.
 pub fn samples_cell(metric: Metric, xs: &[f64]) -> String {
     let s = Samples::new(xs);
     let f = |v: Option<f64>| v.map(|v| value(metric, v)).unwrap_or_default();
     match s.len() {
         0 => "–".to_owned(),
         1 => f(s.min()),
+        n if n < P95_MIN_N => format!("{} / {} (n={n})", f(s.median()), f(s.max())),
         n => format!(
             "{} / {} / {} (n={n})",
             f(s.median()),
@@ -498,7 +502,13 @@ mod tests {
         );
         assert_eq!(
             samples_cell(Metric::Network, &base),
-            "245 ms / 290 ms / 290 ms (n=10)"
+            "245 ms / 290 ms (n=10)"
+        );
+        let twenty: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(
+            samples_cell(Metric::Lost, &twenty),
+            "11 / 19 / 20 (n=20)",
+            "p95 from 20 values on"
         );
     }
 
