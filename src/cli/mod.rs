@@ -109,6 +109,21 @@ pub(crate) struct ProbeArgs {
     /// No live status line.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Print the final per-target statistics as JSON on stdout, and nothing else there.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// What a command prints on stdout: its usual text, JSON only, or nothing.
+/// Warnings and notes always go to stderr.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub(crate) struct StdoutArgs {
+    /// Print the result as JSON on stdout, and nothing else there.
+    #[arg(long, conflicts_with = "quiet")]
+    pub(crate) json: bool,
+    /// Print nothing on stdout (the exit status and the files written still tell).
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
 }
 
 /// Caps on what is read from each input file (for the commands that read files).
@@ -284,9 +299,12 @@ pub(crate) struct GateArgs {
     /// Also write a JUnit XML file, one testcase per check (GitLab, Jenkins).
     #[arg(long, value_name = "FILE.xml")]
     pub(crate) junit: Option<PathBuf>,
-    /// Output on stdout: text, json or markdown (for a CI job summary).
+    /// Output on stdout: text, json or markdown (for a CI job summary); --json is json.
     #[arg(long, default_value = "text", value_name = "FORMAT")]
     pub(crate) format: String,
+    /// JSON or nothing on stdout.
+    #[command(flatten)]
+    pub(crate) stdout: StdoutArgs,
     /// Caps on the inputs (report, baseline, policy).
     #[command(flatten)]
     pub(crate) caps: InputCaps,
@@ -304,6 +322,9 @@ pub(crate) struct ReportArgs {
     /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
     #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
     pub(crate) format: String,
+    /// On stdout: report.json (--json), nothing (--quiet), else summary.md's text.
+    #[command(flatten)]
+    pub(crate) stdout: StdoutArgs,
     /// Caps on the input.
     #[command(flatten)]
     pub(crate) caps: InputCaps,
@@ -326,6 +347,9 @@ pub(crate) struct CompareArgs {
     /// Write compare.md and compare.svg into this directory (created if needed).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// JSON (the figures, deltas and tests as numbers) or nothing on stdout.
+    #[command(flatten)]
+    pub(crate) stdout: StdoutArgs,
     /// Caps on the inputs (the reports, and the run files next to them).
     #[command(flatten)]
     pub(crate) caps: InputCaps,

@@ -120,10 +120,17 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
         })?;
         runs.push(compare::load(label, &name, &bytes)?);
     }
-    let verdict = markdown::verdict(&runs);
-    println!("{verdict}");
-    println!();
-    print!("{}", table::build(&runs).to_text());
+    super::stdout::emit(
+        a.stdout,
+        || {
+            format!(
+                "{}\n\n{}",
+                markdown::verdict(&runs),
+                table::build(&runs).to_text()
+            )
+        },
+        || Ok(compare::json::render(&runs)),
+    )?;
     let Some(dir) = &a.out else {
         return Ok(ExitCode::Ok);
     };

@@ -8,6 +8,7 @@ pub mod import;
 pub(crate) mod probe;
 pub(crate) mod report;
 pub(crate) mod run;
+pub(crate) mod stdout;
 pub(crate) mod summary;
 
 use anyhow::{Context, Result};

@@ -5,7 +5,7 @@ use crate::cli::ReportArgs;
 use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy, RunDir};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
 use migprobe_probe::input::Limits;
@@ -18,14 +18,14 @@ pub(crate) const CHART_WIDTH: u32 = 1200;
 
 /// Analyses `run_path` (read within `limits`; skipped lines are warned about
 /// and noted in the reports) and writes the wanted formats into `dir`;
-/// returns summary.md's text.
+/// returns every rendered output.
 pub(crate) fn render_into(
     run_path: &Path,
     limits: Limits,
     dir: &Path,
     formats: &[Format],
     argv: &[String],
-) -> Result<String> {
+) -> Result<report::Outputs> {
     let run = read_run_within(run_path, limits)?;
     super::warn_skipped(&run);
     let opts = AnalysisOptions::default();
@@ -38,17 +38,17 @@ pub(crate) fn render_into(
     for &f in formats {
         write_atomic(&dir.join(f.file_name()), out.bytes(f))?;
     }
-    Ok(out.markdown)
+    Ok(out)
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
 /// run file: no size cap).
 pub(crate) fn write_outputs(files: &RunDir, argv: &[String]) -> Result<String> {
     let limits = Limits::OWN_RUN_FILE;
-    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv)
+    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv).map(|o| o.markdown)
 }
 
-/// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
+/// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md] [--json|--quiet]`.
 pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
@@ -65,8 +65,9 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
     let argv: Vec<String> = std::env::args().collect();
-    let summary = render_into(&a.run, limits, &dir, &formats, &argv)?;
-    print!("{summary}");
+    let out = render_into(&a.run, limits, &dir, &formats, &argv)?;
+    let json = || String::from_utf8(out.json.clone()).context("report.json is not UTF-8");
+    super::stdout::emit(a.stdout, || out.markdown.clone(), json)?;
     let names: Vec<String> = formats
         .iter()
         .map(|f| dir.join(f.file_name()).display().to_string())

@@ -91,6 +91,7 @@ pub fn coverage_check(
         baseline: None,
         pass,
         detail,
+        measure: super::Measure::of(Some(input.report.unobserved.total_ms), None),
     };
     if input.value.get("unobserved").is_none() {
         return Some(result(

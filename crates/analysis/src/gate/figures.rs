@@ -93,6 +93,7 @@ pub(crate) fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
         baseline: None,
         pass: false,
         detail: format!("{name}: cannot evaluate: {why}"),
+        measure: super::Measure::default(),
     }
 }
 

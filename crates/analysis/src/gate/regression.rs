@@ -90,6 +90,7 @@ pub(crate) fn regression_check(
         baseline: Some(median_of(&sides.base, sides.median_base)),
         pass,
         detail,
+        measure: super::Measure::of(Some(rel), None),
     }
 }
 
