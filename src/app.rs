@@ -41,6 +41,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "libvirt")]
         Command::Events(a) => commands::events::execute(&a),
         Command::Compare(a) => commands::compare::execute(&a),
+        Command::Schema => commands::docs::schema(),
         Command::Import(a) => {
             println!("{}", commands::import::execute(&a)?);
             Ok(ExitCode::Ok)

@@ -35,6 +35,8 @@ pub(crate) enum Command {
     Import(import::ImportArgs),
     /// Compare reports side by side: deltas, statistics, compare.md and compare.svg.
     Compare(CompareArgs),
+    /// Print the JSON Schema of report.json (generated from migprobe's own types).
+    Schema,
 }
 
 /// Socket kinds on the command line.
