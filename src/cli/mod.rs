@@ -3,7 +3,7 @@
 
 pub mod import;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Measures how long a virtual machine is really unreachable during a live migration.
@@ -37,6 +37,26 @@ pub(crate) enum Command {
     Compare(CompareArgs),
     /// Print the JSON Schema of report.json (generated from migprobe's own types).
     Schema,
+    /// Print a shell completion script: bash, zsh or fish (e.g. `migprobe completions bash
+    /// > /etc/bash_completion.d/migprobe`).
+    Completions(CompletionsArgs),
+    /// Print the man page, migprobe(1), as roff (e.g. `migprobe man | man -l -`).
+    Man,
+}
+
+/// `migprobe completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+impl Cli {
+    /// The clap definition, for completion scripts and the man page.
+    pub(crate) fn definition() -> clap::Command {
+        Cli::command()
+    }
 }
 
 /// Socket kinds on the command line.
