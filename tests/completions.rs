@@ -2,14 +2,9 @@
 //! each output is non-empty and names the subcommands; an unknown shell is
 //! exit 2 naming the choices.
 
-use std::process::{Command, Output};
+mod bin;
 
-fn migprobe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migprobe"))
-        .args(args)
-        .output()
-        .expect("run migprobe")
-}
+use bin::migprobe;
 
 const SUBCOMMANDS: [&str; 7] = [
     "run", "report", "probe", "summary", "gate", "import", "compare",

@@ -3,18 +3,12 @@
 //! made here — from each fixture log through `import` and `report`, and the
 //! committed examples — matches it.
 
+mod bin;
 mod schema_check;
 
+use bin::migprobe;
 use migprobe_analysis::report::json::schema;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn migprobe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migprobe"))
-        .args(args)
-        .output()
-        .expect("run migprobe")
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

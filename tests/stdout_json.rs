@@ -2,24 +2,12 @@
 //! one JSON document and nothing else (it must parse whole), with `--quiet`
 //! stdout is empty; for `report`, `gate`, `compare` and (as root) `probe`.
 
+mod bin;
+
+use bin::{migprobe, s, stderr};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn migprobe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migprobe"))
-        .args(args)
-        .output()
-        .expect("run migprobe")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 /// Stdout parsed whole as JSON (fails on any other text).
 fn json_stdout(o: &Output) -> Value {

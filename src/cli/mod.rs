@@ -344,6 +344,9 @@ pub(crate) struct ReportArgs {
     /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
     #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
     pub(crate) format: String,
+    /// Also write outages.csv, migrations.csv and probes.csv into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) csv: Option<PathBuf>,
     /// On stdout: report.json (--json), nothing (--quiet), else summary.md's text.
     #[command(flatten)]
     pub(crate) stdout: StdoutArgs,
