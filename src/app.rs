@@ -41,6 +41,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "libvirt")]
         Command::Events(a) => commands::events::execute(&a),
         Command::Compare(a) => commands::compare::execute(&a),
+        Command::Schema => commands::docs::schema(),
+        Command::Completions(a) => commands::docs::completions(&a),
+        Command::Man => commands::docs::man(),
         Command::Import(a) => {
             println!("{}", commands::import::execute(&a)?);
             Ok(ExitCode::Ok)

@@ -575,7 +575,7 @@ fn json_output_shape() {
         let keys: Vec<&String> = c.as_object().unwrap().keys().collect();
         // The regression check adds its figures; no key is renamed.
         let regression = c["name"] == "regression vs baseline";
-        assert_eq!(keys.len(), 6 + usize::from(regression), "{c}");
+        assert_eq!(keys.len(), 7 + usize::from(regression), "{c}");
         assert_eq!(c.get("statistics").is_some(), regression, "{c}");
         for k in [
             "name",
@@ -584,6 +584,7 @@ fn json_output_shape() {
             "baseline",
             "pass",
             "detail",
+            "measure",
         ] {
             assert!(c.get(k).is_some(), "{k} in {c}");
         }
@@ -591,6 +592,17 @@ fn json_output_shape() {
     assert_eq!(checks[0]["threshold"], "≤ 500 ms");
     assert_eq!(checks[0]["observed"], "612 ms");
     assert_eq!(checks[0]["baseline"], "240 ms");
+    let m = &checks[0]["measure"];
+    assert_eq!(
+        (m["value"].as_f64(), m["threshold"].as_f64()),
+        (Some(612.0), Some(500.0))
+    );
+    assert_eq!(
+        (m["unit"].as_str(), m["baseline"].as_f64()),
+        (Some("ms"), Some(240.0))
+    );
+    assert_eq!(checks[2]["measure"]["unit"], "%");
+    assert_eq!(checks[2]["measure"]["threshold"].as_f64(), Some(20.0));
     assert_eq!(checks[1]["pass"], true);
 }
 

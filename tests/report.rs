@@ -3,6 +3,8 @@
 //! no outage, a probe-only run, a failed trigger, a run cut short, an empty
 //! run, extreme values, and an hour at 1 kHz.
 
+mod schema_check;
+
 use migprobe_analysis::analysis::model::{
     Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass, Phase, PhaseName,
     PhaseStats, Progress, TriggerInfo,
@@ -523,6 +525,7 @@ fn report_json_round_trips() {
     ] {
         let r = json::build(&a, &meta());
         let bytes = json::render(&r);
+        schema_check::assert_valid(&bytes);
         assert_eq!(bytes.last(), Some(&b'\n'));
         let back = json::parse(&bytes).expect("parses back");
         assert_eq!(back, r);
@@ -931,6 +934,7 @@ fn render_all_and_formats() {
     let out = report::render_all(&a, &run, &meta, 1000);
     assert!(out.markdown.starts_with("**The guest was unreachable"));
     assert!(out.bytes(Format::Svg).starts_with(b"<svg"));
+    schema_check::assert_valid(out.bytes(Format::Json));
     let r = json::parse(out.bytes(Format::Json)).unwrap();
     assert_eq!(r.run.hypervisors["src"]["libvirt_version"], "9.0.0");
     assert_eq!(r.run.run_argv, vec!["migprobe", "run", "192.0.2.10"]);

@@ -3,7 +3,7 @@
 
 pub mod import;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Measures how long a virtual machine is really unreachable during a live migration.
@@ -35,6 +35,28 @@ pub(crate) enum Command {
     Import(import::ImportArgs),
     /// Compare reports side by side: deltas, statistics, compare.md and compare.svg.
     Compare(CompareArgs),
+    /// Print the JSON Schema of report.json (generated from migprobe's own types).
+    Schema,
+    /// Print a shell completion script: bash, zsh or fish (e.g. `migprobe completions bash
+    /// > /etc/bash_completion.d/migprobe`).
+    Completions(CompletionsArgs),
+    /// Print the man page, migprobe(1), as roff (e.g. `migprobe man | man -l -`).
+    Man,
+}
+
+/// `migprobe completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+impl Cli {
+    /// The clap definition, for completion scripts and the man page.
+    pub(crate) fn definition() -> clap::Command {
+        Cli::command()
+    }
 }
 
 /// Socket kinds on the command line.
@@ -107,6 +129,21 @@ pub(crate) struct ProbeArgs {
     #[arg(long)]
     pub(crate) force: bool,
     /// No live status line.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// Print the final per-target statistics as JSON on stdout, and nothing else there.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// What a command prints on stdout: its usual text, JSON only, or nothing.
+/// Warnings and notes always go to stderr.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub(crate) struct StdoutArgs {
+    /// Print the result as JSON on stdout, and nothing else there.
+    #[arg(long, conflicts_with = "quiet")]
+    pub(crate) json: bool,
+    /// Print nothing on stdout (the exit status and the files written still tell).
     #[arg(short, long)]
     pub(crate) quiet: bool,
 }
@@ -310,9 +347,12 @@ pub(crate) struct GateArgs {
     /// Also write a JUnit XML file, one testcase per check (GitLab, Jenkins).
     #[arg(long, value_name = "FILE.xml")]
     pub(crate) junit: Option<PathBuf>,
-    /// Output on stdout: text, json or markdown (for a CI job summary).
+    /// Output on stdout: text, json or markdown (for a CI job summary); --json is json.
     #[arg(long, default_value = "text", value_name = "FORMAT")]
     pub(crate) format: String,
+    /// JSON or nothing on stdout.
+    #[command(flatten)]
+    pub(crate) stdout: StdoutArgs,
     /// Caps on the inputs (report, baseline, policy).
     #[command(flatten)]
     pub(crate) caps: InputCaps,
@@ -330,6 +370,12 @@ pub(crate) struct ReportArgs {
     /// Which outputs, comma-separated: json (report.json), md (summary.md), svg (chart.svg).
     #[arg(long, default_value = "json,md,svg", value_name = "LIST")]
     pub(crate) format: String,
+    /// Also write outages.csv, migrations.csv and probes.csv into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) csv: Option<PathBuf>,
+    /// On stdout: report.json (--json), nothing (--quiet), else summary.md's text.
+    #[command(flatten)]
+    pub(crate) stdout: StdoutArgs,
     /// Caps on the input.
     #[command(flatten)]
     pub(crate) caps: InputCaps,
@@ -361,6 +407,9 @@ pub(crate) struct CompareArgs {
     /// The margin's floor and the warm-up.
     #[command(flatten)]
     pub(crate) rule: RuleArgs,
+    /// JSON (the figures, deltas and tests as numbers) or nothing on stdout.
+    #[command(flatten)]
+    pub(crate) stdout: StdoutArgs,
     /// Caps on the inputs (the reports, and the run files next to them).
     #[command(flatten)]
     pub(crate) caps: InputCaps,

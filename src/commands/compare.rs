@@ -138,9 +138,14 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
         })?;
         runs.push(compare::load(label, &name, &bytes)?);
     }
-    println!("{}", verdict::verdict(&runs, &rule));
-    println!();
-    print!("{}", table::build(&runs, &rule).to_text());
+    let text = || {
+        format!(
+            "{}\n\n{}",
+            verdict::verdict(&runs, &rule),
+            table::build(&runs, &rule).to_text()
+        )
+    };
+    super::stdout::emit(a.stdout, text, || Ok(compare::json::render(&runs, &rule)))?;
     let Some(dir) = &a.out else {
         return Ok(ExitCode::Ok);
     };

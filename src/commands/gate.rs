@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use migprobe_analysis::gate::policy::{
     parse_count, parse_duration_threshold, parse_percent, parse_warmup, PolicyError,
 };
-use migprobe_analysis::gate::render::OutputFormat;
 use migprobe_analysis::gate::{evaluate, junit, GateInput, Settings};
 use migprobe_probe::input::{read_all, InputError, Limits};
 use std::path::Path;
@@ -17,7 +16,7 @@ use std::time::Duration;
 
 /// Runs the gate; `Ok(Failed)` when a check failed, `Err` on bad input.
 pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
-    let format = OutputFormat::parse(&a.format)?;
+    let format = super::stdout::gate_format(&a.format, a.stdout)?;
     let flags = settings_from_flags(a)?;
     let file = match &a.policy {
         Some(p) => {
@@ -53,7 +52,9 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
         write_atomic(j, junit::render(&verdict).as_bytes())
             .with_context(|| format!("--junit {}", j.display()))?;
     }
-    print!("{}", format.render(&verdict));
+    if !a.stdout.quiet {
+        super::stdout::write(&format.render(&verdict))?;
+    }
     Ok(if verdict.pass {
         ExitCode::Ok
     } else {

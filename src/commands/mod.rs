@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns its [`ExitCode`](crate::exit::ExitCode).
 
 pub(crate) mod compare;
+pub(crate) mod docs;
 #[cfg(feature = "libvirt")]
 pub(crate) mod events;
 pub(crate) mod gate;
@@ -8,6 +9,7 @@ pub mod import;
 pub(crate) mod probe;
 pub(crate) mod report;
 pub(crate) mod run;
+pub(crate) mod stdout;
 pub(crate) mod summary;
 
 use anyhow::{Context, Result};

@@ -1,7 +1,7 @@
 //! `migprobe probe`.
 
 use super::interrupt_counter;
-use crate::cli::ProbeArgs;
+use crate::cli::{ProbeArgs, StdoutArgs};
 use crate::exit::ExitCode;
 use crate::outputs::stream::write_error;
 use crate::outputs::OutputSet;
@@ -62,7 +62,13 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
         w.finish().map_err(|e| write_error(&path, &e))?;
     }
     if let Some(b) = builder {
-        print!("{}", summary::render(&b.finish(), &end.reason));
+        let s = b.finish();
+        let mode = StdoutArgs {
+            json: a.json,
+            quiet: false,
+        };
+        let text = || summary::render(&s, &end.reason);
+        super::stdout::emit(mode, text, || super::stdout::to_json(&s))?;
     }
     Ok(ExitCode::Ok)
 }

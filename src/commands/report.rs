@@ -5,11 +5,11 @@ use crate::cli::ReportArgs;
 use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy, RunDir};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
-use migprobe_analysis::report::{self, Format};
+use migprobe_analysis::report::{self, csv, Format};
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::read_run_within;
+use migprobe_probe::record::{read_run_within, RunData};
 use migprobe_probe::redact::redact;
 use std::path::{Path, PathBuf};
 
@@ -18,14 +18,14 @@ pub(crate) const CHART_WIDTH: u32 = 1200;
 
 /// Analyses `run_path` (read within `limits`; skipped lines are warned about
 /// and noted in the reports) and writes the wanted formats into `dir`;
-/// returns summary.md's text.
+/// returns every rendered output and the run.
 pub(crate) fn render_into(
     run_path: &Path,
     limits: Limits,
     dir: &Path,
     formats: &[Format],
     argv: &[String],
-) -> Result<String> {
+) -> Result<(report::Outputs, RunData)> {
     let run = read_run_within(run_path, limits)?;
     super::warn_skipped(&run);
     let opts = AnalysisOptions::default();
@@ -38,17 +38,17 @@ pub(crate) fn render_into(
     for &f in formats {
         write_atomic(&dir.join(f.file_name()), out.bytes(f))?;
     }
-    Ok(out.markdown)
+    Ok((out, run))
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
 /// run file: no size cap).
 pub(crate) fn write_outputs(files: &RunDir, argv: &[String]) -> Result<String> {
     let limits = Limits::OWN_RUN_FILE;
-    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv)
+    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv).map(|(o, _)| o.markdown)
 }
 
-/// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
+/// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md] [--csv DIR] [--json|--quiet]`.
 pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
@@ -65,12 +65,34 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
     let argv: Vec<String> = std::env::args().collect();
-    let summary = render_into(&a.run, limits, &dir, &formats, &argv)?;
-    print!("{summary}");
+    if let Some(csv_dir) = &a.csv {
+        OutputSet::in_dir("--csv", csv_dir, Policy::Replace)
+            .with_each(csv::FILES, Kind::Finished)
+            .prepare()?;
+    }
+    let (out, run) = render_into(&a.run, limits, &dir, &formats, &argv)?;
+    if let Some(csv_dir) = &a.csv {
+        write_csv(csv_dir, &out, &run)?;
+    }
+    let json = || String::from_utf8(out.json.clone()).context("report.json is not UTF-8");
+    super::stdout::emit(a.stdout, || out.markdown.clone(), json)?;
+    let csv_files = a.csv.iter().flat_map(|d| csv::FILES.map(|f| d.join(f)));
     let names: Vec<String> = formats
         .iter()
-        .map(|f| dir.join(f.file_name()).display().to_string())
+        .map(|f| dir.join(f.file_name()))
+        .chain(csv_files)
+        .map(|p| p.display().to_string())
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));
     Ok(ExitCode::Ok)
+}
+
+/// Writes outages.csv, migrations.csv and probes.csv into `dir` (prepared).
+fn write_csv(dir: &Path, out: &report::Outputs, run: &RunData) -> Result<()> {
+    let r = report::json::parse(&out.json).context("--csv: reading back report.json")?;
+    let tables = [csv::outages(&r), csv::migrations(&r), csv::probes(run)];
+    for (name, text) in csv::FILES.iter().zip(tables) {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    Ok(())
 }

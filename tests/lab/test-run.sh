@@ -46,10 +46,11 @@ gfail=$?
 echo "--- a second campaign, then migprobe compare on the two"
 campaign "$OUT/campaign2"
 rcode2=$?
-printf 'baseline = "campaign/report.json"\nmax_regression = "1000%%"\nrequire_completed = true\n' >"$OUT/regress.toml"
+# Three migrations a side: keep them all (no warm-up discarded) so the test runs on 3 vs 3.
+printf 'baseline = "campaign/report.json"\nmax_regression = "1000%%"\ndiscard_warmup = 0\nrequire_completed = true\n' >"$OUT/regress.toml"
 "$BIN" gate "$OUT/campaign2/report.json" --policy "$OUT/regress.toml" --format json >"$OUT/regress.json"
 gbase=$?
-"$BIN" compare "$OUT/campaign/report.json" "$OUT/campaign2/report.json" --labels before,after \
+"$BIN" compare "$OUT/campaign/report.json" "$OUT/campaign2/report.json" --labels before,after --discard-warmup 0 \
 	--out "$OUT/compare" >"$OUT/compare.txt"
 ccode=$?
 set -e

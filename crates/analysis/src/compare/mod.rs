@@ -12,6 +12,7 @@
 //! reads both (the array wins when present), so one run contributes one or
 //! more samples to each figure.
 
+pub mod json;
 pub mod markdown;
 pub mod svg;
 pub mod table;

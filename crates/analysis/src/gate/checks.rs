@@ -19,7 +19,7 @@ use super::figures::{fmt_duration, fmt_ms, fmt_pct, relative, trim, within};
 use super::input::{samples, GateInput, Metric};
 use super::policy::Thresholds;
 use super::regression::regression_check;
-use super::{CheckResult, Verdict};
+use super::{CheckResult, Measure, Verdict};
 use crate::report::json::Report;
 use crate::stats::Samples;
 use serde_json::Value;
@@ -28,40 +28,30 @@ use std::time::Duration;
 /// Runs every check of `t` on `report` (against `baseline` where given).
 pub fn evaluate(t: &Thresholds, report: &GateInput, baseline: Option<&GateInput>) -> Verdict {
     let mut checks = Vec::new();
+    let ms = |d: Duration| Some(d.as_secs_f64() * 1e3);
     if let Some(max) = t.max_downtime {
-        checks.push(downtime_check(
-            Metric::NetworkDowntime,
-            max,
-            report,
-            baseline,
-        ));
+        let c = downtime_check(Metric::NetworkDowntime, max, report, baseline);
+        checks.push(c.limit("ms", ms(max)));
     }
     if let Some(max) = t.max_hypervisor_downtime {
-        checks.push(downtime_check(
-            Metric::HypervisorDowntime,
-            max,
-            report,
-            baseline,
-        ));
+        let c = downtime_check(Metric::HypervisorDowntime, max, report, baseline);
+        checks.push(c.limit("ms", ms(max)));
     }
     if let Some(max) = t.max_loss {
-        checks.push(loss_check(max, report, baseline));
+        checks.push(loss_check(max, report, baseline).limit("probes", Some(max as f64)));
     }
     if let Some(max) = t.max_rtt_p99 {
-        checks.push(rtt_check(max, report, baseline));
+        checks.push(rtt_check(max, report, baseline).limit("ms", ms(max)));
     }
     if t.require_completed {
-        checks.push(completed_check(report));
+        checks.push(completed_check(report).limit("problems", Some(0.0)));
     }
     if let Some(policy) = t.regression_policy() {
-        checks.push(regression_check(
-            &policy,
-            t.allow_inconclusive,
-            report,
-            baseline,
-        ));
+        let c = regression_check(&policy, t.allow_inconclusive, report, baseline);
+        checks.push(c.limit("%", t.max_regression));
     }
-    checks.extend(coverage_check(report, t.max_downtime, t.allow_unobserved));
+    let coverage = coverage_check(report, t.max_downtime, t.allow_unobserved);
+    checks.extend(coverage.map(|c| c.limit("ms", None)));
     Verdict::from_checks(checks)
 }
 
@@ -117,6 +107,7 @@ fn downtime_check(
         threshold,
         observed,
         baseline: base.as_ref().and_then(worst_label),
+        measure: Measure::of(Some(worst), base_worst),
         pass,
         detail: format!(
             "{name} {} {} {}{worst_of}{}",
@@ -151,6 +142,7 @@ fn loss_check(max: u64, report: &GateInput, baseline: Option<&GateInput>) -> Che
         threshold,
         observed: lost.to_string(),
         baseline: base.map(|b| b.to_string()),
+        measure: Measure::of(Some(lost as f64), base.map(|b| b as f64)),
         pass,
         detail: format!(
             "lost probes {lost} {} {max} (never answered, all targets, whole run){}",
@@ -189,6 +181,7 @@ fn rtt_check(max: Duration, report: &GateInput, baseline: Option<&GateInput>) ->
         threshold,
         observed: fmt_ms(worst),
         baseline: base.map(fmt_ms),
+        measure: Measure::of(Some(worst), base),
         pass,
         detail: format!(
             "RTT p99 {} {} {} (worst target, {addr}){}",
@@ -257,6 +250,7 @@ fn completed_check(report: &GateInput) -> CheckResult {
             problems.join(", ")
         },
         baseline: None,
+        measure: Measure::of(Some(problems.len() as f64), None),
         pass,
         detail: if pass {
             "migration completed and the trigger exited 0".into()

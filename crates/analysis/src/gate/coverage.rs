@@ -92,6 +92,7 @@ pub fn coverage_check(
         pass,
         detail,
         statistics: None,
+        measure: super::Measure::of(Some(input.report.unobserved.total_ms), None),
     };
     if input.value.get("unobserved").is_none() {
         return Some(result(

@@ -86,6 +86,7 @@ pub(crate) fn cannot(name: &str, threshold: String, why: &str) -> CheckResult {
         pass: false,
         detail: format!("{name}: cannot evaluate: {why}"),
         statistics: None,
+        measure: super::Measure::default(),
     }
 }
 

@@ -48,9 +48,19 @@ pub struct CheckResult {
     /// absent from every other check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<Box<regression::statistics::Statistics>>,
+    /// The same figures as numbers, for machines (`--format json`).
+    pub measure: Measure,
 }
 
 impl CheckResult {
+    /// This check with its limit: the unit of its figures and the threshold
+    /// (none when the check is not one numeric limit).
+    pub fn limit(mut self, unit: &'static str, threshold: Option<f64>) -> CheckResult {
+        self.measure.unit = unit;
+        self.measure.threshold = threshold;
+        self
+    }
+
     /// True when the check could not decide (a campaign drifted): its own
     /// result, a failure unless the policy allows it.
     pub fn inconclusive(&self) -> bool {
@@ -65,6 +75,32 @@ impl CheckResult {
             (true, _) => "pass",
             (false, true) => "INCONCLUSIVE",
             (false, false) => "FAIL",
+        }
+    }
+}
+
+/// A check's figures as numbers: what a program reading the verdict compares
+/// (the text fields say the same for people).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Measure {
+    /// The figure judged (none when the report does not hold it).
+    pub value: Option<f64>,
+    /// Unit of `value`, `threshold` and `baseline`: "ms", "probes", "%", "problems".
+    pub unit: &'static str,
+    /// The inclusive maximum `value` may reach to pass.
+    pub threshold: Option<f64>,
+    /// The baseline's figure, when a baseline was given and holds it.
+    pub baseline: Option<f64>,
+}
+
+impl Measure {
+    /// A figure, and the baseline's where there is one (unit and threshold
+    /// are set by [`CheckResult::limit`]).
+    pub fn of(value: Option<f64>, baseline: Option<f64>) -> Measure {
+        Measure {
+            value,
+            baseline,
+            ..Measure::default()
         }
     }
 }

@@ -123,7 +123,8 @@ pub fn markdown(v: &Verdict) -> String {
 }
 
 /// Pretty JSON with a final newline: `{ "pass", "summary", "checks": [{ name,
-/// threshold, observed, baseline, pass, detail }] }`.
+/// threshold, observed, baseline, pass, detail, measure: { value, unit,
+/// threshold, baseline } }] }` (`measure` holds the figures as numbers).
 pub fn json(v: &Verdict) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|e| {
         serde_json::json!({ "pass": false, "summary": format!("cannot render the verdict: {e}") })
@@ -136,7 +137,7 @@ pub fn json(v: &Verdict) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::CheckResult;
+    use crate::gate::{CheckResult, Measure};
 
     fn verdict() -> Verdict {
         Verdict::from_checks(vec![
@@ -148,6 +149,12 @@ mod tests {
                 pass: false,
                 detail: "network downtime 612 ms > 500 ms; baseline 240 ms, +155 %".into(),
                 statistics: None,
+                measure: Measure {
+                    value: Some(612.0),
+                    unit: "ms",
+                    threshold: Some(500.0),
+                    baseline: Some(240.0),
+                },
             },
             CheckResult {
                 name: "lost probes".into(),
@@ -157,6 +164,7 @@ mod tests {
                 pass: true,
                 detail: "lost probes 0 ≤ 5 | x".into(),
                 statistics: None,
+                measure: Measure::of(Some(0.0), None),
             },
         ])
     }
@@ -186,6 +194,15 @@ mod tests {
         assert_eq!(v["pass"], false);
         assert_eq!(v["checks"][1]["baseline"], serde_json::Value::Null);
         assert_eq!(v["checks"][0]["observed"], "612 ms");
+        let m = &v["checks"][0]["measure"];
+        assert_eq!(
+            (m["value"].as_f64(), m["unit"].as_str()),
+            (Some(612.0), Some("ms"))
+        );
+        assert_eq!(
+            (m["threshold"].as_f64(), m["baseline"].as_f64()),
+            (Some(500.0), Some(240.0))
+        );
     }
 
     #[test]

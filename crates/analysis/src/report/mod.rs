@@ -9,6 +9,7 @@
 //! renderer, and nothing here uses `compare` or `gate`.
 
 mod campaign;
+pub mod csv;
 pub(crate) mod draw;
 pub mod json;
 pub mod markdown;

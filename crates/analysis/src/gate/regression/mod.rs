@@ -84,6 +84,7 @@ pub(crate) fn regression_check(
         pass,
         detail: detail::render(&facts),
         statistics: Some(Box::new(Statistics::of(&facts))),
+        measure: super::Measure::of(Some(j.relative()), None),
     }
 }
 

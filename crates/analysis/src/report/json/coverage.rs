@@ -5,6 +5,7 @@
 
 use super::sections::{addr_of, ms};
 use crate::analysis::model::{Analysis, Unobserved};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 pub const MAX_LISTED_WINDOWS: usize = 1000;
 
 /// What the prober could not observe, over the whole run (or one migration).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct UnobservedReport {
     /// Unobserved time summed over every target's windows.
@@ -35,7 +36,7 @@ pub struct UnobservedReport {
 }
 
 /// One target's unobserved time.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct TargetUnobserved {
     /// Target id.
@@ -49,7 +50,7 @@ pub struct TargetUnobserved {
 }
 
 /// One unobserved window.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WindowReport {
     /// Target id.

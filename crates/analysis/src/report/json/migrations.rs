@@ -9,11 +9,12 @@ use super::{
 };
 use crate::analysis::model::{Analysis, PhaseName};
 use crate::stats::Samples;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One migration of a campaign, as its own analysis saw it. Read leniently:
 /// a missing field is its default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MigrationEntry {
     /// 0, 1, 2, ... in the order they ran.
@@ -56,7 +57,7 @@ pub const P95_MIN_N: usize = 20;
 /// use it), p95 the nearest-rank percentile. Below [`P95_MIN_N`] values the
 /// p95 is the maximum (`p95_is_max`): summary.md and chart.svg then do not
 /// show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Spread {
     /// Migrations with a value.
     pub n: usize,
@@ -87,7 +88,7 @@ impl Spread {
 }
 
 /// Distributions across the migrations of a campaign, in ms.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Distribution {
     /// Network-observed downtime.
     pub network_ms: Option<Spread>,

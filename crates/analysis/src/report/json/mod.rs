@@ -12,6 +12,7 @@
 mod coverage;
 mod migrations;
 pub mod plausible;
+pub mod schema;
 mod sections;
 
 pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
@@ -24,6 +25,7 @@ pub use sections::{
 
 use super::meta::ReportMeta;
 use crate::analysis::model::{Analysis, OutageClass};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -54,7 +56,7 @@ pub enum ReportError {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// [`REPORT_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -91,6 +93,7 @@ pub struct Report {
     /// Each is a [`MigrationEntry`]; kept as JSON so that readers
     /// (gate, compare) accept entries from other versions leniently.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<MigrationEntry>")]
     pub migrations: Vec<serde_json::Value>,
     /// Distributions across `migrations` (absent for a single migration).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ use crate::analysis::TargetSummary;
 use crate::report::meta::ReportMeta;
 use crate::report::text::utc;
 use migprobe_probe::record::TargetInfo;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -36,7 +37,7 @@ pub(super) fn addr_of(a: &Analysis, id: u32) -> String {
 }
 
 /// Run metadata.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunInfo {
     /// migprobe version that recorded the run.
     pub tool_version: String,
@@ -98,7 +99,7 @@ impl RunInfo {
 }
 
 /// A target as listed in the run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TargetMeta {
     /// Target id (position in the target list).
     pub id: u32,
@@ -119,7 +120,7 @@ impl From<&TargetInfo> for TargetMeta {
 }
 
 /// The trigger command.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TriggerReport {
     /// The command.
     pub argv: Vec<String>,
@@ -149,7 +150,7 @@ impl From<&TriggerInfo> for TriggerReport {
 }
 
 /// How the migration ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MigrationReport {
     /// "completed", "failed", "cancelled" or "unknown".
     pub result: String,
@@ -167,7 +168,7 @@ impl From<&MigrationInfo> for MigrationReport {
 }
 
 /// The headline downtime.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DowntimeReport {
     /// In a run of several migrations: the migration shown (its `index` in
     /// `migrations`), the worst by network downtime; absent for one migration
@@ -228,7 +229,7 @@ impl DowntimeReport {
 }
 
 /// One outage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OutageReport {
     /// Target id.
     pub target: u32,
@@ -286,7 +287,7 @@ impl OutageReport {
 }
 
 /// One migration phase.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PhaseReport {
     /// Phase name.
     pub name: String,
@@ -317,7 +318,7 @@ impl From<&Phase> for PhaseReport {
 }
 
 /// RTT and loss of one target in one phase.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PhaseStatsReport {
     /// Phase name.
     pub phase: String,
@@ -354,7 +355,7 @@ impl From<&PhaseStats> for PhaseStatsReport {
 }
 
 /// Totals of one target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TargetReport {
     /// Target id.
     pub target: u32,
@@ -417,7 +418,7 @@ impl From<&TargetSummary> for TargetReport {
 }
 
 /// Baseline RTT of one target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BaselineReport {
     /// Target id.
     pub target: u32,

@@ -1,0 +1,127 @@
+//! `--json` and `--quiet` through the real binary: with `--json` stdout is
+//! one JSON document and nothing else (it must parse whole), with `--quiet`
+//! stdout is empty; for `report`, `gate`, `compare` and (as root) `probe`.
+
+mod bin;
+
+use bin::{migprobe, s, stderr};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// Stdout parsed whole as JSON (fails on any other text).
+fn json_stdout(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
+}
+
+/// The seed ping log (a 4.7 s freeze) imported into `dir/NAME/run.jsonl`.
+fn imported(dir: &Path, name: &str) -> PathBuf {
+    let d = dir.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    let run = d.join("run.jsonl");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ping-seed.txt");
+    let o = migprobe(&["import", "ping", fixture, "--out", s(&run)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    run
+}
+
+/// A report written by `migprobe report --quiet` (checked to print nothing).
+fn report(dir: &Path, name: &str) -> PathBuf {
+    let run = imported(dir, name);
+    let o = migprobe(&["report", s(&run), "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "report --quiet printed on stdout");
+    run.with_file_name("report.json")
+}
+
+#[test]
+fn report_json_prints_report_json_and_nothing_else() {
+    let d = tempfile::tempdir().unwrap();
+    let run = imported(d.path(), "a");
+    let o = migprobe(&["report", s(&run), "--json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_stdout(&o);
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(run.with_file_name("report.json")).unwrap()).unwrap();
+    assert_eq!(v, file, "stdout is report.json");
+    assert!(v["schema_version"].is_string() || v["schema_version"].is_number());
+}
+
+#[test]
+fn json_and_quiet_conflict_with_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let run = imported(d.path(), "a");
+    let o = migprobe(&["report", s(&run), "--json", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--json"), "{}", stderr(&o));
+}
+
+#[test]
+fn gate_json_carries_numbers() {
+    let d = tempfile::tempdir().unwrap();
+    let r = report(d.path(), "a");
+    let args = [s(&r), "--max-downtime", "1s", "--max-loss", "100000"];
+    let o = migprobe(&[&["gate"], &args[..], &["--json"]].concat());
+    assert_eq!(o.status.code(), Some(1), "a 4.7 s freeze fails 1s");
+    let v = json_stdout(&o);
+    assert_eq!(v["pass"], false);
+    let c = &v["checks"][0];
+    assert_eq!(c["name"], "network downtime");
+    assert_eq!(c["measure"]["unit"], "ms");
+    assert_eq!(c["measure"]["threshold"].as_f64(), Some(1000.0));
+    assert!(c["measure"]["value"].as_f64().unwrap() > 4000.0, "{c}");
+    assert_eq!(c["pass"], false);
+    assert_eq!(v["checks"][1]["measure"]["unit"], "probes");
+    // --format json says the same; --quiet prints nothing, the exit status still tells.
+    let f = migprobe(&[&["gate"], &args[..], &["--format", "json"]].concat());
+    assert_eq!(json_stdout(&f), v);
+    let q = migprobe(&[&["gate"], &args[..], &["--quiet"]].concat());
+    assert_eq!(q.status.code(), Some(1));
+    assert!(q.stdout.is_empty());
+    let m = migprobe(&[&["gate"], &args[..], &["--json", "--format", "md"]].concat());
+    assert_eq!(m.status.code(), Some(2));
+    assert!(stderr(&m).contains("--format"), "{}", stderr(&m));
+}
+
+#[test]
+fn compare_json_and_quiet() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (report(d.path(), "a"), report(d.path(), "b"));
+    let o = migprobe(&["compare", s(&a), s(&b), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_stdout(&o);
+    assert_eq!(v["reference"], "a");
+    assert_eq!(v["runs"].as_array().map(Vec::len), Some(2));
+    let net = &v["metrics"][0];
+    assert_eq!(
+        (&net["metric"], &net["unit"]),
+        (&"network_downtime".into(), &"ms".into())
+    );
+    assert_eq!(net["runs"][1]["delta"].as_f64(), Some(0.0), "{net}");
+    assert!(net["runs"][0]["delta"].is_null());
+    let q = migprobe(&["compare", s(&a), s(&b), "--quiet"]);
+    assert_eq!(q.status.code(), Some(0), "{}", stderr(&q));
+    assert!(q.stdout.is_empty());
+}
+
+#[cfg(feature = "root-tests")]
+#[test]
+fn probe_json_prints_the_final_statistics_only() {
+    let o = migprobe(&[
+        "probe",
+        "127.0.0.1",
+        "--count",
+        "50",
+        "--drain",
+        "200ms",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_stdout(&o);
+    assert!(v.to_string().contains("127.0.0.1"), "{v}");
+}
