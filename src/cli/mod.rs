@@ -2,6 +2,9 @@
 //! so every error names its flag and the fix.
 
 pub mod import;
+mod metrics;
+
+pub(crate) use metrics::MetricsArgs;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -237,6 +240,9 @@ pub(crate) struct RunArgs {
     /// No live status line.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Prometheus metrics of the finished run.
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
     /// The command that starts the migration, run without a shell, e.g.
     /// virsh -c {src_uri} migrate --live --copy-storage-all DOMAIN {dst_uri}.
     /// Placeholders: {src_uri}, {dst_uri} (the libvirt URIs) and {src}, {dst}
@@ -333,6 +339,9 @@ pub(crate) struct ReportArgs {
     /// Caps on the input.
     #[command(flatten)]
     pub(crate) caps: InputCaps,
+    /// Prometheus metrics.
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
 }
 
 /// `migprobe compare`.

@@ -5,6 +5,7 @@ pub(crate) mod compare;
 pub(crate) mod events;
 pub(crate) mod gate;
 pub mod import;
+pub(crate) mod metrics;
 pub(crate) mod probe;
 pub(crate) mod report;
 pub(crate) mod run;

@@ -1,6 +1,7 @@
 //! `migprobe report` and the output files of `migprobe run`: analysis of a run
 //! file rendered as report.json, summary.md and chart.svg.
 
+use super::metrics::MetricsOut;
 use crate::cli::ReportArgs;
 use crate::config::input_limits;
 use crate::exit::ExitCode;
@@ -25,6 +26,7 @@ pub(crate) fn render_into(
     dir: &Path,
     formats: &[Format],
     argv: &[String],
+    metrics: Option<&MetricsOut>,
 ) -> Result<String> {
     let run = read_run_within(run_path, limits)?;
     super::warn_skipped(&run);
@@ -38,14 +40,28 @@ pub(crate) fn render_into(
     for &f in formats {
         write_atomic(&dir.join(f.file_name()), out.bytes(f))?;
     }
+    if let Some(m) = metrics {
+        m.write(&out.report)?;
+    }
     Ok(out.markdown)
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
-/// run file: no size cap).
-pub(crate) fn write_outputs(files: &RunDir, argv: &[String]) -> Result<String> {
+/// run file: no size cap), and its `--metrics-file`.
+pub(crate) fn write_outputs(
+    files: &RunDir,
+    argv: &[String],
+    metrics: Option<&MetricsOut>,
+) -> Result<String> {
     let limits = Limits::OWN_RUN_FILE;
-    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv)
+    render_into(
+        &files.run_path(),
+        limits,
+        files.dir(),
+        &Format::ALL,
+        argv,
+        metrics,
+    )
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md]`.
@@ -64,12 +80,15 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     OutputSet::in_dir("--out", &dir, Policy::Replace)
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
+    let metrics = MetricsOut::from_args(&a.metrics, &a.run)?;
     let argv: Vec<String> = std::env::args().collect();
-    let summary = render_into(&a.run, limits, &dir, &formats, &argv)?;
+    let summary = render_into(&a.run, limits, &dir, &formats, &argv, metrics.as_ref())?;
     print!("{summary}");
     let names: Vec<String> = formats
         .iter()
-        .map(|f| dir.join(f.file_name()).display().to_string())
+        .map(|f| dir.join(f.file_name()))
+        .chain(metrics.iter().map(|m| m.path().to_path_buf()))
+        .map(|p| p.display().to_string())
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));
     Ok(ExitCode::Ok)
