@@ -112,6 +112,9 @@ pub(crate) struct ProbeArgs {
     /// No live status line.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Prometheus metrics of the finished run (needs --out).
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
 }
 
 /// Caps on what is read from each input file (for the commands that read files).

@@ -6,8 +6,11 @@
 use crate::cli::MetricsArgs;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{bail, Result};
+use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::metrics::{self, MetricsLabels};
-use migprobe_analysis::report::Report;
+use migprobe_analysis::report::{json, Report, ReportMeta};
+use migprobe_probe::input::Limits;
+use migprobe_probe::record::read_run_within;
 use std::path::{Path, PathBuf};
 
 /// Where the metrics go, with which labels.
@@ -54,6 +57,18 @@ impl MetricsOut {
         }))
     }
 
+    /// As [`from_args`](Self::from_args) for `probe`, whose metrics are
+    /// computed from its run file `out`: `--metrics-file` needs `--out`.
+    pub(crate) fn for_probe(a: &MetricsArgs, out: Option<&Path>) -> Result<Option<MetricsOut>> {
+        match (out, &a.metrics_file) {
+            (Some(run), _) => Self::from_args(a, run),
+            (None, None) => Ok(None),
+            (None, Some(_)) => {
+                bail!("--metrics-file needs --out FILE: the metrics are computed from the run file")
+            }
+        }
+    }
+
     /// The output set of the one file `path`.
     fn set(path: &Path) -> OutputSet {
         OutputSet::file("--metrics-file", path, Kind::Finished, Policy::Replace)
@@ -63,6 +78,15 @@ impl MetricsOut {
     pub(crate) fn write(&self, r: &Report) -> Result<()> {
         Self::set(&self.path).prepare()?;
         write_atomic(&self.path, &metrics::render(r, &self.labels))
+    }
+
+    /// Writes the metrics of the finished run file `run` alone, without the
+    /// report files (`probe`): its targets' totals and longest outages.
+    pub(crate) fn write_for_run(&self, run: &Path) -> Result<()> {
+        let data = read_run_within(run, Limits::OWN_RUN_FILE)?;
+        let a = analyze(&data, &AnalysisOptions::default());
+        let meta = ReportMeta::new(run.parent().unwrap_or(Path::new(".")), &[], &data);
+        self.write(&json::build(&a, &meta))
     }
 
     /// The file, for messages.
