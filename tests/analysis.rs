@@ -4,6 +4,7 @@
 
 use migprobe_analysis::analysis::model::{Analysis, OutageClass, PhaseName};
 use migprobe_analysis::analysis::{analyze, campaign, per_migration, AnalysisOptions};
+use migprobe_analysis::report::metrics::{self, MetricsLabels, ParsedSample};
 use migprobe_analysis::report::{self, ReportMeta};
 use migprobe_probe::record::{
     DuplicateLine, EventLine, Footer, Header, Origin, ProbeLine, ProbeStatus, RunData, StampClock,
@@ -1406,4 +1407,114 @@ fn a_freeze_while_the_queue_of_an_earlier_one_drains_is_found() {
     }
     // The probes of the second are not the first's.
     assert!(big[1].first_index > big[0].last_index);
+}
+
+// ---------------------------------------------------------------- metrics.prom
+
+/// `ms` (report.json's, 3 decimals) and `s` (the exposition's) in µs.
+fn same_us(ms: f64, s: f64) -> bool {
+    (ms * 1e3).round() == (s * 1e6).round()
+}
+
+/// Checks every per-migration sample of `samples` against report.json's
+/// figure of the migration `m`, number by number.
+fn metrics_match(samples: &[ParsedSample], m: &Value) {
+    let index = m["index"].as_u64().unwrap_or(0).to_string();
+    let of = |name: &str, extra: Option<(&str, &str)>| -> Vec<f64> {
+        samples
+            .iter()
+            .filter(|s| s.name == name && s.labels.get("migration") == Some(&index))
+            .filter(|s| extra.is_none_or(|(k, v)| s.labels.get(k).map(String::as_str) == Some(v)))
+            .map(|s| s.value)
+            .collect()
+    };
+    let d = &m["downtime"];
+    let storage = m["phases"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "storage_copy"))
+        .map(|p| p["duration_ms"].clone())
+        .unwrap_or(Value::Null);
+    let sum = |k: &str| -> f64 {
+        m["outages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o[k].as_f64().unwrap())
+            .sum()
+    };
+    let seconds = [
+        ("network_downtime", &d["network_ms"], None),
+        (
+            "network_downtime_bracket",
+            &d["bracket_ms"][0],
+            Some(("bound", "lo")),
+        ),
+        (
+            "network_downtime_bracket",
+            &d["bracket_ms"][1],
+            Some(("bound", "hi")),
+        ),
+        ("hypervisor_downtime", &d["hypervisor_ms"], None),
+        ("qemu_pause", &d["qemu_pause_ms"], None),
+        ("downtime_difference", &d["difference_ms"], None),
+        ("storage_copy", &storage, None),
+        ("duration", &m["trigger"]["duration_ms"], None),
+        ("unobserved", &m["unobserved"]["total_ms"], None),
+    ];
+    for (what, want, extra) in seconds {
+        let got = of(&format!("migprobe_migration_{what}_seconds"), extra);
+        let want = want.as_f64().expect(what);
+        assert!(
+            got.len() == 1 && same_us(want, got[0]),
+            "{what} #{index}: {got:?} s, report.json {want} ms"
+        );
+    }
+    assert_eq!(of("migprobe_migration_lost_probes", None), [sum("lost")]);
+    assert_eq!(
+        of("migprobe_migration_queued_probes", None),
+        [sum("queued")]
+    );
+    let result = m["migration"]["result"].as_str().unwrap();
+    assert_eq!(
+        of("migprobe_migration_result", Some(("result", result))),
+        [1.0]
+    );
+    assert_eq!(
+        of("migprobe_migration_result", None).iter().sum::<f64>(),
+        1.0
+    );
+}
+
+#[test]
+fn metrics_are_report_jsons_figures_in_seconds() {
+    let labels = MetricsLabels::icmp("c1");
+    let one = run(
+        header(1, 10 * MS, 3),
+        probes_around_migration(),
+        block_migration_events(),
+    );
+    let campaign = two_migrations();
+    let per = per_migration(&campaign, &AnalysisOptions::default());
+    for (r, per) in [(&one, Vec::new()), (&campaign, per)] {
+        let out = report::render_campaign(&analyse(r), &per, r, &ReportMeta::default(), 1200);
+        let text = String::from_utf8(metrics::render(&out.report, &labels)).unwrap();
+        let samples = metrics::check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert!(samples
+            .iter()
+            .all(|s| s.labels["campaign"] == "c1" && s.labels["probe"] == "icmp"));
+        let v: Value = serde_json::from_slice(&out.json).unwrap();
+        let entries = match v["migrations"].as_array() {
+            Some(m) => m.clone(),
+            None => vec![v.clone()],
+        };
+        assert_eq!(entries.len(), per.len().max(1));
+        for m in &entries {
+            metrics_match(&samples, m);
+        }
+        let sent = samples
+            .iter()
+            .find(|s| s.name == "migprobe_target_sent_probes")
+            .unwrap();
+        assert_eq!(Some(sent.value), v["targets"][0]["sent"].as_f64());
+    }
 }

@@ -130,8 +130,21 @@ fn no_command_writes_through_a_symbolic_link() {
     let (run, report) = (arg(&run), d.path().join("report.json"));
     let (o_, r_) = (arg(&out).to_owned(), arg(&report).to_owned());
     let at = |name: &str| format!("{o_}/{name}");
-    let (p, g, e) = (at("p.jsonl"), at("gate.xml"), at("e.jsonl"));
-    let cases: [(&str, Vec<&str>); 7] = [
+    let (p, g, e, m) = (at("p.jsonl"), at("gate.xml"), at("e.jsonl"), at("m.prom"));
+    let cases: [(&str, Vec<&str>); 8] = [
+        (
+            "m.prom",
+            vec![
+                "report",
+                run,
+                "--format",
+                "json",
+                "--out",
+                &o_,
+                "--metrics-file",
+                &m,
+            ],
+        ),
         ("summary.md", vec!["report", run, "--out", &o_]),
         ("summary.md", run_args(&o_, "--force")),
         ("run.jsonl", run_args(&o_, "--force")),

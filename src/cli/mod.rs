@@ -2,6 +2,9 @@
 //! so every error names its flag and the fix.
 
 pub mod import;
+mod metrics;
+
+pub(crate) use metrics::MetricsArgs;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -134,6 +137,9 @@ pub(crate) struct ProbeArgs {
     /// Print the final per-target statistics as JSON on stdout, and nothing else there.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Prometheus metrics of the finished run (needs --out).
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
 }
 
 /// What a command prints on stdout: its usual text, JSON only, or nothing.
@@ -274,6 +280,9 @@ pub(crate) struct RunArgs {
     /// No live status line.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Prometheus metrics of the finished run.
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
     /// The command that starts the migration, run without a shell, e.g.
     /// virsh -c {src_uri} migrate --live --copy-storage-all DOMAIN {dst_uri}.
     /// Placeholders: {src_uri}, {dst_uri} (the libvirt URIs) and {src}, {dst}
@@ -379,6 +388,9 @@ pub(crate) struct ReportArgs {
     /// Caps on the input.
     #[command(flatten)]
     pub(crate) caps: InputCaps,
+    /// Prometheus metrics.
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
 }
 
 /// `migprobe compare`.

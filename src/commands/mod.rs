@@ -6,6 +6,7 @@ pub(crate) mod docs;
 pub(crate) mod events;
 pub(crate) mod gate;
 pub mod import;
+pub(crate) mod metrics;
 pub(crate) mod probe;
 pub(crate) mod report;
 pub(crate) mod run;

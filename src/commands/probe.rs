@@ -16,6 +16,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let out = a.out.as_deref();
     let set = OutputSet::run_file(out, a.force)?;
+    let metrics = super::metrics::MetricsOut::for_probe(&a.metrics, out)?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let mut writer = set.as_ref().map(OutputSet::create_run_file).transpose()?;
@@ -60,6 +61,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     if let Some(w) = writer {
         let path = w.path().to_owned();
         w.finish().map_err(|e| write_error(&path, &e))?;
+        metrics.map(|m| m.write_for_run(&path)).transpose()?;
     }
     if let Some(b) = builder {
         let s = b.finish();

@@ -1,6 +1,7 @@
 //! `migprobe report` and the output files of `migprobe run`: analysis of a run
 //! file rendered as report.json, summary.md and chart.svg.
 
+use super::metrics::MetricsOut;
 use crate::cli::ReportArgs;
 use crate::config::input_limits;
 use crate::exit::ExitCode;
@@ -25,6 +26,7 @@ pub(crate) fn render_into(
     dir: &Path,
     formats: &[Format],
     argv: &[String],
+    metrics: Option<&MetricsOut>,
 ) -> Result<(report::Outputs, RunData)> {
     let run = read_run_within(run_path, limits)?;
     super::warn_skipped(&run);
@@ -38,14 +40,29 @@ pub(crate) fn render_into(
     for &f in formats {
         write_atomic(&dir.join(f.file_name()), out.bytes(f))?;
     }
+    if let Some(m) = metrics {
+        m.write(&out.report)?;
+    }
     Ok((out, run))
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
-/// run file: no size cap).
-pub(crate) fn write_outputs(files: &RunDir, argv: &[String]) -> Result<String> {
+/// run file: no size cap), and its `--metrics-file`.
+pub(crate) fn write_outputs(
+    files: &RunDir,
+    argv: &[String],
+    metrics: Option<&MetricsOut>,
+) -> Result<String> {
     let limits = Limits::OWN_RUN_FILE;
-    render_into(&files.run_path(), limits, files.dir(), &Format::ALL, argv).map(|(o, _)| o.markdown)
+    render_into(
+        &files.run_path(),
+        limits,
+        files.dir(),
+        &Format::ALL,
+        argv,
+        metrics,
+    )
+    .map(|(o, _)| o.markdown)
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md] [--csv DIR] [--json|--quiet]`.
@@ -64,13 +81,14 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     OutputSet::in_dir("--out", &dir, Policy::Replace)
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
+    let metrics = MetricsOut::from_args(&a.metrics, &a.run)?;
     let argv: Vec<String> = std::env::args().collect();
     if let Some(csv_dir) = &a.csv {
         OutputSet::in_dir("--csv", csv_dir, Policy::Replace)
             .with_each(csv::FILES, Kind::Finished)
             .prepare()?;
     }
-    let (out, run) = render_into(&a.run, limits, &dir, &formats, &argv)?;
+    let (out, run) = render_into(&a.run, limits, &dir, &formats, &argv, metrics.as_ref())?;
     if let Some(csv_dir) = &a.csv {
         write_csv(csv_dir, &out, &run)?;
     }
@@ -81,6 +99,7 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| dir.join(f.file_name()))
         .chain(csv_files)
+        .chain(metrics.iter().map(|m| m.path().to_path_buf()))
         .map(|p| p.display().to_string())
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));

@@ -83,6 +83,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     // Every pre-flight check before any file is touched.
     let files = RunDir::new(&dir, a.force);
     files.check()?;
+    let metrics = super::metrics::MetricsOut::from_args(&a.metrics, &files.run_path())?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
@@ -132,7 +133,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             files.run_path().display()
         ),
     };
-    let summary = write_outputs(&files, &argv).map_err(|e| {
+    let summary = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
         let run = files.run_path();
         anyhow::anyhow!(
             "{e:#}\n  the run file {} is complete: make the reports with `migprobe report {}` once there is room",

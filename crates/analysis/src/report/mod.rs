@@ -1,5 +1,6 @@
 //! Renderers of an [`Analysis`]: report.json ([`json`]), summary.md
-//! ([`markdown`]) and chart.svg ([`svg`]). Pure: they return bytes, the caller
+//! ([`markdown`]), chart.svg ([`svg`]) and, from report.json's document,
+//! metrics.prom ([`metrics`]). Pure: they return bytes, the caller
 //! owns the files.
 //!
 //! Crate-internal helpers: `text` (numbers as text for people), `verdict`
@@ -14,6 +15,7 @@ pub(crate) mod draw;
 pub mod json;
 pub mod markdown;
 mod meta;
+pub mod metrics;
 pub(crate) mod series;
 pub mod svg;
 pub(crate) mod text;
@@ -115,6 +117,8 @@ pub struct Outputs {
     pub markdown: String,
     /// chart.svg.
     pub svg: Vec<u8>,
+    /// The document `json` holds (for [`metrics::render`]).
+    pub report: Report,
 }
 
 impl Outputs {
@@ -164,15 +168,18 @@ pub fn render_campaign(
         json: json::render(&r),
         markdown,
         svg,
+        report: r,
     }
 }
 
 /// Renders report.json, summary.md and chart.svg (`width` px wide).
 pub fn render_all(a: &Analysis, run: &RunData, meta: &ReportMeta, width: u32) -> Outputs {
+    let report = json::build(a, meta);
     Outputs {
-        json: json::render(&json::build(a, meta)),
+        json: json::render(&report),
         markdown: markdown::render(a, meta),
         svg: svg::render(a, run, None, width),
+        report,
     }
 }
 
