@@ -49,8 +49,7 @@ cp "$WORK/before/report.json" "$WORK/before/summary.md" "$WORK/before/chart.svg"
 (cd "$WORK" && "$BIN" compare before/report.json after/report.json --labels before,after \
 	--out "$OLDPWD/reports/examples/compare") | tee reports/examples/compare/compare.txt
 # The examples are read on other machines: the checkout's and the work
-# directory's absolute paths (in argv, trigger and run_dir) become relative.
-for f in reports/examples/campaign/* reports/examples/compare/*; do
-	sed -i -e "s|$PWD/||g" -e "s|$WORK/||g" "$f"
-done
+# directory's absolute paths (in argv, trigger and run_dir) become relative,
+# the lab's directory $LAB_DIR.
+bash scripts/portable-paths.sh --strip "$WORK" reports/examples/campaign/* reports/examples/compare/*
 echo "wrote reports/examples/campaign/ and reports/examples/compare/"
