@@ -41,6 +41,8 @@ struct Input<'a> {
     run: &'a RunData,
     /// Probes in (target, index) order.
     probes: &'a [ProbeLine],
+    /// The probes of each target that has any, by target id.
+    by_target: Vec<&'a [ProbeLine]>,
     events: &'a [EventLine],
     markers: Markers,
     /// The header's targets, plus any id seen only in probes, ascending.
@@ -70,13 +72,15 @@ impl<'a> Input<'a> {
             .warmup_ns
             .filter(|w| *w > 0)
             .unwrap_or(DEFAULT_WARMUP_NS);
+        let by_target: Vec<&[ProbeLine]> = groups(probes).collect();
         let mut target_ids: Vec<u32> = h.targets.iter().map(|t| t.id).collect();
-        target_ids.extend(groups(probes).map(|g| g[0].target_id));
+        target_ids.extend(by_target.iter().map(|g| g[0].target_id));
         target_ids.sort_unstable();
         target_ids.dedup();
         Input {
             run,
             probes,
+            by_target,
             events: &run.events,
             markers: Markers::from_events(&run.events),
             target_ids,
@@ -84,6 +88,16 @@ impl<'a> Input<'a> {
             k,
             warmup,
         }
+    }
+}
+
+impl<'a> Input<'a> {
+    /// The probes of target `id`, if it has any.
+    fn of_target(&self, id: u32) -> Option<&'a [ProbeLine]> {
+        self.by_target
+            .binary_search_by_key(&id, |g| g[0].target_id)
+            .ok()
+            .map(|i| self.by_target[i])
     }
 }
 
@@ -108,14 +122,15 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
     let mut notes = open_outage_notes(&found);
     let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
     let timeline = timeline(&x, &mut outages, &mut notes);
-    let blind = unobserved_windows(&x, &outages, timeline.switchover);
+    let end = end_of_run(&x);
+    let blind = unobserved_windows(&x, &outages, timeline.switchover, end);
     let trigger = trigger_info(x.events);
     let migration = migration_info(x.events);
     notes.extend(run_notes(&x, trigger.as_ref(), migration.as_ref()));
     let h = &run.header;
     Analysis {
         start_ns: h.start_ns,
-        end_ns: end_of_run(&x),
+        end_ns: end,
         interval_ns: x.interval,
         min_loss_run: x.k,
         targets: h.targets.clone(),
@@ -140,15 +155,10 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
 
 /// Baseline and outages of each target; the outages in (start, target) order.
 fn baselines_and_outages(x: &Input) -> (Vec<Baseline>, Vec<Detected>) {
-    let by_target: Vec<&[ProbeLine]> = groups(x.probes).collect();
     let mut baseline = Vec::new();
     let mut found = Vec::new();
     for &id in &x.target_ids {
-        let ps = by_target
-            .iter()
-            .find(|g| g[0].target_id == id)
-            .copied()
-            .unwrap_or(&[]);
+        let ps = x.of_target(id).unwrap_or(&[]);
         let b = baseline_of(id, ps, x.markers.trigger_started, x.warmup);
         let prm = OutageParams::new(x.interval, b.rtt_p50_ns, b.rtt_p99_ns, x.k);
         baseline.push(b);
@@ -159,23 +169,20 @@ fn baselines_and_outages(x: &Input) -> (Vec<Baseline>, Vec<Detected>) {
 }
 
 /// Every target's unobserved windows (see [`unobserved`]), judged against the
-/// outages and the switchover widened by one interval each side.
+/// outages and the switchover widened by one interval each side; a target
+/// without probes is blind from the run's start to `end`.
 fn unobserved_windows(
     x: &Input,
     outages: &[Outage],
     switchover: Option<(RealNs, RealNs)>,
+    end: RealNs,
 ) -> Vec<Unobserved> {
-    let by_target: Vec<&[ProbeLine]> = groups(x.probes).collect();
+    let start = x.run.header.start_ns;
     let mut out = Vec::new();
     for &id in &x.target_ids {
-        match by_target.iter().find(|g| g[0].target_id == id) {
+        match x.of_target(id) {
             Some(ps) => out.extend(unobserved::detect(id, ps, x.interval)),
-            None => out.push(unobserved::never_probed(
-                id,
-                x.run.header.start_ns,
-                end_of_run(x),
-                x.interval,
-            )),
+            None => out.push(unobserved::never_probed(id, start, end, x.interval)),
         }
     }
     let widened = switchover.map(|(s, e)| (s.plus(-x.interval), e.plus(x.interval)));

@@ -301,7 +301,7 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
                 a.lost += 1;
             }
             ProbeStatus::Error => {
-                if p.error.as_ref().is_none_or(|e| e.kind != "send") {
+                if p.was_sent() {
                     a.sent += 1;
                 }
             }

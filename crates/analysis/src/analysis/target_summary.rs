@@ -154,7 +154,7 @@ impl SummaryBuilder {
             ProbeStatus::Skipped => a.s.skipped += 1,
             ProbeStatus::Error => {
                 a.s.errors += 1;
-                if p.error.as_ref().is_none_or(|e| e.kind != "send") {
+                if p.was_sent() {
                     a.s.sent += 1;
                 }
             }

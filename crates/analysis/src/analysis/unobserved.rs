@@ -32,6 +32,7 @@ use super::model::Outage;
 use migprobe_probe::record::{ProbeLine, ProbeStatus};
 use migprobe_probe::types::RealNs;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Away from the switchover, a blind window shorter than this hides nothing
 /// that matters: a migration's switchover pauses the guest for longer (QEMU's
@@ -103,15 +104,6 @@ impl Unobserved {
     }
 }
 
-/// Whether a probe left this host.
-fn observed(p: &ProbeLine) -> bool {
-    match p.status {
-        ProbeStatus::Skipped => false,
-        ProbeStatus::Error => p.error.as_ref().is_none_or(|e| e.kind != "send"),
-        _ => true,
-    }
-}
-
 /// Accumulates one window.
 struct Open {
     first_index: u64,
@@ -168,7 +160,7 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], interval_ns: i64) -> Vec<Uno
                 o.slots = o.slots.saturating_add(missing);
             }
         }
-        if observed(p) {
+        if p.was_sent() {
             if let Some(o) = open.take() {
                 out.push(o.close(target_id, p.tx_ns.0));
             }
@@ -189,7 +181,7 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], interval_ns: i64) -> Vec<Uno
     if let (Some(o), Some(last)) = (open, prev) {
         out.push(o.close(target_id, at(last, last.index.0.saturating_add(1))));
     }
-    if !probes.is_empty() && !probes.iter().any(observed) {
+    if !probes.is_empty() && !probes.iter().any(ProbeLine::was_sent) {
         for w in &mut out {
             w.cause = BlindCause::NeverProbed;
         }
@@ -235,6 +227,32 @@ pub fn judge(
             && (w.overlaps_switchover || w.duration_ns() >= MIN_HIDING_NS);
         w.can_hide_outage = (long_enough || w.cause == BlindCause::NeverProbed) && !inside_outage;
     }
+}
+
+/// One target's unobserved windows, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetTotals {
+    /// Unobserved time, ns.
+    pub ns: i64,
+    /// Unobserved slots.
+    pub slots: u64,
+    /// Windows.
+    pub windows: u64,
+    /// Of those, windows that can hide an outage.
+    pub hiding: u64,
+}
+
+/// Each target's totals (targets without a window are absent), by target id.
+pub fn per_target(windows: &[Unobserved]) -> BTreeMap<u32, TargetTotals> {
+    let mut m: BTreeMap<u32, TargetTotals> = BTreeMap::new();
+    for w in windows {
+        let t = m.entry(w.target_id).or_default();
+        t.ns = t.ns.saturating_add(w.duration_ns());
+        t.slots = t.slots.saturating_add(w.slots);
+        t.windows += 1;
+        t.hiding += u64::from(w.can_hide_outage);
+    }
+    m
 }
 
 /// Whether these windows leave the run without a verdict (see the [module](self)).

@@ -120,9 +120,7 @@ pub fn trial(plan: &ProbePlan, sockets: &Sockets) -> std::io::Result<Option<Capa
             match p.status {
                 ProbeStatus::Pending => {}
                 ProbeStatus::Skipped => c.missed += 1,
-                ProbeStatus::Error if p.error.as_ref().is_some_and(|e| e.kind == "send") => {
-                    c.missed += 1;
-                }
+                ProbeStatus::Error if p.send_failed() => c.missed += 1,
                 _ => c.sent += 1,
             }
         }

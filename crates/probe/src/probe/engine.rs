@@ -158,7 +158,7 @@ impl Engine {
                         pending_written: false,
                     };
                     let err = ProbeError {
-                        kind: "send".into(),
+                        kind: ProbeError::SEND.into(),
                         code: None,
                         from: None,
                         message: Some(error),

@@ -157,6 +157,9 @@ pub struct ProbeError {
 }
 
 impl ProbeError {
+    /// The `kind` of a local send failure (the probe never left this host).
+    pub const SEND: &'static str = "send";
+
     /// An ICMP error received for a probe.
     pub fn icmp(kind: IcmpErrorKind, code: u8, from: Option<IpAddr>) -> ProbeError {
         let kind = serde_json::to_value(kind)
@@ -210,6 +213,21 @@ pub struct ProbeLine {
 }
 
 impl ProbeLine {
+    /// True when sending this probe failed on this host (an error of kind
+    /// [`ProbeError::SEND`]); an ICMP error means it was sent.
+    pub fn send_failed(&self) -> bool {
+        self.status == ProbeStatus::Error
+            && self
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind == ProbeError::SEND)
+    }
+
+    /// True when the probe left this host: neither skipped nor failed to send.
+    pub fn was_sent(&self) -> bool {
+        self.status != ProbeStatus::Skipped && !self.send_failed()
+    }
+
     /// A probe without a reply (lost, pending, skipped), sent (or planned) at `tx_ns`.
     pub fn without_reply(
         target: IpAddr,

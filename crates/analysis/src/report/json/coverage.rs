@@ -5,9 +5,9 @@
 
 use super::sections::{addr_of, ms};
 use crate::analysis::model::{Analysis, Unobserved};
+use crate::analysis::unobserved::per_target;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// At most this many windows are listed (those that can hide an outage first);
 /// `windows_total` counts them all.
@@ -95,14 +95,9 @@ impl WindowReport {
 impl UnobservedReport {
     /// The section for analysis `a`.
     pub fn new(a: &Analysis) -> UnobservedReport {
-        let mut per: BTreeMap<u32, (i64, u64)> = BTreeMap::new();
-        for w in &a.unobserved {
-            let e = per.entry(w.target_id).or_default();
-            e.0 = e.0.saturating_add(w.duration_ns());
-            e.1 = e.1.saturating_add(w.slots);
-        }
-        let total = per.values().fold(0i64, |s, e| s.saturating_add(e.0));
-        let slots = per.values().fold(0u64, |s, e| s.saturating_add(e.1));
+        let per = per_target(&a.unobserved);
+        let total = per.values().fold(0i64, |s, t| s.saturating_add(t.ns));
+        let slots = per.values().fold(0u64, |s, t| s.saturating_add(t.slots));
         let sent = a
             .summaries
             .iter()
@@ -110,11 +105,11 @@ impl UnobservedReport {
         let all = sent.saturating_add(slots);
         let targets = per
             .into_iter()
-            .map(|(id, (ns, slots))| TargetUnobserved {
+            .map(|(id, t)| TargetUnobserved {
                 target: id,
                 addr: addr_of(a, id),
-                ms: ms(ns),
-                slots,
+                ms: ms(t.ns),
+                slots: t.slots,
             })
             .collect();
         let (hiding, other): (Vec<&Unobserved>, Vec<&Unobserved>) =

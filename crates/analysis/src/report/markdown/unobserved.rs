@@ -3,10 +3,9 @@
 
 use super::{target_cell, target_column};
 use crate::analysis::model::{Analysis, PhaseName, Unobserved};
-use crate::analysis::unobserved::MIN_HIDING_NS;
+use crate::analysis::unobserved::{per_target, MIN_HIDING_NS};
 use crate::report::text::{count, dur, md_escape, offset};
 use crate::report::verdict::target_name;
-use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
 /// At most this many windows are listed; report.json lists more.
@@ -33,31 +32,19 @@ pub(super) fn write_unobserved(s: &mut String, a: &Analysis) -> fmt::Result {
         "| Target | Unobserved | Slots | Windows | Can hide an outage |"
     )?;
     writeln!(s, "|---|--:|--:|--:|--:|")?;
-    for (id, ws) in by_target(&a.unobserved) {
-        let total = ws
-            .iter()
-            .fold(0i64, |t, w| t.saturating_add(w.duration_ns()));
-        let slots = ws.iter().fold(0u64, |t, w| t.saturating_add(w.slots));
+    for (id, t) in per_target(&a.unobserved) {
         writeln!(
             s,
             "| {} | {} | {} | {} | {} |",
             md_escape(&target_name(a, id)),
-            dur(total),
-            count(slots),
-            count(ws.len() as u64),
-            count(ws.iter().filter(|w| w.can_hide_outage).count() as u64)
+            dur(t.ns),
+            count(t.slots),
+            count(t.windows),
+            count(t.hiding)
         )?;
     }
     writeln!(s)?;
     write_windows(s, a)
-}
-
-fn by_target(ws: &[Unobserved]) -> BTreeMap<u32, Vec<&Unobserved>> {
-    let mut m: BTreeMap<u32, Vec<&Unobserved>> = BTreeMap::new();
-    for w in ws {
-        m.entry(w.target_id).or_default().push(w);
-    }
-    m
 }
 
 /// The windows that can hide an outage, longest first.
