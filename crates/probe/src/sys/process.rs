@@ -11,12 +11,23 @@ pub fn terminate(pid: u32) -> io::Result<()> {
 /// Sends signal `sig` (e.g. `libc::SIGSTOP`) to process `pid`; pid 0 or a
 /// pid that does not fit a `pid_t` is refused (kill(2) would signal a group).
 pub fn send_signal(pid: u32, sig: libc::c_int) -> io::Result<()> {
-    let pid = libc::pid_t::try_from(pid)
+    let pid = positive(pid)?;
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    os_result(unsafe { libc::kill(pid, sig) })
+}
+
+/// `id` as a positive `pid_t` (0 and larger values would name a group or
+/// every process to kill(2) / killpg(2)), else `InvalidInput`.
+fn positive(id: u32) -> io::Result<libc::pid_t> {
+    libc::pid_t::try_from(id)
         .ok()
         .filter(|p| *p > 0)
-        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
-    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-    if unsafe { libc::kill(pid, sig) } == 0 {
+        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))
+}
+
+/// A system call's return value: 0 is success, else the OS error.
+fn os_result(rc: libc::c_int) -> io::Result<()> {
+    if rc == 0 {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
@@ -35,13 +46,7 @@ pub fn own_group_dying_with_parent(cmd: &mut std::process::Command) {
     // calls prctl(2), which is async-signal-safe, takes plain integers and
     // touches no memory shared with the parent.
     unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
-                Ok(())
-            } else {
-                Err(io::Error::last_os_error())
-            }
-        });
+        cmd.pre_exec(|| os_result(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)));
     }
 }
 
@@ -49,16 +54,9 @@ pub fn own_group_dying_with_parent(cmd: &mut std::process::Command) {
 /// [`own_group_dying_with_parent`]); group 0 or one that does not fit a
 /// `pid_t` is refused (killpg(2) would signal our own group).
 pub fn signal_group(pgid: u32, sig: libc::c_int) -> io::Result<()> {
-    let pgid = libc::pid_t::try_from(pgid)
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let pgid = positive(pgid)?;
     // SAFETY: killpg(2) takes plain integers and touches no memory of ours.
-    if unsafe { libc::killpg(pgid, sig) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    os_result(unsafe { libc::killpg(pgid, sig) })
 }
 
 /// How many processes of group `pgid` are still alive (zombies, which wait
