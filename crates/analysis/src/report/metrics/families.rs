@@ -61,10 +61,7 @@ fn target_families(r: &Report, base: &[(&'static str, String)]) -> Vec<Family> {
             .filter(|o| o.target == t.target)
             .map(|o| o.estimate_ms)
             .fold(0.0, f64::max);
-        let sample = |value| Sample {
-            labels: labels.clone(),
-            value,
-        };
+        let sample = |value| Sample::new(labels.clone(), value);
         sent.push(sample(t.sent as f64));
         lost.push(sample(t.lost as f64));
         longest.push(sample(secs(outage)));
@@ -94,12 +91,7 @@ fn target_families(r: &Report, base: &[(&'static str, String)]) -> Vec<Family> {
 /// Every family of report `r`.
 pub(super) fn families(r: &Report, l: &MetricsLabels) -> Vec<Family> {
     let base = common(r, l);
-    let run = |ns: i64| {
-        vec![Sample {
-            labels: base.clone(),
-            value: (ns / 1_000) as f64 / 1e6,
-        }]
-    };
+    let run = |ns: i64| vec![Sample::new(base.clone(), (ns / 1_000) as f64 / 1e6)];
     let mut out = migration_families(r, &base);
     out.extend(target_families(r, &base));
     out.push(family(

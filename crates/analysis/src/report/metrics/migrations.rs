@@ -92,12 +92,7 @@ pub(super) fn migration_families(r: &Report, base: &[(&'static str, String)]) ->
         .map(|&(name, help, unit, fig)| {
             let samples = labelled
                 .iter()
-                .filter_map(|(labels, e)| {
-                    Some(Sample {
-                        labels: labels.clone(),
-                        value: scaled(unit, fig(e)?),
-                    })
-                })
+                .filter_map(|(labels, e)| Some(Sample::new(labels.clone(), scaled(unit, fig(e)?))))
                 .collect();
             family(name, help, unit, samples)
         })
@@ -107,10 +102,7 @@ pub(super) fn migration_families(r: &Report, base: &[(&'static str, String)]) ->
     for (labels, e) in &labelled {
         if let Some(d) = &e.downtime {
             for (bound, ms) in [("lo", d.bracket_ms[0]), ("hi", d.bracket_ms[1])] {
-                bracket.push(Sample {
-                    labels: with(labels, "bound", bound),
-                    value: secs(ms),
-                });
+                bracket.push(Sample::new(with(labels, "bound", bound), secs(ms)));
             }
         }
         let own = e
@@ -118,10 +110,10 @@ pub(super) fn migration_families(r: &Report, base: &[(&'static str, String)]) ->
             .as_ref()
             .map_or("unknown", |m| m.result.as_str());
         for res in RESULTS {
-            result.push(Sample {
-                labels: with(labels, "result", res),
-                value: f64::from(u8::from(res == own)),
-            });
+            result.push(Sample::new(
+                with(labels, "result", res),
+                f64::from(u8::from(res == own)),
+            ));
         }
     }
     out.push(family(

@@ -9,9 +9,11 @@
 //! (`migprobe_run_*`). Every sample carries `domain`, `source`,
 //! `destination` (the hypervisor hosts), `campaign` and `probe`. The figures
 //! are report.json's (`families`, `migrations`), the text is written by `text`, and
-//! [`check`] reads it back.
+//! [`check`] reads it back. [`live`] renders the figures of a session still
+//! probing (counters, an RTT histogram, the current outage) for `--listen`.
 
 mod families;
+pub mod live;
 mod migrations;
 mod parse;
 mod text;

@@ -1,6 +1,8 @@
-//! A strict reader of the exposition [`super::render`] writes, for tests and
-//! checks without promtool: every line well formed, every sample after its
-//! family's `# HELP` and `# TYPE`, a unit that ends the name, `# EOF` last.
+//! A strict reader of the exposition [`super::render`] (and
+//! [`super::render_live`]) writes, for tests and checks without promtool:
+//! every line well formed, every sample after its family's `# HELP` and
+//! `# TYPE` (gauge, counter, or histogram with its `_bucket`, `_sum` and
+//! `_count` samples), a unit that ends the name, `# EOF` last.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -84,7 +86,8 @@ fn sample(line: &str) -> Result<ParsedSample, String> {
 #[derive(Default)]
 struct Seen {
     help: BTreeSet<String>,
-    gauge: BTreeSet<String>,
+    /// Family name → its type.
+    types: BTreeMap<String, String>,
 }
 
 impl Seen {
@@ -100,7 +103,9 @@ impl Seen {
         }
         let fresh = match (kind, rest) {
             ("HELP", _) => self.help.insert(name.to_owned()),
-            ("TYPE", "gauge") => self.gauge.insert(name.to_owned()),
+            ("TYPE", t @ ("gauge" | "counter" | "histogram")) => {
+                self.types.insert(name.to_owned(), t.to_owned()).is_none()
+            }
             ("UNIT", u) if name.ends_with(&format!("_{u}")) => true,
             _ => return Err(format!("bad metadata line {m:?}")),
         };
@@ -109,6 +114,18 @@ impl Seen {
         } else {
             Err(format!("{kind} of {name} twice"))
         }
+    }
+
+    /// Whether sample `name` belongs to a family with `# HELP` and `# TYPE`:
+    /// its own, or a histogram's it is a `_bucket`, `_sum` or `_count` of.
+    fn described(&self, name: &str) -> bool {
+        let own = |n: &str| self.help.contains(n) && self.types.contains_key(n);
+        own(name)
+            || ["_bucket", "_sum", "_count"].iter().any(|suffix| {
+                name.strip_suffix(suffix).is_some_and(|f| {
+                    own(f) && self.types.get(f).map(String::as_str) == Some("histogram")
+                })
+            })
     }
 }
 
@@ -126,7 +143,7 @@ pub fn check(text: &str) -> Result<Vec<ParsedSample>, String> {
             continue;
         }
         let s = sample(line).map_err(at)?;
-        if !seen.help.contains(&s.name) || !seen.gauge.contains(&s.name) {
+        if !seen.described(&s.name) {
             return Err(at(format!("{} has no # HELP or # TYPE before it", s.name)));
         }
         out.push(s);
@@ -140,9 +157,11 @@ mod tests {
 
     #[test]
     fn reads_what_is_written_and_refuses_the_rest() {
-        let ok = "# HELP a_seconds x\n# TYPE a_seconds gauge\n# UNIT a_seconds seconds\na_seconds{k=\"v\\\"\\n\",z=\"\"} 1.5\na_seconds 2\n# EOF\n";
+        let ok = "# HELP a_seconds x\n# TYPE a_seconds gauge\n# UNIT a_seconds seconds\na_seconds{k=\"v\\\"\\n\",z=\"\"} 1.5\na_seconds 2\n\
+                  # HELP c_total y\n# TYPE c_total counter\nc_total 3\n\
+                  # HELP h z\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 0.5\nh_count 1\n# EOF\n";
         let s = check(ok).unwrap();
-        assert_eq!(s.len(), 2);
+        assert_eq!(s.len(), 6);
         assert_eq!(s[0].labels["k"], "v\"\n");
         assert_eq!((s[0].value, s[1].value), (1.5, 2.0));
         for bad in [
@@ -154,6 +173,8 @@ mod tests {
             "# HELP a x\n# TYPE a gauge\n# UNIT a seconds\n# EOF\n",
             "# HELP a x\n# HELP a y\n# EOF\n",
             "# HELP 1a x\n# EOF\n",
+            "# HELP a x\n# TYPE a gauge\na_count 1\n# EOF\n",
+            "# HELP a x\n# TYPE a summary\n# EOF\n",
         ] {
             assert!(check(bad).is_err(), "{bad:?}");
         }
