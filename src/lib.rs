@@ -15,6 +15,7 @@ pub mod commands;
 pub(crate) mod config;
 pub mod exit;
 pub(crate) mod outputs;
+pub(crate) mod prom;
 pub(crate) mod session;
 pub(crate) mod targets;
 pub(crate) mod terminal;

@@ -4,7 +4,7 @@
 pub mod import;
 mod metrics;
 
-pub(crate) use metrics::MetricsArgs;
+pub(crate) use metrics::{ListenArgs, MetricsArgs};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -140,6 +140,9 @@ pub(crate) struct ProbeArgs {
     /// Prometheus metrics of the finished run (needs --out).
     #[command(flatten)]
     pub(crate) metrics: MetricsArgs,
+    /// Live Prometheus metrics.
+    #[command(flatten)]
+    pub(crate) listen: ListenArgs,
 }
 
 /// What a command prints on stdout: its usual text, JSON only, or nothing.
@@ -283,6 +286,9 @@ pub(crate) struct RunArgs {
     /// Prometheus metrics of the finished run.
     #[command(flatten)]
     pub(crate) metrics: MetricsArgs,
+    /// Live Prometheus metrics.
+    #[command(flatten)]
+    pub(crate) listen: ListenArgs,
     /// The command that starts the migration, run without a shell, e.g.
     /// virsh -c {src_uri} migrate --live --copy-storage-all DOMAIN {dst_uri}.
     /// Placeholders: {src_uri}, {dst_uri} (the libvirt URIs) and {src}, {dst}

@@ -47,12 +47,12 @@ pub(crate) fn render_into(
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
-/// run file: no size cap), and its `--metrics-file`.
+/// run file: no size cap), and its `--metrics-file`; returns the outputs.
 pub(crate) fn write_outputs(
     files: &RunDir,
     argv: &[String],
     metrics: Option<&MetricsOut>,
-) -> Result<String> {
+) -> Result<report::Outputs> {
     let limits = Limits::OWN_RUN_FILE;
     render_into(
         &files.run_path(),
@@ -62,7 +62,7 @@ pub(crate) fn write_outputs(
         argv,
         metrics,
     )
-    .map(|(o, _)| o.markdown)
+    .map(|(o, _)| o)
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md] [--csv DIR] [--json|--quiet]`.
@@ -81,7 +81,7 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     OutputSet::in_dir("--out", &dir, Policy::Replace)
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
-    let metrics = MetricsOut::from_args(&a.metrics, &a.run)?;
+    let metrics = MetricsOut::from_args(&a.metrics, &a.run, false)?;
     let argv: Vec<String> = std::env::args().collect();
     if let Some(csv_dir) = &a.csv {
         OutputSet::in_dir("--csv", csv_dir, Policy::Replace)
@@ -99,10 +99,16 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .iter()
         .map(|f| dir.join(f.file_name()))
         .chain(csv_files)
-        .chain(metrics.iter().map(|m| m.path().to_path_buf()))
+        .chain(
+            metrics
+                .iter()
+                .filter_map(|m| m.path())
+                .map(Path::to_path_buf),
+        )
         .map(|p| p.display().to_string())
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));
+    metrics.map(|m| m.push(&out.report)).transpose()?;
     Ok(ExitCode::Ok)
 }
 

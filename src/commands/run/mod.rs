@@ -10,11 +10,14 @@ mod driver;
 mod hypervisors;
 
 use super::interrupt_counter;
+use super::metrics::listen::Listening;
+use super::metrics::{conclude, MetricsOut};
 use super::report::write_outputs;
 use crate::cli::RunArgs;
 use crate::config::{self, validate_duration};
 use crate::exit::ExitCode;
 use crate::outputs::{RunDir, WriteFailure};
+use crate::prom::live::LiveMetrics;
 use crate::session::{self, Session, Status};
 use crate::terminal::live::LiveLine;
 use anyhow::{Context, Result};
@@ -83,7 +86,10 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     // Every pre-flight check before any file is touched.
     let files = RunDir::new(&dir, a.force);
     files.check()?;
-    let metrics = super::metrics::MetricsOut::from_args(&a.metrics, &files.run_path())?;
+    let listening = a.listen.listen.is_some();
+    let metrics = MetricsOut::from_args(&a.metrics, &files.run_path(), listening)?;
+    let labels = || super::metrics::labels(&a.metrics, &files.run_path());
+    let listening = Listening::from_args(&a.listen, true, labels)?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
@@ -104,6 +110,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         stop_reason: &Mutex::new(String::new()),
         failure: &failure,
         quiet: a.quiet,
+        live: listening.as_ref().map(Listening::live),
     };
     let (code, probe_end) = std::thread::scope(|s| {
         let probe = s.spawn(|| probing.record(writer, ev_rx));
@@ -133,7 +140,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             files.run_path().display()
         ),
     };
-    let summary = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
+    let outputs = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
         let run = files.run_path();
         anyhow::anyhow!(
             "{e:#}\n  the run file {} is complete: make the reports with `migprobe report {}` once there is room",
@@ -141,8 +148,10 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             run.display()
         )
     })?;
-    println!("{summary}");
+    println!("{}", outputs.markdown);
     println!("files: {}", files.list());
+    let report = Some(&outputs.report);
+    conclude(metrics.as_ref(), listening.as_ref(), report, &signals)?;
     Ok(code)
 }
 
@@ -159,16 +168,27 @@ struct Probing<'a> {
     /// Where a failed write of the run file is told, to stop the run.
     failure: &'a WriteFailure,
     quiet: bool,
+    /// The live `/metrics` figures, with `--listen`.
+    live: Option<&'a LiveMetrics>,
 }
 
 impl Probing<'_> {
     /// Probes until stopped, recording `events` too; finishes the run file.
     fn record(&self, mut writer: RunWriter, events: Receiver<EventLine>) -> io::Result<RunEnd> {
         let path = writer.path().to_owned();
-        let mut sink = |l: &Line| writer.write(l);
+        let mut sink = |l: &Line| {
+            if let Some(m) = self.live {
+                m.observe(l);
+            }
+            writer.write(l)
+        };
         let mut live = LiveLine::new(self.quiet);
         let mut on_live = |l: &[_], e| {
             let st = self.status.lock().map(|s| s.clone()).unwrap_or_default();
+            if let Some(m) = self.live {
+                m.set_engine(l);
+                m.set_phase(&st.phase);
+            }
             live.update_with(l, e, &format!("  | {} | {}", st.phase, st.last_event));
         };
         let hooks = runner::Hooks {
