@@ -18,6 +18,8 @@ install_packages() {
   local pkgs=(iproute2 iputils-ping fping procps python3 kmod pkg-config libvirt-dev)
   command -v cc >/dev/null 2>&1 || pkgs+=(gcc libc6-dev)
   command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
+  command -v prometheus-pushgateway >/dev/null 2>&1 || pkgs+=(prometheus-pushgateway)
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -58,7 +60,7 @@ cargo build --workspace --all-targets --features migprobe/root-tests
 step "cargo test (unit, simulation; network namespaces and accuracy as root)"
 cargo test --workspace --all-targets --features migprobe/root-tests -- --test-threads=2
 
-step "metrics: promtool check metrics on a campaign's exposition, promtool test rules (scripts/check-metrics.sh)"
+step "metrics: promtool on the exposition and the rules; a real Prometheus scrapes probe/run --listen and reads a --push through a real Pushgateway (scripts/check-metrics.sh)"
 bash scripts/check-metrics.sh
 
 # Lab tests (tests/lab/run-all.sh prints its own steps): a lab fault (the

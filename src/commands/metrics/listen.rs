@@ -62,6 +62,9 @@ impl Listening {
     /// The run is over: serves its `report`'s figures too, then waits out
     /// `--listen-linger` (or an interrupt: `interrupts` going up).
     pub(crate) fn conclude(&self, report: Option<&Report>, interrupts: &AtomicUsize) {
+        // Counted before the final figures are shown: an interrupt sent on
+        // seeing them ends the linger.
+        let seen = interrupts.load(Ordering::Relaxed);
         if let Some(r) = report {
             self.live.set_final(r, &self.labels);
         }
@@ -72,7 +75,6 @@ impl Listening {
             "migprobe: serving the final figures for {} (interrupt to stop)",
             humantime::format_duration(self.linger)
         );
-        let seen = interrupts.load(Ordering::Relaxed);
         let until = Instant::now() + self.linger;
         while Instant::now() < until && interrupts.load(Ordering::Relaxed) == seen {
             std::thread::sleep(Duration::from_millis(50));
