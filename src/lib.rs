@@ -6,7 +6,7 @@
 //! crate, which wires them to files and the terminal. See `README.md`.
 //!
 //! Dependencies run one way: `app` → `commands` → (`session`, `config`,
-//! `terminal`, `trigger`, `outputs`) → `cli`, `exit`; `config` → `targets`.
+//! `terminal`, `trigger`, `outputs`, `prom`) → `cli`, `exit`; `config` → `targets`.
 //! `cli` imports neither `config` nor `commands`; `session` does no I/O.
 
 pub mod app;

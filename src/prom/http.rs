@@ -8,6 +8,10 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+/// The content type of the text exposition (format 0.0.4; the `# UNIT` and
+/// `# EOF` lines of OpenMetrics in it are comments there).
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// The most bytes read of a request's head, or of a response.
 const MAX_HEAD: usize = 16 * 1024;
 

@@ -4,8 +4,7 @@
 //! URL (`http://user:pass@host`) becomes basic authentication and is never
 //! printed: messages show [`PushTarget::shown`].
 
-use super::http::{exchange, IO_TIMEOUT};
-use super::serve::CONTENT_TYPE;
+use super::http::{exchange, CONTENT_TYPE, IO_TIMEOUT};
 use super::url::{base64_std, base64_url, HttpUrl};
 use anyhow::{bail, Context, Result};
 use std::net::{TcpStream, ToSocketAddrs};

@@ -4,13 +4,9 @@
 //! flags are checked, so a bad address or a port in use fails before any
 //! probe is sent.
 
-use super::http::{read_request, respond, IO_TIMEOUT};
+use super::http::{read_request, respond, CONTENT_TYPE, IO_TIMEOUT};
 use anyhow::{bail, Result};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-
-/// The content type of the text format (0.0.4; the `# UNIT` and `# EOF`
-/// lines of OpenMetrics in it are comments there).
-pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// A bound `/metrics` socket, not serving yet.
 #[derive(Debug)]
