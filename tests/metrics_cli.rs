@@ -299,39 +299,26 @@ fn bad_listen_and_push_flags_are_exit_2_naming_the_flag() {
     assert!(!out.exists(), "nothing written");
 }
 
-/// `probe --listen --listen-linger`: scraped after the end, the live
-/// counters and the report's figures are report.json's (sockets: root).
+/// Runs migprobe with `args` and `--listen` on a free loopback port (and a
+/// linger), scrapes `/metrics` until the final figures are there, then
+/// interrupts it (it must exit 0): the text and its samples.
 #[cfg(feature = "root-tests")]
-#[test]
-fn probe_serves_live_figures_that_end_equal_to_report_json() {
+fn final_scrape(args: &[&str]) -> (String, Vec<ParsedSample>) {
     use std::io::{Read, Write};
-    let d = tempfile::tempdir().unwrap();
-    let run = d.path().join("p.jsonl");
+    use std::time::{Duration, Instant};
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
     let addr = format!("127.0.0.1:{port}");
+    let (before, trigger) = match args.iter().position(|&a| a == "--") {
+        Some(i) => args.split_at(i),
+        None => (args, &[][..]),
+    };
     let mut child = std::process::Command::new(common::MIGPROBE)
-        .args([
-            "probe",
-            "127.0.0.1",
-            "-c",
-            "30",
-            "-i",
-            "5ms",
-            "--drain",
-            "100ms",
-            "-q",
-        ])
-        .args([
-            "--out",
-            arg(&run),
-            "--listen",
-            &addr,
-            "--listen-linger",
-            "30s",
-        ])
+        .args(before)
+        .args(["--listen", &addr, "--listen-linger", "30s"])
+        .args(trigger)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -344,31 +331,121 @@ fn probe_serves_live_figures_that_end_equal_to_report_json() {
         s.read_to_string(&mut out).ok()?;
         Some(out.split_once("\r\n\r\n")?.1.to_owned())
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
     let text = loop {
         match scrape() {
             Some(t) if t.contains("migprobe_run_end_timestamp_seconds") => break t,
-            _ if std::time::Instant::now() > deadline => {
+            _ if Instant::now() > deadline => {
                 let _ = child.kill();
-                panic!("no final figures on --listen");
+                let _ = child.wait();
+                panic!("{args:?}: no final figures on --listen");
             }
-            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+            _ => std::thread::sleep(Duration::from_millis(50)),
         }
     };
     let _ = migprobe_probe::sys::process::send_signal(child.id(), libc::SIGINT);
-    assert!(child.wait().unwrap().success());
+    assert!(child.wait().unwrap().success(), "{args:?}");
     let samples = metrics::check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let o = migprobe(&["report", arg(&run), "--json", "--format", "json"]);
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    (text, samples)
+}
+
+/// The value of the one sample `name` (with label `k` = `v`, if given).
+#[cfg(feature = "root-tests")]
+fn value_of(samples: &[ParsedSample], name: &str, label: Option<(&str, &str)>) -> Option<f64> {
+    samples
+        .iter()
+        .find(|s| {
+            s.name == name
+                && label.is_none_or(|(k, v)| s.labels.get(k).map(String::as_str) == Some(v))
+        })
+        .map(|s| s.value)
+}
+
+/// The live counters of target 0 against report.json `r`'s.
+#[cfg(feature = "root-tests")]
+fn assert_live_counters(samples: &[ParsedSample], r: &serde_json::Value, text: &str) {
     let t = &r["targets"][0];
     for k in ["sent", "answered", "lost", "late", "skipped"] {
         let name = format!("migprobe_live_probes_{k}_total");
-        let got = samples.iter().find(|s| s.name == name).map(|s| s.value);
-        assert_eq!(got, t[k].as_f64(), "{name}\n{text}");
+        assert_eq!(
+            value_of(samples, &name, None),
+            t[k].as_f64(),
+            "{name}\n{text}"
+        );
     }
-    let sent = samples
-        .iter()
-        .find(|s| s.name == "migprobe_target_sent_probes")
-        .map(|s| s.value);
-    assert_eq!(sent, Some(30.0), "{text}");
+}
+
+/// `probe --listen --listen-linger`: scraped after the end, the live
+/// counters and the report's figures are report.json's (sockets: root).
+#[cfg(feature = "root-tests")]
+#[test]
+fn probe_serves_live_figures_that_end_equal_to_report_json() {
+    let d = tempfile::tempdir().unwrap();
+    let run = d.path().join("p.jsonl");
+    let (text, samples) = final_scrape(&[
+        "probe",
+        "127.0.0.1",
+        "-c",
+        "30",
+        "-i",
+        "5ms",
+        "--drain",
+        "100ms",
+        "-q",
+        "--out",
+        arg(&run),
+    ]);
+    let o = migprobe(&["report", arg(&run), "--json", "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_live_counters(&samples, &r, &text);
+    let sent = value_of(&samples, "migprobe_target_sent_probes", None);
+    assert_eq!(sent, r["targets"][0]["sent"].as_f64(), "{text}");
+}
+
+/// `run --listen -- true`: the final scrape has the phase done, the
+/// counters and the trigger's duration of report.json (sockets: root).
+#[cfg(feature = "root-tests")]
+#[test]
+fn run_serves_its_phase_and_final_figures() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("r8");
+    let (text, samples) = final_scrape(&[
+        "run",
+        "-t",
+        "127.0.0.1",
+        "-i",
+        "5ms",
+        "-q",
+        "--warmup",
+        "200ms",
+        "--cooldown",
+        "0s",
+        "--drain",
+        "100ms",
+        "--out",
+        arg(&dir),
+        "--",
+        "true",
+    ]);
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_live_counters(&samples, &r, &text);
+    let phase = |p| {
+        value_of(
+            &samples,
+            "migprobe_live_migration_phase",
+            Some(("phase", p)),
+        )
+    };
+    assert_eq!(
+        (phase("done"), phase("migrating")),
+        (Some(1.0), Some(0.0)),
+        "{text}"
+    );
+    let ms = r["trigger"]["duration_ms"].as_f64().unwrap();
+    let secs = value_of(&samples, "migprobe_migration_duration_seconds", None).unwrap();
+    assert!(
+        (secs - ms / 1e3).abs() < 1e-9,
+        "{secs} s, report.json {ms} ms"
+    );
 }
