@@ -35,7 +35,7 @@ impl LivePhase<'_> {
     }
 }
 
-/// A counter family of one sample per target.
+/// A family of one sample per target.
 fn per_target(
     t: &LiveTally,
     name: &'static str,
@@ -105,22 +105,58 @@ fn counters(t: &LiveTally) -> Vec<Family> {
         .collect()
 }
 
+/// A per-target gauge: of the target, realtime now (ns) and `min_loss_run`.
+type Gauge = fn(&TargetLive, i64, u64) -> f64;
+
+/// The per-target gauges: name, help, unit, value.
+const GAUGES: [(&str, &str, Option<&str>, Gauge); 3] = [
+    (
+        "migprobe_live_probes_pending",
+        "Probes sent and not answered past the pending threshold, not yet lost.",
+        None,
+        |x, _, _| x.pending.len() as f64,
+    ),
+    (
+        "migprobe_live_last_rtt_seconds",
+        "Round-trip time of the latest probe answered (0 before the first reply).",
+        Some("seconds"),
+        |x, _, _| x.last_rtt_ns.unwrap_or(0) as f64 / 1e9,
+    ),
+    (
+        "migprobe_live_outage_seconds",
+        "The target's current outage: since the first of at least --min-loss-run unanswered \
+         probes after the last answered one (0 when none).",
+        Some("seconds"),
+        |x, now, k| x.outage_ns(now, k) as f64 / 1e9,
+    ),
+];
+
 /// The gauges and histogram of targets at realtime `now_ns`.
 fn gauges(t: &LiveTally, now_ns: i64) -> Vec<Family> {
     let k = t.min_loss_run;
+    let mut out: Vec<Family> = GAUGES
+        .iter()
+        .map(|&(name, help, unit, value)| {
+            per_target(t, name, help, MetricType::Gauge, unit, |x| {
+                value(x, now_ns, k)
+            })
+        })
+        .collect();
     let rtt = t
         .targets
         .iter()
         .flat_map(|x| x.rtt.samples(&labels(x)))
         .collect();
-    vec![
-        per_target(t, "migprobe_live_probes_pending", "Probes sent and not answered past the pending threshold, not yet lost.", MetricType::Gauge, None, |x| x.pending.len() as f64),
-        per_target(t, "migprobe_live_outage_seconds", "The target's current outage: since the first of at least --min-loss-run unanswered probes after the last answered one (0 when none).", MetricType::Gauge, Some("seconds"), |x| x.outage_ns(now_ns, k) as f64 / 1e9),
-        Family {
-            kind: MetricType::Histogram,
-            ..family("migprobe_live_rtt_seconds", "Round-trip times of the answered probes.", Some("seconds"), rtt)
-        },
-    ]
+    out.push(Family {
+        kind: MetricType::Histogram,
+        ..family(
+            "migprobe_live_rtt_seconds",
+            "Round-trip times of the answered probes.",
+            Some("seconds"),
+            rtt,
+        )
+    });
+    out
 }
 
 /// The session's phase and whether it is over.

@@ -41,6 +41,8 @@ struct TargetLive {
     pending: BTreeMap<u64, i64>,
     /// The highest index answered.
     last_ok: Option<u64>,
+    /// The RTT of that probe, ns.
+    last_rtt_ns: Option<i64>,
 }
 
 impl TargetLive {
@@ -80,7 +82,10 @@ impl TargetLive {
         match p.status {
             ProbeStatus::Ok => {
                 self.answered += 1;
-                self.last_ok = self.last_ok.max(Some(p.index.0));
+                if self.last_ok.is_none_or(|i| p.index.0 >= i) {
+                    self.last_ok = Some(p.index.0);
+                    self.last_rtt_ns = p.rtt_ns.or(self.last_rtt_ns);
+                }
                 if let Some(rtt) = p.rtt_ns {
                     self.rtt.observe(rtt);
                     self.late += u64::from(rtt > late_after_ns);

@@ -95,6 +95,11 @@ fn an_outage_is_current_once_min_loss_run_probes_are_pending() {
     assert_eq!(value(&s, "migprobe_live_outage_seconds"), 0.0);
     assert_eq!(value(&s, "migprobe_live_probes_late_total"), 3.0);
     assert_eq!(value(&s, "migprobe_live_rtt_seconds_count"), 4.0);
+    assert_eq!(
+        value(&s, "migprobe_live_last_rtt_seconds"),
+        0.5,
+        "probe 3's"
+    );
 }
 
 #[test]
