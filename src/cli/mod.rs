@@ -3,8 +3,10 @@
 
 pub mod import;
 mod metrics;
+mod run;
 
 pub(crate) use metrics::MetricsArgs;
+pub(crate) use run::RunOutputArgs;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -131,11 +133,11 @@ pub(crate) struct ProbeArgs {
     /// Overwrite an existing, non-empty --out file (by default it is refused).
     #[arg(long)]
     pub(crate) force: bool,
-    /// No live status line.
+    /// No live status line and nothing on stdout (the exit status and the run file still tell).
     #[arg(short, long)]
     pub(crate) quiet: bool,
     /// Print the final per-target statistics as JSON on stdout, and nothing else there.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     pub(crate) json: bool,
     /// Prometheus metrics of the finished run (needs --out).
     #[command(flatten)]
@@ -277,9 +279,9 @@ pub(crate) struct RunArgs {
     /// Overwrite an earlier run in --out (by default a directory that holds one is refused).
     #[arg(long)]
     pub(crate) force: bool,
-    /// No live status line.
-    #[arg(short, long)]
-    pub(crate) quiet: bool,
+    /// Stdout (summary, --json, --quiet) and --csv.
+    #[command(flatten)]
+    pub(crate) output: RunOutputArgs,
     /// Prometheus metrics of the finished run.
     #[command(flatten)]
     pub(crate) metrics: MetricsArgs,
