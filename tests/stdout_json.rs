@@ -161,16 +161,34 @@ fn run_csv_on_a_file_is_refused_before_anything_is_created() {
     assert!(!dir.exists(), "nothing created");
 }
 
-/// `migprobe run` on loopback for a moment around `true`, into `dir`, with `extra` flags.
+/// `migprobe run` on loopback for a moment around `trigger`, into `dir`, with
+/// `extra` flags; its exit code must be `code`.
 #[cfg(feature = "root-tests")]
-fn run(dir: &Path, extra: &[&str]) -> Output {
+fn run_with(dir: &Path, extra: &[&str], trigger: &str, code: i32) -> Output {
     let mut a = vec!["run", "-t", "127.0.0.1", "-i", "5ms", "--warmup", "300ms"];
     a.extend(["--cooldown", "200ms", "--drain", "100ms", "--out", s(dir)]);
     a.extend_from_slice(extra);
-    a.extend(["--", "true"]);
+    a.extend(["--", trigger]);
     let o = migprobe(&a);
-    assert_eq!(o.status.code(), Some(0), "{a:?}: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(code), "{a:?}: {}", stderr(&o));
     o
+}
+
+/// As [`run_with`] around `true`, which succeeds.
+#[cfg(feature = "root-tests")]
+fn run(dir: &Path, extra: &[&str]) -> Output {
+    run_with(dir, extra, "true", 0)
+}
+
+#[cfg(feature = "root-tests")]
+#[test]
+fn run_json_prints_the_report_of_a_failed_trigger_too() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run_with(&d.path().join("f"), &["--json"], "false", 1);
+    let v = json_stdout(&o);
+    schema_check::assert_valid(&o.stdout);
+    assert_eq!(v["migration"]["result"], "failed", "{v}");
+    assert_eq!(v["trigger"]["exit_code"], 1, "{v}");
 }
 
 #[cfg(feature = "root-tests")]
