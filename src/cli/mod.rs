@@ -272,6 +272,12 @@ pub(crate) struct RunArgs {
     /// Stop the campaign at the first failed migration (default: record it and go on).
     #[arg(long)]
     pub(crate) stop_on_failure: bool,
+    /// Before each migration, run COMMAND (with /bin/sh -c) and start the migration only
+    /// when it exits 0, e.g. to take turns with a campaign on another stack
+    /// (scripts/acceptance.sh). Probing goes on meanwhile; the wait is not part of the
+    /// migration (its time is not the migration's). A non-zero exit ends the campaign.
+    #[arg(long, value_name = "COMMAND")]
+    pub(crate) wait_for: Option<String>,
     /// Directory for run.jsonl, report.json, summary.md, chart.svg and trigger.log
     /// (default: reports/run-<UTC time>).
     #[arg(short, long, value_name = "DIR")]

@@ -53,6 +53,11 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
     )?;
     let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
     config::validate_program(&a.trigger)?;
+    if a.wait_for.as_deref().is_some_and(|w| w.trim().is_empty()) {
+        let why =
+            "an empty command; give a shell command that exits 0 when the migration may start";
+        return Err(migprobe_probe::values::bad("--wait-for", "", why).into());
+    }
     let listen = Listen::from_args(a)?;
     let session = session::Config {
         argv: a.trigger.clone(),
@@ -64,6 +69,7 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
         cooldown,
         timeout,
         with_events: false,
+        wait_for: a.wait_for.clone(),
     };
     Ok(Settings {
         plan,
