@@ -15,7 +15,8 @@ use migprobe_probe::probe::runner::{self, RunEnd, Sockets};
 use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
 use std::path::Path;
 
-/// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
+/// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary
+/// (as JSON with `--json`, nothing with `--quiet`).
 pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let out = a.out.as_deref();
@@ -105,12 +106,12 @@ fn finish_run_file(
     Ok(Some(report))
 }
 
-/// Prints the per-target statistics: text, or JSON with `--json`.
+/// Prints the per-target statistics: text, JSON with `--json`, nothing with `--quiet`.
 fn print_summary(a: &ProbeArgs, b: SummaryBuilder, end: &RunEnd) -> Result<()> {
     let s = b.finish();
     let mode = StdoutArgs {
         json: a.json,
-        quiet: false,
+        quiet: a.quiet,
     };
     let text = || summary::render(&s, &end.reason);
     super::stdout::emit(mode, text, || super::stdout::to_json(&s))

@@ -8,6 +8,7 @@
 
 mod driver;
 mod hypervisors;
+mod output;
 
 use super::interrupt_counter;
 use super::metrics::listen::Listening;
@@ -26,6 +27,7 @@ use hypervisors::Listen;
 use migprobe_probe::probe::runner::{self, ProbePlan, RunEnd, Sockets};
 use migprobe_probe::record::{EventLine, Line, RunWriter};
 use migprobe_probe::sys::realtime_now;
+use output::RunOutput;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,6 +56,11 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
     )?;
     let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
     config::validate_program(&a.trigger)?;
+    if a.wait_for.as_deref().is_some_and(|w| w.trim().is_empty()) {
+        let why =
+            "an empty command; give a shell command that exits 0 when the migration may start";
+        return Err(migprobe_probe::values::bad("--wait-for", "", why).into());
+    }
     let listen = Listen::from_args(a)?;
     let session = session::Config {
         argv: a.trigger.clone(),
@@ -65,6 +72,7 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
         cooldown,
         timeout,
         with_events: false,
+        wait_for: a.wait_for.clone(),
     };
     Ok(Settings {
         plan,
@@ -86,6 +94,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     // Every pre-flight check before any file is touched.
     let files = RunDir::new(&dir, a.force);
     files.check()?;
+    let output = RunOutput::check(&a.output)?;
     let listening = a.listen.listen.is_some();
     let metrics = MetricsOut::from_args(&a.metrics, &files.run_path(), listening)?;
     let labels = || super::metrics::labels(&a.metrics, &files.run_path());
@@ -96,6 +105,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     let listener = listen.start(cap_tx.clone())?;
     cfg.with_events = listener.is_listening();
     let failure = WriteFailure::default();
+    output.prepare()?;
     let (writer, trigger_log) = files.create(&failure)?;
     let signals = interrupt_counter("stopping: the trigger is stopped, the report is written")?;
     eprintln!("migprobe: run directory {}", dir.display());
@@ -109,7 +119,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         stop: &AtomicUsize::new(0),
         stop_reason: &Mutex::new(String::new()),
         failure: &failure,
-        quiet: a.quiet,
+        quiet: a.output.quiet,
         live: listening.as_ref().map(Listening::live),
     };
     let (code, probe_end) = std::thread::scope(|s| {
@@ -121,7 +131,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             status: probing.status,
             trigger_log: &trigger_log,
             failure: &failure,
-            quiet: a.quiet,
+            quiet: a.output.quiet,
         });
         let (reason, code) = driver.drive(&mut session);
         listener.stop();
@@ -140,7 +150,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             files.run_path().display()
         ),
     };
-    let outputs = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
+    let (out, run) = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
         let run = files.run_path();
         anyhow::anyhow!(
             "{e:#}\n  the run file {} is complete: make the reports with `migprobe report {}` once there is room",
@@ -148,10 +158,13 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             run.display()
         )
     })?;
-    println!("{}", outputs.markdown);
-    println!("files: {}", files.list());
-    let report = Some(&outputs.report);
-    conclude(metrics.as_ref(), listening.as_ref(), report, &signals)?;
+    output.finish(&files, &out, &run)?;
+    conclude(
+        metrics.as_ref(),
+        listening.as_ref(),
+        Some(&out.report),
+        &signals,
+    )?;
     Ok(code)
 }
 
