@@ -1,0 +1,38 @@
+//! The IPv4 header in front of what a raw IPv4 socket receives.
+
+use super::icmp::WireError;
+use pnet_packet::ipv4::Ipv4Packet;
+use std::net::Ipv4Addr;
+
+/// What the prober reads from an IPv4 header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct V4Header {
+    /// Time to live.
+    pub ttl: u8,
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Header length in bytes (where the payload starts).
+    pub len: usize,
+}
+
+/// Reads the IPv4 header of `buf` and checks that it carries `protocol` and
+/// fits in the buffer.
+pub(crate) fn v4_header(buf: &[u8], protocol: u8) -> Result<V4Header, WireError> {
+    let ip = Ipv4Packet::new(buf).ok_or(WireError::Truncated(buf.len()))?;
+    let len = usize::from(ip.get_header_length()) * 4;
+    if ip.get_version() != 4
+        || len < 20
+        || len > buf.len()
+        || ip.get_next_level_protocol().0 != protocol
+    {
+        return Err(WireError::BadIpHeader);
+    }
+    Ok(V4Header {
+        ttl: ip.get_ttl(),
+        src: ip.get_source(),
+        dst: ip.get_destination(),
+        len,
+    })
+}
