@@ -4,7 +4,7 @@
 use crate::cli::{InputCaps, ProbeArgs, ProbeTuning, SocketArg};
 use migprobe_probe::input::{size::parse_size, Limits, LINE_FLAG, SIZE_FLAG};
 use migprobe_probe::probe::runner::{ProbePlan, SocketChoice};
-use migprobe_probe::wire::{Family, MIN_PAYLOAD};
+use migprobe_probe::wire::{Family, KindError, ProbeKind, MIN_PAYLOAD};
 
 use migprobe_probe::values::bad;
 pub(crate) use migprobe_probe::values::{
@@ -98,12 +98,14 @@ pub(crate) fn plan(
         SocketArg::Raw => SocketChoice::Raw,
         SocketArg::Dgram => SocketChoice::Dgram,
     };
+    let probe = validate_probe(&t.probe, t.socket)?;
     Ok(ProbePlan {
         targets,
         interval,
         count,
         duration,
         socket,
+        probe,
         payload_len,
         spin,
         drain,
@@ -112,6 +114,22 @@ pub(crate) fn plan(
         realtime: !t.no_realtime,
         argv,
     })
+}
+
+/// `--probe` to a probe kind; `--socket raw|dgram` chooses among ICMP sockets only.
+fn validate_probe(value: &str, socket: SocketArg) -> Result<ProbeKind, ConfigError> {
+    let kind: ProbeKind = value.parse().map_err(|e: KindError| bad("--probe", value, e.to_string()))?;
+    if kind != ProbeKind::Icmp && socket != SocketArg::Auto {
+        return Err(bad(
+            "--socket",
+            &format!("{socket:?}").to_lowercase(),
+            format!(
+                "chooses the ICMP socket; --probe {kind} always uses a {} socket: leave --socket out",
+                if kind.protocol() == "tcp" { "raw TCP" } else { "UDP datagram" }
+            ),
+        ));
+    }
+    Ok(kind)
 }
 
 /// `--src-uri/--dst-uri/--domain/--poll` to a capture configuration; `None` when
@@ -256,10 +274,28 @@ mod tests {
             (&["192.0.2.1", "--min-loss-run", "x"][..], "--min-loss-run"),
             (&["192.0.2.1", "--spin", "2ms"][..], "--spin"),
             (&["-4", "2001:db8::1"][..], "TARGET"),
+            (&["192.0.2.1", "--probe", "tcp"][..], "--probe"),
+            (&["192.0.2.1", "--probe", "udp:0"][..], "--probe"),
+            (&["192.0.2.1", "--probe", "sctp:9"][..], "--probe"),
+            (&["192.0.2.1", "--probe", "tcp:9", "--socket", "dgram"][..], "--socket"),
         ] {
             let e = plan(args).unwrap_err();
             assert_eq!(e.flag, flag, "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn probe_kinds() {
+        assert_eq!(plan(&["192.0.2.1"]).unwrap().probe, ProbeKind::Icmp);
+        for (arg, kind) in [
+            ("tcp:22", ProbeKind::Tcp(22)),
+            ("udp:33434", ProbeKind::Udp(33434)),
+            ("icmp", ProbeKind::Icmp),
+        ] {
+            assert_eq!(plan(&["192.0.2.1", "--probe", arg]).unwrap().probe, kind);
+        }
+        let e = plan(&["192.0.2.1", "--probe", "tcp"]).unwrap_err();
+        assert!(e.to_string().contains("tcp:PORT"), "{e}");
     }
 
     /// Regression (issue 7): the default --spin 30us made every interval under 30 µs an error.

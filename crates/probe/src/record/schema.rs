@@ -8,7 +8,7 @@
 use crate::record::kinds::EventKind;
 use crate::sys::SocketKind;
 use crate::types::{ProbeIndex, RealNs};
-use crate::wire::{Family, IcmpErrorKind};
+use crate::wire::{Family, IcmpErrorKind, ProbeKind};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -44,6 +44,17 @@ pub struct TargetInfo {
     pub family: Family,
     /// Offset of this target's schedule within the interval.
     pub phase_ns: i64,
+    /// What its probes were (`tcp:PORT`, `udp:PORT`); absent for ICMP echo,
+    /// as in every run file written before other kinds existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeKind>,
+}
+
+impl TargetInfo {
+    /// The kind of probe sent to the target (ICMP echo when the file does not say).
+    pub fn probe_kind(&self) -> ProbeKind {
+        self.probe.unwrap_or_default()
+    }
 }
 
 /// The header line.
