@@ -9,8 +9,6 @@ use std::net::Ipv4Addr;
 pub(crate) struct V4Header {
     /// Time to live.
     pub ttl: u8,
-    /// Source address.
-    pub src: Ipv4Addr,
     /// Destination address.
     pub dst: Ipv4Addr,
     /// Header length in bytes (where the payload starts).
@@ -31,7 +29,6 @@ pub(crate) fn v4_header(buf: &[u8], protocol: u8) -> Result<V4Header, WireError>
     }
     Ok(V4Header {
         ttl: ip.get_ttl(),
-        src: ip.get_source(),
         dst: ip.get_destination(),
         len,
     })
