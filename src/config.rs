@@ -118,7 +118,9 @@ pub(crate) fn plan(
 
 /// `--probe` to a probe kind; `--socket raw|dgram` chooses among ICMP sockets only.
 fn validate_probe(value: &str, socket: SocketArg) -> Result<ProbeKind, ConfigError> {
-    let kind: ProbeKind = value.parse().map_err(|e: KindError| bad("--probe", value, e.to_string()))?;
+    let kind: ProbeKind = value
+        .parse()
+        .map_err(|e: KindError| bad("--probe", value, e.to_string()))?;
     if kind != ProbeKind::Icmp && socket != SocketArg::Auto {
         return Err(bad(
             "--socket",
@@ -277,7 +279,10 @@ mod tests {
             (&["192.0.2.1", "--probe", "tcp"][..], "--probe"),
             (&["192.0.2.1", "--probe", "udp:0"][..], "--probe"),
             (&["192.0.2.1", "--probe", "sctp:9"][..], "--probe"),
-            (&["192.0.2.1", "--probe", "tcp:9", "--socket", "dgram"][..], "--socket"),
+            (
+                &["192.0.2.1", "--probe", "tcp:9", "--socket", "dgram"][..],
+                "--socket",
+            ),
         ] {
             let e = plan(args).unwrap_err();
             assert_eq!(e.flag, flag, "{args:?}: {e}");

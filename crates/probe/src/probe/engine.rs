@@ -333,7 +333,10 @@ impl Engine {
 
     /// True when `e` is a port unreachable about a UDP probe, sent by its target.
     fn is_udp_answer(&self, e: &QueuedError, target: u32) -> bool {
-        let port_unreachable = matches!((e.family, e.icmp_type, e.code), (Family::V4, 3, 3) | (Family::V6, 1, 4));
+        let port_unreachable = matches!(
+            (e.family, e.icmp_type, e.code),
+            (Family::V4, 3, 3) | (Family::V6, 1, 4)
+        );
         let from_target = e
             .offender
             .is_none_or(|o| self.cfg.targets.get(target as usize) == Some(&o));

@@ -159,7 +159,8 @@ pub fn probe_session(
         scope.spawn(move || {
             let sched = prepare_send_thread(realtime);
             let _ = sched_tx.send(sched.clone());
-            let reason = run_sender_via(cfg, transport, sockets, &SystemClock, stop_send, &sender_tx);
+            let reason =
+                run_sender_via(cfg, transport, sockets, &SystemClock, stop_send, &sender_tx);
             cpu.store(sys::thread_cpu_ns(), Ordering::Relaxed);
             let _ = sender_tx.send(ProbeMsg::SenderDone { reason, sched });
         });

@@ -1,10 +1,10 @@
 //! The send loop: walks the grid, sleeps to each slot, sends, collects TX stamps.
 
 use super::schedule::Schedule;
+use super::transport::Transport;
 use super::{Clock, ProbeMsg, SendPath};
 use crate::sys::ErrQueueEntry;
 use crate::types::{ProbeIndex, RealNs};
-use super::transport::Transport;
 use crate::wire::Family;
 use std::collections::VecDeque;
 use std::net::IpAddr;

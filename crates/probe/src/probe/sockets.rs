@@ -131,7 +131,11 @@ fn families(plan: &ProbePlan) -> Vec<Family> {
 }
 
 /// Opens an ICMP socket of `kind` per family; on failure, the family and error.
-fn open_all(families: &[Family], proto: Proto, kind: SocketKind) -> Result<Vec<ProbeSocket>, (Family, io::Error)> {
+fn open_all(
+    families: &[Family],
+    proto: Proto,
+    kind: SocketKind,
+) -> Result<Vec<ProbeSocket>, (Family, io::Error)> {
     families
         .iter()
         .map(|&f| ProbeSocket::open_proto(f, proto, kind).map_err(|e| (f, e)))
@@ -139,7 +143,10 @@ fn open_all(families: &[Family], proto: Proto, kind: SocketKind) -> Result<Vec<P
 }
 
 /// Opens the ICMP sockets `choice` asks for, raw before datagram for `Auto`.
-fn open_icmp(families: &[Family], choice: SocketChoice) -> Result<(SocketKind, Vec<ProbeSocket>), OpenError> {
+fn open_icmp(
+    families: &[Family],
+    choice: SocketChoice,
+) -> Result<(SocketKind, Vec<ProbeSocket>), OpenError> {
     let icmp = |kind| open_all(families, Proto::Icmp, kind);
     Ok(match choice {
         SocketChoice::Raw => match icmp(SocketKind::Raw) {
@@ -171,7 +178,10 @@ fn open_icmp(families: &[Family], choice: SocketChoice) -> Result<(SocketKind, V
 }
 
 /// Opens the TCP (raw) or UDP (datagram) sockets of `probe`.
-fn open_transport(families: &[Family], probe: ProbeKind) -> Result<(SocketKind, Vec<ProbeSocket>), OpenError> {
+fn open_transport(
+    families: &[Family],
+    probe: ProbeKind,
+) -> Result<(SocketKind, Vec<ProbeSocket>), OpenError> {
     let (proto, kind) = match probe {
         ProbeKind::Tcp(_) => (Proto::Tcp, SocketKind::Raw),
         _ => (Proto::Udp, SocketKind::Dgram),
@@ -227,7 +237,11 @@ impl Sockets {
             s.sources = plan
                 .targets
                 .iter()
-                .map(|(_, a)| (Family::of(a) == Family::V4).then(|| route_source(*a).ok()).flatten())
+                .map(|(_, a)| {
+                    (Family::of(a) == Family::V4)
+                        .then(|| route_source(*a).ok())
+                        .flatten()
+                })
                 .collect();
         }
         Ok(s)
@@ -241,7 +255,11 @@ impl Sockets {
             ProbeKind::Icmp => OpenError::Setup(f, e),
             p => OpenError::TransportSetup(p, f, e),
         };
-        let n = plan.targets.iter().filter(|(_, a)| Family::of(a) == f).count();
+        let n = plan
+            .targets
+            .iter()
+            .filter(|(_, a)| Family::of(a) == f)
+            .count();
         let want = recv_buffer_bytes(n, plan.interval);
         match sock.grow_recv_buffer(want) {
             Ok(got) if got < want => warn_small_buffer(f, got, want),
@@ -249,11 +267,12 @@ impl Sockets {
             Err(e) => return Err(setup(e)),
         }
         match plan.probe {
-            ProbeKind::Icmp if self.kind == SocketKind::Raw => {
-                sock.attach_filter(&ident_filter(f, self.ident)).map_err(setup)?
-            }
+            ProbeKind::Icmp if self.kind == SocketKind::Raw => sock
+                .attach_filter(&ident_filter(f, self.ident))
+                .map_err(setup)?,
             ProbeKind::Tcp(port) => {
-                sock.attach_filter(&tcp_port_filter(f, port)).map_err(setup)?;
+                sock.attach_filter(&tcp_port_filter(f, port))
+                    .map_err(setup)?;
                 self.held[f as usize] = hold_tcp_ports(f, TCP_PORTS).map_err(setup)?;
             }
             _ => {}

@@ -177,14 +177,36 @@ mod tests {
             for flags in [TcpFlags::SYN | TcpFlags::ACK, TcpFlags::RST | TcpFlags::ACK] {
                 let a = answer(&syn, flags);
                 assert_eq!(t.syn_answered(0, Family::V4, &a), Some(index as u32));
-                assert_eq!(t.syn_answered(0, Family::V6, &a), None, "other family's pool");
+                assert_eq!(
+                    t.syn_answered(0, Family::V6, &a),
+                    None,
+                    "other family's pool"
+                );
             }
             let a = answer(&syn, TcpFlags::SYN | TcpFlags::ACK);
             let cases = [
-                ("bare ACK", Segment { flags: TcpFlags::ACK, ..a }),
+                (
+                    "bare ACK",
+                    Segment {
+                        flags: TcpFlags::ACK,
+                        ..a
+                    },
+                ),
                 ("other port", Segment { src_port: 10, ..a }),
-                ("other pool port", Segment { dst_port: a.dst_port ^ 3, ..a }),
-                ("acks another sequence", Segment { ack: a.ack.wrapping_add(1), ..a }),
+                (
+                    "other pool port",
+                    Segment {
+                        dst_port: a.dst_port ^ 3,
+                        ..a
+                    },
+                ),
+                (
+                    "acks another sequence",
+                    Segment {
+                        ack: a.ack.wrapping_add(1),
+                        ..a
+                    },
+                ),
             ];
             for (name, seg) in cases {
                 assert_eq!(t.syn_answered(0, Family::V4, &seg), None, "{name}");
@@ -204,10 +226,13 @@ mod tests {
         let icmp = Transport::icmp(7);
         icmp.encode(3, dst, 0x1234, ProbeIndex(5), 30, &mut out);
         assert_eq!((out.len(), out[0]), (38, 128));
-        let seg = answer(&{
-            tcp().encode(0, dst, 0, ProbeIndex(1), 0, &mut out);
-            out.clone()
-        }, TcpFlags::RST | TcpFlags::ACK);
+        let seg = answer(
+            &{
+                tcp().encode(0, dst, 0, ProbeIndex(1), 0, &mut out);
+                out.clone()
+            },
+            TcpFlags::RST | TcpFlags::ACK,
+        );
         assert_eq!(udp.syn_answered(0, Family::V6, &seg), None);
         assert_eq!(icmp.syn_answered(0, Family::V6, &seg), None);
     }
@@ -218,7 +243,10 @@ mod tests {
         let mut out = Vec::new();
         t.encode(0, V4.parse().unwrap(), 0, ProbeIndex(1), 0, &mut out);
         assert_eq!(&out[..2], &[0, 0]);
-        assert_eq!(t.syn_answered(0, Family::V4, &answer(&out, TcpFlags::RST | TcpFlags::ACK)), None);
+        assert_eq!(
+            t.syn_answered(0, Family::V4, &answer(&out, TcpFlags::RST | TcpFlags::ACK)),
+            None
+        );
     }
 
     #[test]

@@ -189,7 +189,12 @@ impl ProbeSocket {
         }
         if proto == Proto::Tcp && family == Family::V6 {
             let checksum_offset: libc::c_int = 16;
-            setsockopt(&sock, libc::IPPROTO_IPV6, libc::IPV6_CHECKSUM, &checksum_offset)?;
+            setsockopt(
+                &sock,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_CHECKSUM,
+                &checksum_offset,
+            )?;
         }
         let s = ProbeSocket {
             sock,

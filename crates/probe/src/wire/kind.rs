@@ -110,7 +110,15 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_kind() {
         for bad in [
-            "", "tcp", "tcp:", "tcp:0", "udp:65536", "sctp:9", "icmp:1", "tcp:-1", "tcp:x",
+            "",
+            "tcp",
+            "tcp:",
+            "tcp:0",
+            "udp:65536",
+            "sctp:9",
+            "icmp:1",
+            "tcp:-1",
+            "tcp:x",
         ] {
             let e = bad.parse::<ProbeKind>().unwrap_err();
             assert!(e.to_string().contains("tcp:PORT"), "{bad}: {e}");

@@ -49,7 +49,13 @@ impl Segment {
 /// The checksum needs the pseudo-header: with `addrs` = (source, destination)
 /// of one family it is computed here; without, it is left zero for the kernel
 /// (IPv6 raw sockets with `IPV6_CHECKSUM`).
-pub fn encode_syn(sport: u16, dport: u16, seq: u32, addrs: Option<(IpAddr, IpAddr)>, out: &mut Vec<u8>) {
+pub fn encode_syn(
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    addrs: Option<(IpAddr, IpAddr)>,
+    out: &mut Vec<u8>,
+) {
     out.clear();
     out.resize(SYN_LEN, 0);
     let Some(mut p) = MutableTcpPacket::new(out) else {
@@ -89,7 +95,11 @@ fn checksum(segment: &[u8], src: IpAddr, dst: IpAddr) -> Option<u16> {
 /// with only the pseudo-header sum filled in (CHECKSUM_PARTIAL), which the
 /// kernel rightly trusts. The acknowledgment number and ports identify an
 /// answer; a corrupted one does not match.
-pub fn decode_segment(family: Family, with_ip_header: bool, buf: &[u8]) -> Result<Segment, WireError> {
+pub fn decode_segment(
+    family: Family,
+    with_ip_header: bool,
+    buf: &[u8],
+) -> Result<Segment, WireError> {
     let (ttl, seg) = if with_ip_header && family == Family::V4 {
         let ip = v4_header(buf, 6)?;
         (Some(ip.ttl), &buf[ip.len..])
@@ -134,13 +144,31 @@ mod tests {
     #[test]
     fn encodes_syns_byte_for_byte() {
         let mut out = Vec::new();
-        encode_syn(40_000, 9, 0x0102_0304, Some((ip("192.0.2.1"), ip("192.0.2.2"))), &mut out);
+        encode_syn(
+            40_000,
+            9,
+            0x0102_0304,
+            Some((ip("192.0.2.1"), ip("192.0.2.2"))),
+            &mut out,
+        );
         assert_eq!(out, hex(SYN4));
-        encode_syn(40_000, 9, 0x0102_0304, Some((ip("2001:db8::1"), ip("2001:db8::2"))), &mut out);
+        encode_syn(
+            40_000,
+            9,
+            0x0102_0304,
+            Some((ip("2001:db8::1"), ip("2001:db8::2"))),
+            &mut out,
+        );
         assert_eq!(out, hex(SYN6));
         encode_syn(40_000, 9, 0x0102_0304, None, &mut out);
         assert_eq!(&out[16..18], &[0, 0], "left to the kernel");
-        encode_syn(40_000, 9, 1, Some((ip("192.0.2.1"), ip("2001:db8::2"))), &mut out);
+        encode_syn(
+            40_000,
+            9,
+            1,
+            Some((ip("192.0.2.1"), ip("2001:db8::2"))),
+            &mut out,
+        );
         assert_eq!(&out[16..18], &[0, 0], "mixed families: no checksum");
     }
 
@@ -188,7 +216,10 @@ mod tests {
     fn checksums_are_not_verified() {
         let mut partial = hex(RST4_IP);
         partial[36] ^= 0xff;
-        assert_eq!(decode_segment(Family::V4, true, &partial).unwrap().ack, 0x0102_0305);
+        assert_eq!(
+            decode_segment(Family::V4, true, &partial).unwrap().ack,
+            0x0102_0305
+        );
     }
 
     #[test]
@@ -201,7 +232,11 @@ mod tests {
             ("ip only", good[..20].to_vec(), WireError::Truncated(20)),
             ("empty", vec![], WireError::Truncated(0)),
         ] {
-            assert_eq!(decode_segment(Family::V4, true, &buf).unwrap_err(), want, "{name}");
+            assert_eq!(
+                decode_segment(Family::V4, true, &buf).unwrap_err(),
+                want,
+                "{name}"
+            );
         }
         assert_eq!(
             decode_segment(Family::V6, false, &good[20..39]).unwrap_err(),
