@@ -99,6 +99,9 @@ pub(crate) fn plan(
         SocketArg::Dgram => SocketChoice::Dgram,
     };
     let probe = validate_probe(&t.probe, t.socket)?;
+    if let (ProbeKind::Udp(_), true) = (probe, interval < Duration::from_secs(1)) {
+        eprintln!("migprobe: note: {UDP_RATE_NOTE}");
+    }
     Ok(ProbePlan {
         targets,
         interval,
@@ -115,6 +118,12 @@ pub(crate) fn plan(
         argv,
     })
 }
+
+/// Said when UDP probes are sent faster than a Linux target answers them by default.
+const UDP_RATE_NOTE: &str = "a Linux target sends at most one port unreachable per second to a \
+    prober over IPv4 (net.ipv4.icmp_ratelimit, burst 6; IPv6 every 25-100 ms): faster UDP probes \
+    to a closed port go mostly unanswered and look lost, unless the target's limit is 0 or a UDP \
+    service there echoes them. --probe tcp:PORT has no such limit.";
 
 /// `--probe` to a probe kind; `--socket raw|dgram` chooses among ICMP sockets only.
 fn validate_probe(value: &str, socket: SocketArg) -> Result<ProbeKind, ConfigError> {

@@ -69,7 +69,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
             json: a.json,
             quiet: false,
         };
-        let text = || summary::render(&s, &end.reason);
+        let text = || summary::render(&s, &end.header.targets, &end.reason);
         super::stdout::emit(mode, text, || super::stdout::to_json(&s))?;
     }
     Ok(ExitCode::Ok)

@@ -353,4 +353,23 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Line>(&s).unwrap(), l);
     }
+
+    #[test]
+    fn targets_without_a_probe_kind_are_icmp_and_icmp_is_not_written() {
+        let old = r#"{"id":0,"addr":"192.0.2.10","name":"g","family":"v4","phase_ns":0}"#;
+        let t: TargetInfo = serde_json::from_str(old).unwrap();
+        assert_eq!((t.probe, t.probe_kind()), (None, ProbeKind::Icmp));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            old,
+            "ICMP runs are written as before"
+        );
+        let tcp = old.replace("}", r#","probe":"tcp:9"}"#);
+        let t: TargetInfo = serde_json::from_str(&tcp).unwrap();
+        assert_eq!(t.probe_kind(), ProbeKind::Tcp(9));
+        assert_eq!(serde_json::to_string(&t).unwrap(), tcp);
+        assert!(
+            serde_json::from_str::<TargetInfo>(&old.replace("}", r#","probe":"tcp:0"}"#)).is_err()
+        );
+    }
 }

@@ -1,13 +1,12 @@
 //! ICMP echo request encoding and reply / error decoding for IPv4 and IPv6.
 
-use super::ip::v4_header;
+use super::ip::{v4_header, WireError};
 use super::payload::ProbePayload;
 use pnet_packet::icmp::{self, echo_request::MutableEchoRequestPacket, IcmpPacket};
 use pnet_packet::ipv6::Ipv6Packet;
 use pnet_packet::Packet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use thiserror::Error;
 
 /// IP version of a socket, target or packet.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,20 +38,6 @@ impl Family {
             Family::V6 => 129,
         }
     }
-}
-
-/// Why a packet could not be decoded. Never fatal: the caller counts and drops it.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum WireError {
-    /// Fewer bytes than the headers need.
-    #[error("truncated packet: {0} bytes")]
-    Truncated(usize),
-    /// The IP header is not IPv4 / not ICMP / inconsistent.
-    #[error("malformed IP header")]
-    BadIpHeader,
-    /// The ICMPv4 checksum does not match.
-    #[error("bad ICMP checksum")]
-    Checksum,
 }
 
 /// The ICMP errors recorded against a probe.

@@ -1,8 +1,23 @@
-//! The IPv4 header in front of what a raw IPv4 socket receives.
+//! The IPv4 header in front of what a raw IPv4 socket receives, and why a
+//! packet could not be decoded.
 
-use super::icmp::WireError;
 use pnet_packet::ipv4::Ipv4Packet;
 use std::net::Ipv4Addr;
+use thiserror::Error;
+
+/// Why a packet could not be decoded. Never fatal: the caller counts and drops it.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum WireError {
+    /// Fewer bytes than the headers need.
+    #[error("truncated packet: {0} bytes")]
+    Truncated(usize),
+    /// The IP header is not IPv4, not of the expected protocol, or inconsistent.
+    #[error("malformed IP header")]
+    BadIpHeader,
+    /// The ICMPv4 checksum does not match.
+    #[error("bad ICMP checksum")]
+    Checksum,
+}
 
 /// What the prober reads from an IPv4 header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

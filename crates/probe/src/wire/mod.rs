@@ -9,6 +9,7 @@ pub mod kind;
 pub mod payload;
 pub mod tcp;
 
-pub use icmp::{decode, encode_echo_request, Decoded, Family, IcmpErrorKind, Message, WireError};
+pub use icmp::{decode, encode_echo_request, Decoded, Family, IcmpErrorKind, Message};
+pub use ip::WireError;
 pub use kind::{KindError, ProbeKind};
 pub use payload::{ProbePayload, MIN_PAYLOAD};

@@ -1,8 +1,8 @@
 //! TCP SYN probes: the SYN sent, and the segment that answers it (SYN-ACK
 //! from an open port, RST from a closed one).
 
-use super::icmp::{Family, WireError};
-use super::ip::v4_header;
+use super::icmp::Family;
+use super::ip::{v4_header, WireError};
 use pnet_packet::tcp::{self, MutableTcpPacket, TcpFlags, TcpPacket};
 use std::net::IpAddr;
 

@@ -1,0 +1,44 @@
+//! `--probe` on the command line (issue 15): a bad value is a usage error
+//! (exit 2) that names the flag and the accepted forms; no root needed.
+
+use std::process::Command;
+
+const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
+
+#[test]
+fn a_bad_probe_kind_exits_2_naming_the_flag_and_the_fix() {
+    for (command, bad) in [
+        (&["probe", "192.0.2.1", "-c", "1"][..], "tcp"),
+        (&["probe", "192.0.2.1", "-c", "1"][..], "udp:70000"),
+        (&["run", "-t", "192.0.2.1", "--", "true"][..], "ping"),
+    ] {
+        let out = Command::new(MIGPROBE)
+            .args(command)
+            .args(["--probe", bad])
+            .output()
+            .expect("run migprobe");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{command:?} --probe {bad}: {err}"
+        );
+        assert!(err.contains("--probe") && err.contains("tcp:PORT"), "{err}");
+        assert!(out.stdout.is_empty(), "nothing on stdout");
+    }
+}
+
+#[test]
+fn the_help_explains_the_kinds() {
+    for command in ["probe", "run"] {
+        let out = Command::new(MIGPROBE)
+            .args([command, "--help"])
+            .output()
+            .expect("help");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("--probe <KIND>") && text.contains("udp:PORT"),
+            "{command}: {text}"
+        );
+    }
+}
