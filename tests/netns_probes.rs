@@ -18,11 +18,16 @@ use std::time::Duration;
 const MS: i64 = 1_000_000;
 
 /// Lets the target answer every UDP probe: Linux sends at most one port
-/// unreachable per second per peer by default (net.ipv4.icmp_ratelimit).
+/// unreachable per second per peer by default (net.ipv4.icmp_ratelimit), and
+/// 1000 ICMP errors per second in all (net.ipv4.icmp_msgs_per_sec).
 fn unlimited_port_unreachables(rig: &Rig) {
     rig.sysctl(
         &rig.target,
-        &["net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0"],
+        &[
+            "net.ipv4.icmp_ratelimit=0",
+            "net.ipv6.icmp.ratelimit=0",
+            "net.ipv4.icmp_msgs_per_sec=100000",
+        ],
     );
 }
 
