@@ -21,6 +21,7 @@
 # file of network downtimes in ms, one per line, in campaign order.
 #
 # Usage: scripts/aa-study.sh [--out FILE] [--sequential CAMPAIGN...] [--interleaved CAMPAIGN...]
+#                            [--turns CAMPAIGN...] [--note "how the lab pairs were collected"]
 #                            [--rule "--max-regression 20% --min-effect 30ms --discard-warmup 1"]
 #
 # Collecting the lab campaigns (root, the built-in lab up; see README "The lab"):
@@ -31,6 +32,11 @@
 #   for i in $(seq -w 1 20); do run --repeat 8 --out aa/seq-$i; done      # 10 sequential pairs
 #   for i in $(seq -w 1 10); do run --repeat 17 --out aa/int-$i; done     # 10 interleaved pairs of 8
 #   scripts/aa-study.sh --sequential aa/seq-* --interleaved aa/int-*
+# Or pairs from scripts/acceptance.sh with the same stack on both sides (two labs;
+# --turns: their migrations alternated; --sequential: one campaign after the other):
+#   for i in $(seq -w 1 10); do scripts/acceptance.sh --old bookworm --new bookworm \
+#       --migrations 9 --keep-labs --out aa/turns-$i; done
+#   scripts/aa-study.sh --turns $(for d in aa/turns-*; do echo "$d/old $d/new"; done)
 # 10 pairs are a first look, not a proof: with no false alarm in 10 the 95 %
 # interval still reaches 28 %; 59 pairs without one are needed to show <= 5 %.
 set -euo pipefail
@@ -40,20 +46,25 @@ OUT=reports/bench/aa-study.md
 RULE="--max-regression 20% --min-effect 30ms --discard-warmup 1"
 SEQ=()
 INT=()
+TURNS=()
+NOTE=""
 group=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) OUT=${2:?--out needs a file}; shift 2 ;;
 	--rule) RULE=${2:?--rule needs the flags in one argument}; shift 2 ;;
+	--note) NOTE=${2:?--note needs a text}; shift 2 ;;
 	--sequential) group=seq; shift ;;
 	--interleaved) group=int; shift ;;
-	-h | --help) sed -n '2,38p' "$0"; exit 0 ;;
+	--turns) group=turns; shift ;;
+	-h | --help) sed -n '2,41p' "$0"; exit 0 ;;
 	-*) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*)
 		case "$group" in
 		seq) SEQ+=("$1") ;;
 		int) INT+=("$1") ;;
-		*) echo "$0: $1: say --sequential or --interleaved before the campaigns" >&2; exit 2 ;;
+		turns) TURNS+=("$1") ;;
+		*) echo "$0: $1: say --sequential, --interleaved or --turns before the campaigns" >&2; exit 2 ;;
 		esac
 		shift
 		;;
@@ -86,7 +97,7 @@ them said p < 0.05 (no margin in the test, no warm-up, no drift check).
 ## 1. The lab
 
 EOF
-	if [ ${#SEQ[@]} -eq 0 ] && [ ${#INT[@]} -eq 0 ]; then
+	if [ ${#SEQ[@]} -eq 0 ] && [ ${#INT[@]} -eq 0 ] && [ ${#TURNS[@]} -eq 0 ]; then
 		cat <<'EOF'
 Not measured yet: lab time was scarce when the rule was written. Collect 20
 sequential campaigns of 8 and 10 interleaved campaigns of 17 (see
@@ -96,8 +107,10 @@ then lists every pair and the false-alarm rate with its 95 % interval.
 
 EOF
 	fi
+	[ -z "$NOTE" ] || printf '%s\n\n' "$NOTE"
 	[ ${#SEQ[@]} -eq 0 ] || study pairs --schedule sequential "${SEQ[@]}"
 	[ ${#INT[@]} -eq 0 ] || study pairs --schedule interleaved "${INT[@]}"
+	[ ${#TURNS[@]} -eq 0 ] || study pairs --schedule turns "${TURNS[@]}"
 	cat <<'EOF'
 ## 2. The committed same-stack pair (real data, then resampled)
 

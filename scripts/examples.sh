@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the committed campaign examples on the built-in lab:
 #   reports/examples/campaign/  one `run --repeat N --pingpong` (report.json, summary.md, chart.svg)
-#   reports/examples/compare/   `compare` of that campaign ("before") and a second,
-#                               identical one ("after"): nothing changed in between.
+#   reports/examples/upgrade/   with EXAMPLES_UPGRADE=M: scripts/acceptance.sh, M migrations per
+#                               stack, QEMU 7.2 / libvirt 9.0 against QEMU 10.0 / libvirt 11.3
+#                               (two labs of its own; the run files' events kept, not their probes)
 # Usage: scripts/examples.sh [N]   (root; N migrations per campaign, default 8;
-#        EXAMPLES_KEEP=1 keeps the two campaigns' run directories and says where)
+#        EXAMPLES_KEEP=1 keeps the campaign's run directory and says where)
 # Brings the lab up if it is not, and down again if it brought it up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,14 +43,16 @@ campaign() { # campaign NAME
 	}
 }
 campaign before
-campaign after
 
-mkdir -p reports/examples/campaign reports/examples/compare
+mkdir -p reports/examples/campaign
 cp "$WORK/before/report.json" "$WORK/before/summary.md" "$WORK/before/chart.svg" reports/examples/campaign/
-(cd "$WORK" && "$BIN" compare before/report.json after/report.json --labels before,after \
-	--out "$OLDPWD/reports/examples/compare") | tee reports/examples/compare/compare.txt
 # The examples are read on other machines: the checkout's and the work
 # directory's absolute paths (in argv, trigger and run_dir) become relative,
 # the lab's directory $LAB_DIR.
-bash scripts/portable-paths.sh --strip "$WORK" reports/examples/campaign/* reports/examples/compare/*
-echo "wrote reports/examples/campaign/ and reports/examples/compare/"
+bash scripts/portable-paths.sh --strip "$WORK" reports/examples/campaign/*
+echo "wrote reports/examples/campaign/"
+[ -n "${EXAMPLES_UPGRADE:-}" ] || exit 0
+
+MIGPROBE=$BIN scripts/acceptance.sh --migrations "$EXAMPLES_UPGRADE" --out "$WORK/upgrade" || true
+bash scripts/lab/keep-acceptance.sh "$WORK/upgrade" reports/examples/upgrade
+echo "wrote reports/examples/upgrade/"

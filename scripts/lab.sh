@@ -536,14 +536,11 @@ render_domain_xml() { # node -> writes $dir/domain.xml
 	# A node on a stack from the cache sees that stack's QEMU at /usr/bin.
 	emulator=$(command -v qemu-system-x86_64 || true)
 	[[ -n $(node_stack_root "$n") ]] && emulator=/usr/bin/qemu-system-x86_64
-	# With stacks, the guest's CPU is spelled out: a libvirtd restarted under a
-	# running guest (restart-node) fills in its live CPU definition, and a
-	# migration with the lab's --xml (no <cpu>) then fails with "Target CPU
-	# does not match source". Without stacks the XML stays as it always was.
-	local cpu=(-e '/@CPU@/d')
-	if stacks_wanted; then
-		cpu=(-e "s|@CPU@|<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model></cpu>|")
-	fi
+	# The guest's CPU is spelled out: a libvirtd restarted under a running
+	# guest (restart-node) fills in its live CPU definition, and a migration
+	# with an --xml that has no <cpu> then fails with "Target CPU does not
+	# match source" (on libvirt 9.0 and 11.3 alike).
+	local cpu=(-e "s|@CPU@|<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model></cpu>|")
 	guest_args="mp_ip4=$LAB_GUEST_IP4/24 mp_gw4=$LAB_GW4 mp_ip6=$LAB_GUEST_IP6/64 mp_wl=$LAB_WORKLOAD"
 	guest_args+=" mp_mem=$LAB_WORKLOAD_MEM_MIB mp_disk=$LAB_WORKLOAD_DISK_MIB mp_tick=$LAB_WORKLOAD_TICK"
 	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS"

@@ -46,6 +46,9 @@ cargo fmt --all -- --check
 step "layers: no module cycles, no library naming the CLI or clap (scripts/check-layers.py)"
 python3 scripts/check-layers.py
 
+step "links: every relative link in README.md and docs/*.md resolves (scripts/check-links.py)"
+python3 scripts/check-links.py
+
 step "cargo clippy (workspace, root-only tests included, too_many_lines on)"
 cargo clippy --workspace --all-targets --features migprobe/root-tests -- -D warnings
 

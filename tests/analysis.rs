@@ -1055,6 +1055,54 @@ fn a_campaign_headline_takes_its_own_migrations_hypervisor_downtime() {
     assert_eq!(hyp, [Some(118 * MS), Some(300 * MS)]);
 }
 
+#[test]
+fn each_migration_keeps_its_own_trigger_exit_when_the_cool_down_is_short() {
+    // Three triggers without hypervisor events, 0.5 s of cool-down (shorter
+    // than LEAD_NS): each trigger ran 500 ms and exited 0; its exit once fell
+    // into the next migration's window (no exit for the first migration, a
+    // negative total time for the second).
+    let probes = (0..500)
+        .map(|i| ok(0, i, T0 + i as i64 * 10 * MS, MS))
+        .collect();
+    let mut events = Vec::new();
+    for k in 0..3 {
+        let start = T0 + (500 + k * 1000) * MS;
+        let argv = json!({ "argv": ["true"], "migration": k });
+        events.push(ev(Origin::Local, "trigger_started", start, None, argv));
+        let exit = json!({ "code": 0, "signal": null, "output": [], "migration": k });
+        events.push(ev(
+            Origin::Local,
+            "trigger_exited",
+            start + 500 * MS,
+            None,
+            exit,
+        ));
+    }
+    let per = per_migration(
+        &run(header(1, 10 * MS, 3), probes, events),
+        &AnalysisOptions::default(),
+    );
+    let triggers: Vec<(Option<i64>, Option<i64>, Option<i32>)> = per
+        .iter()
+        .map(|m| {
+            let t = m.trigger.as_ref().expect("a trigger per migration");
+            (
+                t.started_ns.map(|x| x.0 - T0),
+                t.exited_ns.map(|x| x.0 - T0),
+                t.exit_code,
+            )
+        })
+        .collect();
+    assert_eq!(
+        triggers,
+        [
+            (Some(500 * MS), Some(1000 * MS), Some(0)),
+            (Some(1500 * MS), Some(2000 * MS), Some(0)),
+            (Some(2500 * MS), Some(3000 * MS), Some(0)),
+        ]
+    );
+}
+
 /// The whole run `r` seen migration by migration, and its migrations.
 fn campaign_of(r: &RunData) -> (Analysis, Vec<Analysis>) {
     let per = per_migration(r, &AnalysisOptions::default());

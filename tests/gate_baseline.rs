@@ -13,7 +13,7 @@ use std::path::Path;
 const CAMPAIGN: &str = include_str!("../reports/bench/aa-data/pair1-before.json");
 const AFTER: &str = include_str!("../reports/bench/aa-data/compare-after.txt");
 
-/// The committed campaign (the "before" of reports/examples/compare), with
+/// The committed campaign (the "before" of the same-stack compare example), with
 /// its network downtimes replaced by `values` (as many as it has migrations).
 fn campaign_with(values: &[f64]) -> Value {
     let mut v: Value = serde_json::from_str(CAMPAIGN).unwrap();
@@ -26,7 +26,8 @@ fn campaign_with(values: &[f64]) -> Value {
     v
 }
 
-/// The second campaign of reports/examples/compare, as read off its chart.
+/// The second campaign of the same-stack compare example, as read off its chart
+/// (reports/bench/aa-data/compare-after.txt).
 fn after_values() -> Vec<f64> {
     AFTER
         .lines()

@@ -1,8 +1,10 @@
 //! `--json` and `--quiet` through the real binary: with `--json` stdout is
-//! one JSON document and nothing else (it must parse whole), with `--quiet`
-//! stdout is empty; for `report`, `gate`, `compare` and (as root) `probe`.
+//! one JSON document and nothing else (it must parse whole; a report.json
+//! also matches the committed schema), with `--quiet` stdout is empty; for
+//! `report`, `gate`, `compare` and (as root) `probe` and `run`.
 
 mod bin;
+mod schema_check;
 
 use bin::{migprobe, s, stderr};
 use serde_json::Value;
@@ -50,6 +52,7 @@ fn report_json_prints_report_json_and_nothing_else() {
         serde_json::from_slice(&std::fs::read(run.with_file_name("report.json")).unwrap()).unwrap();
     assert_eq!(v, file, "stdout is report.json");
     assert!(v["schema_version"].is_string() || v["schema_version"].is_number());
+    schema_check::assert_valid(&o.stdout);
 }
 
 #[test]
@@ -124,4 +127,139 @@ fn probe_json_prints_the_final_statistics_only() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json_stdout(&o);
     assert!(v.to_string().contains("127.0.0.1"), "{v}");
+}
+
+#[test]
+fn probe_and_run_refuse_json_with_quiet_before_probing() {
+    let probe = migprobe(&["probe", "127.0.0.1", "-c", "1", "--json", "--quiet"]);
+    let run = migprobe(&["run", "-t", "127.0.0.1", "--json", "-q", "--", "true"]);
+    for o in [probe, run] {
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--json"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn run_csv_on_a_file_is_refused_before_anything_is_created() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let dir = d.path().join("run");
+    let o = migprobe(&[
+        "run",
+        "-t",
+        "127.0.0.1",
+        "--out",
+        s(&dir),
+        "--csv",
+        s(&file),
+        "--",
+        "true",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--csv"), "{}", stderr(&o));
+    assert!(!dir.exists(), "nothing created");
+}
+
+/// `migprobe run` on loopback for a moment around `trigger`, into `dir`, with
+/// `extra` flags; its exit code must be `code`.
+#[cfg(feature = "root-tests")]
+fn run_with(dir: &Path, extra: &[&str], trigger: &str, code: i32) -> Output {
+    let mut a = vec!["run", "-t", "127.0.0.1", "-i", "5ms", "--warmup", "300ms"];
+    a.extend(["--cooldown", "200ms", "--drain", "100ms", "--out", s(dir)]);
+    a.extend_from_slice(extra);
+    a.extend(["--", trigger]);
+    let o = migprobe(&a);
+    assert_eq!(o.status.code(), Some(code), "{a:?}: {}", stderr(&o));
+    o
+}
+
+/// As [`run_with`] around `true`, which succeeds.
+#[cfg(feature = "root-tests")]
+fn run(dir: &Path, extra: &[&str]) -> Output {
+    run_with(dir, extra, "true", 0)
+}
+
+#[cfg(feature = "root-tests")]
+#[test]
+fn run_json_prints_the_report_of_a_failed_trigger_too() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run_with(&d.path().join("f"), &["--json"], "false", 1);
+    let v = json_stdout(&o);
+    schema_check::assert_valid(&o.stdout);
+    assert_eq!(v["migration"]["result"], "failed", "{v}");
+    assert_eq!(v["trigger"]["exit_code"], 1, "{v}");
+}
+
+#[cfg(feature = "root-tests")]
+#[test]
+fn run_json_prints_report_json_only_and_csv_writes_report_csv_tables() {
+    let d = tempfile::tempdir().unwrap();
+    let (dir, tables) = (d.path().join("r"), d.path().join("tables"));
+    let o = run(&dir, &["--json", "--csv", s(&tables)]);
+    let v = json_stdout(&o);
+    schema_check::assert_valid(&o.stdout);
+    let file: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap())
+        .expect("report.json");
+    assert_eq!(v, file, "stdout is report.json");
+    assert!(
+        stderr(&o).contains("probes.csv"),
+        "files on stderr: {}",
+        stderr(&o)
+    );
+    // The same tables as `report --csv` on the run file.
+    let again = d.path().join("again");
+    let run_file = dir.join("run.jsonl");
+    let r = migprobe(&[
+        "report",
+        s(&run_file),
+        "--out",
+        s(&again),
+        "--csv",
+        s(&again),
+        "-q",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    for f in ["outages.csv", "migrations.csv", "probes.csv"] {
+        let (a, b) = (std::fs::read(tables.join(f)), std::fs::read(again.join(f)));
+        assert_eq!(
+            a.expect(f),
+            b.expect(f),
+            "{f}: run --csv and report --csv agree"
+        );
+    }
+}
+
+#[cfg(feature = "root-tests")]
+#[test]
+fn run_quiet_and_probe_quiet_print_nothing_on_stdout() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("q");
+    let o = run(&dir, &["--quiet"]);
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(dir.join("report.json").is_file());
+    let text = run(&d.path().join("t"), &[]);
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(out.contains("files: "), "the summary and the files: {out}");
+    let p = migprobe(&[
+        "probe",
+        "127.0.0.1",
+        "-c",
+        "20",
+        "-i",
+        "5ms",
+        "--drain",
+        "100ms",
+        "-q",
+    ]);
+    assert_eq!(p.status.code(), Some(0), "{}", stderr(&p));
+    assert!(
+        p.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&p.stdout)
+    );
 }

@@ -3,8 +3,10 @@
 
 pub mod import;
 mod metrics;
+mod run;
 
 pub(crate) use metrics::MetricsArgs;
+pub(crate) use run::RunOutputArgs;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -137,11 +139,11 @@ pub(crate) struct ProbeArgs {
     /// Overwrite an existing, non-empty --out file (by default it is refused).
     #[arg(long)]
     pub(crate) force: bool,
-    /// No live status line.
+    /// No live status line and nothing on stdout (the exit status and the run file still tell).
     #[arg(short, long)]
     pub(crate) quiet: bool,
     /// Print the final per-target statistics as JSON on stdout, and nothing else there.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     pub(crate) json: bool,
     /// Prometheus metrics of the finished run (needs --out).
     #[command(flatten)]
@@ -276,6 +278,12 @@ pub(crate) struct RunArgs {
     /// Stop the campaign at the first failed migration (default: record it and go on).
     #[arg(long)]
     pub(crate) stop_on_failure: bool,
+    /// Before each migration, run COMMAND (with /bin/sh -c) and start the migration only
+    /// when it exits 0, e.g. to take turns with a campaign on another stack
+    /// (scripts/acceptance.sh). Probing goes on meanwhile; the wait is not part of the
+    /// migration (its time is not the migration's). A non-zero exit ends the campaign.
+    #[arg(long, value_name = "COMMAND")]
+    pub(crate) wait_for: Option<String>,
     /// Directory for run.jsonl, report.json, summary.md, chart.svg and trigger.log
     /// (default: reports/run-<UTC time>).
     #[arg(short, long, value_name = "DIR")]
@@ -283,9 +291,9 @@ pub(crate) struct RunArgs {
     /// Overwrite an earlier run in --out (by default a directory that holds one is refused).
     #[arg(long)]
     pub(crate) force: bool,
-    /// No live status line.
-    #[arg(short, long)]
-    pub(crate) quiet: bool,
+    /// Stdout (summary, --json, --quiet) and --csv.
+    #[command(flatten)]
+    pub(crate) output: RunOutputArgs,
     /// Prometheus metrics of the finished run.
     #[command(flatten)]
     pub(crate) metrics: MetricsArgs,

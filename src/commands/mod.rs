@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns its [`ExitCode`](crate::exit::ExitCode).
 
 pub(crate) mod compare;
+pub(crate) mod csv;
 pub(crate) mod docs;
 #[cfg(feature = "libvirt")]
 pub(crate) mod events;

@@ -11,7 +11,8 @@ use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::probe::runner::{self, Sockets};
 use migprobe_probe::record::{Line, ProbeStatus};
 
-/// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary.
+/// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary
+/// (as JSON with `--json`, nothing with `--quiet`).
 pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let out = a.out.as_deref();
@@ -67,7 +68,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
         let s = b.finish();
         let mode = StdoutArgs {
             json: a.json,
-            quiet: false,
+            quiet: a.quiet,
         };
         let text = || summary::render(&s, &end.header.targets, &end.reason);
         super::stdout::emit(mode, text, || super::stdout::to_json(&s))?;

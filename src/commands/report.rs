@@ -1,6 +1,7 @@
 //! `migprobe report` and the output files of `migprobe run`: analysis of a run
 //! file rendered as report.json, summary.md and chart.svg.
 
+use super::csv::CsvOut;
 use super::metrics::MetricsOut;
 use crate::cli::ReportArgs;
 use crate::config::input_limits;
@@ -8,7 +9,7 @@ use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy, RunDir};
 use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
-use migprobe_analysis::report::{self, csv, Format};
+use migprobe_analysis::report::{self, Format};
 use migprobe_probe::input::Limits;
 use migprobe_probe::record::{read_run_within, RunData};
 use migprobe_probe::redact::redact;
@@ -47,12 +48,13 @@ pub(crate) fn render_into(
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
-/// run file: no size cap), and its `--metrics-file`.
+/// run file: no size cap), and its `--metrics-file`; returns the rendered
+/// outputs and the run.
 pub(crate) fn write_outputs(
     files: &RunDir,
     argv: &[String],
     metrics: Option<&MetricsOut>,
-) -> Result<String> {
+) -> Result<(report::Outputs, RunData)> {
     let limits = Limits::OWN_RUN_FILE;
     render_into(
         &files.run_path(),
@@ -62,7 +64,11 @@ pub(crate) fn write_outputs(
         argv,
         metrics,
     )
-    .map(|(o, _)| o.markdown)
+}
+
+/// report.json's text, for `--json` on stdout.
+pub(crate) fn json_text(out: &report::Outputs) -> Result<String> {
+    String::from_utf8(out.json.clone()).context("report.json is not UTF-8")
 }
 
 /// `migprobe report RUN.jsonl [--out DIR] [--format json,svg,md] [--csv DIR] [--json|--quiet]`.
@@ -83,18 +89,12 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .prepare()?;
     let metrics = MetricsOut::from_args(&a.metrics, &a.run)?;
     let argv: Vec<String> = std::env::args().collect();
-    if let Some(csv_dir) = &a.csv {
-        OutputSet::in_dir("--csv", csv_dir, Policy::Replace)
-            .with_each(csv::FILES, Kind::Finished)
-            .prepare()?;
-    }
+    let csv = CsvOut::from_flag(a.csv.as_deref());
+    csv.as_ref().map(CsvOut::prepare).transpose()?;
     let (out, run) = render_into(&a.run, limits, &dir, &formats, &argv, metrics.as_ref())?;
-    if let Some(csv_dir) = &a.csv {
-        write_csv(csv_dir, &out, &run)?;
-    }
-    let json = || String::from_utf8(out.json.clone()).context("report.json is not UTF-8");
-    super::stdout::emit(a.stdout, || out.markdown.clone(), json)?;
-    let csv_files = a.csv.iter().flat_map(|d| csv::FILES.map(|f| d.join(f)));
+    csv.as_ref().map(|c| c.write(&out, &run)).transpose()?;
+    super::stdout::emit(a.stdout, || out.markdown.clone(), || json_text(&out))?;
+    let csv_files = csv.iter().flat_map(CsvOut::paths);
     let names: Vec<String> = formats
         .iter()
         .map(|f| dir.join(f.file_name()))
@@ -104,14 +104,4 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         .collect();
     eprintln!("migprobe: wrote {}", names.join("  "));
     Ok(ExitCode::Ok)
-}
-
-/// Writes outages.csv, migrations.csv and probes.csv into `dir` (prepared).
-fn write_csv(dir: &Path, out: &report::Outputs, run: &RunData) -> Result<()> {
-    let r = report::json::parse(&out.json).context("--csv: reading back report.json")?;
-    let tables = [csv::outages(&r), csv::migrations(&r), csv::probes(run)];
-    for (name, text) in csv::FILES.iter().zip(tables) {
-        write_atomic(&dir.join(name), text.as_bytes())?;
-    }
-    Ok(())
 }

@@ -11,6 +11,10 @@
 //! - a migration failed unless its trigger exited 0 and its verdict is no
 //!   failure; the session ends after an interrupt, the timeout, or (with
 //!   `stop_on_failure`) a failure, else after the cool-down of the last one;
+//! - with a wait command, each migration starts only when that command
+//!   (started when the warm-up or the cool-down before ends) exited 0; while
+//!   it runs, probing goes on and no migration is open; a wait that fails or
+//!   cannot start ends the session; the timeout and an interrupt stop it;
 //! - with ping-pong, odd migrations run from the configured destination: the
 //!   trigger's placeholders and the hypervisor events' src/dst labels swap
 //!   from their start until the next migration starts.
@@ -48,6 +52,8 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     /// Hypervisor events are captured: a migration then ends when they decide it.
     pub(crate) with_events: bool,
+    /// Run before each migration (`sh -c`); the migration starts when it exits 0.
+    pub(crate) wait_for: Option<String>,
 }
 
 /// When an input happens, on both clocks.
@@ -100,7 +106,10 @@ pub(crate) enum Action {
     Warn(String),
     /// Start the trigger with this command line; answer [`Input::SpawnFailed`] if it cannot start.
     StartTrigger(Vec<String>),
-    /// Stop the running trigger; answer [`Input::TriggerStopped`].
+    /// Start the wait command (`sh -c`) before a migration; its exit comes back
+    /// as the trigger's does ([`Input::TriggerExited`], [`Input::SpawnFailed`], ...).
+    StartWait(String),
+    /// Stop the running trigger (or wait command); answer [`Input::TriggerStopped`].
     StopTrigger,
     /// The session is over: stop probing with this footer reason; exit with this code.
     Finish { reason: String, code: ExitCode },
@@ -108,9 +117,17 @@ pub(crate) enum Action {
 
 #[derive(Debug)]
 enum Stage {
-    WarmUp { until: Duration },
+    WarmUp {
+        until: Duration,
+    },
+    /// The wait command runs; `stopping` once a stop was asked for.
+    Waiting {
+        stopping: bool,
+    },
     Migrating(Box<Migration>),
-    CoolDown { until: Duration },
+    CoolDown {
+        until: Duration,
+    },
     Done,
 }
 
@@ -172,6 +189,9 @@ impl Session {
 
     /// Takes one input; returns what to do.
     pub(crate) fn handle(&mut self, now: Now, input: Input) -> Vec<Action> {
+        if matches!(self.stage, Stage::Waiting { .. }) {
+            return self.handle_waiting(now, input);
+        }
         match input {
             Input::Tick => while self.step(now) {},
             Input::Event(e) => self.forward(e),
@@ -207,13 +227,23 @@ impl Session {
                 if matches!(self.stage, Stage::WarmUp { .. }) {
                     self.campaign_start = now.mono;
                 }
-                self.next_migration(now);
+                self.before_migration(now);
                 false
             }
             Stage::WarmUp { .. } | Stage::CoolDown { .. } => {
                 if self.interrupted {
                     self.tally.interrupted = true;
                     self.finish();
+                }
+                false
+            }
+            Stage::Waiting { stopping: true } | Stage::Done => false,
+            Stage::Waiting { .. } => {
+                if self.interrupted || now.mono >= self.campaign_start + self.cfg.timeout {
+                    self.tally.interrupted = self.interrupted;
+                    self.tally.timed_out = !self.interrupted;
+                    self.stage = Stage::Waiting { stopping: true };
+                    self.out.push(Action::StopTrigger);
                 }
                 false
             }
@@ -234,8 +264,69 @@ impl Session {
                 });
                 over && self.end_migration(now)
             }
-            Stage::Done => false,
         }
+    }
+
+    /// Starts the wait command, or the next migration at once without one,
+    /// or finishes after the last.
+    fn before_migration(&mut self, now: Now) {
+        match &self.cfg.wait_for {
+            Some(cmd) if self.next < self.cfg.repeat => {
+                let cmd = cmd.clone();
+                self.set_phase(format!(
+                    "waiting (--wait-for) before migration {}",
+                    self.next + 1
+                ));
+                self.stage = Stage::Waiting { stopping: false };
+                self.out.push(Action::StartWait(cmd));
+            }
+            _ => self.next_migration(now),
+        }
+    }
+
+    /// An input while the wait command runs: its exit starts the migration
+    /// (0) or ends the session; a tick may stop it (timeout, interrupt).
+    fn handle_waiting(&mut self, now: Now, input: Input) -> Vec<Action> {
+        let failed = match input {
+            Input::Tick => {
+                self.step(now);
+                None
+            }
+            Input::Event(e) => {
+                self.forward(e);
+                None
+            }
+            Input::Interrupt => {
+                self.interrupted = true;
+                self.step(now);
+                None
+            }
+            Input::TriggerExited { exit, .. } if exit.success() => {
+                self.next_migration(now);
+                None
+            }
+            Input::TriggerExited { exit, .. } => Some(format!(
+                "it exited with {}",
+                exit.code
+                    .map_or_else(|| format!("signal {:?}", exit.signal), |c| c.to_string())
+            )),
+            Input::SpawnFailed(error) => Some(format!("it could not start: {error}")),
+            Input::TriggerLost => Some("its exit status was lost".into()),
+            Input::TriggerStopped { .. } => {
+                self.finish();
+                None
+            }
+        };
+        if let Some(why) = failed {
+            let msg = format!(
+                "the --wait-for command failed before migration {}: {why}",
+                self.next + 1
+            );
+            self.out.push(Action::Warn(msg.clone()));
+            self.tally.wait_error = Some(msg);
+            self.finish();
+        }
+        std::mem::take(&mut self.out)
     }
 
     /// Starts the next migration, or finishes after the last.

@@ -17,6 +17,8 @@ pub(crate) struct Tally {
     pub(crate) timed_out: bool,
     /// Why the last trigger could not start.
     pub(crate) spawn_error: Option<String>,
+    /// Why the `--wait-for` command before a migration failed.
+    pub(crate) wait_error: Option<String>,
     /// Migrations started.
     pub(crate) started: u32,
     /// Migrations whose trigger or migration failed.
@@ -32,6 +34,8 @@ impl Tally {
             "timeout".into()
         } else if let Some(e) = &self.spawn_error {
             format!("trigger failed to start: {e}")
+        } else if let Some(e) = &self.wait_error {
+            e.clone()
         } else if self.failures > 1 || (self.failures == 1 && self.started > 1) {
             format!("{} of {} migrations failed", self.failures, self.started)
         } else if self.migration_failed {
@@ -53,7 +57,7 @@ impl Tally {
     pub(crate) fn exit_code(&self) -> ExitCode {
         if self.interrupted || self.timed_out {
             ExitCode::Error
-        } else if self.failures > 0 || self.started == 0 {
+        } else if self.failures > 0 || self.started == 0 || self.wait_error.is_some() {
             ExitCode::Failed
         } else {
             ExitCode::Ok

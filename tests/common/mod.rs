@@ -258,10 +258,11 @@ impl Rig {
         self.procs.push(p);
     }
 
-    /// Starts `migprobe probe ARGS -o FILE -q` in the prober namespace.
+    /// Starts `migprobe probe ARGS -o FILE` in the prober namespace (without
+    /// `-q`: the tests read the summary it prints on stdout).
     pub fn probe(&self, out: &Path, args: &[&str]) -> Proc {
         let out = out.to_str().expect("utf-8 path");
-        let mut a = vec![MIGPROBE, "probe", "-q", "-o", out];
+        let mut a = vec![MIGPROBE, "probe", "-o", out];
         a.extend_from_slice(args);
         self.spawn(&self.prober, &a, "migprobe probe")
     }

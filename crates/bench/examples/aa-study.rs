@@ -6,7 +6,9 @@
 //! - `pairs --schedule sequential|interleaved CAMPAIGN...`: real lab
 //!   campaigns (report.json, run directories or lists of downtimes);
 //!   sequential ones are paired in order (1 vs 2, 3 vs 4, ...), interleaved
-//!   ones are each split by round trips (1–2, 5–6, ... against 3–4, 7–8, ...);
+//!   ones are each split by round trips (1–2, 5–6, ... against 3–4, 7–8, ...),
+//!   turns are pairs of campaigns run at once whose migrations alternated
+//!   (`scripts/acceptance.sh`), paired in order;
 //! - `examples --before FILE --after FILE`: the committed same-stack pair,
 //!   judged as it is, split, and resampled;
 //! - `simulate`: the model of [`migprobe_bench::aa::model`], many pairs;
@@ -83,6 +85,9 @@ enum Mode {
 enum Sched {
     Sequential,
     Interleaved,
+    /// Two campaigns at once on two labs, their migrations taking turns
+    /// (`scripts/acceptance.sh`): paired in order, as sequential ones.
+    Turns,
 }
 
 fn main() {
@@ -130,10 +135,10 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Campaign>, String> {
 fn pairs(schedule: Sched, paths: &[PathBuf], p: &Policy) -> Result<String, String> {
     let all = load_all(paths)?;
     let pairs: Vec<(Campaign, Campaign)> = match schedule {
-        Sched::Sequential => {
+        Sched::Sequential | Sched::Turns => {
             if all.len() % 2 == 1 {
                 return Err(format!(
-                    "{} sequential campaigns: give an even number, paired in order (1 vs 2, 3 vs 4, ...)",
+                    "{} campaigns: give an even number, paired in order (1 vs 2, 3 vs 4, ...)",
                     all.len()
                 ));
             }
@@ -148,7 +153,7 @@ fn pairs(schedule: Sched, paths: &[PathBuf], p: &Policy) -> Result<String, Strin
     };
     // A split campaign's warm-up was left out before the split.
     let rule = match schedule {
-        Sched::Sequential => *p,
+        Sched::Sequential | Sched::Turns => *p,
         Sched::Interleaved => Policy {
             discard_warmup: 0,
             ..*p
@@ -163,6 +168,7 @@ fn pairs(schedule: Sched, paths: &[PathBuf], p: &Policy) -> Result<String, Strin
     let what = match schedule {
         Sched::Sequential => "sequential (campaigns run one after the other, paired in order)",
         Sched::Interleaved => "interleaved (each campaign split by round trips)",
+        Sched::Turns => "interleaved by turns (two labs at once, their migrations alternating; scripts/acceptance.sh)",
     };
     Ok(format!(
         "### Lab, {what}: {} independent pair{}\n\n{}\n{}.\n\n",

@@ -147,21 +147,28 @@ impl<'a> Driver<'a> {
                 let _ = self.io.record.send(e);
             }
             Action::Warn(msg) => eprintln!("migprobe: {}", migprobe_probe::redact::redact(&msg)),
-            Action::StartTrigger(argv) => {
-                let spawned = self
-                    .io
-                    .trigger_log
-                    .try_clone()
-                    .and_then(|log| Trigger::spawn(&argv, log));
-                match spawned {
-                    Ok(t) => self.trigger = Some(t),
-                    Err(e) => answers.push_back(Input::SpawnFailed(e.to_string())),
-                }
+            Action::StartTrigger(argv) => self.start(&argv, answers),
+            Action::StartWait(cmd) => {
+                let argv = ["/bin/sh".to_owned(), "-c".to_owned(), cmd];
+                self.start(&argv, answers);
             }
             Action::StopTrigger => answers.push_back(self.stop_trigger()),
             Action::Finish { reason, code } => return Some((reason, code)),
         }
         None
+    }
+
+    /// Starts `argv` as the trigger (or wait command), its output to the trigger log.
+    fn start(&mut self, argv: &[String], answers: &mut VecDeque<Input>) {
+        let spawned = self
+            .io
+            .trigger_log
+            .try_clone()
+            .and_then(|log| Trigger::spawn(argv, log));
+        match spawned {
+            Ok(t) => self.trigger = Some(t),
+            Err(e) => answers.push_back(Input::SpawnFailed(e.to_string())),
+        }
     }
 
     /// Stops the trigger (SIGTERM, then SIGKILL); its exit is unknown when that fails.

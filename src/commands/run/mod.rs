@@ -8,6 +8,7 @@
 
 mod driver;
 mod hypervisors;
+mod output;
 
 use super::interrupt_counter;
 use super::report::write_outputs;
@@ -23,6 +24,7 @@ use hypervisors::Listen;
 use migprobe_probe::probe::runner::{self, ProbePlan, RunEnd, Sockets};
 use migprobe_probe::record::{EventLine, Line, RunWriter};
 use migprobe_probe::sys::realtime_now;
+use output::RunOutput;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,6 +53,11 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
     )?;
     let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
     config::validate_program(&a.trigger)?;
+    if a.wait_for.as_deref().is_some_and(|w| w.trim().is_empty()) {
+        let why =
+            "an empty command; give a shell command that exits 0 when the migration may start";
+        return Err(migprobe_probe::values::bad("--wait-for", "", why).into());
+    }
     let listen = Listen::from_args(a)?;
     let session = session::Config {
         argv: a.trigger.clone(),
@@ -62,6 +69,7 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
         cooldown,
         timeout,
         with_events: false,
+        wait_for: a.wait_for.clone(),
     };
     Ok(Settings {
         plan,
@@ -83,6 +91,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     // Every pre-flight check before any file is touched.
     let files = RunDir::new(&dir, a.force);
     files.check()?;
+    let output = RunOutput::check(&a.output)?;
     let metrics = super::metrics::MetricsOut::from_args(&a.metrics, &files.run_path())?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
@@ -90,6 +99,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     let listener = listen.start(cap_tx.clone())?;
     cfg.with_events = listener.is_listening();
     let failure = WriteFailure::default();
+    output.prepare()?;
     let (writer, trigger_log) = files.create(&failure)?;
     let signals = interrupt_counter("stopping: the trigger is stopped, the report is written")?;
     eprintln!("migprobe: run directory {}", dir.display());
@@ -103,7 +113,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         stop: &AtomicUsize::new(0),
         stop_reason: &Mutex::new(String::new()),
         failure: &failure,
-        quiet: a.quiet,
+        quiet: a.output.quiet,
     };
     let (code, probe_end) = std::thread::scope(|s| {
         let probe = s.spawn(|| probing.record(writer, ev_rx));
@@ -114,7 +124,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             status: probing.status,
             trigger_log: &trigger_log,
             failure: &failure,
-            quiet: a.quiet,
+            quiet: a.output.quiet,
         });
         let (reason, code) = driver.drive(&mut session);
         listener.stop();
@@ -133,7 +143,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             files.run_path().display()
         ),
     };
-    let summary = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
+    let (out, run) = write_outputs(&files, &argv, metrics.as_ref()).map_err(|e| {
         let run = files.run_path();
         anyhow::anyhow!(
             "{e:#}\n  the run file {} is complete: make the reports with `migprobe report {}` once there is room",
@@ -141,8 +151,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
             run.display()
         )
     })?;
-    println!("{summary}");
-    println!("files: {}", files.list());
+    output.finish(&files, &out, &run)?;
     Ok(code)
 }
 

@@ -38,6 +38,7 @@ fn config() -> Config {
         cooldown: Duration::from_secs(2),
         timeout: Duration::from_secs(60),
         with_events: true,
+        wait_for: None,
     }
 }
 
@@ -412,3 +413,4 @@ fn a_failed_spawn_is_recorded_and_warned_about() {
 }
 
 mod campaign;
+mod wait;

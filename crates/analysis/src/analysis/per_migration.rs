@@ -14,7 +14,8 @@ pub const LEAD_NS: i64 = 2_000_000_000;
 /// `trigger_started` event); empty for a single migration, whose analysis is the run's.
 ///
 /// Migration i covers the run from shortly before its trigger (at most
-/// [`LEAD_NS`], never before the previous trigger exited) to the start of the next one.
+/// [`LEAD_NS`], never before the previous trigger exited: that exit is the
+/// previous migration's) to the start of the next one.
 pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
     let starts: Vec<i64> = run
         .events
@@ -39,7 +40,9 @@ pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
             .filter(|&x| x >= w[0] && x <= w[1])
             .max()
             .unwrap_or(w[0]);
-        bounds.push(w[1].saturating_sub(LEAD_NS).max(prev_exit).min(w[1]));
+        // Windows are half-open: the previous exit belongs to the window before.
+        let after_exit = prev_exit.saturating_add(1);
+        bounds.push(w[1].saturating_sub(LEAD_NS).max(after_exit).min(w[1]));
     }
     bounds.push(i64::MAX);
     bounds

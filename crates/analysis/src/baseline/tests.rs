@@ -7,7 +7,7 @@ use super::*;
 const BEFORE: [f64; 8] = [
     173.919, 305.598, 152.797, 198.735, 141.608, 131.588, 143.695, 171.888,
 ];
-/// The second campaign of reports/examples/compare (same stack, run right
+/// The second campaign of the same-stack compare example (run right
 /// after): its first migration (205 ms, from the chart's trace label), then
 /// the other seven as read off compare.svg's CDF (±0.2 ms, order unknown).
 const AFTER: [f64; 8] = [205.0, 185.7, 186.5, 209.1, 216.5, 222.7, 235.5, 253.9];

@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn the_same_stack_pair_reads_no_regression() {
         // reports/examples/campaign (real) and the second campaign of
-        // reports/examples/compare as read off its chart (see baseline::tests).
+        // the same-stack compare example as read off its chart (see baseline::tests).
         let before = [
             173.919, 305.598, 152.797, 198.735, 141.608, 131.588, 143.695, 171.888,
         ];

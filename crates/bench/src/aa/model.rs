@@ -1,6 +1,7 @@
 //! A generative model of a lab's migration downtimes, fit to the 16 real
 //! migrations of the committed same-stack example (reports/examples/campaign
-//! and reports/examples/compare: two campaigns of 8, run one after the other
+//! and the same-stack compare example that reports/examples/upgrade replaced:
+//! two campaigns of 8, run one after the other
 //! on the built-in lab, no change in between).
 //!
 //! One migration's downtime, in campaign order:

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Copies what a reader of an acceptance needs from scripts/acceptance.sh's
+# output SRC into DST (a committed example): acceptance.md, the comparison,
+# the gate, the labs' state, each side's report.json / summary.md / chart.svg,
+# and each side's run file without its probe lines (events.jsonl: the header,
+# every hypervisor and trigger event with the versions of both hosts, the
+# footer; `grep -v '"type":"probe"'` of run.jsonl). Machine paths become
+# portable ($LAB_DIR for each side's lab).
+# Usage: scripts/lab/keep-acceptance.sh SRC DST
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -eq 2 ] || { echo "usage: $0 SRC DST" >&2; exit 2; }
+src=$1 dst=$2
+[ -f "$src/acceptance.md" ] || { echo "$0: $src has no acceptance.md" >&2; exit 2; }
+rm -rf "$dst"
+mkdir -p "$dst/compare" "$dst/old" "$dst/new"
+cp "$src"/{acceptance.md,compare.txt,gate.md,gate.xml,labs.txt} "$dst/"
+cp "$src"/compare/{compare.md,compare.svg} "$dst/compare/"
+for side in old new; do
+	cp "$src/$side"/{report.json,summary.md,chart.svg} "$dst/$side/"
+	grep -v '"type":"probe"' "$src/$side/run.jsonl" >"$dst/$side/events.jsonl"
+	lab=$(grep -o "/tmp/migprobe-acc-$side-[a-z]*" "$dst/$side/report.json" | head -1 || true)
+	files=("$dst/$side"/* "$dst"/*.md "$dst"/*.txt "$dst"/gate.xml "$dst"/compare/*)
+	[ -z "$lab" ] || LAB_DIR=$lab bash scripts/portable-paths.sh --strip "$src" "${files[@]}"
+done
+bash scripts/portable-paths.sh --strip "$src" "$dst"/*.md "$dst"/*.txt "$dst"/compare/* "$dst"/old/* "$dst"/new/*
