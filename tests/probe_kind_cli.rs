@@ -7,14 +7,24 @@ const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
 
 #[test]
 fn a_bad_probe_kind_exits_2_naming_the_flag_and_the_fix() {
+    // Loopback only, and the trigger last: nothing is probed even if a value were taken.
     for (command, bad) in [
-        (&["probe", "192.0.2.1", "-c", "1"][..], "tcp"),
-        (&["probe", "192.0.2.1", "-c", "1"][..], "udp:70000"),
-        (&["run", "-t", "192.0.2.1", "--", "true"][..], "ping"),
+        (&["probe", "127.0.0.1", "-c", "1", "--probe"][..], "tcp"),
+        (
+            &["probe", "127.0.0.1", "-c", "1", "--probe"][..],
+            "udp:70000",
+        ),
+        (&["run", "-t", "127.0.0.1", "--probe"][..], "ping"),
     ] {
+        let trigger: &[&str] = if command[0] == "run" {
+            &["--", "true"]
+        } else {
+            &[]
+        };
         let out = Command::new(MIGPROBE)
             .args(command)
-            .args(["--probe", bad])
+            .arg(bad)
+            .args(trigger)
             .output()
             .expect("run migprobe");
         let err = String::from_utf8_lossy(&out.stderr);
