@@ -118,11 +118,25 @@ fn an_open_port_answers_with_a_syn_ack_and_no_handshake_is_completed() {
     rig.keep(listener);
     rig.wait_reachable(TARGET_V4);
     rig.wait_reachable(TARGET_V6);
+    let prom = rig.path("open.prom");
     let args = [
-        TARGET_V4, TARGET_V6, "--probe", "tcp:8080", "-i", "2ms", "-d", "1s", "--drain", "500ms",
+        TARGET_V4,
+        TARGET_V6,
+        "--probe",
+        "tcp:8080",
+        "-i",
+        "2ms",
+        "-d",
+        "1s",
+        "--drain",
+        "500ms",
+        "--metrics-file",
+        prom.to_str().unwrap(),
     ];
     let (_, run) = rig.probe_run("open.jsonl", &args, Duration::from_secs(20));
     assert_all_answered(&run, "tcp:8080");
+    let metrics = std::fs::read_to_string(&prom).expect("metrics file");
+    assert!(metrics.contains(r#"probe="tcp:8080""#), "{metrics}");
     // The prober's kernel answered every SYN-ACK with an RST: nothing is left
     // half-open or established on the target.
     assert_eq!(connections(&rig), "", "connections left on the target");

@@ -77,7 +77,19 @@ impl MetricsOut {
     /// Writes the metrics of report `r` (checking the path again first).
     pub(crate) fn write(&self, r: &Report) -> Result<()> {
         Self::set(&self.path).prepare()?;
-        write_atomic(&self.path, &metrics::render(r, &self.labels))
+        write_atomic(&self.path, &metrics::render(r, &self.labels_of(r)))
+    }
+
+    /// The labels of report `r`: `probe` is its targets' probe kind
+    /// (`tcp:PORT`, `udp:PORT`; one per run), ICMP when they name none.
+    fn labels_of(&self, r: &Report) -> MetricsLabels {
+        match r.run.targets.iter().find_map(|t| t.probe.clone()) {
+            Some(probe) => MetricsLabels {
+                probe,
+                ..self.labels.clone()
+            },
+            None => self.labels.clone(),
+        }
     }
 
     /// Writes the metrics of the finished run file `run` alone, without the
