@@ -14,7 +14,8 @@
 #   --out DIR          where everything goes (default reports/acceptance-<UTC time>)
 #   --force            replace an earlier acceptance in DIR
 #   --keep-labs        leave both labs up afterwards (default: down); a later
-#                      acceptance on the same stacks reuses them
+#                      acceptance on the same stacks reuses them, each with a
+#                      freshly booted guest (as old as the other side's)
 #   --max-regression P, --min-effect D   the gate's baseline rule (20%, 30ms)
 #
 # Each side gets a lab of its own (LAB_DIR=/tmp/migprobe-acc-{old,new}-STACK,
@@ -83,8 +84,11 @@ trap down EXIT
 
 for side in old new; do
 	if lab "$side" health >/dev/null 2>&1; then
-		say "lab for the $side stack: already up and healthy (kept by --keep-labs), reused"
-		continue
+		# A guest that has run longer has written more to its disk and
+		# migrates slower (an A/A pair showed it): both sides start fresh.
+		say "lab for the $side stack: already up (kept by --keep-labs): reused, with a fresh guest"
+		lab "$side" reset-guest >"$OUT/lab-$side-up.log" 2>&1 && continue
+		say "lab for the $side stack: reset-guest failed, bringing it up again"
 	fi
 	say "lab for the $side stack: up"
 	lab "$side" down >/dev/null 2>&1 || true

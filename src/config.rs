@@ -4,7 +4,7 @@
 use crate::cli::{InputCaps, ProbeArgs, ProbeTuning, SocketArg};
 use migprobe_probe::input::{size::parse_size, Limits, LINE_FLAG, SIZE_FLAG};
 use migprobe_probe::probe::runner::{ProbePlan, SocketChoice};
-use migprobe_probe::wire::{Family, MIN_PAYLOAD};
+use migprobe_probe::wire::{Family, KindError, ProbeKind, MIN_PAYLOAD};
 
 use migprobe_probe::values::bad;
 pub(crate) use migprobe_probe::values::{
@@ -98,12 +98,17 @@ pub(crate) fn plan(
         SocketArg::Raw => SocketChoice::Raw,
         SocketArg::Dgram => SocketChoice::Dgram,
     };
+    let probe = validate_probe(&t.probe, t.socket)?;
+    if let (ProbeKind::Udp(_), true) = (probe, interval < Duration::from_secs(1)) {
+        eprintln!("migprobe: note: {UDP_RATE_NOTE}");
+    }
     Ok(ProbePlan {
         targets,
         interval,
         count,
         duration,
         socket,
+        probe,
         payload_len,
         spin,
         drain,
@@ -112,6 +117,30 @@ pub(crate) fn plan(
         realtime: !t.no_realtime,
         argv,
     })
+}
+
+/// Said when UDP probes are sent faster than a Linux target answers them by default.
+const UDP_RATE_NOTE: &str = "a Linux target sends at most one port unreachable per second to a \
+    prober over IPv4 (net.ipv4.icmp_ratelimit, burst 6; IPv6 every 25-100 ms): faster UDP probes \
+    to a closed port go mostly unanswered and look lost, unless the target's limit is 0 or a UDP \
+    service there echoes them. --probe tcp:PORT has no such limit.";
+
+/// `--probe` to a probe kind; `--socket raw|dgram` chooses among ICMP sockets only.
+fn validate_probe(value: &str, socket: SocketArg) -> Result<ProbeKind, ConfigError> {
+    let kind: ProbeKind = value
+        .parse()
+        .map_err(|e: KindError| bad("--probe", value, e.to_string()))?;
+    if kind != ProbeKind::Icmp && socket != SocketArg::Auto {
+        return Err(bad(
+            "--socket",
+            &format!("{socket:?}").to_lowercase(),
+            format!(
+                "chooses the ICMP socket; --probe {kind} always uses a {} socket: leave --socket out",
+                if kind.protocol() == "tcp" { "raw TCP" } else { "UDP datagram" }
+            ),
+        ));
+    }
+    Ok(kind)
 }
 
 /// `--src-uri/--dst-uri/--domain/--poll` to a capture configuration; `None` when
@@ -256,10 +285,31 @@ mod tests {
             (&["192.0.2.1", "--min-loss-run", "x"][..], "--min-loss-run"),
             (&["192.0.2.1", "--spin", "2ms"][..], "--spin"),
             (&["-4", "2001:db8::1"][..], "TARGET"),
+            (&["192.0.2.1", "--probe", "tcp"][..], "--probe"),
+            (&["192.0.2.1", "--probe", "udp:0"][..], "--probe"),
+            (&["192.0.2.1", "--probe", "sctp:9"][..], "--probe"),
+            (
+                &["192.0.2.1", "--probe", "tcp:9", "--socket", "dgram"][..],
+                "--socket",
+            ),
         ] {
             let e = plan(args).unwrap_err();
             assert_eq!(e.flag, flag, "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn probe_kinds() {
+        assert_eq!(plan(&["192.0.2.1"]).unwrap().probe, ProbeKind::Icmp);
+        for (arg, kind) in [
+            ("tcp:22", ProbeKind::Tcp(22)),
+            ("udp:33434", ProbeKind::Udp(33434)),
+            ("icmp", ProbeKind::Icmp),
+        ] {
+            assert_eq!(plan(&["192.0.2.1", "--probe", arg]).unwrap().probe, kind);
+        }
+        let e = plan(&["192.0.2.1", "--probe", "tcp"]).unwrap_err();
+        assert!(e.to_string().contains("tcp:PORT"), "{e}");
     }
 
     /// Regression (issue 7): the default --spin 30us made every interval under 30 µs an error.

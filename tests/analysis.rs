@@ -64,6 +64,7 @@ fn header(targets: u32, interval_ns: i64, min_loss_run: u32) -> Header {
                 name: format!("t{id}"),
                 family: Family::V4,
                 phase_ns: 0,
+                probe: None,
             })
             .collect(),
         hostname: "h".into(),

@@ -45,6 +45,7 @@ fn target(id: u32) -> TargetInfo {
         name: format!("guest{id}"),
         family: Family::V4,
         phase_ns: 0,
+        probe: None,
     }
 }
 

@@ -27,7 +27,8 @@ pub(crate) enum Command {
     Run(Box<RunArgs>),
     /// Analyse a run file again: report.json, summary.md, chart.svg (also from a killed run).
     Report(ReportArgs),
-    /// Probe one or more targets with ICMP echo at a fixed interval, with kernel timestamps.
+    /// Probe one or more targets (ICMP echo, TCP SYN or UDP) at a fixed interval, with kernel
+    /// timestamps.
     Probe(ProbeArgs),
     /// Record both hypervisors' libvirt and QEMU events during a migration.
     #[cfg(feature = "libvirt")]
@@ -87,10 +88,15 @@ pub(crate) struct ProbeTuning {
     /// Resolve host names to IPv6 only.
     #[arg(short = '6')]
     pub(crate) ipv6: bool,
-    /// Socket kind.
+    /// Socket kind (ICMP probes).
     #[arg(long, value_enum, default_value_t = SocketArg::Auto)]
     pub(crate) socket: SocketArg,
-    /// ICMP payload bytes per probe (at least 24: magic, target, nonce, index).
+    /// What to probe with: icmp (echo request), tcp:PORT (a SYN; a SYN-ACK or RST answers,
+    /// the handshake is never completed; needs CAP_NET_RAW) or udp:PORT (a datagram; an ICMP
+    /// port unreachable or a UDP reply answers), for guests that drop ICMP echo.
+    #[arg(long, default_value = "icmp", value_name = "KIND")]
+    pub(crate) probe: String,
+    /// Payload bytes per ICMP or UDP probe (at least 24: magic, target, nonce, index).
     #[arg(short, long, default_value = "56", value_name = "BYTES")]
     pub(crate) size: String,
     /// Consecutive unanswered probes that count as an outage.

@@ -113,6 +113,6 @@ fn print_summary(a: &ProbeArgs, b: SummaryBuilder, end: &RunEnd) -> Result<()> {
         json: a.json,
         quiet: a.quiet,
     };
-    let text = || summary::render(&s, &end.reason);
+    let text = || summary::render(&s, &end.header.targets, &end.reason);
     super::stdout::emit(mode, text, || super::stdout::to_json(&s))
 }

@@ -24,7 +24,7 @@ pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
             None => "no footer: the run was killed; unsettled probes had no reply when it stopped"
                 .into(),
         };
-        print!("{}", summary::render(&s, &reason));
+        print!("{}", summary::render(&s, &run.header.targets, &reason));
     }
     super::warn_skipped(&run);
     Ok(ExitCode::Ok)

@@ -1,11 +1,13 @@
 //! The end-of-run summary table, one block per target.
 
 use migprobe_analysis::analysis::TargetSummary;
+use migprobe_probe::record::TargetInfo;
 use migprobe_probe::types::human_ns;
 use std::fmt::Write;
 
-/// Renders the per-target summary as plain text.
-pub(crate) fn render(summaries: &[TargetSummary], reason: &str) -> String {
+/// Renders the per-target summary as plain text; `targets` (the run's
+/// header) gives the probe kind of targets not probed by ICMP echo.
+pub(crate) fn render(summaries: &[TargetSummary], targets: &[TargetInfo], reason: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "migprobe: run ended ({reason})");
     for t in summaries {
@@ -17,7 +19,15 @@ pub(crate) fn render(summaries: &[TargetSummary], reason: &str) -> String {
             }
         };
         let ns = |v: Option<i64>| v.map(human_ns).unwrap_or_else(|| "-".into());
-        let _ = writeln!(s, "--- {} ---", t.addr);
+        let kind = targets
+            .iter()
+            .find(|i| i.id == t.target_id)
+            .and_then(|i| i.probe);
+        let label = match kind {
+            Some(k) => format!("{} via {k}", t.addr),
+            None => t.addr.to_string(),
+        };
+        let _ = writeln!(s, "--- {label} ---");
         let _ = writeln!(
             s,
             "sent {}, answered {} ({:.2}%), late {}, lost {} ({:.2}%), duplicates {}, errors {}, skipped {}{}",

@@ -326,6 +326,7 @@ fn header(o: &Opts) -> Header {
             name: addr(i).to_string(),
             family: Family::of(&addr(i)),
             phase_ns: o.interval * i64::from(i) / n,
+            probe: None,
         })
         .collect();
     let argv: Vec<String> = std::env::args().collect();

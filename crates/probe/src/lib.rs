@@ -1,11 +1,13 @@
 //! migprobe's prober: the first stage of the pipeline probe → record →
 //! analysis → report → gate.
 //!
-//! - [`wire`]: the ICMP echo codec (pure, tested against hex fixtures);
+//! - [`wire`]: the probe codecs, ICMP echo and TCP SYN, and the probe kinds
+//!   (pure, tested against hex fixtures);
 //! - [`sys`]: the only `unsafe` code: clocks, scheduling, raw and datagram
-//!   ICMP sockets with kernel timestamps;
-//! - [`probe`]: the isochronous sender, the receivers and the pure matching
-//!   engine (tested on a virtual clock);
+//!   ICMP, raw TCP and UDP sockets with kernel timestamps;
+//! - [`probe`]: the isochronous sender, the receivers, how each probe kind
+//!   is sent and recognised (`transport`) and the pure matching engine
+//!   (tested on a virtual clock);
 //! - [`record`]: the run file (JSON Lines): schema, event kinds, streaming
 //!   writer and tolerant reader;
 //! - [`input`]: bounded reading of user-given files (size and line caps);

@@ -66,7 +66,7 @@ impl Listening {
         // seeing them ends the linger.
         let seen = interrupts.load(Ordering::Relaxed);
         if let Some(r) = report {
-            self.live.set_final(r, &self.labels);
+            self.live.set_final(r, &super::labels_for(&self.labels, r));
         }
         if self.linger.is_zero() {
             return;

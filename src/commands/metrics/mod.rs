@@ -141,7 +141,7 @@ impl MetricsOut {
             return Ok(());
         };
         Self::set(path).prepare()?;
-        write_atomic(path, &metrics::render(r, &self.labels))
+        write_atomic(path, &metrics::render(r, &labels_for(&self.labels, r)))
     }
 
     /// Pushes the figures of report `r` to `--push`'s Pushgateway, if given;
@@ -150,7 +150,7 @@ impl MetricsOut {
         let Some(p) = &self.push else {
             return Ok(());
         };
-        p.push(&metrics::render(r, &self.labels))?;
+        p.push(&metrics::render(r, &labels_for(&self.labels, r)))?;
         eprintln!("migprobe: pushed the final figures to {}", p.shown());
         Ok(())
     }
@@ -187,4 +187,16 @@ pub(crate) fn report_for_run(run: &Path) -> Result<Report> {
     let a = analyze(&data, &AnalysisOptions::default());
     let meta = ReportMeta::new(run.parent().unwrap_or(Path::new(".")), &[], &data);
     Ok(json::build(&a, &meta))
+}
+
+/// `labels` for report `r`: `probe` is its targets' probe kind (`tcp:PORT`,
+/// `udp:PORT`; one per run), ICMP when they name none.
+pub(crate) fn labels_for(labels: &MetricsLabels, r: &Report) -> MetricsLabels {
+    match r.run.targets.iter().find_map(|t| t.probe.clone()) {
+        Some(probe) => MetricsLabels {
+            probe,
+            ..labels.clone()
+        },
+        None => labels.clone(),
+    }
 }

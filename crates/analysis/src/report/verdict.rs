@@ -12,8 +12,11 @@ pub(crate) fn target_name(a: &Analysis, id: u32) -> String {
         .iter()
         .find(|t| t.id == id)
         .map(|t| {
-            let addr = t.addr.to_string();
-            if t.name.is_empty() || t.name == addr {
+            let addr = match t.probe {
+                Some(kind) => format!("{} via {kind}", t.addr),
+                None => t.addr.to_string(),
+            };
+            if t.name.is_empty() || t.name == t.addr.to_string() {
                 addr
             } else {
                 format!("{} ({addr})", t.name)

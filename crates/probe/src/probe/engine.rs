@@ -2,11 +2,12 @@
 //!
 //! Pure state machine over [`ProbeMsg`]s: no I/O, no clock of its own.
 
-use super::{Datagram, ProbeMsg};
+use super::transport::{widen, Transport};
+use super::{Datagram, ProbeMsg, QueuedError};
 use crate::bits::Bits;
 use crate::record::{DuplicateLine, Line, ProbeError, ProbeLine, ProbeStatus, StampClock};
 use crate::types::{ProbeIndex, RealNs};
-use crate::wire::{self, Family, IcmpErrorKind, Message, ProbePayload};
+use crate::wire::{self, tcp, Family, IcmpErrorKind, Message, ProbeKind, ProbePayload};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -83,20 +84,30 @@ pub struct Engine {
     settled: Vec<Bits>,
     live: Vec<Live>,
     foreign: u64,
+    transport: Transport,
+    /// Per target, the newest index sent (TCP answers carry 32 bits of it).
+    newest: Vec<u64>,
 }
 
 impl Engine {
-    /// A new engine for one run.
+    /// A new engine for one run of ICMP echo probes.
     pub fn new(cfg: EngineConfig) -> Engine {
         let n = cfg.targets.len();
         Engine {
+            transport: Transport::icmp(cfg.nonce),
             cfg,
             inflight: HashMap::new(),
             orphans: HashMap::new(),
             settled: vec![Bits::default(); n],
             live: vec![Live::default(); n],
             foreign: 0,
+            newest: vec![0; n],
         }
+    }
+
+    /// The engine for probes sent through `transport` (TCP, UDP or ICMP).
+    pub fn with_transport(self, transport: Transport) -> Engine {
+        Engine { transport, ..self }
     }
 
     /// Live counters per target.
@@ -120,6 +131,8 @@ impl Engine {
             } => {
                 if let Some(l) = self.live.get_mut(target as usize) {
                     l.sent += 1;
+                    let newest = &mut self.newest[target as usize];
+                    *newest = (*newest).max(index.0);
                     let reply = self.orphans.remove(&(target, index.0));
                     let f = InFlight {
                         tx_user: at_user,
@@ -185,46 +198,73 @@ impl Engine {
                 )));
             }
             ProbeMsg::Datagram(d) => self.on_datagram(d, out),
-            ProbeMsg::QueuedIcmpError {
-                family,
-                icmp_type,
-                code,
-                offender,
-                at,
-                original,
-            } => self.on_queued_error(family, icmp_type, code, offender, at, &original, out),
+            ProbeMsg::QueuedIcmpError(e) => self.on_queued_error(&e, out),
             ProbeMsg::SenderDone { .. } => {}
         }
     }
 
     fn on_datagram(&mut self, d: Datagram, out: &mut Vec<Line>) {
+        match self.transport.kind() {
+            ProbeKind::Icmp => self.on_icmp(d, out),
+            ProbeKind::Tcp(_) => self.on_segment(d, out),
+            ProbeKind::Udp(_) => self.on_udp(d, out),
+        }
+    }
+
+    /// The probe a payload identifies, if it is one of this run's probes to `from`.
+    fn own_payload(&self, payload: &[u8], from: IpAddr) -> Option<ProbePayload> {
+        ProbePayload::parse(payload)
+            .filter(|p| p.nonce == self.cfg.nonce)
+            .filter(|p| self.cfg.targets.get(p.target as usize) == Some(&from))
+    }
+
+    /// A UDP datagram on the UDP socket: the target echoed a probe's payload.
+    fn on_udp(&mut self, d: Datagram, out: &mut Vec<Line>) {
+        match self.own_payload(&d.bytes, d.from) {
+            Some(p) => {
+                let reply = Reply::of(&d, d.ttl, d.bytes.len());
+                self.on_reply(p.target, ProbeIndex(p.index), reply, out)
+            }
+            None => self.foreign += 1,
+        }
+    }
+
+    /// A TCP segment on the raw TCP socket: a SYN-ACK or RST answering a SYN, or foreign.
+    fn on_segment(&mut self, d: Datagram, out: &mut Vec<Line>) {
+        let Ok(seg) = tcp::decode_segment(d.family, d.with_ip_header, &d.bytes) else {
+            self.foreign += 1;
+            return;
+        };
+        let found = (0..self.cfg.targets.len() as u32)
+            .filter(|&t| self.cfg.targets[t as usize] == d.from)
+            .find_map(|t| Some((t, self.transport.syn_answered(t, d.family, &seg)?)));
+        match found {
+            Some((t, low)) => {
+                let index = ProbeIndex(widen(low, self.newest[t as usize]));
+                let reply = Reply::of(&d, seg.ttl.or(d.ttl), seg.len);
+                self.on_reply(t, index, reply, out)
+            }
+            None => self.foreign += 1,
+        }
+    }
+
+    fn on_icmp(&mut self, d: Datagram, out: &mut Vec<Line>) {
         let Ok(decoded) = wire::decode(d.family, d.with_ip_header, &d.bytes) else {
             self.foreign += 1;
             return;
         };
         let ttl = decoded.ttl.or(d.ttl);
-        let (rx, clock) = match d.rx_kernel {
-            Some(k) => (k, StampClock::Kernel),
-            None => (d.rx_user, StampClock::User),
-        };
+        let (rx, clock) = d.rx();
         match decoded.message {
             Message::EchoReply { ident, payload, .. } => {
-                let ours = ProbePayload::parse(payload)
-                    .filter(|p| p.nonce == self.cfg.nonce)
-                    .filter(|p| self.cfg.targets.get(p.target as usize) == Some(&d.from))
+                let ours = self
+                    .own_payload(payload, d.from)
                     .filter(|_| self.ident(d.family).is_none_or(|id| id == ident));
                 let Some(p) = ours else {
                     self.foreign += 1;
                     return;
                 };
-                let bytes = u32::try_from(payload.len() + 8).unwrap_or(u32::MAX);
-                let reply = Reply {
-                    rx,
-                    clock,
-                    ttl,
-                    bytes,
-                    seen: d.rx_user,
-                };
+                let reply = Reply::of(&d, ttl, payload.len() + 8);
                 self.on_reply(p.target, ProbeIndex(p.index), reply, out);
             }
             Message::Error {
@@ -251,42 +291,56 @@ impl Engine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn on_queued_error(
-        &mut self,
-        family: Family,
-        icmp_type: u8,
-        code: u8,
-        offender: Option<IpAddr>,
-        at: RealNs,
-        original: &[u8],
-        out: &mut Vec<Line>,
-    ) {
-        let kind = match (family, icmp_type) {
+    /// An ICMP error from a datagram socket's error queue. A UDP probe's port
+    /// unreachable from the target itself is its answer; any other error is recorded as one.
+    fn on_queued_error(&mut self, e: &QueuedError, out: &mut Vec<Line>) {
+        let kind = match (e.family, e.icmp_type) {
             (Family::V4, 3) | (Family::V6, 1) => IcmpErrorKind::DestinationUnreachable,
             (Family::V4, 11) | (Family::V6, 3) => IcmpErrorKind::TimeExceeded,
             (Family::V6, 2) => IcmpErrorKind::PacketTooBig,
             (Family::V4, 4) => IcmpErrorKind::SourceQuench,
             _ => IcmpErrorKind::ParameterProblem,
         };
-        let found = original
-            .get(8..)
+        // The kernel keeps an echo request whole (payload after its 8-byte
+        // header) and a UDP datagram's payload alone.
+        let skip = match self.transport.kind() {
+            ProbeKind::Udp(_) => 0,
+            _ => 8,
+        };
+        let found = e
+            .original
+            .get(skip..)
             .and_then(ProbePayload::parse)
             .filter(|p| p.nonce == self.cfg.nonce && (p.target as usize) < self.cfg.targets.len());
-        match found {
-            Some(p) => {
-                let err = ProbeError::icmp(kind, code, offender);
-                self.on_error(
-                    p.target,
-                    ProbeIndex(p.index),
-                    err,
-                    at,
-                    StampClock::Kernel,
-                    out,
-                )
-            }
-            None => self.foreign += 1,
+        let Some(p) = found else {
+            self.foreign += 1;
+            return;
+        };
+        let (target, index) = (p.target, ProbeIndex(p.index));
+        if self.is_udp_answer(e, target) {
+            let reply = Reply {
+                rx: e.at,
+                clock: e.clock,
+                ttl: None,
+                bytes: u32::try_from(e.original.len()).unwrap_or(u32::MAX),
+                seen: e.at,
+            };
+            return self.on_reply(target, index, reply, out);
         }
+        let err = ProbeError::icmp(kind, e.code, e.offender);
+        self.on_error(target, index, err, e.at, e.clock, out)
+    }
+
+    /// True when `e` is a port unreachable about a UDP probe, sent by its target.
+    fn is_udp_answer(&self, e: &QueuedError, target: u32) -> bool {
+        let port_unreachable = matches!(
+            (e.family, e.icmp_type, e.code),
+            (Family::V4, 3, 3) | (Family::V6, 1, 4)
+        );
+        let from_target = e
+            .offender
+            .is_none_or(|o| self.cfg.targets.get(target as usize) == Some(&o));
+        matches!(self.transport.kind(), ProbeKind::Udp(_)) && port_unreachable && from_target
     }
 
     fn ident(&self, f: Family) -> Option<u16> {
@@ -484,6 +538,30 @@ impl Engine {
                     ProbeStatus::Lost,
                 )));
             }
+        }
+    }
+}
+
+impl Reply {
+    /// The answer carried by `d`, `bytes` long.
+    fn of(d: &Datagram, ttl: Option<u8>, bytes: usize) -> Reply {
+        let (rx, clock) = d.rx();
+        Reply {
+            rx,
+            clock,
+            ttl,
+            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+            seen: d.rx_user,
+        }
+    }
+}
+
+impl Datagram {
+    /// When it arrived: the kernel's stamp, else the user-space one.
+    fn rx(&self) -> (RealNs, StampClock) {
+        match self.rx_kernel {
+            Some(k) => (k, StampClock::Kernel),
+            None => (self.rx_user, StampClock::User),
         }
     }
 }

@@ -1,8 +1,10 @@
-//! Classic BPF programs that pass our echo replies and every ICMP error,
-//! and drop other programs' echo replies (as iputils ping does).
+//! Classic BPF programs for the raw sockets: on ICMP sockets they pass our
+//! echo replies and every ICMP error and drop other programs' echo replies
+//! (as iputils ping does); on TCP sockets they pass only segments from the
+//! probed port.
 //!
 //! Raw IPv4 sockets see the packet from the IP header; raw IPv6 sockets from
-//! the ICMPv6 header. The ICMP type filter has already dropped other types.
+//! the ICMPv6 (TCP) header. The ICMP type filter has already dropped other types.
 
 use crate::wire::Family;
 
@@ -44,6 +46,24 @@ pub(crate) fn ident_filter(family: Family, ident: u16) -> Vec<libc::sock_filter>
             reject,
         ],
     }
+}
+
+/// The filter for a raw TCP socket probing `port`: segments from that port only.
+pub(crate) fn tcp_port_filter(family: Family, port: u16) -> Vec<libc::sock_filter> {
+    let port = u32::from(port);
+    let head = match family {
+        Family::V4 => vec![
+            op(LDX_B_MSH, 0, 0, 0), // X = IP header length
+            op(LD_H_IND, 0, 0, 0),  // A = TCP source port
+        ],
+        Family::V6 => vec![op(LD_H_ABS, 0, 0, 0)],
+    };
+    let tail = [
+        op(JEQ_K, 0, 1, port),
+        op(RET_K, 0, 0, u32::MAX),
+        op(RET_K, 0, 0, 0),
+    ];
+    head.into_iter().chain(tail).collect()
 }
 
 #[cfg(test)]
@@ -93,5 +113,18 @@ mod tests {
         assert_eq!(run(&p6, &v6), 0);
         v6[0] = 1;
         assert_eq!(run(&p6, &v6), u32::MAX);
+    }
+
+    #[test]
+    fn passes_segments_from_the_probed_port_only() {
+        let mut v4 = vec![0x46u8; 24]; // IHL 6: options before the TCP header
+        v4.extend_from_slice(&[0x1f, 0x90, 0x9c, 0x40]);
+        let p4 = tcp_port_filter(Family::V4, 8080);
+        assert_eq!(run(&p4, &v4), u32::MAX);
+        v4[25] = 0x91;
+        assert_eq!(run(&p4, &v4), 0);
+        let p6 = tcp_port_filter(Family::V6, 8080);
+        assert_eq!(run(&p6, &[0x1f, 0x90, 0, 0]), u32::MAX);
+        assert_eq!(run(&p6, &[0x00, 0x16, 0x1f, 0x90]), 0);
     }
 }

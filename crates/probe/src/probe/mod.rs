@@ -12,7 +12,10 @@ pub mod receiver;
 pub mod runner;
 pub mod schedule;
 pub mod sender;
+mod sockets;
+pub mod transport;
 
+use crate::record::StampClock;
 use crate::sys::ErrQueueEntry;
 use crate::types::{MonoNs, ProbeIndex, RealNs};
 use crate::wire::Family;
@@ -64,21 +67,8 @@ pub enum ProbeMsg {
     },
     /// A datagram from a receive socket.
     Datagram(Datagram),
-    /// An ICMP error from a datagram socket's error queue (our request is quoted).
-    QueuedIcmpError {
-        /// Socket family.
-        family: Family,
-        /// ICMP type.
-        icmp_type: u8,
-        /// ICMP code.
-        code: u8,
-        /// Who sent the error.
-        offender: Option<IpAddr>,
-        /// When it arrived (kernel, else when drained).
-        at: RealNs,
-        /// Our echo request as sent.
-        original: Vec<u8>,
-    },
+    /// An ICMP error from a datagram socket's error queue (our probe is quoted).
+    QueuedIcmpError(QueuedError),
     /// The sender has stopped; nothing more will be sent.
     SenderDone {
         /// Why it stopped ("count", "duration", "interrupted", "error: ...").
@@ -107,6 +97,25 @@ pub struct Datagram {
     pub bytes: Vec<u8>,
 }
 
+/// An ICMP error about one of our probes, from a datagram socket's error queue.
+#[derive(Debug, Clone)]
+pub struct QueuedError {
+    /// Socket family.
+    pub family: Family,
+    /// ICMP type.
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub code: u8,
+    /// Who sent the error.
+    pub offender: Option<IpAddr>,
+    /// When it arrived: the kernel's RX stamp, else when it was drained.
+    pub at: RealNs,
+    /// Which clock `at` is from.
+    pub clock: StampClock,
+    /// Our probe as the kernel kept it: the echo request (ICMP), the payload (UDP).
+    pub original: Vec<u8>,
+}
+
 impl ProbeMsg {
     /// The message for a queued ICMP error; `None` for other error-queue entries.
     pub(crate) fn from_queued(
@@ -121,14 +130,19 @@ impl ProbeMsg {
                 offender,
                 at,
                 original,
-            } => Some(ProbeMsg::QueuedIcmpError {
+            } => Some(ProbeMsg::QueuedIcmpError(QueuedError {
                 family,
                 icmp_type: *icmp_type,
                 code: *code,
                 offender: *offender,
                 at: at.unwrap_or(now),
+                clock: if at.is_some() {
+                    StampClock::Kernel
+                } else {
+                    StampClock::User
+                },
                 original: original.clone(),
-            }),
+            })),
             _ => None,
         }
     }

@@ -1,7 +1,7 @@
 //! The receive loop of one socket.
 
 use super::{Datagram, ProbeMsg};
-use crate::sys::{realtime_now, IcmpSocket, SocketKind};
+use crate::sys::{realtime_now, ProbeSocket, SocketKind};
 use crate::wire::Family;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -9,11 +9,13 @@ use std::time::Duration;
 
 /// Receives until `stop` is set. While the sender runs it owns the error queue
 /// (TX stamps); once `sender_done` is set this loop drains queued ICMP errors too.
+/// Until then an error-queue entry makes it wait `err_pause` before it looks again.
 pub(crate) fn run_receiver(
-    sock: &IcmpSocket,
+    sock: &ProbeSocket,
     tx: &Sender<ProbeMsg>,
     stop: &AtomicBool,
     sender_done: &AtomicBool,
+    err_pause: Duration,
 ) {
     let mut buf = vec![0u8; 65_536];
     let with_ip_header = sock.kind() == SocketKind::Raw && sock.family() == Family::V4;
@@ -54,7 +56,7 @@ pub(crate) fn run_receiver(
                 }
             } else {
                 // The sender drains the error queue right after each send.
-                std::thread::sleep(Duration::from_micros(50));
+                std::thread::sleep(err_pause);
             }
         }
     }

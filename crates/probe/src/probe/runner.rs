@@ -2,21 +2,21 @@
 //! feeds the engine and hands every line to the caller.
 
 use super::engine::{Engine, EngineConfig, Live};
-use super::filter::ident_filter;
 use super::receiver::run_receiver;
 use super::schedule::Schedule;
-use super::sender::{run_sender, SenderConfig};
-use super::{ProbeMsg, SendPath, SystemClock};
+use super::sender::{run_sender_via, SenderConfig};
+use super::{ProbeMsg, SystemClock};
 use crate::record::{kinds, EventLine, Footer, Header, Line, Origin, TargetInfo, SCHEMA_VERSION};
-use crate::sys::{self, ErrQueueEntry, IcmpSocket, SocketKind};
+use crate::sys::{self, SocketKind};
 use crate::types::{duration_ns, RealNs};
-use crate::wire::Family;
+use crate::wire::{Family, ProbeKind};
 use std::io;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use thiserror::Error;
+
+pub use super::sockets::{OpenError, Sockets};
 
 /// Which socket kind to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +40,10 @@ pub struct ProbePlan {
     pub count: Option<u64>,
     /// Run length, if limited.
     pub duration: Option<Duration>,
-    /// Socket kind wanted.
+    /// Socket kind wanted (ICMP probes).
     pub socket: SocketChoice,
+    /// What each probe is: ICMP echo, TCP SYN or UDP datagram.
+    pub probe: ProbeKind,
     /// ICMP payload bytes.
     pub payload_len: usize,
     /// Busy-wait before each slot.
@@ -56,208 +58,6 @@ pub struct ProbePlan {
     pub realtime: bool,
     /// The command line, for the header.
     pub argv: Vec<String>,
-}
-
-/// Why sockets could not be opened.
-#[derive(Debug, Error)]
-pub enum OpenError {
-    /// Neither a raw nor a datagram ICMP socket is allowed.
-    #[error(
-        "cannot open an ICMP socket: raw sockets need CAP_NET_RAW ({raw}) and unprivileged ping sockets are \
-         not allowed for this group ({dgram}).\n  fix: run as root, or `sudo setcap cap_net_raw+ep {exe}`, \
-         or allow ping sockets: `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`"
-    )]
-    NotPermitted {
-        /// Error from the raw socket.
-        raw: io::Error,
-        /// Error from the datagram socket.
-        dgram: io::Error,
-        /// This executable, for the setcap hint.
-        exe: String,
-    },
-    /// `--socket raw` without CAP_NET_RAW.
-    #[error(
-        "--socket raw: {0}; raw sockets need CAP_NET_RAW.\n  fix: run as root or `sudo setcap cap_net_raw+ep {1}`, \
-         or use --socket dgram / auto"
-    )]
-    RawNotPermitted(io::Error, String),
-    /// `--socket dgram` not allowed by ping_group_range.
-    #[error(
-        "--socket dgram: {0}; ping sockets are governed by net.ipv4.ping_group_range.\n  fix: \
-         `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`, or use --socket raw / auto"
-    )]
-    DgramNotPermitted(io::Error),
-    /// Any other failure setting a socket up.
-    #[error("cannot set up the {0:?} ICMP socket: {1}")]
-    Setup(Family, io::Error),
-}
-
-/// Seconds of replies a receive buffer holds, for a frozen target that
-/// answers its whole queue at once when it resumes.
-pub(crate) const FLUSH_HEADROOM_S: u64 = 10;
-/// Kernel memory per queued echo reply (the skb's truesize, about 0.7 KiB on
-/// veth), rounded up.
-const BYTES_PER_REPLY: f64 = 1024.0;
-const MIN_RCVBUF: f64 = (8 << 20) as f64;
-const MAX_RCVBUF: f64 = (256 << 20) as f64;
-
-/// Receive buffer for `targets` targets probed every `interval`: room for
-/// [`FLUSH_HEADROOM_S`] seconds of replies, 8 MiB to 256 MiB. (A 4 s freeze at
-/// 100 µs flushes 40 000 replies within a third of a second.)
-pub(crate) fn recv_buffer_bytes(targets: usize, interval: Duration) -> usize {
-    let per_s = targets as f64 / interval.as_secs_f64().max(1e-7);
-    (per_s * FLUSH_HEADROOM_S as f64 * BYTES_PER_REPLY).clamp(MIN_RCVBUF, MAX_RCVBUF) as usize
-}
-
-#[cfg(test)]
-mod buffer_tests {
-    use super::*;
-
-    #[test]
-    fn receive_buffer_scales_with_the_rate() {
-        let ms = Duration::from_millis(1);
-        assert_eq!(recv_buffer_bytes(1, Duration::from_secs(1)), 8 << 20);
-        assert_eq!(recv_buffer_bytes(1, ms), 10_240_000);
-        // 100 µs: 10 s of replies, 100 MB.
-        assert_eq!(
-            recv_buffer_bytes(1, Duration::from_micros(100)),
-            102_400_000
-        );
-        assert_eq!(recv_buffer_bytes(1000, ms), 256 << 20);
-        assert_eq!(recv_buffer_bytes(0, ms), 8 << 20);
-    }
-}
-
-/// The open sockets of a session.
-#[derive(Debug)]
-pub struct Sockets {
-    v4: Option<IcmpSocket>,
-    v6: Option<IcmpSocket>,
-    kind: SocketKind,
-    ident: u16,
-}
-
-fn exe() -> String {
-    std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "migprobe".into())
-}
-
-fn permission(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
-}
-
-impl Sockets {
-    /// Opens one socket per family the targets need. Fails fast, naming the fix.
-    pub fn open(plan: &ProbePlan) -> Result<Sockets, OpenError> {
-        let need = |f| plan.targets.iter().any(|(_, a)| Family::of(a) == f);
-        let families: Vec<Family> = [Family::V4, Family::V6]
-            .into_iter()
-            .filter(|f| need(*f))
-            .collect();
-        let open_all = |kind| -> Result<Vec<IcmpSocket>, (Family, io::Error)> {
-            families
-                .iter()
-                .map(|&f| IcmpSocket::open(f, kind).map_err(|e| (f, e)))
-                .collect()
-        };
-        let (kind, socks) = match plan.socket {
-            SocketChoice::Raw => match open_all(SocketKind::Raw) {
-                Ok(s) => (SocketKind::Raw, s),
-                Err((_, e)) if permission(&e) => return Err(OpenError::RawNotPermitted(e, exe())),
-                Err((f, e)) => return Err(OpenError::Setup(f, e)),
-            },
-            SocketChoice::Dgram => match open_all(SocketKind::Dgram) {
-                Ok(s) => (SocketKind::Dgram, s),
-                Err((_, e)) if permission(&e) => return Err(OpenError::DgramNotPermitted(e)),
-                Err((f, e)) => return Err(OpenError::Setup(f, e)),
-            },
-            SocketChoice::Auto => match open_all(SocketKind::Raw) {
-                Ok(s) => (SocketKind::Raw, s),
-                Err((_, raw)) if permission(&raw) => match open_all(SocketKind::Dgram) {
-                    Ok(s) => (SocketKind::Dgram, s),
-                    Err((_, dgram)) if permission(&dgram) => {
-                        return Err(OpenError::NotPermitted {
-                            raw,
-                            dgram,
-                            exe: exe(),
-                        })
-                    }
-                    Err((f, e)) => return Err(OpenError::Setup(f, e)),
-                },
-                Err((f, e)) => return Err(OpenError::Setup(f, e)),
-            },
-        };
-        let ident = (random_u64() & 0xffff) as u16;
-        let mut s = Sockets {
-            v4: None,
-            v6: None,
-            kind,
-            ident,
-        };
-        for sock in socks {
-            let n = plan
-                .targets
-                .iter()
-                .filter(|(_, a)| Family::of(a) == sock.family())
-                .count();
-            let want = recv_buffer_bytes(n, plan.interval);
-            match sock.grow_recv_buffer(want) {
-                Ok(got) if got < want => {
-                    eprintln!(
-                    "warning: the {} receive buffer is {} KiB, less than the {} KiB that {} s of \
-                     replies need when a frozen target answers its queue at once; replies beyond \
-                     it are lost. Raise net.core.rmem_max (sysctl -w net.core.rmem_max={want}) or \
-                     run with CAP_NET_ADMIN.",
-                    if sock.family() == Family::V4 { "IPv4" } else { "IPv6" },
-                    got / 1024,
-                    want / 1024,
-                    FLUSH_HEADROOM_S
-                )
-                }
-                Ok(_) => {}
-                Err(e) => return Err(OpenError::Setup(sock.family(), e)),
-            }
-            if kind == SocketKind::Raw {
-                sock.attach_filter(&ident_filter(sock.family(), ident))
-                    .map_err(|e| OpenError::Setup(sock.family(), e))?;
-            }
-            match sock.family() {
-                Family::V4 => s.v4 = Some(sock),
-                Family::V6 => s.v6 = Some(sock),
-            }
-        }
-        Ok(s)
-    }
-
-    /// The socket kind in use.
-    pub fn kind(&self) -> SocketKind {
-        self.kind
-    }
-
-    fn get(&self, f: Family) -> Option<&IcmpSocket> {
-        match f {
-            Family::V4 => self.v4.as_ref(),
-            Family::V6 => self.v6.as_ref(),
-        }
-    }
-}
-
-impl SendPath for Sockets {
-    fn send(&self, family: Family, dst: IpAddr, packet: &[u8]) -> io::Result<()> {
-        match self.get(family) {
-            Some(s) => s.send_to(packet, dst),
-            None => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "no socket for this address family",
-            )),
-        }
-    }
-    fn drain(&self, family: Family, out: &mut Vec<ErrQueueEntry>) {
-        if let Some(s) = self.get(family) {
-            let _ = s.drain_errqueue(out);
-        }
-    }
 }
 
 /// A random 64-bit value from the OS (falls back to the clock, which is still unique per run).
@@ -317,25 +117,29 @@ pub fn probe_session(
         end: plan.duration.map(|d| mono0.plus(lead).plus(duration_ns(d))),
     };
     let addrs: Vec<IpAddr> = plan.targets.iter().map(|t| t.1).collect();
-    let raw = sockets.kind == SocketKind::Raw;
+    let checked_ident = (sockets.kind() == SocketKind::Raw && sockets.probe() == ProbeKind::Icmp)
+        .then_some(sockets.ident());
     let sender_cfg = SenderConfig {
         schedule,
         start_real: real0.plus(lead),
         targets: addrs.clone(),
         nonce,
-        ident_v4: sockets.ident,
-        ident_v6: sockets.ident,
+        ident_v4: sockets.ident(),
+        ident_v6: sockets.ident(),
         payload_len: plan.payload_len,
         spin_ns: effective_spin(plan),
     };
+    let transport = sockets.transport(nonce);
     let mut engine = Engine::new(EngineConfig {
         targets: addrs.clone(),
         nonce,
-        ident_v4: raw.then_some(sockets.ident),
-        ident_v6: raw.then_some(sockets.ident),
+        ident_v4: checked_ident,
+        ident_v6: checked_ident,
         interval_ns,
         pending_after_ns: duration_ns(plan.pending_after),
-    });
+    })
+    .with_transport(transport.clone());
+    let err_pause = error_queue_pause(sockets.probe(), plan.interval);
     let stop_send = AtomicBool::new(false);
     let stop_recv = AtomicBool::new(false);
     let sender_cpu = AtomicI64::new(0);
@@ -343,18 +147,20 @@ pub fn probe_session(
     let (tx, rx) = mpsc::channel::<ProbeMsg>();
     let (sched_tx, sched_rx) = mpsc::channel::<String>();
     std::thread::scope(|scope| {
-        for sock in [&sockets.v4, &sockets.v6].into_iter().flatten() {
+        for sock in sockets.each() {
             let tx = tx.clone();
             let (stop_recv, sender_done) = (&stop_recv, &sender_done);
-            scope.spawn(move || run_receiver(sock, &tx, stop_recv, sender_done));
+            scope.spawn(move || run_receiver(sock, &tx, stop_recv, sender_done, err_pause));
         }
         let sender_tx = tx.clone();
         let (cfg, stop_send, realtime) = (&sender_cfg, &stop_send, plan.realtime);
+        let transport = &transport;
         let cpu = &sender_cpu;
         scope.spawn(move || {
             let sched = prepare_send_thread(realtime);
             let _ = sched_tx.send(sched.clone());
-            let reason = run_sender(cfg, sockets, &SystemClock, stop_send, &sender_tx);
+            let reason =
+                run_sender_via(cfg, transport, sockets, &SystemClock, stop_send, &sender_tx);
             cpu.store(sys::thread_cpu_ns(), Ordering::Relaxed);
             let _ = sender_tx.send(ProbeMsg::SenderDone { reason, sched });
         });
@@ -407,17 +213,30 @@ fn session_header(
                 name: name.clone(),
                 family: Family::of(addr),
                 phase_ns: schedule.phase_ns(i as u32),
+                probe: (plan.probe != ProbeKind::Icmp).then_some(plan.probe),
             })
             .collect(),
         hostname: base.hostname,
         kernel: base.kernel,
-        socket: Some(sockets.kind),
+        socket: Some(sockets.kind()),
         scheduling: sched,
         spin_ns: effective_spin(plan),
         payload_bytes: plan.payload_len,
         min_loss_run: plan.min_loss_run,
         drain_ns: duration_ns(plan.drain),
         argv: plan.argv.clone(),
+    }
+}
+
+/// How long the receiver waits while an entry sits in the error queue and
+/// the sender (which drains it after each send) runs: UDP probes leave one
+/// there for every answer, so its receiver waits up to a quarter interval
+/// (at most 1 ms); ICMP errors are rare, and checked again after 50 µs.
+fn error_queue_pause(probe: ProbeKind, interval: Duration) -> Duration {
+    let short = Duration::from_micros(50);
+    match probe {
+        ProbeKind::Udp(_) => (interval / 4).clamp(short, Duration::from_millis(1)),
+        _ => short,
     }
 }
 

@@ -1,10 +1,11 @@
 //! The send loop: walks the grid, sleeps to each slot, sends, collects TX stamps.
 
 use super::schedule::Schedule;
+use super::transport::Transport;
 use super::{Clock, ProbeMsg, SendPath};
 use crate::sys::ErrQueueEntry;
 use crate::types::{ProbeIndex, RealNs};
-use crate::wire::{encode_echo_request, Family, ProbePayload};
+use crate::wire::Family;
 use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,9 +71,23 @@ impl Keys {
     }
 }
 
-/// Runs the send loop until the grid ends or `stop` is set; returns why it ended.
+/// Runs the send loop of ICMP echo probes until the grid ends or `stop` is
+/// set; returns why it ended.
 pub fn run_sender(
     cfg: &SenderConfig,
+    net: &dyn SendPath,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    tx: &Sender<ProbeMsg>,
+) -> String {
+    run_sender_via(cfg, &Transport::icmp(cfg.nonce), net, clock, stop, tx)
+}
+
+/// Runs the send loop with probes encoded by `transport` until the grid
+/// ends or `stop` is set; returns why it ended.
+pub fn run_sender_via(
+    cfg: &SenderConfig,
+    transport: &Transport,
     net: &dyn SendPath,
     clock: &dyn Clock,
     stop: &AtomicBool,
@@ -126,19 +141,7 @@ pub fn run_sender(
             Family::V4 => cfg.ident_v4,
             Family::V6 => cfg.ident_v6,
         };
-        let payload = ProbePayload {
-            target: t,
-            nonce: cfg.nonce,
-            index: index.0,
-        };
-        encode_echo_request(
-            family,
-            ident,
-            index.seq(),
-            &payload,
-            cfg.payload_len,
-            &mut packet,
-        );
+        transport.encode(t, dst, ident, index, cfg.payload_len, &mut packet);
         let at_user = clock.real();
         let k = &mut keys[family as usize];
         if let Err(e) = net.send(family, dst, &packet) {

@@ -8,7 +8,7 @@
 use crate::record::kinds::EventKind;
 use crate::sys::SocketKind;
 use crate::types::{ProbeIndex, RealNs};
-use crate::wire::{Family, IcmpErrorKind};
+use crate::wire::{Family, IcmpErrorKind, ProbeKind};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -44,6 +44,17 @@ pub struct TargetInfo {
     pub family: Family,
     /// Offset of this target's schedule within the interval.
     pub phase_ns: i64,
+    /// What its probes were (`tcp:PORT`, `udp:PORT`); absent for ICMP echo,
+    /// as in every run file written before other kinds existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeKind>,
+}
+
+impl TargetInfo {
+    /// The kind of probe sent to the target (ICMP echo when the file does not say).
+    pub fn probe_kind(&self) -> ProbeKind {
+        self.probe.unwrap_or_default()
+    }
 }
 
 /// The header line.
@@ -341,5 +352,24 @@ mod tests {
             r#"{"type":"probe","target":"192.0.2.10","target_id":0,"index":7,"seq":7,"tx_ns":1000,"tx_clock":"kernel","rx_ns":1500,"rx_clock":"kernel","rtt_ns":500,"ttl":64,"bytes":64,"dup":0,"status":"ok"}"#
         );
         assert_eq!(serde_json::from_str::<Line>(&s).unwrap(), l);
+    }
+
+    #[test]
+    fn targets_without_a_probe_kind_are_icmp_and_icmp_is_not_written() {
+        let old = r#"{"id":0,"addr":"192.0.2.10","name":"g","family":"v4","phase_ns":0}"#;
+        let t: TargetInfo = serde_json::from_str(old).unwrap();
+        assert_eq!((t.probe, t.probe_kind()), (None, ProbeKind::Icmp));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            old,
+            "ICMP runs are written as before"
+        );
+        let tcp = old.replace("}", r#","probe":"tcp:9"}"#);
+        let t: TargetInfo = serde_json::from_str(&tcp).unwrap();
+        assert_eq!(t.probe_kind(), ProbeKind::Tcp(9));
+        assert_eq!(serde_json::to_string(&t).unwrap(), tcp);
+        assert!(
+            serde_json::from_str::<TargetInfo>(&old.replace("}", r#","probe":"tcp:0"}"#)).is_err()
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The only place that calls the operating system through `unsafe`: clocks,
 //! signals to other processes,
-//! scheduling, and raw / datagram ICMP sockets with kernel timestamps.
+//! scheduling, and the probe sockets (ICMP, raw TCP, UDP) with kernel timestamps.
 //!
 //! Every `unsafe` block carries a `// SAFETY:` comment.
 #![allow(unsafe_code)]
@@ -12,4 +12,4 @@ pub mod socket;
 pub use clock::{
     monotonic_now, realtime_now, set_timer_slack, sleep_until, thread_cpu_ns, try_sched_fifo,
 };
-pub use socket::{ErrQueueEntry, IcmpSocket, RecvMeta, SocketKind};
+pub use socket::{ErrQueueEntry, ProbeSocket, Proto, RecvMeta, SocketKind};

@@ -1,5 +1,7 @@
-//! ICMP sockets (raw or unprivileged datagram "ping" sockets) with kernel
-//! software timestamps on send and receive.
+//! Probe sockets with kernel software timestamps on send and receive: ICMP
+//! (raw or unprivileged datagram "ping" sockets), raw TCP (SYN probes) and
+//! datagram UDP; and the helpers TCP probes need (held source ports, the
+//! route's source address).
 
 use crate::types::RealNs;
 use crate::wire::Family;
@@ -7,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::mem::{size_of, MaybeUninit};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 
 /// Which kind of ICMP socket a run uses.
@@ -73,12 +75,24 @@ const SOL_RAW: libc::c_int = 255;
 const ICMP_FILTER: libc::c_int = 1;
 const ICMP6_FILTER: libc::c_int = 1;
 
-/// An ICMP socket of one family and kind.
+/// The IP protocol a probe socket speaks.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Proto {
+    /// ICMP / ICMPv6 echo (raw or datagram socket).
+    Icmp,
+    /// TCP SYN probes on a raw socket (needs CAP_NET_RAW).
+    Tcp,
+    /// UDP probes on a datagram socket; ICMP errors arrive on its error queue.
+    Udp,
+}
+
+/// A probe socket of one family, kind and protocol.
 #[derive(Debug)]
-pub struct IcmpSocket {
+pub struct ProbeSocket {
     sock: Socket,
     family: Family,
     kind: SocketKind,
+    proto: Proto,
 }
 
 fn setsockopt<T>(
@@ -123,20 +137,34 @@ pub fn raw_icmp(family: Family) -> io::Result<Socket> {
     Socket::new(domain, Type::RAW, Some(proto))
 }
 
-impl IcmpSocket {
+impl ProbeSocket {
     /// Opens a socket and turns on timestamps, TTL reporting and (raw
     /// sockets) the ICMP type filter. The caller sizes the receive buffer to
-    /// its probe rate with [`IcmpSocket::grow_recv_buffer`].
-    pub fn open(family: Family, kind: SocketKind) -> io::Result<IcmpSocket> {
-        let (domain, proto) = match family {
-            Family::V4 => (Domain::IPV4, Protocol::ICMPV4),
-            Family::V6 => (Domain::IPV6, Protocol::ICMPV6),
+    /// its probe rate with [`ProbeSocket::grow_recv_buffer`].
+    pub fn open(family: Family, kind: SocketKind) -> io::Result<ProbeSocket> {
+        ProbeSocket::open_proto(family, Proto::Icmp, kind)
+    }
+
+    /// Opens a socket for `proto` probes: ICMP of either `kind`, TCP raw,
+    /// UDP datagram (`kind` is then implied). Timestamps, TTL reporting and
+    /// the error queue are set up as for ICMP; raw IPv6 TCP sockets have the
+    /// kernel compute and verify checksums (`IPV6_CHECKSUM`).
+    pub fn open_proto(family: Family, proto: Proto, kind: SocketKind) -> io::Result<ProbeSocket> {
+        let domain = match family {
+            Family::V4 => Domain::IPV4,
+            Family::V6 => Domain::IPV6,
+        };
+        let (kind, protocol) = match (proto, family) {
+            (Proto::Icmp, Family::V4) => (kind, Protocol::ICMPV4),
+            (Proto::Icmp, Family::V6) => (kind, Protocol::ICMPV6),
+            (Proto::Tcp, _) => (SocketKind::Raw, Protocol::TCP),
+            (Proto::Udp, _) => (SocketKind::Dgram, Protocol::UDP),
         };
         let ty = match kind {
             SocketKind::Raw => Type::RAW,
             SocketKind::Dgram => Type::DGRAM,
         };
-        let sock = Socket::new(domain, ty, Some(proto))?;
+        let sock = Socket::new(domain, ty, Some(protocol))?;
         sock.set_cloexec(true)?;
         setsockopt(
             &sock,
@@ -159,8 +187,22 @@ impl IcmpSocket {
                 }
             }
         }
-        let s = IcmpSocket { sock, family, kind };
-        if kind == SocketKind::Raw {
+        if proto == Proto::Tcp && family == Family::V6 {
+            let checksum_offset: libc::c_int = 16;
+            setsockopt(
+                &sock,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_CHECKSUM,
+                &checksum_offset,
+            )?;
+        }
+        let s = ProbeSocket {
+            sock,
+            family,
+            kind,
+            proto,
+        };
+        if kind == SocketKind::Raw && proto == Proto::Icmp {
             s.set_type_filter()?;
         }
         Ok(s)
@@ -186,6 +228,11 @@ impl IcmpSocket {
     /// The socket's kind.
     pub fn kind(&self) -> SocketKind {
         self.kind
+    }
+
+    /// The socket's protocol.
+    pub fn proto(&self) -> Proto {
+        self.proto
     }
 
     /// Passes only echo replies and the ICMP errors we record (kernel type filter).
@@ -215,10 +262,10 @@ impl IcmpSocket {
         self.sock.local_addr().ok()?.as_socket().map(|a| a.port())
     }
 
-    /// Sends one ICMP message to `dst`.
-    pub fn send_to(&self, buf: &[u8], dst: IpAddr) -> io::Result<()> {
+    /// Sends one probe to `dst`: `port` is the UDP destination port, 0 for raw sockets.
+    pub fn send_to(&self, buf: &[u8], dst: IpAddr, port: u16) -> io::Result<()> {
         self.sock
-            .send_to(buf, &SockAddr::from(SocketAddr::new(dst, 0)))
+            .send_to(buf, &SockAddr::from(SocketAddr::new(dst, port)))
             .map(|_| ())
     }
 
@@ -251,8 +298,8 @@ impl IcmpSocket {
             return Ok(None);
         };
         let from = got.from.unwrap_or(match self.family {
-            Family::V4 => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-            Family::V6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+            Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         });
         Ok(Some(RecvMeta {
             len: got.len,
@@ -291,6 +338,44 @@ impl IcmpSocket {
         }
         Ok(())
     }
+}
+
+/// Holds `n` local TCP ports of `family` for the run: each is a TCP socket
+/// bound to a port the kernel picks and never listening, so no other local
+/// connection can use the port, and the kernel answers a SYN-ACK arriving on
+/// it with an RST (the handshake of a SYN probe is never completed).
+pub fn hold_tcp_ports(family: Family, n: usize) -> io::Result<Vec<(Socket, u16)>> {
+    (0..n)
+        .map(|_| {
+            let (domain, any) = match family {
+                Family::V4 => (Domain::IPV4, IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+                Family::V6 => (Domain::IPV6, IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+            };
+            let sock = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
+            sock.set_cloexec(true)?;
+            if family == Family::V6 {
+                sock.set_only_v6(true)?;
+            }
+            sock.bind(&SockAddr::from(SocketAddr::new(any, 0)))?;
+            let port = sock.local_addr()?.as_socket().map_or(0, |a| a.port());
+            Ok((sock, port))
+        })
+        .collect()
+}
+
+/// The local address the kernel's routing table picks to reach `dst` (no
+/// packet is sent: a UDP socket is connected and asked for its address).
+pub fn route_source(dst: IpAddr) -> io::Result<IpAddr> {
+    let domain = match dst {
+        IpAddr::V4(_) => Domain::IPV4,
+        IpAddr::V6(_) => Domain::IPV6,
+    };
+    let sock = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    sock.connect(&SockAddr::from(SocketAddr::new(dst, 9)))?;
+    sock.local_addr()?
+        .as_socket()
+        .map(|a| a.ip())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, "no local address"))
 }
 
 /// The parts of `sock_extended_err` the prober uses.

@@ -1,13 +1,12 @@
 //! ICMP echo request encoding and reply / error decoding for IPv4 and IPv6.
 
+use super::ip::{v4_header, WireError};
 use super::payload::ProbePayload;
 use pnet_packet::icmp::{self, echo_request::MutableEchoRequestPacket, IcmpPacket};
-use pnet_packet::ipv4::Ipv4Packet;
 use pnet_packet::ipv6::Ipv6Packet;
 use pnet_packet::Packet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use thiserror::Error;
 
 /// IP version of a socket, target or packet.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,20 +38,6 @@ impl Family {
             Family::V6 => 129,
         }
     }
-}
-
-/// Why a packet could not be decoded. Never fatal: the caller counts and drops it.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum WireError {
-    /// Fewer bytes than the headers need.
-    #[error("truncated packet: {0} bytes")]
-    Truncated(usize),
-    /// The IP header is not IPv4 / not ICMP / inconsistent.
-    #[error("malformed IP header")]
-    BadIpHeader,
-    /// The ICMPv4 checksum does not match.
-    #[error("bad ICMP checksum")]
-    Checksum,
 }
 
 /// The ICMP errors recorded against a probe.
@@ -147,16 +132,8 @@ pub fn encode_echo_request(
 /// header); IPv6 raw sockets and ICMP datagram sockets deliver the ICMP message alone.
 pub fn decode(family: Family, with_ip_header: bool, buf: &[u8]) -> Result<Decoded<'_>, WireError> {
     let (ttl, icmp_bytes) = if with_ip_header && family == Family::V4 {
-        let ip = Ipv4Packet::new(buf).ok_or(WireError::Truncated(buf.len()))?;
-        let ihl = usize::from(ip.get_header_length()) * 4;
-        if ip.get_version() != 4
-            || ihl < 20
-            || ihl > buf.len()
-            || ip.get_next_level_protocol().0 != 1
-        {
-            return Err(WireError::BadIpHeader);
-        }
-        (Some(ip.get_ttl()), &buf[ihl..])
+        let ip = v4_header(buf, 1)?;
+        (Some(ip.ttl), &buf[ip.len..])
     } else {
         (None, buf)
     };
@@ -202,16 +179,8 @@ fn error_kind(family: Family, icmp_type: u8) -> Option<IcmpErrorKind> {
 fn quoted_echo(family: Family, kind: IcmpErrorKind, code: u8, body: &[u8]) -> Option<Message<'_>> {
     let (dst, inner): (IpAddr, &[u8]) = match family {
         Family::V4 => {
-            let ip = Ipv4Packet::new(body)?;
-            let ihl = usize::from(ip.get_header_length()) * 4;
-            if ip.get_version() != 4
-                || ihl < 20
-                || ihl > body.len()
-                || ip.get_next_level_protocol().0 != 1
-            {
-                return None;
-            }
-            (IpAddr::V4(ip.get_destination()), &body[ihl..])
+            let ip = v4_header(body, 1).ok()?;
+            (IpAddr::V4(ip.dst), &body[ip.len..])
         }
         Family::V6 => {
             let ip = Ipv6Packet::new(body)?;

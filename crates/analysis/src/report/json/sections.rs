@@ -107,6 +107,9 @@ pub struct TargetMeta {
     pub addr: String,
     /// What the user typed.
     pub name: String,
+    /// The probe kind, `tcp:PORT` or `udp:PORT`; absent for ICMP echo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
 }
 
 impl From<&TargetInfo> for TargetMeta {
@@ -115,6 +118,7 @@ impl From<&TargetInfo> for TargetMeta {
             id: t.id,
             addr: t.addr.to_string(),
             name: t.name.clone(),
+            probe: t.probe.map(|k| k.to_string()),
         }
     }
 }

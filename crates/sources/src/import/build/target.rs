@@ -72,5 +72,6 @@ pub(super) fn info(host: &HostLog, addr: IpAddr) -> TargetInfo {
         },
         family: Family::of(&addr),
         phase_ns: 0,
+        probe: None,
     }
 }

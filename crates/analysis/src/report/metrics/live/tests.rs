@@ -20,6 +20,7 @@ fn header() -> Line {
         name: "g".into(),
         family: Family::V4,
         phase_ns: 0,
+        probe: None,
     }];
     Line::Header(h)
 }

@@ -1,0 +1,224 @@
+//! `--probe tcp:PORT` and `--probe udp:PORT` in network namespaces (issue 15):
+//! closed ports answer (RST, ICMP port unreachable), an open port answers
+//! with a SYN-ACK and is left with no connection, and a second of dropped
+//! TCP/UDP traffic in the target namespace is one outage of about a second.
+//!
+//! Root only (namespaces, raw sockets, nftables), like tests/netns.rs, whose
+//! rig they use: each test has its own namespace pair, removed also on panic.
+//! Needs iproute2, nftables and perl (perl-base, for the listening port).
+
+mod common;
+
+use common::*;
+use migprobe_probe::record::{ProbeStatus, RunData, StampClock};
+use migprobe_probe::wire::ProbeKind;
+use std::process::Command;
+use std::time::Duration;
+
+const MS: i64 = 1_000_000;
+
+/// Lets the target answer every UDP probe: Linux sends at most one port
+/// unreachable per second per peer by default (net.ipv4.icmp_ratelimit), and
+/// 1000 ICMP errors per second in all (net.ipv4.icmp_msgs_per_sec).
+fn unlimited_port_unreachables(rig: &Rig) {
+    rig.sysctl(
+        &rig.target,
+        &[
+            "net.ipv4.icmp_ratelimit=0",
+            "net.ipv6.icmp.ratelimit=0",
+            "net.ipv4.icmp_msgs_per_sec=100000",
+        ],
+    );
+}
+
+/// Every probe of every target of `run` was sent as `kind` and answered,
+/// with kernel stamps at both ends (skipped slots aside, which a loaded
+/// machine may have).
+fn assert_all_answered(run: &RunData, kind: &str) {
+    let want: ProbeKind = kind.parse().unwrap();
+    for t in &run.header.targets {
+        assert_eq!(t.probe_kind(), want, "the header says the probe kind");
+        let probes = of_target(run, t.id);
+        let tl = tally(&probes);
+        let ok = count(&probes, ProbeStatus::Ok);
+        assert!(
+            ok > 0 && ok + count(&probes, ProbeStatus::Skipped) == probes.len(),
+            "{kind} {}: {tl}",
+            t.addr
+        );
+        for p in probes.iter().filter(|p| p.status == ProbeStatus::Ok) {
+            assert_eq!(
+                (p.tx_clock, p.rx_clock),
+                (StampClock::Kernel, Some(StampClock::Kernel)),
+                "{p:?}"
+            );
+            assert!(p.rtt_ns.is_some_and(|r| r > 0 && r < 100 * MS), "{p:?}");
+        }
+    }
+}
+
+#[test]
+fn closed_ports_answer_tcp_with_a_reset_and_udp_with_port_unreachable() {
+    let rig = Rig::new();
+    unlimited_port_unreachables(&rig);
+    rig.wait_reachable(TARGET_V4);
+    rig.wait_reachable(TARGET_V6);
+    for kind in ["tcp:9", "udp:9"] {
+        let name = format!("{}.jsonl", &kind[..3]);
+        let args = [
+            TARGET_V4, TARGET_V6, "--probe", kind, "-i", "5ms", "-d", "1s", "--drain", "500ms",
+        ];
+        let (_, run) = rig.probe_run(&name, &args, Duration::from_secs(20));
+        assert_eq!(run.header.targets.len(), 2);
+        assert_all_answered(&run, kind);
+        assert_eq!(
+            run.footer.as_ref().map(|f| f.foreign),
+            Some(0),
+            "{kind}: nothing unmatched"
+        );
+    }
+}
+
+/// A listener on `port` in the target namespace (both families), running until dropped.
+fn listen(rig: &Rig, port: u16) -> Proc {
+    let script = format!(
+        "use IO::Socket::IP; $|=1; my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => {port}, \
+         Listen => 128, ReuseAddr => 1, V6Only => 0) or die \"listen: $@\"; print \"ready\\n\"; sleep 120;"
+    );
+    let mut p = rig.spawn(&rig.target, &["perl", "-e", &script], "perl listener");
+    let mut line = String::new();
+    let out = p.child.stdout.take().expect("piped stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)
+        .expect("listener output");
+    assert_eq!(line.trim(), "ready", "the listener did not start");
+    p
+}
+
+/// The TCP sockets of the target namespace other than listeners (`ss` lines).
+fn connections(rig: &Rig) -> String {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &rig.target,
+            "ss",
+            "-Htan",
+            "exclude",
+            "listening",
+        ])
+        .output()
+        .expect("ss");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn an_open_port_answers_with_a_syn_ack_and_no_handshake_is_completed() {
+    let mut rig = Rig::new();
+    let listener = listen(&rig, 8080);
+    rig.keep(listener);
+    rig.wait_reachable(TARGET_V4);
+    rig.wait_reachable(TARGET_V6);
+    let prom = rig.path("open.prom");
+    let args = [
+        TARGET_V4,
+        TARGET_V6,
+        "--probe",
+        "tcp:8080",
+        "-i",
+        "2ms",
+        "-d",
+        "1s",
+        "--drain",
+        "500ms",
+        "--metrics-file",
+        prom.to_str().unwrap(),
+    ];
+    let (_, run) = rig.probe_run("open.jsonl", &args, Duration::from_secs(20));
+    assert_all_answered(&run, "tcp:8080");
+    let metrics = std::fs::read_to_string(&prom).expect("metrics file");
+    assert!(metrics.contains(r#"probe="tcp:8080""#), "{metrics}");
+    // The prober's kernel answered every SYN-ACK with an RST: nothing is left
+    // half-open or established on the target.
+    assert_eq!(connections(&rig), "", "connections left on the target");
+}
+
+/// Runs `nft` in the target namespace; returns the realtime before and after.
+fn nft(rig: &Rig, command: &str) -> (i64, i64) {
+    let before = now_ns();
+    sh(&["ip", "netns", "exec", &rig.target, "nft", command]);
+    (before, now_ns())
+}
+
+/// The outages report.json lists for target `id`: (class, estimate in ns).
+fn outages(rig: &Rig, run_file: &str, id: u64) -> Vec<(String, i64)> {
+    let dir = rig.path(&format!("{run_file}.report"));
+    sh(&[
+        MIGPROBE,
+        "report",
+        rig.path(run_file).to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("report.json is JSON");
+    let all = report["outages"].as_array().cloned().unwrap_or_default();
+    all.iter()
+        .filter(|o| o["target"].as_u64() == Some(id))
+        .map(|o| {
+            let class = o["class"].as_str().unwrap_or("").to_owned();
+            (
+                class,
+                (o["estimate_ms"].as_f64().unwrap_or(0.0) * 1e6) as i64,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_of_dropped_traffic_is_one_outage_for_tcp_and_udp() {
+    let rig = Rig::new();
+    unlimited_port_unreachables(&rig);
+    rig.wait_reachable(TARGET_V4);
+    rig.wait_reachable(TARGET_V6);
+    nft(&rig, "add table inet mptcp");
+    nft(
+        &rig,
+        "add chain inet mptcp input { type filter hook input priority 0 ; policy accept ; }",
+    );
+    for kind in ["tcp:9", "udp:9"] {
+        let name = format!("out-{}.jsonl", &kind[..3]);
+        let args = [
+            TARGET_V4, TARGET_V6, "--probe", kind, "-i", "2ms", "-d", "3s", "--drain", "500ms",
+        ];
+        let probe = rig.probe(&rig.path(&name), &args);
+        std::thread::sleep(Duration::from_millis(1000));
+        let drop = nft(
+            &rig,
+            "add rule inet mptcp input meta l4proto { tcp, udp } drop",
+        );
+        std::thread::sleep(Duration::from_millis(1000));
+        let pass = nft(&rig, "flush chain inet mptcp input");
+        let out = probe.output_timeout(Duration::from_secs(20));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The drop began within the first command and ended within the second;
+        // the estimate may miss by an interval or two either way.
+        let (shortest, longest) = (pass.0 - drop.1 - 6 * MS, pass.1 - drop.0 + 6 * MS);
+        for id in 0..2 {
+            let found = outages(&rig, &name, id);
+            let [(class, estimate)] = &found[..] else {
+                panic!("{kind} target {id}: one outage expected, got {found:?}");
+            };
+            assert_eq!(class, "loss", "{kind} target {id}");
+            assert!(
+                (shortest..=longest).contains(estimate),
+                "{kind} target {id}: outage of {estimate} ns, not in [{shortest}, {longest}]"
+            );
+        }
+    }
+}
