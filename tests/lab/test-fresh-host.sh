@@ -62,6 +62,9 @@ mkdir -p "$FRESH_DIR"
 LOG=$FRESH_DIR/test.log
 : >"$LOG"
 MOUNTED=()
+# Is anything mounted at or under $1? (No "| grep -q": with pipefail, grep's
+# early exit could make findmnt fail and a mount look absent.)
+mounted_under() { [[ $'\n'$(findmnt -rn -o TARGET)$'\n' =~ $'\n'$1(/[^$'\n']*)?$'\n' ]]; }
 ok() { passed=$((passed + 1)) && echo "ok   - $*"; }
 not_ok() { failed=$((failed + 1)) && echo "FAIL - $*"; }
 note() { echo "# $*"; }
@@ -95,7 +98,7 @@ umount_root() { # dir
 		mapfile -t pids < <(root_pids "$r")
 		((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null
 	fi
-	if findmnt -rn -o TARGET | grep -q "^$r\(/\|$\)"; then
+	if mounted_under "$r"; then
 		umount -R "$r" 2>>"$LOG" || umount -R -l "$r" 2>>"$LOG" || true
 	fi
 }
@@ -119,10 +122,10 @@ teardown() {
 	done
 	if ((FRESH_KEEP != 1)); then
 		for r in "${SCENARIOS[@]}"; do
-			findmnt -rn -o TARGET | grep -q "^$FRESH_DIR/$r\(/\|$\)" || rm -rf "${FRESH_DIR:?}/$r"
+			mounted_under "$FRESH_DIR/$r" || rm -rf "${FRESH_DIR:?}/$r"
 		done
 	fi
-	if findmnt -rn -o TARGET | grep -q "^$FRESH_DIR/"; then
+	if mounted_under "$FRESH_DIR"; then
 		not_ok "mounts left under $FRESH_DIR: $(findmnt -rn -o TARGET | grep "^$FRESH_DIR/" | tr '\n' ' ')"
 	fi
 	echo "(log: $LOG)"
@@ -160,7 +163,8 @@ EOF
 	touch "$FRESH_DIR/pre/.done"
 fi
 # shellcheck disable=SC2016 # dpkg-query's format, not the shell's
-pre_qemu=$(chroot "$FRESH_DIR/pre" dpkg-query -W -f='${Package} ${Version}\n' 'qemu*' 2>/dev/null | tr '\n' ' ')
+pre_qemu=$(chroot "$FRESH_DIR/pre" dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\n' 'qemu*' 2>/dev/null |
+	awk '$1 == "ii" {printf "%s %s  ", $2, $3}')
 note "pre-condition: $pre_qemu"
 if [[ $pre_qemu == *"qemu-utils 1:10."* ]]; then ok "the fresh root has qemu-utils 10.0 from bookworm-backports"; else not_ok "pre-condition: no qemu-utils 10.0 ($pre_qemu)"; fi
 
