@@ -404,6 +404,13 @@ fix: make the host's packages consistent first (the lines above; apt-get -f inst
   or leave this host's QEMU and libvirt alone and run both nodes on the backports stack from the lab cache:
   LAB_STACK=backports scripts/lab.sh up"
 	fi
+	local held=()
+	for p in "${PLAN_PINS[@]%%=*}"; do
+		[[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) == h* ]] && held+=("$p")
+	done
+	((${#held[@]} == 0)) || die "the lab's QEMU is qemu-system-x86 $(apt_candidate qemu-system-x86), and these QEMU packages of another release stand in its way but are on hold (apt-mark showhold): ${held[*]}
+fix: apt-mark unhold ${held[*]}, then run scripts/lab.sh up again (they are set to the lab's QEMU release);
+  or leave them and run both nodes on the backports stack from the lab cache: LAB_STACK=backports scripts/lab.sh up"
 	if ((${#PLAN_PIN_NOTES[@]})); then
 		say "this host has QEMU packages from another release than the lab's qemu-system-x86 $(apt_candidate qemu-system-x86),"
 		say "and apt cannot install QEMU from two releases side by side; so they are set to that release:"
@@ -428,7 +435,7 @@ fix: make the host's packages consistent first (the lines above; apt-get -f inst
 	fi
 	die "apt-get install of the lab's packages failed (apt-get install --no-install-recommends ${extra[*]} ${PLAN_ARGS[*]}; log: $log):
 $(grep -E '^(E|W|dpkg):' "$log" | head -n 8)
-fix: see the lines above (apt-get -f install repairs a half-done installation); then run scripts/lab.sh up again"
+fix: see the lines above (apt-get -f install repairs a half-done installation; apt-mark showhold lists held packages); then run scripts/lab.sh up again"
 }
 
 install_packages() {

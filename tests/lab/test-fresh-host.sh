@@ -14,8 +14,10 @@
 #   backports  LAB_STACK=backports: both nodes on QEMU 10.0 / libvirt 11.3 from
 #              the lab cache; the root's QEMU packages are not touched
 #   mixed      LAB_STACK_NODE01=bookworm LAB_STACK_NODE02=backports
+#   held       LAB_STACK unset, qemu-utils on hold (apt-mark hold): up must stop
+#              with exit 1 and say what to do, and change nothing
 #
-#   bash tests/lab/test-fresh-host.sh [SCENARIO...]    (default: all three)
+#   bash tests/lab/test-fresh-host.sh [SCENARIO...]    (default: all four)
 #   FRESH_DIR=/tmp/migprobe-fresh-host   base/ (debootstrap) and pre/ (with
 #                        qemu-utils 10.0) are made once and reused; one root
 #                        per scenario, removed at the end unless FRESH_KEEP=1
@@ -40,10 +42,10 @@ FRESH_DIR=${FRESH_DIR:-/tmp/migprobe-fresh-host}
 FRESH_MIRROR=${FRESH_MIRROR:-http://deb.debian.org/debian}
 FRESH_KEEP=${FRESH_KEEP:-0}
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(default backports mixed)
+((${#SCENARIOS[@]})) || SCENARIOS=(default backports mixed held)
 for s in "${SCENARIOS[@]}"; do
-	[[ $s == default || $s == backports || $s == mixed ]] || {
-		echo "unknown scenario '$s' (default, backports, mixed)" >&2
+	[[ $s == default || $s == backports || $s == mixed || $s == held ]] || {
+		echo "unknown scenario '$s' (default, backports, mixed, held)" >&2
 		exit 2
 	}
 done
@@ -170,7 +172,7 @@ if [[ $pre_qemu == *"qemu-utils 1:10."* ]]; then ok "the fresh root has qemu-uti
 
 pkg_version() { # root package
 	# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
-	chroot "$1" dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$2" 2>/dev/null | awk '$1 == "ii" {print $2}' || true
+	chroot "$1" dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$2" 2>/dev/null | awk '$1 ~ /^[ih]i$/ {print $2}' || true
 }
 
 # ---- one scenario -------------------------------------------------------------------
@@ -239,8 +241,33 @@ run_scenario() { # name VAR=value...
 	umount_root "$r"
 }
 
+# qemu-utils 10.0 on hold: up cannot set it to 7.2 and must say so, not apt.
+run_held() {
+	local r=$FRESH_DIR/held out rc
+	note "== held: apt-mark hold qemu-utils; scripts/lab.sh up must stop and say what to do"
+	rm -rf "$r"
+	cp -a "$FRESH_DIR/pre" "$r"
+	rm -f "$r/.done"
+	mkdir -p "$r/root/mp"
+	tar -C "$ROOT" -c scripts | tar -x -C "$r/root/mp"
+	mount_root "$r"
+	in_root "$r" apt-mark hold qemu-utils >>"$LOG" 2>&1
+	rc=0
+	out=$(in_root "$r" nice bash /root/mp/scripts/lab.sh up 2>&1) || rc=$?
+	printf 'held up (exit %d):\n%s\n' "$rc" "$out" >>"$LOG"
+	grep -E '^lab(\.sh)?:|^fix|^  or' <<<"$out" | sed 's/^/#   /'
+	if ((rc == 1)) && [[ $out == *"apt-mark unhold qemu-utils"* && $out == *"LAB_STACK=backports"* ]]; then
+		ok "held: up stops (exit 1) naming the hold, the fix and the alternative"
+	else not_ok "held: up exited $rc without the expected message"; fi
+	if [[ $(pkg_version "$r" qemu-utils) == 1:10.* && -z $(pkg_version "$r" qemu-system-x86) && ! -e $r/tmp/fresh-lab ]]; then
+		ok "held: nothing was installed or changed"
+	else not_ok "held: the root changed"; fi
+	umount_root "$r"
+}
+
 for s in "${SCENARIOS[@]}"; do
 	case $s in
+	held) run_held ;;
 	default) run_scenario default ;;
 	backports) run_scenario backports LAB_STACK=backports ;;
 	mixed) run_scenario mixed LAB_STACK_NODE01=bookworm LAB_STACK_NODE02=backports ;;
