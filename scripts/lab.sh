@@ -277,29 +277,165 @@ pings() { # family addr -> 0 if one reply within 1 s
 # ---- up ----------------------------------------------------------------------
 systemd_running() { [[ -d /run/systemd/system ]]; }
 
+# The lab's own apt-get calls at up log here (LAB_DIR does not exist yet then).
+host_apt_dir() { echo "$LAB_CACHE_DIR/host-apt"; }
+# Wait for another apt/dpkg (e.g. apt-daily on a freshly booted machine)
+# instead of failing on its lock.
+HOST_APT_OPTS=(-o DPkg::Lock::Timeout=300)
+
 # The version apt would install for package $1 (empty if none).
 apt_candidate() {
 	apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}' | grep -v '(none)' || true
 }
 
-# apt-get install "$@", keeping the QEMU stack consistent: qemu-utils must come
-# from the same QEMU release as qemu-system-x86 (a newer qemu-utils, e.g. from
-# bookworm-backports, "Breaks" bookworm's qemu-system-common). When the host
-# has such a qemu-utils, it is set to the matching version, and said so.
-apt_install() {
-	local pkgs=("$@") extra=() have want
-	if [[ " ${pkgs[*]} " == *" qemu-system-x86 "* ]]; then
-		have=$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || true)
-		want=$(apt_candidate qemu-system-x86)
-		if [[ -n $have && -n $want && $have != "$want" ]]; then
-			say "this host has qemu-utils $have, but the lab's QEMU is qemu-system-x86 $want;"
-			say "apt cannot install them side by side, so qemu-utils is set to $want"
-			say "(to go back afterwards: apt-get install qemu-utils=$have)"
-			pkgs=("${pkgs[@]/#qemu-utils/qemu-utils=$want}")
-			extra=(--allow-downgrades)
-		fi
+# The installed version of package $1 (empty if it is not installed).
+installed_version() {
+	dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 ~ /^[ih]i$/ {print $2; exit}' || true
+}
+
+# The version of package $1 from the same upload as version $2 of another
+# package of its source: binNMUs differ (qemu-system-x86 and qemu-utils
+# 1:7.2+dfsg-7+deb12u18+b3, the arch:all qemu-system-data 1:7.2+dfsg-7+deb12u18).
+same_upload_version() { # pkg version
+	apt-cache madison "$1" 2>/dev/null | awk -F'|' -v w="${2%+b[0-9]*}" '
+		{ v = $2; gsub(/ /, "", v); b = v; sub(/\+b[0-9]+$/, "", b); if (b == w) { print v; exit } }' || true
+}
+
+# QEMU packages installed on this host from another QEMU release than version
+# $2 that apt's plan in $1 removes or names in an unmet dependency (e.g.
+# "qemu-utils : Breaks: qemu-system-common (< 1:8.0~)" for a qemu-utils from
+# bookworm-backports; qemu-block-extra depends on exactly its own qemu-utils).
+qemu_misfits() { # plan-log version
+	local p have
+	for p in $(awk '/^Remv / {print $2; next}
+		/unmet dependencies:/ {u = 1; next}
+		u && /^ / {for (i = 1; i <= NF; i++) print $i}' "$1" | tr -d ':,()|' | sort -u); do
+		[[ $p =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || continue
+		have=$(installed_version "$p")
+		[[ -n $have && ${have%+b[0-9]*} != "${2%+b[0-9]*}" ]] || continue
+		[[ $(dpkg-query -W -f='${source:Package}' "$p" 2>/dev/null) == qemu ]] || continue
+		echo "$p"
+	done
+}
+
+host_apt_update() {
+	local log
+	log=$(host_apt_dir)/update.log
+	say "running apt-get update (log: $log)"
+	if ! apt-get "${HOST_APT_OPTS[@]}" update >"$log" 2>&1 || grep -qE '^(E:|W: Failed to fetch)' "$log"; then
+		# Not fatal by itself (a third-party source may be down): the plan decides.
+		say "apt-get update reported: $(grep -E '^(E|W):' "$log" | head -n 2 | tr '\n' ' ')"
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${extra[@]}" "${pkgs[@]}"
+}
+
+# What apt would do (apt-get install -s); sets PLAN_OK, PLAN_ARGS, PLAN_PINS and
+# PLAN_PIN_NOTES. Installed QEMU packages of another release that stand in the
+# way are set to the release of the qemu-system-x86 being installed.
+host_apt_plan() { # packages...
+	local req=("$@") qver="" p v tries rc misfit new
+	local plan
+	plan=$(host_apt_dir)/plan.log
+	PLAN_PINS=() PLAN_PIN_NOTES=()
+	[[ " ${req[*]} " == *" qemu-system-x86 "* ]] && qver=$(apt_candidate qemu-system-x86)
+	for ((tries = 0; tries < 8; tries++)); do
+		PLAN_ARGS=()
+		for p in "${req[@]}"; do
+			[[ " ${PLAN_PINS[*]} " == *" $p="* ]] || PLAN_ARGS+=("$p")
+		done
+		PLAN_ARGS+=("${PLAN_PINS[@]}")
+		rc=0
+		apt-get install -s --no-install-recommends --allow-downgrades "${PLAN_ARGS[@]}" >"$plan" 2>&1 || rc=$?
+		new=0
+		if [[ -n $qver ]]; then
+			for misfit in $(qemu_misfits "$plan" "$qver"); do
+				[[ " ${PLAN_PINS[*]} " == *" $misfit="* ]] && continue
+				v=$(same_upload_version "$misfit" "$qver")
+				[[ -n $v ]] || continue
+				PLAN_PINS+=("$misfit=$v")
+				PLAN_PIN_NOTES+=("$misfit $(installed_version "$misfit") -> $v")
+				new=1
+			done
+		fi
+		((new)) || break
+	done
+	PLAN_OK=0
+	((rc == 0)) && ! grep -q '^Remv ' "$plan" && PLAN_OK=1
+	return 0
+}
+
+# apt-get install of the lab's packages, keeping the host's QEMU consistent: all
+# of QEMU's packages must come from one release. When the host has some from
+# another (say qemu-utils and qemu-block-extra 10.0 from bookworm-backports, and
+# no qemu-system-x86), they are set to the release of the qemu-system-x86 that
+# the lab installs, and said so. apt never removes a package here
+# (--no-remove): if it would have to, up stops and says what and how to go on.
+apt_install() {
+	local dir plan log rc=0 updated=0 p
+	dir=$(host_apt_dir)
+	mkdir -p "$dir"
+	plan=$dir/plan.log
+	log=$dir/install.log
+	# Empty or stale lists (a fresh container, an old image): update once.
+	for p in "$@"; do
+		[[ -n $(apt_candidate "$p") ]] && continue
+		host_apt_update
+		updated=1
+		break
+	done
+	host_apt_plan "$@"
+	if ((!PLAN_OK && !updated)); then
+		host_apt_update
+		updated=1
+		host_apt_plan "$@"
+	fi
+	if ((!PLAN_OK)); then
+		local what
+		what=$(awk '/unmet dependencies:/ {u = 1} u && /^ / || /^Remv / || /^E:/' "$plan" | head -n 15)
+		if grep -q '^Remv ' "$plan" && ! grep -q '^E:' "$plan"; then
+			die "installing the lab's packages would remove packages from this host, which lab.sh does not do (apt-get install -s --no-install-recommends ${PLAN_ARGS[*]}; log: $plan):
+$what
+fix: if that is fine with you, run: apt-get install --no-install-recommends${PLAN_PINS[*]:+ --allow-downgrades} ${PLAN_ARGS[*]}
+  then scripts/lab.sh up again; or leave this host's QEMU and libvirt alone and run both nodes on
+  the backports stack from the lab cache: LAB_STACK=backports scripts/lab.sh up"
+		fi
+		die "apt cannot install the lab's packages on this host as it is (apt-get install -s --no-install-recommends ${PLAN_ARGS[*]}; log: $plan):
+$what
+fix: make the host's packages consistent first (the lines above; apt-get -f install), then run scripts/lab.sh up again;
+  or leave this host's QEMU and libvirt alone and run both nodes on the backports stack from the lab cache:
+  LAB_STACK=backports scripts/lab.sh up"
+	fi
+	local held=()
+	for p in "${PLAN_PINS[@]%%=*}"; do
+		[[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) == h* ]] && held+=("$p")
+	done
+	((${#held[@]} == 0)) || die "the lab's QEMU is qemu-system-x86 $(apt_candidate qemu-system-x86), and these QEMU packages of another release stand in its way but are on hold (apt-mark showhold): ${held[*]}
+fix: apt-mark unhold ${held[*]}, then run scripts/lab.sh up again (they are set to the lab's QEMU release);
+  or leave them and run both nodes on the backports stack from the lab cache: LAB_STACK=backports scripts/lab.sh up"
+	if ((${#PLAN_PIN_NOTES[@]})); then
+		say "this host has QEMU packages from another release than the lab's qemu-system-x86 $(apt_candidate qemu-system-x86),"
+		say "and apt cannot install QEMU from two releases side by side; so they are set to that release:"
+		for p in "${PLAN_PIN_NOTES[@]}"; do say "  $p"; done
+		say "(to leave them alone instead: LAB_STACK=backports runs QEMU 10.0 / libvirt 11.3 from the lab cache;"
+		say " to go back to QEMU 10.0 on the host later: apt-get install -t bookworm-backports qemu-system-x86 ${PLAN_PINS[*]%%=*})"
+	fi
+	local extra=(--no-remove)
+	((${#PLAN_PINS[@]})) && extra+=(--allow-downgrades)
+	DEBIAN_FRONTEND=noninteractive apt-get "${HOST_APT_OPTS[@]}" install -y --no-install-recommends "${extra[@]}" \
+		"${PLAN_ARGS[@]}" 2>&1 | tee "$log" >&2 || rc=$?
+	((rc == 0)) && return 0
+	if ((!updated)); then
+		# Stale lists point at .debs the mirror no longer has (404): update, retry.
+		say "apt-get install failed ($rc); running apt-get update and retrying"
+		host_apt_update
+		host_apt_plan "$@"
+		rc=0
+		((PLAN_OK)) && { DEBIAN_FRONTEND=noninteractive apt-get "${HOST_APT_OPTS[@]}" install -y --no-install-recommends \
+			"${extra[@]}" "${PLAN_ARGS[@]}" 2>&1 | tee "$log" >&2 || rc=$?; }
+		((PLAN_OK && rc == 0)) && return 0
+	fi
+	die "apt-get install of the lab's packages failed (apt-get install --no-install-recommends ${extra[*]} ${PLAN_ARGS[*]}; log: $log):
+$(grep -E '^(E|W|dpkg):' "$log" | head -n 8)
+fix: see the lines above (apt-get -f install repairs a half-done installation; apt-mark showhold lists held packages); then run scripts/lab.sh up again"
 }
 
 install_packages() {
@@ -319,6 +455,8 @@ install_packages() {
 	command -v ip >/dev/null || pkgs+=(iproute2)
 	command -v ping >/dev/null || pkgs+=(iputils-ping)
 	command -v unshare >/dev/null || pkgs+=(util-linux)
+	# sysctl (the namespace's IPv6 settings): not in a minimal Debian.
+	command -v sysctl >/dev/null || pkgs+=(procps)
 	((${#pkgs[@]})) || return 0
 	[[ $LAB_INSTALL == 1 ]] || die "missing packages: ${pkgs[*]} (LAB_INSTALL=0: install them yourself)"
 	command -v apt-get >/dev/null || die "missing packages: ${pkgs[*]}, and no apt-get here to install them"
@@ -332,14 +470,9 @@ install_packages() {
 		made_policy=1
 	fi
 	local rc=0
-	apt_install "${pkgs[@]}" || rc=$?
-	if ((rc != 0)); then
-		say "apt-get install failed ($rc); running apt-get update and retrying"
-		rc=0
-		apt-get update && apt_install "${pkgs[@]}" || rc=$?
-	fi
+	(apt_install "${pkgs[@]}") || rc=$?
 	((made_policy)) && rm -f /usr/sbin/policy-rc.d
-	((rc == 0)) || die "apt-get install ${pkgs[*]} failed (exit $rc)"
+	((rc == 0)) || exit "$rc"
 	# The lab runs its own daemons; a system libvirtd is not wanted (it would
 	# also start libvirt's NAT network if that is configured).
 	if ((!had_libvirt)) && systemd_running; then

@@ -150,12 +150,33 @@ stack_apt_update() {
 stack_dir() { echo "$LAB_CACHE_DIR/stacks/$1"; }
 
 # What apt would do on this host to install the stack: Inst/Remv lines.
+# "qemu-system-x86/bookworm-backports" takes only that package from the suite;
+# its dependencies come from bookworm unless the host already has them (then
+# apt upgrades them). A host without QEMU (say, a fresh one with only a
+# qemu-utils) gets "Depends: seabios (> 1.16.3-1~) but 1.16.2-1 is to be
+# installed": each package named in apt's unmet dependencies that the suite
+# has is then taken from the suite too, and apt asked again.
 stack_plan() { # stack -> writes $dir/plan (lines "inst PKG VERSION" / "remv PKG")
-	local s=$1 dir log p sel=()
+	local s=$1 dir log p sel=() tries rc added
 	dir=$(stack_dir "$s")
 	log=$dir/plan.log
 	for p in "${STACK_PKGS[@]}"; do sel+=("$p/bookworm-$s"); done
-	if ! sapt_get install -s --no-install-recommends "${sel[@]}" >"$log" 2>&1; then
+	for ((tries = 0; tries < 8; tries++)); do
+		rc=0
+		sapt_get install -s --no-install-recommends "${sel[@]}" >"$log" 2>&1 || rc=$?
+		((rc != 0)) || break
+		added=0
+		for p in $(awk '/unmet dependencies:/ {u = 1; next} u && /^ / {for (i = 1; i <= NF; i++) print $i}' "$log" |
+			tr -d ':,()|' | sort -u); do
+			[[ $p =~ ^[a-z0-9][a-z0-9+.-]+$ && " ${sel[*]} " != *" $p/"* ]] || continue
+			# (not piped into grep -q: with pipefail, an early exit of grep fails it)
+			[[ $(sapt_cache madison "$p" 2>/dev/null || true) == *" bookworm-$s/"* ]] || continue
+			sel+=("$p/bookworm-$s")
+			added=1
+		done
+		((added)) || break
+	done
+	if ((rc != 0)); then
 		die "apt cannot assemble the $s stack on this host (apt-get install -s ${sel[*]} with the private lists; log: $log):
 $(grep -E '^ |^E:' "$log" | head -n 12)
 fix: make the host's own packages consistent first (apt-get -f install; or apt-get install qemu-system-x86 libvirt-daemon-driver-qemu from bookworm), or unset LAB_STACK*"
