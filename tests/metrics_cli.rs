@@ -150,7 +150,11 @@ fn probe_writes_the_metrics_of_its_targets() {
         .filter(|s| s.name == "migprobe_target_sent_probes" && s.labels["campaign"] == "lab")
         .map(|s| s.value)
         .collect();
-    assert_eq!(sent, [20.0], "{text}");
+    // A busy machine may skip a slot or two: the metric is what was sent.
+    let run_file = migprobe_probe::record::read_run(&run).expect("run file");
+    let was_sent = run_file.probes.iter().filter(|p| p.was_sent()).count();
+    assert!(was_sent >= 10, "{was_sent} of 20 sent: {text}");
+    assert_eq!(sent, [was_sent as f64], "{text}");
     assert!(!samples
         .iter()
         .any(|s| s.name.starts_with("migprobe_migration_")));
