@@ -2,6 +2,7 @@
 //! believes only plausible lines: `plausible`).
 
 pub mod badlines;
+mod fastline;
 pub mod kinds;
 mod plausible;
 pub mod reader;

@@ -7,6 +7,7 @@
 //! an error.
 
 use super::badlines::BadLines;
+use super::fastline;
 use super::plausible::{self, Plausibility};
 use super::schema::*;
 use crate::input::{self, InputError, Limits, Lines};
@@ -301,12 +302,15 @@ fn parse_header(line: &[u8]) -> Result<Header, HeaderProblem> {
     }
 }
 
-/// Parses one line after the header. Lines as migprobe writes them (`{"type":"probe",`
+/// Parses one line after the header. Probe lines of the writer's exact shape
+/// take [`fastline`]; other lines as migprobe writes them (`{"type":"probe",`
 /// first) are read straight into their type; anything else, and any line that
 /// fails that way, takes the general path, which also explains what is wrong.
 fn parse_line(line: &[u8]) -> Result<Parsed, String> {
     let direct = if line.starts_with(br#"{"type":"probe","#) {
-        serde_json::from_slice(line).ok().map(Parsed::Probe)
+        fastline::probe_line(line)
+            .or_else(|| serde_json::from_slice(line).ok())
+            .map(Parsed::Probe)
     } else if line.starts_with(br#"{"type":"event","#) {
         serde_json::from_slice(line).ok().map(Parsed::Event)
     } else if line.starts_with(br#"{"type":"duplicate","#) {
