@@ -4,6 +4,7 @@
 pub mod badlines;
 mod fastline;
 pub mod kinds;
+mod last_line;
 mod plausible;
 pub mod reader;
 pub mod schema;
