@@ -5,6 +5,7 @@ pub mod backlog;
 pub mod campaign;
 pub mod downtime;
 pub mod hist;
+mod index_runs;
 pub mod model;
 pub mod outages;
 pub mod per_migration;

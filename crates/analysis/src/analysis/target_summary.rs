@@ -1,6 +1,7 @@
 //! Per-target probe statistics: counts, RTT percentiles, longest silence.
 
 use super::hist::RttHist;
+use super::index_runs::IndexRuns;
 use migprobe_probe::record::{DuplicateLine, ProbeLine, ProbeStatus, TargetInfo};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -52,30 +53,10 @@ struct TargetTally {
     addr: IpAddr,
     hist: RttHist,
     rx: Vec<i64>,
-    /// Indices answered (sorted at the end; a file's indices can be anything).
-    answered: Vec<u64>,
+    /// Indices answered, as runs (a file's indices can be in any order).
+    answered: IndexRuns,
     end: u64,
     s: TargetSummary,
-}
-
-/// Longest run of indices in `0..end` not in `answered` (which is sorted here).
-fn longest_gap(answered: &mut [u64], end: u64) -> u64 {
-    answered.sort_unstable();
-    let mut prev: Option<u64> = None;
-    let mut best = 0;
-    for &i in answered.iter() {
-        let gap = match prev {
-            None => i,
-            Some(p) => i.saturating_sub(p).saturating_sub(1),
-        };
-        best = best.max(gap);
-        prev = Some(i);
-    }
-    let tail = match prev {
-        None => end,
-        Some(p) => end.saturating_sub(p).saturating_sub(1),
-    };
-    best.max(tail)
 }
 
 /// Builds [`TargetSummary`]s from final probe lines (provisional `pending` lines of a
@@ -95,7 +76,7 @@ impl SummaryBuilder {
                 addr: t.addr,
                 hist: RttHist::new(),
                 rx: Vec::new(),
-                answered: Vec::new(),
+                answered: IndexRuns::default(),
                 end: 0,
                 s: TargetSummary {
                     target_id: t.id,
@@ -132,7 +113,7 @@ impl SummaryBuilder {
             ProbeStatus::Ok => {
                 a.s.sent += 1;
                 a.s.answered += 1;
-                a.answered.push(p.index.0);
+                a.answered.insert(p.index.0);
                 if let Some(rtt) = p.rtt_ns {
                     a.hist.record(rtt);
                     if rtt > LATE_INTERVALS * self.interval_ns {
@@ -182,25 +163,10 @@ impl SummaryBuilder {
                 }
                 a.rx.sort_unstable();
                 a.s.longest_reply_gap_ns = a.rx.windows(2).map(|w| w[1] - w[0]).max();
-                a.s.longest_unanswered_run = longest_gap(&mut a.answered, a.end);
+                a.s.longest_unanswered_run = a.answered.longest_gap(a.end);
                 a.s.addr = a.addr;
                 a.s
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::longest_gap;
-
-    #[test]
-    fn gaps_at_start_middle_end_and_huge_indices() {
-        assert_eq!(longest_gap(&mut [5, 1, 0, 2], 6), 2);
-        assert_eq!(longest_gap(&mut [3, 4], 5), 3);
-        assert_eq!(longest_gap(&mut [0, 1], 10), 8);
-        assert_eq!(longest_gap(&mut [], 7), 7);
-        assert_eq!(longest_gap(&mut [0, 0, 1], 2), 0, "duplicates");
-        assert_eq!(longest_gap(&mut [0, u64::MAX - 1], u64::MAX), u64::MAX - 2);
     }
 }

@@ -2,7 +2,9 @@
 //! believes only plausible lines: `plausible`).
 
 pub mod badlines;
+mod fastline;
 pub mod kinds;
+mod last_line;
 mod plausible;
 pub mod reader;
 pub mod schema;

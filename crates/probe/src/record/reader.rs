@@ -7,6 +7,8 @@
 //! an error.
 
 use super::badlines::BadLines;
+use super::fastline;
+use super::last_line::last_line_wins;
 use super::plausible::{self, Plausibility};
 use super::schema::*;
 use crate::input::{self, InputError, Limits, Lines};
@@ -208,52 +210,6 @@ fn take_line(run: &mut RunData, check: &mut Plausibility, no: u64, parsed: Resul
     }
 }
 
-/// Keeps the last line of each (target_id, index), ordered by that key.
-///
-/// Sorts positions rather than the lines (a stable sort of the lines would
-/// need scratch space of half their size), then moves each kept line to its
-/// place by following the permutation's cycles: no second copy of the probes.
-fn last_line_wins(probes: &mut Vec<ProbeLine>) {
-    let key = |p: &ProbeLine| (p.target_id, p.index);
-    if probes.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
-        return;
-    }
-    let mut order: Vec<usize> = (0..probes.len()).collect();
-    // Stable: equal keys stay in file order, so the last of a group is the last line.
-    order.sort_by_key(|&i| key(&probes[i]));
-    let mut kept = Vec::with_capacity(order.len());
-    let mut dropped = Vec::new();
-    for (n, &i) in order.iter().enumerate() {
-        let last = order
-            .get(n + 1)
-            .is_none_or(|&j| key(&probes[j]) != key(&probes[i]));
-        if last {
-            kept.push(i);
-        } else {
-            dropped.push(i);
-        }
-    }
-    drop(order);
-    let len = kept.len();
-    // A permutation of all positions: line `perm[j]` goes to place `j`.
-    let mut perm = kept;
-    perm.extend(dropped);
-    const DONE: usize = usize::MAX;
-    for start in 0..perm.len() {
-        let mut j = start;
-        while perm[j] != DONE {
-            let from = perm[j];
-            perm[j] = DONE;
-            if from == start {
-                break;
-            }
-            probes.swap(j, from);
-            j = from;
-        }
-    }
-    probes.truncate(len);
-}
-
 /// A line after the header (a second header is only noted, so it is not kept).
 enum Parsed {
     Probe(ProbeLine),
@@ -301,12 +257,15 @@ fn parse_header(line: &[u8]) -> Result<Header, HeaderProblem> {
     }
 }
 
-/// Parses one line after the header. Lines as migprobe writes them (`{"type":"probe",`
+/// Parses one line after the header. Probe lines of the writer's exact shape
+/// take [`fastline`]; other lines as migprobe writes them (`{"type":"probe",`
 /// first) are read straight into their type; anything else, and any line that
 /// fails that way, takes the general path, which also explains what is wrong.
 fn parse_line(line: &[u8]) -> Result<Parsed, String> {
     let direct = if line.starts_with(br#"{"type":"probe","#) {
-        serde_json::from_slice(line).ok().map(Parsed::Probe)
+        fastline::probe_line(line)
+            .or_else(|| serde_json::from_slice(line).ok())
+            .map(Parsed::Probe)
     } else if line.starts_with(br#"{"type":"event","#) {
         serde_json::from_slice(line).ok().map(Parsed::Event)
     } else if line.starts_with(br#"{"type":"duplicate","#) {
@@ -337,7 +296,6 @@ fn classify(line: &[u8]) -> Result<Parsed, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{ProbeIndex, RealNs};
 
     const HEADER: &str = r#"{"type":"header","schema_version":1,"tool":"migprobe","version":"0","nonce":"00","start_ns":0,"interval_ns":1000000,"targets":[{"id":0,"addr":"192.0.2.10","name":"g","family":"v4","phase_ns":0}],"hostname":"h","kernel":"k","socket":"raw","scheduling":"fifo","spin_ns":0,"payload_bytes":56,"min_loss_run":3,"drain_ns":0,"argv":[]}"#;
 
@@ -371,50 +329,6 @@ mod tests {
         assert_eq!(run.bad_lines.count(), 1);
         assert_eq!(run.bad_lines.examples()[0].0, 7);
         assert_eq!(run.unknown_types.get("wombat"), Some(&1));
-    }
-
-    /// The reduction keeps the last line per (target, index) whatever the order
-    /// of the file: checked against a plain stable sort on shuffled inputs.
-    #[test]
-    fn last_line_wins_in_any_order() {
-        let line = |t: u32, i: u64, n: usize| {
-            let mut p = ProbeLine::without_reply(
-                "192.0.2.10".parse().unwrap(),
-                t,
-                ProbeIndex(i),
-                (RealNs(n as i64), StampClock::Kernel),
-                ProbeStatus::Lost,
-            );
-            p.dup = n as u32;
-            p
-        };
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for len in [0usize, 1, 2, 3, 10, 100, 1000] {
-            let lines: Vec<ProbeLine> = (0..len)
-                .map(|n| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    line((seed % 3) as u32, seed % (len as u64 / 2 + 1), n)
-                })
-                .collect();
-            let mut want = lines.clone();
-            want.sort_by_key(|p| (p.target_id, p.index));
-            want.reverse(); // dedup keeps the first of equals: make it the file's last
-            want.dedup_by_key(|p| (p.target_id, p.index));
-            want.reverse();
-            let want: Vec<(u32, u64, u32)> = want
-                .iter()
-                .map(|p| (p.target_id, p.index.0, p.dup))
-                .collect();
-            let mut got = lines;
-            last_line_wins(&mut got);
-            let got: Vec<(u32, u64, u32)> = got
-                .iter()
-                .map(|p| (p.target_id, p.index.0, p.dup))
-                .collect();
-            assert_eq!(got, want, "{len} lines");
-        }
     }
 
     #[test]
