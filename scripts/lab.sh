@@ -663,6 +663,16 @@ start_node() { # node
 	die "libvirtd for $n did not answer on $d/libvirt-sock within 15 s (log: $d/log/libvirtd.log)"
 }
 
+# The machine type `pc` stands for in this QEMU (pc-i440fx-7.2 for 7.2), or
+# `pc`. The XML names it: a libvirtd restarted under a running guest records
+# the expanded type, and a migration whose --xml says `pc` then fails with
+# "Target domain machine type pc does not match source pc-i440fx-7.2".
+pc_machine() { # emulator
+	local m
+	m=$("$1" -machine help 2>/dev/null | sed -n 's/^pc  .*(alias of \([A-Za-z0-9_.-]*\)).*/\1/p' | head -n 1)
+	echo "${m:-pc}"
+}
+
 render_domain_xml() { # node -> writes $dir/domain.xml
 	local n=$1 d guest_args emulator
 	d=$(node_dir "$n")
@@ -680,7 +690,7 @@ render_domain_xml() { # node -> writes $dir/domain.xml
 	sed -e "s|@DOMAIN@|$LAB_DOMAIN|g" \
 		-e "s|@UUID@|$DOMAIN_UUID|g" \
 		-e "s|@RAM_MIB@|$LAB_RAM_MIB|g" \
-		-e "s|@MACHINE@|${LAB_MACHINE:-pc}|g" \
+		-e "s|@MACHINE@|${LAB_MACHINE:-$(pc_machine "$emulator")}|g" \
 		"${cpu[@]}" \
 		-e "s|@KERNEL@|$KERNEL_IMG|g" \
 		-e "s|@INITRD@|$INITRD_IMG|g" \

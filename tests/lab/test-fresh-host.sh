@@ -175,17 +175,24 @@ pkg_version() { # root package
 	chroot "$1" dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$2" 2>/dev/null | awk '$1 ~ /^[ih]i$/ {print $2}' || true
 }
 
-# ---- one scenario -------------------------------------------------------------------
-run_scenario() { # name VAR=value...
-	local s=$1 r=$FRESH_DIR/$1 out rc t0 i qs qu qb
-	shift
-	note "== $s: $* scripts/lab.sh up, status, migrate x2, status, down"
+# A scenario's own copy $1 of the pre-conditioned root, with this checkout's
+# scripts/ in /root/mp, mounted.
+fresh_copy() {
+	local r=$1
 	rm -rf "$r"
 	cp -a "$FRESH_DIR/pre" "$r"
 	rm -f "$r/.done"
 	mkdir -p "$r/root/mp"
 	tar -C "$ROOT" -c scripts | tar -x -C "$r/root/mp"
 	mount_root "$r"
+}
+
+# ---- one scenario -------------------------------------------------------------------
+run_scenario() { # name VAR=value...
+	local s=$1 r=$FRESH_DIR/$1 out rc t0 i qs qu qb
+	shift
+	note "== $s: $* scripts/lab.sh up, status, migrate x2, status, down"
+	fresh_copy "$r"
 	local lab=(in_root "$r" "$@" nice bash /root/mp/scripts/lab.sh)
 	t0=$SECONDS
 	rc=0
@@ -245,12 +252,7 @@ run_scenario() { # name VAR=value...
 run_held() {
 	local r=$FRESH_DIR/held out rc
 	note "== held: apt-mark hold qemu-utils; scripts/lab.sh up must stop and say what to do"
-	rm -rf "$r"
-	cp -a "$FRESH_DIR/pre" "$r"
-	rm -f "$r/.done"
-	mkdir -p "$r/root/mp"
-	tar -C "$ROOT" -c scripts | tar -x -C "$r/root/mp"
-	mount_root "$r"
+	fresh_copy "$r"
 	in_root "$r" apt-mark hold qemu-utils >>"$LOG" 2>&1
 	rc=0
 	out=$(in_root "$r" nice bash /root/mp/scripts/lab.sh up 2>&1) || rc=$?
