@@ -21,6 +21,6 @@ for side in old new; do
 	grep -v '"type":"probe"' "$src/$side/run.jsonl" >"$dst/$side/events.jsonl"
 	lab=$(grep -o "/tmp/migprobe-acc-$side-[a-z]*" "$dst/$side/report.json" | head -1 || true)
 	files=("$dst/$side"/* "$dst"/*.md "$dst"/*.txt "$dst"/gate.xml "$dst"/compare/*)
-	[ -z "$lab" ] || LAB_DIR=$lab bash scripts/portable-paths.sh --strip "$src" "${files[@]}"
+	# No lab directory found: portable-paths.sh takes the default lab's.
+	LAB_DIR=$lab bash scripts/portable-paths.sh --strip "$src" "${files[@]}"
 done
-bash scripts/portable-paths.sh --strip "$src" "$dst"/*.md "$dst"/*.txt "$dst"/compare/* "$dst"/old/* "$dst"/new/*
