@@ -192,7 +192,7 @@ fn draw_lines(plot: &Plot, series: &[Named]) -> Res {
                 root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
             }
         }
-        legend_x -= text_width(name, 11.0) + 24;
+        legend_x -= text_width(name, 13.5) + 24;
         rect(
             root,
             (legend_x, top + 10),

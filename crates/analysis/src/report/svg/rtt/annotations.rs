@@ -5,11 +5,12 @@
 
 use super::Layer;
 use crate::analysis::model::Outage;
-use crate::report::draw::{label, Res};
+use crate::report::draw::{label, label_width, Res};
 use crate::report::json::class_name;
-use crate::report::series::{assign_lanes, text_width};
+use crate::report::series::assign_lanes;
 use crate::report::svg::{
-    darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES, UNOBSERVED,
+    darker, labelled_at, labelled_span, phase_color, zoom_outage, LANE_H, OUTAGE, OUTAGE_LANES,
+    PHASE_LANES, UNOBSERVED,
 };
 use crate::report::text::dur;
 use crate::report::verdict;
@@ -20,9 +21,11 @@ use plotters::prelude::*;
 const MAX_OUTAGE_LABELS: usize = 24;
 
 /// Phase bands, then their labels ("memory_precopy ×3 4.2 s") in
-/// [`PHASE_LANES`] lanes at the top of the plot.
+/// [`PHASE_LANES`] lanes at the top of the plot; in a run of several
+/// migrations only the headline migration's phases are labelled.
 pub(super) fn draw_phases(l: &Layer) -> Res {
     let mut labels = Vec::new();
+    let span = labelled_span(l.a);
     for ph in &l.a.phases {
         let (xa, xb) = ((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns));
         let Some((left, right)) = l.panel.span(xa, xb, 1) else {
@@ -30,6 +33,9 @@ pub(super) fn draw_phases(l: &Layer) -> Res {
         };
         let c = phase_color(ph.name);
         l.band((left, right), c.mix(0.13).filled())?;
+        if !labelled_at(span, ph.start_ns) {
+            continue;
+        }
         let len = dur(ph.end_ns.since(ph.start_ns));
         let name = match ph.iterations {
             Some(n) if n > 0 => format!("{} ×{n} {len}", ph.name),
@@ -40,7 +46,7 @@ pub(super) fn draw_phases(l: &Layer) -> Res {
     let spans: Vec<(i32, i32)> = labels
         .iter()
         .map(|(s, left, _)| {
-            let w = text_width(s, 11.0);
+            let w = label_width(s);
             ((*left + 3).min(l.panel.right - w).max(l.panel.left), w)
         })
         .collect();
@@ -62,11 +68,18 @@ pub(super) fn draw_outages(l: &Layer) -> Res {
     label_outages(l)
 }
 
-/// Shades merged pixel spans: thousands of outages stay a few hundred rectangles.
+/// Shades merged pixel spans: thousands of outages stay a few hundred
+/// rectangles. On the zoom each span's edges are drawn too, so the outage
+/// stands out from the phase bands it overlaps.
 fn shade_outages(l: &Layer) -> Res {
     let spans = l.a.outages.iter().map(|o| (o.start_ns, o.end_ns));
-    for span in merged_spans(l, spans) {
-        l.band(span, LOSS.mix(0.2).filled())?;
+    for (left, right) in merged_spans(l, spans) {
+        l.band((left, right), OUTAGE.mix(0.2).filled())?;
+        if l.zoomed {
+            for x in [left, right - 1] {
+                l.band((x, x + 1), OUTAGE.mix(0.7).filled())?;
+            }
+        }
     }
     Ok(())
 }
@@ -105,7 +118,7 @@ pub(super) fn draw_unobserved(l: &Layer) -> Res {
             let s = format!("unobserved {}", dur(w.duration_ns()));
             let x = left.clamp(
                 l.panel.left,
-                (l.panel.right - text_width(&s, 11.0)).max(l.panel.left),
+                (l.panel.right - label_width(&s)).max(l.panel.left),
             );
             label(l.root, &s, (x, l.panel.bottom - 12), darker(UNOBSERVED))?;
         }
@@ -131,7 +144,7 @@ fn label_outages(l: &Layer) -> Res {
             continue;
         };
         let s = outage_label(o, l.zoomed);
-        let w = text_width(&s, 11.0);
+        let w = label_width(&s);
         let x =
             ((left + right) / 2 - w / 2).clamp(l.panel.left, (l.panel.right - w).max(l.panel.left));
         labels.push((s, x, w));
@@ -140,7 +153,7 @@ fn label_outages(l: &Layer) -> Res {
     for ((s, x, _), lane) in labels.iter().zip(assign_lanes(&spans, OUTAGE_LANES, 6)) {
         if let Some(lane) = lane {
             let y = l.panel.bottom - 12 - (lane as i32 + 1) * LANE_H;
-            label(l.root, s, (*x, y), darker(LOSS))?;
+            label(l.root, s, (*x, y), darker(OUTAGE))?;
         }
     }
     Ok(())
