@@ -31,10 +31,15 @@ pub(crate) const Y_LABEL_W: u32 = 64;
 /// Font size of the labels drawn into a plot ([`label`]) and of the event labels.
 pub(crate) const LABEL_PX: f64 = 13.5;
 
+/// plotters' SVG backend writes every font size divided by this: a
+/// [`LABEL_PX`] label is 10.9 px in the SVG.
+const SVG_FONT_SCALE: f64 = 1.24;
+
 /// Width in pixels of `s` drawn as a label ([`LABEL_PX`]): what lane
-/// assignment must reserve so that labels do not overlap.
+/// assignment and the label's backing must reserve so that labels do not
+/// overlap (with 5 % to spare for the wider digits).
 pub(crate) fn label_width(s: &str) -> i32 {
-    text_width(s, LABEL_PX)
+    text_width(s, LABEL_PX / SVG_FONT_SCALE * 1.05)
 }
 
 /// Any displayable error as the drawing error.

@@ -18,7 +18,7 @@ mod campaign;
 mod progress;
 mod rtt;
 
-use super::draw::{bold, guarded, rect, text, Area, Res, INK, MUTED};
+use super::draw::{bold, guarded, label_width, rect, text, Area, Res, INK, MUTED};
 use super::json::class_name;
 use super::series::text_width;
 use super::text::dur;
@@ -383,7 +383,7 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     if a.events.iter().any(|e| e.origin == Origin::Dst) {
         items.push(("destination event".into(), DST, 4));
     }
-    let widths: Vec<i32> = items.iter().map(|i| text_width(&i.0, 13.5) + 30).collect();
+    let widths: Vec<i32> = items.iter().map(|i| label_width(&i.0) + 30).collect();
     let total: i32 = widths.iter().sum();
     let mut x = (width as i32 - 16 - total).max(12);
     let y = 48;

@@ -6,10 +6,9 @@
 use super::phase_color;
 use crate::analysis::model::{Analysis, Progress};
 use crate::report::draw::{
-    bold, chart_builder, decimals_for, err, house_style, num_label_in, rect, text, Area, Res, INK,
-    MUTED,
+    bold, chart_builder, decimals_for, err, house_style, label_width, num_label_in, rect, text,
+    Area, Res, INK, MUTED,
 };
-use crate::report::series::text_width;
 use migprobe_probe::types::RealNs;
 use plotters::chart::ChartContext;
 use plotters::coord::types::RangedCoordf64;
@@ -192,7 +191,7 @@ fn draw_lines(plot: &Plot, series: &[Named]) -> Res {
                 root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
             }
         }
-        legend_x -= text_width(name, 13.5) + 24;
+        legend_x -= label_width(name) + 24;
         rect(
             root,
             (legend_x, top + 10),

@@ -1,7 +1,8 @@
-//! The analysis layers of an RTT panel, drawn under the data: migration
-//! phases as translucent bands labelled at the top, outages shaded and
-//! labelled near the bottom (the headline first, then the longest), and what
-//! the prober could not observe in grey.
+//! The analysis layers of an RTT panel: migration phases as translucent
+//! bands labelled at the top, outages shaded and labelled near the bottom
+//! (the headline first, then the longest), and what the prober could not
+//! observe in grey. The shading is drawn under the data and the labels over
+//! everything, so that no line crosses a label.
 
 use super::Layer;
 use crate::analysis::model::Outage;
@@ -20,28 +21,32 @@ use plotters::prelude::*;
 /// At most this many outages are labelled per panel.
 const MAX_OUTAGE_LABELS: usize = 24;
 
-/// Phase bands, then their labels ("memory_precopy ×3 4.2 s") in
-/// [`PHASE_LANES`] lanes at the top of the plot; in a run of several
-/// migrations only the headline migration's phases are labelled.
-pub(super) fn draw_phases(l: &Layer) -> Res {
-    let mut labels = Vec::new();
-    let span = labelled_span(l.a);
+/// The phases as translucent bands.
+pub(super) fn shade_phases(l: &Layer) -> Res {
     for ph in &l.a.phases {
-        let (xa, xb) = ((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns));
-        let Some((left, right)) = l.panel.span(xa, xb, 1) else {
+        if let Some(span) = l.panel.span((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns), 1) {
+            l.band(span, phase_color(ph.name).mix(0.13).filled())?;
+        }
+    }
+    Ok(())
+}
+
+/// The phase labels ("memory_precopy ×3 4.2 s") in [`PHASE_LANES`] lanes
+/// at the top of the plot; in a run of several migrations only the
+/// headline migration's phases are labelled.
+pub(super) fn label_phases(l: &Layer) -> Res {
+    let span = labelled_span(l.a);
+    let mut labels = Vec::new();
+    for ph in l.a.phases.iter().filter(|p| labelled_at(span, p.start_ns)) {
+        let Some((left, _)) = l.panel.span((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns), 1) else {
             continue;
         };
-        let c = phase_color(ph.name);
-        l.band((left, right), c.mix(0.13).filled())?;
-        if !labelled_at(span, ph.start_ns) {
-            continue;
-        }
         let len = dur(ph.end_ns.since(ph.start_ns));
         let name = match ph.iterations {
             Some(n) if n > 0 => format!("{} ×{n} {len}", ph.name),
             _ => format!("{} {len}", ph.name),
         };
-        labels.push((name, left, c));
+        labels.push((name, left, phase_color(ph.name)));
     }
     let spans: Vec<(i32, i32)> = labels
         .iter()
@@ -62,16 +67,10 @@ pub(super) fn draw_phases(l: &Layer) -> Res {
     Ok(())
 }
 
-/// Outages shaded, then labelled.
-pub(super) fn draw_outages(l: &Layer) -> Res {
-    shade_outages(l)?;
-    label_outages(l)
-}
-
 /// Shades merged pixel spans: thousands of outages stay a few hundred
 /// rectangles. On the zoom each span's edges are drawn too, so the outage
 /// stands out from the phase bands it overlaps.
-fn shade_outages(l: &Layer) -> Res {
+pub(super) fn shade_outages(l: &Layer) -> Res {
     let spans = l.a.outages.iter().map(|o| (o.start_ns, o.end_ns));
     for (left, right) in merged_spans(l, spans) {
         l.band((left, right), OUTAGE.mix(0.2).filled())?;
@@ -101,13 +100,18 @@ fn merged_spans(l: &Layer, windows: impl Iterator<Item = (RealNs, RealNs)>) -> V
     merged
 }
 
-/// What the prober could not observe: grey bands, and the longest window
-/// that could hide an outage labelled at the bottom ("unobserved 812 ms").
-pub(super) fn draw_unobserved(l: &Layer) -> Res {
+/// What the prober could not observe, as grey bands.
+pub(super) fn shade_unobserved(l: &Layer) -> Res {
     let windows = l.a.unobserved.iter().map(|w| (w.start_ns, w.end_ns));
     for span in merged_spans(l, windows) {
         l.band(span, UNOBSERVED.mix(0.35).filled())?;
     }
+    Ok(())
+}
+
+/// The longest unobserved window that could hide an outage, labelled at
+/// the bottom ("unobserved 812 ms").
+pub(super) fn label_unobserved(l: &Layer) -> Res {
     let longest =
         l.a.unobserved
             .iter()
@@ -129,7 +133,7 @@ pub(super) fn draw_unobserved(l: &Layer) -> Res {
 /// Labels the headline outage, then the longest ones (at most
 /// [`MAX_OUTAGE_LABELS`]), centred on the outage, in [`OUTAGE_LANES`] lanes
 /// near the bottom of the plot.
-fn label_outages(l: &Layer) -> Res {
+pub(super) fn label_outages(l: &Layer) -> Res {
     let headline = zoom_outage(l.a);
     let mut order: Vec<&Outage> = l.a.outages.iter().collect();
     order.sort_by_key(|o| {

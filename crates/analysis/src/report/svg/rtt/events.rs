@@ -19,11 +19,16 @@ use std::collections::BTreeSet;
 /// A key event with its short label and priority (lower first).
 type Keyed<'a> = (&'a EventMark, &'static str, u8);
 
-/// Draws the events within the panel: ticks, then key lines, then their labels.
+/// Draws the events within the panel: ticks and key lines.
 pub(super) fn draw_events(l: &Layer) -> Res {
     let (keyed, ticks) = sort_events(l);
     draw_ticks(l, ticks)?;
-    draw_key_lines(l, &keyed)?;
+    draw_key_lines(l, &keyed)
+}
+
+/// Labels the key events above the plot (after everything in it is drawn).
+pub(super) fn label_events(l: &Layer) -> Res {
+    let (keyed, _) = sort_events(l);
     draw_key_labels(l, &keyed)
 }
 
