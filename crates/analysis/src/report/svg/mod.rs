@@ -214,6 +214,14 @@ fn labelled_span(a: &Analysis) -> Option<(RealNs, RealNs)> {
     Some((lo, hi))
 }
 
+/// "; labels: migration 2" when only the headline migration is labelled.
+fn labelled_note(a: &Analysis) -> String {
+    match (labelled_span(a), a.campaign.as_ref().and_then(|c| c.shown)) {
+        (Some(_), Some(m)) => format!("; labels: migration {}", m + 1),
+        _ => String::new(),
+    }
+}
+
 /// True when something at `t` gets a label (see [`labelled_span`]).
 fn labelled_at(span: Option<(RealNs, RealNs)>, t: RealNs) -> bool {
     span.is_none_or(|(lo, hi)| t >= lo && t <= hi)
@@ -255,8 +263,9 @@ fn draw(
         let span_s = span_ns.max(1_000_000) as f64 / 1e9;
         let to_s = |t: RealNs| t.since(a.start_ns) as f64 / 1e9;
         let main_caption = format!(
-            "Round-trip time per probe (log scale) over the whole run, {}",
-            dur(a.end_ns.since(a.start_ns).max(0))
+            "Round-trip time per probe (log scale) over the whole run, {}{}",
+            dur(a.end_ns.since(a.start_ns).max(0)),
+            labelled_note(a)
         );
         rtt::draw_rtt_panel(
             &root,
