@@ -1005,6 +1005,16 @@ fn the_overlap_check_finds_overlaps() {
     assert!(overlapping_texts(&apart).is_empty());
 }
 
+/// Adds target 1 with the very same probes as target 0 (the lines coincide).
+fn add_a_twin_target(a: &mut Analysis, run: &mut RunData) {
+    a.targets.push(target(1));
+    let mut second = run.probes.clone();
+    for p in &mut second {
+        p.target_id = 1;
+    }
+    run.probes.extend(second);
+}
+
 /// A campaign of `n` copies of the switchover, a minute apart, the first
 /// (whose outage the analysis has) the headline.
 fn campaign_of(n: u32) -> (Analysis, RunData) {
@@ -1040,12 +1050,7 @@ fn chart_labels_do_not_overlap() {
     let (a, run) = switchover();
     let two = {
         let (mut a, mut run) = switchover();
-        a.targets.push(target(1));
-        let mut second = run.probes.clone();
-        for p in &mut second {
-            p.target_id = 1;
-        }
-        run.probes.extend(second);
+        add_a_twin_target(&mut a, &mut run);
         (a, run)
     };
     let (ca, crun) = campaign_of(16);
@@ -1158,12 +1163,7 @@ fn two_targets_get_distinct_strokes() {
         !stroke_widths(&one, "#1F77B4").contains(&3),
         "a lone target is not drawn wide"
     );
-    a.targets.push(target(1));
-    let mut second = run.probes.clone();
-    for p in &mut second {
-        p.target_id = 1;
-    }
-    run.probes.extend(second);
+    add_a_twin_target(&mut a, &mut run);
     let s = svg_text(&a, &run);
     // The first target's colour is the memory line's too (2 px) and the
     // envelope's outline (1 px): its RTT lines are the 3 px ones.
