@@ -9,10 +9,18 @@
 //!    lines (source solid, destination dashed), other events as short ticks
 //!    (`rtt`).
 //! 2. Zoom around the headline outage / switchover (only when there is one).
-//! 3. Memory and disk remaining, MiB (only when progress was sampled;
-//!    `progress`).
+//! 3. Memory and disk remaining, MiB (only when some sample has a positive
+//!    amount left; `progress`).
 //! 4. For a run of several migrations: a strip of the migrations along the
 //!    run and the downtime of each with its spread (`campaign`).
+//!
+//! Legibility rules: labels are laid out in lanes at the width they are
+//! drawn and drawn last, over shading, lines and data; in a run of several
+//! migrations only the headline migration's phases and events are labelled
+//! (the others would repeat them); outages are violet, unlike every phase
+//! band; with several targets the first is drawn wide and underneath, the
+//! others thin on top; a progress panel with nothing left to copy is left
+//! out; the headline figures are the title.
 
 mod campaign;
 mod progress;
