@@ -6,8 +6,8 @@
 mod schema_check;
 
 use migprobe_analysis::analysis::model::{
-    Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, OutageClass, Phase, PhaseName,
-    PhaseStats, Progress, TriggerInfo,
+    Analysis, Baseline, CampaignHeadline, Downtime, EventMark, MigrationInfo, Outage, OutageClass,
+    Phase, PhaseName, PhaseStats, Progress, TriggerInfo,
 };
 use migprobe_analysis::analysis::verdict::Outcome;
 use migprobe_analysis::analysis::TargetSummary;
@@ -917,6 +917,299 @@ fn chart_of_an_hour_at_1khz_is_fast_and_small() {
     let s = String::from_utf8(s).unwrap();
     assert!(s.contains("182 ms freeze"));
     assert!(s.contains("Zoom"));
+}
+
+/// The box of one `<text>` of a chart: left, top, right, bottom (px) and the text.
+type TextBox = (f64, f64, f64, f64, String);
+
+/// The boxes of the unrotated `<text>` elements of an SVG written by
+/// plotters: the font size it wrote, DejaVu Sans's 0.6 em per character on
+/// average, the anchor (start, middle, end) and the top (`dy="0.76em"`) or
+/// baseline it was placed by; shrunk by a pixel each side, so touching is
+/// not overlapping.
+fn text_boxes(svg: &str) -> Vec<TextBox> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let i = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[i..i + tag[i..].find('"')?].to_owned())
+    };
+    let mut out = Vec::new();
+    for piece in svg.split("<text").skip(1) {
+        let (tag, rest) = piece.split_once('>').unwrap();
+        let body = rest.split("</text>").next().unwrap().trim();
+        if body.is_empty() || tag.contains("transform") {
+            continue;
+        }
+        let num = |n: &str| attr(tag, n).unwrap().parse::<f64>().unwrap();
+        let (x, y, size) = (num("x"), num("y"), num("font-size"));
+        let chars = body
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .chars()
+            .count();
+        let w = chars as f64 * size * 0.6;
+        let left = match attr(tag, "text-anchor").as_deref() {
+            Some("middle") => x - w / 2.0,
+            Some("end") => x - w,
+            _ => x,
+        };
+        let top = if tag.contains("dy=\"0.76em\"") {
+            y
+        } else {
+            y - 0.76 * size
+        };
+        out.push((
+            left + 1.0,
+            top + 1.0,
+            left + w - 1.0,
+            top + size - 1.0,
+            body.to_owned(),
+        ));
+    }
+    out
+}
+
+/// Every pair of texts of `svg` whose boxes overlap.
+fn overlapping_texts(svg: &str) -> Vec<(String, String)> {
+    let b = text_boxes(svg);
+    let mut out = Vec::new();
+    for (i, p) in b.iter().enumerate() {
+        for q in &b[i + 1..] {
+            if p.0 < q.2 && q.0 < p.2 && p.1 < q.3 && q.1 < p.3 {
+                out.push((p.4.clone(), q.4.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_overlap_check_finds_overlaps() {
+    let t = |x: i32, y: i32, s: &str| {
+        format!("<text x=\"{x}\" y=\"{y}\" dy=\"0.76em\" font-size=\"10.9\">\n{s}\n</text>")
+    };
+    let clash = format!(
+        "<svg>{}{}</svg>",
+        t(10, 10, "src suspended"),
+        t(60, 14, "dst resumed")
+    );
+    assert_eq!(
+        overlapping_texts(&clash),
+        vec![("src suspended".to_owned(), "dst resumed".to_owned())]
+    );
+    let apart = format!(
+        "<svg>{}{}</svg>",
+        t(10, 10, "src suspended"),
+        t(10, 26, "dst resumed")
+    );
+    assert!(overlapping_texts(&apart).is_empty());
+}
+
+/// Adds target 1 with the very same probes as target 0 (the lines coincide).
+fn add_a_twin_target(a: &mut Analysis, run: &mut RunData) {
+    a.targets.push(target(1));
+    let mut second = run.probes.clone();
+    for p in &mut second {
+        p.target_id = 1;
+    }
+    run.probes.extend(second);
+}
+
+/// A campaign of `n` copies of the switchover, a minute apart, the first
+/// (whose outage the analysis has) the headline.
+fn campaign_of(n: u32) -> (Analysis, RunData) {
+    let (mut a, run) = switchover();
+    let one = (a.phases.clone(), a.events.clone());
+    a.phases.clear();
+    a.events.clear();
+    for k in 0..n {
+        let shift = i64::from(k) * 60 * S;
+        a.phases.extend(one.0.iter().map(|p| Phase {
+            start_ns: RealNs(p.start_ns.0 + shift),
+            end_ns: RealNs(p.end_ns.0 + shift),
+            migration: Some(k),
+            ..p.clone()
+        }));
+        a.events.extend(one.1.iter().map(|e| EventMark {
+            at_ns: RealNs(e.at_ns.0 + shift),
+            ..e.clone()
+        }));
+    }
+    a.end_ns = RealNs(a.end_ns.0 + i64::from(n - 1) * 60 * S);
+    a.campaign = Some(CampaignHeadline {
+        migrations: n,
+        shown: Some(0),
+        measured: n,
+        median_network_ns: Some(182 * MS),
+    });
+    (a, run)
+}
+
+#[test]
+fn chart_labels_do_not_overlap() {
+    let (a, run) = switchover();
+    let two = {
+        let (mut a, mut run) = switchover();
+        add_a_twin_target(&mut a, &mut run);
+        (a, run)
+    };
+    let (ca, crun) = campaign_of(16);
+    for (name, a, run) in [
+        ("switchover", &a, &run),
+        ("two targets", &two.0, &two.1),
+        ("campaign", &ca, &crun),
+    ] {
+        for width in [800, 1000, 1400] {
+            let s = String::from_utf8(svg::render(a, run, None, width)).unwrap();
+            assert!(text_boxes(&s).len() > 20, "{name}: texts found");
+            let o = overlapping_texts(&s);
+            assert!(
+                o.is_empty(),
+                "{name} at {width} px: overlapping labels {o:?}"
+            );
+        }
+    }
+}
+
+/// In a run of several migrations only the headline migration's phases and
+/// events are labelled: each label once, not once per migration.
+#[test]
+fn a_campaign_labels_the_headline_migration_only() {
+    let (a, run) = campaign_of(16);
+    let s = String::from_utf8(svg::render(&a, &run, None, 1400)).unwrap();
+    let texts: Vec<String> = text_boxes(&s).into_iter().map(|b| b.4).collect();
+    for want in ["src suspended", "dst resumed"] {
+        let n = texts.iter().filter(|t| *t == want).count();
+        assert!(
+            (1..=2).contains(&n),
+            "{want:?} labelled {n} times (overview and zoom)"
+        );
+    }
+    let n = texts
+        .iter()
+        .filter(|t| t.starts_with("storage_copy"))
+        .count();
+    assert!((1..=2).contains(&n), "storage_copy labelled {n} times");
+}
+
+/// Real run files, when `MIGPROBE_CHART_RUNS` names them (colon-separated;
+/// e.g. the lab's 16-migration campaigns): `migprobe report` draws each
+/// chart with no overlapping labels.
+#[test]
+fn lab_charts_have_no_overlapping_labels() {
+    let Ok(runs) = std::env::var("MIGPROBE_CHART_RUNS") else {
+        eprintln!("MIGPROBE_CHART_RUNS not set: skipped");
+        return;
+    };
+    for run in runs.split(':').filter(|r| !r.is_empty()) {
+        let out = tempfile::tempdir().unwrap();
+        let st = std::process::Command::new(env!("CARGO_BIN_EXE_migprobe"))
+            .args(["report", run, "--quiet", "--out"])
+            .arg(out.path())
+            .status()
+            .unwrap();
+        assert!(st.success(), "report {run}");
+        let s = std::fs::read_to_string(out.path().join("chart.svg")).unwrap();
+        let o = overlapping_texts(&s);
+        assert!(o.is_empty(), "{run}: overlapping labels {o:?}");
+    }
+}
+
+/// Progress samples with nothing left to copy (or no figures) draw no panel.
+#[test]
+fn an_empty_progress_panel_is_omitted() {
+    let (mut a, run) = switchover();
+    assert!(svg_text(&a, &run).contains("Migration progress"));
+    for p in &mut a.progress {
+        p.memory_remaining = Some(0);
+        p.disk_remaining = None;
+        p.data_remaining = None;
+    }
+    assert!(
+        !svg_text(&a, &run).contains("Migration progress"),
+        "all zero"
+    );
+    for p in &mut a.progress {
+        p.memory_remaining = None;
+    }
+    assert!(
+        !svg_text(&a, &run).contains("Migration progress"),
+        "no figures"
+    );
+}
+
+/// The polylines of `svg` drawn in `colour`, as their stroke widths.
+fn stroke_widths(svg: &str, colour: &str) -> Vec<u32> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains(&format!("stroke=\"{colour}\"")))
+        .filter_map(|p| {
+            p.split("stroke-width=\"")
+                .nth(1)?
+                .split('"')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+/// Two targets with the same RTT both stay visible: the first wide, the second thin on top.
+#[test]
+fn two_targets_get_distinct_strokes() {
+    let (mut a, mut run) = switchover();
+    let one = svg_text(&a, &run);
+    assert!(
+        !stroke_widths(&one, "#1F77B4").contains(&3),
+        "a lone target is not drawn wide"
+    );
+    add_a_twin_target(&mut a, &mut run);
+    let s = svg_text(&a, &run);
+    // The first target's colour is the memory line's too (2 px) and the
+    // envelope's outline (1 px): its RTT lines are the 3 px ones.
+    let (first, other) = (stroke_widths(&s, "#1F77B4"), stroke_widths(&s, "#2CA02C"));
+    assert!(first.contains(&3), "{first:?}");
+    assert!(
+        !other.is_empty() && other.iter().all(|w| *w == 1),
+        "{other:?}"
+    );
+    let (p1, p2) = (
+        s.find("stroke=\"#1F77B4\" stroke-width=\"3\"").unwrap(),
+        s.find("stroke=\"#2CA02C\"").unwrap(),
+    );
+    assert!(p1 < p2, "the wide line is drawn first, under the thin one");
+}
+
+/// The outage is shaded in a colour no phase band has (the switchover is orange).
+#[test]
+fn the_outage_shade_differs_from_the_switchover() {
+    let (a, run) = switchover();
+    let s = svg_text(&a, &run);
+    let fills = |opacity: &str| -> Vec<String> {
+        s.split("<rect")
+            .skip(1)
+            .filter(|r| r.contains(&format!("opacity=\"{opacity}\"")))
+            .filter_map(|r| Some(r.split("fill=\"").nth(1)?.split('"').next()?.to_owned()))
+            .collect()
+    };
+    let (outage, phases) = (fills("0.2"), fills("0.13"));
+    assert!(
+        phases.contains(&"#FF7F0E".to_owned()),
+        "switchover band: {phases:?}"
+    );
+    assert!(!outage.is_empty(), "outage shaded");
+    let rgb = |c: &str| -> [f64; 3] {
+        [1, 3, 5].map(|i| f64::from(u8::from_str_radix(&c[i..i + 2], 16).unwrap()))
+    };
+    for c in &outage {
+        assert!(!phases.contains(c), "outage {c} is a phase colour");
+        let (o, sw) = (rgb(c), rgb("#FF7F0E"));
+        let d = (0..3).map(|i| (o[i] - sw[i]).powi(2)).sum::<f64>().sqrt();
+        assert!(
+            d > 150.0,
+            "outage {c} is close to the switchover's orange ({d:.0})"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- all outputs

@@ -28,6 +28,19 @@ pub(crate) const MARGIN_L: u32 = 10;
 pub(crate) const MARGIN_R: u32 = 22;
 /// Width of the y-axis label area.
 pub(crate) const Y_LABEL_W: u32 = 64;
+/// Font size of the labels drawn into a plot ([`label`]) and of the event labels.
+pub(crate) const LABEL_PX: f64 = 13.5;
+
+/// plotters' SVG backend writes every font size divided by this: a
+/// [`LABEL_PX`] label is 10.9 px in the SVG.
+const SVG_FONT_SCALE: f64 = 1.24;
+
+/// Width in pixels of `s` drawn as a label ([`LABEL_PX`]): what lane
+/// assignment and the label's backing must reserve so that labels do not
+/// overlap (with 5 % to spare for the wider digits).
+pub(crate) fn label_width(s: &str) -> i32 {
+    text_width(s, LABEL_PX / SVG_FONT_SCALE * 1.05)
+}
 
 /// Any displayable error as the drawing error.
 pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
@@ -61,14 +74,14 @@ pub(crate) fn bold(root: &Area, s: &str, (x, y): (i32, i32), size: f64, c: RGBCo
 
 /// A label with a translucent white backing, so it stays readable over data.
 pub(crate) fn label(root: &Area, s: &str, (x, y): (i32, i32), c: RGBColor) -> Res {
-    let w = text_width(s, 11.5);
+    let w = label_width(s);
     rect(
         root,
         (x - 2, y - 1),
         (x + w + 2, y + 14),
         WHITE.mix(0.78).filled(),
     )?;
-    text(root, s, (x, y), 13.5, c, HPos::Left)
+    text(root, s, (x, y), LABEL_PX, c, HPos::Left)
 }
 
 /// A rectangle between two pixel corners.

@@ -250,6 +250,25 @@ pub(crate) fn assign_lanes(items: &[(i32, i32)], lanes: usize, gap: i32) -> Vec<
         .collect()
 }
 
+/// For labels given as `(text, left, width)` in priority order: true for
+/// each one that repeats the text of an earlier, kept label that starts
+/// within its width (two "src block ready" a few pixels apart say it once).
+pub(crate) fn repeats(items: &[(&str, i32, i32)]) -> Vec<bool> {
+    let mut kept: Vec<(&str, i32, i32)> = Vec::new();
+    items
+        .iter()
+        .map(|&(s, x, w)| {
+            let dup = kept
+                .iter()
+                .any(|&(t, kx, kw)| t == s && (x - kx).abs() < w.max(kw));
+            if !dup {
+                kept.push((s, x, w));
+            }
+            dup
+        })
+        .collect()
+}
+
 /// Rough width in pixels of `text` at an SVG font size of `px`.
 pub(crate) fn text_width(text: &str, px: f64) -> i32 {
     (text.chars().count() as f64 * px * 0.58).ceil() as i32
@@ -341,6 +360,18 @@ mod tests {
         assert_eq!(log_range(0.02, 180.0), (0.01, 1000.0));
         assert_eq!(log_range(0.0, f64::NAN), (0.01, 1000.0));
         assert_eq!(log_range(1.0, 1.0), (1.0, 100.0));
+    }
+
+    #[test]
+    fn repeated_labels_close_together_are_said_once() {
+        let items = [
+            ("src block ready", 100, 90),
+            ("src block ready", 104, 90),
+            ("src suspended", 110, 85),
+            ("src block ready", 300, 90),
+        ];
+        assert_eq!(repeats(&items), vec![false, true, false, false]);
+        assert!(repeats(&[]).is_empty());
     }
 
     #[test]

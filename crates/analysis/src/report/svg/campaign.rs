@@ -13,8 +13,8 @@
 use super::LOSS;
 use crate::analysis::model::{Analysis, PhaseName};
 use crate::report::draw::{
-    bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, ms_label, num_label_in,
-    rect, text, Area, Res, INK,
+    bold, cdf_chart, chart_builder, decimals_for, err, house_style, label, label_width, ms_label,
+    num_label_in, rect, text, Area, Res, INK,
 };
 use crate::report::json::{Distribution, MigrationEntry, Spread};
 use crate::report::series::{assign_lanes, cdf_steps, text_width};
@@ -22,7 +22,7 @@ use crate::report::text::dur;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-const STRIP_H: u32 = 118;
+const STRIP_H: u32 = 128;
 const DIST_H: u32 = 340;
 /// Share of the width given to the per-migration plot (the CDF gets the rest).
 const PER_MIGRATION_SHARE: f64 = 0.62;
@@ -97,7 +97,7 @@ impl Campaign<'_> {
         )?;
         let to_s = |ns: i64| (ns - a.start_ns.0) as f64 / 1e9;
         let px = |s: f64| chart.backend_coord(&(s.clamp(0.0, x1), 0.0)).0;
-        let (bar_top, bar_bottom) = (yr.start + 26, yr.end - 8);
+        let (bar_top, bar_bottom) = (yr.start + 36, yr.end - 8);
         let mut spans = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
             let t = e.trigger.as_ref();
@@ -142,14 +142,14 @@ impl Campaign<'_> {
         let lanes = assign_lanes(
             &spans
                 .iter()
-                .map(|(l, s)| (*l, text_width(s, 11.5)))
+                .map(|(l, s)| (*l, label_width(s)))
                 .collect::<Vec<_>>(),
             2,
             4,
         );
         for ((l, s), lane) in spans.iter().zip(lanes) {
             if let Some(lane) = lane {
-                label(root, s, (*l, yr.start + 2 + 12 * lane as i32), INK)?;
+                label(root, s, (*l, yr.start + 2 + 16 * lane as i32), INK)?;
             }
         }
         Ok(())

@@ -9,16 +9,24 @@
 //!    lines (source solid, destination dashed), other events as short ticks
 //!    (`rtt`).
 //! 2. Zoom around the headline outage / switchover (only when there is one).
-//! 3. Memory and disk remaining, MiB (only when progress was sampled;
-//!    `progress`).
+//! 3. Memory and disk remaining, MiB (only when some sample has a positive
+//!    amount left; `progress`).
 //! 4. For a run of several migrations: a strip of the migrations along the
 //!    run and the downtime of each with its spread (`campaign`).
+//!
+//! Legibility rules: labels are laid out in lanes at the width they are
+//! drawn and drawn last, over shading, lines and data; in a run of several
+//! migrations only the headline migration's phases and events are labelled
+//! (the others would repeat them); outages are violet, unlike every phase
+//! band; with several targets the first is drawn wide and underneath, the
+//! others thin on top; a progress panel with nothing left to copy is left
+//! out; the headline figures are the title.
 
 mod campaign;
 mod progress;
 mod rtt;
 
-use super::draw::{bold, guarded, rect, text, Area, Res, INK, MUTED};
+use super::draw::{bold, guarded, label_width, rect, text, Area, Res, INK, MUTED};
 use super::json::class_name;
 use super::series::text_width;
 use super::text::dur;
@@ -46,7 +54,8 @@ const TITLE_H: u32 = 64;
 const MAIN_H: u32 = 430;
 const ZOOM_H: u32 = 330;
 const PROGRESS_H: u32 = 210;
-const LANE_H: i32 = 14;
+/// Height of one label lane: a 13.5 px label and its backing, with no overlap.
+const LANE_H: i32 = 16;
 const EVENT_LANES: usize = 3;
 const PHASE_LANES: usize = 3;
 const OUTAGE_LANES: usize = 2;
@@ -60,6 +69,8 @@ const TARGET_COLORS: [RGBColor; 6] = [
     RGBColor(127, 127, 127),
 ];
 const LOSS: RGBColor = RGBColor(214, 39, 40);
+/// Outage shading: violet, unlike any phase band (the switchover is orange).
+const OUTAGE: RGBColor = RGBColor(120, 40, 170);
 /// Time the prober could not observe.
 const UNOBSERVED: RGBColor = RGBColor(150, 150, 150);
 const SRC: RGBColor = RGBColor(166, 77, 0);
@@ -176,14 +187,62 @@ fn zoom_window(a: &Analysis) -> Option<Zoom> {
     })
 }
 
-/// The colour of target `id`, by its position in the target list.
-fn target_color(a: &Analysis, id: u32) -> RGBColor {
-    let pos = a
-        .targets
+/// The position of target `id` in the target list (its id when unlisted).
+fn target_pos(a: &Analysis, id: u32) -> usize {
+    a.targets
         .iter()
         .position(|t| t.id == id)
-        .unwrap_or(id as usize);
-    TARGET_COLORS[pos % TARGET_COLORS.len()]
+        .unwrap_or(id as usize)
+}
+
+/// The colour of target `id`, by its position in the target list.
+fn target_color(a: &Analysis, id: u32) -> RGBColor {
+    TARGET_COLORS[target_pos(a, id) % TARGET_COLORS.len()]
+}
+
+/// The stroke width of target `id`'s line: with several targets the first
+/// is drawn wide and underneath, every other one thin on top of it, so that
+/// two targets with the same RTT both stay visible; a lone target is thin.
+fn target_stroke(a: &Analysis, id: u32) -> u32 {
+    if a.targets.len() > 1 && target_pos(a, id) == 0 {
+        3
+    } else {
+        1
+    }
+}
+
+/// In a run of several migrations, the time span of the headline
+/// migration's phases: only its phases and events are labelled (the other
+/// migrations repeat the same labels). `None` labels everything.
+fn labelled_span(a: &Analysis) -> Option<(RealNs, RealNs)> {
+    let shown = a.campaign.as_ref().filter(|c| c.migrations > 1)?.shown?;
+    let phases = a.phases.iter().filter(|p| p.migration == Some(shown));
+    let lo = phases.clone().map(|p| p.start_ns).min()?;
+    let hi = phases.map(|p| p.end_ns).max()?;
+    Some((lo, hi))
+}
+
+/// "; labels: migration 2" when only the headline migration is labelled.
+fn labelled_note(a: &Analysis) -> String {
+    match (labelled_span(a), a.campaign.as_ref().and_then(|c| c.shown)) {
+        (Some(_), Some(m)) => format!("; labels: migration {}", m + 1),
+        _ => String::new(),
+    }
+}
+
+/// True when something at `t` gets a label (see [`labelled_span`]).
+fn labelled_at(span: Option<(RealNs, RealNs)>, t: RealNs) -> bool {
+    span.is_none_or(|(lo, hi)| t >= lo && t <= hi)
+}
+
+/// True when the progress panel has something to show: a positive amount
+/// still to copy (samples that are all zero or empty draw an empty panel).
+fn has_progress(a: &Analysis) -> bool {
+    a.progress.iter().any(|p| {
+        [p.memory_remaining, p.disk_remaining, p.data_remaining]
+            .iter()
+            .any(|v| v.is_some_and(|v| v > 0))
+    })
 }
 
 fn draw(
@@ -194,9 +253,7 @@ fn draw(
     width: u32,
 ) -> Res {
     let zoom = zoom_window(a);
-    let has_progress = a.progress.iter().any(|p| {
-        p.memory_remaining.is_some() || p.disk_remaining.is_some() || p.data_remaining.is_some()
-    });
+    let has_progress = has_progress(a);
     let height = TITLE_H
         + MAIN_H
         + if zoom.is_some() { ZOOM_H } else { 0 }
@@ -214,8 +271,9 @@ fn draw(
         let span_s = span_ns.max(1_000_000) as f64 / 1e9;
         let to_s = |t: RealNs| t.since(a.start_ns) as f64 / 1e9;
         let main_caption = format!(
-            "Round-trip time per probe (log scale) over the whole run, {}",
-            dur(a.end_ns.since(a.start_ns).max(0))
+            "Round-trip time per probe (log scale) over the whole run, {}{}",
+            dur(a.end_ns.since(a.start_ns).max(0)),
+            labelled_note(a)
         );
         rtt::draw_rtt_panel(
             &root,
@@ -326,10 +384,13 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
         a.targets.iter().map(|t| t.id).take(6).collect()
     };
     for id in ids {
-        items.push((target_name(a, id), target_color(a, id), 0));
+        let kind = if target_stroke(a, id) > 1 { 0 } else { 5 };
+        items.push((target_name(a, id), target_color(a, id), kind));
     }
     items.push(("lost probe".into(), LOSS, 1));
-    items.push(("outage".into(), LOSS, 2));
+    if !a.outages.is_empty() {
+        items.push(("outage".into(), OUTAGE, 2));
+    }
     if !a.unobserved.is_empty() {
         items.push(("unobserved".into(), UNOBSERVED, 2));
     }
@@ -339,7 +400,7 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     if a.events.iter().any(|e| e.origin == Origin::Dst) {
         items.push(("destination event".into(), DST, 4));
     }
-    let widths: Vec<i32> = items.iter().map(|i| text_width(&i.0, 11.0) + 30).collect();
+    let widths: Vec<i32> = items.iter().map(|i| label_width(&i.0) + 30).collect();
     let total: i32 = widths.iter().sum();
     let mut x = (width as i32 - 16 - total).max(12);
     let y = 48;
@@ -349,6 +410,7 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
             1 => rect(area, (x + 6, y + 1), (x + 8, y + 11), c.filled())?,
             2 => rect(area, (x, y), (x + 16, y + 12), c.mix(0.22).filled())?,
             3 => rect(area, (x + 7, y), (x + 8, y + 12), c.filled())?,
+            5 => rect(area, (x, y + 6), (x + 16, y + 8), c.filled())?,
             _ => {
                 rect(area, (x + 7, y), (x + 8, y + 4), c.filled())?;
                 rect(area, (x + 7, y + 8), (x + 8, y + 12), c.filled())?;

@@ -6,10 +6,9 @@
 use super::phase_color;
 use crate::analysis::model::{Analysis, Progress};
 use crate::report::draw::{
-    bold, chart_builder, decimals_for, err, house_style, num_label_in, rect, text, Area, Res, INK,
-    MUTED,
+    bold, chart_builder, decimals_for, err, house_style, label_width, num_label_in, rect, text,
+    Area, Res, INK, MUTED,
 };
-use crate::report::series::text_width;
 use migprobe_probe::types::RealNs;
 use plotters::chart::ChartContext;
 use plotters::coord::types::RangedCoordf64;
@@ -165,41 +164,63 @@ fn draw_phases(plot: &Plot, a: &Analysis, to_s: &dyn Fn(RealNs) -> f64) -> Res {
 }
 
 /// Each series with points on the axis as lines, one per run (with dots
-/// when few), and its legend entry, right-aligned at the top.
+/// when few), then the legend of those drawn, right-aligned at the top.
 fn draw_lines(plot: &Plot, series: &[Named]) -> Res {
-    let (root, top) = (plot.root, plot.rows.0);
-    let mut legend_x = plot.right - 10;
-    for (name, c, runs) in series.iter().rev() {
-        let runs: Vec<Vec<(i32, i32)>> = runs
-            .iter()
-            .map(|run| {
-                run.iter()
-                    .filter(|p| on_axis(p.0, plot.x1) && p.1.is_finite())
-                    .map(|&p| plot.spec.translate(&p))
-                    .collect()
-            })
-            .collect();
-        let total: usize = runs.iter().map(Vec::len).sum();
-        if total == 0 {
-            continue;
+    let mut drawn: Vec<(&str, RGBColor)> = Vec::new();
+    for (name, c, runs) in series {
+        if draw_series(plot, *c, runs)? {
+            drawn.push((name, *c));
         }
-        for pts in runs.iter().filter(|r| r.len() > 1) {
-            root.draw(&PathElement::new(pts.clone(), c.stroke_width(2)))
+    }
+    draw_legend(plot, &drawn)
+}
+
+/// One series' runs of points as lines (with dots when few); false when
+/// none of its points is on the axis.
+fn draw_series(plot: &Plot, c: RGBColor, runs: &[Vec<(f64, f64)>]) -> Result<bool, String> {
+    let runs: Vec<Vec<(i32, i32)>> = runs
+        .iter()
+        .map(|run| {
+            run.iter()
+                .filter(|p| on_axis(p.0, plot.x1) && p.1.is_finite())
+                .map(|&p| plot.spec.translate(&p))
+                .collect()
+        })
+        .collect();
+    let total: usize = runs.iter().map(Vec::len).sum();
+    for pts in runs.iter().filter(|r| r.len() > 1) {
+        plot.root
+            .draw(&PathElement::new(pts.clone(), c.stroke_width(2)))
+            .map_err(err)?;
+    }
+    if total <= MAX_DOTS {
+        for &pt in runs.iter().flatten() {
+            plot.root
+                .draw(&Circle::new(pt, 2, c.filled()))
                 .map_err(err)?;
         }
-        if total <= MAX_DOTS {
-            for &pt in runs.iter().flatten() {
-                root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
-            }
-        }
-        legend_x -= text_width(name, 11.0) + 24;
+    }
+    Ok(total > 0)
+}
+
+/// The legend, right-aligned at the top of the plot on a white backing, so
+/// that no line runs through it.
+fn draw_legend(plot: &Plot, items: &[(&str, RGBColor)]) -> Res {
+    let (root, top) = (plot.root, plot.rows.0);
+    let widths: Vec<i32> = items.iter().map(|(n, _)| label_width(n) + 24).collect();
+    let mut x = plot.right - 10 - widths.iter().sum::<i32>();
+    if !items.is_empty() {
         rect(
             root,
-            (legend_x, top + 10),
-            (legend_x + 14, top + 13),
-            c.filled(),
+            (x - 4, top + 2),
+            (plot.right - 6, top + 21),
+            WHITE.mix(0.85).filled(),
         )?;
-        text(root, name, (legend_x + 18, top + 4), 13.5, INK, HPos::Left)?;
+    }
+    for ((name, c), w) in items.iter().zip(widths) {
+        rect(root, (x, top + 10), (x + 14, top + 13), c.filled())?;
+        text(root, name, (x + 18, top + 4), 13.5, INK, HPos::Left)?;
+        x += w;
     }
     Ok(())
 }

@@ -1,15 +1,17 @@
-//! The analysis layers of an RTT panel, drawn under the data: migration
-//! phases as translucent bands labelled at the top, outages shaded and
-//! labelled near the bottom (the headline first, then the longest), and what
-//! the prober could not observe in grey.
+//! The analysis layers of an RTT panel: migration phases as translucent
+//! bands labelled at the top, outages shaded and labelled near the bottom
+//! (the headline first, then the longest), and what the prober could not
+//! observe in grey. The shading is drawn under the data and the labels over
+//! everything, so that no line crosses a label.
 
 use super::Layer;
 use crate::analysis::model::Outage;
-use crate::report::draw::{label, Res};
+use crate::report::draw::{label, label_width, Res};
 use crate::report::json::class_name;
-use crate::report::series::{assign_lanes, text_width};
+use crate::report::series::assign_lanes;
 use crate::report::svg::{
-    darker, phase_color, zoom_outage, LANE_H, LOSS, OUTAGE_LANES, PHASE_LANES, UNOBSERVED,
+    darker, labelled_at, labelled_span, phase_color, zoom_outage, LANE_H, OUTAGE, OUTAGE_LANES,
+    PHASE_LANES, UNOBSERVED,
 };
 use crate::report::text::dur;
 use crate::report::verdict;
@@ -19,28 +21,37 @@ use plotters::prelude::*;
 /// At most this many outages are labelled per panel.
 const MAX_OUTAGE_LABELS: usize = 24;
 
-/// Phase bands, then their labels ("memory_precopy ×3 4.2 s") in
-/// [`PHASE_LANES`] lanes at the top of the plot.
-pub(super) fn draw_phases(l: &Layer) -> Res {
-    let mut labels = Vec::new();
+/// The phases as translucent bands.
+pub(super) fn shade_phases(l: &Layer) -> Res {
     for ph in &l.a.phases {
-        let (xa, xb) = ((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns));
-        let Some((left, right)) = l.panel.span(xa, xb, 1) else {
+        if let Some(span) = l.panel.span((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns), 1) {
+            l.band(span, phase_color(ph.name).mix(0.13).filled())?;
+        }
+    }
+    Ok(())
+}
+
+/// The phase labels ("memory_precopy ×3 4.2 s") in [`PHASE_LANES`] lanes
+/// at the top of the plot; in a run of several migrations only the
+/// headline migration's phases are labelled.
+pub(super) fn label_phases(l: &Layer) -> Res {
+    let span = labelled_span(l.a);
+    let mut labels = Vec::new();
+    for ph in l.a.phases.iter().filter(|p| labelled_at(span, p.start_ns)) {
+        let Some((left, _)) = l.panel.span((l.to_x)(ph.start_ns), (l.to_x)(ph.end_ns), 1) else {
             continue;
         };
-        let c = phase_color(ph.name);
-        l.band((left, right), c.mix(0.13).filled())?;
         let len = dur(ph.end_ns.since(ph.start_ns));
         let name = match ph.iterations {
             Some(n) if n > 0 => format!("{} ×{n} {len}", ph.name),
             _ => format!("{} {len}", ph.name),
         };
-        labels.push((name, left, c));
+        labels.push((name, left, phase_color(ph.name)));
     }
     let spans: Vec<(i32, i32)> = labels
         .iter()
         .map(|(s, left, _)| {
-            let w = text_width(s, 11.0);
+            let w = label_width(s);
             ((*left + 3).min(l.panel.right - w).max(l.panel.left), w)
         })
         .collect();
@@ -56,17 +67,18 @@ pub(super) fn draw_phases(l: &Layer) -> Res {
     Ok(())
 }
 
-/// Outages shaded, then labelled.
-pub(super) fn draw_outages(l: &Layer) -> Res {
-    shade_outages(l)?;
-    label_outages(l)
-}
-
-/// Shades merged pixel spans: thousands of outages stay a few hundred rectangles.
-fn shade_outages(l: &Layer) -> Res {
+/// Shades merged pixel spans: thousands of outages stay a few hundred
+/// rectangles. On the zoom each span's edges are drawn too, so the outage
+/// stands out from the phase bands it overlaps.
+pub(super) fn shade_outages(l: &Layer) -> Res {
     let spans = l.a.outages.iter().map(|o| (o.start_ns, o.end_ns));
-    for span in merged_spans(l, spans) {
-        l.band(span, LOSS.mix(0.2).filled())?;
+    for (left, right) in merged_spans(l, spans) {
+        l.band((left, right), OUTAGE.mix(0.2).filled())?;
+        if l.zoomed {
+            for x in [left, right - 1] {
+                l.band((x, x + 1), OUTAGE.mix(0.7).filled())?;
+            }
+        }
     }
     Ok(())
 }
@@ -88,13 +100,18 @@ fn merged_spans(l: &Layer, windows: impl Iterator<Item = (RealNs, RealNs)>) -> V
     merged
 }
 
-/// What the prober could not observe: grey bands, and the longest window
-/// that could hide an outage labelled at the bottom ("unobserved 812 ms").
-pub(super) fn draw_unobserved(l: &Layer) -> Res {
+/// What the prober could not observe, as grey bands.
+pub(super) fn shade_unobserved(l: &Layer) -> Res {
     let windows = l.a.unobserved.iter().map(|w| (w.start_ns, w.end_ns));
     for span in merged_spans(l, windows) {
         l.band(span, UNOBSERVED.mix(0.35).filled())?;
     }
+    Ok(())
+}
+
+/// The longest unobserved window that could hide an outage, labelled at
+/// the bottom ("unobserved 812 ms").
+pub(super) fn label_unobserved(l: &Layer) -> Res {
     let longest =
         l.a.unobserved
             .iter()
@@ -105,7 +122,7 @@ pub(super) fn draw_unobserved(l: &Layer) -> Res {
             let s = format!("unobserved {}", dur(w.duration_ns()));
             let x = left.clamp(
                 l.panel.left,
-                (l.panel.right - text_width(&s, 11.0)).max(l.panel.left),
+                (l.panel.right - label_width(&s)).max(l.panel.left),
             );
             label(l.root, &s, (x, l.panel.bottom - 12), darker(UNOBSERVED))?;
         }
@@ -116,7 +133,7 @@ pub(super) fn draw_unobserved(l: &Layer) -> Res {
 /// Labels the headline outage, then the longest ones (at most
 /// [`MAX_OUTAGE_LABELS`]), centred on the outage, in [`OUTAGE_LANES`] lanes
 /// near the bottom of the plot.
-fn label_outages(l: &Layer) -> Res {
+pub(super) fn label_outages(l: &Layer) -> Res {
     let headline = zoom_outage(l.a);
     let mut order: Vec<&Outage> = l.a.outages.iter().collect();
     order.sort_by_key(|o| {
@@ -131,7 +148,7 @@ fn label_outages(l: &Layer) -> Res {
             continue;
         };
         let s = outage_label(o, l.zoomed);
-        let w = text_width(&s, 11.0);
+        let w = label_width(&s);
         let x =
             ((left + right) / 2 - w / 2).clamp(l.panel.left, (l.panel.right - w).max(l.panel.left));
         labels.push((s, x, w));
@@ -140,7 +157,7 @@ fn label_outages(l: &Layer) -> Res {
     for ((s, x, _), lane) in labels.iter().zip(assign_lanes(&spans, OUTAGE_LANES, 6)) {
         if let Some(lane) = lane {
             let y = l.panel.bottom - 12 - (lane as i32 + 1) * LANE_H;
-            label(l.root, s, (*x, y), darker(LOSS))?;
+            label(l.root, s, (*x, y), darker(OUTAGE))?;
         }
     }
     Ok(())

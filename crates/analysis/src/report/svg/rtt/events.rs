@@ -5,11 +5,11 @@
 
 use super::Layer;
 use crate::analysis::model::EventMark;
-use crate::report::draw::{rect, text, Res, MARGIN_R};
-use crate::report::series::{assign_lanes, text_width};
+use crate::report::draw::{label_width, rect, text, Res, LABEL_PX, MARGIN_R};
+use crate::report::series::{assign_lanes, repeats};
 use crate::report::svg::{
-    key_event, origin_code, origin_color, origin_name, DST, EVENT_LANES, LANE_H, LOCAL,
-    MAX_KEY_LINES, SRC,
+    key_event, labelled_at, labelled_span, origin_code, origin_color, origin_name, DST,
+    EVENT_LANES, LANE_H, LOCAL, MAX_KEY_LINES, SRC,
 };
 use migprobe_probe::record::Origin;
 use plotters::prelude::*;
@@ -19,11 +19,16 @@ use std::collections::BTreeSet;
 /// A key event with its short label and priority (lower first).
 type Keyed<'a> = (&'a EventMark, &'static str, u8);
 
-/// Draws the events within the panel: ticks, then key lines, then their labels.
+/// Draws the events within the panel: ticks and key lines.
 pub(super) fn draw_events(l: &Layer) -> Res {
     let (keyed, ticks) = sort_events(l);
     draw_ticks(l, ticks)?;
-    draw_key_lines(l, &keyed)?;
+    draw_key_lines(l, &keyed)
+}
+
+/// Labels the key events above the plot (after everything in it is drawn).
+pub(super) fn label_events(l: &Layer) -> Res {
+    let (keyed, _) = sort_events(l);
     draw_key_labels(l, &keyed)
 }
 
@@ -86,33 +91,38 @@ fn draw_key_lines(l: &Layer, keyed: &[Keyed]) -> Res {
 }
 
 /// Labels ("src suspended") in [`EVENT_LANES`] lanes above the plot, each
-/// joined to its line; a label with no free lane is left out.
+/// joined to its line; a label with no free lane is left out, and so is one
+/// that repeats the same text within its own width (a second "src block
+/// ready" a few pixels on) or, in a run of several migrations, belongs to a
+/// migration other than the headline's.
 fn draw_key_labels(l: &Layer, keyed: &[Keyed]) -> Res {
-    let texts: Vec<String> = keyed
+    let span = labelled_span(l.a);
+    let mut items: Vec<(&EventMark, String, (i32, i32))> = keyed
         .iter()
+        .filter(|(m, _, _)| labelled_at(span, m.at_ns))
         .map(|(m, short, _)| {
             let o = origin_name(m.origin);
-            if o.is_empty() {
+            let s = if o.is_empty() {
                 (*short).to_owned()
             } else {
                 format!("{o} {short}")
-            }
+            };
+            let w = label_width(&s);
+            let x = (l.px_at(m) + 2).min(l.panel.right + MARGIN_R as i32 - w);
+            (*m, s, (x, w))
         })
         .collect();
-    let spans: Vec<(i32, i32)> = keyed
-        .iter()
-        .zip(&texts)
-        .map(|((m, _, _), s)| {
-            let w = text_width(s, 11.0);
-            ((l.px_at(m) + 2).min(l.panel.right + MARGIN_R as i32 - w), w)
-        })
-        .collect();
+    let repeated = repeats(
+        &items
+            .iter()
+            .map(|(_, s, (x, w))| (s.as_str(), *x, *w))
+            .collect::<Vec<_>>(),
+    );
+    let mut flags = repeated.into_iter();
+    items.retain(|_| !flags.next().unwrap_or(false));
+    let spans: Vec<(i32, i32)> = items.iter().map(|i| i.2).collect();
     let strip_top = l.panel.top - EVENT_LANES as i32 * LANE_H - 1;
-    for (((m, _, _), s), (lane, (x, _))) in keyed
-        .iter()
-        .zip(&texts)
-        .zip(assign_lanes(&spans, EVENT_LANES, 6).into_iter().zip(&spans))
-    {
+    for ((m, s, (x, _)), lane) in items.iter().zip(assign_lanes(&spans, EVENT_LANES, 6)) {
         if let Some(lane) = lane {
             let y = strip_top + lane as i32 * LANE_H;
             let px = l.px_at(m);
@@ -123,7 +133,7 @@ fn draw_key_labels(l: &Layer, keyed: &[Keyed]) -> Res {
                 (px + 1, l.panel.top),
                 c.mix(0.5).filled(),
             )?;
-            text(l.root, s, (*x, y), 13.5, c, HPos::Left)?;
+            text(l.root, s, (*x, y), LABEL_PX, c, HPos::Left)?;
         }
     }
     Ok(())

@@ -189,12 +189,16 @@ pub(super) fn draw_rtt_panel(
     let (_, area_y) = area.get_base_pixel();
     let caption = p.caption(&data, (x0, x1));
     bold(root, &caption, (l.panel.left, area_y + 4), 15.0, INK)?;
-    annotations::draw_phases(&l)?;
-    annotations::draw_outages(&l)?;
-    annotations::draw_unobserved(&l)?;
+    annotations::shade_phases(&l)?;
+    annotations::shade_outages(&l)?;
+    annotations::shade_unobserved(&l)?;
     events::draw_events(&l)?;
     probes::draw_series(&l, &data)?;
     probes::draw_lost(&l, &data.lost)?;
+    annotations::label_phases(&l)?;
+    annotations::label_outages(&l)?;
+    annotations::label_unobserved(&l)?;
+    events::label_events(&l)?;
     if data.points == 0 {
         draw_no_data(&l, run.probes.is_empty())?;
     }

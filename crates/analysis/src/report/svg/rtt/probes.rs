@@ -6,26 +6,45 @@ use super::data::Data;
 use super::Layer;
 use crate::report::draw::{err, rect, Res};
 use crate::report::series::{Band, Sampled};
-use crate::report::svg::{target_color, LOSS};
+use crate::report::svg::{target_color, target_stroke, LOSS};
 use plotters::prelude::*;
 
 /// Up to this many points (all targets) are drawn with a dot each.
 const MAX_DOTS: usize = 1_500;
 
-/// Each target's series in its colour.
+/// How one target's series is drawn: its colour and line width.
+#[derive(Clone, Copy)]
+struct Pen {
+    color: RGBColor,
+    width: u32,
+}
+
+/// Each target's series in its colour: the widest first, so that a thin
+/// line drawn later stays visible on top of it.
 pub(super) fn draw_series(l: &Layer, data: &Data) -> Res {
     let dots = data.points <= MAX_DOTS;
-    for (id, sampled) in &data.series {
-        let c = target_color(l.a, *id);
+    let mut series: Vec<(Pen, &Sampled)> = data
+        .series
+        .iter()
+        .map(|(id, s)| {
+            let pen = Pen {
+                color: target_color(l.a, *id),
+                width: target_stroke(l.a, *id),
+            };
+            (pen, s)
+        })
+        .collect();
+    series.sort_by_key(|(pen, _)| std::cmp::Reverse(pen.width));
+    for (pen, sampled) in series {
         match sampled {
             Sampled::Points(segs) => {
                 for seg in segs {
-                    draw_points(l, seg, c, dots)?;
+                    draw_points(l, seg, pen, dots)?;
                 }
             }
             Sampled::Bands(segs) => {
                 for seg in segs {
-                    draw_bands(l, seg, c)?;
+                    draw_bands(l, seg, pen)?;
                 }
             }
         }
@@ -34,16 +53,18 @@ pub(super) fn draw_series(l: &Layer, data: &Data) -> Res {
 }
 
 /// One unbroken run of points: a line, and dots when `dots` (or for a lone point).
-fn draw_points(l: &Layer, seg: &[(f64, f64)], c: RGBColor, dots: bool) -> Res {
+fn draw_points(l: &Layer, seg: &[(f64, f64)], pen: Pen, dots: bool) -> Res {
+    let c = pen.color;
     let pts: Vec<(i32, i32)> = seg.iter().map(|&(x, y)| (l.panel.pxy)(x, y)).collect();
     if pts.len() > 1 {
         l.root
-            .draw(&PathElement::new(pts.clone(), c.stroke_width(1)))
+            .draw(&PathElement::new(pts.clone(), c.stroke_width(pen.width)))
             .map_err(err)?;
     }
     if dots || pts.len() == 1 {
         for pt in pts {
-            l.root.draw(&Circle::new(pt, 2, c.filled())).map_err(err)?;
+            let r = if pen.width > 1 { 3 } else { 2 };
+            l.root.draw(&Circle::new(pt, r, c.filled())).map_err(err)?;
         }
     }
     Ok(())
@@ -51,7 +72,8 @@ fn draw_points(l: &Layer, seg: &[(f64, f64)], c: RGBColor, dots: bool) -> Res {
 
 /// One unbroken run of buckets: the shaded min–max envelope, its upper edge
 /// as a line (so a one-bucket spike is not a hairline), and the median.
-fn draw_bands(l: &Layer, seg: &[Band], c: RGBColor) -> Res {
+fn draw_bands(l: &Layer, seg: &[Band], pen: Pen) -> Res {
+    let c = pen.color;
     let pxy = l.panel.pxy;
     let mut outline: Vec<(i32, i32)> = seg.iter().map(|b| pxy(b.x, b.hi)).collect();
     outline.extend(seg.iter().rev().map(|b| pxy(b.x, b.lo)));
@@ -75,7 +97,7 @@ fn draw_bands(l: &Layer, seg: &[Band], c: RGBColor) -> Res {
         .map_err(err)?;
     let mid: Vec<(i32, i32)> = seg.iter().map(|b| pxy(b.x, b.mid)).collect();
     l.root
-        .draw(&PathElement::new(mid, c.stroke_width(1)))
+        .draw(&PathElement::new(mid, c.stroke_width(pen.width)))
         .map_err(err)
 }
 
