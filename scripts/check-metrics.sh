@@ -17,6 +17,8 @@
 # gone when it exits, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/prom.sh
+source scripts/lib/prom.sh
 
 for c in promtool prometheus prometheus-pushgateway curl ip python3; do
   command -v "$c" >/dev/null || { echo "check-metrics: $c not found (apt-get install prometheus prometheus-pushgateway curl iproute2)" >&2; exit 2; }
@@ -27,6 +29,7 @@ work=$(mktemp -d)
 ns=mpfleet$$
 pids=()
 cleanup() {
+  prom_stop
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   ip netns del "$ns-a" 2>/dev/null || true
@@ -61,54 +64,17 @@ ip -n "$A" addr add 192.0.2.1/24 dev "${ns}va"; ip -n "$ns-b" addr add 192.0.2.2
 for n in "$A" "$ns-b"; do ip -n "$n" link set lo up; done
 ip -n "$A" link set "${ns}va" up; ip -n "$ns-b" link set "${ns}vb" up
 
-cat > "$work/prometheus.yml" <<YML
-global: {scrape_interval: 500ms, scrape_timeout: 400ms}
-scrape_configs:
-  - job_name: probe-live
-    static_configs: [{targets: ['127.0.0.1:9465']}]
-  - job_name: run-live
-    static_configs: [{targets: ['127.0.0.1:9466']}]
-  - job_name: pushgateway
-    honor_labels: true
-    static_configs: [{targets: ['127.0.0.1:9091']}]
-YML
-ip netns exec "$A" prometheus-pushgateway --web.listen-address=127.0.0.1:9091 --persistence.file= >"$work/pushgateway.log" 2>&1 &
-pids+=($!)
-ip netns exec "$A" prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address=127.0.0.1:9090 --log.level=warn >"$work/prometheus.log" 2>&1 &
-pids+=($!)
-
-# Polls "$@" until it succeeds, for at most $1 seconds.
-within() {
-  local deadline=$(($(date +%s) + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-# The value of PromQL expression $1 (one series), or nothing.
-query() {
-  in_a curl -fsS --get --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query |
-    python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if len(r) == 1 else "")'
-}
-# True when $1 has exactly one series, of value $2.
-is() { [ "$(query "$1")" = "$2" ]; }
-
 echo "check-metrics: starting Prometheus and the Pushgateway in $A ($SECONDS s)"
-within 30 in_a curl -fsS http://127.0.0.1:9090/-/ready || fail "Prometheus did not start: $(tail -3 "$work/prometheus.log")"
-within 30 in_a curl -fsS http://127.0.0.1:9091/-/ready || fail "the Pushgateway did not start: $(tail -3 "$work/pushgateway.log")"
-# Prometheus hands its targets to the scrapers some seconds after it is
-# ready: once it has scraped the Pushgateway, it scrapes the others too.
-within 30 is 'up{job="pushgateway"}' 1 || fail "Prometheus does not scrape: $(tail -3 "$work/prometheus.log")"
+prom_start "$A" "$work" probe-live=9465 run-live=9466 || fail "see above"
 
 echo "check-metrics: probe --listen and run --listen, scraped ($SECONDS s)"
 mkdir "$work/probe"
 ip netns exec "$A" "$mp" probe 192.0.2.2 -i 10ms -d 4s --drain 500ms -q --out "$work/probe/run.jsonl" \
   --listen 127.0.0.1:9465 --listen-linger 60s >"$work/probe.out" 2>&1 &
-probe=$!; pids+=($probe)
+probe=$!; pids+=("$probe")
 ip netns exec "$A" "$mp" run -t 192.0.2.2 -i 10ms --warmup 1s --cooldown 1s --drain 500ms -q --out "$work/run" \
   --listen 127.0.0.1:9466 --listen-linger 60s -- sleep 2 >"$work/run.out" 2>&1 &
-run=$!; pids+=($run)
+run=$!; pids+=("$run")
 
 within 10 in_a curl -fsS -o "$work/live.prom" http://127.0.0.1:9465/metrics || fail "no live /metrics on --listen: $(tail -2 "$work/probe.out")"
 promtool check metrics < "$work/live.prom" || fail "promtool check metrics on the live /metrics"
@@ -134,36 +100,5 @@ within 20 is 'migprobe_target_sent_probes{job="migprobe",instance="check"}' "$(p
   || fail "the pushed figures did not reach Prometheus"
 
 # Every figure stored, against report.json's.
-NS_A=$A python3 - "$work" <<'PY' || fail "Prometheus's figures differ from report.json's"
-import json, os, subprocess, sys
-work = sys.argv[1]
-def q(expr):
-    # The latest sample in the last 5 minutes: the live targets have ended since.
-    expr = f"last_over_time({expr}[5m])"
-    api = ["curl", "-fsS", "--get", "--data-urlencode", f"query={expr}", "http://127.0.0.1:9090/api/v1/query"]
-    out = subprocess.run(["ip", "netns", "exec", os.environ["NS_A"], *api], capture_output=True, text=True, check=True).stdout
-    r = json.loads(out)["data"]["result"]
-    assert len(r) == 1, f"{expr}: {len(r)} series"
-    return float(r[0]["value"][1])
-bad = []
-def same(expr, want):
-    got = q(expr)
-    if abs(got - want) > 1e-9:
-        bad.append(f"{expr} = {got}, report.json: {want}")
-probe = json.load(open(f"{work}/probe/report.json"))["targets"][0]
-for job in ["probe-live"]:
-    for k in ["sent", "answered", "lost", "late", "skipped"]:
-        same(f'migprobe_live_probes_{k}_total{{job="{job}"}}', probe[k])
-for sel in ['job="probe-live"', 'job="migprobe",instance="check",campaign="night/1"']:
-    same(f"migprobe_target_sent_probes{{{sel}}}", probe["sent"])
-    same(f"migprobe_target_lost_probes{{{sel}}}", probe["lost"])
-run = json.load(open(f"{work}/run/report.json"))
-t = run["targets"][0]
-for k in ["sent", "answered", "lost", "late", "skipped"]:
-    same(f'migprobe_live_probes_{k}_total{{job="run-live"}}', t[k])
-same('migprobe_migration_duration_seconds{job="run-live"}', run["trigger"]["duration_ms"] / 1000)
-same('migprobe_migration_result{job="run-live",result="completed"}', 1 if run["migration"]["result"] == "completed" else 0)
-print("\n".join(bad) or "check-metrics: Prometheus holds report.json's figures", file=sys.stderr if bad else sys.stdout)
-sys.exit(1 if bad else 0)
-PY
+python3 scripts/lib/prom_check.py "$A" probe-run "$work" || fail "Prometheus's figures differ from report.json's"
 echo "check-metrics: live /metrics scraped by Prometheus and a push through the Pushgateway agree with report.json ($SECONDS s)"

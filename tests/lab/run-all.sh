@@ -19,6 +19,9 @@ lab_step --uses-lab test-events -- bash tests/lab/test-events.sh
 step "lab: migprobe run around a migration and around a known pause"
 lab_step --uses-lab test-run -- bash tests/lab/test-run.sh
 
+step "lab: a real Prometheus scrapes a live migprobe run around a migration and receives its push"
+lab_step --uses-lab test-metrics -- bash tests/lab/test-metrics.sh
+
 step "lab: lab faults are told apart from failures (health, reset-guest, one retry)"
 bash tests/lab/test-lab-step.sh
 
