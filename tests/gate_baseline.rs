@@ -5,6 +5,7 @@
 //! from flags and policy files; bad values exit 2 naming the flag.
 
 mod gatekit;
+mod schema_check;
 
 use gatekit::*;
 use serde_json::{json, Value};
@@ -117,6 +118,7 @@ fn a_drifting_campaign_is_inconclusive() {
     assert!(junit.contains("type=\"inconclusive\""), "{junit}");
     let o = gate(&[&args[..], &["--format", "json"]].concat());
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    schema_check::assert_valid_as("gate", o.stdout.as_bytes());
     let stats = &v["checks"][0]["statistics"];
     assert_eq!(stats["outcome"], "inconclusive");
     assert_eq!(stats["drift"]["drifted"], true);

@@ -1,7 +1,7 @@
 //! `--json` and `--quiet` through the real binary: with `--json` stdout is
-//! one JSON document and nothing else (it must parse whole; a report.json
-//! also matches the committed schema), with `--quiet` stdout is empty; for
-//! `report`, `gate`, `compare` and (as root) `probe` and `run`.
+//! one JSON document and nothing else (it must parse whole, and match its
+//! committed schema under schema/), with `--quiet` stdout is empty; for
+//! `report`, `gate`, `compare`, `summary` and (as root) `probe` and `run`.
 
 mod bin;
 mod schema_check;
@@ -72,6 +72,7 @@ fn gate_json_carries_numbers() {
     let o = migprobe(&[&["gate"], &args[..], &["--json"]].concat());
     assert_eq!(o.status.code(), Some(1), "a 4.7 s freeze fails 1s");
     let v = json_stdout(&o);
+    schema_check::assert_valid_as("gate", &o.stdout);
     assert_eq!(v["pass"], false);
     let c = &v["checks"][0];
     assert_eq!(c["name"], "network downtime");
@@ -92,12 +93,24 @@ fn gate_json_carries_numbers() {
 }
 
 #[test]
+fn summary_json_matches_the_targets_schema() {
+    let d = tempfile::tempdir().unwrap();
+    let run = imported(d.path(), "a");
+    let o = migprobe(&["summary", s(&run), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_stdout(&o);
+    assert!(v[0]["sent"].as_u64().is_some_and(|n| n > 0), "{v}");
+    schema_check::assert_valid_as("targets", &o.stdout);
+}
+
+#[test]
 fn compare_json_and_quiet() {
     let d = tempfile::tempdir().unwrap();
     let (a, b) = (report(d.path(), "a"), report(d.path(), "b"));
     let o = migprobe(&["compare", s(&a), s(&b), "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json_stdout(&o);
+    schema_check::assert_valid_as("compare", &o.stdout);
     assert_eq!(v["reference"], "a");
     assert_eq!(v["runs"].as_array().map(Vec::len), Some(2));
     let net = &v["metrics"][0];
@@ -127,6 +140,7 @@ fn probe_json_prints_the_final_statistics_only() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = json_stdout(&o);
     assert!(v.to_string().contains("127.0.0.1"), "{v}");
+    schema_check::assert_valid_as("targets", &o.stdout);
 }
 
 #[test]

@@ -41,13 +41,36 @@ pub(crate) enum Command {
     Import(import::ImportArgs),
     /// Compare reports side by side: deltas, statistics, compare.md and compare.svg.
     Compare(CompareArgs),
-    /// Print the JSON Schema of report.json (generated from migprobe's own types).
-    Schema,
+    /// Print the JSON Schema of a machine-readable output (generated from migprobe's own
+    /// types): report.json (default), gate, compare or targets (`probe`/`summary --json`).
+    Schema(SchemaArgs),
     /// Print a shell completion script: bash, zsh or fish (e.g. `migprobe completions bash
     /// > /etc/bash_completion.d/migprobe`).
     Completions(CompletionsArgs),
     /// Print the man page, migprobe(1), as roff (e.g. `migprobe man | man -l -`).
     Man,
+}
+
+/// `migprobe schema`.
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Which document: report (report.json, also `report`/`run --json`), gate (`gate --json`),
+    /// compare (`compare --json`) or targets (`probe --json`, `summary --json`).
+    #[arg(value_enum, value_name = "DOCUMENT", default_value = "report")]
+    pub(crate) document: SchemaDoc,
+}
+
+/// The documents `migprobe schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaDoc {
+    /// report.json.
+    Report,
+    /// `gate --json`.
+    Gate,
+    /// `compare --json`.
+    Compare,
+    /// `probe --json` and `summary --json`.
+    Targets,
 }
 
 /// `migprobe completions`.

@@ -1,16 +1,22 @@
 //! `migprobe schema`, `completions` and `man`: documents generated from
-//! migprobe's own definitions (report.json's types, the clap command line),
+//! migprobe's own definitions (the output types, the clap command line),
 //! printed on stdout. tests/completions.rs and tests/report_schema.rs check them.
 
 use super::stdout::write;
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{Cli, CompletionsArgs, SchemaArgs, SchemaDoc};
 use crate::exit::ExitCode;
 use anyhow::{Context, Result};
-use migprobe_analysis::report::json::schema;
+use migprobe_analysis::schemas::Document;
 
-/// Prints the JSON Schema of report.json.
-pub(crate) fn schema() -> Result<ExitCode> {
-    write(&schema::render())?;
+/// Prints the JSON Schema of the document `a` names.
+pub(crate) fn schema(a: &SchemaArgs) -> Result<ExitCode> {
+    let doc = match a.document {
+        SchemaDoc::Report => Document::Report,
+        SchemaDoc::Gate => Document::Gate,
+        SchemaDoc::Compare => Document::Compare,
+        SchemaDoc::Targets => Document::Targets,
+    };
+    write(&doc.render())?;
     Ok(ExitCode::Ok)
 }
 

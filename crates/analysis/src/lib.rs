@@ -8,7 +8,8 @@
 //! - [`report`]: report.json, summary.md and chart.svg (renderers return bytes);
 //! - [`gate`]: thresholds, policies and baselines → verdicts (text, Markdown,
 //!   JSON, JUnit);
-//! - [`compare`]: runs side by side (table, Markdown, charts).
+//! - [`compare`]: runs side by side (table, Markdown, charts);
+//! - [`schemas`]: the JSON Schemas of every machine-readable output.
 //!
 //! No file or network I/O happens here except reading files named by the caller.
 
@@ -17,4 +18,5 @@ pub mod baseline;
 pub mod compare;
 pub mod gate;
 pub mod report;
+pub mod schemas;
 pub mod stats;

@@ -3,6 +3,7 @@
 use super::hist::RttHist;
 use super::index_runs::IndexRuns;
 use migprobe_probe::record::{DuplicateLine, ProbeLine, ProbeStatus, TargetInfo};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -10,7 +11,7 @@ use std::net::IpAddr;
 pub const LATE_INTERVALS: i64 = 10;
 
 /// Statistics of one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct TargetSummary {
     /// Target id.
     pub target_id: u32,

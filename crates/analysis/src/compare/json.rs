@@ -5,11 +5,12 @@
 use super::table::{Delta, BOOTSTRAP_ITERATIONS, BOOTSTRAP_SEED, CONFIDENCE};
 use super::{judge_metric, verdict, Metric, RunFigures};
 use crate::baseline::{Judgement, Outcome, Policy};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// The whole comparison.
-#[derive(Debug, Serialize)]
-struct Comparison<'a> {
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Comparison<'a> {
     /// The first run's label: every delta is against it.
     reference: &'a str,
     /// The verdict sentence (as printed without `--json`).
@@ -21,16 +22,16 @@ struct Comparison<'a> {
 }
 
 /// One run.
-#[derive(Debug, Serialize)]
-struct Run<'a> {
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Run<'a> {
     label: &'a str,
     source: &'a str,
     migrations: usize,
 }
 
 /// One figure across the runs.
-#[derive(Debug, Serialize)]
-struct Figure {
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Figure {
     /// Stable key, e.g. "network_downtime".
     metric: &'static str,
     /// Name for people.
@@ -42,8 +43,8 @@ struct Figure {
 }
 
 /// One figure of one run.
-#[derive(Debug, Serialize)]
-struct Entry {
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct Entry {
     /// Samples (migrations that have the figure).
     n: usize,
     /// Median across the samples.

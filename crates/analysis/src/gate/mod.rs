@@ -27,10 +27,11 @@ pub use checks::evaluate;
 pub use input::{samples, GateInput, Metric};
 pub use policy::{PolicyError, Settings, Thresholds};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// The verdict of one check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CheckResult {
     /// Stable name of the check (also the JUnit testcase name), e.g. "network downtime".
     pub name: String,
@@ -81,7 +82,7 @@ impl CheckResult {
 
 /// A check's figures as numbers: what a program reading the verdict compares
 /// (the text fields say the same for people).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Measure {
     /// The figure judged (none when the report does not hold it).
     pub value: Option<f64>,
@@ -106,7 +107,7 @@ impl Measure {
 }
 
 /// The verdict of the whole gate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Verdict {
     /// True when every check passed.
     pub pass: bool,

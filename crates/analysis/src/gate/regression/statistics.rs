@@ -3,10 +3,11 @@
 
 use super::detail::Facts;
 use crate::baseline::{Campaign, Outcome};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// The figures behind the verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Statistics {
     /// "regression", "no regression", "improvement", "inconclusive" or "thin evidence".
     pub outcome: &'static str,
@@ -49,7 +50,7 @@ pub struct Statistics {
 }
 
 /// A campaign's second half against its first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct DriftFigures {
     /// Median of the first half, ms.
     pub first_half_median_ms: f64,

@@ -10,13 +10,9 @@ use serde_json::Value;
 /// The schema as JSON: draft 2020-12, titled with the version, and
 /// `schema_version` pinned to [`REPORT_SCHEMA_VERSION`].
 pub fn schema() -> Value {
-    let mut s = serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default();
-    if let Some(obj) = s.as_object_mut() {
-        obj.insert(
-            "title".into(),
-            format!("migprobe report.json, schema_version {REPORT_SCHEMA_VERSION}").into(),
-        );
-    }
+    let mut s = crate::schemas::titled::<Report>(&format!(
+        "migprobe report.json, schema_version {REPORT_SCHEMA_VERSION}"
+    ));
     if let Some(v) = s.pointer_mut("/properties/schema_version") {
         *v = serde_json::json!({ "const": REPORT_SCHEMA_VERSION });
     }
