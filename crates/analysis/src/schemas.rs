@@ -11,7 +11,7 @@
 use crate::analysis::TargetSummary;
 use crate::compare::json::Comparison;
 use crate::gate::Verdict;
-use crate::report::json::schema as report_schema;
+use crate::report::json::{Report, REPORT_SCHEMA_VERSION};
 use schemars::JsonSchema;
 use serde_json::Value;
 
@@ -60,7 +60,7 @@ impl Document {
     /// The schema as JSON.
     pub fn schema(self) -> Value {
         match self {
-            Document::Report => report_schema::schema(),
+            Document::Report => report(),
             Document::Gate => titled::<Verdict>("migprobe gate --json, version 1"),
             Document::Compare => titled::<Comparison>("migprobe compare --json, version 1"),
             Document::Targets => titled::<Vec<TargetSummary>>(
@@ -77,8 +77,19 @@ impl Document {
     }
 }
 
+/// report.json's schema, with `schema_version` pinned to [`REPORT_SCHEMA_VERSION`].
+fn report() -> Value {
+    let mut s = titled::<Report>(&format!(
+        "migprobe report.json, schema_version {REPORT_SCHEMA_VERSION}"
+    ));
+    if let Some(v) = s.pointer_mut("/properties/schema_version") {
+        *v = serde_json::json!({ "const": REPORT_SCHEMA_VERSION });
+    }
+    s
+}
+
 /// The schema of `T`, with `title`.
-pub(crate) fn titled<T: JsonSchema>(title: &str) -> Value {
+fn titled<T: JsonSchema>(title: &str) -> Value {
     let mut s = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
     if let Some(obj) = s.as_object_mut() {
         obj.insert("title".into(), title.into());
@@ -99,6 +110,18 @@ mod tests {
             assert!(d.render().ends_with("}\n"));
         }
         assert_eq!(Document::parse("nope"), None);
+    }
+
+    #[test]
+    fn report_pins_the_version_and_names_the_sections() {
+        let s = Document::Report.schema();
+        assert_eq!(
+            s["properties"]["schema_version"]["const"],
+            REPORT_SCHEMA_VERSION
+        );
+        for key in ["run", "downtime", "outages", "targets", "unobserved"] {
+            assert!(s["properties"].get(key).is_some(), "{key}");
+        }
     }
 
     #[test]

@@ -12,7 +12,6 @@
 mod coverage;
 mod migrations;
 pub mod plausible;
-pub mod schema;
 mod sections;
 
 pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
