@@ -368,6 +368,7 @@ fn switchover() -> (Analysis, RunData) {
         truncated: false,
         end_reason: Some("duration".into()),
         notes: vec![],
+        clocks: vec![],
         campaign: None,
     };
     (a, run)
@@ -480,6 +481,7 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
         truncated: false,
         end_reason: Some("duration".into()),
         notes: vec!["No hypervisor events were captured.".into()],
+        clocks: vec![],
         campaign: None,
     };
     (a, run)
@@ -784,6 +786,7 @@ fn empty_analysis() -> Analysis {
         truncated: true,
         end_reason: None,
         notes: vec![],
+        clocks: vec![],
         campaign: None,
     }
 }
@@ -1385,6 +1388,7 @@ fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::M
             hypervisor_ms: Some(n - 40.0),
             qemu_pause_ms: Some(n - 45.0),
             qemu_pause_resolution_ms: None,
+            qemu_pause_uncertainty_ms: None,
             difference_ms: Some(45.0),
             before_pause_part_ms: None,
             pause_part_ms: None,

@@ -26,7 +26,7 @@ pub(super) fn phase_of(e: &EventLine) -> Option<&'static str> {
 
 /// The live line's "last event", or `None` for events not shown (job statistics).
 pub(super) fn shown_as(e: &EventLine) -> Option<String> {
-    (e.kind != kinds::JOB_STATS).then(|| format!("{:?} {}", e.origin, e.kind).to_lowercase())
+    (!e.kind.is_sample()).then(|| format!("{:?} {}", e.origin, e.kind).to_lowercase())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! From a run file's data to an [`Analysis`]: baseline, outages, phases,
 //! downtime, summaries, migration result and notes. Pure: no I/O, no clock.
 
+use super::clocks::{self, HostClock};
 use super::downtime::{self, detail_number, job_completed};
 use super::hist::RttHist;
 use super::model::{
@@ -33,6 +34,10 @@ pub struct AnalysisOptions {
     /// Baseline window length when there is no `trigger_started` event;
     /// default [`DEFAULT_WARMUP_NS`].
     pub warmup_ns: Option<i64>,
+    /// The hypervisor hosts' clocks, when estimated over a longer stretch
+    /// than this run (a campaign's migrations use the whole run's); default:
+    /// estimated from this run's events ([`clocks::estimate`]).
+    pub clocks: Option<Vec<HostClock>>,
 }
 
 /// What every stage of [`analyze`] reads: the run, its probes in order, and
@@ -56,7 +61,12 @@ struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    fn new(run: &'a RunData, probes: &'a [ProbeLine], opts: &AnalysisOptions) -> Input<'a> {
+    fn new(
+        run: &'a RunData,
+        probes: &'a [ProbeLine],
+        events: &'a [EventLine],
+        opts: &AnalysisOptions,
+    ) -> Input<'a> {
         let h = &run.header;
         let interval = if h.interval_ns > 0 {
             h.interval_ns
@@ -81,8 +91,8 @@ impl<'a> Input<'a> {
             run,
             probes,
             by_target,
-            events: &run.events,
-            markers: Markers::from_events(&run.events),
+            events,
+            markers: Markers::from_events(events),
             target_ids,
             interval,
             k,
@@ -117,7 +127,12 @@ struct Timeline {
 /// and phases, summaries, trigger and migration, notes, end of the run.
 pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
     let probes = sorted_probes(&run.probes);
-    let x = Input::new(run, &probes, opts);
+    let clocks = opts
+        .clocks
+        .clone()
+        .unwrap_or_else(|| clocks::estimate(&run.events));
+    let events = on_prober_clock(&run.events, &clocks);
+    let x = Input::new(run, &probes, &events, opts);
     let (baseline, found) = baselines_and_outages(&x);
     let mut notes = open_outage_notes(&found);
     let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
@@ -127,6 +142,7 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
     let trigger = trigger_info(x.events);
     let migration = migration_info(x.events);
     notes.extend(run_notes(&x, trigger.as_ref(), migration.as_ref()));
+    notes.extend(clocks::notes(&clocks, x.interval));
     let h = &run.header;
     Analysis {
         start_ns: h.start_ns,
@@ -149,7 +165,20 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
         truncated: run.footer.is_none(),
         end_reason: run.footer.as_ref().map(|f| f.reason.clone()),
         notes,
+        clocks,
         campaign: None,
+    }
+}
+
+/// The events with every corrected host's QEMU stamps on the prober's clock
+/// (borrowed as they are when no host needed it).
+fn on_prober_clock<'e>(events: &'e [EventLine], clocks: &[HostClock]) -> Cow<'e, [EventLine]> {
+    if clocks.iter().any(|c| c.corrected) {
+        let mut moved = events.to_vec();
+        clocks::correct(&mut moved, clocks);
+        Cow::Owned(moved)
+    } else {
+        Cow::Borrowed(events)
     }
 }
 
@@ -584,7 +613,7 @@ fn label(e: &EventLine) -> String {
 fn event_marks(events: &[EventLine]) -> Vec<EventMark> {
     let mut out: Vec<EventMark> = events
         .iter()
-        .filter(|e| e.kind != kinds::JOB_STATS)
+        .filter(|e| !e.kind.is_sample())
         .map(|e| EventMark {
             at_ns: event_time(e),
             origin: e.origin,

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod backlog;
 pub mod campaign;
+pub mod clocks;
 pub mod downtime;
 pub mod hist;
 mod index_runs;

@@ -278,6 +278,8 @@ pub struct Analysis {
     pub end_reason: Option<String>,
     /// Things a reader must know (trigger failed, run cut short, clock stepped, ...).
     pub notes: Vec<String>,
+    /// Each hypervisor host's clock against the prober's (see [`super::clocks`]).
+    pub clocks: Vec<super::clocks::HostClock>,
     /// For a run of several migrations: how many, and which one the headline
     /// shows (see [`super::campaign`]); `None` for a single migration.
     pub campaign: Option<CampaignHeadline>,

@@ -2,6 +2,7 @@
 //! each over its own window of the run. [`super::campaign::merge`] puts them
 //! back into the whole run's analysis.
 
+use super::clocks::estimate;
 use super::model::Analysis;
 use super::{analyze, AnalysisOptions};
 use migprobe_probe::record::kinds;
@@ -15,7 +16,8 @@ pub const LEAD_NS: i64 = 2_000_000_000;
 ///
 /// Migration i covers the run from shortly before its trigger (at most
 /// [`LEAD_NS`], never before the previous trigger exited: that exit is the
-/// previous migration's) to the start of the next one.
+/// previous migration's) to the start of the next one. The hosts' clocks
+/// are estimated once, over the whole run.
 pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
     let starts: Vec<i64> = run
         .events
@@ -45,6 +47,12 @@ pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
         bounds.push(w[1].saturating_sub(LEAD_NS).max(after_exit).min(w[1]));
     }
     bounds.push(i64::MAX);
+    // Every migration's times on the prober's clock by the same estimate:
+    // the whole run's (a window may hold no round-trip sample).
+    let opts = &AnalysisOptions {
+        clocks: Some(opts.clocks.clone().unwrap_or_else(|| estimate(&run.events))),
+        ..opts.clone()
+    };
     bounds
         .windows(2)
         .map(|b| {

@@ -526,7 +526,7 @@ fn false_outages(run: &Path, ks: &[u32], out: Option<&Path>) -> Result<(), Strin
                 &data,
                 &AnalysisOptions {
                     min_loss_run: Some(k),
-                    warmup_ns: None,
+                    ..AnalysisOptions::default()
                 },
             );
             let n = a.outages.len();

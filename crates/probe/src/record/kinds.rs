@@ -60,6 +60,10 @@ pub enum EventKind {
     ConnectionLost,
     /// A lost libvirt connection is back: `detail.uri`, `detail.attempts`.
     ConnectionRestored,
+    /// A timed round trip on a libvirt connection (`virConnectGetLibVersion`), for the host clock
+    /// estimate: `detail.uri`, `detail.rtt_ns`; `at_ns` is the middle of the call. Written when
+    /// a side's round trip is the fastest yet.
+    ConnectionRtt,
     /// The trigger command was started: `detail.argv`.
     TriggerStarted,
     /// The trigger command exited: `detail.code` (null if killed by a signal), `detail.signal`, `detail.output` (last lines).
@@ -102,6 +106,7 @@ impl EventKind {
             EventKind::CaptureStarted => "capture_started",
             EventKind::ConnectionLost => "connection_lost",
             EventKind::ConnectionRestored => "connection_restored",
+            EventKind::ConnectionRtt => "connection_rtt",
             EventKind::TriggerStarted => "trigger_started",
             EventKind::TriggerExited => "trigger_exited",
             EventKind::ClockStep => "clock_step",
@@ -109,6 +114,13 @@ impl EventKind {
             EventKind::Other => "other",
             EventKind::Unknown(s) => s,
         }
+    }
+
+    /// True for periodic measurements (job statistics, connection round
+    /// trips) rather than things that happened: not drawn on charts nor
+    /// printed live.
+    pub fn is_sample(&self) -> bool {
+        matches!(self, EventKind::JobStats | EventKind::ConnectionRtt)
     }
 
     /// The kind named `name`; a name this version does not know is kept as
@@ -138,6 +150,7 @@ impl EventKind {
             "capture_started" => EventKind::CaptureStarted,
             "connection_lost" => EventKind::ConnectionLost,
             "connection_restored" => EventKind::ConnectionRestored,
+            "connection_rtt" => EventKind::ConnectionRtt,
             "trigger_started" => EventKind::TriggerStarted,
             "trigger_exited" => EventKind::TriggerExited,
             "clock_step" => EventKind::ClockStep,
@@ -231,6 +244,10 @@ pub const CAPTURE_STARTED: EventKind = EventKind::CaptureStarted;
 pub const CONNECTION_LOST: EventKind = EventKind::ConnectionLost;
 /// A lost libvirt connection is back: `detail.uri`, `detail.attempts`.
 pub const CONNECTION_RESTORED: EventKind = EventKind::ConnectionRestored;
+/// A timed round trip on a libvirt connection (`virConnectGetLibVersion`), for the host clock
+/// estimate: `detail.uri`, `detail.rtt_ns`; `at_ns` is the middle of the call. Written when
+/// a side's round trip is the fastest yet.
+pub const CONNECTION_RTT: EventKind = EventKind::ConnectionRtt;
 /// The trigger command was started: `detail.argv`.
 pub const TRIGGER_STARTED: EventKind = EventKind::TriggerStarted;
 /// The trigger command exited: `detail.code` (null if killed by a signal), `detail.signal`, `detail.output` (last lines).
@@ -268,6 +285,7 @@ pub const ALL: &[EventKind] = &[
     CAPTURE_STARTED,
     CONNECTION_LOST,
     CONNECTION_RESTORED,
+    CONNECTION_RTT,
     TRIGGER_STARTED,
     TRIGGER_EXITED,
     CLOCK_STEP,

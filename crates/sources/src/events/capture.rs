@@ -1,8 +1,10 @@
 //! Live capture of both hypervisors' events through libvirt: lifecycle,
 //! migration iterations, job completion, block jobs, QEMU monitor events, and
-//! a poll of the source's job statistics. Lost connections are recorded and
+//! a poll of the source's job statistics, and timed round trips on each
+//! connection (for the host clock estimate). Lost connections are recorded and
 //! re-established with backoff; the capture goes on.
 
+use super::rtt::BestRtt;
 use super::{lifecycle, qemu};
 use crate::sys::libvirt::{
     job_stats, start_event_loop, Raw, RawEvent, Registration, COMPLETED_KEEP,
@@ -81,6 +83,8 @@ struct Side {
     retry_at: Option<Instant>,
     /// A reconnection in flight (opening can block while a daemon starts).
     opening: Option<JoinHandle<Result<Connect, String>>>,
+    /// The fastest round trip on the connection so far.
+    rtt: BestRtt,
 }
 
 /// A running capture; [`Capture::stop`] ends it.
@@ -197,6 +201,7 @@ impl Side {
             attempts: 0,
             retry_at: None,
             opening: None,
+            rtt: BestRtt::default(),
         }
     }
 
@@ -268,6 +273,7 @@ impl Manager {
 
     fn serve(&mut self, stop: &AtomicBool) {
         let mut next_poll = Instant::now();
+        let mut next_rtt = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             let wait = next_poll
                 .saturating_duration_since(Instant::now())
@@ -279,6 +285,10 @@ impl Manager {
                 next_poll += self.cfg.poll;
                 self.poll(0, false);
             }
+            if Instant::now() >= next_rtt {
+                next_rtt += RTT_EVERY;
+                self.sample_rtts();
+            }
             self.reconnect();
         }
         while let Ok(raw) = self.raw_rx.try_recv() {
@@ -289,6 +299,18 @@ impl Manager {
         }
         for s in &mut self.sides {
             s.disconnect();
+        }
+    }
+
+    /// Times a round trip on every connected side (see [`super::rtt`]).
+    fn sample_rtts(&mut self) {
+        for s in &mut self.sides {
+            let Some(conn) = s.conn.as_ref() else {
+                continue;
+            };
+            if let Some(e) = s.rtt.sample(conn, s.origin, &s.uri) {
+                let _ = self.out.send(e);
+            }
         }
     }
 
@@ -386,6 +408,9 @@ impl Manager {
         }
     }
 }
+
+/// How often each connection's round trip is timed.
+const RTT_EVERY: Duration = Duration::from_millis(500);
 
 const BLOCK_JOBS: [&str; 6] = [
     "unknown",

@@ -6,3 +6,5 @@
 pub mod capture;
 pub(crate) mod lifecycle;
 pub(crate) mod qemu;
+#[cfg(feature = "libvirt")]
+pub(crate) mod rtt;

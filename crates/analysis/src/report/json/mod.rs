@@ -9,11 +9,14 @@
 //! (`migrations.rs`).
 //! It depends on no other renderer.
 
+mod clocks;
 mod coverage;
 mod migrations;
 pub mod plausible;
 mod sections;
+mod units;
 
+pub use clocks::ClockReport;
 pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
 
 pub use migrations::{Distribution, MigrationEntry, Spread, P95_MIN_N};
@@ -97,6 +100,10 @@ pub struct Report {
     /// Distributions across `migrations` (absent for a single migration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<Distribution>,
+    /// Each hypervisor host's clock against the prober's (absent when no
+    /// event carried a host's own stamp).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clocks: Vec<ClockReport>,
 }
 
 /// "loss", "freeze" or "mixed".
@@ -128,6 +135,7 @@ pub fn build(a: &Analysis, meta: &ReportMeta) -> Report {
         end_reason: a.end_reason.clone(),
         migrations: Vec::new(),
         distribution: None,
+        clocks: clocks::clocks(a),
     }
 }
 

@@ -4,6 +4,7 @@
 //! Field names and meanings are the stable schema; add, never rename.
 
 use super::class_name;
+pub(crate) use super::units::{ms, ms_opt};
 use crate::analysis::model::{
     Analysis, Baseline, Downtime, MigrationInfo, Outage, Phase, PhaseStats, TriggerInfo,
 };
@@ -14,18 +15,6 @@ use migprobe_probe::record::TargetInfo;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Nanoseconds as milliseconds rounded to the microsecond (3 decimals).
-pub(super) fn ms(ns: i64) -> f64 {
-    // Integer division first: exact for every i64, then at most 3 decimals.
-    let us = ns / 1_000 + i64::from((ns % 1_000).abs() >= 500) * ns.signum();
-    us as f64 / 1_000.0
-}
-
-/// Optional nanoseconds as optional milliseconds.
-fn ms_opt(ns: Option<i64>) -> Option<f64> {
-    ns.map(ms)
-}
 
 /// Address of target `id` ("" when the run does not list it).
 pub(super) fn addr_of(a: &Analysis, id: u32) -> String {
@@ -196,6 +185,10 @@ pub struct DowntimeReport {
     /// `--timestamp`: 1 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qemu_pause_resolution_ms: Option<f64>,
+    /// Present when QEMU's times were moved onto the prober's clock (see
+    /// `clocks`): `qemu_pause_ms` is within ± this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qemu_pause_uncertainty_ms: Option<f64>,
     /// `network_ms` − the hypervisor figure (QEMU pause, else libvirt's).
     pub difference_ms: Option<f64>,
     /// Part of the network downtime before the guest was paused: the target
@@ -223,6 +216,9 @@ impl DowntimeReport {
             hypervisor_ms: ms_opt(d.hypervisor_ns),
             qemu_pause_ms: ms_opt(d.qemu_pause_ns),
             qemu_pause_resolution_ms: ms_opt(d.qemu_pause_resolution_ns),
+            qemu_pause_uncertainty_ms: d
+                .qemu_pause_ns
+                .and_then(|_| super::clocks::pause_uncertainty_ms(a)),
             difference_ms: ms_opt(d.difference_ns),
             before_pause_part_ms: ms_opt(d.before_pause_part_ns),
             pause_part_ms: ms_opt(d.pause_part_ns),
@@ -442,25 +438,5 @@ impl From<&Baseline> for BaselineReport {
             rtt_p50_ms: ms(b.rtt_p50_ns),
             rtt_p99_ms: ms(b.rtt_p99_ns),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn milliseconds_rounded_to_the_microsecond() {
-        for (ns, want) in [
-            (182_456_789, 182.457),
-            (500, 0.001),
-            (499, 0.0),
-            (-1_500, -0.002),
-            (0, 0.0),
-            (1_000_000, 1.0),
-        ] {
-            assert_eq!(ms(ns), want, "{ns}");
-        }
-        assert!(ms(i64::MAX).is_finite() && ms(i64::MIN).is_finite());
     }
 }
