@@ -22,6 +22,9 @@ lab_step --uses-lab test-run -- bash tests/lab/test-run.sh
 step "lab: a real Prometheus scrapes a live migprobe run around a migration and receives its push"
 lab_step --uses-lab test-metrics -- bash tests/lab/test-metrics.sh
 
+step "lab: skewed host clocks (QEMU under libfaketime, +50 ms and -30 ms) are estimated and corrected"
+lab_step --uses-lab test-clocks -- bash tests/lab/test-clocks.sh
+
 step "lab: lab faults are told apart from failures (health, reset-guest, one retry)"
 bash tests/lab/test-lab-step.sh
 
