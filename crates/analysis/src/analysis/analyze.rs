@@ -1,6 +1,7 @@
 //! From a run file's data to an [`Analysis`]: baseline, outages, phases,
 //! downtime, summaries, migration result and notes. Pure: no I/O, no clock.
 
+use super::answering;
 use super::clocks::{self, HostClock};
 use super::downtime::{self, detail_number, job_completed};
 use super::hist::RttHist;
@@ -143,6 +144,12 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
     let migration = migration_info(x.events);
     notes.extend(run_notes(&x, trigger.as_ref(), migration.as_ref()));
     notes.extend(clocks::notes(&clocks, x.interval));
+    notes.extend(answering::notes(
+        &run.header.targets,
+        |id| x.of_target(id),
+        x.markers.trigger_started,
+        x.warmup,
+    ));
     let h = &run.header;
     Analysis {
         start_ns: h.start_ns,

@@ -1,6 +1,7 @@
 //! Pure analysis of run data.
 
 pub mod analyze;
+pub mod answering;
 pub mod backlog;
 pub mod campaign;
 pub mod clocks;
