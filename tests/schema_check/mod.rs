@@ -1,5 +1,5 @@
 //! Checks machine-readable outputs against the committed JSON Schemas
-//! (`schema/*-v1.json`): report.json for every test that produces a report,
+//! (`schema/report-v1.json`, `schema/stdout/*-v1.json`): report.json for every test that produces a report,
 //! and the `--json` output of `gate`, `compare`, `probe` and `summary`.
 
 #![allow(
@@ -15,9 +15,15 @@ pub const SCHEMA: &str = include_str!("../../schema/report-v1.json");
 /// Every committed schema: (document name as `migprobe schema` takes it, file bytes).
 pub const ALL: [(&str, &str); 4] = [
     ("report", SCHEMA),
-    ("gate", include_str!("../../schema/gate-v1.json")),
-    ("compare", include_str!("../../schema/compare-v1.json")),
-    ("targets", include_str!("../../schema/targets-v1.json")),
+    ("gate", include_str!("../../schema/stdout/gate-v1.json")),
+    (
+        "compare",
+        include_str!("../../schema/stdout/compare-v1.json"),
+    ),
+    (
+        "targets",
+        include_str!("../../schema/stdout/targets-v1.json"),
+    ),
 ];
 
 /// Panics with every violation when `report` (report.json's bytes) does not
@@ -43,7 +49,7 @@ pub fn assert_valid_as(name: &str, bytes: &[u8]) {
         .collect();
     assert!(
         errors.is_empty(),
-        "the output does not match schema/{name}-v1.json:\n{}",
+        "the output does not match the committed schema {name}:\n{}",
         errors.join("\n")
     );
 }

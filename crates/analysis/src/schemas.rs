@@ -1,8 +1,8 @@
 //! The JSON Schemas of every machine-readable document migprobe prints or
 //! writes, derived from the Rust types that serialize them (each derives
 //! `JsonSchema` next to `Serialize`), so a schema cannot drift from its
-//! output. The repository commits each as `schema/<name>-v1.json` (a test
-//! keeps them equal); `migprobe schema [NAME]` prints one.
+//! output. The repository commits each under `schema/` ([`Document::file_name`];
+//! a test keeps them equal); `migprobe schema [NAME]` prints one.
 //!
 //! Rules: draft 2020-12, titled with the document and its version; only
 //! report.json carries a `schema_version` field (pinned with `const`), the
@@ -47,9 +47,13 @@ impl Document {
         }
     }
 
-    /// The committed file under `schema/`.
+    /// The committed file under `schema/`: report.json's at the top, the
+    /// other documents (all printed on stdout) under `stdout/`.
     pub fn file_name(self) -> String {
-        format!("{}-v1.json", self.name())
+        match self {
+            Document::Report => "report-v1.json".into(),
+            _ => format!("stdout/{}-v1.json", self.name()),
+        }
     }
 
     /// The document named `name`, if any.
