@@ -8,7 +8,8 @@
 //! - [`report`]: report.json, summary.md and chart.svg (renderers return bytes);
 //! - [`gate`]: thresholds, policies and baselines → verdicts (text, Markdown,
 //!   JSON, JUnit);
-//! - [`compare`]: runs side by side (table, Markdown, charts).
+//! - [`compare`]: runs side by side (table, Markdown, charts);
+//! - [`text_table`]: aligned terminal tables (for `compare` and `gate`).
 //!
 //! No file or network I/O happens here except reading files named by the caller.
 
@@ -18,3 +19,4 @@ pub mod compare;
 pub mod gate;
 pub mod report;
 pub mod stats;
+pub mod text_table;
