@@ -42,7 +42,7 @@ struct Field {
 /// Fields are joined by this.
 const GAP: &str = "  ";
 
-/// The latest event is cut to this many columns before fitting.
+/// The phase and the latest event are each cut to this many columns before fitting.
 const EVENT_MAX: usize = 40;
 
 /// The line for `width` terminal columns: at most `width - 1` columns (the
@@ -113,9 +113,13 @@ fn fields(s: &Status<'_>) -> Vec<Field> {
         v.insert(2, field(text, 9, Tone::Alert));
     }
     if let Some((phase, event)) = s.run {
-        v.push(field(format!("| {}", printable(phase)), 7, Tone::Plain));
-        let event = cut(&printable(event), EVENT_MAX);
-        v.push(field(format!("| {event}"), 2, Tone::Plain));
+        // Empty ones (no event yet) are left out.
+        for (text, keep) in [(phase, 7), (event, 2)] {
+            let text = cut(printable(text).trim(), EVENT_MAX);
+            if !text.is_empty() {
+                v.push(field(format!("| {text}"), keep, Tone::Plain));
+            }
+        }
     }
     v
 }

@@ -129,6 +129,11 @@ fn unknown_rate_and_rtt_show_a_dash_and_event_text_cannot_escape() {
     assert!(line.starts_with("12.3s  -/s  sent 0"), "{line}");
     assert!(line.contains("rtt -"), "{line}");
     assert!(line.ends_with("| copy  | a [2Jb c"), "{line:?}");
+    let s = Status {
+        rate: None,
+        ..status(&calm, Some(("warm-up", " ")))
+    };
+    assert!(render(&s, 200, false).ends_with("max 0 ns  | warm-up"));
 }
 
 #[test]
