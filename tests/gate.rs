@@ -829,6 +829,17 @@ fn xml_checker_rejects_broken_documents() {
     );
 }
 
+/// The one `<testsuite>` of a `<testsuites>` document, whose counts must agree with it.
+fn only_suite(root: &Element) -> &Element {
+    assert_eq!(root.name, "testsuites");
+    let suites = root.all("testsuite");
+    assert_eq!(suites.len(), 1, "{root:?}");
+    for count in ["tests", "failures", "errors", "skipped"] {
+        assert_eq!(root.attr(count), suites[0].attr(count), "{count}");
+    }
+    suites[0]
+}
+
 #[test]
 fn junit_has_one_testcase_per_check_and_escapes() {
     let d = tmp();
@@ -857,8 +868,8 @@ fn junit_has_one_testcase_per_check_and_escapes() {
         xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
         "{xml}"
     );
-    let suite = parse_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
-    assert_eq!(suite.name, "testsuite");
+    let root = parse_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let suite = only_suite(&root);
     assert_eq!(suite.attr("name"), Some("migprobe gate"));
     let cases = suite.all("testcase");
     assert_eq!(cases.len(), 5);
@@ -924,7 +935,8 @@ fn junit_is_written_when_all_pass() {
         &xml_path.display().to_string(),
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let suite = parse_xml(&std::fs::read_to_string(&xml_path).unwrap()).unwrap();
+    let root = parse_xml(&std::fs::read_to_string(&xml_path).unwrap()).unwrap();
+    let suite = only_suite(&root);
     assert_eq!(
         (suite.attr("tests"), suite.attr("failures")),
         (Some("6"), Some("0"))

@@ -142,7 +142,7 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
         format!(
             "{}\n\n{}",
             verdict::verdict(&runs, &rule),
-            table::build(&runs, &rule).to_text()
+            table::build(&runs, &rule).to_text(crate::terminal::stdout_columns())
         )
     };
     super::stdout::emit(a.stdout, text, || Ok(compare::json::render(&runs, &rule)))?;

@@ -49,8 +49,8 @@ pub(crate) fn execute(a: &GateArgs) -> Result<ExitCode> {
         .transpose()?;
     let verdict = evaluate(&thresholds, &report, baseline.as_ref());
     if let Some(j) = &a.junit {
-        write_atomic(j, junit::render(&verdict).as_bytes())
-            .with_context(|| format!("--junit {}", j.display()))?;
+        let xml = junit::render(&verdict).with_context(|| format!("--junit {}", j.display()))?;
+        write_atomic(j, xml.as_bytes()).with_context(|| format!("--junit {}", j.display()))?;
     }
     if !a.stdout.quiet {
         super::stdout::write(&format.render(&verdict))?;

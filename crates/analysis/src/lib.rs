@@ -9,7 +9,8 @@
 //! - [`gate`]: thresholds, policies and baselines → verdicts (text, Markdown,
 //!   JSON, JUnit);
 //! - [`compare`]: runs side by side (table, Markdown, charts);
-//! - [`schemas`]: the JSON Schemas of every machine-readable output.
+//! - [`schemas`]: the JSON Schemas of every machine-readable output;
+//! - [`text_table`]: aligned terminal tables (for `compare` and `gate`).
 //!
 //! No file or network I/O happens here except reading files named by the caller.
 
@@ -20,3 +21,4 @@ pub mod gate;
 pub mod report;
 pub mod schemas;
 pub mod stats;
+pub mod text_table;

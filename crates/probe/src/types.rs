@@ -97,24 +97,8 @@ pub fn civil_utc(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
     )
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of the
-/// date part of [`civil_utc`]); `None` when the month or the day does not exist.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    // After H. Hinnant's algorithm, as are both directions here.
-    let (m, d) = (i64::from(month), i64::from(day));
-    let y = if m <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-/// (year, month, day) of `days` since 1970-01-01, proleptic Gregorian.
+/// (year, month, day) of `days` since 1970-01-01, proleptic Gregorian (after
+/// H. Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -125,16 +109,6 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]
@@ -154,25 +128,6 @@ mod tests {
         assert_eq!(civil_utc(951_782_400), (2000, 2, 29, 0, 0, 0));
         assert_eq!(civil_utc(1_795_634_356), (2026, 11, 25, 19, 19, 16));
         assert_eq!(civil_utc(-1), (1969, 12, 31, 23, 59, 59));
-    }
-
-    #[test]
-    fn days_from_civil_inverts_civil_utc_and_refuses_impossible_dates() {
-        for days in [-800_000, -1, 0, 1, 59, 11_016, 20_513, 2_932_896] {
-            let (y, m, d, ..) = civil_utc(days * 86_400);
-            assert_eq!(days_from_civil(y, m, d), Some(days), "{y}-{m}-{d}");
-        }
-        assert_eq!(days_from_civil(2000, 2, 29), Some(11_016));
-        for (y, m, d) in [
-            (2026, 2, 29),
-            (1900, 2, 29),
-            (2026, 13, 1),
-            (2026, 0, 1),
-            (2026, 4, 31),
-            (2026, 1, 0),
-        ] {
-            assert_eq!(days_from_civil(y, m, d), None, "{y}-{m}-{d}");
-        }
     }
 
     #[test]

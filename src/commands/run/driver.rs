@@ -6,6 +6,7 @@ use crate::exit::ExitCode;
 use crate::outputs::{LogFile, WriteFailure};
 use crate::session::{Action, Input, Now, Session, Status};
 use crate::terminal::events::render as render_event;
+use crate::terminal::fresh_line;
 use crate::trigger::{Exit, Trigger};
 use migprobe_probe::record::EventLine;
 use migprobe_probe::sys::realtime_now;
@@ -140,7 +141,7 @@ impl<'a> Driver<'a> {
             }
             Action::Show(e) => {
                 if !self.io.quiet {
-                    eprintln!("\r\x1b[K{}", render_event(&e, self.t0));
+                    eprintln!("{}{}", fresh_line(), render_event(&e, self.t0));
                 }
             }
             Action::Record(e) => {

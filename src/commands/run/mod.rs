@@ -202,7 +202,7 @@ impl Probing<'_> {
                 m.set_engine(l);
                 m.set_phase(&st.phase);
             }
-            live.update_with(l, e, &format!("  | {} | {}", st.phase, st.last_event));
+            live.update_with(l, e, &st.phase, &st.last_event);
         };
         let hooks = runner::Hooks {
             interrupts: self.stop,

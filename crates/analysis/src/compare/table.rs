@@ -226,41 +226,10 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// Plain text with aligned columns (for a terminal).
-    pub fn to_text(&self) -> String {
-        let width = |s: &str| s.chars().count();
-        let mut w: Vec<usize> = self.header.iter().map(|h| width(h)).collect();
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate() {
-                if let Some(x) = w.get_mut(i) {
-                    *x = (*x).max(width(c));
-                }
-            }
-        }
-        let line = |cells: &[String]| {
-            let mut s = String::new();
-            for (i, c) in cells.iter().enumerate() {
-                let pad = w.get(i).copied().unwrap_or(0).saturating_sub(width(c));
-                if i > 0 {
-                    s.push_str("  ");
-                }
-                s.push_str(c);
-                if i + 1 < cells.len() {
-                    s.push_str(&" ".repeat(pad));
-                }
-            }
-            s.trim_end().to_owned()
-        };
-        let mut out = line(&self.header);
-        out.push('\n');
-        let rule: Vec<String> = w.iter().map(|n| "─".repeat(*n)).collect();
-        out.push_str(&line(&rule));
-        out.push('\n');
-        for r in &self.rows {
-            out.push_str(&line(r));
-            out.push('\n');
-        }
-        out
+    /// Plain text with aligned columns and a rule under the header (for a
+    /// terminal); `width` (the terminal's columns) wraps long cells.
+    pub fn to_text(&self, width: Option<u16>) -> String {
+        crate::text_table::render(&self.header, &self.rows, true, width)
     }
 }
 
@@ -460,7 +429,7 @@ mod tests {
         assert_eq!(d.evidence(), "1 migration each: evidence is thin");
         let t = build(&r, &Policy::default());
         assert_eq!(t.header, ["figure", "before", "after", "Δ after"]);
-        let text = t.to_text();
+        let text = t.to_text(None);
         assert!(text.contains("+45 ms (+23 %)"), "{text}");
         assert!(
             text.contains("1 migration each: evidence is thin"),
@@ -473,7 +442,7 @@ mod tests {
     fn clear_shift_and_no_shift() {
         let base: Vec<f64> = (0..10).map(|i| 200.0 + 10.0 * f64::from(i)).collect();
         let slow: Vec<f64> = base.iter().map(|x| x + 400.0).collect();
-        let t = build(&runs(&base, &slow), &Policy::default()).to_text();
+        let t = build(&runs(&base, &slow), &Policy::default()).to_text(None);
         for row in [
             "network downtime: verdict",
             "regression",
@@ -494,7 +463,7 @@ mod tests {
         let r = runs(&base, &same);
         let d = Delta::of(Metric::Network, &r[0], &r[1]);
         assert_eq!(delta_cell(&d), "±0");
-        let t = build(&r, &Policy::default()).to_text();
+        let t = build(&r, &Policy::default()).to_text(None);
         assert!(t.contains("no regression"), "{t}");
         assert!(
             t.contains("network downtime: smallest regression it would catch"),

@@ -60,28 +60,8 @@ fn rows(v: &Verdict) -> Vec<[String; 5]> {
 
 /// Terminal text: table, one detail line per check, then `PASS: ...` / `FAIL: ...`.
 pub fn text(v: &Verdict) -> String {
-    let rows = rows(v);
-    let mut width = HEADER.map(|h| h.chars().count());
-    for r in &rows {
-        for (w, cell) in width.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 5]| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
-            s.push_str(cell);
-            if i + 1 < cells.len() {
-                s.push_str(&" ".repeat(w.saturating_sub(cell.chars().count()) + 2));
-            }
-        }
-        s.push('\n');
-        s
-    };
-    let mut out = line(HEADER);
-    for r in &rows {
-        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
-    }
+    let rows: Vec<Vec<String>> = rows(v).into_iter().map(Vec::from).collect();
+    let mut out = crate::text_table::render(&HEADER, &rows, false, None);
     out.push('\n');
     for c in &v.checks {
         out.push_str(&format!("- {}\n", one_line(&c.detail)));
