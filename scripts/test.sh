@@ -48,6 +48,9 @@ cargo fmt --all -- --check
 step "layers: no module cycles, no library naming the CLI or clap (scripts/check-layers.py)"
 python3 scripts/check-layers.py
 
+step "msrv: every locked package supports the workspace's rust-version (scripts/check-msrv.py)"
+python3 scripts/check-msrv.py
+
 step "links: every relative link in README.md and docs/*.md resolves (scripts/check-links.py)"
 python3 scripts/check-links.py
 
