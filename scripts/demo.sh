@@ -44,7 +44,7 @@ echo "== migprobe run: probing $LAB_GUEST_IP4 and $LAB_GUEST_IP6 every 1 ms from
 echo "   listening to $LAB_SRC_NODE and $LAB_DST_NODE, migrating $LAB_DOMAIN with --copy-storage-all"
 set +e
 # shellcheck disable=SC2086 # LAB_MIGRATE_CMD is a command line
-ip netns exec "$LAB_NETNS" "$BIN" run \
+ip netns exec "$LAB_PROBER_NETNS" "$BIN" run \
   --target "$LAB_GUEST_IP4" --target "$LAB_GUEST_IP6" --interval 1ms \
   --src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
   --warmup "$WARMUP" --cooldown "$COOLDOWN" --out "$OUT" -- $LAB_MIGRATE_CMD
