@@ -196,8 +196,9 @@ install_packages() {
 	[[ $LAB_INSTALL == 1 ]] || die "missing packages: ${pkgs[*]} (LAB_INSTALL=0: install them yourself)"
 	command -v apt-get >/dev/null || die "missing packages: ${pkgs[*]}, and no apt-get here to install them"
 	say "installing: ${pkgs[*]}"
-	local made_policy=0 had_libvirt=0
+	local made_policy=0 had_libvirt=0 had_sshd=0
 	[[ -x /usr/sbin/libvirtd ]] && had_libvirt=1
+	[[ -x /usr/sbin/sshd ]] && had_sshd=1
 	# Keep the packages' init scripts from starting the system libvirtd.
 	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 		printf '#!/bin/sh\n# temporary, from migprobe scripts/lab.sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -208,6 +209,7 @@ install_packages() {
 	(apt_install "${pkgs[@]}") || rc=$?
 	((made_policy)) && rm -f /usr/sbin/policy-rc.d
 	((rc == 0)) || exit "$rc"
+	((had_sshd)) || keep_system_sshd_off
 	# The lab runs its own daemons; a system libvirtd is not wanted (it would
 	# also start libvirt's NAT network if that is configured).
 	if ((!had_libvirt)) && systemd_running; then
@@ -223,6 +225,16 @@ install_packages() {
 			systemctl mask "${units[@]}" || true
 		fi
 	fi
+}
+
+# openssh-server, installed for the lab's nodes only, enables the host's own
+# sshd for the next boot (its start now is refused by policy-rc.d): disable it.
+keep_system_sshd_off() {
+	command -v systemctl >/dev/null || return 0
+	say "openssh-server was installed for the lab's nodes: disabling the host's own ssh.service (systemctl enable ssh to undo)"
+	systemctl disable ssh.service >/dev/null 2>&1 || true
+	if systemd_running; then systemctl stop ssh.service ssh.socket >/dev/null 2>&1 || true; fi
+	return 0
 }
 
 # libvirtd's QEMU driver looks its compiled-in default user up before it reads
