@@ -26,7 +26,7 @@
 #
 # Collecting the lab campaigns (root, the built-in lab up; see README "The lab"):
 #   eval "$(scripts/lab.sh env)"
-#   run() { ip netns exec "$LAB_NETNS" migprobe run -t "$LAB_GUEST_IP4" --src-uri "$LAB_SRC_URI" \
+#   run() { ip netns exec "$LAB_PROBER_NETNS" migprobe run -t "$LAB_GUEST_IP4" --src-uri "$LAB_SRC_URI" \
 #       --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" --warmup 2s --cooldown 2s --drain 1s -q \
 #       --pingpong "$@" -- $LAB_MIGRATE_CMD; }
 #   for i in $(seq -w 1 20); do run --repeat 8 --out aa/seq-$i; done      # 10 sequential pairs

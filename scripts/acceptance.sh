@@ -108,7 +108,7 @@ campaign() {
 		trigger=("$ROOT/scripts/lab/turn.sh" pass "$OUT/turns" "$me" --)
 	fi
 	# shellcheck disable=SC2086 # LAB_MIGRATE_CMD is a command line
-	ip netns exec "$LAB_NETNS" "$MP" run -t "$LAB_GUEST_IP4" --src-uri "$LAB_SRC_URI" \
+	ip netns exec "$LAB_PROBER_NETNS" "$MP" run -t "$LAB_GUEST_IP4" --src-uri "$LAB_SRC_URI" \
 		--dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" --warmup 3s --cooldown 3s --drain 1s \
 		--repeat "$N" --pingpong -q --out "$OUT/$side" "${wait[@]}" -- "${trigger[@]}" $LAB_MIGRATE_CMD \
 		>"$OUT/$side.log" 2>&1

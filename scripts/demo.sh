@@ -2,8 +2,8 @@
 # The main job on the built-in local lab, from a fresh Debian 12 machine (root):
 # installs what is missing, builds migprobe, brings up two libvirt hypervisors
 # with a guest, and runs `migprobe run` around a real block live migration
-# (--copy-storage-all): probes the guest at 1 ms (IPv4 and IPv6) from inside
-# the lab, listens to both hypervisors, writes report.json, summary.md,
+# (--copy-storage-all): probes the guest at 1 ms (IPv4 and IPv6) from the lab's
+# prober host, listens to both hypervisors over qemu+ssh://, writes report.json, summary.md,
 # chart.svg and run.jsonl to reports/demo/, prints the summary, and takes the
 # lab down.
 set -euo pipefail
@@ -25,9 +25,13 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-echo "== building migprobe (release)"
-cargo build --release --quiet
-BIN=$ROOT/target/release/migprobe
+if [ -n "${MIGPROBE:-}" ]; then
+  BIN=$MIGPROBE # a migprobe built elsewhere (e.g. with CARGO_TARGET_DIR)
+else
+  echo "== building migprobe (release)"
+  cargo build --release --quiet
+  BIN=$ROOT/target/release/migprobe
+fi
 
 cleanup() {
   echo "== taking the lab down"
@@ -40,11 +44,11 @@ bash scripts/lab.sh up
 eval "$(bash scripts/lab.sh env)"
 
 rm -rf "$OUT"
-echo "== migprobe run: probing $LAB_GUEST_IP4 and $LAB_GUEST_IP6 every 1 ms from inside $LAB_NETNS,"
-echo "   listening to $LAB_SRC_NODE and $LAB_DST_NODE, migrating $LAB_DOMAIN with --copy-storage-all"
+echo "== migprobe run: probing $LAB_GUEST_IP4 and $LAB_GUEST_IP6 every 1 ms from the prober host $LAB_PROBER_NETNS,"
+echo "   listening to $LAB_SRC_NODE and $LAB_DST_NODE over qemu+$LAB_URI_TRANSPORT://, migrating $LAB_DOMAIN with --copy-storage-all"
 set +e
 # shellcheck disable=SC2086 # LAB_MIGRATE_CMD is a command line
-ip netns exec "$LAB_NETNS" "$BIN" run \
+ip netns exec "$LAB_PROBER_NETNS" "$BIN" run \
   --target "$LAB_GUEST_IP4" --target "$LAB_GUEST_IP6" --interval 1ms \
   --src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
   --warmup "$WARMUP" --cooldown "$COOLDOWN" --out "$OUT" -- $LAB_MIGRATE_CMD

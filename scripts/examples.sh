@@ -31,7 +31,7 @@ fi
 campaign() { # campaign NAME
 	eval "$(scripts/lab.sh env)"
 	echo "== campaign $1: $N migrations back and forth"
-	ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
+	ip netns exec "$LAB_PROBER_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
 		--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 		--warmup 2s --cooldown 2s --drain 1s -q --repeat "$N" --pingpong \
 		--out "$WORK/$1" -- $LAB_MIGRATE_CMD >/dev/null || {

@@ -32,7 +32,7 @@ echo "== lab: $((3 * REPS)) known pauses of the guest" >&2
 PLAN=$(for _ in $(seq "$REPS"); do printf '%s\n' 50ms 250ms 1s; done | shuf | tr '\n' ' ')
 # The trigger: each pause after a random 0.5-1.5 s gap; suspend-for prints QEMU's STOP/RESUME times.
 TRIG='for d in '"$PLAN"'; do sleep 0.$((RANDOM % 1000 + 500)); sleep $((RANDOM % 2)); scripts/lab.sh suspend-for "$d" || exit 1; done'
-ip netns exec "$LAB_NETNS" "$MP" run -t "$LAB_GUEST_IP4" -i 1ms --warmup 3s --cooldown 1s --drain 1s -q \
+ip netns exec "$LAB_PROBER_NETNS" "$MP" run -t "$LAB_GUEST_IP4" -i 1ms --warmup 3s --cooldown 1s --drain 1s -q \
   --out "$W/pause" -- bash -c "$TRIG" >/dev/null || { echo "lab: the pause run failed" >&2; cat "$W/pause/trigger.log" >&2; exit 1; }
 # suspend-for's line: ... requested_us=U source=qemu paused_ns=A resumed_ns=B ... -> one fault line.
 python3 - "$W/pause/trigger.log" >"$W/pause/faults.jsonl" <<'PY'
@@ -54,7 +54,7 @@ PY
 
 echo "== lab: $REPS --copy-storage-all migrations" >&2
 eval "$(scripts/lab.sh env)"
-ip netns exec "$LAB_NETNS" "$MP" run -t "$LAB_GUEST_IP4" -i 1ms \
+ip netns exec "$LAB_PROBER_NETNS" "$MP" run -t "$LAB_GUEST_IP4" -i 1ms \
   --src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
   --warmup 2s --cooldown 2s --drain 1s -q --repeat "$REPS" --pingpong --out "$W/migrate" -- $LAB_MIGRATE_CMD >/dev/null ||
   echo "lab: the migration campaign exited non-zero (see the report)" >&2
@@ -62,8 +62,8 @@ cp "$W/migrate/report.json" "$OUT/lab-migrate.json"
 cat >"$OUT/lab-commands.txt" <<EOF
 # all under flock /tmp/migprobe-lab.lock
 scripts/lab.sh up
-ip netns exec \$LAB_NETNS migprobe run -t \$LAB_GUEST_IP4 -i 1ms --warmup 3s --cooldown 1s --drain 1s -q --out pause -- bash -c '$TRIG'
+ip netns exec \$LAB_PROBER_NETNS migprobe run -t \$LAB_GUEST_IP4 -i 1ms --warmup 3s --cooldown 1s --drain 1s -q --out pause -- bash -c '$TRIG'
 migprobe-inject score --faults faults.jsonl --report pause/report.json --target \$LAB_GUEST_IP4   # faults.jsonl from suspend-for's paused_ns/resumed_ns
-ip netns exec \$LAB_NETNS migprobe run -t \$LAB_GUEST_IP4 -i 1ms --src-uri \$LAB_SRC_URI --dst-uri \$LAB_DST_URI --domain \$LAB_DOMAIN --warmup 2s --cooldown 2s --drain 1s -q --repeat $REPS --pingpong --out migrate -- \$LAB_MIGRATE_CMD
+ip netns exec \$LAB_PROBER_NETNS migprobe run -t \$LAB_GUEST_IP4 -i 1ms --src-uri \$LAB_SRC_URI --dst-uri \$LAB_DST_URI --domain \$LAB_DOMAIN --warmup 2s --cooldown 2s --drain 1s -q --repeat $REPS --pingpong --out migrate -- \$LAB_MIGRATE_CMD
 scripts/lab.sh down
 EOF

@@ -136,7 +136,7 @@ cmd_reset_guest() {
 	[[ -n $qpid ]] && record_pid "qemu-node01" "$qpid"
 	if ! wait_for_guest "$LAB_BOOT_TIMEOUT"; then
 		tail -n 20 "$LAB_DIR/node01/serial.log" >&2 2>/dev/null || true
-		die "the fresh guest did not answer ping within ${LAB_BOOT_TIMEOUT}s (serial log: $LAB_DIR/node01/serial.log)"
+		die "the fresh guest did not answer $(answer_kind) within ${LAB_BOOT_TIMEOUT}s (serial log: $LAB_DIR/node01/serial.log)"
 	fi
 	echo "guest reset: a fresh $LAB_DOMAIN runs on node01 (qemu pid ${qpid:-?}), up in $(fmt_s $(($(now_us) - t0))) s"
 }

@@ -39,7 +39,7 @@ if ((load)); then
 	pids+=($!)
 fi
 if ((ping)); then
-	ip netns exec "$LAB_NETNS" ping -q -i "${SOAK_PING_INTERVAL:-0.01}" "$LAB_GUEST_IP4" >/dev/null 2>&1 &
+	ip netns exec "$LAB_PROBER_NETNS" ping -q -i "${SOAK_PING_INTERVAL:-0.01}" "$LAB_GUEST_IP4" >/dev/null 2>&1 &
 	pids+=($!)
 fi
 faults=0 failed=0

@@ -32,7 +32,17 @@ check("a network-observed downtime with its bracket", dt.get("network_ms") is no
 check("the hypervisor's figures next to it", dt.get("hypervisor_ms") is not None and dt.get("qemu_pause_ms") is not None)
 check("the migration completed", (r.get("migration") or {}).get("result") == "completed")
 check("both targets (IPv4 and IPv6) probed", len((r.get("run") or {}).get("targets", [])) == 2)
+started = {}
+try:
+    for line in open(os.path.join(d, "run.jsonl")):
+        e = json.loads(line)
+        if e.get("type") == "event" and e.get("kind") == "capture_started":
+            started[e["origin"]] = str(e["detail"].get("uri", ""))
+except Exception as e:  # noqa: BLE001 - a failed check, not a crash
+    print(f"cannot read run.jsonl: {e}")
+check("events from both hosts, over qemu+ssh:// from the prober host",
+      set(started) >= {"src", "dst"} and all(u.startswith("qemu+ssh://") for u in started.values()), json.dumps(started)[:300])
 print(f"{ok.count(True)} passed, {ok.count(False)} failed")
 sys.exit(0 if all(ok) else 1)
 PY
-if ip netns list | grep -qw migprobe-lab; then echo "FAIL: demo.sh left the lab up" >&2; exit 1; fi
+if ip netns list | grep -qw -- "${LAB_NETNS:-migprobe-lab}"; then echo "FAIL: demo.sh left the lab up" >&2; exit 1; fi

@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" events --src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
+ip netns exec "$LAB_PROBER_NETNS" "$BIN" events --src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 	--out "$OUT/events.jsonl" 2>"$OUT/events.log" &
 cap=$!
 wait_for() { # count pattern: until the capture printed it that often (20 s at most)

@@ -242,7 +242,7 @@ run_scenario() { # name VAR=value...
 	rc=0
 	out=$("${lab[@]}" down 2>&1) || rc=$?
 	printf '%s down (exit %d):\n%s\n' "$s" "$rc" "$out" >>"$LOG"
-	if ((rc == 0)) && [[ ! -e $r/tmp/fresh-lab && ! -e $r/run/netns/mpfresh && -z $(root_pids "$r") ]]; then
+	if ((rc == 0)) && [[ ! -e $r/tmp/fresh-lab && -z $(root_pids "$r") ]] && ! compgen -G "$r/run/netns/mpfresh*" >/dev/null; then
 		ok "$s: down: no lab directory, namespace or process left"
 	else not_ok "$s: down (exit $rc) left something: $(find "$r/tmp/fresh-lab" "$r/run/netns" -maxdepth 1 2>&1 | tr '\n' ' ') pids: $(root_pids "$r" | tr '\n' ' ')"; fi
 	umount_root "$r"

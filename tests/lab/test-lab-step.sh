@@ -31,7 +31,7 @@ cat >"$OUT/kill-once.sh" <<EOF
 eval "\$("$LAB" env)"
 if [[ ! -e \$1 ]]; then
 	touch "\$1"
-	virsh -q -c "\$LAB_SRC_URI" destroy "\$LAB_DOMAIN" >/dev/null
+	virsh -q -c "\$LAB_SRC_LOCAL_URI" destroy "\$LAB_DOMAIN" >/dev/null
 	exit 1
 fi
 exit 0

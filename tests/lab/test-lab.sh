@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests for scripts/lab.sh (the two-node libvirt lab). Needs root; installs
+# Tests for scripts/lab.sh (the three-host lab: two libvirt nodes and a prober). Needs root; installs
 # what the lab needs on first use (apt). Run: bash tests/lab/test-lab.sh
 #   KEEP_LAB=1   leave the lab up at the end (if everything passed), for
 #                later integration tests: eval "$(scripts/lab.sh env)"
@@ -16,6 +16,8 @@ export LAB_DOMAIN=${LAB_DOMAIN:-migvm}
 KEEP_LAB=${KEEP_LAB:-0}
 IP4=192.0.2.10
 IP6=2001:db8::10
+# shellcheck source=lab-hosts.sh
+source "$ROOT/tests/lab/lab-hosts.sh"
 
 passed=0
 failed=0
@@ -74,16 +76,21 @@ lab_pids() {
 	{
 		[[ -f $LAB_DIR/pids ]] && awk '{print $2}' "$LAB_DIR/pids"
 		cat "$LAB_DIR"/node0[12]/run/qemu/*.pid "$LAB_DIR"/node0[12]/libvirtd.pid 2>/dev/null
-		[[ -e /run/netns/$LAB_NETNS ]] && ip netns pids "$LAB_NETNS"
+		for ns in "$LAB_NETNS" "$LAB_NETNS-node01" "$LAB_NETNS-node02"; do
+			[[ -e /run/netns/$ns ]] && ip netns pids "$ns"
+		done
 	} 2>/dev/null | grep -E '^[0-9]+$' | sort -un || true
 }
 
 # After down: no namespace, no mount, no process, no LAB_DIR.
 check_nothing_left() { # label pids...
-	local label=$1 p alive=() found=()
+	local label=$1 p alive=() found=() ns left=()
 	shift
-	if [[ -e /run/netns/$LAB_NETNS ]] || ip netns list | grep -qw -- "$LAB_NETNS"; then
-		not_ok "$label: network namespace $LAB_NETNS still there"
+	for ns in "$LAB_NETNS" "$LAB_NETNS-node01" "$LAB_NETNS-node02"; do
+		if [[ -e /run/netns/$ns ]] || ip netns list | grep -qw -- "$ns"; then left+=("$ns"); fi
+	done
+	if ((${#left[@]})); then
+		not_ok "$label: network namespaces still there: ${left[*]}"
 	else ok "$label: no network namespace left"; fi
 	if grep -qE "$LAB_DIR|/run/netns/$LAB_NETNS" /proc/self/mountinfo; then
 		not_ok "$label: mounts left: $(grep -E "$LAB_DIR|/run/netns/$LAB_NETNS" /proc/self/mountinfo | head -3)"
@@ -120,7 +127,7 @@ if [[ $(id -u) != 0 ]]; then
 	finish
 	exit 1
 fi
-if [[ -e $LAB_DIR/lab.state || -e /run/netns/$LAB_NETNS ]]; then
+if [[ -e $LAB_DIR/lab.state || -e /run/netns/$LAB_NETNS || -e /run/netns/$LAB_NETNS-node01 || -e /run/netns/$LAB_NETNS-node02 ]]; then
 	echo "a lab is already up in $LAB_DIR (netns $LAB_NETNS): run '$LAB down' first, or set LAB_DIR/LAB_NETNS"
 	not_ok "no lab up before the test"
 	finish
@@ -171,11 +178,18 @@ else
 	"$LAB" down >>"$LOG" 2>&1 || true
 fi
 
+echo "# a guest that drops ICMP echo: the TCP echo listener answers, on both nodes"
+check_drop_icmp
+check_nothing_left "after the ICMP-drop lab"
+
 echo "# up, migrate node01 -> node02 -> node01 (--copy-storage-all), down"
 t0=$(date +%s)
 if "$LAB" up >>"$LOG" 2>&1; then
 	ok "up in $(($(date +%s) - t0)) s"
 	check_guest_on node01 node02
+	check_three_hosts
+	check_remote_uris node01
+	check_mac_on_port node01
 	check "status exits 0" "$LAB" status
 	for n in node01 node02; do
 		nets=$(virsh -q -c "$(uri "$n")" net-list --all --name 2>>"$LOG" | grep -c . || true)
@@ -184,22 +198,26 @@ if "$LAB" up >>"$LOG" 2>&1; then
 	if ip -br addr | grep -qF "$IP4"; then not_ok "guest address visible outside the lab namespace"; else ok "guest addresses exist only inside the lab namespace"; fi
 	if env_out=$("$LAB" env 2>>"$LOG") && eval "$env_out"; then
 		ok "eval \"\$(lab.sh env)\""
-		if [[ ${LAB_SRC_NODE:-} == node01 && ${LAB_DST_NODE:-} == node02 && ${LAB_SRC_URI:-} == "$(uri node01)" &&
-			${LAB_DST_URI:-} == "$(uri node02)" && ${LAB_GUEST_IP4:-} == "$IP4" && ${LAB_GUEST_IP6:-} == "$IP6" &&
-			${LAB_DOMAIN:-} == "$LAB_DOMAIN" && ${LAB_NETNS:-} == "$LAB_NETNS" && -n ${LAB_MIGRATE_CMD:-} ]]; then
+		if [[ ${LAB_SRC_NODE:-} == node01 && ${LAB_DST_NODE:-} == node02 && ${LAB_SRC_URI:-} == qemu+ssh://root@192.0.2.11/* &&
+			${LAB_DST_URI:-} == qemu+ssh://root@192.0.2.12/* && ${LAB_GUEST_IP4:-} == "$IP4" && ${LAB_GUEST_IP6:-} == "$IP6" &&
+			${LAB_DOMAIN:-} == "$LAB_DOMAIN" && ${LAB_NETNS:-} == "$LAB_NETNS" && ${LAB_PROBER_NETNS:-} == "$LAB_NETNS" &&
+			${LAB_GUEST_TCP_PORT:-} == 7 && -n ${LAB_MIGRATE_CMD:-} ]]; then
 			ok "env values (src=$LAB_SRC_NODE dst=$LAB_DST_NODE)"
 		else not_ok "env values: $env_out"; fi
 	else
 		not_ok "lab.sh env"
 	fi
-	for hop in "node01 node02" "node02 node01"; do
-		read -r from to <<<"$hop"
-		out=$(bash -c "$LAB_MIGRATE_CMD" 2>>"$LOG") && rc=0 || rc=$?
+	# There over qemu+ssh:// (LAB_MIGRATE_CMD), back over qemu+tcp://.
+	for hop in "node01 node02 ssh" "node02 node01 tcp"; do
+		read -r from to transport <<<"$hop"
+		if [[ $transport == ssh ]]; then cmd=$LAB_MIGRATE_CMD; else cmd="env LAB_URI_TRANSPORT=tcp $LAB migrate"; fi
+		out=$(bash -c "$cmd" 2>>"$LOG") && rc=0 || rc=$?
 		echo "$out" >>"$LOG"
 		if ((rc == 0)) && [[ $out == *"migrated $from -> $to"* ]]; then
-			ok "migrate $from -> $to: ${out#migrated }"
+			ok "migrate $from -> $to over qemu+$transport: ${out#migrated }"
 		else not_ok "migrate $from -> $to (exit $rc): $out"; fi
 		check_guest_on "$to" "$from"
+		check_mac_on_port "$to"
 		eval "$("$LAB" env 2>>"$LOG")"
 		if [[ $LAB_SRC_NODE == "$to" ]]; then ok "env now says the guest is on $to"; else not_ok "env says LAB_SRC_NODE=$LAB_SRC_NODE after moving to $to"; fi
 	done
@@ -218,6 +236,9 @@ if "$LAB" up >>"$LOG" 2>&1; then
 		check "migrate ${hop/ / -> } after restart-node" bash -c "$LAB_MIGRATE_CMD"
 	done
 	check_guest_on node01 node02
+	check_migprobe_run
+	check_guest_on node02 node01
+	check_mac_on_port node02
 	if [[ $KEEP_LAB != 1 ]]; then
 		mapfile -t pids < <(lab_pids)
 		t0=$(date +%s)

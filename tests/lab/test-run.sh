@@ -11,7 +11,7 @@ trap 'rm -rf "$OUT"' EXIT
 
 echo "--- migprobe run around a block live migration ($LAB_SRC_NODE -> $LAB_DST_NODE)"
 set +e
-ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" -t "$LAB_GUEST_IP6" \
+ip netns exec "$LAB_PROBER_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" -t "$LAB_GUEST_IP6" \
 	--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 	--warmup 2s --cooldown 2s --drain 1s -q --out "$OUT/migrate" -- $LAB_MIGRATE_CMD
 code=$?
@@ -21,7 +21,7 @@ eval "$(scripts/lab.sh env)"
 
 echo "--- migprobe run around suspend-for 300ms (no libvirt: probe and trigger only)"
 set +e
-ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" --warmup 1s --cooldown 1s --drain 1s -q \
+ip netns exec "$LAB_PROBER_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" --warmup 1s --cooldown 1s --drain 1s -q \
 	--out "$OUT/pause" -- "$PWD/scripts/lab.sh" suspend-for 300ms
 pcode=$?
 set -e
@@ -29,7 +29,7 @@ echo "exit code $pcode"
 
 campaign() { # campaign OUTDIR: three migrations back and forth
 	eval "$(scripts/lab.sh env)"
-	ip netns exec "$LAB_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
+	ip netns exec "$LAB_PROBER_NETNS" "$BIN" run -t "$LAB_GUEST_IP4" \
 		--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 		--warmup 1s --cooldown 2s --drain 1s -q --repeat 3 --pingpong --out "$1" -- $LAB_MIGRATE_CMD >/dev/null
 }

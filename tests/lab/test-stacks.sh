@@ -109,7 +109,7 @@ if [[ -n $MIGPROBE ]]; then
 	out_dir=$(mktemp -d /tmp/migprobe-stacks-run.XXXXXX)
 	rc=0
 	# shellcheck disable=SC2086 # LAB_MIGRATE_CMD is a command line
-	ip netns exec "$LAB_NETNS" "$MIGPROBE" run -t "$LAB_GUEST_IP4" -t "$LAB_GUEST_IP6" \
+	ip netns exec "$LAB_PROBER_NETNS" "$MIGPROBE" run -t "$LAB_GUEST_IP4" -t "$LAB_GUEST_IP6" \
 		--src-uri "$LAB_SRC_URI" --dst-uri "$LAB_DST_URI" --domain "$LAB_DOMAIN" \
 		--repeat 4 --pingpong --quiet --out "$out_dir/run" -- $LAB_MIGRATE_CMD >>"$LOG" 2>&1 || rc=$?
 	if ((rc == 0)); then ok "migprobe run --repeat 4 --pingpong ($out_dir/run)"; else not_ok "migprobe run --repeat 4 --pingpong: exit $rc (see $LOG)"; fi
@@ -139,8 +139,9 @@ EOF
 	check "guest healthy after migprobe run" "$LAB" health
 fi
 
-# down leaves nothing: no process in the namespace, no namespace, no overlay.
-mapfile -t pids < <(ip netns pids "$LAB_NETNS" 2>/dev/null || true)
+# down leaves nothing: no process in the namespaces, no namespace, no overlay.
+HOSTS=("$LAB_NETNS" "$LAB_NETNS-node01" "$LAB_NETNS-node02")
+mapfile -t pids < <(for ns in "${HOSTS[@]}"; do ip netns pids "$ns" 2>/dev/null || true; done)
 check "down" "$LAB" down
 left=0
 for p in "${pids[@]}"; do
@@ -149,7 +150,9 @@ for p in "${pids[@]}"; do
 	[[ ${st%% *} == [ZX] ]] || { left=$((left + 1)) && echo "left alive: $(tr '\0' ' ' <"/proc/$p/cmdline")" >>"$LOG"; }
 done
 if ((left == 0)); then ok "down: all ${#pids[@]} lab processes gone"; else not_ok "down: $left lab processes still alive"; fi
-if [[ ! -e /run/netns/$LAB_NETNS ]]; then ok "down: namespace $LAB_NETNS gone"; else not_ok "down: namespace $LAB_NETNS still there"; fi
+for ns in "${HOSTS[@]}"; do
+	if [[ ! -e /run/netns/$ns ]]; then ok "down: namespace $ns gone"; else not_ok "down: namespace $ns still there"; fi
+done
 if ! grep -qs "lowerdir=$LAB_CACHE_DIR/stacks/" /proc/[0-9]*/mountinfo; then
 	ok "down: no process has this lab's stack overlay mounted"
 else
