@@ -25,7 +25,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("migprobe: error: {}", redact::redact(&format!("{e:#}")));
+            crate::say!("migprobe: error: {}", redact::redact(&format!("{e:#}")));
             ExitCode::Error
         }
     }
@@ -45,7 +45,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man => commands::docs::man(),
         Command::Import(a) => {
-            println!("{}", commands::import::execute(&a)?);
+            commands::stdout::write(&format!("{}\n", commands::import::execute(&a)?))?;
             Ok(ExitCode::Ok)
         }
     }

@@ -60,7 +60,7 @@ pub(crate) fn plan(
     };
     let merged = crate::targets::resolve_all(targets, flag, only)?;
     for w in &merged.warnings {
-        eprintln!("migprobe: warning: {w}");
+        crate::say!("migprobe: warning: {w}");
     }
     let targets = merged.list;
     if targets.len() > 10_000 {
@@ -100,7 +100,7 @@ pub(crate) fn plan(
     };
     let probe = validate_probe(&t.probe, t.socket)?;
     if let (ProbeKind::Udp(_), true) = (probe, interval < Duration::from_secs(1)) {
-        eprintln!("migprobe: note: {UDP_RATE_NOTE}");
+        crate::say!("migprobe: note: {UDP_RATE_NOTE}");
     }
     Ok(ProbePlan {
         targets,

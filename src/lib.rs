@@ -9,6 +9,10 @@
 //! `terminal`, `trigger`, `outputs`, `prom`) → `cli`, `exit`; `config` → `targets`.
 //! `cli` imports neither `config` nor `commands`; `session` does no I/O.
 
+// Output goes through `say!` (stderr) and commands::stdout (stdout), which
+// never panic on a closed pipe; `eprintln!`/`println!` do.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 pub mod app;
 pub mod cli;
 pub mod commands;

@@ -178,9 +178,9 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
         write_atomic(&dir.join(name), bytes)?;
     }
     for n in &notes {
-        eprintln!("migprobe: note: {n}");
+        crate::say!("migprobe: note: {n}");
     }
-    eprintln!(
+    crate::say!(
         "migprobe: wrote {}  {}",
         dir.join(MD_FILE).display(),
         dir.join(SVG_FILE).display()

@@ -46,7 +46,7 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
         }
         if let Ok(e) = rx.recv_timeout(Duration::from_millis(50)) {
             if !a.quiet {
-                eprintln!("{}", render(&e, t0));
+                crate::say!("{}", render(&e, t0));
             }
             count += 1;
             write(&mut writer, &Line::Event(e))?;
@@ -58,7 +58,7 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
     capture.stop();
     for e in rx.try_iter() {
         if !a.quiet {
-            eprintln!("{}", render(&e, t0));
+            crate::say!("{}", render(&e, t0));
         }
         count += 1;
         write(&mut writer, &Line::Event(e))?;
@@ -74,6 +74,6 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
         let path = w.path().to_owned();
         w.finish().map_err(|e| write_error(&path, &e))?;
     }
-    eprintln!("migprobe: {count} events ({reason})");
+    crate::say!("migprobe: {count} events ({reason})");
     Ok(ExitCode::Ok)
 }

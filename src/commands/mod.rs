@@ -34,7 +34,7 @@ pub(crate) fn interrupt_counter(note: &'static str) -> Result<Arc<AtomicUsize>> 
         for _ in signals.forever() {
             let n = c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if n == 0 {
-                eprintln!("\nmigprobe: {note}");
+                crate::say!("\nmigprobe: {note}");
             }
         }
     });
@@ -59,7 +59,7 @@ pub(crate) fn check_capacity(plan: &ProbePlan, sockets: &Sockets, allow: bool) -
         );
     }
     if c.refused() || c.strained() {
-        eprintln!(
+        crate::say!(
             "migprobe: warning: {}; the slots it skips are reported as unobserved",
             c.describe()
         );
@@ -71,6 +71,6 @@ pub(crate) fn check_capacity(plan: &ProbePlan, sockets: &Sockets, allow: bool) -
 /// sentence the report's notes carry).
 pub(crate) fn warn_skipped(run: &migprobe_probe::record::RunData) {
     if let Some(w) = run.skipped_lines() {
-        eprintln!("migprobe: warning: {w}");
+        crate::say!("migprobe: warning: {w}");
     }
 }

@@ -107,7 +107,7 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
         )
         .map(|p| p.display().to_string())
         .collect();
-    eprintln!("migprobe: wrote {}", names.join("  "));
+    crate::say!("migprobe: wrote {}", names.join("  "));
     metrics.map(|m| m.push(&out.report)).transpose()?;
     Ok(ExitCode::Ok)
 }

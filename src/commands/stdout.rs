@@ -23,12 +23,17 @@ pub(crate) fn emit(
     write(&out)
 }
 
-/// Writes `s` to stdout; a closed stdout is an error, not a panic.
+/// Writes `s` to stdout. A reader that went away (`| head`: a broken pipe)
+/// is not an error — the files hold the results and the exit status still
+/// tells; any other failure (a full disk) is, and never a panic.
 pub(crate) fn write(s: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes())
-        .and_then(|()| out.flush())
-        .context("cannot write to stdout")
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to stdout")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Pretty JSON of `v`.

@@ -17,14 +17,14 @@ pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
     run.duplicates.iter().for_each(|d| b.add_duplicate(d));
     let s = b.finish();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        super::stdout::write(&format!("{}\n", serde_json::to_string_pretty(&s)?))?;
     } else {
         let reason = match &run.footer {
             Some(f) => f.reason.clone(),
             None => "no footer: the run was killed; unsettled probes had no reply when it stopped"
                 .into(),
         };
-        print!("{}", summary::render(&s, &run.header.targets, &reason));
+        super::stdout::write(&summary::render(&s, &run.header.targets, &reason))?;
     }
     super::warn_skipped(&run);
     Ok(ExitCode::Ok)

@@ -1,6 +1,18 @@
 //! What people see on the terminal: the live status line, event lines, the end
 //! summary, and the terminal facts they need (widths, line starts).
 
+/// Prints a line on stderr like `eprintln!`, but a closed or failing stderr
+/// (`migprobe run … 2>&1 | head`) is not an error: the line is dropped and
+/// the run goes on — `eprintln!` panics there, and a panicking thread left
+/// the prober hung. Every line migprobe prints on stderr goes through here.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub(crate) mod events;
 pub(crate) mod live;
 pub(crate) mod summary;

@@ -82,7 +82,7 @@ impl Trigger {
         let mut child = cmd.spawn()?;
         let guard = Guard::spawn(child.id(), GUARD_GRACE)
             .map_err(|e| {
-                eprintln!(
+                crate::say!(
                     "migprobe: warning: cannot start the trigger's guard (/bin/sh: {e}); \
                      if migprobe is killed, the trigger's children may live on"
                 );

@@ -43,7 +43,7 @@ impl Listening {
             None => Duration::ZERO,
         };
         let listener = MetricsListener::bind(addr)?;
-        eprintln!(
+        crate::say!(
             "migprobe: serving live metrics on http://{}/metrics",
             listener.addr()
         );
@@ -71,7 +71,7 @@ impl Listening {
         if self.linger.is_zero() {
             return;
         }
-        eprintln!(
+        crate::say!(
             "migprobe: serving the final figures for {} (interrupt to stop)",
             humantime::format_duration(self.linger)
         );

@@ -151,7 +151,7 @@ impl MetricsOut {
             return Ok(());
         };
         p.push(&metrics::render(r, &labels_for(&self.labels, r)))?;
-        eprintln!("migprobe: pushed the final figures to {}", p.shown());
+        crate::say!("migprobe: pushed the final figures to {}", p.shown());
         Ok(())
     }
 

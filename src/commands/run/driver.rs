@@ -141,13 +141,13 @@ impl<'a> Driver<'a> {
             }
             Action::Show(e) => {
                 if !self.io.quiet {
-                    eprintln!("{}{}", fresh_line(), render_event(&e, self.t0));
+                    crate::say!("{}{}", fresh_line(), render_event(&e, self.t0));
                 }
             }
             Action::Record(e) => {
                 let _ = self.io.record.send(e);
             }
-            Action::Warn(msg) => eprintln!("migprobe: {}", migprobe_probe::redact::redact(&msg)),
+            Action::Warn(msg) => crate::say!("migprobe: {}", migprobe_probe::redact::redact(&msg)),
             Action::StartTrigger(argv) => self.start(&argv, answers),
             Action::StartWait(cmd) => {
                 let argv = ["/bin/sh".to_owned(), "-c".to_owned(), cmd];

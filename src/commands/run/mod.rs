@@ -108,7 +108,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     output.prepare()?;
     let (writer, trigger_log) = files.create(&failure)?;
     let signals = interrupt_counter("stopping: the trigger is stopped, the report is written")?;
-    eprintln!("migprobe: run directory {}", dir.display());
+    crate::say!("migprobe: run directory {}", dir.display());
 
     let mut session = Session::new(cfg);
     let (ev_tx, ev_rx) = mpsc::channel::<EventLine>();

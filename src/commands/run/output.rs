@@ -50,7 +50,7 @@ impl RunOutput {
         let text = || format!("{}\nfiles: {list}\n", out.markdown);
         stdout::emit(self.mode, text, || json_text(out))?;
         if self.mode.json || self.mode.quiet {
-            eprintln!("migprobe: wrote {list}");
+            crate::say!("migprobe: wrote {list}");
         }
         Ok(())
     }

@@ -111,7 +111,7 @@ impl LiveLine {
             return;
         }
         self.finish();
-        eprintln!(
+        crate::say!(
             "migprobe: warning: the prober fell behind and skipped {} slot(s) by {:.1} s ({} in all): \
              those moments are unobserved, and the report will say so",
             skipped - self.warned,
@@ -125,7 +125,7 @@ impl LiveLine {
     /// Ends the line so later output starts on a fresh one.
     pub(crate) fn finish(&mut self) {
         if self.drawn {
-            eprintln!();
+            crate::say!("");
             self.drawn = false;
         }
     }
