@@ -492,3 +492,44 @@ fn report_and_summary_read_both_formats_alike() {
     }
     assert_eq!(out[0], out[1]);
 }
+
+/// `import` writes the format its `--out` name asks for, appends events in
+/// it, and refuses a log imported twice in either.
+#[test]
+fn import_writes_and_appends_either_format_alike() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let d = tempfile::tempdir().unwrap();
+    let mut texts = Vec::new();
+    for name in ["run.jsonl", "run.jsonl.zst"] {
+        let out = d.path().join(name);
+        let import = |args: &[&str]| {
+            Command::new(MIGPROBE)
+                .arg("import")
+                .args(args)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap()
+        };
+        let ping = fixtures.join("ping-D.txt");
+        let ev = fixtures.join("virsh-event-src.log");
+        let o = import(&["ping", ping.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = import(&["virsh-event", ev.to_str().unwrap(), "--origin", "src"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let again = import(&["virsh-event", ev.to_str().unwrap(), "--origin", "src"]);
+        assert_eq!(again.status.code(), Some(2), "{name}: imported twice");
+        let first = std::fs::read(&out).unwrap();
+        assert_eq!(
+            first.get(8..16) == Some(&compact::MAGIC[..]),
+            name.ends_with(".zst"),
+            "{name}: the format its name asks for"
+        );
+        let run = read_run(&out).unwrap();
+        assert!(run.events.len() > 3 && !run.probes.is_empty(), "{name}");
+        assert_eq!(run.bad_lines.count(), 0, "{name}");
+        let text = String::from_utf8(decoded(&out).0).unwrap();
+        texts.push(text.replace("run.jsonl.zst", "run.jsonl"));
+    }
+    assert_eq!(texts[0], texts[1], "the same lines in both formats");
+}

@@ -171,8 +171,10 @@ impl<R: Read> Decoded<R> {
                 Ok(!self.out.is_empty())
             }
             Err(why) => {
-                self.note(format!("a damaged frame of {n} bytes ({why}), skipped"));
-                self.consume_raw(INDEX_LEN + n);
+                // Its length may be what is damaged (or lines were appended
+                // after a cut frame): look for the next frame from here.
+                self.note(format!("a damaged frame ({why}), skipped"));
+                self.seek_frame()?;
                 Ok(false)
             }
         }
@@ -190,6 +192,23 @@ impl<R: Read> Decoded<R> {
     /// Skips bytes up to the next index frame (or the end), logging them.
     fn resync(&mut self) -> io::Result<()> {
         let start = self.offset;
+        let found = self.seek_frame()?;
+        let end = if found {
+            "resumed at the next frame"
+        } else {
+            "to the end"
+        };
+        self.damage.push(Damage {
+            offset: start,
+            line: self.lines + 1,
+            why: format!("{} unreadable bytes, skipped {end}", self.offset - start),
+        });
+        Ok(())
+    }
+
+    /// Skips bytes after `raw[0]` up to the next index frame; false when
+    /// there is none (all skipped).
+    fn seek_frame(&mut self) -> io::Result<bool> {
         let mut pattern = [0u8; 8];
         pattern[..4].copy_from_slice(&INDEX_FRAME.to_le_bytes());
         pattern[4..].copy_from_slice(&4u32.to_le_bytes());
@@ -206,19 +225,8 @@ impl<R: Read> Decoded<R> {
                 break None;
             }
         };
-        let skip = found.unwrap_or(self.raw.len());
-        self.consume_raw(skip);
-        let end = if found.is_some() {
-            "resumed at the next frame"
-        } else {
-            "to the end"
-        };
-        self.damage.push(Damage {
-            offset: start,
-            line: self.lines + 1,
-            why: format!("{} unreadable bytes, skipped {end}", self.offset - start),
-        });
-        Ok(())
+        self.consume_raw(found.unwrap_or(self.raw.len()));
+        Ok(found.is_some())
     }
 }
 

@@ -183,3 +183,15 @@ fn names_say_the_format() {
     assert_eq!(RunFormat::for_path(Path::new("run")), RunFormat::Compact);
     assert_eq!(RunFormat::default().file_name(), "run.jsonl.zst");
 }
+
+#[test]
+fn frames_appended_after_a_cut_frame_are_read() {
+    let (bytes, ends) = compact(&FRAMES);
+    // Killed in its last frame, then appended to (e.g. `import` of events).
+    let mut appended = bytes[..ends[2] - 7].to_vec();
+    appended.extend_from_slice(&bytes[ends[1]..]);
+    let (text, damage) = read(&appended);
+    assert_eq!(text, FRAMES.concat());
+    assert_eq!(damage.len(), 1, "{damage:?}");
+    assert!(damage[0].why.contains("damaged frame"), "{damage:?}");
+}
