@@ -84,7 +84,7 @@ impl RunWriter {
             return Ok(Self::from_file(f, path));
         }
         if f.metadata()?.len() == 0 {
-            f.write_all(&RunFormat::magic())?;
+            f.write_all(&super::compact::magic())?;
         }
         let sink = Sink::Compact(Compact {
             file: f,

@@ -69,8 +69,8 @@ pub fn decode<R: BufRead>(
         path: path.to_owned(),
         source,
     };
-    let head = fill_at_least(&mut input, MAGIC_LEN).map_err(io_err)?;
-    let magic = RunFormat::magic();
+    let head = peek(&mut input, MAGIC_LEN).map_err(io_err)?;
+    let magic = super::magic();
     if head.len() < 16 || head[..16] != magic[..16] {
         return Ok((
             Lines::new(RunInput::Jsonl(input), path, limits),
@@ -104,15 +104,12 @@ pub fn decode<R: BufRead>(
     ))
 }
 
-/// The first `n` bytes of `input` (fewer at its end), not consumed.
-fn fill_at_least<R: BufRead>(input: &mut R, n: usize) -> io::Result<Vec<u8>> {
+/// Up to the first `n` bytes of `input`, not consumed: what its buffer holds
+/// after one read (a file's first read fills it; the writer writes the
+/// 20-byte magic in one `write`, so a pipe's first read holds it whole).
+fn peek<R: BufRead>(input: &mut R, n: usize) -> io::Result<Vec<u8>> {
     let first = input.fill_buf()?;
-    if first.len() >= n || first.is_empty() {
-        return Ok(first[..first.len().min(n)].to_vec());
-    }
-    // A short first read (a pipe): the magic is 20 bytes, so a BufReader
-    // that returned fewer holds all it has; that is enough to tell.
-    Ok(first.to_vec())
+    Ok(first[..first.len().min(n)].to_vec())
 }
 
 /// Opens the run file `path` of either format within `limits` (see [`decode`]).

@@ -10,7 +10,7 @@ const FRAMES: [&str; 3] = [
 ];
 
 fn compact(frames: &[&str]) -> (Vec<u8>, Vec<usize>) {
-    let mut out = RunFormat::magic().to_vec();
+    let mut out = super::magic().to_vec();
     let mut ends = Vec::new();
     let mut enc = FrameEncoder::new(LEVEL).unwrap();
     for f in frames {
