@@ -67,7 +67,11 @@ fn main() {
             back.extend(c.decode(e));
         }
         let dec = t.elapsed().as_secs_f64();
-        assert!(back == lines, "{}: decodes to the lines it encoded", c.name());
+        assert!(
+            back == lines,
+            "{}: decodes to the lines it encoded",
+            c.name()
+        );
         let bytes: usize = encoded.iter().map(Vec::len).sum();
         println!(
             "{}",

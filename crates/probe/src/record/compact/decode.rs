@@ -5,6 +5,7 @@
 use super::{INDEX_FRAME, INDEX_LEN, READ_CAP};
 use std::io::{self, BufRead, Read};
 use std::sync::{Arc, Mutex, PoisonError};
+use zstd::bulk::Decompressor;
 use zstd::zstd_safe::get_frame_content_size;
 
 /// A part of a compact file that could not be read.
@@ -43,7 +44,7 @@ impl DamageLog {
 pub struct Decoded<R> {
     src: R,
     /// Raw bytes read from `src` and not yet used.
-    raw: Vec<u8>,
+    raw: Window,
     /// Offset in the file of `raw[0]`.
     offset: u64,
     /// Decoded lines of the current frame, and how far they were read.
@@ -55,6 +56,7 @@ pub struct Decoded<R> {
     max_size: u64,
     eof: bool,
     damage: DamageLog,
+    zstd: Inflater,
 }
 
 impl<R: Read> Decoded<R> {
@@ -63,7 +65,7 @@ impl<R: Read> Decoded<R> {
     pub fn new(src: R, offset: u64, max_size: u64) -> Decoded<R> {
         Decoded {
             src,
-            raw: Vec::new(),
+            raw: Window::default(),
             offset,
             out: Vec::new(),
             pos: 0,
@@ -71,6 +73,7 @@ impl<R: Read> Decoded<R> {
             max_size,
             eof: false,
             damage: DamageLog::default(),
+            zstd: Inflater(None),
         }
     }
 
@@ -101,7 +104,7 @@ impl<R: Read> Decoded<R> {
     }
 
     fn consume_raw(&mut self, n: usize) {
-        self.raw.drain(..n);
+        self.raw.consume(n);
         self.offset += n as u64;
     }
 
@@ -164,10 +167,10 @@ impl<R: Read> Decoded<R> {
             return Ok(false);
         }
         let frame = &self.raw[INDEX_LEN..INDEX_LEN + n];
-        match inflate(frame) {
-            Ok(lines) => {
+        match self.zstd.inflate(frame, &mut self.out) {
+            Ok(()) => {
                 self.consume_raw(INDEX_LEN + n);
-                self.take_lines(lines);
+                self.take_lines();
                 Ok(!self.out.is_empty())
             }
             Err(why) => {
@@ -180,12 +183,12 @@ impl<R: Read> Decoded<R> {
         }
     }
 
-    fn take_lines(&mut self, mut lines: Vec<u8>) {
-        if lines.last().is_some_and(|b| *b != b'\n') {
-            lines.push(b'\n');
+    /// Counts the lines just decoded into `out` (ending the last one).
+    fn take_lines(&mut self) {
+        if self.out.last().is_some_and(|b| *b != b'\n') {
+            self.out.push(b'\n');
         }
-        self.lines += lines.iter().filter(|b| **b == b'\n').count() as u64;
-        self.out = lines;
+        self.lines += self.out.iter().filter(|b| **b == b'\n').count() as u64;
         self.pos = 0;
     }
 
@@ -230,6 +233,36 @@ impl<R: Read> Decoded<R> {
     }
 }
 
+/// Bytes read and not yet used: `buf[start..]`, moved to the front only
+/// once the used part is the larger (so a frame costs no copy of the rest).
+#[derive(Debug, Default)]
+struct Window {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Window {
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        if self.start > self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.buf.len());
+    }
+}
+
+impl std::ops::Deref for Window {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
 /// True for the magic of a zstd skippable frame (0x184D2A50 to 0x184D2A5F).
 fn skippable_frame_magic(magic: u32) -> bool {
     magic & 0xFFFF_FFF0 == 0x184D_2A50
@@ -240,15 +273,42 @@ fn cut(have: usize, what: &str) -> String {
     format!("the file ends {have} bytes into {what} (the writer was killed, or is still writing it); its lines are not read")
 }
 
-/// The content of one zstd frame, within [`READ_CAP`].
-fn inflate(frame: &[u8]) -> Result<Vec<u8>, String> {
-    let size = match get_frame_content_size(frame) {
-        Ok(Some(s)) if s <= READ_CAP as u64 => s as usize,
-        Ok(Some(s)) => return Err(format!("it claims {s} bytes of lines")),
-        Ok(None) => return Err("no content size".into()),
-        Err(_) => return Err("not a zstd frame".into()),
-    };
-    zstd::bulk::decompress(frame, size).map_err(|e| e.to_string())
+/// A zstd decompression context, kept from frame to frame.
+struct Inflater(Option<Decompressor<'static>>);
+
+impl std::fmt::Debug for Inflater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Inflater")
+    }
+}
+
+impl Inflater {
+    /// The content of one zstd frame into `out` (replaced), within [`READ_CAP`].
+    fn inflate(&mut self, frame: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        out.clear();
+        let size = match get_frame_content_size(frame) {
+            Ok(Some(s)) if s <= READ_CAP as u64 => s as usize,
+            Ok(Some(s)) => return Err(format!("it claims {s} bytes of lines")),
+            Ok(None) => return Err("no content size".into()),
+            Err(_) => return Err("not a zstd frame".into()),
+        };
+        if self.0.is_none() {
+            self.0 = Some(Decompressor::new().map_err(|e| e.to_string())?);
+        }
+        let zstd = self.0.as_mut().ok_or("no zstd context")?;
+        out.reserve(size);
+        match zstd.decompress_to_buffer(frame, out) {
+            Ok(n) if n == size => Ok(()),
+            Ok(n) => {
+                out.clear();
+                Err(format!("{n} bytes of lines where it claims {size}"))
+            }
+            Err(e) => {
+                out.clear();
+                Err(e.to_string())
+            }
+        }
+    }
 }
 
 impl<R: Read> Read for Decoded<R> {

@@ -33,7 +33,7 @@ mod tests;
 pub use decode::{Damage, DamageLog, Decoded};
 pub use encode::FrameEncoder;
 pub(crate) use open::damage_text;
-pub use open::{decode, open, open_lines, resolve, Record, RunInput, RunLines};
+pub use open::{decode, open, open_lines, resolve, FileLines, Record, RunInput, RunLines};
 
 use std::path::Path;
 

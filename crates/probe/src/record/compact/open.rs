@@ -112,11 +112,11 @@ fn peek<R: BufRead>(input: &mut R, n: usize) -> io::Result<Vec<u8>> {
     Ok(first[..first.len().min(n)].to_vec())
 }
 
+/// The lines of a run file on disk, of either format.
+pub type FileLines = Lines<RunInput<BufReader<File>>>;
+
 /// Opens the run file `path` of either format within `limits` (see [`decode`]).
-pub fn open(
-    path: &Path,
-    limits: Limits,
-) -> Result<(Lines<RunInput<BufReader<File>>>, DamageLog), InputError> {
+pub fn open(path: &Path, limits: Limits) -> Result<(FileLines, DamageLog), InputError> {
     let lines = input::open(path, limits)?;
     decode(lines.into_input(), path, limits)
 }
@@ -124,6 +124,9 @@ pub fn open(
 /// One record of a run file, numbered as its line (1-based, counting blank
 /// lines, as in the JSONL form).
 #[derive(Debug, Clone, PartialEq)]
+// A record is moved once, to its reader: boxing the line would cost an
+// allocation per line.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     /// A line of a known type.
     Line(u64, Line),
