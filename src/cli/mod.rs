@@ -238,7 +238,8 @@ pub(crate) struct RuleArgs {
 /// `migprobe summary`.
 #[derive(Debug, Args)]
 pub(crate) struct SummaryArgs {
-    /// A run file written by `migprobe probe --out`.
+    /// A run file written by `migprobe probe --out` (compact or JSON Lines), or a run
+    /// directory holding one.
     #[arg(value_name = "RUN.jsonl")]
     pub(crate) run: PathBuf,
     /// Print the summary as JSON.
@@ -438,7 +439,8 @@ pub(crate) struct GateArgs {
 /// `migprobe report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// A run file (from `run`, `probe --out`, `events --out` or `import`), also one cut short by kill -9.
+    /// A run file (from `run`, `probe --out`, `events --out` or `import`; compact or JSON
+    /// Lines), also one cut short by kill -9, or a run directory holding one.
     #[arg(value_name = "RUN.jsonl")]
     pub(crate) run: PathBuf,
     /// Where to write the outputs (default: the run file's directory).
