@@ -469,7 +469,7 @@ pub(crate) struct ReportArgs {
   migprobe compare before/report.json after/report.json --labels before,after --out cmp
 
 Prints a verdict and the table; with --out also writes cmp/compare.md and cmp/compare.svg
-(the RTT traces need the run.jsonl next to each report). Deltas are against the first report.
+(the RTT traces need the run file, run.jsonl.zst or run.jsonl, next to each report). Deltas are against the first report.
 The verdict is the gate's: warm-up left out, a shift counts when it is significantly larger
 than the margin (--max-regression of the first run's median, at least --min-effect), a run
 that drifted within itself makes it inconclusive.")]
