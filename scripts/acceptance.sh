@@ -53,7 +53,7 @@ done
 { [[ $N =~ ^[0-9]+$ ]] && [ "$N" -ge 3 ]; } || die "--migrations $N: give at least 3 (the first is warm-up; 10 or more to judge)"
 [ "$(id -u)" -eq 0 ] || die "run as root: the labs need network namespaces and libvirt daemons"
 OUT=${OUT:-reports/acceptance-$(date -u +%Y%m%dT%H%M%SZ)}
-if [ -e "$OUT/acceptance.md" ] || [ -e "$OUT/old/run.jsonl" ] || [ -e "$OUT/new/run.jsonl" ]; then
+if [ -e "$OUT/acceptance.md" ] || compgen -G "$OUT/old/run.jsonl*" >/dev/null || compgen -G "$OUT/new/run.jsonl*" >/dev/null; then
 	[ "$FORCE" = 1 ] || die "$OUT holds an earlier acceptance: give another --out, or --force to replace it"
 	rm -rf "$OUT/old" "$OUT/new" "$OUT/compare" "$OUT/turns"
 fi

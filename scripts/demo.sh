@@ -4,7 +4,7 @@
 # with a guest, and runs `migprobe run` around a real block live migration
 # (--copy-storage-all): probes the guest at 1 ms (IPv4 and IPv6) from the lab's
 # prober host, listens to both hypervisors over qemu+ssh://, writes report.json, summary.md,
-# chart.svg and run.jsonl to reports/demo/, prints the summary, and takes the
+# chart.svg and run.jsonl.zst to reports/demo/, prints the summary, and takes the
 # lab down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,5 +57,5 @@ set -e
 echo
 echo "report:  $OUT/summary.md  (machine-readable: $OUT/report.json)"
 echo "chart:   $OUT/chart.svg"
-echo "raw:     $OUT/run.jsonl  (re-create everything with: $BIN report $OUT/run.jsonl --out DIR)"
+echo "raw:     $OUT/run.jsonl.zst  (re-create everything with: $BIN report $OUT --out DIR; as JSON Lines: $BIN cat $OUT)"
 exit $code

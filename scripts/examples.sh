@@ -54,5 +54,5 @@ echo "wrote reports/examples/campaign/"
 [ -n "${EXAMPLES_UPGRADE:-}" ] || exit 0
 
 MIGPROBE=$BIN scripts/acceptance.sh --migrations "$EXAMPLES_UPGRADE" --out "$WORK/upgrade" || true
-bash scripts/lab/keep-acceptance.sh "$WORK/upgrade" reports/examples/upgrade
+MIGPROBE=$BIN bash scripts/lab/keep-acceptance.sh "$WORK/upgrade" reports/examples/upgrade
 echo "wrote reports/examples/upgrade/"

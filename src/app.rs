@@ -41,6 +41,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "libvirt")]
         Command::Events(a) => commands::events::execute(&a),
         Command::Compare(a) => commands::compare::execute(&a),
+        Command::Cat(a) => commands::cat::execute(&a),
         Command::Schema(a) => commands::docs::schema(&a),
         Command::Completions(a) => commands::docs::completions(&a),
         Command::Man => commands::docs::man(),

@@ -1,10 +1,12 @@
 //! Validates command-line values into plans. Every error names the flag, the
 //! value and what to do instead.
 
-use crate::cli::{InputCaps, ProbeArgs, ProbeTuning, SocketArg};
+use crate::cli::{InputCaps, ProbeArgs, ProbeTuning, RunFileFormat, SocketArg};
 use migprobe_probe::input::{size::parse_size, Limits, LINE_FLAG, SIZE_FLAG};
 use migprobe_probe::probe::runner::{ProbePlan, SocketChoice};
+use migprobe_probe::record::RunFormat;
 use migprobe_probe::wire::{Family, KindError, ProbeKind, MIN_PAYLOAD};
+use std::path::Path;
 
 use migprobe_probe::values::bad;
 pub(crate) use migprobe_probe::values::{
@@ -25,6 +27,29 @@ pub(crate) fn input_limits(caps: &InputCaps, default: Limits) -> Result<Limits, 
         size(SIZE_FLAG, &caps.max_input_size)?,
         size(LINE_FLAG, &caps.max_line_length)?,
     ))
+}
+
+/// The run-file format of `probe --out FILE`: `--format`, else by the name
+/// (JSON Lines for `.jsonl`, else compact). A compact file named `.jsonl` is
+/// refused: the name would lie.
+pub(crate) fn run_file_format(
+    flag: Option<RunFileFormat>,
+    out: &Path,
+) -> Result<RunFormat, ConfigError> {
+    let by_name = RunFormat::for_path(out);
+    match flag.map(RunFileFormat::format) {
+        None => Ok(by_name),
+        Some(RunFormat::Compact) if by_name == RunFormat::Jsonl => Err(bad(
+            "--format",
+            "compact",
+            format!(
+                "--out {} ends in .jsonl, which holds plain JSON Lines; name it {}.zst, or leave out --format",
+                out.display(),
+                out.display()
+            ),
+        )),
+        Some(f) => Ok(f),
+    }
 }
 
 /// `migprobe probe` arguments to a plan.

@@ -17,8 +17,9 @@ use std::process::Command;
 const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
 
 /// The commands, with `{}` where the garbage file goes.
-const COMMANDS: [&[&str]; 8] = [
+const COMMANDS: [&[&str]; 9] = [
     &["summary", "{}"],
+    &["cat", "{}"],
     &["report", "{}", "--out", "{out}"],
     &["gate", "{}", "--max-downtime", "1s"],
     &["gate", "{good}", "--policy", "{}"],

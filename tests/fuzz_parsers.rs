@@ -21,7 +21,7 @@ use migprobe_analysis::gate::{evaluate, samples, GateInput, Metric, Settings, Th
 use migprobe_analysis::report::{self, ReportMeta};
 use migprobe_probe::input::{InputError, Limits, Lines};
 use migprobe_probe::record::reader::read_from;
-use migprobe_probe::record::{Origin, WINDOW_NS};
+use migprobe_probe::record::{compact, Origin, WINDOW_NS};
 use migprobe_sources::import::{
     build, parse_fping, parse_ping, parse_qemu_monitor_events, parse_virsh_events, BuildOptions,
 };
@@ -109,6 +109,39 @@ fn judge(bytes: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// [`run_file`] in the compact format, a frame every 16 lines.
+fn compact_run_file() -> Vec<u8> {
+    let mut out = compact::magic().to_vec();
+    let mut enc = compact::FrameEncoder::new(compact::LEVEL).unwrap();
+    let text = run_file();
+    let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
+    for chunk in lines.chunks(16) {
+        enc.encode(&chunk.concat(), &mut out).unwrap();
+    }
+    out
+}
+
+/// The checks of [`run_files`] on one input.
+fn run_file_survives(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let Ok(run) = read_from(bytes, Path::new("run.jsonl")) else {
+        return Ok(());
+    };
+    let start = run.header.start_ns.0;
+    for p in &run.probes {
+        prop_assert!(p.rtt_ns.is_none_or(|r| r >= 0), "{p:?}");
+        let off = i128::from(p.tx_ns.0) - i128::from(start);
+        prop_assert!(off.unsigned_abs() <= WINDOW_NS as u128, "{p:?}");
+    }
+    let opts = AnalysisOptions::default();
+    let a = analyze(&run, &opts);
+    let migrations = per_migration(&run, &opts);
+    let meta = ReportMeta::new(Path::new("."), &[], &run);
+    let out = report::render_campaign(&a, &migrations, &run, &meta, 200);
+    // What the report wrote reads back (or is refused by name), never a panic.
+    let _ = report::json::parse(&out.json);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
@@ -116,22 +149,13 @@ proptest! {
     /// downstream of it survives whatever it accepts.
     #[test]
     fn run_files(bytes in input(run_file())) {
-        let Ok(run) = read_from(bytes.as_slice(), Path::new("run.jsonl")) else {
-            return Ok(());
-        };
-        let start = run.header.start_ns.0;
-        for p in &run.probes {
-            prop_assert!(p.rtt_ns.is_none_or(|r| r >= 0), "{p:?}");
-            let off = i128::from(p.tx_ns.0) - i128::from(start);
-            prop_assert!(off.unsigned_abs() <= WINDOW_NS as u128, "{p:?}");
-        }
-        let opts = AnalysisOptions::default();
-        let a = analyze(&run, &opts);
-        let migrations = per_migration(&run, &opts);
-        let meta = ReportMeta::new(Path::new("."), &[], &run);
-        let out = report::render_campaign(&a, &migrations, &run, &meta, 200);
-        // What the report wrote reads back (or is refused by name), never a panic.
-        let _ = report::json::parse(&out.json);
+        run_file_survives(&bytes)?;
+    }
+
+    /// The same for the compact format: damaged frames are skipped, never a panic.
+    #[test]
+    fn compact_run_files(bytes in input(compact_run_file())) {
+        run_file_survives(&bytes)?;
     }
 
     /// Lines never exceed the line cap, the input never the size cap, and

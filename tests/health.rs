@@ -130,7 +130,7 @@ fn kill_9_of_run_leaves_nothing_of_the_trigger_behind() {
         "the trigger's group outlived migprobe by {:?}",
         t1.elapsed()
     );
-    let run_file = dir.join("run.jsonl");
+    let run_file = dir.join("run.jsonl.zst");
     assert!(
         migprobe_probe::record::read_run(&run_file).is_ok(),
         "what was written before the kill is readable"

@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use migprobe_probe::record::{ProbeLine, ProbeStatus, RunData, StampClock};
+use migprobe_probe::record::{ProbeLine, ProbeStatus, RunData, RunFormat, StampClock};
 use std::time::Duration;
 
 const MS: i64 = 1_000_000;
@@ -427,9 +427,20 @@ fn dgram_socket_works_when_ping_group_range_allows_it() {
 
 #[test]
 fn kill_9_leaves_a_readable_truncated_file() {
+    kill_9_leaves_a_readable_truncated(RunFormat::Compact);
+}
+
+#[test]
+fn kill_9_leaves_a_readable_truncated_jsonl_file() {
+    kill_9_leaves_a_readable_truncated(RunFormat::Jsonl);
+}
+
+/// `kill -9` of `probe` writing `format`: at most the last flush (100 ms)
+/// is lost, and at most one cut line or frame is noted.
+fn kill_9_leaves_a_readable_truncated(format: RunFormat) {
     let rig = Rig::new();
     rig.wait_reachable(TARGET_V4);
-    let file = rig.path("k9.jsonl");
+    let file = rig.path(&format!("k9.{}", format.file_name()));
     let mut probe = rig.probe(&file, &[TARGET_V4, TARGET_V6, "-i", "1ms", "-d", "10s"]);
     std::thread::sleep(Duration::from_millis(1200));
     let killed = now_ns();
@@ -446,9 +457,15 @@ fn kill_9_leaves_a_readable_truncated_file() {
         "at most the cut-off last line: {:?}",
         run.bad_lines
     );
-    if let Some((line, _)) = run.bad_lines.examples().first() {
-        let lines = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
-        assert_eq!(*line, lines, "only the last line may be cut");
+    if let Some((line, why)) = run.bad_lines.examples().first() {
+        let lines = run_text(&file).lines().count() as u64;
+        match format {
+            RunFormat::Jsonl => assert_eq!(*line, lines, "only the last line may be cut"),
+            RunFormat::Compact => {
+                assert_eq!(*line, lines + 1, "only the last frame may be cut: {why}");
+                assert!(why.contains("the file ends"), "{why}");
+            }
+        }
     }
     for id in 0..2 {
         let probes = of_target(&run, id);
@@ -563,13 +580,13 @@ fn secrets_in_the_command_line_are_in_no_output_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     for f in [
-        "run.jsonl",
+        "run.jsonl.zst",
         "report.json",
         "summary.md",
         "chart.svg",
         "trigger.log",
     ] {
-        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        let text = run_text(&dir.join(f));
         for secret in ["hunter2secret", "pa55word-xyz"] {
             assert!(!text.contains(secret), "{secret} in {f}");
         }
@@ -579,6 +596,6 @@ fn secrets_in_the_command_line_are_in_no_output_file() {
         log.contains("admin:***@node01"),
         "the trigger's echo, masked: {log}"
     );
-    let run = std::fs::read_to_string(dir.join("run.jsonl")).unwrap();
+    let run = run_text(&dir.join("run.jsonl.zst"));
     assert!(run.contains("--password\",\"***\""), "the argv, masked");
 }

@@ -156,11 +156,11 @@ fn a_full_disk_stops_run_and_its_trigger_at_once_and_keeps_the_run_file() {
     let dir = saved.join("disk/run");
     assert_eq!(
         names(&dir),
-        ["run.jsonl", "trigger.log"],
+        ["run.jsonl.zst", "trigger.log"],
         "no empty report, no temporary file"
     );
-    assert_readable(&dir.join("run.jsonl"), &rig.path("report"));
-    let run = read_run(&dir.join("run.jsonl")).unwrap();
+    assert_readable(&dir.join("run.jsonl.zst"), &rig.path("report"));
+    let run = read_run(&dir.join("run.jsonl.zst")).unwrap();
     assert!(
         run.events
             .iter()

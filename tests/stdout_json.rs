@@ -221,9 +221,9 @@ fn run_json_prints_report_json_only_and_csv_writes_report_csv_tables() {
         "files on stderr: {}",
         stderr(&o)
     );
-    // The same tables as `report --csv` on the run file.
+    // The same tables as `report --csv` on the run file (found in the run directory).
     let again = d.path().join("again");
-    let run_file = dir.join("run.jsonl");
+    let run_file = dir.to_path_buf();
     let r = migprobe(&[
         "report",
         s(&run_file),

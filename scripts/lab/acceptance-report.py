@@ -115,7 +115,8 @@ def main():
     p(f"- [old/chart.svg](old/chart.svg) ({old}) and [new/chart.svg](new/chart.svg) ({new}): each campaign's timeline")
     p("- [compare/compare.md](compare/compare.md) (the whole comparison), [gate.xml](gate.xml) (JUnit), "
       "[labs.txt](labs.txt) (both labs' versions and health after the campaigns)")
-    p("- old/run.jsonl, new/run.jsonl: every probe and hypervisor event (`migprobe report` re-creates the rest)")
+    p("- old/run.jsonl.zst, new/run.jsonl.zst: every probe and hypervisor event (`migprobe report` re-creates the rest; "
+      "`migprobe cat` prints them as JSON Lines)")
     p()
     p("![compare](compare/compare.svg)")
 

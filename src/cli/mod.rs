@@ -41,6 +41,8 @@ pub(crate) enum Command {
     Import(import::ImportArgs),
     /// Compare reports side by side: deltas, statistics, compare.md and compare.svg.
     Compare(CompareArgs),
+    /// Print a run file (compact or JSON Lines) as JSON Lines, for people and tools such as jq.
+    Cat(CatArgs),
     /// Print the JSON Schema of a machine-readable output (generated from migprobe's own
     /// types): report.json (default), gate, compare or targets (`probe`/`summary --json`).
     Schema(SchemaArgs),
@@ -156,9 +158,14 @@ pub(crate) struct ProbeArgs {
     /// Stop after this many probes per target.
     #[arg(short, long, value_name = "N")]
     pub(crate) count: Option<String>,
-    /// Write every probe to this JSON Lines run file (streamed, flushed every 100 ms).
+    /// Write every probe to this run file (streamed, flushed every 100 ms): compact
+    /// (zstd-framed JSON Lines) unless the name ends in .jsonl or --format says jsonl.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// Run-file format of --out: compact (default; about 10 times smaller, read it with
+    /// `migprobe cat`) or jsonl [default: jsonl for a name ending in .jsonl, else compact]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<RunFileFormat>,
     /// Overwrite an existing, non-empty --out file (by default it is refused).
     #[arg(long)]
     pub(crate) force: bool,
@@ -174,6 +181,43 @@ pub(crate) struct ProbeArgs {
     /// Live Prometheus metrics.
     #[command(flatten)]
     pub(crate) listen: ListenArgs,
+}
+
+/// The run-file format of `probe --out` and `run` (docs/run-file.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunFileFormat {
+    /// zstd-framed JSON Lines, one frame per flush (`migprobe cat` or `zstdcat` prints it).
+    Compact,
+    /// Plain JSON Lines.
+    Jsonl,
+}
+
+impl RunFileFormat {
+    /// The writer's format.
+    pub(crate) fn format(self) -> migprobe_probe::record::RunFormat {
+        match self {
+            RunFileFormat::Compact => migprobe_probe::record::RunFormat::Compact,
+            RunFileFormat::Jsonl => migprobe_probe::record::RunFormat::Jsonl,
+        }
+    }
+}
+
+/// `migprobe cat`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  migprobe cat run/run.jsonl.zst | jq -c 'select(.type == \"probe\" and .status != \"ok\")'
+  migprobe cat run/run.jsonl.zst > run.jsonl      # the same lines --format jsonl writes
+
+The output is byte for byte what `--format jsonl` would have written. A frame cut short
+(kill -9, or a run still being written) or damaged is reported on stderr and the rest is
+printed. Exit status 2 when RUN is not a run file or cannot be read.")]
+pub(crate) struct CatArgs {
+    /// A run file, compact or JSON Lines (or a run directory holding one).
+    #[arg(value_name = "RUN")]
+    pub(crate) run: PathBuf,
+    /// Caps on the input.
+    #[command(flatten)]
+    pub(crate) caps: InputCaps,
 }
 
 /// What a command prints on stdout: its usual text, JSON only, or nothing.
@@ -217,7 +261,8 @@ pub(crate) struct RuleArgs {
 /// `migprobe summary`.
 #[derive(Debug, Args)]
 pub(crate) struct SummaryArgs {
-    /// A run file written by `migprobe probe --out`.
+    /// A run file written by `migprobe probe --out` (compact or JSON Lines), or a run
+    /// directory holding one.
     #[arg(value_name = "RUN.jsonl")]
     pub(crate) run: PathBuf,
     /// Print the summary as JSON.
@@ -310,10 +355,14 @@ pub(crate) struct RunArgs {
     /// migration (its time is not the migration's). A non-zero exit ends the campaign.
     #[arg(long, value_name = "COMMAND")]
     pub(crate) wait_for: Option<String>,
-    /// Directory for run.jsonl, report.json, summary.md, chart.svg and trigger.log
-    /// (default: reports/run-<UTC time>).
+    /// Directory for the run file (run.jsonl.zst, or run.jsonl with --format jsonl),
+    /// report.json, summary.md, chart.svg and trigger.log (default: reports/run-<UTC time>).
     #[arg(short, long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// Run-file format: compact (run.jsonl.zst, zstd-framed JSON Lines, the default) or
+    /// jsonl (run.jsonl, plain JSON Lines).
+    #[arg(long, value_enum, default_value = "compact", value_name = "FORMAT")]
+    pub(crate) format: RunFileFormat,
     /// Overwrite an earlier run in --out (by default a directory that holds one is refused).
     #[arg(long)]
     pub(crate) force: bool,
@@ -413,7 +462,8 @@ pub(crate) struct GateArgs {
 /// `migprobe report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// A run file (from `run`, `probe --out`, `events --out` or `import`), also one cut short by kill -9.
+    /// A run file (from `run`, `probe --out`, `events --out` or `import`; compact or JSON
+    /// Lines), also one cut short by kill -9, or a run directory holding one.
     #[arg(value_name = "RUN.jsonl")]
     pub(crate) run: PathBuf,
     /// Where to write the outputs (default: the run file's directory).
@@ -442,7 +492,7 @@ pub(crate) struct ReportArgs {
   migprobe compare before/report.json after/report.json --labels before,after --out cmp
 
 Prints a verdict and the table; with --out also writes cmp/compare.md and cmp/compare.svg
-(the RTT traces need the run.jsonl next to each report). Deltas are against the first report.
+(the RTT traces need the run file, run.jsonl.zst or run.jsonl, next to each report). Deltas are against the first report.
 The verdict is the gate's: warm-up left out, a shift counts when it is significantly larger
 than the margin (--max-regression of the first run's median, at least --min-effect), a run
 that drifted within itself makes it inconclusive.")]

@@ -13,7 +13,7 @@ use migprobe_analysis::baseline::Policy as Rule;
 use migprobe_analysis::compare::{self, markdown, svg, table, trace, verdict, RunFigures, Trace};
 use migprobe_analysis::gate::policy::parse_percent;
 use migprobe_probe::input::{read_all, Limits};
-use migprobe_probe::record::{read_run_within, ReadError};
+use migprobe_probe::record::{compact, read_run_within, ReadError};
 use std::path::{Path, PathBuf};
 
 /// The Markdown file written into `--out`.
@@ -46,21 +46,21 @@ pub(crate) fn parse_labels(list: Option<&str>, reports: &[PathBuf]) -> Result<Ve
     Ok(labels)
 }
 
-/// The run file of a report: `run.jsonl` next to it, else in the report's `run.run_dir`.
+/// The run file of a report (`run.jsonl.zst` or `run.jsonl`): next to it,
+/// else in the report's `run.run_dir`.
 fn run_file_of(report_path: &Path, fig: &RunFigures) -> Option<PathBuf> {
     let next = report_path
         .parent()
-        .map(|d| d.join("run.jsonl"))
-        .unwrap_or_else(|| PathBuf::from("run.jsonl"));
-    if next.is_file() {
-        return Some(next);
-    }
-    fig.report
-        .run
-        .run_dir
-        .as_ref()
-        .map(|d| Path::new(d).join("run.jsonl"))
-        .filter(|p| p.is_file())
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let in_dir = |d: &Path| compact::resolve(d).ok().filter(|p| p.is_file());
+    in_dir(next).or_else(|| {
+        fig.report
+            .run
+            .run_dir
+            .as_ref()
+            .and_then(|d| in_dir(Path::new(d)))
+    })
 }
 
 /// The RTT trace of one run (its run file read within `limits`; lines it

@@ -7,7 +7,7 @@ use crate::outputs::stream::write_error;
 use crate::outputs::OutputSet;
 use crate::terminal::events::render;
 use anyhow::Result;
-use migprobe_probe::record::{Footer, Header, Line, RunWriter};
+use migprobe_probe::record::{Footer, Header, Line, RunFormat, RunWriter};
 use migprobe_probe::sys::realtime_now;
 use migprobe_sources::events::capture::Capture;
 use std::sync::atomic::Ordering;
@@ -22,7 +22,15 @@ pub(crate) fn execute(a: &EventsArgs) -> Result<ExitCode> {
     let set = OutputSet::run_file(a.out.as_deref(), a.force)?;
     let (tx, rx) = mpsc::channel();
     let capture = Capture::start(cfg, tx)?;
-    let mut writer = set.as_ref().map(OutputSet::create_run_file).transpose()?;
+    let format = a
+        .out
+        .as_deref()
+        .map(RunFormat::for_path)
+        .unwrap_or_default();
+    let mut writer = set
+        .as_ref()
+        .map(|s| s.create_run_file(format))
+        .transpose()?;
     let interrupts = interrupt_counter("stopping; reading the completed job statistics")?;
     let t0 = realtime_now();
     let write = |w: &mut Option<RunWriter>, l: &Line| -> Result<()> {

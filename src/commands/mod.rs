@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns its [`ExitCode`](crate::exit::ExitCode).
 
+pub(crate) mod cat;
 pub(crate) mod compare;
 pub(crate) mod csv;
 pub(crate) mod docs;

@@ -20,13 +20,20 @@ use std::path::Path;
 pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     let plan = crate::config::probe_plan(a, std::env::args().collect())?;
     let out = a.out.as_deref();
+    let format = out
+        .map(|o| crate::config::run_file_format(a.format, o))
+        .transpose()?
+        .unwrap_or_default();
     let set = OutputSet::run_file(out, a.force)?;
     let metrics = MetricsOut::for_probe(&a.metrics, out, a.listen.listen.is_some())?;
     let labels = || super::metrics::labels(&a.metrics, out.unwrap_or(Path::new("./run.jsonl")));
     let listening = Listening::from_args(&a.listen, false, labels)?;
     let sockets = Sockets::open(&plan)?;
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
-    let mut writer = set.as_ref().map(OutputSet::create_run_file).transpose()?;
+    let mut writer = set
+        .as_ref()
+        .map(|s| s.create_run_file(format))
+        .transpose()?;
     let interrupts =
         interrupt_counter("stopping; waiting for late replies (interrupt again to stop now)")?;
     let mut live = LiveLine::new(a.quiet);

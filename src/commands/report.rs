@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use migprobe_analysis::analysis::{analyze, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::{read_run_within, RunData};
+use migprobe_probe::record::{compact, read_run_within, RunData};
 use migprobe_probe::redact::redact;
 use std::path::{Path, PathBuf};
 
@@ -76,10 +76,10 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     let formats = report::parse_formats(&a.format)
         .map_err(|e| anyhow::anyhow!("--format {:?}: {e}", a.format))?;
     let limits = input_limits(&a.caps, Limits::RUN_FILE)?;
+    let run_path = compact::resolve(&a.run).map_err(|e| anyhow::anyhow!(e))?;
     let dir = match &a.out {
         Some(d) => d.clone(),
-        None => a
-            .run
+        None => run_path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from(".")),
@@ -87,11 +87,11 @@ pub(crate) fn execute(a: &ReportArgs) -> Result<ExitCode> {
     OutputSet::in_dir("--out", &dir, Policy::Replace)
         .with_each(formats.iter().map(|f| f.file_name()), Kind::Finished)
         .prepare()?;
-    let metrics = MetricsOut::from_args(&a.metrics, &a.run, false)?;
+    let metrics = MetricsOut::from_args(&a.metrics, &run_path, false)?;
     let argv: Vec<String> = std::env::args().collect();
     let csv = CsvOut::from_flag(a.csv.as_deref());
     csv.as_ref().map(CsvOut::prepare).transpose()?;
-    let (out, run) = render_into(&a.run, limits, &dir, &formats, &argv, metrics.as_ref())?;
+    let (out, run) = render_into(&run_path, limits, &dir, &formats, &argv, metrics.as_ref())?;
     csv.as_ref().map(|c| c.write(&out, &run)).transpose()?;
     super::stdout::emit(a.stdout, || out.markdown.clone(), || json_text(&out))?;
     let csv_files = csv.iter().flat_map(CsvOut::paths);

@@ -7,11 +7,13 @@ use crate::terminal::summary;
 use anyhow::Result;
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::read_run_within;
+use migprobe_probe::record::{compact, read_run_within};
 
 /// Prints the per-target summary of a run file; warns about the lines it skipped.
 pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
-    let run = read_run_within(&a.run, input_limits(&a.caps, Limits::RUN_FILE)?)?;
+    let limits = input_limits(&a.caps, Limits::RUN_FILE)?;
+    let path = compact::resolve(&a.run).map_err(|e| anyhow::anyhow!(e))?;
+    let run = read_run_within(&path, limits)?;
     let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
     run.probes.iter().for_each(|p| b.add(p));
     run.duplicates.iter().for_each(|d| b.add_duplicate(d));

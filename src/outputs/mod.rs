@@ -34,7 +34,7 @@ pub(crate) use staged::write_atomic;
 pub(crate) use stream::{LogFile, WriteFailure};
 
 use anyhow::{bail, Context, Result};
-use migprobe_probe::record::RunWriter;
+use migprobe_probe::record::{RunFormat, RunWriter};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -97,10 +97,10 @@ impl OutputSet {
     }
 
     /// Prepares a [`run_file`](Self::run_file) set and creates its file
-    /// fresh, for streaming.
-    pub(crate) fn create_run_file(&self) -> Result<RunWriter> {
+    /// fresh, for streaming in `format`.
+    pub(crate) fn create_run_file(&self, format: RunFormat) -> Result<RunWriter> {
         self.prepare()?;
-        self.run_writer(&self.named)
+        self.run_writer(&self.named, format)
     }
 
     /// The one file `path`.
@@ -216,9 +216,10 @@ impl OutputSet {
         stream::fresh_file(path).with_context(|| format!("{}: cannot create it", self.at(path)))
     }
 
-    /// Creates the run file `path` fresh (call after [`OutputSet::prepare`]).
-    pub(crate) fn run_writer(&self, path: &Path) -> Result<RunWriter> {
-        Ok(RunWriter::from_file(self.create_stream(path)?, path))
+    /// Creates the run file `path` fresh in `format` (call after [`OutputSet::prepare`]).
+    pub(crate) fn run_writer(&self, path: &Path, format: RunFormat) -> Result<RunWriter> {
+        RunWriter::from_file_as(self.create_stream(path)?, path, format)
+            .with_context(|| format!("{}: cannot write there", self.at(path)))
     }
 
     /// The paths, in the order added.

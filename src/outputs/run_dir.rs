@@ -4,27 +4,38 @@
 use super::{Kind, LogFile, OutputSet, Policy, WriteFailure};
 use anyhow::Result;
 use migprobe_analysis::report::Format;
-use migprobe_probe::record::RunWriter;
+use migprobe_probe::record::{RunFormat, RunWriter};
 use std::path::{Path, PathBuf};
 
 /// A run directory.
 #[derive(Debug, Clone)]
 pub(crate) struct RunDir {
     set: OutputSet,
+    format: RunFormat,
 }
 
 impl RunDir {
-    const RUN: &'static str = "run.jsonl";
     const TRIGGER: &'static str = "trigger.log";
 
-    /// The directory `dir` (`--out`); `force` overwrites an earlier run.
-    pub(crate) fn new(dir: &Path, force: bool) -> RunDir {
+    /// The directory `dir` (`--out`), its run file in `format`; `force`
+    /// overwrites an earlier run (whose run file may be of either format).
+    pub(crate) fn new(dir: &Path, force: bool, format: RunFormat) -> RunDir {
         let reports = [Format::Md, Format::Json, Format::Svg].map(Format::file_name);
         let set = OutputSet::in_dir("--out", dir, Policy::Fresh { force })
             .with_each(reports, Kind::Finished)
-            .with(Self::RUN, Kind::Stream)
-            .with(Self::TRIGGER, Kind::Stream);
-        RunDir { set }
+            .with(format.file_name(), Kind::Stream)
+            .with(Self::TRIGGER, Kind::Stream)
+            .with(Self::other(format).file_name(), Kind::Stream);
+        RunDir { set, format }
+    }
+
+    /// The run-file format this run does not write (an earlier run's file in
+    /// it is an earlier result too).
+    fn other(format: RunFormat) -> RunFormat {
+        match format {
+            RunFormat::Compact => RunFormat::Jsonl,
+            RunFormat::Jsonl => RunFormat::Compact,
+        }
     }
 
     /// Refuses a directory that holds an earlier run (unless `force`) or a
@@ -40,7 +51,7 @@ impl RunDir {
     pub(crate) fn create(&self, failure: &WriteFailure) -> Result<(RunWriter, LogFile)> {
         self.set.prepare()?;
         let run = self.run_path();
-        let writer = self.set.run_writer(&run)?;
+        let writer = self.set.run_writer(&run, self.format)?;
         let log = self.path(Self::TRIGGER);
         let log = LogFile::new(self.set.create_stream(&log)?, &log, failure);
         Ok((writer, log))
@@ -57,13 +68,15 @@ impl RunDir {
 
     /// The run file's path.
     pub(crate) fn run_path(&self) -> PathBuf {
-        self.path(Self::RUN)
+        self.path(self.format.file_name())
     }
 
     /// Paths for the terminal.
     pub(crate) fn list(&self) -> String {
+        let other = self.path(Self::other(self.format).file_name());
         self.set
             .paths()
+            .filter(|p| *p != other)
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join("  ")

@@ -6,7 +6,7 @@
 //! destination meanwhile is replaced by the rename, never followed.
 
 use anyhow::{Context, Result};
-use migprobe_probe::record::RunWriter;
+use migprobe_probe::record::{RunFormat, RunWriter};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -69,9 +69,12 @@ impl Staged {
         &mut self.file
     }
 
-    /// A run-file writer on the temporary file (finish it, then commit).
+    /// A run-file writer on the temporary file (finish it, then commit), in
+    /// the format the destination's name asks for (JSON Lines for `.jsonl`,
+    /// else compact).
     pub(crate) fn run_writer(&mut self) -> io::Result<RunWriter> {
-        Ok(RunWriter::from_file(self.file.try_clone()?, &self.dest))
+        let format = RunFormat::for_path(&self.dest);
+        RunWriter::from_file_as(self.file.try_clone()?, &self.dest, format)
     }
 
     /// Syncs the file and renames it to its destination.

@@ -417,6 +417,19 @@ impl SysctlToggler {
 }
 
 /// The names in a directory, sorted.
+/// The text of `path`: a run file of either format as JSON Lines (what
+/// `migprobe cat` prints), any other file as it is.
+pub fn run_text(path: &Path) -> String {
+    let (lines, damage) =
+        migprobe_probe::record::compact::open(path, migprobe_probe::input::Limits::RUN_FILE)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut lines.into_input(), &mut text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    drop(damage);
+    text
+}
+
 pub fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

@@ -1,10 +1,21 @@
 #!/usr/bin/env python3
 """Checks the outputs of tests/lab/test-run.sh. Prints one line per check and
-'N passed, M failed'; exit 1 on any failure."""
+'N passed, M failed'; exit 1 on any failure. The run files are read through
+`migprobe cat` ($MIGPROBE, else migprobe on PATH), whatever their format."""
 import json
 import os
 import re
+import subprocess
 import sys
+
+MIGPROBE = os.environ.get("MIGPROBE", "migprobe")
+
+
+def run_lines(run_dir):
+    """The run file of run_dir as JSON Lines (migprobe cat)."""
+    out = subprocess.run([MIGPROBE, "cat", run_dir], check=True, capture_output=True, text=True)
+    return out.stdout.splitlines()
+
 
 mig_dir, mig_code, pause_dir, pause_code = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 camp_dir, camp_code, gate_pass, gate_fail = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
@@ -29,7 +40,7 @@ def load(d):
 # 1. the migration
 r = load(mig_dir)
 check("run exit code 0 after a successful migration", mig_code == 0, str(mig_code))
-for f in ("run.jsonl", "report.json", "summary.md", "chart.svg", "trigger.log"):
+for f in ("run.jsonl.zst", "report.json", "summary.md", "chart.svg", "trigger.log"):
     p = os.path.join(mig_dir, f)
     check(f"{f} written", os.path.exists(p) and os.path.getsize(p) > 0)
 if r:
@@ -128,8 +139,7 @@ if c:
           and all(o.get("migration") is not None for o in c.get("outages", [])
                   if o["start_ns"] >= first_start),
           json.dumps([(o["offset_ms"], o.get("migration"), o["phase"]) for o in c.get("outages", [])][:12]))
-    runfile = os.path.join(camp_dir, "run.jsonl")
-    susp = [json.loads(l) for l in open(runfile) if '"kind":"suspended"' in l]
+    susp = [json.loads(l) for l in run_lines(camp_dir) if '"kind":"suspended"' in l]
     check("pingpong: the pausing side is labelled src both ways",
           len(susp) >= 2 and all(e["origin"] == "src" for e in susp), str([e["origin"] for e in susp]))
 check("gate passes a lenient policy file (exit 0)", gate_pass == 0, str(gate_pass))

@@ -19,7 +19,7 @@ def check(name, cond, info=""):
     ok.append(bool(cond))
     print(("ok:   " if cond else "FAIL: ") + name + (f" ({info})" if info else ""))
 check("demo.sh exit code 0", code == 0, str(code))
-for f in ("run.jsonl", "report.json", "summary.md", "chart.svg"):
+for f in ("run.jsonl.zst", "report.json", "summary.md", "chart.svg"):
     p = os.path.join(d, f)
     check(f"{f} written", os.path.exists(p) and os.path.getsize(p) > 0)
 try:

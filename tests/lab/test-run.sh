@@ -56,5 +56,5 @@ ccode=$?
 set -e
 echo "exit codes: run $rcode, passing gate $gpass, failing gate $gfail, second run $rcode2, baseline gate $gbase, compare $ccode"
 
-python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode" \
+MIGPROBE=$BIN python3 tests/lab/check_run.py "$OUT/migrate" "$code" "$OUT/pause" "$pcode" \
 	"$OUT/campaign" "$rcode" "$gpass" "$gfail" "$OUT/campaign2" "$rcode2" "$OUT/compare" "$ccode" "$OUT/regress.json" "$gbase"

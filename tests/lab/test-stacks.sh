@@ -115,9 +115,10 @@ if [[ -n $MIGPROBE ]]; then
 	if ((rc == 0)); then ok "migprobe run --repeat 4 --pingpong ($out_dir/run)"; else not_ok "migprobe run --repeat 4 --pingpong: exit $rc (see $LOG)"; fi
 	src_stack=$S1 dst_stack=$S2
 	[[ $LAB_SRC_NODE == node02 ]] && src_stack=$S2 dst_stack=$S1
-	if python3 - "$out_dir/run/run.jsonl" "$(want_versions "$src_stack")" "$(want_versions "$dst_stack")" >>"$LOG" 2>&1 <<'EOF'; then
+	if "$MIGPROBE" cat "$out_dir/run" >"$out_dir/run.cat.jsonl" 2>>"$LOG" &&
+		python3 - "$out_dir/run.cat.jsonl" "$out_dir/run/report.json" "$(want_versions "$src_stack")" "$(want_versions "$dst_stack")" >>"$LOG" 2>&1 <<'EOF'; then
 import json, re, sys
-path, want_src, want_dst = sys.argv[1:]
+path, report, want_src, want_dst = sys.argv[1:]
 seen = {}
 for line in open(path):
     e = json.loads(line)
@@ -127,7 +128,7 @@ for line in open(path):
 print("capture_started:", seen)
 assert re.fullmatch(want_src, seen.get("src", "")), ("src", seen)
 assert re.fullmatch(want_dst, seen.get("dst", "")), ("dst", seen)
-r = json.load(open(path.replace("run.jsonl", "report.json")))
+r = json.load(open(report))
 res = [x["migration"]["result"] for x in r["migrations"]]
 print("migrations:", res)
 assert res == ["completed"] * 4, res

@@ -8,10 +8,12 @@
 //! Options: `--probes N` (total, all targets; default 3 600 000 = one hour at
 //! 1 kHz), `--targets N` (default 1; 192.0.2.x, 2001:db8::x alternating),
 //! `--interval-us N` (per target, default 1000), `--migrations N` (default 1),
-//! `--seed N`, `--out FILE` (required).
+//! `--seed N`, `--out FILE` (required), `--format compact|jsonl` (default:
+//! jsonl for a name ending in `.jsonl`, else compact, as `migprobe probe`).
 //!
 //! The file is what `migprobe run` writes, line for line, through the
-//! library's own [`RunWriter`] and schema types: header; probe lines in the
+//! library's own [`RunWriter`] and schema types, flushed (one compact frame)
+//! every 100 ms of run time as the engine's writer does: header; probe lines in the
 //! order the engine writes them (an `ok` line when its reply arrives, a
 //! provisional `pending` line after 100 ms without one, `lost` lines at the
 //! end); hypervisor, trigger and job-statistics events interleaved by time;
@@ -24,8 +26,8 @@
 use migprobe_bench::accuracy::SplitMix64;
 use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{
-    EventLine, Footer, Header, Line, Origin, ProbeLine, ProbeStatus, RunWriter, StampClock,
-    TargetInfo,
+    EventLine, Footer, Header, Line, Origin, ProbeLine, ProbeStatus, RunFormat, RunWriter,
+    StampClock, TargetInfo,
 };
 use migprobe_probe::sys::SocketKind;
 use migprobe_probe::types::{ProbeIndex, RealNs};
@@ -36,6 +38,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 const MS: i64 = 1_000_000;
+/// The run file is flushed this often (run time), as the engine's writer.
+const FLUSH_EVERY: i64 = 100 * MS;
 const S: i64 = 1_000 * MS;
 /// An unanswered probe gets its `pending` line this long after it was sent (as `ProbePlan`).
 const PENDING_AFTER: i64 = 100 * MS;
@@ -49,6 +53,7 @@ struct Opts {
     migrations: u32,
     seed: u64,
     out: PathBuf,
+    format: Option<RunFormat>,
 }
 
 fn parse() -> Result<Opts, String> {
@@ -59,6 +64,7 @@ fn parse() -> Result<Opts, String> {
         migrations: 1,
         seed: 1,
         out: PathBuf::new(),
+        format: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -71,6 +77,13 @@ fn parse() -> Result<Opts, String> {
             "--migrations" => o.migrations = num(val()?)?.min(1_000) as u32,
             "--seed" => o.seed = num(val()?)?,
             "--out" => o.out = PathBuf::from(val()?),
+            "--format" => {
+                o.format = Some(match val()?.as_str() {
+                    "compact" => RunFormat::Compact,
+                    "jsonl" => RunFormat::Jsonl,
+                    v => return Err(format!("--format {v:?}: compact or jsonl")),
+                })
+            }
             _ => return Err(format!("unknown argument {a:?}")),
         }
     }
@@ -380,6 +393,14 @@ struct Emitter {
 }
 
 impl Emitter {
+    /// Flushes the writer, as the engine's writer does every 100 ms.
+    fn flush(&mut self) {
+        self.w.flush().unwrap_or_else(|e| {
+            eprintln!("synth-run: write: {e}");
+            std::process::exit(1);
+        });
+    }
+
     fn put(&mut self, l: &Line) {
         self.w.write(l).unwrap_or_else(|e| {
             eprintln!("synth-run: write: {e}");
@@ -461,7 +482,8 @@ fn main() {
     let length = per_target as i64 * o.interval;
     let header = header(&o);
     let (events, windows) = plan(&o, length);
-    let w = RunWriter::create(&o.out).unwrap_or_else(|e| {
+    let format = o.format.unwrap_or_else(|| RunFormat::for_path(&o.out));
+    let w = RunWriter::create_as(&o.out, format).unwrap_or_else(|e| {
         eprintln!("synth-run: {}: {e}", o.out.display());
         std::process::exit(2);
     });
@@ -475,6 +497,7 @@ fn main() {
     };
     em.put(&Line::Header(header.clone()));
     let (mut next_window, mut sent) = (0usize, 0u64);
+    let mut flushed = T0;
     for j in 0..per_target * n {
         let (k, id) = (j / n, (j % n) as u32);
         let t = &header.targets[id as usize];
@@ -483,6 +506,10 @@ fn main() {
             next_window += 1;
         }
         em.flush_until(slot, &events);
+        if slot - flushed >= FLUSH_EVERY {
+            em.flush();
+            flushed = slot;
+        }
         let tx = slot + 2_000 + em.below(6_000) as i64;
         let p = ProbeLine::without_reply(
             t.addr,

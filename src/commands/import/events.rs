@@ -125,7 +125,7 @@ fn open_to_append(out: &Path, head: RunFileHead) -> Result<RunWriter, ImportErro
         // A run killed mid-line: end that line so our first event stays readable.
         f.write_all(b"\n").map_err(out_err)?;
     }
-    Ok(RunWriter::from_file(f, out))
+    RunWriter::from_file_as(f, out, head.format).map_err(out_err)
 }
 
 /// A new events-only run file, its header starting at the earliest event;

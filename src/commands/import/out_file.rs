@@ -8,7 +8,7 @@
 use super::ImportError;
 use crate::outputs::Entry;
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::{Line, SCHEMA_VERSION};
+use migprobe_probe::record::{compact, Line, RunFormat, SCHEMA_VERSION};
 use migprobe_probe::types::RealNs;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -50,8 +50,11 @@ pub(super) fn check_out_free(out: &Path, limits: Limits) -> Result<(), ImportErr
 /// What the checks of an existing run file found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct RunFileHead {
-    /// The file ends with a newline (else its last line was cut).
+    /// The file ends with a newline (else its last line was cut); always
+    /// true for a compact file, whose frames hold whole lines.
     pub(super) ends_line: bool,
+    /// Its format (events are appended in it).
+    pub(super) format: RunFormat,
     /// The header's `start_ns`.
     pub(super) start_ns: RealNs,
 }
@@ -65,10 +68,19 @@ pub(super) fn check_run_file(path: &Path) -> Result<RunFileHead, ImportError> {
     };
     let mut file = File::open(path).map_err(io_err)?;
     let mut first = Vec::new();
-    BufReader::new(&mut file)
+    let limits = Limits {
+        max_size: u64::MAX,
+        max_line: 16 << 20,
+    };
+    let (lines, _) = compact::decode(BufReader::new(&mut file), path, limits)
+        .map_err(|e| not_run(e.to_string()))?;
+    let mut input = lines.into_input();
+    let format = input.format();
+    (&mut input)
         .take(16 << 20)
         .read_until(b'\n', &mut first)
         .map_err(io_err)?;
+    drop(input);
     if first.iter().all(u8::is_ascii_whitespace) {
         return Err(not_run("it is empty".into()));
     }
@@ -98,7 +110,8 @@ pub(super) fn check_run_file(path: &Path) -> Result<RunFileHead, ImportError> {
         file.read_exact(&mut last).map_err(io_err)?;
     }
     Ok(RunFileHead {
-        ends_line: last[0] == b'\n',
+        ends_line: last[0] == b'\n' || format == RunFormat::Compact,
+        format,
         start_ns,
     })
 }

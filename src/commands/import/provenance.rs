@@ -91,7 +91,7 @@ pub(super) fn check_new(
     if !out_exists {
         return Ok(());
     }
-    let mut lines = migprobe_probe::input::open(out, limits)?;
+    let (mut lines, _) = migprobe_probe::record::compact::open(out, limits)?;
     let mut buf = Vec::new();
     while lines.next_line(&mut buf)? {
         if !contains(&buf, IMPORTED_FILE.as_bytes()) {

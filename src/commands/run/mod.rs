@@ -92,7 +92,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     } = settings(a, argv.clone())?;
     let dir = a.out.clone().unwrap_or_else(default_dir);
     // Every pre-flight check before any file is touched.
-    let files = RunDir::new(&dir, a.force);
+    let files = RunDir::new(&dir, a.force, a.format.format());
     files.check()?;
     let output = RunOutput::check(&a.output)?;
     let listening = a.listen.listen.is_some();

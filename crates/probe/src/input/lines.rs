@@ -33,6 +33,12 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
+    /// The input, for reading it another way (nothing read yet: the caps
+    /// count from here).
+    pub fn into_input(self) -> R {
+        self.input
+    }
+
     /// The file's name, for messages.
     pub fn path(&self) -> &Path {
         &self.path

@@ -7,11 +7,12 @@
 //! an error.
 
 use super::badlines::BadLines;
+use super::compact;
 use super::fastline;
 use super::last_line::last_line_wins;
 use super::plausible::{self, Plausibility};
 use super::schema::*;
-use crate::input::{self, InputError, Limits, Lines};
+use crate::input::{InputError, Limits, Lines};
 use std::collections::HashMap;
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
@@ -129,14 +130,42 @@ pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
 }
 
 /// Reads and reduces a run file within `limits`.
+/// The file may be JSON Lines or compact ([`compact`]).
 pub fn read_run_within(path: &Path, limits: Limits) -> Result<RunData, ReadError> {
-    read_lines(input::open(path, limits)?)
+    let (lines, damage) = compact::open(path, limits)?;
+    with_damage(read_lines(lines), &damage)
 }
 
-/// Reads a run file from any reader (`path` is used in messages only), within
-/// [`Limits::RUN_FILE`].
+/// Reads a run file (JSON Lines or compact) from any reader (`path` is used
+/// in messages only), within [`Limits::RUN_FILE`].
 pub fn read_from(input: impl BufRead, path: &Path) -> Result<RunData, ReadError> {
-    read_lines(Lines::new(input, path, Limits::RUN_FILE))
+    let (lines, damage) = compact::decode(input, path, Limits::RUN_FILE)?;
+    with_damage(read_lines(lines), &damage)
+}
+
+/// `run` with the damaged frames of a compact file noted as bad lines (or,
+/// when no header could be read, named in the error).
+fn with_damage(
+    run: Result<RunData, ReadError>,
+    damage: &compact::DamageLog,
+) -> Result<RunData, ReadError> {
+    let found = damage.take();
+    match run {
+        Ok(mut run) => {
+            for d in &found {
+                run.bad_lines.note((d.line, compact::damage_text(d)));
+            }
+            Ok(run)
+        }
+        Err(ReadError::NoHeader { path, why }) if !found.is_empty() => {
+            let notes: Vec<String> = found.iter().map(compact::damage_text).collect();
+            Err(ReadError::NoHeader {
+                path,
+                why: format!("{why}; {}", notes.join("; ")),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Reads a run file line by line.
