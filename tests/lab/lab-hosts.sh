@@ -77,15 +77,16 @@ check_migprobe_run() {
 		--warmup 1s --cooldown 2s --drain 1s -q --out "$out/run" -- $LAB_MIGRATE_CMD >>"$LOG" 2>&1 || rc=$?
 	if ((rc == 0)); then ok "migprobe run on the prober host over qemu+ssh:// (exit 0)"; else not_ok "migprobe run on the prober host: exit $rc"; fi
 	check "run file: capture_started from both hosts over qemu+ssh, guest moved" \
-		python3 - "$out/run/run.jsonl" "$out/run/report.json" <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+		python3 - "$bin" "$out/run" "$out/run/report.json" <<'PY'
+import json, subprocess, sys
+cat = subprocess.run([sys.argv[1], "cat", sys.argv[2]], capture_output=True, text=True, check=True).stdout
+lines = [json.loads(l) for l in cat.splitlines() if l.strip()]
 started = {e["origin"]: e["detail"] for e in lines if e.get("type") == "event" and e.get("kind") == "capture_started"}
 print("capture_started:", json.dumps(started)[:600])
 assert set(started) >= {"src", "dst"}, started
 for side in ("src", "dst"):
     assert str(started[side].get("uri", "")).startswith("qemu+ssh://root@192.0.2.1"), started[side]
-report = json.load(open(sys.argv[2]))
+report = json.load(open(sys.argv[3]))
 assert (report.get("migration") or {}).get("result") == "completed", report.get("migration")
 PY
 	rm -rf "$out"

@@ -11,9 +11,11 @@ DEMO_OUT="$OUT/demo" DEMO_WARMUP=2s DEMO_COOLDOWN=2s bash scripts/demo.sh >"$OUT
 code=$?
 set -e
 tail -n 12 "$OUT/demo.log"
-python3 - "$OUT/demo" "$code" <<'PY'
+# The run file as JSON Lines, whatever its format.
+"${MIGPROBE:-target/debug/migprobe}" cat "$OUT/demo" >"$OUT/run.jsonl" 2>/dev/null || true
+python3 - "$OUT/demo" "$code" "$OUT/run.jsonl" <<'PY'
 import json, os, sys
-d, code = sys.argv[1], int(sys.argv[2])
+d, code, run_jsonl = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ok = []
 def check(name, cond, info=""):
     ok.append(bool(cond))
@@ -34,7 +36,7 @@ check("the migration completed", (r.get("migration") or {}).get("result") == "co
 check("both targets (IPv4 and IPv6) probed", len((r.get("run") or {}).get("targets", [])) == 2)
 started = {}
 try:
-    for line in open(os.path.join(d, "run.jsonl")):
+    for line in open(run_jsonl):
         e = json.loads(line)
         if e.get("type") == "event" and e.get("kind") == "capture_started":
             started[e["origin"]] = str(e["detail"].get("uri", ""))

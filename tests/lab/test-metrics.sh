@@ -46,7 +46,7 @@ wait "$run" || fail "run --listen: exit code $?: $(tail -3 "$OUT/run.out")"
 run=""
 
 echo "--- migprobe report --push of the same run"
-ip netns exec "$NS" "$BIN" report "$OUT/run/run.jsonl" -o "$OUT/pushed" --format json -q \
+ip netns exec "$NS" "$BIN" report "$OUT/run" -o "$OUT/pushed" --format json -q \
 	--push http://127.0.0.1:9091 --push-instance lab 2>"$OUT/push.err" || fail "report --push: $(tail -2 "$OUT/push.err")"
 within 20 is 'count(migprobe_migration_network_downtime_seconds{job="migprobe",instance="lab"})' 1 ||
 	fail "the pushed figures did not reach Prometheus"
