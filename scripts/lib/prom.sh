@@ -53,12 +53,20 @@ prom_start() { # NETNS WORKDIR JOB=PORT...
 		echo "    honor_labels: true"
 		echo "    static_configs: [{targets: ['127.0.0.1:9091']}]"
 	} >"$PROM_WORK/prometheus.yml"
-	in_prom_ns prometheus-pushgateway --web.listen-address=127.0.0.1:9091 --persistence.file= \
-		>"$PROM_WORK/pushgateway.log" 2>&1 &
+	# `ip netns exec` execs the daemon, so $! is the daemon itself (through a
+	# shell function it would be a subshell, and kill would leave the daemon).
+	ip netns exec "$PROM_NETNS" prometheus-pushgateway --web.listen-address=127.0.0.1:9091 \
+		--persistence.file= >"$PROM_WORK/pushgateway.log" 2>&1 &
 	PROM_PIDS+=($!)
-	in_prom_ns prometheus --config.file="$PROM_WORK/prometheus.yml" --storage.tsdb.path="$PROM_WORK/tsdb" \
-		--web.listen-address=127.0.0.1:9090 --log.level=warn >"$PROM_WORK/prometheus.log" 2>&1 &
+	ip netns exec "$PROM_NETNS" prometheus --config.file="$PROM_WORK/prometheus.yml" \
+		--storage.tsdb.path="$PROM_WORK/tsdb" --web.listen-address=127.0.0.1:9090 --log.level=warn \
+		>"$PROM_WORK/prometheus.log" 2>&1 &
 	PROM_PIDS+=($!)
+	sleep 0.5
+	local p
+	for p in "${PROM_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || prom_fail "a daemon exited at once (port taken?): $(tail -2 "$PROM_WORK"/*.log)" || return 1
+	done
 	within 30 in_prom_ns curl -fsS http://127.0.0.1:9090/-/ready ||
 		prom_fail "Prometheus did not start: $(tail -3 "$PROM_WORK/prometheus.log")" || return 1
 	within 30 in_prom_ns curl -fsS http://127.0.0.1:9091/-/ready ||

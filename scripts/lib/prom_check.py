@@ -35,7 +35,7 @@ class Checker:
                              capture_output=True, text=True, check=True).stdout
         result = json.loads(out)["data"]["result"]
         if len(result) != 1:
-            return None, f"{expr}: {len(result)} series"
+            return None, f"{expr}: {len(result)} series {[r['metric'] for r in result]}"
         return float(result[0]["value"][1]), None
 
     def same(self, expr, want):
