@@ -1,5 +1,14 @@
 //! Reads a run file back, tolerating a cut-off last line and unknown line types.
 //!
+//! Two layers: a source gives the header and then the records after it, in
+//! file order, each with its number and either what it holds ([`Record`]) or
+//! why it cannot be read ([`JsonlRecords`] is the JSON Lines source;
+//! another encoding of the same lines plugs in as another iterator); the
+//! reduction ([`read_records`]) checks each record and files it. The probes
+//! go to a [`ProbeSink`]: a `Vec` for [`RunData`] (the whole run in memory),
+//! or a [`SpillWriter`] for [`RunFile`] (bounded memory, see
+//! [`super::spill`]).
+//!
 //! Rules: the file is read within [`Limits`] (see [`crate::input`]); a line
 //! that is not JSON, not of its type's shape, or not believable
 //! ([`super::plausible`]) is a bad line: counted, the first few kept with their
@@ -11,6 +20,7 @@ use super::fastline;
 use super::last_line::last_line_wins;
 use super::plausible::{self, Plausibility};
 use super::schema::*;
+use super::spill::{ProbeStore, SpillWriter};
 use crate::input::{self, InputError, Limits, Lines};
 use std::collections::HashMap;
 use std::io::{self, BufRead};
@@ -123,6 +133,36 @@ impl RunData {
 /// How many bad lines [`RunData::bad_lines`] keeps.
 const KEEP_BAD_LINES: usize = 20;
 
+/// A run file read for analysis in bounded memory: everything but the
+/// probes in [`RunFile::run`] (whose `probes` is empty), the probes reduced
+/// in [`RunFile::probes`].
+#[derive(Debug)]
+pub struct RunFile {
+    /// Header, events, duplicates, footer and skipped lines; no probes.
+    pub run: RunData,
+    /// The final line of each probe, in (target_id, index) order.
+    pub probes: ProbeStore,
+}
+
+/// Where the believed probe lines go, in file order.
+pub trait ProbeSink {
+    /// Takes one believed probe line.
+    fn take(&mut self, p: ProbeLine) -> io::Result<()>;
+}
+
+impl ProbeSink for Vec<ProbeLine> {
+    fn take(&mut self, p: ProbeLine) -> io::Result<()> {
+        self.push(p);
+        Ok(())
+    }
+}
+
+impl ProbeSink for SpillWriter {
+    fn take(&mut self, p: ProbeLine) -> io::Result<()> {
+        self.push(&p)
+    }
+}
+
 /// Reads and reduces a run file within [`Limits::RUN_FILE`].
 pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
     read_run_within(path, Limits::RUN_FILE)
@@ -131,6 +171,19 @@ pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
 /// Reads and reduces a run file within `limits`.
 pub fn read_run_within(path: &Path, limits: Limits) -> Result<RunData, ReadError> {
     read_lines(input::open(path, limits)?)
+}
+
+/// Reads a run file within `limits` in bounded memory: its probes go to a
+/// [`ProbeStore`] (on disk when there are many).
+pub fn read_run_spilled(path: &Path, limits: Limits) -> Result<RunFile, ReadError> {
+    let (header, records) = JsonlRecords::open(input::open(path, limits)?)?;
+    let mut spill = SpillWriter::default();
+    let run = read_records(header, records, &mut spill)?;
+    let probes = spill.finish().map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(RunFile { run, probes })
 }
 
 /// Reads a run file from any reader (`path` is used in messages only), within
@@ -143,29 +196,29 @@ pub fn read_from(input: impl BufRead, path: &Path) -> Result<RunData, ReadError>
 ///
 /// Linear in the file's size; memory is the reduced probes plus one word
 /// per probe line while reducing.
-pub fn read_lines(mut input: Lines<impl BufRead>) -> Result<RunData, ReadError> {
-    let path = input.path().to_owned();
-    let mut line = Vec::with_capacity(1024);
-    if !input.next_line(&mut line)? {
-        return Err(ReadError::NoHeader {
-            path,
-            why: "the file is empty".into(),
-        });
-    }
-    let header = parse_header(&line).map_err(|why| match why {
-        HeaderProblem::Version(found) => ReadError::Version {
-            path: path.clone(),
-            found,
-        },
-        HeaderProblem::Other(why) => ReadError::NoHeader {
-            path: path.clone(),
-            why,
-        },
-    })?;
-    plausible::header(&header).map_err(|why| ReadError::BadHeader {
-        path: path.clone(),
-        why,
-    })?;
+pub fn read_lines(input: Lines<impl BufRead>) -> Result<RunData, ReadError> {
+    let (header, records) = JsonlRecords::open(input)?;
+    let mut probes = Vec::new();
+    let mut run = read_records(header, records, &mut probes)?;
+    last_line_wins(&mut probes);
+    run.probes = probes;
+    Ok(run)
+}
+
+/// One record of a run file after its header, with its number (the line
+/// number, for JSON Lines), as a source gives it: what it holds, or why it
+/// cannot be read.
+pub type Numbered = (u64, Result<Record, String>);
+
+/// Reduces the records after a believable `header` (see [`plausible`]):
+/// believed probe lines go to `probes` in file order (not reduced: a later
+/// line of a probe supersedes an earlier one), everything else into the
+/// returned [`RunData`] (whose `probes` is empty).
+pub fn read_records(
+    header: Header,
+    records: impl Iterator<Item = Result<Numbered, ReadError>>,
+    probes: &mut impl ProbeSink,
+) -> Result<RunData, ReadError> {
     let mut check = Plausibility::new(&header);
     let mut run = RunData {
         header,
@@ -176,58 +229,115 @@ pub fn read_lines(mut input: Lines<impl BufRead>) -> Result<RunData, ReadError> 
         bad_lines: BadLines::keeping(KEEP_BAD_LINES),
         unknown_types: HashMap::new(),
     };
-    while input.next_line(&mut line)? {
-        let no = input.line_no();
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        take_line(&mut run, &mut check, no, parse_line(&line));
+    let mut believed = Vec::new();
+    for r in records {
+        let (no, parsed) = r?;
+        take_record(&mut run, &mut check, no, parsed, &mut believed);
+        sink_all(&mut believed, probes)?;
     }
-    check.finish(&mut run.probes, &mut run.bad_lines);
-    last_line_wins(&mut run.probes);
+    check.finish(&mut believed, &mut run.bad_lines);
+    sink_all(&mut believed, probes)?;
     Ok(run)
 }
 
-/// Files one parsed line `no` into `run`, or notes it as a bad line.
-fn take_line(run: &mut RunData, check: &mut Plausibility, no: u64, parsed: Result<Parsed, String>) {
-    let believed = match parsed {
-        Ok(Parsed::Probe(p)) => {
-            check.probe(no, p, &mut run.probes, &mut run.bad_lines);
+/// Moves the believed probes to the sink.
+fn sink_all(believed: &mut Vec<ProbeLine>, sink: &mut impl ProbeSink) -> Result<(), ReadError> {
+    for p in believed.drain(..) {
+        sink.take(p).map_err(|source| ReadError::Io {
+            path: PathBuf::from("(the analysis' temporary probe file)"),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Files one parsed record `no` into `run` (believed probes into
+/// `believed`), or notes it as a bad line.
+fn take_record(
+    run: &mut RunData,
+    check: &mut Plausibility,
+    no: u64,
+    parsed: Result<Record, String>,
+    believed: &mut Vec<ProbeLine>,
+) {
+    let verdict = match parsed {
+        Ok(Record::Line(Line::Probe(p))) => {
+            check.probe(no, p, believed, &mut run.bad_lines);
             Ok(())
         }
-        Ok(Parsed::Duplicate(d)) => check.duplicate(&d).map(|()| run.duplicates.push(d)),
-        Ok(Parsed::Event(e)) => check.event(&e).map(|()| run.events.push(e)),
-        Ok(Parsed::Footer(f)) => check.footer(&f).map(|()| run.footer = Some(f)),
-        Ok(Parsed::Header) => Err("a second header line".into()),
-        Ok(Parsed::Unknown(t)) => {
+        Ok(Record::Line(Line::Duplicate(d))) => {
+            check.duplicate(&d).map(|()| run.duplicates.push(d))
+        }
+        Ok(Record::Line(Line::Event(e))) => check.event(&e).map(|()| run.events.push(e)),
+        Ok(Record::Line(Line::Footer(f))) => check.footer(&f).map(|()| run.footer = Some(f)),
+        Ok(Record::Line(Line::Header(_))) => Err("a second header line".into()),
+        Ok(Record::Unknown(t)) => {
             *run.unknown_types.entry(t).or_default() += 1;
             Ok(())
         }
         Err(why) => Err(why),
     };
-    if let Err(why) = believed {
+    if let Err(why) = verdict {
         run.bad_lines.note((no, why));
     }
 }
 
-/// A line after the header (a second header is only noted, so it is not kept).
-enum Parsed {
-    Probe(ProbeLine),
-    Duplicate(DuplicateLine),
-    Event(EventLine),
-    Footer(Footer),
-    Header,
+/// A record after the header.
+#[derive(Debug)]
+pub enum Record {
+    /// A line of a known type.
+    Line(Line),
+    /// A line of a type this version does not know (counted, skipped).
     Unknown(String),
 }
 
-impl From<Line> for Parsed {
-    fn from(l: Line) -> Parsed {
-        match l {
-            Line::Probe(p) => Parsed::Probe(p),
-            Line::Duplicate(d) => Parsed::Duplicate(d),
-            Line::Event(e) => Parsed::Event(e),
-            Line::Footer(f) => Parsed::Footer(f),
-            Line::Header(_) => Parsed::Header,
+/// The records of a JSON Lines run file after its header, blank lines
+/// skipped.
+pub struct JsonlRecords<R> {
+    input: Lines<R>,
+    line: Vec<u8>,
+}
+
+impl<R: BufRead> JsonlRecords<R> {
+    /// Reads and checks the header (line 1); the records after it.
+    pub fn open(mut input: Lines<R>) -> Result<(Header, JsonlRecords<R>), ReadError> {
+        let path = input.path().to_owned();
+        let mut line = Vec::with_capacity(1024);
+        if !input.next_line(&mut line)? {
+            return Err(ReadError::NoHeader {
+                path,
+                why: "the file is empty".into(),
+            });
+        }
+        let header = parse_header(&line).map_err(|why| match why {
+            HeaderProblem::Version(found) => ReadError::Version {
+                path: path.clone(),
+                found,
+            },
+            HeaderProblem::Other(why) => ReadError::NoHeader {
+                path: path.clone(),
+                why,
+            },
+        })?;
+        plausible::header(&header).map_err(|why| ReadError::BadHeader {
+            path: path.clone(),
+            why,
+        })?;
+        Ok((header, JsonlRecords { input, line }))
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlRecords<R> {
+    type Item = Result<Numbered, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.input.next_line(&mut self.line) {
+                Err(e) => return Some(Err(e.into())),
+                Ok(false) => return None,
+                Ok(true) if self.line.iter().all(u8::is_ascii_whitespace) => continue,
+                Ok(true) => return Some(Ok((self.input.line_no(), parse_line(&self.line)))),
+            }
         }
     }
 }
@@ -261,24 +371,28 @@ fn parse_header(line: &[u8]) -> Result<Header, HeaderProblem> {
 /// take [`fastline`]; other lines as migprobe writes them (`{"type":"probe",`
 /// first) are read straight into their type; anything else, and any line that
 /// fails that way, takes the general path, which also explains what is wrong.
-fn parse_line(line: &[u8]) -> Result<Parsed, String> {
+fn parse_line(line: &[u8]) -> Result<Record, String> {
     let direct = if line.starts_with(br#"{"type":"probe","#) {
         fastline::probe_line(line)
             .or_else(|| serde_json::from_slice(line).ok())
-            .map(Parsed::Probe)
+            .map(|p| Record::Line(Line::Probe(p)))
     } else if line.starts_with(br#"{"type":"event","#) {
-        serde_json::from_slice(line).ok().map(Parsed::Event)
+        serde_json::from_slice(line)
+            .ok()
+            .map(|e| Record::Line(Line::Event(e)))
     } else if line.starts_with(br#"{"type":"duplicate","#) {
-        serde_json::from_slice(line).ok().map(Parsed::Duplicate)
+        serde_json::from_slice(line)
+            .ok()
+            .map(|d| Record::Line(Line::Duplicate(d)))
     } else {
         None
     };
     direct.map_or_else(|| classify(line), Ok)
 }
 
-fn classify(line: &[u8]) -> Result<Parsed, String> {
+fn classify(line: &[u8]) -> Result<Record, String> {
     match serde_json::from_slice::<Line>(line) {
-        Ok(l) => Ok(l.into()),
+        Ok(l) => Ok(Record::Line(l)),
         Err(e) => {
             let v: serde_json::Value =
                 serde_json::from_slice(line).map_err(|_| format!("not JSON: {e}"))?;
@@ -286,7 +400,7 @@ fn classify(line: &[u8]) -> Result<Parsed, String> {
                 Some(t @ ("header" | "probe" | "duplicate" | "event" | "footer")) => {
                     Err(format!("bad {t} line: {e}"))
                 }
-                Some(t) => Ok(Parsed::Unknown(t.to_owned())),
+                Some(t) => Ok(Record::Unknown(t.to_owned())),
                 None => Err("no \"type\" field".into()),
             }
         }
