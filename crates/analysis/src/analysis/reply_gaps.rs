@@ -10,6 +10,10 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// An arrival came too late for the window: the figure needs every arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfOrder;
+
 /// Arrivals held back for sorting, per target.
 pub const WINDOW: usize = 4096;
 
@@ -69,10 +73,10 @@ impl ReplyGaps {
         }
     }
 
-    /// The longest gap (`None` with fewer than two arrivals); `Err(())` when
+    /// The longest gap (`None` with fewer than two arrivals); `Err` when
     /// an arrival came too late for the window: feed every arrival to
     /// [`longest_of`] instead.
-    pub fn longest(self) -> Result<Option<i64>, ()> {
+    pub fn longest(self) -> Result<Option<i64>, OutOfOrder> {
         match self {
             ReplyGaps::All(v) => Ok(longest_of(v)),
             ReplyGaps::Window(mut s) => {
@@ -80,7 +84,7 @@ impl ReplyGaps {
                     s.emit(v);
                 }
                 if s.out_of_order {
-                    Err(())
+                    Err(OutOfOrder)
                 } else {
                     Ok(s.best)
                 }
@@ -99,7 +103,7 @@ pub fn longest_of(mut rx: Vec<i64>) -> Option<i64> {
 mod tests {
     use super::*;
 
-    fn both(rx: &[i64]) -> (Option<i64>, Result<Option<i64>, ()>) {
+    fn both(rx: &[i64]) -> (Option<i64>, Result<Option<i64>, OutOfOrder>) {
         let (mut all, mut win) = (ReplyGaps::all(), ReplyGaps::window());
         for &v in rx {
             all.push(v);

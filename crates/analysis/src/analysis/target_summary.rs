@@ -189,7 +189,7 @@ impl SummaryBuilder {
                 }
                 a.s.longest_reply_gap_ns =
                     a.rx.longest()
-                        .unwrap_or_else(|()| longest_of(arrivals(slot)));
+                        .unwrap_or_else(|_| longest_of(arrivals(slot)));
                 a.s.longest_unanswered_run = a.answered.longest_gap(a.end);
                 a.s.addr = a.addr;
                 a.s

@@ -32,7 +32,6 @@ use super::model::Outage;
 use migprobe_probe::record::{ProbeLine, ProbeStatus};
 use migprobe_probe::types::RealNs;
 use serde::Serialize;
-use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Away from the switchover, a blind window shorter than this hides nothing
@@ -139,13 +138,9 @@ fn cause_of(p: &ProbeLine) -> BlindCause {
 
 /// The windows of one target. `probes` are its final lines in index order;
 /// `interval_ns` the probe interval. Linear; never panics, whatever the indices.
-pub fn detect<P: Borrow<ProbeLine>>(
-    target_id: u32,
-    probes: impl IntoIterator<Item = P>,
-    interval_ns: i64,
-) -> Vec<Unobserved> {
+pub fn detect(target_id: u32, probes: &[ProbeLine], interval_ns: i64) -> Vec<Unobserved> {
     let mut b = Blind::new(target_id, interval_ns);
-    probes.into_iter().for_each(|p| b.push(p.borrow()));
+    probes.iter().for_each(|p| b.push(p));
     b.finish()
 }
 

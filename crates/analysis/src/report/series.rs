@@ -108,7 +108,7 @@ impl Downsampler {
     }
 
     /// From keeping every point to bands, as if it had been bands from the start.
-    fn to_bands(&mut self) {
+    fn switch_to_bands(&mut self) {
         let segments = std::mem::take(&mut self.points);
         let open = self.open;
         self.keep_all = false;
@@ -167,7 +167,7 @@ impl Downsampler {
             return;
         }
         if self.keep_up_to == Some(self.emitted) {
-            self.to_bands();
+            self.switch_to_bands();
         }
         if self.keep_all {
             if self.emitted >= self.cap {

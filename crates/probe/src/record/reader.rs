@@ -206,9 +206,9 @@ pub fn read_lines(input: Lines<impl BufRead>) -> Result<RunData, ReadError> {
 }
 
 /// One record of a run file after its header, with its number (the line
-/// number, for JSON Lines), as a source gives it: what it holds, or why it
-/// cannot be read.
-pub type Numbered = (u64, Result<Record, String>);
+/// number, for JSON Lines), as a source gives it: its line, or why it is
+/// skipped.
+pub type Numbered = (u64, Result<Line, Skip>);
 
 /// Reduces the records after a believable `header` (see [`plausible`]):
 /// believed probe lines go to `probes` in file order (not reduced: a later
@@ -257,38 +257,36 @@ fn take_record(
     run: &mut RunData,
     check: &mut Plausibility,
     no: u64,
-    parsed: Result<Record, String>,
+    parsed: Result<Line, Skip>,
     believed: &mut Vec<ProbeLine>,
 ) {
     let verdict = match parsed {
-        Ok(Record::Line(Line::Probe(p))) => {
+        Ok(Line::Probe(p)) => {
             check.probe(no, p, believed, &mut run.bad_lines);
             Ok(())
         }
-        Ok(Record::Line(Line::Duplicate(d))) => {
-            check.duplicate(&d).map(|()| run.duplicates.push(d))
-        }
-        Ok(Record::Line(Line::Event(e))) => check.event(&e).map(|()| run.events.push(e)),
-        Ok(Record::Line(Line::Footer(f))) => check.footer(&f).map(|()| run.footer = Some(f)),
-        Ok(Record::Line(Line::Header(_))) => Err("a second header line".into()),
-        Ok(Record::Unknown(t)) => {
+        Ok(Line::Duplicate(d)) => check.duplicate(&d).map(|()| run.duplicates.push(d)),
+        Ok(Line::Event(e)) => check.event(&e).map(|()| run.events.push(e)),
+        Ok(Line::Footer(f)) => check.footer(&f).map(|()| run.footer = Some(f)),
+        Ok(Line::Header(_)) => Err("a second header line".into()),
+        Err(Skip::Unknown(t)) => {
             *run.unknown_types.entry(t).or_default() += 1;
             Ok(())
         }
-        Err(why) => Err(why),
+        Err(Skip::Bad(why)) => Err(why),
     };
     if let Err(why) = verdict {
         run.bad_lines.note((no, why));
     }
 }
 
-/// A record after the header.
-#[derive(Debug)]
-pub enum Record {
-    /// A line of a known type.
-    Line(Line),
+/// Why a record after the header is not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
     /// A line of a type this version does not know (counted, skipped).
     Unknown(String),
+    /// A line that cannot be read: why (a bad line).
+    Bad(String),
 }
 
 /// The records of a JSON Lines run file after its header, blank lines
@@ -371,37 +369,37 @@ fn parse_header(line: &[u8]) -> Result<Header, HeaderProblem> {
 /// take [`fastline`]; other lines as migprobe writes them (`{"type":"probe",`
 /// first) are read straight into their type; anything else, and any line that
 /// fails that way, takes the general path, which also explains what is wrong.
-fn parse_line(line: &[u8]) -> Result<Record, String> {
+fn parse_line(line: &[u8]) -> Result<Line, Skip> {
     let direct = if line.starts_with(br#"{"type":"probe","#) {
         fastline::probe_line(line)
             .or_else(|| serde_json::from_slice(line).ok())
-            .map(|p| Record::Line(Line::Probe(p)))
+            .map(Line::Probe)
     } else if line.starts_with(br#"{"type":"event","#) {
         serde_json::from_slice(line)
             .ok()
-            .map(|e| Record::Line(Line::Event(e)))
+            .map(Line::Event)
     } else if line.starts_with(br#"{"type":"duplicate","#) {
         serde_json::from_slice(line)
             .ok()
-            .map(|d| Record::Line(Line::Duplicate(d)))
+            .map(Line::Duplicate)
     } else {
         None
     };
     direct.map_or_else(|| classify(line), Ok)
 }
 
-fn classify(line: &[u8]) -> Result<Record, String> {
+fn classify(line: &[u8]) -> Result<Line, Skip> {
     match serde_json::from_slice::<Line>(line) {
-        Ok(l) => Ok(Record::Line(l)),
+        Ok(l) => Ok(l),
         Err(e) => {
-            let v: serde_json::Value =
-                serde_json::from_slice(line).map_err(|_| format!("not JSON: {e}"))?;
+            let v: serde_json::Value = serde_json::from_slice(line)
+                .map_err(|_| Skip::Bad(format!("not JSON: {e}")))?;
             match v.get("type").and_then(|t| t.as_str()) {
                 Some(t @ ("header" | "probe" | "duplicate" | "event" | "footer")) => {
-                    Err(format!("bad {t} line: {e}"))
+                    Err(Skip::Bad(format!("bad {t} line: {e}")))
                 }
-                Some(t) => Ok(Record::Unknown(t.to_owned())),
-                None => Err("no \"type\" field".into()),
+                Some(t) => Err(Skip::Unknown(t.to_owned())),
+                None => Err(Skip::Bad("no \"type\" field".into())),
             }
         }
     }

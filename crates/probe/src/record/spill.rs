@@ -28,6 +28,9 @@ pub const CHUNK: usize = 512 * 1024;
 /// Bytes read from disk at once per scan or merged chunk.
 const READ_BUF: usize = 256 * 1024;
 
+/// The file of sorted chunks and each chunk's byte range in it.
+type Runs = (BufWriter<File>, Vec<(u64, u64)>);
+
 /// Where a chunk's sorting key points.
 #[derive(Debug, Clone, Copy)]
 struct Key {
@@ -45,7 +48,7 @@ pub struct SpillWriter {
     keys: Vec<Key>,
     arrival: u64,
     /// The sorted chunks written so far: the file and each chunk's byte range.
-    runs: Option<(BufWriter<File>, Vec<(u64, u64)>)>,
+    runs: Option<Runs>,
     written: u64,
     chunk: usize,
     /// The key of the last record written, and whether every record so far
