@@ -375,13 +375,9 @@ fn parse_line(line: &[u8]) -> Result<Line, Skip> {
             .or_else(|| serde_json::from_slice(line).ok())
             .map(Line::Probe)
     } else if line.starts_with(br#"{"type":"event","#) {
-        serde_json::from_slice(line)
-            .ok()
-            .map(Line::Event)
+        serde_json::from_slice(line).ok().map(Line::Event)
     } else if line.starts_with(br#"{"type":"duplicate","#) {
-        serde_json::from_slice(line)
-            .ok()
-            .map(Line::Duplicate)
+        serde_json::from_slice(line).ok().map(Line::Duplicate)
     } else {
         None
     };
@@ -392,8 +388,8 @@ fn classify(line: &[u8]) -> Result<Line, Skip> {
     match serde_json::from_slice::<Line>(line) {
         Ok(l) => Ok(l),
         Err(e) => {
-            let v: serde_json::Value = serde_json::from_slice(line)
-                .map_err(|_| Skip::Bad(format!("not JSON: {e}")))?;
+            let v: serde_json::Value =
+                serde_json::from_slice(line).map_err(|_| Skip::Bad(format!("not JSON: {e}")))?;
             match v.get("type").and_then(|t| t.as_str()) {
                 Some(t @ ("header" | "probe" | "duplicate" | "event" | "footer")) => {
                     Err(Skip::Bad(format!("bad {t} line: {e}")))

@@ -269,22 +269,13 @@ mod tests {
     use super::*;
 
     fn probe() -> ProbeLine {
-        ProbeLine {
-            target: "192.0.2.10".parse().unwrap(),
-            target_id: 7,
-            index: ProbeIndex(123_456_789),
-            seq: 52_501,
-            tx_ns: RealNs(1_795_651_200_123_456_789),
-            tx_clock: StampClock::Kernel,
-            rx_ns: None,
-            rx_clock: None,
-            rtt_ns: None,
-            ttl: None,
-            bytes: None,
-            dup: 0,
-            status: ProbeStatus::Lost,
-            error: None,
-        }
+        ProbeLine::without_reply(
+            "192.0.2.10".parse().unwrap(),
+            7,
+            ProbeIndex(123_456_789),
+            (RealNs(1_795_651_200_123_456_789), StampClock::Kernel),
+            ProbeStatus::Lost,
+        )
     }
 
     fn round_trip(p: &ProbeLine) -> ProbeLine {

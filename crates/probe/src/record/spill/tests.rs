@@ -4,22 +4,13 @@ use crate::record::schema::{ProbeStatus, StampClock};
 use crate::types::{ProbeIndex, RealNs};
 
 fn probe(target_id: u32, index: u64, status: ProbeStatus) -> ProbeLine {
-    ProbeLine {
-        target: "192.0.2.10".parse().unwrap(),
+    ProbeLine::without_reply(
+        "192.0.2.10".parse().unwrap(),
         target_id,
-        index: ProbeIndex(index),
-        seq: index as u16,
-        tx_ns: RealNs(1_000 + index as i64),
-        tx_clock: StampClock::Kernel,
-        rx_ns: None,
-        rx_clock: None,
-        rtt_ns: None,
-        ttl: None,
-        bytes: None,
-        dup: 0,
+        ProbeIndex(index),
+        (RealNs(1_000 + index as i64), StampClock::Kernel),
         status,
-        error: None,
-    }
+    )
 }
 
 /// Lines of three targets interleaved, some probes written twice (pending,
