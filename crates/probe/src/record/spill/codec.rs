@@ -4,8 +4,9 @@
 //!
 //! Layout: `len:u32` (bytes after it), `flags:u16`, `enums:u8` (tx clock,
 //! rx clock, status), target address (4 or 16 bytes), `target_id:u32`,
-//! `index:u64`, `seq:u16`, `tx_ns:i64`, then when flagged `rx_ns:i64`,
-//! `rtt_ns:i64`, `ttl:u8`, `bytes:u32`, then `dup:u32`, then when flagged
+//! `index:u64`, `seq:u16` (unless it is the index's low 16 bits),
+//! `tx_ns:i64`, then when flagged `rx_ns:i64`, `rtt_ns:i64` (unless it is
+//! `rx_ns − tx_ns`), `ttl:u8`, `bytes:u32`, then `dup:u32`, then when flagged
 //! the error: `kind` (u32 length + UTF-8), `code:u8`, `from` (tag 4 or 6 +
 //! address), `message` (u32 length + UTF-8).
 
@@ -23,6 +24,10 @@ const ERROR: u16 = 1 << 6;
 const CODE: u16 = 1 << 7;
 const FROM: u16 = 1 << 8;
 const MESSAGE: u16 = 1 << 9;
+/// `seq` is the index's low 16 bits (not stored).
+const SEQ_OF_INDEX: u16 = 1 << 10;
+/// `rtt_ns` is `rx_ns − tx_ns` (not stored).
+const RTT_OF_RX: u16 = 1 << 11;
 
 /// Bytes of the length in front of each record.
 const LEN: usize = 4;
@@ -39,11 +44,20 @@ pub(super) fn encode(p: &ProbeLine, out: &mut Vec<u8>) {
     flags |= put_ip(p.target, out, V6);
     out.extend_from_slice(&p.target_id.to_le_bytes());
     out.extend_from_slice(&p.index.0.to_le_bytes());
-    out.extend_from_slice(&p.seq.to_le_bytes());
+    if p.seq == p.index.0 as u16 {
+        flags |= SEQ_OF_INDEX;
+    } else {
+        out.extend_from_slice(&p.seq.to_le_bytes());
+    }
     out.extend_from_slice(&p.tx_ns.0.to_le_bytes());
     flags |= opt(p.rx_ns.map(|r| r.0.to_le_bytes()), out, RX);
     flags |= if p.rx_clock.is_some() { RX_CLOCK } else { 0 };
-    flags |= opt(p.rtt_ns.map(i64::to_le_bytes), out, RTT);
+    let derived = p.rx_ns.and_then(|rx| rx.0.checked_sub(p.tx_ns.0));
+    if p.rtt_ns.is_some() && p.rtt_ns == derived {
+        flags |= RTT_OF_RX;
+    } else {
+        flags |= opt(p.rtt_ns.map(i64::to_le_bytes), out, RTT);
+    }
     flags |= opt(p.ttl.map(|t| [t]), out, TTL);
     flags |= opt(p.bytes.map(u32::to_le_bytes), out, BYTES);
     out.extend_from_slice(&p.dup.to_le_bytes());
@@ -84,10 +98,18 @@ pub(super) fn decode(rec: &[u8]) -> Option<ProbeLine> {
     let target = r.ip(has(V6))?;
     let target_id = u32::from_le_bytes(r.take()?);
     let index = ProbeIndex(u64::from_le_bytes(r.take()?));
-    let seq = u16::from_le_bytes(r.take()?);
+    let seq = if has(SEQ_OF_INDEX) {
+        index.0 as u16
+    } else {
+        u16::from_le_bytes(r.take()?)
+    };
     let tx_ns = RealNs(i64::from_le_bytes(r.take()?));
     let rx_ns = r.when(has(RX))?.map(|b| RealNs(i64::from_le_bytes(b)));
-    let rtt_ns = r.when(has(RTT))?.map(i64::from_le_bytes);
+    let rtt_ns = if has(RTT_OF_RX) {
+        Some(rx_ns?.0.checked_sub(tx_ns.0)?)
+    } else {
+        r.when(has(RTT))?.map(i64::from_le_bytes)
+    };
     let ttl = r.when(has(TTL))?.map(|[t]| t);
     let bytes = r.when(has(BYTES))?.map(u32::from_le_bytes);
     let dup = u32::from_le_bytes(r.take()?);
@@ -290,6 +312,19 @@ mod tests {
     fn every_field_survives() {
         let plain = probe();
         assert_eq!(round_trip(&plain), plain);
+        let answered = ProbeLine {
+            seq: 3,
+            rx_ns: Some(RealNs(plain.tx_ns.0 + 61_000)),
+            rtt_ns: Some(61_000),
+            status: ProbeStatus::Ok,
+            ..probe()
+        };
+        assert_eq!(round_trip(&answered), answered);
+        let odd = ProbeLine {
+            rtt_ns: Some(60_999),
+            ..answered.clone()
+        };
+        assert_eq!(round_trip(&odd), odd);
         let full = ProbeLine {
             target: "2001:db8::1".parse().unwrap(),
             rx_ns: Some(RealNs(-5)),
