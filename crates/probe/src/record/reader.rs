@@ -58,6 +58,18 @@ pub enum ReadError {
         /// What was wrong.
         why: String,
     },
+    /// The probes could not be kept in the temporary file of
+    /// [`read_run_spilled`] (its directory full or not writable).
+    #[error(
+        "cannot keep the probes of {path} in a temporary file under {}: {source}; free space there or point TMPDIR to a disk with room (about 90 bytes per probe line)",
+        std::env::temp_dir().display()
+    )]
+    Spill {
+        /// The run file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
     /// Written by an incompatible migprobe.
     #[error(
         "{path} has run-file schema version {found}; this migprobe reads version {SCHEMA_VERSION}"
@@ -178,11 +190,15 @@ pub fn read_run_within(path: &Path, limits: Limits) -> Result<RunData, ReadError
 pub fn read_run_spilled(path: &Path, limits: Limits) -> Result<RunFile, ReadError> {
     let (header, records) = JsonlRecords::open(input::open(path, limits)?)?;
     let mut spill = SpillWriter::default();
-    let run = read_records(header, records, &mut spill)?;
-    let probes = spill.finish().map_err(|source| ReadError::Io {
+    let spill_error = |source| ReadError::Spill {
         path: path.to_owned(),
         source,
+    };
+    let run = read_records(header, records, &mut spill).map_err(|e| match e {
+        ReadError::Spill { source, .. } => spill_error(source),
+        other => other,
     })?;
+    let probes = spill.finish().map_err(spill_error)?;
     Ok(RunFile { run, probes })
 }
 
@@ -243,8 +259,8 @@ pub fn read_records(
 /// Moves the believed probes to the sink.
 fn sink_all(believed: &mut Vec<ProbeLine>, sink: &mut impl ProbeSink) -> Result<(), ReadError> {
     for p in believed.drain(..) {
-        sink.take(p).map_err(|source| ReadError::Io {
-            path: PathBuf::from("(the analysis' temporary probe file)"),
+        sink.take(p).map_err(|source| ReadError::Spill {
+            path: PathBuf::new(),
             source,
         })?;
     }
