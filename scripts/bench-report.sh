@@ -23,8 +23,10 @@
 #        BENCH_DIR     scratch directory   (default: a new one under /tmp; run
 #                      files are deleted after each case: 36 M probes is 7 GB)
 #        BENCH_OUT     the Markdown        (default reports/bench/report.md)
-#        BENCH_PREV_BIN a migprobe binary of PREV already built (skips the build)
+#        BENCH_PREV_BIN a migprobe binary built from PREV (skips the build)
 #        BENCH_HOUR    1: the 1-hour 50-target case too; 0: not (default 1)
+#        BENCH_HOUR_PROBES its probes (default 180000000; the report's
+#                      temporary files need ~50 bytes each, twice, in TMPDIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -129,11 +131,12 @@ done
 # The 1-hour run: 50 targets at 1 kHz, generated into a FIFO as it is read.
 hour=""
 if [ "${BENCH_HOUR:-1}" = 1 ]; then
-	echo "== 180 M probes, 50 targets (1 hour at 1 kHz) through a FIFO: new binary only"
+	HOUR_N=${BENCH_HOUR_PROBES:-180000000}
+	echo "== $HOUR_N probes, 50 targets at 1 kHz through a FIFO: new binary only"
 	fifo=$W/hour.jsonl
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	"$SYNTH" --probes 180000000 --targets 50 --migrations 1 --out "$fifo" >/dev/null &
+	"$SYNTH" --probes "$HOUR_N" --targets 50 --migrations 1 --out "$fifo" >/dev/null &
 	gen=$!
 	rm -rf "$W/out"
 	if ! /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$W/new/migprobe" report "$fifo" \
@@ -144,7 +147,7 @@ if [ "${BENCH_HOUR:-1}" = 1 ]; then
 	fi
 	wait "$gen"
 	read -r wall user sys rss <"$W/time"
-	hour="$wall $(python3 -c "print(round($user + $sys, 2))") $rss"
+	hour="$HOUR_N $wall $(python3 -c "print(round($user + $sys, 2))") $rss"
 	rm -rf "$W/out" "$fifo"
 	echo "   new: $hour"
 fi
@@ -180,16 +183,17 @@ for r in rows:
     )
 hour = os.environ.get("HOUR", "").split()
 if hour:
-    w, c, r = map(float, hour)
+    n, w, c, r = map(float, hour)
     lines += [
         "",
-        "A simulated 1-hour run of 50 targets at 1 kHz (180 M probes, `synth-run --probes 180000000 "
-        "--targets 50 --migrations 1`, ~40 GB of JSON Lines streamed through a FIFO), new binary only "
-        "(the previous one would need about 23 GB of memory):",
+        f"A simulated run of 50 targets at 1 kHz ({n / 1e6:g} M probes, {n / 50 / 60e3:g} minutes; "
+        f"`synth-run --probes {n:.0f} --targets 50 --migrations 1`: migrations, pending and lost lines, "
+        f"events; about {n * 235 / 1e9:.0f} GB of JSON Lines streamed through a FIFO), new binary only "
+        f"(the previous one would need about {n * 105 / 1e9:.0f} GB of memory):",
         "",
         "| probes | targets | wall | CPU | max RSS | probes/s (CPU) |",
         "|--:|--:|--:|--:|--:|--:|",
-        f"| 180 M | 50 | {w:.1f} s | {c:.1f} s | {r / 1024:.0f} MB | {180e6 / c / 1e6:.2f} M |",
+        f"| {n / 1e6:g} M | 50 | {w:.1f} s | {c:.1f} s | {r / 1024:.0f} MB | {n / c / 1e6:.2f} M |",
     ]
 lines += [
     "",
