@@ -11,10 +11,9 @@
 # two binaries' report.json, summary.md and chart.svg are compared too.
 #
 # Then (BENCH_HOUR=1, the default) the new binary alone on a simulated
-# 1-hour run of 50 targets at 1 kHz (180 M probes, `synth-run`: migrations,
-# pending and lost lines, events), streamed through a FIFO so the ~40 GB of
-# JSON Lines never touch the disk (the previous binary would need ~23 GB of
-# memory for it).
+# 1-hour run of 50 targets at 1 kHz (180 M probes, the generator above),
+# streamed through a pipe so the ~36 GB of JSON Lines never touch the disk
+# (the previous binary would need ~19 GB of memory for it).
 #
 # Usage: scripts/bench-report.sh [PREV]      (default PREV: main)
 # Env:   BENCH_SIZES   probe counts        (default "360000 3600000 36000000")
@@ -31,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 PREV=${1:-main}
-SIZES=${BENCH_SIZES:-360000 3600000 36000000}
+SIZES=${BENCH_SIZES-360000 3600000 36000000}
 TARGETS=${BENCH_TARGETS:-1 1000}
 REPS=${BENCH_REPS:-1}
 OUT_MD=${BENCH_OUT:-$REPO/reports/bench/report.md}
@@ -128,27 +127,20 @@ for n in $SIZES; do
 	done
 done
 
-# The 1-hour run: 50 targets at 1 kHz, generated into a FIFO as it is read.
+# The 1-hour run: 50 targets at 1 kHz, generated into a pipe as it is read.
 hour=""
 if [ "${BENCH_HOUR:-1}" = 1 ]; then
 	HOUR_N=${BENCH_HOUR_PROBES:-180000000}
-	echo "== $HOUR_N probes, 50 targets at 1 kHz through a FIFO: new binary only"
-	fifo=$W/hour.jsonl
-	rm -f "$fifo"
-	mkfifo "$fifo"
-	"$SYNTH" --probes "$HOUR_N" --targets 50 --migrations 1 --out "$fifo" >/dev/null &
-	gen=$!
+	echo "== $HOUR_N probes, 50 targets at 1 kHz through a pipe: new binary only"
 	rm -rf "$W/out"
-	if ! /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$W/new/migprobe" report "$fifo" \
-		--out "$W/out" --max-input-size 64GiB >/dev/null 2>"$W/err"; then
-		kill "$gen" 2>/dev/null || true
+	if ! gen /dev/stdout "$HOUR_N" 50 | /usr/bin/time -f "%e %U %S %M" -o "$W/time" \
+		"$W/new/migprobe" report /dev/stdin --out "$W/out" --max-input-size 64GiB >/dev/null 2>"$W/err"; then
 		echo "$0: the 1-hour report failed: $(tail -1 "$W/err")" >&2
 		exit 1
 	fi
-	wait "$gen"
 	read -r wall user sys rss <"$W/time"
 	hour="$HOUR_N $wall $(python3 -c "print(round($user + $sys, 2))") $rss"
-	rm -rf "$W/out" "$fifo"
+	rm -rf "$W/out"
 	echo "   new: $hour"
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -186,10 +178,10 @@ if hour:
     n, w, c, r = map(float, hour)
     lines += [
         "",
-        f"A simulated run of 50 targets at 1 kHz ({n / 1e6:g} M probes, {n / 50 / 60e3:g} minutes; "
-        f"`synth-run --probes {n:.0f} --targets 50 --migrations 1`: migrations, pending and lost lines, "
-        f"events; about {n * 235 / 1e9:.0f} GB of JSON Lines streamed through a FIFO), new binary only "
-        f"(the previous one would need about {n * 105 / 1e9:.0f} GB of memory):",
+        f"A simulated run of 50 targets at 1 kHz ({n / 1e6:g} M probes, {n / 50 / 60e3:g} minutes, "
+        f"the generator above; about {n * 200 / 1e9:.0f} GB of JSON Lines streamed through a pipe, "
+        f"never on disk), new binary only (the previous one would need about "
+        f"{n * 105 / 1e9:.0f} GB of memory):",
         "",
         "| probes | targets | wall | CPU | max RSS | probes/s (CPU) |",
         "|--:|--:|--:|--:|--:|--:|",
