@@ -13,6 +13,8 @@ mod per_target;
 pub mod phases;
 pub mod reply_gaps;
 pub mod rules;
+#[cfg(test)]
+mod spilled_tests;
 mod tally;
 pub mod target_summary;
 pub mod unobserved;
