@@ -7,8 +7,7 @@
 //! comes too late for it: then the figure needs all the arrivals again
 //! ([`ReplyGaps::longest`] says so). [`ReplyGaps::all`] keeps every arrival.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 /// An arrival came too late for the window: the figure needs every arrival.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +28,9 @@ pub enum ReplyGaps {
 /// The state of [`ReplyGaps::Window`].
 #[derive(Debug, Clone, Default)]
 pub struct Sliding {
-    held: BinaryHeap<Reverse<i64>>,
+    /// The held arrivals, ascending (in probe order they mostly come so:
+    /// appended at the back).
+    held: VecDeque<i64>,
     last: Option<i64>,
     best: Option<i64>,
     out_of_order: bool,
@@ -63,9 +64,14 @@ impl ReplyGaps {
         match self {
             ReplyGaps::All(v) => v.push(rx),
             ReplyGaps::Window(s) => {
-                s.held.push(Reverse(rx));
+                if s.held.back().is_none_or(|&b| b <= rx) {
+                    s.held.push_back(rx);
+                } else {
+                    let at = s.held.partition_point(|&v| v <= rx);
+                    s.held.insert(at, rx);
+                }
                 if s.held.len() > WINDOW {
-                    if let Some(Reverse(v)) = s.held.pop() {
+                    if let Some(v) = s.held.pop_front() {
                         s.emit(v);
                     }
                 }
@@ -80,7 +86,7 @@ impl ReplyGaps {
         match self {
             ReplyGaps::All(v) => Ok(longest_of(v)),
             ReplyGaps::Window(mut s) => {
-                while let Some(Reverse(v)) = s.held.pop() {
+                while let Some(v) = s.held.pop_front() {
                     s.emit(v);
                 }
                 if s.out_of_order {
