@@ -37,6 +37,11 @@ pub(super) struct Mins {
     /// False when the window moved during the scan (a send earlier than
     /// the first, without a trigger): `window` must be found again.
     pub exact: bool,
+    /// The latest send so far.
+    pub last_tx: RealNs,
+    /// Whether sends never went back in index order: then the baseline
+    /// window is a prefix of the target's probes.
+    pub tx_sorted: bool,
 }
 
 impl Mins {
@@ -47,6 +52,8 @@ impl Mins {
             window: None,
             all: None,
             exact: true,
+            last_tx: first_tx,
+            tx_sorted: true,
         }
     }
 }
@@ -94,6 +101,7 @@ impl TargetPass<'_> {
         let first_tx = first_tx.unwrap_or(RealNs(i64::MIN));
         let end = self.trigger.unwrap_or(first_tx.plus(self.warmup));
         let mut m = Mins::new(first_tx);
+        m.tx_sorted = false;
         for p in ps() {
             if let Some(r) = rtt_of(&p).filter(|_| p.status == ProbeStatus::Ok) {
                 let min = |m: Option<i64>| Some(m.map_or(r, |m| m.min(r)));
@@ -121,7 +129,10 @@ fn baseline_of<'p>(
 ) -> Baseline {
     let end = trigger.unwrap_or(mins.first_tx.plus(warmup));
     let in_window = |p: &ProbeLine| p.tx_ns < end;
-    let windowed = mins.window.and_then(|m| rtt_stats(ps, in_window, m));
+    // Sends in order: the window's probes come first, the scan stops after them.
+    let prefix = || -> ProbeIter<'p> { Box::new(ps().take_while(move |p| p.tx_ns < end)) };
+    let window: &dyn Fn() -> ProbeIter<'p> = if mins.tx_sorted { &prefix } else { ps };
+    let windowed = mins.window.and_then(|m| rtt_stats(window, in_window, m));
     let (samples, p50, p99) = windowed
         .or_else(|| mins.all.and_then(|m| rtt_stats(ps, |_| true, m)))
         .unwrap_or((0, 0, 0));

@@ -71,6 +71,8 @@ impl Tally {
 /// Takes probe `p` into its target's least RTTs (in the window ending at
 /// `trigger`, else `warmup` after the first send).
 fn add_min(m: &mut Mins, p: &ProbeLine, trigger: Option<RealNs>, warmup: i64) {
+    m.tx_sorted &= p.tx_ns >= m.last_tx;
+    m.last_tx = p.tx_ns;
     if p.tx_ns < m.first_tx {
         // The window moves: what was seen so far may have been in it or not.
         m.first_tx = p.tx_ns;
