@@ -10,6 +10,11 @@
 # absolute timings are noisy, ratios measured side by side much less). The
 # two binaries' report.json, summary.md and chart.svg are compared too.
 #
+# Then (BENCH_HOUR=1, the default) the new binary alone on a simulated
+# 1-hour run of 50 targets at 1 kHz (180 M probes, the generator above),
+# streamed through a pipe so the ~36 GB of JSON Lines never touch the disk
+# (the previous binary would need ~19 GB of memory for it).
+#
 # Usage: scripts/bench-report.sh [PREV]      (default PREV: main)
 # Env:   BENCH_SIZES   probe counts        (default "360000 3600000 36000000")
 #        BENCH_TARGETS target counts       (default "1 1000")
@@ -17,11 +22,15 @@
 #        BENCH_DIR     scratch directory   (default: a new one under /tmp; run
 #                      files are deleted after each case: 36 M probes is 7 GB)
 #        BENCH_OUT     the Markdown        (default reports/bench/report.md)
+#        BENCH_PREV_BIN a migprobe binary built from PREV (skips the build)
+#        BENCH_HOUR    1: the 1-hour 50-target case too; 0: not (default 1)
+#        BENCH_HOUR_PROBES its probes (default 180000000; the report's
+#                      temporary files need ~50 bytes each, twice, in TMPDIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 PREV=${1:-main}
-SIZES=${BENCH_SIZES:-360000 3600000 36000000}
+SIZES=${BENCH_SIZES-360000 3600000 36000000}
 TARGETS=${BENCH_TARGETS:-1 1000}
 REPS=${BENCH_REPS:-1}
 OUT_MD=${BENCH_OUT:-$REPO/reports/bench/report.md}
@@ -33,13 +42,19 @@ cleanup() { git -C "$REPO" worktree remove --force "$W/prev-src" >/dev/null 2>&1
 trap cleanup EXIT
 
 echo "== building $PREV and the work tree (release)"
-PREV_TARGET=${BENCH_PREV_TARGET:-/tmp/migprobe-bench-prev-target}
-git -C "$REPO" worktree add -q --detach "$W/prev-src" "$PREV"
-(cd "$W/prev-src" && CARGO_TARGET_DIR=$PREV_TARGET cargo build -q --release --bin migprobe)
-cargo build -q --release --bin migprobe
 mkdir -p "$W/prev" "$W/new"
-cp "$PREV_TARGET/release/migprobe" "$W/prev/migprobe"
+if [ -n "${BENCH_PREV_BIN:-}" ]; then
+	cp "$BENCH_PREV_BIN" "$W/prev/migprobe"
+else
+	PREV_TARGET=${BENCH_PREV_TARGET:-/tmp/migprobe-bench-prev-target}
+	git -C "$REPO" worktree add -q --detach "$W/prev-src" "$PREV"
+	(cd "$W/prev-src" && CARGO_TARGET_DIR=$PREV_TARGET cargo build -q --release --bin migprobe)
+	cp "$PREV_TARGET/release/migprobe" "$W/prev/migprobe"
+fi
+cargo build -q --release --bin migprobe
+cargo build -q --release -p migprobe-bench --example synth-run
 cp "${CARGO_TARGET_DIR:-$REPO/target}/release/migprobe" "$W/new/migprobe"
+SYNTH=${CARGO_TARGET_DIR:-$REPO/target}/release/examples/synth-run
 PREV_SHA=$(git rev-parse --short "$PREV")
 NEW_SHA="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates src || echo +changes)"
 
@@ -111,10 +126,27 @@ for n in $SIZES; do
 		rows+=("$n $t $size $p $m $same")
 	done
 done
+
+# The 1-hour run: 50 targets at 1 kHz, generated into a pipe as it is read.
+hour=""
+if [ "${BENCH_HOUR:-1}" = 1 ]; then
+	HOUR_N=${BENCH_HOUR_PROBES:-180000000}
+	echo "== $HOUR_N probes, 50 targets at 1 kHz through a pipe: new binary only"
+	rm -rf "$W/out"
+	if ! gen /dev/stdout "$HOUR_N" 50 | /usr/bin/time -f "%e %U %S %M" -o "$W/time" \
+		"$W/new/migprobe" report /dev/stdin --out "$W/out" --max-input-size 64GiB >/dev/null 2>"$W/err"; then
+		echo "$0: the 1-hour report failed: $(tail -1 "$W/err")" >&2
+		exit 1
+	fi
+	read -r wall user sys rss <"$W/time"
+	hour="$HOUR_N $wall $(python3 -c "print(round($user + $sys, 2))") $rss"
+	rm -rf "$W/out"
+	echo "   new: $hour"
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$OUT_MD" "$PREV ($PREV_SHA)" "$NEW_SHA" "$load_start" "$load_end" "${rows[@]}" <<'PY'
-import sys
+HOUR=$hour python3 - "$OUT_MD" "$PREV ($PREV_SHA)" "$NEW_SHA" "$load_start" "$load_end" "${rows[@]}" <<'PY'
+import os, sys
 out, prev, new, l0, l1, *rows = sys.argv[1:]
 lines = [
     "# `migprobe report`: time and memory against the previous binary",
@@ -141,6 +173,20 @@ for r in rows:
         f"| {nw:.2f} s | {nc:.2f} s | {nr / 1024:.0f} MB | {ratio(nw, pw)} | {ratio(nc, pc)} "
         f"| {ratio(nr, pr)} | {rate} | {same} |"
     )
+hour = os.environ.get("HOUR", "").split()
+if hour:
+    n, w, c, r = map(float, hour)
+    lines += [
+        "",
+        f"A simulated run of 50 targets at 1 kHz ({n / 1e6:g} M probes, {n / 50 / 60e3:g} minutes, "
+        f"the generator above; about {n * 200 / 1e9:.0f} GB of JSON Lines streamed through a pipe, "
+        f"never on disk), new binary only (the previous one would need about "
+        f"{n * 105 / 1e9:.0f} GB of memory):",
+        "",
+        "| probes | targets | wall | CPU | max RSS | probes/s (CPU) |",
+        "|--:|--:|--:|--:|--:|--:|",
+        f"| {n / 1e6:g} M | 50 | {w:.1f} s | {c:.1f} s | {r / 1024:.0f} MB | {n / c / 1e6:.2f} M |",
+    ]
 lines += [
     "",
     "Targets (issue 17): RSS bounded by a constant independent of the run's length "

@@ -13,7 +13,7 @@ use migprobe_analysis::baseline::Policy as Rule;
 use migprobe_analysis::compare::{self, markdown, svg, table, trace, verdict, RunFigures, Trace};
 use migprobe_analysis::gate::policy::parse_percent;
 use migprobe_probe::input::{read_all, Limits};
-use migprobe_probe::record::{compact, read_run_within, ReadError};
+use migprobe_probe::record::{compact, read_run_spilled, ReadError};
 use std::path::{Path, PathBuf};
 
 /// The Markdown file written into `--out`.
@@ -77,15 +77,20 @@ fn trace_of(
             report_path.display()
         ));
     };
-    let run = read_run_within(&path, limits).map_err(|e| match e {
+    let file = read_run_spilled(&path, limits).map_err(|e| match e {
         ReadError::Io { .. } => format!("{e} (next to {})", report_path.display()),
         other => other.to_string(),
     })?;
+    let run = &file.run;
     notes.extend(
         run.skipped_lines()
             .map(|w| format!("{}: {}: {w}", fig.label, path.display())),
     );
-    let t = trace::extract(fig, &run).ok_or_else(|| {
+    let t = trace::extract_probes(fig, run, &file.probes);
+    file.probes
+        .check()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let t = t.ok_or_else(|| {
         format!(
             "{}: no switchover and no headline outage to align on",
             path.display()

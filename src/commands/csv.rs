@@ -5,7 +5,7 @@
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use anyhow::{Context, Result};
 use migprobe_analysis::report::{self, csv};
-use migprobe_probe::record::RunData;
+use migprobe_probe::record::RunFile;
 use std::path::{Path, PathBuf};
 
 /// The directory of the CSV tables.
@@ -37,9 +37,16 @@ impl CsvOut {
     }
 
     /// Writes the three tables of the rendered report `out` and its run.
-    pub(crate) fn write(&self, out: &report::Outputs, run: &RunData) -> Result<()> {
+    pub(crate) fn write(&self, out: &report::Outputs, run: &RunFile) -> Result<()> {
         let r = report::json::parse(&out.json).context("--csv: reading back report.json")?;
-        let tables = [csv::outages(&r), csv::migrations(&r), csv::probes(run)];
+        let tables = [
+            csv::outages(&r),
+            csv::migrations(&r),
+            csv::probes_of(&run.probes),
+        ];
+        run.probes
+            .check()
+            .context("--csv: reading the probes back")?;
         for (name, text) in csv::FILES.iter().zip(tables) {
             write_atomic(&self.dir.join(name), text.as_bytes())?;
         }

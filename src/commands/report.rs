@@ -8,10 +8,10 @@ use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::outputs::{write_atomic, Kind, OutputSet, Policy, RunDir};
 use anyhow::{Context, Result};
-use migprobe_analysis::analysis::{analyze, AnalysisOptions};
+use migprobe_analysis::analysis::{analyze_probes, per_migration_probes, AnalysisOptions};
 use migprobe_analysis::report::{self, Format};
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::{compact, read_run_within, RunData};
+use migprobe_probe::record::{compact, read_run_spilled, RunFile};
 use migprobe_probe::redact::redact;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,9 @@ pub(crate) const CHART_WIDTH: u32 = 1200;
 /// Analyses `run_path` (read within `limits`; skipped lines are warned about
 /// and noted in the reports) and writes the wanted formats into `dir`;
 /// returns every rendered output and the run.
+///
+/// Memory does not grow with the run's length: the probes are kept reduced
+/// on disk ([`read_run_spilled`]) and scanned by the analysis and the chart.
 pub(crate) fn render_into(
     run_path: &Path,
     limits: Limits,
@@ -28,23 +31,27 @@ pub(crate) fn render_into(
     formats: &[Format],
     argv: &[String],
     metrics: Option<&MetricsOut>,
-) -> Result<(report::Outputs, RunData)> {
-    let run = read_run_within(run_path, limits)?;
-    super::warn_skipped(&run);
+) -> Result<(report::Outputs, RunFile)> {
+    let file = read_run_spilled(run_path, limits)?;
+    let (run, probes) = (&file.run, &file.probes);
+    super::warn_skipped(run);
     let opts = AnalysisOptions::default();
-    let analysis = analyze(&run, &opts);
-    let migrations = migprobe_analysis::analysis::per_migration(&run, &opts);
+    let analysis = analyze_probes(run, probes, &opts);
+    let migrations = per_migration_probes(run, probes, &opts);
     // The command line goes into the reports: without its secrets.
     let argv: Vec<String> = argv.iter().map(|a| redact(a).into_owned()).collect();
-    let meta = report::ReportMeta::new(dir, &argv, &run);
-    let out = report::render_campaign(&analysis, &migrations, &run, &meta, CHART_WIDTH);
+    let meta = report::ReportMeta::new(dir, &argv, run);
+    let out = report::render_campaign_probes(&analysis, &migrations, probes, &meta, CHART_WIDTH);
+    probes
+        .check()
+        .with_context(|| format!("analysing {}", run_path.display()))?;
     for &f in formats {
         write_atomic(&dir.join(f.file_name()), out.bytes(f))?;
     }
     if let Some(m) = metrics {
         m.write(&out.report)?;
     }
-    Ok((out, run))
+    Ok((out, file))
 }
 
 /// Writes report.json, summary.md and chart.svg of a finished `run` (its own
@@ -54,7 +61,7 @@ pub(crate) fn write_outputs(
     files: &RunDir,
     argv: &[String],
     metrics: Option<&MetricsOut>,
-) -> Result<(report::Outputs, RunData)> {
+) -> Result<(report::Outputs, RunFile)> {
     let limits = Limits::OWN_RUN_FILE;
     render_into(
         &files.run_path(),

@@ -7,15 +7,18 @@ use crate::terminal::summary;
 use anyhow::Result;
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::{compact, read_run_within};
+use migprobe_probe::record::{compact, read_run_spilled, Probes};
 
-/// Prints the per-target summary of a run file; warns about the lines it skipped.
+/// Prints the per-target summary of a run file; warns about the lines it
+/// skipped. Memory does not grow with the run's length.
 pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
     let limits = input_limits(&a.caps, Limits::RUN_FILE)?;
     let path = compact::resolve(&a.run).map_err(|e| anyhow::anyhow!(e))?;
-    let run = read_run_within(&path, limits)?;
+    let file = read_run_spilled(&path, limits)?;
+    let run = &file.run;
     let mut b = SummaryBuilder::new(&run.header.targets, run.header.interval_ns);
-    run.probes.iter().for_each(|p| b.add(p));
+    file.probes.scan().for_each(|p| b.add(&p));
+    file.probes.check()?;
     run.duplicates.iter().for_each(|d| b.add_duplicate(d));
     let s = b.finish();
     if a.json {
@@ -28,6 +31,6 @@ pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
         };
         super::stdout::write(&summary::render(&s, &run.header.targets, &reason))?;
     }
-    super::warn_skipped(&run);
+    super::warn_skipped(run);
     Ok(ExitCode::Ok)
 }

@@ -11,11 +11,11 @@ use crate::outputs::{write_atomic, Kind, OutputSet, Policy};
 use crate::prom::push::PushTarget;
 use anyhow::{bail, Result};
 use listen::Listening;
-use migprobe_analysis::analysis::{analyze, AnalysisOptions};
+use migprobe_analysis::analysis::{analyze_probes, AnalysisOptions};
 use migprobe_analysis::report::metrics::{self, MetricsLabels};
 use migprobe_analysis::report::{json, Report, ReportMeta};
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::read_run_within;
+use migprobe_probe::record::read_run_spilled;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
@@ -183,9 +183,10 @@ pub(crate) fn conclude(
 /// The report of the finished run file `run` alone, without the report
 /// files (`probe`): its targets' totals and longest outages.
 pub(crate) fn report_for_run(run: &Path) -> Result<Report> {
-    let data = read_run_within(run, Limits::OWN_RUN_FILE)?;
-    let a = analyze(&data, &AnalysisOptions::default());
-    let meta = ReportMeta::new(run.parent().unwrap_or(Path::new(".")), &[], &data);
+    let file = read_run_spilled(run, Limits::OWN_RUN_FILE)?;
+    let a = analyze_probes(&file.run, &file.probes, &AnalysisOptions::default());
+    file.probes.check()?;
+    let meta = ReportMeta::new(run.parent().unwrap_or(Path::new(".")), &[], &file.run);
     Ok(json::build(&a, &meta))
 }
 

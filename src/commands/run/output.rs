@@ -9,7 +9,7 @@ use crate::commands::stdout;
 use crate::outputs::RunDir;
 use anyhow::Result;
 use migprobe_analysis::report;
-use migprobe_probe::record::RunData;
+use migprobe_probe::record::RunFile;
 
 /// What a run prints and which tables it adds.
 pub(super) struct RunOutput {
@@ -39,7 +39,7 @@ impl RunOutput {
         &self,
         files: &RunDir,
         out: &report::Outputs,
-        run: &RunData,
+        run: &RunFile,
     ) -> Result<()> {
         self.csv.as_ref().map(|c| c.write(out, run)).transpose()?;
         let csv = self.csv.iter().flat_map(CsvOut::paths);

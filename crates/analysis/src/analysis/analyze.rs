@@ -4,18 +4,19 @@
 use super::answering;
 use super::clocks::{self, HostClock};
 use super::downtime::{self, detail_number, job_completed};
-use super::hist::RttHist;
 use super::model::{
     Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, Phase, PhaseStats, Progress,
     TriggerInfo,
 };
-use super::outages::{self, rtt_of, Detected, OutageParams};
+use super::outages::Detected;
+use super::per_target::TargetPass;
+pub use super::per_target::BASELINE_OUTLIER_NS;
 use super::phases::{self, detail_str, event_time, Markers};
-use super::target_summary::{SummaryBuilder, TargetSummary};
+use super::tally::Tally;
 use super::unobserved::{self, Unobserved};
 use super::verdict::MigrationVerdict;
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus, RunData};
+use migprobe_probe::record::{EventLine, Origin, ProbeIter, ProbeLine, Probes, RunData};
 use migprobe_probe::types::{human_ns, RealNs};
 use std::borrow::Cow;
 
@@ -23,8 +24,6 @@ use std::borrow::Cow;
 pub const DEFAULT_MIN_LOSS_RUN: u32 = 3;
 /// Baseline window when there is no trigger event: the first 3 s of each target.
 pub const DEFAULT_WARMUP_NS: i64 = 3_000_000_000;
-/// Baseline samples above `2 × min + this` are queued replies of an outage, not the baseline.
-pub const BASELINE_OUTLIER_NS: i64 = 10_000_000;
 
 /// How to analyse a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,9 +45,9 @@ pub struct AnalysisOptions {
 struct Input<'a> {
     run: &'a RunData,
     /// Probes in (target, index) order.
-    probes: &'a [ProbeLine],
-    /// The probes of each target that has any, by target id.
-    by_target: Vec<&'a [ProbeLine]>,
+    probes: &'a dyn Probes,
+    /// The targets that have probes, ascending.
+    probed: Vec<u32>,
     events: &'a [EventLine],
     markers: Markers,
     /// The header's targets, plus any id seen only in probes, ascending.
@@ -59,12 +58,14 @@ struct Input<'a> {
     k: u32,
     /// Baseline window without a trigger.
     warmup: i64,
+    /// The figures of the first scan.
+    tally: Tally,
 }
 
 impl<'a> Input<'a> {
     fn new(
         run: &'a RunData,
-        probes: &'a [ProbeLine],
+        probes: &'a dyn Probes,
         events: &'a [EventLine],
         opts: &AnalysisOptions,
     ) -> Input<'a> {
@@ -72,7 +73,7 @@ impl<'a> Input<'a> {
         let interval = if h.interval_ns > 0 {
             h.interval_ns
         } else {
-            estimate_interval(probes)
+            estimate_interval(probes.scan())
         };
         let k = opts
             .min_loss_run
@@ -83,32 +84,30 @@ impl<'a> Input<'a> {
             .warmup_ns
             .filter(|w| *w > 0)
             .unwrap_or(DEFAULT_WARMUP_NS);
-        let by_target: Vec<&[ProbeLine]> = groups(probes).collect();
+        let probed = probes.target_ids();
+        let markers = Markers::from_events(events);
+        let tally = Tally::scan(
+            probes,
+            (&h.targets, interval),
+            &run.duplicates,
+            (markers.trigger_started, warmup),
+        );
         let mut target_ids: Vec<u32> = h.targets.iter().map(|t| t.id).collect();
-        target_ids.extend(by_target.iter().map(|g| g[0].target_id));
+        target_ids.extend(&probed);
         target_ids.sort_unstable();
         target_ids.dedup();
         Input {
             run,
             probes,
-            by_target,
+            probed,
             events,
-            markers: Markers::from_events(events),
+            markers,
             target_ids,
             interval,
             k,
             warmup,
+            tally,
         }
-    }
-}
-
-impl<'a> Input<'a> {
-    /// The probes of target `id`, if it has any.
-    fn of_target(&self, id: u32) -> Option<&'a [ProbeLine]> {
-        self.by_target
-            .binary_search_by_key(&id, |g| g[0].target_id)
-            .ok()
-            .map(|i| self.by_target[i])
     }
 }
 
@@ -128,25 +127,35 @@ struct Timeline {
 /// and phases, summaries, trigger and migration, notes, end of the run.
 pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
     let probes = sorted_probes(&run.probes);
+    let slice: &[ProbeLine] = &probes;
+    analyze_probes(run, &slice, opts)
+}
+
+/// [`analyze`] with the probes kept elsewhere (`run.probes` is not read):
+/// `probes` in (target, index) order, one per key, such as a reduced run
+/// file's [`migprobe_probe::record::ProbeStore`]. The probes are scanned a
+/// few times; memory does not grow with their number (but for the probes of
+/// the longest candidate outage of a target, see [`Detector`]).
+pub fn analyze_probes(run: &RunData, probes: &dyn Probes, opts: &AnalysisOptions) -> Analysis {
     let clocks = opts
         .clocks
         .clone()
         .unwrap_or_else(|| clocks::estimate(&run.events));
     let events = on_prober_clock(&run.events, &clocks);
-    let x = Input::new(run, &probes, &events, opts);
-    let (baseline, found) = baselines_and_outages(&x);
+    let mut x = Input::new(run, probes, &events, opts);
+    let end = end_of_run(&x);
+    let (baseline, found, blind) = per_target(&x, end);
     let mut notes = open_outage_notes(&found);
     let mut outages: Vec<Outage> = found.into_iter().map(|d| d.outage).collect();
     let timeline = timeline(&x, &mut outages, &mut notes);
-    let end = end_of_run(&x);
-    let blind = unobserved_windows(&x, &outages, timeline.switchover, end);
+    let blind = unobserved_windows(&x, blind, &outages, timeline.switchover);
     let trigger = trigger_info(x.events);
     let migration = migration_info(x.events);
     notes.extend(run_notes(&x, trigger.as_ref(), migration.as_ref()));
     notes.extend(clocks::notes(&clocks, x.interval));
     notes.extend(answering::notes(
         &run.header.targets,
-        |id| x.of_target(id),
+        x.probes,
         x.markers.trigger_started,
         x.warmup,
     ));
@@ -164,7 +173,7 @@ pub fn analyze(run: &RunData, opts: &AnalysisOptions) -> Analysis {
         downtime: timeline.downtime,
         inconclusive: unobserved::inconclusive(&blind, timeline.switchover.is_some()),
         unobserved: blind,
-        summaries: summaries(&x),
+        summaries: std::mem::take(&mut x.tally.summaries),
         migration,
         trigger,
         progress: progress(x.events),
@@ -189,38 +198,47 @@ fn on_prober_clock<'e>(events: &'e [EventLine], clocks: &[HostClock]) -> Cow<'e,
     }
 }
 
-/// Baseline and outages of each target; the outages in (start, target) order.
-fn baselines_and_outages(x: &Input) -> (Vec<Baseline>, Vec<Detected>) {
-    let mut baseline = Vec::new();
-    let mut found = Vec::new();
+/// Baseline, outages and unobserved windows of each target (a target
+/// without probes is blind from the run's start to `end`); the outages in
+/// (start, target) order, the windows not yet judged.
+fn per_target(x: &Input, end: RealNs) -> (Vec<Baseline>, Vec<Detected>, Vec<Unobserved>) {
+    let pass = TargetPass {
+        probes: x.probes,
+        trigger: x.markers.trigger_started,
+        warmup: x.warmup,
+        interval: x.interval,
+        k: x.k,
+    };
+    let start = x.run.header.start_ns;
+    let (mut baseline, mut found, mut blind) = (Vec::new(), Vec::new(), Vec::new());
     for &id in &x.target_ids {
-        let ps = x.of_target(id).unwrap_or(&[]);
-        let b = baseline_of(id, ps, x.markers.trigger_started, x.warmup);
-        let prm = OutageParams::new(x.interval, b.rtt_p50_ns, b.rtt_p99_ns, x.k);
-        baseline.push(b);
-        found.extend(outages::detect(id, ps, &prm));
+        if x.probed.binary_search(&id).is_err() {
+            baseline.push(Baseline {
+                target_id: id,
+                samples: 0,
+                rtt_p50_ns: 0,
+                rtt_p99_ns: 0,
+            });
+            blind.push(unobserved::never_probed(id, start, end, x.interval));
+            continue;
+        }
+        let f = pass.target(id, x.tally.mins.get(&id).copied());
+        baseline.push(f.baseline);
+        found.extend(f.outages);
+        blind.extend(f.blind);
     }
     found.sort_by_key(|d| (d.outage.start_ns, d.outage.target_id));
-    (baseline, found)
+    (baseline, found, blind)
 }
 
 /// Every target's unobserved windows (see [`unobserved`]), judged against the
-/// outages and the switchover widened by one interval each side; a target
-/// without probes is blind from the run's start to `end`.
+/// outages and the switchover widened by one interval each side.
 fn unobserved_windows(
     x: &Input,
+    mut out: Vec<Unobserved>,
     outages: &[Outage],
     switchover: Option<(RealNs, RealNs)>,
-    end: RealNs,
 ) -> Vec<Unobserved> {
-    let start = x.run.header.start_ns;
-    let mut out = Vec::new();
-    for &id in &x.target_ids {
-        match x.of_target(id) {
-            Some(ps) => out.extend(unobserved::detect(id, ps, x.interval)),
-            None => out.push(unobserved::never_probed(id, start, end, x.interval)),
-        }
-    }
     let widened = switchover.map(|(s, e)| (s.plus(-x.interval), e.plus(x.interval)));
     unobserved::judge(&mut out, outages, x.k, widened);
     out.sort_by_key(|w| (w.start_ns, w.target_id));
@@ -274,25 +292,13 @@ fn timeline(x: &Input, outages: &mut [Outage], notes: &mut Vec<String>) -> Timel
     for o in outages.iter_mut() {
         o.phase = phases::phase_of(&phases, o.start_ns, o.end_ns);
     }
-    let per_phase = phases::phase_stats(&phases, x.probes, &x.target_ids);
+    let per_phase = phases::phase_stats(&phases, x.probes.scan(), &x.target_ids);
     Timeline {
         downtime: dt,
         switchover: window.map(|(s, e)| (s, network_end.map_or(e, |n| n.max(e)))),
         phases,
         per_phase,
     }
-}
-
-/// Per-target summaries of the whole run.
-fn summaries(x: &Input) -> Vec<TargetSummary> {
-    let mut sb = SummaryBuilder::new(&x.run.header.targets, x.interval);
-    for p in x.probes {
-        sb.add(p);
-    }
-    for d in &x.run.duplicates {
-        sb.add_duplicate(d);
-    }
-    sb.finish()
 }
 
 /// Notes on what is missing or went wrong: lines of the run file skipped, no
@@ -329,11 +335,7 @@ fn run_notes(
             "The realtime clock stepped{step} during the run: times around it may be off."
         ));
     }
-    let unsettled = x
-        .probes
-        .iter()
-        .filter(|p| p.status == ProbeStatus::Pending)
-        .count();
+    let unsettled = x.tally.unsettled;
     if unsettled > 0 {
         notes.push(format!(
             "{unsettled} probe(s) were still unsettled when the run file ends; they count as lost."
@@ -373,8 +375,8 @@ fn end_of_run(x: &Input) -> RealNs {
     let start = x.run.header.start_ns;
     [
         x.run.footer.as_ref().map(|f| f.end_ns),
-        x.probes.iter().map(|p| p.tx_ns).max(),
-        x.probes.iter().filter_map(|p| p.rx_ns).max(),
+        x.tally.tx_max,
+        x.tally.rx_max,
         x.events.iter().map(event_time).max(),
     ]
     .into_iter()
@@ -386,7 +388,7 @@ fn end_of_run(x: &Input) -> RealNs {
 
 /// Probes in (target, index) order, one per key (the last wins), as the reader gives them;
 /// borrowed when they already are.
-fn sorted_probes(p: &[ProbeLine]) -> Cow<'_, [ProbeLine]> {
+pub(crate) fn sorted_probes(p: &[ProbeLine]) -> Cow<'_, [ProbeLine]> {
     let ok = p
         .windows(2)
         .all(|w| (w[0].target_id, w[0].index) < (w[1].target_id, w[1].index));
@@ -405,21 +407,22 @@ fn sorted_probes(p: &[ProbeLine]) -> Cow<'_, [ProbeLine]> {
     Cow::Owned(out)
 }
 
-/// Contiguous runs of one target.
-fn groups(p: &[ProbeLine]) -> impl Iterator<Item = &[ProbeLine]> {
-    p.chunk_by(|a, b| a.target_id == b.target_id)
-}
-
 /// Median spacing of consecutive probes' send times per index step (for files
 /// whose header has no interval); 0 when it cannot be told.
-fn estimate_interval(p: &[ProbeLine]) -> i64 {
-    let mut d: Vec<i64> = p
-        .windows(2)
-        .filter(|w| w[0].target_id == w[1].target_id && w[1].index > w[0].index)
+fn estimate_interval(probes: ProbeIter) -> i64 {
+    let mut prev: Option<(u32, u64, i64)> = None;
+    let pairs = probes.filter_map(|p| {
+        let here = (p.target_id, p.index.0, p.tx_ns.0);
+        let pair = prev.map(|a| (a, here));
+        prev = Some(here);
+        pair
+    });
+    let mut d: Vec<i64> = pairs
+        .filter(|(a, b)| a.0 == b.0 && b.1 > a.1)
         .take(10_001)
-        .filter_map(|w| {
-            let steps = i64::try_from(w[1].index.0 - w[0].index.0).ok()?;
-            Some(w[1].tx_ns.since(w[0].tx_ns) / steps)
+        .filter_map(|(a, b)| {
+            let steps = i64::try_from(b.1 - a.1).ok()?;
+            Some(b.2.saturating_sub(a.2) / steps)
         })
         .filter(|x| *x > 0)
         .collect();
@@ -428,44 +431,6 @@ fn estimate_interval(p: &[ProbeLine]) -> i64 {
     }
     let mid = d.len() / 2;
     *d.select_nth_unstable(mid).1
-}
-
-/// Baseline of one target: on-time RTTs before the trigger started (else in
-/// the first `warmup` of the target's probes), without outliers (queued
-/// replies: above 2 × min + 10 ms); the whole run if that window has none.
-fn baseline_of(id: u32, ps: &[ProbeLine], trigger: Option<RealNs>, warmup: i64) -> Baseline {
-    let first_tx = ps.iter().map(|p| p.tx_ns).min();
-    let end = trigger.or_else(|| first_tx.map(|t| t.plus(warmup)));
-    let windowed = end.and_then(|end| rtt_stats(ps, |p| p.tx_ns < end));
-    let (samples, p50, p99) = windowed
-        .or_else(|| rtt_stats(ps, |_| true))
-        .unwrap_or((0, 0, 0));
-    Baseline {
-        target_id: id,
-        samples,
-        rtt_p50_ns: p50,
-        rtt_p99_ns: p99,
-    }
-}
-
-/// (samples, p50, p99) of the answered probes `keep` selects, outliers removed.
-fn rtt_stats(ps: &[ProbeLine], keep: impl Fn(&ProbeLine) -> bool) -> Option<(u64, i64, i64)> {
-    let rtts = || {
-        ps.iter()
-            .filter(|p| p.status == ProbeStatus::Ok && keep(p))
-            .filter_map(rtt_of)
-    };
-    let min = rtts().min()?;
-    let cap = min
-        .max(0)
-        .saturating_mul(2)
-        .saturating_add(BASELINE_OUTLIER_NS);
-    let mut h = RttHist::new();
-    for r in rtts().filter(|r| *r <= cap) {
-        h.record(r);
-    }
-    let [p50, p99] = h.quantiles([0.5, 0.99])?;
-    Some((h.len(), p50, p99))
 }
 
 fn trigger_info(events: &[EventLine]) -> Option<TriggerInfo> {
@@ -620,7 +585,7 @@ fn label(e: &EventLine) -> String {
 fn event_marks(events: &[EventLine]) -> Vec<EventMark> {
     let mut out: Vec<EventMark> = events
         .iter()
-        .filter(|e| !e.kind.is_sample())
+        .filter(|e| e.kind != kinds::JOB_STATS)
         .map(|e| EventMark {
             at_ns: event_time(e),
             origin: e.origin,

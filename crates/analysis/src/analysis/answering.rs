@@ -8,7 +8,7 @@
 //! likely cause for its probe kind (a UDP port unreachable is rate-limited
 //! by Linux to one a second per peer) and what to do. Pure.
 
-use migprobe_probe::record::{ProbeLine, ProbeStatus, TargetInfo};
+use migprobe_probe::record::{ProbeIter, ProbeStatus, Probes, TargetInfo};
 use migprobe_probe::types::RealNs;
 use migprobe_probe::wire::ProbeKind;
 
@@ -17,18 +17,19 @@ pub const MIN_SENT: u64 = 20;
 /// The share of answers below which a target is called unreliable.
 pub const MIN_ANSWERED: f64 = 0.9;
 
-/// One note per unreliable target. `of_target(id)` gives a target's probes;
-/// the window ends at `trigger`, else `warmup_ns` after the target's first probe.
-pub fn notes<'a>(
+/// One note per unreliable target, from one scan of its probes (in index
+/// order); the window ends at `trigger`, else `warmup_ns` after the target's
+/// first probe.
+pub fn notes(
     targets: &[TargetInfo],
-    of_target: impl Fn(u32) -> Option<&'a [ProbeLine]>,
+    probes: &dyn Probes,
     trigger: Option<RealNs>,
     warmup_ns: i64,
 ) -> Vec<String> {
     targets
         .iter()
         .filter_map(|t| {
-            let (sent, answered) = tally(of_target(t.id)?, trigger, warmup_ns);
+            let (sent, answered) = tally(probes.of_target(t.id), trigger, warmup_ns);
             let share = answered as f64 / sent.max(1) as f64;
             let when = match trigger {
                 Some(_) => "before the migration".to_owned(),
@@ -40,15 +41,17 @@ pub fn notes<'a>(
 }
 
 /// (sent, answered) in the window before the migration.
-fn tally(ps: &[ProbeLine], trigger: Option<RealNs>, warmup_ns: i64) -> (u64, u64) {
-    let Some(first) = ps.iter().map(|p| p.tx_ns).min() else {
+fn tally(mut ps: ProbeIter<'_>, trigger: Option<RealNs>, warmup_ns: i64) -> (u64, u64) {
+    let Some(first) = ps.next() else {
         return (0, 0);
     };
-    let end = trigger.unwrap_or_else(|| first.plus(warmup_ns));
-    let before = ps.iter().filter(|p| p.was_sent() && p.tx_ns < end);
-    before.fold((0, 0), |(s, a), p| {
-        (s + 1, a + u64::from(p.status == ProbeStatus::Ok))
-    })
+    let end = trigger.unwrap_or_else(|| first.tx_ns.plus(warmup_ns));
+    std::iter::once(first)
+        .chain(ps)
+        .filter(|p| p.was_sent() && p.tx_ns < end)
+        .fold((0, 0), |(s, a), p| {
+            (s + 1, a + u64::from(p.status == ProbeStatus::Ok))
+        })
 }
 
 fn note(t: &TargetInfo, sent: u64, answered: u64, when: &str) -> String {

@@ -11,12 +11,17 @@ mod index_runs;
 pub mod model;
 pub mod outages;
 pub mod per_migration;
+mod per_target;
 pub mod phases;
+pub mod reply_gaps;
 pub mod rules;
+#[cfg(test)]
+mod spilled_tests;
+mod tally;
 pub mod target_summary;
 pub mod unobserved;
 pub mod verdict;
 
-pub use analyze::{analyze, AnalysisOptions};
-pub use per_migration::per_migration;
+pub use analyze::{analyze, analyze_probes, AnalysisOptions};
+pub use per_migration::{per_migration, per_migration_probes};
 pub use target_summary::{SummaryBuilder, TargetSummary};

@@ -161,64 +161,97 @@ fn resume_at(p: &ProbeLine, prm: &OutageParams) -> i64 {
 /// probe lines in index order (as [`migprobe_probe::record::read_run`] gives them).
 /// Linear in the number of probes; never panics.
 pub fn detect(target_id: u32, probes: &[ProbeLine], prm: &OutageParams) -> Vec<Detected> {
-    let mut out = Vec::new();
-    let thr = prm.late_threshold_ns;
-    let mut k: Option<usize> = None;
-    let mut i = 0;
-    let n = probes.len();
-    while i < n {
-        match state(&probes[i], thr) {
-            State::Skip => {
-                i += 1;
-                continue;
-            }
-            State::OnTime => {
-                k = Some(i);
-                i += 1;
-                continue;
-            }
-            State::Queued | State::Missing => {}
-        }
-        let mut run = Run::new(i);
-        let mut j = i;
-        let mut m = None;
-        while j < n {
-            let p = &probes[j];
-            match state(p, thr) {
-                State::Skip => {}
-                State::Missing => run.add_missing(j),
-                State::Queued => run.add_queued(j, p, prm),
-                State::OnTime => {
-                    if run.continues_flush(p, prm) {
-                        run.add_queued(j, p, prm);
-                    } else {
-                        m = Some(j);
-                        break;
-                    }
-                }
-            }
-            j += 1;
-        }
-        if run.counts(prm) {
-            let (d, resumed) = bracket(target_id, probes, prm, k, m, &run);
-            out.push(d);
-            out.extend(backlog::freezes_in_backlog(
-                target_id,
-                probes,
-                (run.first, run.last),
-                resumed,
-                prm,
-            ));
-        }
-        match m {
-            Some(m) => {
-                k = Some(m);
-                i = m + 1;
-            }
-            None => break,
+    let mut d = Detector::new(target_id, prm);
+    probes.iter().for_each(|p| d.push(p.clone()));
+    d.finish()
+}
+
+/// [`detect`] fed one probe at a time: it keeps only the probes of the
+/// candidate run under way (and the on-time probe before it), so its memory
+/// is the longest candidate run, not the run file.
+pub struct Detector<'a> {
+    target_id: u32,
+    prm: &'a OutageParams,
+    /// The last on-time probe before the run (if any, first), then the run's probes.
+    buf: Vec<ProbeLine>,
+    /// Whether `buf[0]` is that on-time probe.
+    k: Option<usize>,
+    run: Option<Run>,
+    out: Vec<Detected>,
+}
+
+impl<'a> Detector<'a> {
+    /// A detector for target `target_id`.
+    pub fn new(target_id: u32, prm: &'a OutageParams) -> Detector<'a> {
+        Detector {
+            target_id,
+            prm,
+            buf: Vec::new(),
+            k: None,
+            run: None,
+            out: Vec::new(),
         }
     }
-    out
+
+    /// Takes the target's next probe (in index order).
+    pub fn push(&mut self, p: ProbeLine) {
+        let st = state(&p, self.prm.late_threshold_ns);
+        if self.run.is_none() {
+            match st {
+                State::Skip => return,
+                State::OnTime => {
+                    self.buf.clear();
+                    self.buf.push(p);
+                    self.k = Some(0);
+                    return;
+                }
+                State::Queued | State::Missing => self.run = Some(Run::new(self.buf.len())),
+            }
+        }
+        let j = self.buf.len();
+        self.buf.push(p);
+        let (prm, p) = (self.prm, &self.buf[j]);
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
+        match st {
+            State::Skip => {}
+            State::Missing => run.add_missing(j),
+            State::Queued => run.add_queued(j, p, prm),
+            State::OnTime if run.continues_flush(p, prm) => run.add_queued(j, p, prm),
+            State::OnTime => self.close(Some(j)),
+        }
+    }
+
+    /// Ends the candidate run at on-time probe `m` (`None`: the probes ended).
+    fn close(&mut self, m: Option<usize>) {
+        let Some(run) = self.run.take() else {
+            return;
+        };
+        if run.counts(self.prm) {
+            let (d, resumed) = bracket(self.target_id, &self.buf, self.prm, self.k, m, &run);
+            self.out.push(d);
+            self.out.extend(backlog::freezes_in_backlog(
+                self.target_id,
+                &self.buf,
+                (run.first, run.last),
+                resumed,
+                self.prm,
+            ));
+        }
+        if let Some(m) = m {
+            let on_time = self.buf.swap_remove(m);
+            self.buf.clear();
+            self.buf.push(on_time);
+            self.k = Some(0);
+        }
+    }
+
+    /// The outages found, in the order [`detect`] gives them.
+    pub fn finish(mut self) -> Vec<Detected> {
+        self.close(None);
+        self.out
+    }
 }
 
 /// The outage of a run and the latest time it can have ended.

@@ -2,11 +2,11 @@
 //! each over its own window of the run. [`super::campaign::merge`] puts them
 //! back into the whole run's analysis.
 
+use super::analyze::{analyze_probes, sorted_probes};
 use super::clocks::estimate;
 use super::model::Analysis;
-use super::{analyze, AnalysisOptions};
-use migprobe_probe::record::kinds;
-use migprobe_probe::record::RunData;
+use super::AnalysisOptions;
+use migprobe_probe::record::{kinds, ProbeLine, Probes, RunData, Window};
 
 /// How much of the time before a trigger belongs to its migration (its baseline).
 pub const LEAD_NS: i64 = 2_000_000_000;
@@ -19,6 +19,18 @@ pub const LEAD_NS: i64 = 2_000_000_000;
 /// previous migration's) to the start of the next one. The hosts' clocks
 /// are estimated once, over the whole run.
 pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
+    let probes = sorted_probes(&run.probes);
+    let slice: &[ProbeLine] = &probes;
+    per_migration_probes(run, &slice, opts)
+}
+
+/// [`per_migration`] with the probes kept elsewhere (`run.probes` is not
+/// read; `probes` in (target, index) order, see [`analyze_probes`]).
+pub fn per_migration_probes(
+    run: &RunData,
+    probes: &dyn Probes,
+    opts: &AnalysisOptions,
+) -> Vec<Analysis> {
     let starts: Vec<i64> = run
         .events
         .iter()
@@ -59,12 +71,7 @@ pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
             let inside = |t: i64| t >= b[0] && t < b[1];
             let part = RunData {
                 header: run.header.clone(),
-                probes: run
-                    .probes
-                    .iter()
-                    .filter(|p| inside(p.tx_ns.0))
-                    .cloned()
-                    .collect(),
+                probes: Vec::new(),
                 duplicates: run
                     .duplicates
                     .iter()
@@ -81,7 +88,7 @@ pub fn per_migration(run: &RunData, opts: &AnalysisOptions) -> Vec<Analysis> {
                 bad_lines: Default::default(),
                 unknown_types: Default::default(),
             };
-            analyze(&part, opts)
+            analyze_probes(&part, &Window::new(probes, b[0], b[1]), opts)
         })
         .collect()
 }

@@ -22,6 +22,7 @@ use super::outages::rtt_of;
 use migprobe_probe::record::kinds::{self, EventKind};
 use migprobe_probe::record::{EventLine, Origin, ProbeLine, ProbeStatus};
 use migprobe_probe::types::RealNs;
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 /// When an event happened: its source's timestamp if any, else when it was received.
@@ -254,7 +255,11 @@ struct PhaseTally {
 /// RTT and loss per phase and target. `probes` in any order; `target_ids`
 /// lists the targets to report (one row per phase and target, in phase order).
 /// Linear in the number of probes.
-pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -> Vec<PhaseStats> {
+pub fn phase_stats<P: Borrow<ProbeLine>>(
+    phases: &[Phase],
+    probes: impl IntoIterator<Item = P>,
+    target_ids: &[u32],
+) -> Vec<PhaseStats> {
     if phases.is_empty() || target_ids.is_empty() {
         return Vec::new();
     }
@@ -274,6 +279,7 @@ pub fn phase_stats(phases: &[Phase], probes: &[ProbeLine], target_ids: &[u32]) -
     let lo = phases[0].start_ns;
     let hi = phases[phases.len() - 1].end_ns;
     for p in probes {
+        let p = p.borrow();
         if p.tx_ns < lo || p.tx_ns > hi || p.status == ProbeStatus::Skipped {
             continue;
         }

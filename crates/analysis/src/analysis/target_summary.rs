@@ -2,6 +2,7 @@
 
 use super::hist::RttHist;
 use super::index_runs::IndexRuns;
+use super::reply_gaps::{longest_of, ReplyGaps};
 use migprobe_probe::record::{DuplicateLine, ProbeLine, ProbeStatus, TargetInfo};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -53,7 +54,7 @@ pub struct TargetSummary {
 struct TargetTally {
     addr: IpAddr,
     hist: RttHist,
-    rx: Vec<i64>,
+    rx: ReplyGaps,
     /// Indices answered, as runs (a file's indices can be in any order).
     answered: IndexRuns,
     end: u64,
@@ -71,12 +72,27 @@ pub struct SummaryBuilder {
 impl SummaryBuilder {
     /// A builder for these targets.
     pub fn new(targets: &[TargetInfo], interval_ns: i64) -> SummaryBuilder {
+        SummaryBuilder::with_gaps(targets, interval_ns, ReplyGaps::all)
+    }
+
+    /// A builder whose memory does not grow with the probes (fed each
+    /// target's probes in index order); finish it with
+    /// [`SummaryBuilder::finish_with`].
+    pub fn bounded(targets: &[TargetInfo], interval_ns: i64) -> SummaryBuilder {
+        SummaryBuilder::with_gaps(targets, interval_ns, ReplyGaps::window)
+    }
+
+    fn with_gaps(
+        targets: &[TargetInfo],
+        interval_ns: i64,
+        gaps: fn() -> ReplyGaps,
+    ) -> SummaryBuilder {
         let acc = targets
             .iter()
             .map(|t| TargetTally {
                 addr: t.addr,
                 hist: RttHist::new(),
-                rx: Vec::new(),
+                rx: gaps(),
                 answered: IndexRuns::default(),
                 end: 0,
                 s: TargetSummary {
@@ -150,11 +166,21 @@ impl SummaryBuilder {
         }
     }
 
-    /// The summaries, one per target.
+    /// The summaries, one per target (of a builder made by [`SummaryBuilder::new`]).
     pub fn finish(self) -> Vec<TargetSummary> {
+        self.finish_with(&|_| Vec::new())
+    }
+
+    /// The summaries, one per target; `arrivals(id)` gives every reply
+    /// arrival of the probes with `target_id` `id`, the target's position
+    /// in the header (its answered probes' `rx_ns`) when a bounded
+    /// builder's window could not sort them (replies overtaking each other
+    /// by thousands of probes).
+    pub fn finish_with(self, arrivals: &dyn Fn(u32) -> Vec<i64>) -> Vec<TargetSummary> {
         self.acc
             .into_iter()
-            .map(|mut a| {
+            .zip(0u32..)
+            .map(|(mut a, slot)| {
                 if let Some([p50, p99, p999]) = a.hist.quantiles([0.5, 0.99, 0.999]) {
                     a.s.rtt_min_ns = a.hist.min();
                     a.s.rtt_p50_ns = Some(p50);
@@ -162,8 +188,9 @@ impl SummaryBuilder {
                     a.s.rtt_p999_ns = Some(p999);
                     a.s.rtt_max_ns = a.hist.max();
                 }
-                a.rx.sort_unstable();
-                a.s.longest_reply_gap_ns = a.rx.windows(2).map(|w| w[1] - w[0]).max();
+                a.s.longest_reply_gap_ns =
+                    a.rx.longest()
+                        .unwrap_or_else(|_| longest_of(arrivals(slot)));
                 a.s.longest_unanswered_run = a.answered.longest_gap(a.end);
                 a.s.addr = a.addr;
                 a.s

@@ -139,21 +139,50 @@ fn cause_of(p: &ProbeLine) -> BlindCause {
 /// The windows of one target. `probes` are its final lines in index order;
 /// `interval_ns` the probe interval. Linear; never panics, whatever the indices.
 pub fn detect(target_id: u32, probes: &[ProbeLine], interval_ns: i64) -> Vec<Unobserved> {
-    let step = interval_ns.max(0);
-    let at = |p: &ProbeLine, idx: u64| {
-        let d = i64::try_from(idx.saturating_sub(p.index.0)).unwrap_or(i64::MAX);
-        p.tx_ns.0.saturating_add(d.saturating_mul(step))
-    };
-    let mut out = Vec::new();
-    let mut open: Option<Open> = None;
-    let mut prev: Option<&ProbeLine> = None;
-    for p in probes {
-        if let Some(q) = prev {
-            let missing = p.index.0.saturating_sub(q.index.0).saturating_sub(1);
+    let mut b = Blind::new(target_id, interval_ns);
+    probes.iter().for_each(|p| b.push(p));
+    b.finish()
+}
+
+/// [`detect`] fed one probe at a time (memory: the windows found).
+pub struct Blind {
+    target_id: u32,
+    step: i64,
+    out: Vec<Unobserved>,
+    open: Option<Open>,
+    /// (index, send time) of the previous probe.
+    prev: Option<(u64, i64)>,
+    any_sent: bool,
+}
+
+impl Blind {
+    /// Windows of target `target_id` probed every `interval_ns`.
+    pub fn new(target_id: u32, interval_ns: i64) -> Blind {
+        Blind {
+            target_id,
+            step: interval_ns.max(0),
+            out: Vec::new(),
+            open: None,
+            prev: None,
+            any_sent: false,
+        }
+    }
+
+    /// The send time slot `idx` would have had, from a probe's (index, tx).
+    fn at(&self, (index, tx): (u64, i64), idx: u64) -> i64 {
+        let d = i64::try_from(idx.saturating_sub(index)).unwrap_or(i64::MAX);
+        tx.saturating_add(d.saturating_mul(self.step))
+    }
+
+    /// Takes the target's next probe (in index order).
+    pub fn push(&mut self, p: &ProbeLine) {
+        if let Some(q) = self.prev {
+            let missing = p.index.0.saturating_sub(q.0).saturating_sub(1);
             if missing > 0 {
-                let o = open.get_or_insert(Open {
-                    first_index: q.index.0 + 1,
-                    start_ns: at(q, q.index.0 + 1),
+                let start_ns = self.at(q, q.0 + 1);
+                let o = self.open.get_or_insert(Open {
+                    first_index: q.0 + 1,
+                    start_ns,
                     slots: 0,
                     cause: BlindCause::NotRecorded,
                 });
@@ -161,11 +190,12 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], interval_ns: i64) -> Vec<Uno
             }
         }
         if p.was_sent() {
-            if let Some(o) = open.take() {
-                out.push(o.close(target_id, p.tx_ns.0));
+            self.any_sent = true;
+            if let Some(o) = self.open.take() {
+                self.out.push(o.close(self.target_id, p.tx_ns.0));
             }
         } else {
-            let o = open.get_or_insert(Open {
+            let o = self.open.get_or_insert(Open {
                 first_index: p.index.0,
                 start_ns: p.tx_ns.0,
                 slots: 0,
@@ -176,17 +206,22 @@ pub fn detect(target_id: u32, probes: &[ProbeLine], interval_ns: i64) -> Vec<Uno
                 o.cause = cause_of(p);
             }
         }
-        prev = Some(p);
+        self.prev = Some((p.index.0, p.tx_ns.0));
     }
-    if let (Some(o), Some(last)) = (open, prev) {
-        out.push(o.close(target_id, at(last, last.index.0.saturating_add(1))));
-    }
-    if !probes.is_empty() && !probes.iter().any(ProbeLine::was_sent) {
-        for w in &mut out {
-            w.cause = BlindCause::NeverProbed;
+
+    /// The windows found.
+    pub fn finish(mut self) -> Vec<Unobserved> {
+        if let (Some(o), Some(last)) = (self.open.take(), self.prev) {
+            let end = self.at(last, last.0.saturating_add(1));
+            self.out.push(o.close(self.target_id, end));
         }
+        if self.prev.is_some() && !self.any_sent {
+            for w in &mut self.out {
+                w.cause = BlindCause::NeverProbed;
+            }
+        }
+        self.out
     }
-    out
 }
 
 /// The window of a target the run file never mentions: the whole run.

@@ -5,7 +5,7 @@
 
 use super::RunFigures;
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{Origin, ProbeStatus, RunData};
+use migprobe_probe::record::{Origin, ProbeStatus, Probes, RunData};
 
 /// Half-width of the window kept around the anchor, in milliseconds.
 pub const WINDOW_MS: f64 = 10_000.0;
@@ -58,6 +58,11 @@ pub fn anchor(fig: &RunFigures, run: &RunData) -> Option<(i64, Anchor)> {
 /// report names none) within ± [`WINDOW_MS`] of the anchor; `None` when the
 /// run has no anchor.
 pub fn extract(fig: &RunFigures, run: &RunData) -> Option<Trace> {
+    extract_probes(fig, run, &run.probes.as_slice())
+}
+
+/// [`extract`] with the run's probes kept elsewhere (`run.probes` is not read).
+pub fn extract_probes(fig: &RunFigures, run: &RunData, probes: &dyn Probes) -> Option<Trace> {
     let (at, anchor) = anchor(fig, run)?;
     let m = fig.aligned_migration();
     let want = m.and_then(|m| m.target_addr.clone());
@@ -74,7 +79,7 @@ pub fn extract(fig: &RunFigures, run: &RunData) -> Option<Trace> {
     let rel = |ns: i64| ns.saturating_sub(at) as f64 / 1e6;
     let mut points = Vec::new();
     let mut lost = Vec::new();
-    for p in run.probes.iter().filter(|p| Some(p.target_id) == id) {
+    for p in probes.scan().filter(|p| Some(p.target_id) == id) {
         let x = rel(p.tx_ns.0);
         if !(-WINDOW_MS..=WINDOW_MS).contains(&x) {
             continue;

@@ -5,7 +5,7 @@
 //! where the report has no value). Times are realtime ns, durations ms.
 
 use super::json::{MigrationEntry, Report};
-use migprobe_probe::record::RunData;
+use migprobe_probe::record::{Probes, RunData};
 use std::fmt::Display;
 
 /// The files written, in order.
@@ -149,6 +149,11 @@ pub fn migrations(r: &Report) -> String {
 
 /// probes.csv: every probe's final state, in the run file's order.
 pub fn probes(run: &RunData) -> String {
+    probes_of(&run.probes.as_slice())
+}
+
+/// probes.csv of probes kept elsewhere, in their order.
+pub fn probes_of(probes: &dyn Probes) -> String {
     let mut t = Table::new(&[
         "target_id",
         "target",
@@ -160,7 +165,7 @@ pub fn probes(run: &RunData) -> String {
         "dup",
         "ttl",
     ]);
-    for p in &run.probes {
+    for p in probes.scan() {
         let status = serde_json::to_value(p.status).unwrap_or_default();
         t.row(vec![
             p.target_id.to_string(),

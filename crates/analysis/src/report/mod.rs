@@ -22,7 +22,7 @@ pub(crate) mod text;
 pub(crate) mod verdict;
 
 use crate::analysis::model::Analysis;
-use migprobe_probe::record::RunData;
+use migprobe_probe::record::{Probes, RunData};
 use std::fmt;
 use std::str::FromStr;
 use thiserror::Error;
@@ -145,8 +145,20 @@ pub fn render_campaign(
     meta: &ReportMeta,
     width: u32,
 ) -> Outputs {
+    render_campaign_probes(a, migrations, &run.probes.as_slice(), meta, width)
+}
+
+/// [`render_campaign`] with the run's probes kept elsewhere (see
+/// [`svg::render_probes`]).
+pub fn render_campaign_probes(
+    a: &Analysis,
+    migrations: &[Analysis],
+    probes: &dyn Probes,
+    meta: &ReportMeta,
+    width: u32,
+) -> Outputs {
     if migrations.is_empty() {
-        return render_all(a, run, meta, width);
+        return render_all_probes(a, probes, meta, width);
     }
     let merged = crate::analysis::campaign::merge(a, migrations);
     let a = &merged;
@@ -157,7 +169,7 @@ pub fn render_campaign(
         entries: &entries,
         distribution: &dist,
     };
-    let svg = svg::render(a, run, Some(&chart), width);
+    let svg = svg::render_probes(a, probes, Some(&chart), width);
     let mut r = json::build(a, meta);
     r.migrations = entries
         .iter()
@@ -174,11 +186,16 @@ pub fn render_campaign(
 
 /// Renders report.json, summary.md and chart.svg (`width` px wide).
 pub fn render_all(a: &Analysis, run: &RunData, meta: &ReportMeta, width: u32) -> Outputs {
+    render_all_probes(a, &run.probes.as_slice(), meta, width)
+}
+
+/// [`render_all`] with the run's probes kept elsewhere.
+fn render_all_probes(a: &Analysis, probes: &dyn Probes, meta: &ReportMeta, width: u32) -> Outputs {
     let report = json::build(a, meta);
     Outputs {
         json: json::render(&report),
         markdown: markdown::render(a, meta),
-        svg: svg::render(a, run, None, width),
+        svg: svg::render_probes(a, probes, None, width),
         report,
     }
 }

@@ -67,6 +67,9 @@ pub(crate) struct Downsampler {
     points: Vec<Vec<(f64, f64)>>,
     bands: Vec<Vec<Band>>,
     open: bool,
+    /// Keeping every point only up to this many, then bands (see
+    /// [`Downsampler::up_to`]).
+    keep_up_to: Option<usize>,
 }
 
 impl Downsampler {
@@ -89,6 +92,39 @@ impl Downsampler {
             points: Vec::new(),
             bands: Vec::new(),
             open: false,
+            keep_up_to: None,
+        }
+    }
+
+    /// A downsampler that keeps every point while there are at most `keep`,
+    /// and gives the very bands of [`Downsampler::new`] without `keep_all`
+    /// when there are more: the points kept so far are replayed into bands.
+    /// No count of the points is needed beforehand.
+    pub(crate) fn up_to(x0: f64, x1: f64, buckets: usize, keep: usize, cap: usize) -> Downsampler {
+        Downsampler {
+            keep_up_to: Some(keep),
+            ..Downsampler::new(x0, x1, buckets, true, cap)
+        }
+    }
+
+    /// From keeping every point to bands, as if it had been bands from the start.
+    fn switch_to_bands(&mut self) {
+        let segments = std::mem::take(&mut self.points);
+        let open = self.open;
+        self.keep_all = false;
+        self.keep_up_to = None;
+        self.emitted = 0;
+        self.open = false;
+        for (i, seg) in segments.into_iter().enumerate() {
+            if i > 0 {
+                self.gap();
+            }
+            for (x, y) in seg {
+                self.push(x, y);
+            }
+        }
+        if !open {
+            self.gap();
         }
     }
 
@@ -129,6 +165,9 @@ impl Downsampler {
         let f = (x - self.x0) / self.width;
         if !(0.0..=1.0).contains(&f) {
             return;
+        }
+        if self.keep_up_to == Some(self.emitted) {
+            self.switch_to_bands();
         }
         if self.keep_all {
             if self.emitted >= self.cap {

@@ -1,5 +1,14 @@
 //! Reads a run file back, tolerating a cut-off last line and unknown line types.
 //!
+//! Two layers: a source gives the header and then the records after it, in
+//! file order, each with its number and either what it holds ([`Record`]) or
+//! why it cannot be read ([`JsonlRecords`] is the JSON Lines source;
+//! another encoding of the same lines plugs in as another iterator); the
+//! reduction ([`read_records`]) checks each record and files it. The probes
+//! go to a [`ProbeSink`]: a `Vec` for [`RunData`] (the whole run in memory),
+//! or a [`SpillWriter`] for [`RunFile`] (bounded memory, see
+//! [`super::spill`]).
+//!
 //! Rules: the file is read within [`Limits`] (see [`crate::input`]); a line
 //! that is not JSON, not of its type's shape, or not believable
 //! ([`super::plausible`]) is a bad line: counted, the first few kept with their
@@ -12,6 +21,7 @@ use super::fastline;
 use super::last_line::last_line_wins;
 use super::plausible::{self, Plausibility};
 use super::schema::*;
+use super::spill::{ProbeStore, SpillWriter};
 use crate::input::{InputError, Limits, Lines};
 use std::collections::HashMap;
 use std::io::{self, BufRead};
@@ -48,6 +58,18 @@ pub enum ReadError {
         path: PathBuf,
         /// What was wrong.
         why: String,
+    },
+    /// The probes could not be kept in the temporary file of
+    /// [`read_run_spilled`] (its directory full or not writable).
+    #[error(
+        "cannot keep the probes of {path} in a temporary file under {}: {source}; free space there or point TMPDIR to a disk with room (about 90 bytes per probe line)",
+        std::env::temp_dir().display()
+    )]
+    Spill {
+        /// The run file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
     },
     /// Written by an incompatible migprobe.
     #[error(
@@ -124,6 +146,36 @@ impl RunData {
 /// How many bad lines [`RunData::bad_lines`] keeps.
 const KEEP_BAD_LINES: usize = 20;
 
+/// A run file read for analysis in bounded memory: everything but the
+/// probes in [`RunFile::run`] (whose `probes` is empty), the probes reduced
+/// in [`RunFile::probes`].
+#[derive(Debug)]
+pub struct RunFile {
+    /// Header, events, duplicates, footer and skipped lines; no probes.
+    pub run: RunData,
+    /// The final line of each probe, in (target_id, index) order.
+    pub probes: ProbeStore,
+}
+
+/// Where the believed probe lines go, in file order.
+pub trait ProbeSink {
+    /// Takes one believed probe line.
+    fn take(&mut self, p: ProbeLine) -> io::Result<()>;
+}
+
+impl ProbeSink for Vec<ProbeLine> {
+    fn take(&mut self, p: ProbeLine) -> io::Result<()> {
+        self.push(p);
+        Ok(())
+    }
+}
+
+impl ProbeSink for SpillWriter {
+    fn take(&mut self, p: ProbeLine) -> io::Result<()> {
+        self.push(&p)
+    }
+}
+
 /// Reads and reduces a run file within [`Limits::RUN_FILE`].
 pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
     read_run_within(path, Limits::RUN_FILE)
@@ -133,29 +185,52 @@ pub fn read_run(path: &Path) -> Result<RunData, ReadError> {
 /// The file may be JSON Lines or compact ([`compact`]).
 pub fn read_run_within(path: &Path, limits: Limits) -> Result<RunData, ReadError> {
     let (lines, damage) = compact::open(path, limits)?;
-    with_damage(read_lines(lines), &damage)
+    with_damage(read_lines(lines), &damage, |r| r)
+}
+
+/// Reads a run file (JSON Lines or compact) within `limits` in bounded
+/// memory: its probes go to a [`ProbeStore`] (on disk when there are many).
+pub fn read_run_spilled(path: &Path, limits: Limits) -> Result<RunFile, ReadError> {
+    let (lines, damage) = compact::open(path, limits)?;
+    let read = || {
+        let (header, records) = JsonlRecords::open(lines)?;
+        let mut spill = SpillWriter::default();
+        let spill_error = |source| ReadError::Spill {
+            path: path.to_owned(),
+            source,
+        };
+        let run = read_records(header, records, &mut spill).map_err(|e| match e {
+            ReadError::Spill { source, .. } => spill_error(source),
+            other => other,
+        })?;
+        let probes = spill.finish().map_err(spill_error)?;
+        Ok(RunFile { run, probes })
+    };
+    with_damage(read(), &damage, |f| &mut f.run)
 }
 
 /// Reads a run file (JSON Lines or compact) from any reader (`path` is used
 /// in messages only), within [`Limits::RUN_FILE`].
 pub fn read_from(input: impl BufRead, path: &Path) -> Result<RunData, ReadError> {
     let (lines, damage) = compact::decode(input, path, Limits::RUN_FILE)?;
-    with_damage(read_lines(lines), &damage)
+    with_damage(read_lines(lines), &damage, |r| r)
 }
 
-/// `run` with the damaged frames of a compact file noted as bad lines (or,
-/// when no header could be read, named in the error).
-fn with_damage(
-    run: Result<RunData, ReadError>,
+/// `read` with the damaged frames of a compact file noted as bad lines of
+/// its run (`run_of`), or, when no header could be read, named in the error.
+fn with_damage<T>(
+    read: Result<T, ReadError>,
     damage: &compact::DamageLog,
-) -> Result<RunData, ReadError> {
+    run_of: impl FnOnce(&mut T) -> &mut RunData,
+) -> Result<T, ReadError> {
     let found = damage.take();
-    match run {
-        Ok(mut run) => {
+    match read {
+        Ok(mut read) => {
+            let run = run_of(&mut read);
             for d in &found {
                 run.bad_lines.note((d.line, compact::damage_text(d)));
             }
-            Ok(run)
+            Ok(read)
         }
         Err(ReadError::NoHeader { path, why }) if !found.is_empty() => {
             let notes: Vec<String> = found.iter().map(compact::damage_text).collect();
@@ -172,29 +247,29 @@ fn with_damage(
 ///
 /// Linear in the file's size; memory is the reduced probes plus one word
 /// per probe line while reducing.
-pub fn read_lines(mut input: Lines<impl BufRead>) -> Result<RunData, ReadError> {
-    let path = input.path().to_owned();
-    let mut line = Vec::with_capacity(1024);
-    if !input.next_line(&mut line)? {
-        return Err(ReadError::NoHeader {
-            path,
-            why: "the file is empty".into(),
-        });
-    }
-    let header = parse_header(&line).map_err(|why| match why {
-        HeaderProblem::Version(found) => ReadError::Version {
-            path: path.clone(),
-            found,
-        },
-        HeaderProblem::Other(why) => ReadError::NoHeader {
-            path: path.clone(),
-            why,
-        },
-    })?;
-    plausible::header(&header).map_err(|why| ReadError::BadHeader {
-        path: path.clone(),
-        why,
-    })?;
+pub fn read_lines(input: Lines<impl BufRead>) -> Result<RunData, ReadError> {
+    let (header, records) = JsonlRecords::open(input)?;
+    let mut probes = Vec::new();
+    let mut run = read_records(header, records, &mut probes)?;
+    last_line_wins(&mut probes);
+    run.probes = probes;
+    Ok(run)
+}
+
+/// One record of a run file after its header, with its number (the line
+/// number, for JSON Lines), as a source gives it: its line, or why it is
+/// skipped.
+pub type Numbered = (u64, Result<Line, Skip>);
+
+/// Reduces the records after a believable `header` (see [`plausible`]):
+/// believed probe lines go to `probes` in file order (not reduced: a later
+/// line of a probe supersedes an earlier one), everything else into the
+/// returned [`RunData`] (whose `probes` is empty).
+pub fn read_records(
+    header: Header,
+    records: impl Iterator<Item = Result<Numbered, ReadError>>,
+    probes: &mut impl ProbeSink,
+) -> Result<RunData, ReadError> {
     let mut check = Plausibility::new(&header);
     let mut run = RunData {
         header,
@@ -205,58 +280,113 @@ pub fn read_lines(mut input: Lines<impl BufRead>) -> Result<RunData, ReadError> 
         bad_lines: BadLines::keeping(KEEP_BAD_LINES),
         unknown_types: HashMap::new(),
     };
-    while input.next_line(&mut line)? {
-        let no = input.line_no();
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        take_line(&mut run, &mut check, no, parse_line(&line));
+    let mut believed = Vec::new();
+    for r in records {
+        let (no, parsed) = r?;
+        take_record(&mut run, &mut check, no, parsed, &mut believed);
+        sink_all(&mut believed, probes)?;
     }
-    check.finish(&mut run.probes, &mut run.bad_lines);
-    last_line_wins(&mut run.probes);
+    check.finish(&mut believed, &mut run.bad_lines);
+    sink_all(&mut believed, probes)?;
     Ok(run)
 }
 
-/// Files one parsed line `no` into `run`, or notes it as a bad line.
-fn take_line(run: &mut RunData, check: &mut Plausibility, no: u64, parsed: Result<Parsed, String>) {
-    let believed = match parsed {
-        Ok(Parsed::Probe(p)) => {
-            check.probe(no, p, &mut run.probes, &mut run.bad_lines);
+/// Moves the believed probes to the sink.
+fn sink_all(believed: &mut Vec<ProbeLine>, sink: &mut impl ProbeSink) -> Result<(), ReadError> {
+    for p in believed.drain(..) {
+        sink.take(p).map_err(|source| ReadError::Spill {
+            path: PathBuf::new(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Files one parsed record `no` into `run` (believed probes into
+/// `believed`), or notes it as a bad line.
+fn take_record(
+    run: &mut RunData,
+    check: &mut Plausibility,
+    no: u64,
+    parsed: Result<Line, Skip>,
+    believed: &mut Vec<ProbeLine>,
+) {
+    let verdict = match parsed {
+        Ok(Line::Probe(p)) => {
+            check.probe(no, p, believed, &mut run.bad_lines);
             Ok(())
         }
-        Ok(Parsed::Duplicate(d)) => check.duplicate(&d).map(|()| run.duplicates.push(d)),
-        Ok(Parsed::Event(e)) => check.event(&e).map(|()| run.events.push(e)),
-        Ok(Parsed::Footer(f)) => check.footer(&f).map(|()| run.footer = Some(f)),
-        Ok(Parsed::Header) => Err("a second header line".into()),
-        Ok(Parsed::Unknown(t)) => {
+        Ok(Line::Duplicate(d)) => check.duplicate(&d).map(|()| run.duplicates.push(d)),
+        Ok(Line::Event(e)) => check.event(&e).map(|()| run.events.push(e)),
+        Ok(Line::Footer(f)) => check.footer(&f).map(|()| run.footer = Some(f)),
+        Ok(Line::Header(_)) => Err("a second header line".into()),
+        Err(Skip::Unknown(t)) => {
             *run.unknown_types.entry(t).or_default() += 1;
             Ok(())
         }
-        Err(why) => Err(why),
+        Err(Skip::Bad(why)) => Err(why),
     };
-    if let Err(why) = believed {
+    if let Err(why) = verdict {
         run.bad_lines.note((no, why));
     }
 }
 
-/// A line after the header (a second header is only noted, so it is not kept).
-enum Parsed {
-    Probe(ProbeLine),
-    Duplicate(DuplicateLine),
-    Event(EventLine),
-    Footer(Footer),
-    Header,
+/// Why a record after the header is not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// A line of a type this version does not know (counted, skipped).
     Unknown(String),
+    /// A line that cannot be read: why (a bad line).
+    Bad(String),
 }
 
-impl From<Line> for Parsed {
-    fn from(l: Line) -> Parsed {
-        match l {
-            Line::Probe(p) => Parsed::Probe(p),
-            Line::Duplicate(d) => Parsed::Duplicate(d),
-            Line::Event(e) => Parsed::Event(e),
-            Line::Footer(f) => Parsed::Footer(f),
-            Line::Header(_) => Parsed::Header,
+/// The records of a JSON Lines run file after its header, blank lines
+/// skipped.
+pub struct JsonlRecords<R> {
+    input: Lines<R>,
+    line: Vec<u8>,
+}
+
+impl<R: BufRead> JsonlRecords<R> {
+    /// Reads and checks the header (line 1); the records after it.
+    pub fn open(mut input: Lines<R>) -> Result<(Header, JsonlRecords<R>), ReadError> {
+        let path = input.path().to_owned();
+        let mut line = Vec::with_capacity(1024);
+        if !input.next_line(&mut line)? {
+            return Err(ReadError::NoHeader {
+                path,
+                why: "the file is empty".into(),
+            });
+        }
+        let header = parse_header(&line).map_err(|why| match why {
+            HeaderProblem::Version(found) => ReadError::Version {
+                path: path.clone(),
+                found,
+            },
+            HeaderProblem::Other(why) => ReadError::NoHeader {
+                path: path.clone(),
+                why,
+            },
+        })?;
+        plausible::header(&header).map_err(|why| ReadError::BadHeader {
+            path: path.clone(),
+            why,
+        })?;
+        Ok((header, JsonlRecords { input, line }))
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlRecords<R> {
+    type Item = Result<Numbered, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.input.next_line(&mut self.line) {
+                Err(e) => return Some(Err(e.into())),
+                Ok(false) => return None,
+                Ok(true) if self.line.iter().all(u8::is_ascii_whitespace) => continue,
+                Ok(true) => return Some(Ok((self.input.line_no(), parse_line(&self.line)))),
+            }
         }
     }
 }
@@ -290,33 +420,33 @@ fn parse_header(line: &[u8]) -> Result<Header, HeaderProblem> {
 /// take [`fastline`]; other lines as migprobe writes them (`{"type":"probe",`
 /// first) are read straight into their type; anything else, and any line that
 /// fails that way, takes the general path, which also explains what is wrong.
-fn parse_line(line: &[u8]) -> Result<Parsed, String> {
+fn parse_line(line: &[u8]) -> Result<Line, Skip> {
     let direct = if line.starts_with(br#"{"type":"probe","#) {
         fastline::probe_line(line)
             .or_else(|| serde_json::from_slice(line).ok())
-            .map(Parsed::Probe)
+            .map(Line::Probe)
     } else if line.starts_with(br#"{"type":"event","#) {
-        serde_json::from_slice(line).ok().map(Parsed::Event)
+        serde_json::from_slice(line).ok().map(Line::Event)
     } else if line.starts_with(br#"{"type":"duplicate","#) {
-        serde_json::from_slice(line).ok().map(Parsed::Duplicate)
+        serde_json::from_slice(line).ok().map(Line::Duplicate)
     } else {
         None
     };
     direct.map_or_else(|| classify(line), Ok)
 }
 
-fn classify(line: &[u8]) -> Result<Parsed, String> {
+fn classify(line: &[u8]) -> Result<Line, Skip> {
     match serde_json::from_slice::<Line>(line) {
-        Ok(l) => Ok(l.into()),
+        Ok(l) => Ok(l),
         Err(e) => {
             let v: serde_json::Value =
-                serde_json::from_slice(line).map_err(|_| format!("not JSON: {e}"))?;
+                serde_json::from_slice(line).map_err(|_| Skip::Bad(format!("not JSON: {e}")))?;
             match v.get("type").and_then(|t| t.as_str()) {
                 Some(t @ ("header" | "probe" | "duplicate" | "event" | "footer")) => {
-                    Err(format!("bad {t} line: {e}"))
+                    Err(Skip::Bad(format!("bad {t} line: {e}")))
                 }
-                Some(t) => Ok(Parsed::Unknown(t.to_owned())),
-                None => Err("no \"type\" field".into()),
+                Some(t) => Err(Skip::Unknown(t.to_owned())),
+                None => Err(Skip::Bad("no \"type\" field".into())),
             }
         }
     }

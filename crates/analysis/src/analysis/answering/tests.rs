@@ -1,5 +1,5 @@
 use super::*;
-use migprobe_probe::record::StampClock;
+use migprobe_probe::record::{ProbeLine, StampClock};
 use migprobe_probe::types::ProbeIndex;
 use migprobe_probe::wire::Family;
 use std::net::IpAddr;
@@ -37,8 +37,14 @@ fn probes(id: u32, n: u64, every: u64) -> Vec<ProbeLine> {
 fn a_rate_limited_udp_target_is_named_with_its_share_and_the_cause() {
     let ts = [target(0, None), target(1, Some(ProbeKind::Udp(9)))];
     let (good, limited) = (probes(0, 300, 1), probes(1, 300, 100));
-    let by = |id: u32| Some(if id == 0 { &good[..] } else { &limited[..] });
-    let n = notes(&ts, by, Some(RealNs(T0 + 2_000 * MS)), 3_000 * MS);
+    let mut both = good.clone();
+    both.extend(limited.clone());
+    let n = notes(
+        &ts,
+        &both.as_slice(),
+        Some(RealNs(T0 + 2_000 * MS)),
+        3_000 * MS,
+    );
     assert_eq!(n.len(), 1, "{n:?}");
     assert!(
         n[0].starts_with("Target 192.0.2.11 answered only 2 of 200 probes (1 %)"),
@@ -58,7 +64,7 @@ fn only_the_window_before_the_migration_counts() {
     let mut ps = probes(0, 100, 1);
     ps.extend(probes(0, 300, 1_000).into_iter().skip(100));
     let ts = [target(0, None)];
-    let by = |_| Some(&ps[..]);
+    let by = &ps.as_slice();
     assert!(notes(&ts, by, Some(RealNs(T0 + 1_000 * MS)), 3_000 * MS).is_empty());
     // Without a trigger, the warm-up window is used: 3 s holds 200 unanswered of 300.
     let n = notes(&ts, by, None, 3_000 * MS);
@@ -71,8 +77,9 @@ fn only_the_window_before_the_migration_counts() {
 fn too_few_probes_or_a_good_share_say_nothing() {
     let ts = [target(0, Some(ProbeKind::Udp(9)))];
     let few = probes(0, 10, 100);
-    assert!(notes(&ts, |_| Some(&few[..]), None, 3_000 * MS).is_empty());
+    assert!(notes(&ts, &few.as_slice(), None, 3_000 * MS).is_empty());
     let fine = probes(0, 300, 1);
-    assert!(notes(&ts, |_| Some(&fine[..]), None, 3_000 * MS).is_empty());
-    assert!(notes(&ts, |_| None, None, 3_000 * MS).is_empty());
+    assert!(notes(&ts, &fine.as_slice(), None, 3_000 * MS).is_empty());
+    let none: Vec<ProbeLine> = Vec::new();
+    assert!(notes(&ts, &none.as_slice(), None, 3_000 * MS).is_empty());
 }

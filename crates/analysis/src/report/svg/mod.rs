@@ -34,7 +34,7 @@ use super::verdict::{self, target_name};
 use crate::analysis::model::PhaseName;
 use crate::analysis::model::{Analysis, EventMark, Outage, Phase};
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{Origin, RunData};
+use migprobe_probe::record::{Origin, Probes, RunData};
 use migprobe_probe::types::RealNs;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -136,8 +136,19 @@ fn key_event(m: &EventMark) -> Option<(&'static str, u8)> {
 /// Renders the chart, `width` pixels wide (clamped to 480..=4000); with
 /// `campaign`, the per-migration panels are added at the bottom.
 pub fn render(a: &Analysis, run: &RunData, campaign: Option<&Campaign>, width: u32) -> Vec<u8> {
+    render_probes(a, &run.probes.as_slice(), campaign, width)
+}
+
+/// [`render`] with the run's probes kept elsewhere (scanned in their order
+/// for each RTT panel; memory does not grow with their number).
+pub fn render_probes(
+    a: &Analysis,
+    probes: &dyn Probes,
+    campaign: Option<&Campaign>,
+    width: u32,
+) -> Vec<u8> {
     let width = width.clamp(480, 4_000);
-    guarded(width, |buf| draw(buf, a, run, campaign, width))
+    guarded(width, |buf| draw(buf, a, probes, campaign, width))
 }
 
 /// The zoom window: anchor (x = 0) and range in ns relative to it.
@@ -248,7 +259,7 @@ fn has_progress(a: &Analysis) -> bool {
 fn draw(
     buf: &mut String,
     a: &Analysis,
-    run: &RunData,
+    run: &dyn Probes,
     campaign: Option<&Campaign>,
     width: u32,
 ) -> Res {
@@ -311,7 +322,7 @@ fn draw(
 
 /// The zoom panel: every probe around the headline outage (x = 0 at its
 /// start) or, without one, around the switchover (x = 0 at the source pause).
-fn draw_zoom(root: &Area, area: &Area, a: &Analysis, run: &RunData, z: Zoom) -> Res {
+fn draw_zoom(root: &Area, area: &Area, a: &Analysis, run: &dyn Probes, z: Zoom) -> Res {
     let to_ms = |t: RealNs| t.since(z.anchor) as f64 / 1e6;
     let (caption, x_desc) = match zoom_outage(a) {
         Some(o) => (
@@ -352,7 +363,7 @@ fn title_size(title: &str, width: u32) -> f64 {
     (20.0 * room / at_20).clamp(13.0, 20.0)
 }
 
-fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
+fn draw_title(area: &Area, a: &Analysis, run: &dyn Probes, width: u32) -> Res {
     let t = verdict::title(a);
     bold(area, &t, (12, 8), title_size(&t, width), INK)?;
     let sent = verdict::sent(a);
@@ -376,9 +387,16 @@ fn draw_title(area: &Area, a: &Analysis, run: &RunData, width: u32) -> Res {
     // Legend, right-aligned on the second line.
     let mut items: Vec<(String, RGBColor, u8)> = Vec::new();
     let ids: Vec<u32> = if a.targets.is_empty() {
-        let mut v: Vec<u32> = run.probes.iter().map(|p| p.target_id).collect();
-        v.dedup();
-        v.truncate(6);
+        // The first six of the probes' target ids, repeats in a row counted once.
+        let mut v: Vec<u32> = Vec::new();
+        for p in run.scan() {
+            if v.len() == 6 {
+                break;
+            }
+            if v.last() != Some(&p.target_id) {
+                v.push(p.target_id);
+            }
+        }
         v
     } else {
         a.targets.iter().map(|t| t.id).take(6).collect()

@@ -4,7 +4,7 @@
 
 use crate::report::series::{log_range, Columns, Downsampler, Sampled};
 use crate::report::svg::{KEEP_ALL_POINTS, OVERVIEW_BUCKETS, POINT_CAP};
-use migprobe_probe::record::{ProbeStatus, RunData};
+use migprobe_probe::record::{ProbeStatus, Probes};
 use migprobe_probe::types::RealNs;
 use std::collections::BTreeMap;
 
@@ -46,16 +46,18 @@ impl Data {
 /// `columns` pixel columns for the lost probes; a line breaks where more
 /// than `break_after` probes of a target are missing.
 pub(super) fn collect(
-    run: &RunData,
+    run: &dyn Probes,
     to_x: &dyn Fn(RealNs) -> f64,
     (x0, x1): (f64, f64),
     columns: usize,
     break_after: u64,
 ) -> Data {
     let in_range = |x: f64| x.is_finite() && x >= x0 && x <= x1;
-    let mut samplers = samplers(run, &|t| in_range(to_x(t)), (x0, x1));
+    // One downsampler per target with replies in range (all points kept for
+    // a target with few), and the index of its last point so far.
+    let mut samplers: BTreeMap<u32, (Downsampler, Option<u64>)> = BTreeMap::new();
     let mut lost = Columns::new(x0, x1, columns);
-    for p in &run.probes {
+    for p in run.scan() {
         match p.status {
             ProbeStatus::Ok => {
                 let Some(rtt) = p.rtt_ns.filter(|r| *r > 0) else {
@@ -65,13 +67,16 @@ pub(super) fn collect(
                 if !in_range(x) {
                     continue;
                 }
-                if let Some((d, last)) = samplers.get_mut(&p.target_id) {
-                    if last.is_some_and(|l| p.index.0.saturating_sub(l) > break_after) {
-                        d.gap();
-                    }
-                    *last = Some(p.index.0);
-                    d.push(x, rtt as f64 / 1e6);
+                let (d, last) = samplers.entry(p.target_id).or_insert_with(|| {
+                    let d =
+                        Downsampler::up_to(x0, x1, OVERVIEW_BUCKETS, KEEP_ALL_POINTS, POINT_CAP);
+                    (d, None)
+                });
+                if last.is_some_and(|l| p.index.0.saturating_sub(l) > break_after) {
+                    d.gap();
                 }
+                *last = Some(p.index.0);
+                d.push(x, rtt as f64 / 1e6);
             }
             ProbeStatus::Lost | ProbeStatus::Pending => lost.mark(to_x(p.tx_ns)),
             _ => {}
@@ -98,32 +103,4 @@ pub(super) fn collect(
         y_min,
         y_max,
     }
-}
-
-/// One downsampler per target with replies sent when `in_range` (all points
-/// kept for a target with few), and the index of its last point so far.
-fn samplers(
-    run: &RunData,
-    in_range: &dyn Fn(RealNs) -> bool,
-    (x0, x1): (f64, f64),
-) -> BTreeMap<u32, (Downsampler, Option<u64>)> {
-    let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
-    for p in &run.probes {
-        if p.status == ProbeStatus::Ok && p.rtt_ns.is_some_and(|r| r > 0) && in_range(p.tx_ns) {
-            *counts.entry(p.target_id).or_default() += 1;
-        }
-    }
-    counts
-        .iter()
-        .map(|(&id, &n)| {
-            let keep = n <= KEEP_ALL_POINTS;
-            (
-                id,
-                (
-                    Downsampler::new(x0, x1, OVERVIEW_BUCKETS, keep, POINT_CAP),
-                    None,
-                ),
-            )
-        })
-        .collect()
 }

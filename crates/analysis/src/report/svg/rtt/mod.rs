@@ -19,7 +19,7 @@ use crate::report::draw::{
 };
 use crate::report::text::dur;
 use data::Data;
-use migprobe_probe::record::RunData;
+use migprobe_probe::record::Probes;
 use migprobe_probe::types::RealNs;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -150,7 +150,7 @@ pub(super) fn draw_rtt_panel(
     root: &Area,
     area: &Area,
     a: &Analysis,
-    run: &RunData,
+    run: &dyn Probes,
     p: &RttPanel,
 ) -> Res {
     let (x0, x1) = p.x_range();
@@ -200,7 +200,7 @@ pub(super) fn draw_rtt_panel(
     annotations::label_unobserved(&l)?;
     events::label_events(&l)?;
     if data.points == 0 {
-        draw_no_data(&l, run.probes.is_empty())?;
+        draw_no_data(&l, run.is_empty())?;
     }
     Ok(())
 }
