@@ -246,7 +246,10 @@ fn svg_and_markdown_without_run_files() {
     );
     assert!(md.contains("| figure | before | after | Δ after |"), "{md}");
     assert!(
-        md.contains(&format!("run.jsonl not found next to {}", a.display())),
+        md.contains(&format!(
+            "no run file (run.jsonl.zst or run.jsonl) next to {} nor in its run_dir",
+            a.display()
+        )),
         "{md}"
     );
     let svg = std::fs::read_to_string(out_dir.join("compare.svg")).unwrap();
@@ -258,7 +261,7 @@ fn svg_and_markdown_without_run_files() {
         "before 200 ms",
         "after 245 ms",
         "RTT around the switchover",
-        "run.jsonl not found next to",
+        "no run file (run.jsonl.zst or run.jsonl) next to",
     ] {
         assert!(svg.contains(want), "{want:?} missing in compare.svg");
     }

@@ -73,7 +73,7 @@ fn trace_of(
 ) -> Result<Trace, String> {
     let Some(path) = run_file_of(report_path, fig) else {
         return Err(format!(
-            "run.jsonl not found next to {}",
+            "no run file (run.jsonl.zst or run.jsonl) next to {} nor in its run_dir",
             report_path.display()
         ));
     };
