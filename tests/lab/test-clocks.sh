@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Skewed host clocks on the running lab (scripts/lab.sh up): node01's QEMU
 # runs under libfaketime shifted by +50 ms, node02's by -30 ms (QEMU stamps
-# its monitor events with that clock; CLOCK_MONOTONIC is left alone, so
-# QEMU's own downtime figure is unaffected). A migration node01 -> node02
-# under `migprobe run` must give:
+# its monitor events with that clock; CLOCK_MONOTONIC is left alone). A
+# migration node01 -> node02 under `migprobe run` must give:
 #   - report.json clocks: src offset within 5 ms of +50 ms, dst within 5 ms
 #     of -30 ms, both corrected;
-#   - QEMU's pause (src STOP -> dst RESUME, now on the prober's clock) within
-#     15 ms of libvirt's downtime (uncorrected it would be 80 ms short);
+#   - QEMU's pause (the switchover phase: src STOP -> dst RESUME, now on the
+#     prober's clock) inside the network outage around it, 5 ms allowed each
+#     side: the guest cannot answer while it is paused, so an over-correction
+#     shows (libvirt's own downtime is no yardstick: it runs until libvirt's
+#     Finish, 100 ms longer under load in one CI run). The other way round
+#     (node02 ahead by 50 ms) the migration's NBD connection to node02 failed
+#     with "No route to host" three times in a row: not understood yet;
 #   - a note naming the skewed hosts.
 # The guest's emulator becomes a wrapper that reads its node's shift from
 # /etc/libvirt/migprobe-faketime (each node's own /etc/libvirt). Everything
@@ -81,13 +85,23 @@ for host, truth in (("src", 50.0), ("dst", -30.0)):
     if abs(c["offset_ms"] - truth) > 5 or not c["corrected"]:
         bad.append(f"{host}: offset {c['offset_ms']} ms ± {c['uncertainty_ms']} (corrected {c['corrected']}), truth {truth} ms")
 d = r["downtime"]
-pause, libvirt = d.get("qemu_pause_ms"), d.get("hypervisor_ms")
-if pause is None or libvirt is None or abs(pause - libvirt) > 15:
-    bad.append(f"QEMU pause {pause} ms vs libvirt downtime {libvirt} ms: more than 15 ms apart")
+MS = 1_000_000
+sw = next((p for p in r["phases"] if p["name"] == "switchover"), None)
+outage = next((o for o in r["outages"] if o["target"] == d["target"]
+               and sw and o["start_ns"] <= sw["end_ns"] and o["end_ns"] >= sw["start_ns"]), None)
+if sw is None or outage is None:
+    bad.append(f"no switchover phase or no outage around it: {sw} {outage}")
+else:
+    early = (outage["start_ns"] - sw["start_ns"]) / MS
+    late = (sw["end_ns"] - outage["end_ns"]) / MS
+    if early > 5 or late > 5:
+        bad.append(f"the QEMU pause sticks out of the network outage: STOP {early:.1f} ms before it, "
+                   f"RESUME {late:.1f} ms after it")
+    print(f"QEMU pause {d.get('qemu_pause_ms')} ms (± {d.get('qemu_pause_uncertainty_ms')}) inside the "
+          f"{outage['estimate_ms']} ms outage: STOP {-early:.1f} ms after its start, RESUME {-late:.1f} ms before its end")
 if not any("source host's clock" in n for n in r["notes"]):
     bad.append(f"no note on the source host's clock: {r['notes']}")
-print(f"clocks: src {clocks.get('src')}, dst {clocks.get('dst')}; QEMU pause {pause} ms "
-      f"(± {d.get('qemu_pause_uncertainty_ms')}) vs libvirt {libvirt} ms")
+print(f"clocks: src {clocks.get('src')}, dst {clocks.get('dst')}; libvirt downtime {d.get('hypervisor_ms')} ms")
 if bad:
     sys.exit("test-clocks: FAIL: " + "; ".join(bad))
 PY
