@@ -1,7 +1,13 @@
 //! The isochronous send grid: target i's probe k is due at
-//! `start + i * interval / n + k * interval` (phases spread across the interval).
+//! `start + phase(i) + k * interval`. The phases are spread across the
+//! interval in ticks at least [`MIN_TICK_NS`] apart: with more targets than
+//! ticks, consecutive targets share a tick and are sent back to back on one
+//! wake-up of the send thread (a wake-up costs more than a send on a VM).
 
 use crate::types::{MonoNs, ProbeIndex};
+
+/// Shortest time between two send ticks of a run with many targets.
+pub const MIN_TICK_NS: i64 = 500_000;
 
 /// The send grid of a run.
 #[derive(Debug, Clone, Copy)]
@@ -30,9 +36,19 @@ pub struct Slot {
 }
 
 impl Schedule {
-    /// Offset of `target`'s slots within the interval.
+    /// Offset of `target`'s slots within the interval: its tick's.
     pub fn phase_ns(&self, target: u32) -> i64 {
-        self.interval_ns * i64::from(target) / i64::from(self.targets.max(1))
+        let n = i64::from(self.targets.max(1));
+        let ticks = self.ticks();
+        let tick = i64::from(target) * ticks / n;
+        self.interval_ns * tick / ticks
+    }
+
+    /// Distinct send times per interval: one per target, as long as they stay
+    /// [`MIN_TICK_NS`] apart.
+    pub fn ticks(&self) -> i64 {
+        let n = i64::from(self.targets.max(1));
+        (self.interval_ns / MIN_TICK_NS).clamp(1, n)
     }
 
     /// The `j`-th slot in time order, or `None` when the run is over.
@@ -76,7 +92,10 @@ mod tests {
 
     #[test]
     fn phases_are_spread_and_order_is_by_time() {
-        let s = sched(4, Some(2), None);
+        let s = Schedule {
+            interval_ns: 4 * MIN_TICK_NS,
+            ..sched(4, Some(2), None)
+        };
         let dues: Vec<(u32, u64, i64)> = (0..)
             .map_while(|j| s.slot(j))
             .map(|x| (x.target, x.index.0, x.due.0))
@@ -85,15 +104,35 @@ mod tests {
             dues,
             vec![
                 (0, 0, 1_000),
-                (1, 0, 251_000),
-                (2, 0, 501_000),
-                (3, 0, 751_000),
-                (0, 1, 1_001_000),
-                (1, 1, 1_251_000),
-                (2, 1, 1_501_000),
-                (3, 1, 1_751_000)
+                (1, 0, 501_000),
+                (2, 0, 1_001_000),
+                (3, 0, 1_501_000),
+                (0, 1, 2_001_000),
+                (1, 1, 2_501_000),
+                (2, 1, 3_001_000),
+                (3, 1, 3_501_000)
             ]
         );
+    }
+
+    #[test]
+    fn targets_share_ticks_at_least_the_minimum_apart() {
+        // 1 ms for 5 targets: two ticks, 500 µs apart; targets 0-2 on the first.
+        let s = sched(5, Some(1), None);
+        assert_eq!(s.ticks(), 2);
+        let phases: Vec<i64> = (0..5).map(|t| s.phase_ns(t)).collect();
+        assert_eq!(phases, vec![0, 0, 0, 500_000, 500_000]);
+        let dues: Vec<i64> = (0..).map_while(|j| s.slot(j)).map(|x| x.due.0).collect();
+        assert!(dues.windows(2).all(|w| w[0] <= w[1]), "{dues:?}");
+        // Fewer targets than ticks: one tick each, spread evenly.
+        let one = sched(1, None, None);
+        assert_eq!((one.ticks(), one.phase_ns(0)), (1, 0));
+        let wide = Schedule {
+            interval_ns: 1_000_000_000,
+            ..sched(4, None, None)
+        };
+        let phases: Vec<i64> = (0..4).map(|t| wide.phase_ns(t)).collect();
+        assert_eq!(phases, vec![0, 250_000_000, 500_000_000, 750_000_000]);
     }
 
     #[test]
