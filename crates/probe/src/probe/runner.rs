@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::sockets::FLUSH_HEADROOM_S;
 pub use super::sockets::{OpenError, Sockets};
 
 /// Which socket kind to use.
@@ -140,7 +139,7 @@ pub fn probe_session(
         pending_after_ns: duration_ns(plan.pending_after),
     })
     .with_transport(transport.clone())
-    .with_forget_after(forget_after_ns(plan));
+    .with_forget_after(forget_after_ns(plan, sockets));
     let err_pause = error_queue_pause(sockets.probe(), plan.interval);
     let opts = send_options(plan);
     let stop_send = AtomicBool::new(false);
@@ -246,11 +245,11 @@ fn error_queue_pause(probe: ProbeKind, interval: Duration) -> Duration {
 }
 
 /// How long an unanswered probe is waited for before the engine gives it up
-/// (writes it `lost` and forgets it): the drain, or the receive buffer's
-/// [`FLUSH_HEADROOM_S`] of replies a resuming target may flush, whichever is
-/// longer — a reply that late is lost at the end of a run too.
-fn forget_after_ns(plan: &ProbePlan) -> i64 {
-    duration_ns(plan.drain).max(FLUSH_HEADROOM_S as i64 * 1_000_000_000)
+/// (writes it `lost` and forgets it): the drain, or the receive buffers'
+/// headroom of replies a resuming target may flush, whichever is longer — a
+/// reply later than the drain is lost at the end of a run too.
+fn forget_after_ns(plan: &ProbePlan, sockets: &Sockets) -> i64 {
+    duration_ns(plan.drain).max(sockets.headroom_ns())
 }
 
 /// Gaps between two sends up to this long: the send thread receives the

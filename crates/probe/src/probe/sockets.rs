@@ -308,6 +308,12 @@ impl Sockets {
         )
     }
 
+    /// How long a frozen target's replies fit in the receive buffers
+    /// ([`FLUSH_HEADROOM_S`]), ns.
+    pub(crate) fn headroom_ns(&self) -> i64 {
+        FLUSH_HEADROOM_S as i64 * 1_000_000_000
+    }
+
     /// The open sockets.
     pub(crate) fn each(&self) -> impl Iterator<Item = &ProbeSocket> {
         [&self.v4, &self.v6].into_iter().flatten()
