@@ -85,7 +85,8 @@ pub fn run_sender(
     stop: &AtomicBool,
     tx: &Sender<ProbeMsg>,
 ) -> String {
-    run_sender_via(cfg, &Transport::icmp(cfg.nonce), net, clock, stop, tx)
+    let icmp = Transport::icmp(cfg.nonce);
+    run_sender_with(cfg, &icmp, net, clock, stop, tx, SendOptions::default())
 }
 
 /// What the send thread does besides sending.
@@ -105,20 +106,7 @@ pub struct SendOptions {
 const READ_MARGIN_NS: i64 = 20_000;
 
 /// Runs the send loop with probes encoded by `transport` until the grid
-/// ends or `stop` is set; returns why it ended.
-pub fn run_sender_via(
-    cfg: &SenderConfig,
-    transport: &Transport,
-    net: &dyn SendPath,
-    clock: &dyn Clock,
-    stop: &AtomicBool,
-    tx: &Sender<ProbeMsg>,
-) -> String {
-    let opts = SendOptions::default();
-    run_sender_with(cfg, transport, net, clock, stop, tx, opts)
-}
-
-/// As [`run_sender_via`], with `opts`.
+/// ends or `stop` is set, working as `opts` says; returns why it ended.
 pub fn run_sender_with(
     cfg: &SenderConfig,
     transport: &Transport,
