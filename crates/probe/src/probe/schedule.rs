@@ -2,12 +2,16 @@
 //! `start + phase(i) + k * interval`. The phases are spread across the
 //! interval in ticks at least [`MIN_TICK_NS`] apart: with more targets than
 //! ticks, consecutive targets share a tick and are sent back to back on one
-//! wake-up of the send thread (a wake-up costs more than a send on a VM).
+//! wake-up of the send thread (a wake-up costs more than a send on a VM),
+//! at most [`MAX_BURST`] per tick (each one sent later than the one before
+//! by the cost of a send).
 
 use crate::types::{MonoNs, ProbeIndex};
 
 /// Shortest time between two send ticks of a run with many targets.
 pub const MIN_TICK_NS: i64 = 500_000;
+/// Most targets sent back to back on one tick.
+pub const MAX_BURST: i64 = 2;
 
 /// The send grid of a run.
 #[derive(Debug, Clone, Copy)]
@@ -45,10 +49,11 @@ impl Schedule {
     }
 
     /// Distinct send times per interval: one per target, as long as they stay
-    /// [`MIN_TICK_NS`] apart.
+    /// [`MIN_TICK_NS`] apart, and never fewer than [`MAX_BURST`] targets per tick need.
     pub fn ticks(&self) -> i64 {
         let n = i64::from(self.targets.max(1));
-        (self.interval_ns / MIN_TICK_NS).clamp(1, n)
+        let fewest = (n + MAX_BURST - 1) / MAX_BURST;
+        (self.interval_ns / MIN_TICK_NS).max(fewest).clamp(1, n)
     }
 
     /// The `j`-th slot in time order, or `None` when the run is over.
@@ -117,11 +122,19 @@ mod tests {
 
     #[test]
     fn targets_share_ticks_at_least_the_minimum_apart() {
-        // 1 ms for 5 targets: two ticks, 500 µs apart; targets 0-2 on the first.
-        let s = sched(5, Some(1), None);
-        assert_eq!(s.ticks(), 2);
-        let phases: Vec<i64> = (0..5).map(|t| s.phase_ns(t)).collect();
-        assert_eq!(phases, vec![0, 0, 0, 500_000, 500_000]);
+        // 4 ms for 6 targets: a tick each (eight would fit); 1 ms: three ticks of two.
+        let s = Schedule {
+            interval_ns: 4_000_000,
+            ..sched(6, Some(1), None)
+        };
+        assert_eq!(s.ticks(), 6);
+        let many = Schedule {
+            interval_ns: 1_000_000,
+            ..sched(6, Some(1), None)
+        };
+        assert_eq!(many.ticks(), 3);
+        let phases: Vec<i64> = (0..6).map(|t| many.phase_ns(t)).collect();
+        assert_eq!(phases, vec![0, 0, 333_333, 333_333, 666_666, 666_666]);
         let dues: Vec<i64> = (0..).map_while(|j| s.slot(j)).map(|x| x.due.0).collect();
         assert!(dues.windows(2).all(|w| w[0] <= w[1]), "{dues:?}");
         // Fewer targets than ticks: one tick each, spread evenly.
