@@ -207,7 +207,9 @@ measure() {
   sleep 0.3
 }
 
-probe() { echo "$MP" probe -q --drain 500ms -o "$WORK/$1.jsonl" "${@:2}"; }
+# --allow-overload: the start-up trial gates a run on a machine shared with other work; this
+# script measures instead (slots not sent count as not sent).
+probe() { echo "$MP" probe -q --allow-overload --drain 500ms -o "$WORK/$1.jsonl" "${@:2}"; }
 n1k=$((D1K * 1000))
 measure mp-1k-idle migprobe 1000 idle 1 -- $(probe mp-1k-idle 192.0.2.2 -i 1ms -d "${D1K}s")
 measure mp-1k-loaded migprobe 1000 loaded 1 -- $(probe mp-1k-loaded 192.0.2.2 -i 1ms -d "${D1K}s")
@@ -319,7 +321,7 @@ cost17_side() {
   for rate in $C17_RATES; do
     name=c17-$side-rate-$rate
     # shellcheck disable=SC2046,SC2086
-    measure "$name" migprobe "$rate" idle 0 -- taskset -c 1 $(probe "$name" $RATE_TARGETS -i "$((4000000000 / rate))ns" -d "${DRATE}s" --allow-overload)
+    measure "$name" migprobe "$rate" idle 0 -- taskset -c 1 $(probe "$name" $RATE_TARGETS -i "$((4000000000 / rate))ns" -d "${DRATE}s")
     st=$(python3 "$WORK/runstats.py" "$WORK/$name.jsonl" 2>/dev/null || echo "0 0 1e9")
     echo "   $side $rate/s on one core: sent / answered % / lateness p99 µs = $st"
     # shellcheck disable=SC2086
@@ -413,6 +415,11 @@ for line in open(manifest):
         results.append(r)
         continue
     r["sniffer"] = sniffed(name, interval_ns) if m["sniffed"] else None
+    if m["tool"] == "migprobe" and not os.path.exists(os.path.join(work, name + ".jsonl")):
+        r["error"] = "no run file (migprobe failed; see its stderr)"
+        r["output"] = open(os.path.join(work, name + ".err")).read()[-400:]
+        results.append(r)
+        continue
     if m["tool"] == "migprobe":
         lines = [json.loads(l) for l in open(os.path.join(work, name + ".jsonl")) if l.strip()]
         h = lines[0]
