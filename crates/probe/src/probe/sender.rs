@@ -150,10 +150,11 @@ pub fn run_sender_with(
         } else if let Err(reason) = st.send(cfg, transport, net, clock, tx, slot) {
             return reason;
         }
-        // Between the sends of one tick replies wait (but at most a batch's worth of sends).
+        // While the next slot is already due (the sender is behind), replies wait,
+        // for at most a batch's worth of sends.
         let next_due = sched.slot(j).map(|s| s.due);
-        let tick_over = next_due.is_none_or(|d| d > clock.mono());
-        if opts.read_replies && (tick_over || j % receiver::BATCH as u64 == 0) {
+        let caught_up = next_due.is_none_or(|d| d > clock.mono());
+        if opts.read_replies && (caught_up || j % receiver::BATCH as u64 == 0) {
             let next_wake = next_due.map(|d| d.plus(-cfg.spin_ns - READ_MARGIN_NS));
             st.read_replies(net, clock, next_wake, tx);
         }
