@@ -15,9 +15,9 @@ const IDLE_LOOK: Duration = Duration::from_millis(10);
 
 /// Datagrams received per batch (one system call).
 pub(crate) const BATCH: usize = 16;
-/// Bytes per datagram buffer: a jumbo frame (longer replies are truncated;
-/// a probe's identity is in its first bytes).
-const DATAGRAM_BYTES: usize = 9_216;
+/// Bytes per datagram buffer: the largest reply `--size` allows fits whole
+/// (pages of the buffers a small reply does not reach are never touched).
+const DATAGRAM_BYTES: usize = 65_536;
 
 /// Scratch space for [`receive_batch`].
 pub(crate) fn batch() -> RecvBatch {

@@ -35,7 +35,8 @@ impl RecvBatch {
     pub fn new(n: usize, size: usize) -> RecvBatch {
         let n = n.max(1);
         RecvBatch {
-            bufs: vec![vec![0; size]; n],
+            // Each allocated zeroed on its own (not cloned): untouched pages stay unmapped.
+            bufs: (0..n).map(|_| vec![0; size]).collect(),
             ctrl: vec![[0; 64]; n],
             // SAFETY: an all-zero sockaddr_storage is a valid (AF_UNSPEC) value.
             names: vec![unsafe { std::mem::zeroed() }; n],
