@@ -11,12 +11,10 @@
 //! - [`record`]: the run file (JSON Lines): schema, event kinds, streaming
 //!   writer and tolerant reader;
 //! - [`input`]: bounded reading of user-given files (size and line caps);
-//! - [`types`], [`bits`], [`values`]: time types, small bit helpers, and the
-//!   validation of user-given values.
+//! - [`types`], [`values`]: time types and the validation of user-given values.
 //!
 //! This crate has no command line, no charts and no libvirt.
 
-pub mod bits;
 pub mod input;
 pub mod probe;
 pub mod record;

@@ -2,9 +2,9 @@
 //!
 //! Pure state machine over [`ProbeMsg`]s: no I/O, no clock of its own.
 
+use super::settled::Settled;
 use super::transport::{widen, Transport};
 use super::{Datagram, ProbeMsg, QueuedError};
-use crate::bits::Bits;
 use crate::record::{DuplicateLine, Line, ProbeError, ProbeLine, ProbeStatus, StampClock};
 use crate::types::{ProbeIndex, RealNs};
 use crate::wire::{self, tcp, Family, IcmpErrorKind, Message, ProbeKind, ProbePayload};
@@ -81,7 +81,9 @@ pub struct Engine {
     cfg: EngineConfig,
     inflight: HashMap<(u32, u64), InFlight>,
     orphans: HashMap<(u32, u64), Reply>,
-    settled: Vec<Bits>,
+    settled: Vec<Settled>,
+    /// An unanswered probe is given up (`lost`) this long after its send, if set.
+    forget_after_ns: Option<i64>,
     live: Vec<Live>,
     foreign: u64,
     transport: Transport,
@@ -98,7 +100,8 @@ impl Engine {
             cfg,
             inflight: HashMap::new(),
             orphans: HashMap::new(),
-            settled: vec![Bits::default(); n],
+            settled: vec![Settled::default(); n],
+            forget_after_ns: None,
             live: vec![Live::default(); n],
             foreign: 0,
             newest: vec![0; n],
@@ -108,6 +111,18 @@ impl Engine {
     /// The engine for probes sent through `transport` (TCP, UDP or ICMP).
     pub fn with_transport(self, transport: Transport) -> Engine {
         Engine { transport, ..self }
+    }
+
+    /// Gives an unanswered probe up — its `lost` line is written and its
+    /// state dropped — once `ns` have passed since its send, so that the
+    /// engine's memory stays bounded during a run of any length. A reply
+    /// after that is recorded as a duplicate line. Without it probes wait
+    /// until [`Engine::finish`].
+    pub fn with_forget_after(self, ns: i64) -> Engine {
+        Engine {
+            forget_after_ns: Some(ns),
+            ..self
+        }
     }
 
     /// Live counters per target.
@@ -485,18 +500,25 @@ impl Engine {
     }
 
     /// Time-driven work at realtime `now`: settles replies whose TX stamp never came,
-    /// and writes provisional `pending` lines for probes waiting too long.
+    /// writes provisional `pending` lines for probes waiting too long, gives
+    /// up probes past the forget horizon and trims the settled window.
     pub fn tick(&mut self, now: RealNs, out: &mut Vec<Line>) {
         let before = self.orphans.len();
         self.orphans
             .retain(|_, r| now.since(r.seen) < ORPHAN_TTL_NS);
         self.foreign += (before - self.orphans.len()) as u64;
         let mut ready = Vec::new();
+        let mut given_up = Vec::new();
+        let mut oldest = self.newest.clone();
         for (&(t, i), f) in self.inflight.iter_mut() {
+            let waited = now.since(f.tx_user);
             match f.reply {
                 Some(r) if now.since(r.seen) >= TX_STAMP_WAIT_NS => ready.push((t, ProbeIndex(i))),
-                Some(_) => {}
-                None if !f.pending_written && now.since(f.tx_user) >= self.cfg.pending_after_ns => {
+                None if self.forget_after_ns.is_some_and(|h| waited >= h) => {
+                    given_up.push((t, i));
+                    continue;
+                }
+                None if !f.pending_written && waited >= self.cfg.pending_after_ns => {
                     f.pending_written = true;
                     self.live[t as usize].waiting += 1;
                     out.push(Line::Probe(unanswered_line(
@@ -507,13 +529,41 @@ impl Engine {
                         ProbeStatus::Pending,
                     )));
                 }
-                None => {}
+                _ => {}
             }
+            oldest[t as usize] = oldest[t as usize].min(i);
         }
         ready.sort_unstable_by_key(|&(t, i)| (t, i));
         for (t, i) in ready {
             self.settle(t, i, out);
         }
+        given_up.sort_unstable();
+        for (t, i) in given_up {
+            self.give_up(t, i, out);
+        }
+        if self.forget_after_ns.is_some() {
+            for (s, o) in self.settled.iter_mut().zip(oldest) {
+                s.forget_below(o);
+            }
+        }
+    }
+
+    /// Writes the `lost` line of an unanswered probe and forgets it.
+    fn give_up(&mut self, t: u32, i: u64, out: &mut Vec<Line>) {
+        let Some(f) = self.inflight.remove(&(t, i)) else {
+            return;
+        };
+        if f.pending_written {
+            self.live[t as usize].waiting -= 1;
+        }
+        self.settled[t as usize].set(i);
+        out.push(Line::Probe(unanswered_line(
+            &self.cfg,
+            t,
+            ProbeIndex(i),
+            &f,
+            ProbeStatus::Lost,
+        )));
     }
 
     /// Ends the run: answered probes are written, everything else is lost.
@@ -528,15 +578,8 @@ impl Engine {
                 .is_some_and(|f| f.reply.is_some());
             if answered {
                 self.settle(t, ProbeIndex(i), out);
-            } else if let Some(f) = self.inflight.remove(&(t, i)) {
-                self.settled[t as usize].set(i);
-                out.push(Line::Probe(unanswered_line(
-                    &self.cfg,
-                    t,
-                    ProbeIndex(i),
-                    &f,
-                    ProbeStatus::Lost,
-                )));
+            } else {
+                self.give_up(t, i, out);
             }
         }
     }
@@ -584,3 +627,7 @@ fn unanswered_line(
     p.dup = f.dup;
     p
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -2,8 +2,12 @@
 //!
 //! Threads: one sender (the send clock), one receiver per socket, and the
 //! caller's thread running the [`engine::Engine`] over a channel of
-//! [`ProbeMsg`]. Sockets and clocks sit behind [`SendPath`] and [`Clock`] so
-//! the engine is tested with a simulated network and a virtual clock.
+//! [`ProbeMsg`], waking every 10 ms. When sends are at most 5 ms apart the
+//! sender also receives the replies between its sends (their kernel RX
+//! stamps keep the precision) and the receivers only take over after the
+//! last send: one wake-up per send, not three. Sockets and clocks sit behind
+//! [`SendPath`] and [`Clock`] so the engine is tested with a simulated
+//! network and a virtual clock.
 
 pub mod capacity;
 pub mod engine;
@@ -12,10 +16,12 @@ pub mod receiver;
 pub mod runner;
 pub mod schedule;
 pub mod sender;
+mod settled;
 mod sockets;
 pub mod transport;
 
 use crate::record::StampClock;
+use crate::sys::mmsg::RecvBatch;
 use crate::sys::ErrQueueEntry;
 use crate::types::{MonoNs, ProbeIndex, RealNs};
 use crate::wire::Family;
@@ -154,6 +160,22 @@ pub trait SendPath: Send + Sync {
     fn send(&self, family: Family, dst: IpAddr, packet: &[u8]) -> io::Result<()>;
     /// Drains pending TX timestamps and queued errors of the `family` socket.
     fn drain(&self, family: Family, out: &mut Vec<ErrQueueEntry>);
+    /// As [`SendPath::drain`], but may stop after the TX stamp with OPT_ID
+    /// `key` (the datagram just sent): what is queued behind it is drained
+    /// after the next send.
+    fn drain_to(&self, family: Family, key: u32, out: &mut Vec<ErrQueueEntry>) {
+        let _ = key;
+        self.drain(family, out)
+    }
+    /// Receives queued replies without blocking, at most one batch per
+    /// socket (the room of `batch`, its scratch space), each as a
+    /// [`ProbeMsg::Datagram`] into `out`; returns how many. Paths whose
+    /// replies reach the engine another way (a receive thread, a
+    /// simulation) receive none.
+    fn recv_replies(&self, batch: &mut RecvBatch, out: &mut Vec<ProbeMsg>) -> usize {
+        let _ = (batch, out);
+        0
+    }
 }
 
 /// Time as the send thread sees it.

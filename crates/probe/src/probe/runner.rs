@@ -4,7 +4,7 @@
 use super::engine::{Engine, EngineConfig, Live};
 use super::receiver::run_receiver;
 use super::schedule::Schedule;
-use super::sender::{run_sender_via, SenderConfig};
+use super::sender::{run_sender_with, SendOptions, SenderConfig};
 use super::{ProbeMsg, SystemClock};
 use crate::record::{kinds, EventLine, Footer, Header, Line, Origin, TargetInfo, SCHEMA_VERSION};
 use crate::sys::{self, SocketKind};
@@ -138,8 +138,10 @@ pub fn probe_session(
         interval_ns,
         pending_after_ns: duration_ns(plan.pending_after),
     })
-    .with_transport(transport.clone());
+    .with_transport(transport.clone())
+    .with_forget_after(forget_after_ns(plan, sockets));
     let err_pause = error_queue_pause(sockets.probe(), plan.interval);
+    let opts = send_options(plan);
     let stop_send = AtomicBool::new(false);
     let stop_recv = AtomicBool::new(false);
     let sender_cpu = AtomicI64::new(0);
@@ -150,7 +152,8 @@ pub fn probe_session(
         for sock in sockets.each() {
             let tx = tx.clone();
             let (stop_recv, sender_done) = (&stop_recv, &sender_done);
-            scope.spawn(move || run_receiver(sock, &tx, stop_recv, sender_done, err_pause));
+            let reads = opts.read_replies;
+            scope.spawn(move || run_receiver(sock, &tx, stop_recv, sender_done, err_pause, reads));
         }
         let sender_tx = tx.clone();
         let (cfg, stop_send, realtime) = (&sender_cfg, &stop_send, plan.realtime);
@@ -159,8 +162,9 @@ pub fn probe_session(
         scope.spawn(move || {
             let sched = prepare_send_thread(realtime);
             let _ = sched_tx.send(sched.clone());
+            let clock = &SystemClock;
             let reason =
-                run_sender_via(cfg, transport, sockets, &SystemClock, stop_send, &sender_tx);
+                run_sender_with(cfg, transport, sockets, clock, stop_send, &sender_tx, opts);
             cpu.store(sys::thread_cpu_ns(), Ordering::Relaxed);
             let _ = sender_tx.send(ProbeMsg::SenderDone { reason, sched });
         });
@@ -240,6 +244,29 @@ fn error_queue_pause(probe: ProbeKind, interval: Duration) -> Duration {
     }
 }
 
+/// How long an unanswered probe is waited for before the engine gives it up
+/// (writes it `lost` and forgets it): the drain, or the receive buffers'
+/// headroom of replies a resuming target may flush, whichever is longer — a
+/// reply later than the drain is lost at the end of a run too.
+fn forget_after_ns(plan: &ProbePlan, sockets: &Sockets) -> i64 {
+    duration_ns(plan.drain).max(sockets.headroom_ns())
+}
+
+/// Gaps between two sends up to this long: the send thread receives the
+/// replies between its sends (read at most this late; their kernel RX stamps
+/// keep their precision), so no thread wakes up per reply.
+const SENDER_READS_GAP_NS: i64 = 5_000_000;
+
+/// How the send thread works for `plan`.
+fn send_options(plan: &ProbePlan) -> SendOptions {
+    let gap = duration_ns(plan.interval) / plan.targets.len().max(1) as i64;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    SendOptions {
+        read_replies: gap <= SENDER_READS_GAP_NS,
+        spin_short_waits: cores >= 2,
+    }
+}
+
 /// The busy-wait actually used: at most a tenth of the gap between two sends,
 /// so that at high rates the send thread never spins most of its time (which
 /// would also run into the kernel's real-time throttling).
@@ -262,6 +289,9 @@ fn prepare_send_thread(realtime: bool) -> String {
         }
     }
 }
+
+/// How often the collecting thread wakes up to match, settle and record.
+const COLLECT_TICK: Duration = Duration::from_millis(10);
 
 #[allow(clippy::too_many_arguments)]
 fn collect(
@@ -291,8 +321,8 @@ fn collect(
         if interrupts.load(Ordering::Relaxed) >= 1 {
             stop_send.store(true, Ordering::Relaxed);
         }
-        // Batched: one wake-up every 2 ms however many probes per second.
-        std::thread::sleep(Duration::from_millis(2));
+        // Batched: one wake-up per tick however many probes per second.
+        std::thread::sleep(COLLECT_TICK);
         let mut gone = false;
         loop {
             match rx.try_recv() {
@@ -319,7 +349,7 @@ fn collect(
         if let Some(ev) = events {
             out.extend(ev.try_iter().map(Line::Event));
         }
-        if last_tick.elapsed() >= Duration::from_millis(5) {
+        if last_tick.elapsed() >= COLLECT_TICK {
             last_tick = Instant::now();
             engine.tick(sys::realtime_now(), &mut out);
             if let Some(ev) = clock.check() {

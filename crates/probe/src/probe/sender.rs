@@ -1,10 +1,12 @@
 //! The send loop: walks the grid, sleeps to each slot, sends, collects TX stamps.
 
-use super::schedule::Schedule;
+use super::receiver;
+use super::schedule::{Schedule, Slot};
 use super::transport::Transport;
 use super::{Clock, ProbeMsg, SendPath};
+use crate::sys::mmsg::RecvBatch;
 use crate::sys::ErrQueueEntry;
-use crate::types::{ProbeIndex, RealNs};
+use crate::types::{MonoNs, ProbeIndex, RealNs};
 use crate::wire::Family;
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -13,6 +15,9 @@ use std::sync::mpsc::Sender;
 
 /// Longest single sleep, so a stop request is noticed within this time.
 const MAX_SLEEP_NS: i64 = 50_000_000;
+/// Waits shorter than this are spun, not slept: on a VM a timer wake-up
+/// and the two context switches cost tens of µs of CPU and cold caches.
+const SLEEP_MIN_NS: i64 = 50_000;
 /// How many recent sends a late TX stamp can still be matched to.
 const KEY_MEMORY: usize = 8192;
 
@@ -80,23 +85,45 @@ pub fn run_sender(
     stop: &AtomicBool,
     tx: &Sender<ProbeMsg>,
 ) -> String {
-    run_sender_via(cfg, &Transport::icmp(cfg.nonce), net, clock, stop, tx)
+    let icmp = Transport::icmp(cfg.nonce);
+    run_sender_with(cfg, &icmp, net, clock, stop, tx, SendOptions::default())
 }
 
+/// What the send thread does besides sending.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SendOptions {
+    /// Receive the replies between two sends ([`SendPath::recv_replies`])
+    /// instead of leaving them to receive threads: no wake-up per reply.
+    pub read_replies: bool,
+    /// Spin through waits shorter than [`SLEEP_MIN_NS`] instead of sleeping.
+    /// Only when the other threads have a core of their own: a real-time
+    /// sender spinning on the only core starves the recorder until the
+    /// kernel's real-time throttling stops it (5 % of the slots lost).
+    pub spin_short_waits: bool,
+}
+
+/// Reading replies stops this long before the next wake-up.
+const READ_MARGIN_NS: i64 = 20_000;
+
 /// Runs the send loop with probes encoded by `transport` until the grid
-/// ends or `stop` is set; returns why it ended.
-pub fn run_sender_via(
+/// ends or `stop` is set, working as `opts` says; returns why it ended.
+pub fn run_sender_with(
     cfg: &SenderConfig,
     transport: &Transport,
     net: &dyn SendPath,
     clock: &dyn Clock,
     stop: &AtomicBool,
     tx: &Sender<ProbeMsg>,
+    opts: SendOptions,
 ) -> String {
     let sched = cfg.schedule;
-    let mut keys = [Keys::default(), Keys::default()];
-    let mut packet = Vec::with_capacity(8 + cfg.payload_len);
-    let mut drained = Vec::new();
+    let mut st = SendState {
+        keys: [Keys::default(), Keys::default()],
+        packet: Vec::with_capacity(8 + cfg.payload_len),
+        drained: Vec::new(),
+        batch: opts.read_replies.then(receiver::batch),
+        replies: Vec::new(),
+    };
     let mut j = 0u64;
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -109,42 +136,90 @@ pub fn run_sender_via(
                 "duration".into()
             };
         };
-        // Sleep (in bounded steps, to notice a stop) until just before the slot, then spin.
-        let wake = slot.due.plus(-cfg.spin_ns);
-        loop {
-            let now = clock.mono();
-            if now >= wake || stop.load(Ordering::Relaxed) {
-                break;
-            }
-            clock.sleep_until(wake.min(now.plus(MAX_SLEEP_NS)));
-        }
-        if stop.load(Ordering::Relaxed) {
+        if !sleep_to(cfg, clock, stop, slot.due, opts.spin_short_waits) {
             continue;
         }
-        while clock.mono() < slot.due {
-            std::hint::spin_loop();
-        }
         j += 1;
-        let (t, index) = (slot.target, slot.index);
         if sched.too_late(slot.due, clock.mono()) {
             let planned = cfg.start_real.plus(slot.due.since(sched.start));
             let _ = tx.send(ProbeMsg::Skipped {
-                target: t,
-                index,
+                target: slot.target,
+                index: slot.index,
                 slot: planned,
             });
-            continue;
+        } else if let Err(reason) = st.send(cfg, transport, net, clock, tx, slot) {
+            return reason;
         }
+        // While the next slot is already due (the sender is behind), replies wait,
+        // for at most a batch's worth of sends.
+        let next_due = sched.slot(j).map(|s| s.due);
+        let caught_up = next_due.is_none_or(|d| d > clock.mono());
+        if opts.read_replies && (caught_up || j % receiver::BATCH as u64 == 0) {
+            let next_wake = next_due.map(|d| d.plus(-cfg.spin_ns - READ_MARGIN_NS));
+            st.read_replies(net, clock, next_wake, tx);
+        }
+    }
+}
+
+/// Sleeps (in bounded steps, to notice a stop) until just before `due`,
+/// then spins to it; false when stopped. With `spin_short`, a wait shorter
+/// than [`SLEEP_MIN_NS`] is spun whole: the wake-up would cost more.
+fn sleep_to(
+    cfg: &SenderConfig,
+    clock: &dyn Clock,
+    stop: &AtomicBool,
+    due: MonoNs,
+    spin_short: bool,
+) -> bool {
+    let wake = due.plus(-cfg.spin_ns);
+    let min_sleep = if spin_short { SLEEP_MIN_NS } else { 1 };
+    loop {
+        let now = clock.mono();
+        if wake.since(now) < min_sleep || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        clock.sleep_until(wake.min(now.plus(MAX_SLEEP_NS)));
+    }
+    if stop.load(Ordering::Relaxed) {
+        return false;
+    }
+    while clock.mono() < due {
+        std::hint::spin_loop();
+    }
+    true
+}
+
+/// The send thread's buffers and TX stamp keys.
+struct SendState {
+    keys: [Keys; 2],
+    packet: Vec<u8>,
+    drained: Vec<ErrQueueEntry>,
+    batch: Option<RecvBatch>,
+    replies: Vec<ProbeMsg>,
+}
+
+impl SendState {
+    /// Sends `slot`'s probe and reports it; `Err` with the reason to stop.
+    fn send(
+        &mut self,
+        cfg: &SenderConfig,
+        transport: &Transport,
+        net: &dyn SendPath,
+        clock: &dyn Clock,
+        tx: &Sender<ProbeMsg>,
+        slot: Slot,
+    ) -> Result<(), String> {
+        let (t, index) = (slot.target, slot.index);
         let dst = cfg.targets[t as usize];
         let family = Family::of(&dst);
         let ident = match family {
             Family::V4 => cfg.ident_v4,
             Family::V6 => cfg.ident_v6,
         };
-        transport.encode(t, dst, ident, index, cfg.payload_len, &mut packet);
+        transport.encode(t, dst, ident, index, cfg.payload_len, &mut self.packet);
         let at_user = clock.real();
-        let k = &mut keys[family as usize];
-        if let Err(e) = net.send(family, dst, &packet) {
+        let k = &mut self.keys[family as usize];
+        if let Err(e) = net.send(family, dst, &self.packet) {
             let error = e.to_string();
             let _ = tx.send(ProbeMsg::SendFailed {
                 target: t,
@@ -152,22 +227,40 @@ pub fn run_sender_via(
                 at_user,
                 error,
             });
-            continue;
+            return Ok(());
         }
         k.sent(t, index);
-        drained.clear();
-        net.drain(family, &mut drained);
-        let tx_kernel = forward(family, &drained, k, clock, tx);
-        if tx
-            .send(ProbeMsg::Sent {
-                target: t,
-                index,
-                at_user,
-                tx_kernel,
-            })
-            .is_err()
-        {
-            return "error: engine gone".into();
+        self.drained.clear();
+        net.drain_to(family, k.next.wrapping_sub(1), &mut self.drained);
+        let tx_kernel = forward(family, &self.drained, k, clock, tx);
+        let sent = ProbeMsg::Sent {
+            target: t,
+            index,
+            at_user,
+            tx_kernel,
+        };
+        tx.send(sent).map_err(|_| "error: engine gone".to_string())
+    }
+
+    /// Receives queued replies until `next_wake` draws near (at least one batch).
+    fn read_replies(
+        &mut self,
+        net: &dyn SendPath,
+        clock: &dyn Clock,
+        next_wake: Option<MonoNs>,
+        tx: &Sender<ProbeMsg>,
+    ) {
+        let Some(batch) = self.batch.as_mut() else {
+            return;
+        };
+        loop {
+            let n = net.recv_replies(batch, &mut self.replies);
+            for m in self.replies.drain(..) {
+                let _ = tx.send(m);
+            }
+            if n < receiver::BATCH || next_wake.is_none_or(|w| clock.mono() >= w) {
+                return;
+            }
         }
     }
 }
@@ -182,21 +275,21 @@ fn forward(
     tx: &Sender<ProbeMsg>,
 ) -> Option<RealNs> {
     let just_sent = k.next.wrapping_sub(1);
-    let stamps: Vec<(u32, RealNs)> = drained
-        .iter()
-        .filter_map(|e| match e {
+    // No allocation per send: the stamps are walked in place.
+    let stamps = || {
+        drained.iter().filter_map(|e| match e {
             ErrQueueEntry::TxStamp { key, at } => Some((*key, *at)),
             _ => None,
         })
-        .collect();
-    if let Some(&(newest, _)) = stamps.iter().max_by_key(|s| s.0) {
-        if k.find(newest).is_none() && !stamps.iter().any(|s| s.0 == just_sent) {
+    };
+    if let Some((newest, _)) = stamps().max_by_key(|s| s.0) {
+        if k.find(newest).is_none() && !stamps().any(|s| s.0 == just_sent) {
             k.resync(newest);
         }
     }
     let just_sent = k.next.wrapping_sub(1);
     let mut own = None;
-    for (key, at) in stamps {
+    for (key, at) in stamps() {
         if key == just_sent {
             own = Some(at);
         } else if let Some((target, index)) = k.find(key) {

@@ -3,9 +3,11 @@
 //! with their receive buffers sized and their kernel filters attached.
 
 use super::filter::{ident_filter, tcp_port_filter};
+use super::receiver::receive_batch;
 use super::runner::{random_u64, ProbePlan, SocketChoice};
 use super::transport::Transport;
-use super::SendPath;
+use super::{ProbeMsg, SendPath};
+use crate::sys::mmsg::RecvBatch;
 use crate::sys::socket::{hold_tcp_ports, route_source};
 use crate::sys::{ErrQueueEntry, ProbeSocket, Proto, SocketKind};
 use crate::wire::{Family, ProbeKind};
@@ -306,6 +308,12 @@ impl Sockets {
         )
     }
 
+    /// How long a frozen target's replies fit in the receive buffers
+    /// ([`FLUSH_HEADROOM_S`]), ns.
+    pub(crate) fn headroom_ns(&self) -> i64 {
+        FLUSH_HEADROOM_S as i64 * 1_000_000_000
+    }
+
     /// The open sockets.
     pub(crate) fn each(&self) -> impl Iterator<Item = &ProbeSocket> {
         [&self.v4, &self.v6].into_iter().flatten()
@@ -337,5 +345,17 @@ impl SendPath for Sockets {
         if let Some(s) = self.get(family) {
             let _ = s.drain_errqueue(out);
         }
+    }
+    fn drain_to(&self, family: Family, key: u32, out: &mut Vec<ErrQueueEntry>) {
+        if let Some(s) = self.get(family) {
+            let own =
+                |e: &ErrQueueEntry| matches!(e, ErrQueueEntry::TxStamp { key: k, .. } if *k == key);
+            let _ = s.drain_errqueue_until(out, own);
+        }
+    }
+    fn recv_replies(&self, batch: &mut RecvBatch, out: &mut Vec<ProbeMsg>) -> usize {
+        self.each()
+            .map(|sock| receive_batch(sock, batch, out).unwrap_or(0))
+            .sum()
     }
 }

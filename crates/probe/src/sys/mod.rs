@@ -6,6 +6,7 @@
 #![allow(unsafe_code)]
 
 pub mod clock;
+pub mod mmsg;
 pub mod process;
 pub mod socket;
 

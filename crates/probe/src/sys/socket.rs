@@ -220,6 +220,11 @@ impl ProbeSocket {
         self.sock.recv_buffer_size()
     }
 
+    /// The socket's descriptor, for the batched calls of [`super::mmsg`].
+    pub(super) fn fd(&self) -> std::os::fd::RawFd {
+        self.sock.as_raw_fd()
+    }
+
     /// The socket's family.
     pub fn family(&self) -> Family {
         self.family
@@ -311,6 +316,17 @@ impl ProbeSocket {
 
     /// Drains the error queue (TX timestamps, ICMP errors) into `out` without blocking.
     pub fn drain_errqueue(&self, out: &mut Vec<ErrQueueEntry>) -> io::Result<()> {
+        self.drain_errqueue_until(out, |_| false)
+    }
+
+    /// Drains the error queue into `out` without blocking, stopping after the
+    /// first entry for which `last` is true (one system call instead of two
+    /// when the entry wanted — a send's own TX stamp — is the only one queued).
+    pub fn drain_errqueue_until(
+        &self,
+        out: &mut Vec<ErrQueueEntry>,
+        last: impl Fn(&ErrQueueEntry) -> bool,
+    ) -> io::Result<()> {
         let mut buf = [0u8; 2048];
         while let Some(got) = recvmsg(
             &self.sock,
@@ -334,7 +350,11 @@ impl ProbeSocket {
                 },
                 _ => ErrQueueEntry::Local { errno: ee.errno },
             };
+            let done = last(&entry);
             out.push(entry);
+            if done {
+                break;
+            }
         }
         Ok(())
     }
@@ -380,7 +400,7 @@ pub fn route_source(dst: IpAddr) -> io::Result<IpAddr> {
 
 /// The parts of `sock_extended_err` the prober uses.
 #[derive(Debug, Clone, Copy)]
-struct ExtErr {
+pub(super) struct ExtErr {
     errno: i32,
     origin: u8,
     icmp_type: u8,
@@ -390,10 +410,10 @@ struct ExtErr {
 }
 
 #[derive(Debug, Default, Clone, Copy)]
-struct Control {
-    stamp: Option<RealNs>,
-    ttl: Option<u8>,
-    ext_err: Option<ExtErr>,
+pub(super) struct Control {
+    pub(super) stamp: Option<RealNs>,
+    pub(super) ttl: Option<u8>,
+    pub(super) ext_err: Option<ExtErr>,
 }
 
 struct Received {
@@ -446,7 +466,7 @@ fn recvmsg(sock: &Socket, buf: &mut [u8], flags: libc::c_int) -> io::Result<Opti
 ///
 /// # Safety
 /// `msg` must come from a successful `recvmsg` whose control buffer is still alive.
-unsafe fn parse_control(msg: &libc::msghdr) -> Control {
+pub(super) unsafe fn parse_control(msg: &libc::msghdr) -> Control {
     let mut c = Control::default();
     // SAFETY (whole loop): CMSG_FIRSTHDR/NXTHDR only return headers inside the control buffer,
     // and each data read below is bounds-checked against cmsg_len first.

@@ -1,0 +1,111 @@
+//! `migprobe-rawloop`: the physical limit a prober is measured against — a
+//! blocking ICMPv4 echo loop on one raw socket (send one request, wait for
+//! its reply, repeat) with no timestamps, no schedule and no recording.
+//!
+//! Prints one JSON line: round trips, seconds, round trips per second, CPU
+//! seconds (user + sys of this process) and CPU µs per round trip. Used by
+//! `scripts/bench-probe.sh` as the peer of the sustained-rate figure.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use migprobe_probe::sys::socket::raw_icmp;
+use migprobe_probe::sys::thread_cpu_ns;
+use migprobe_probe::wire::{encode_echo_request, Family, ProbePayload};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// A blocking ICMPv4 echo loop (send, wait for the reply, repeat) for `--duration`; needs CAP_NET_RAW.
+#[derive(Debug, Parser)]
+#[command(name = "migprobe-rawloop", version)]
+struct Args {
+    /// The IPv4 address to probe (e.g. the far end of a veth pair).
+    target: Ipv4Addr,
+    /// How long to loop.
+    #[arg(short, long, default_value = "3s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    /// A reply not seen within this long counts as lost and the loop sends the next request.
+    #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("migprobe-rawloop: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Loops and returns the JSON result line.
+fn run(args: &Args) -> std::io::Result<String> {
+    // A raw socket driven through std's datagram calls (sendto / recv), which are the same
+    // system calls; the process has one thread, so its CPU is the thread's.
+    let sock = UdpSocket::from(raw_icmp(Family::V4)?);
+    sock.set_read_timeout(Some(args.timeout))?;
+    let dst = SocketAddr::new(args.target.into(), 0);
+    let ident = (std::process::id() & 0xffff) as u16;
+    let (mut packet, mut buf) = (Vec::new(), [0u8; 2048]);
+    let (cpu0, t0) = (thread_cpu_ns(), Instant::now());
+    let (mut answered, mut lost) = (0u64, 0u64);
+    let mut index = 0u64;
+    while t0.elapsed() < args.duration {
+        let payload = ProbePayload {
+            target: 0,
+            nonce: 0,
+            index,
+        };
+        encode_echo_request(Family::V4, ident, index as u16, &payload, 56, &mut packet);
+        sock.send_to(&packet, dst)?;
+        index += 1;
+        if wait_reply(&sock, &mut buf, ident, index as u16 - 1, t0, args) {
+            answered += 1;
+        } else {
+            lost += 1;
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu_s = (thread_cpu_ns() - cpu0) as f64 / 1e9;
+    Ok(serde_json::json!({
+        "round_trips": answered,
+        "lost": lost,
+        "seconds": secs,
+        "round_trips_per_s": answered as f64 / secs,
+        "cpu_s": cpu_s,
+        "cpu_us_per_round_trip": if answered > 0 { cpu_s * 1e6 / answered as f64 } else { 0.0 },
+    })
+    .to_string())
+}
+
+/// Receives until our echo reply with `seq` arrives (true) or the timeout passes (false).
+fn wait_reply(
+    sock: &UdpSocket,
+    buf: &mut [u8],
+    ident: u16,
+    seq: u16,
+    t0: Instant,
+    args: &Args,
+) -> bool {
+    let give_up = Instant::now() + args.timeout;
+    while Instant::now() < give_up && t0.elapsed() < args.duration + args.timeout {
+        let Ok(n) = sock.recv(buf) else {
+            return false;
+        };
+        // Raw IPv4: the IP header (20 bytes without options) precedes the ICMP message.
+        let b = &buf[..n];
+        if b.len() >= 28
+            && b[20] == 0
+            && u16::from_be_bytes([b[24], b[25]]) == ident
+            && u16::from_be_bytes([b[26], b[27]]) == seq
+        {
+            return true;
+        }
+    }
+    false
+}
