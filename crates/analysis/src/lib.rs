@@ -14,6 +14,9 @@
 //!
 //! No file or network I/O happens here except reading files named by the caller.
 
+// Nothing here prints: a closed stdout/stderr must never panic a run.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 pub mod analysis;
 pub mod baseline;
 pub mod compare;

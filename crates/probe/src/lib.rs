@@ -15,6 +15,9 @@
 //!
 //! This crate has no command line, no charts and no libvirt.
 
+// Nothing here prints: a closed stdout/stderr must never panic a run.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 pub mod input;
 pub mod probe;
 pub mod record;

@@ -8,6 +8,9 @@
 //!
 //! Everything here writes or returns run-file records of `migprobe-probe`.
 
+// Nothing here prints: a closed stdout/stderr must never panic a run.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 pub mod events;
 pub mod import;
 #[cfg(feature = "libvirt")]

@@ -11,6 +11,7 @@ use crate::sys::{self, SocketKind};
 use crate::types::{duration_ns, RealNs};
 use crate::wire::{Family, ProbeKind};
 use std::io;
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -284,7 +285,10 @@ fn prepare_send_thread(realtime: bool) -> String {
     match sys::try_sched_fifo(10) {
         Ok(()) => "fifo".into(),
         Err(e) => {
-            eprintln!("note: SCHED_FIFO not permitted ({e}); sending with the normal scheduler");
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: SCHED_FIFO not permitted ({e}); sending with the normal scheduler"
+            );
             "other".into()
         }
     }

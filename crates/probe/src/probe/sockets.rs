@@ -12,6 +12,7 @@ use crate::sys::socket::{hold_tcp_ports, route_source};
 use crate::sys::{ErrQueueEntry, ProbeSocket, Proto, SocketKind};
 use crate::wire::{Family, ProbeKind};
 use std::io;
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::time::Duration;
 use thiserror::Error;
@@ -199,7 +200,9 @@ fn open_transport(
 
 /// Warns when a receive buffer stays below what a flush of `want` bytes needs.
 fn warn_small_buffer(family: Family, got: usize, want: usize) {
-    eprintln!(
+    // A closed stderr must not stop the prober: the line is dropped (never `eprintln!`).
+    let _ = writeln!(
+        std::io::stderr(),
         "warning: the {} receive buffer is {} KiB, less than the {} KiB that {} s of \
          replies need when a frozen target answers its queue at once; replies beyond \
          it are lost. Raise net.core.rmem_max (sysctl -w net.core.rmem_max={want}) or \
@@ -208,7 +211,7 @@ fn warn_small_buffer(family: Family, got: usize, want: usize) {
         got / 1024,
         want / 1024,
         FLUSH_HEADROOM_S
-    )
+    );
 }
 
 impl Sockets {
