@@ -3,7 +3,7 @@
 //! `capture_started` events. Read by every renderer, depends on none.
 
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{Origin, RunData};
+use migprobe_probe::record::RunData;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -38,12 +38,7 @@ impl ReportMeta {
             .iter()
             .filter(|e| e.kind == kinds::CAPTURE_STARTED)
         {
-            let side = match e.origin {
-                Origin::Src => "src",
-                Origin::Dst => "dst",
-                Origin::Local => "local",
-            };
-            hypervisors.insert(side.to_owned(), e.detail.clone());
+            hypervisors.insert(e.origin.as_str().to_owned(), e.detail.clone());
         }
         ReportMeta {
             tool_version: h.version.clone(),

@@ -291,6 +291,17 @@ pub enum Origin {
     Local,
 }
 
+impl Origin {
+    /// The name in run files and reports: "src", "dst" or "local".
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Origin::Src => "src",
+            Origin::Dst => "dst",
+            Origin::Local => "local",
+        }
+    }
+}
+
 /// Something that happened on the timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventLine {

@@ -32,12 +32,7 @@ pub struct ClockReport {
 impl From<&HostClock> for ClockReport {
     fn from(c: &HostClock) -> ClockReport {
         ClockReport {
-            host: match c.origin {
-                Origin::Src => "src",
-                Origin::Dst => "dst",
-                Origin::Local => "local",
-            }
-            .into(),
+            host: c.origin.as_str().into(),
             offset_ms: ms(c.offset_ns),
             uncertainty_ms: c.uncertainty_ns.map(ms),
             rtt_ms: c.rtt_ns.map(ms),
