@@ -325,6 +325,8 @@ fn switchover() -> (Analysis, RunData) {
             samples: 5_000,
             rtt_p50_ns: 60 * US,
             rtt_p99_ns: 74 * US,
+            window_sent: 0,
+            window_answered: 0,
         }],
         outages: vec![o],
         phases,

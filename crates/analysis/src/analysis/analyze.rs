@@ -155,8 +155,8 @@ pub fn analyze_probes(run: &RunData, probes: &dyn Probes, opts: &AnalysisOptions
     notes.extend(clocks::notes(&clocks, x.interval));
     notes.extend(answering::notes(
         &run.header.targets,
-        x.probes,
-        x.markers.trigger_started,
+        &baseline,
+        x.markers.trigger_started.is_some(),
         x.warmup,
     ));
     let h = &run.header;
@@ -218,6 +218,8 @@ fn per_target(x: &Input, end: RealNs) -> (Vec<Baseline>, Vec<Detected>, Vec<Unob
                 samples: 0,
                 rtt_p50_ns: 0,
                 rtt_p99_ns: 0,
+                window_sent: 0,
+                window_answered: 0,
             });
             blind.push(unobserved::never_probed(id, start, end, x.interval));
             continue;

@@ -8,8 +8,8 @@
 //! likely cause for its probe kind (a UDP port unreachable is rate-limited
 //! by Linux to one a second per peer) and what to do. Pure.
 
-use migprobe_probe::record::{ProbeIter, ProbeStatus, Probes, TargetInfo};
-use migprobe_probe::types::RealNs;
+use super::model::Baseline;
+use migprobe_probe::record::TargetInfo;
 use migprobe_probe::wire::ProbeKind;
 
 /// Fewest probes in the window for a judgement.
@@ -17,41 +17,30 @@ pub const MIN_SENT: u64 = 20;
 /// The share of answers below which a target is called unreliable.
 pub const MIN_ANSWERED: f64 = 0.9;
 
-/// One note per unreliable target, from one scan of its probes (in index
-/// order); the window ends at `trigger`, else `warmup_ns` after the target's
-/// first probe.
+/// One note per unreliable target, from the send counts of its baseline
+/// window (counted by the per-target scan: [`Baseline::window_sent`]);
+/// `after_trigger` says whether that window ended at the trigger or
+/// `warmup_ns` after the target's first send.
 pub fn notes(
     targets: &[TargetInfo],
-    probes: &dyn Probes,
-    trigger: Option<RealNs>,
+    baselines: &[Baseline],
+    after_trigger: bool,
     warmup_ns: i64,
 ) -> Vec<String> {
+    let when = if after_trigger {
+        "before the migration".to_owned()
+    } else {
+        format!("in its first {:.1} s", warmup_ns as f64 / 1e9)
+    };
     targets
         .iter()
         .filter_map(|t| {
-            let (sent, answered) = tally(probes.of_target(t.id), trigger, warmup_ns);
+            let b = baselines.iter().find(|b| b.target_id == t.id)?;
+            let (sent, answered) = (b.window_sent, b.window_answered);
             let share = answered as f64 / sent.max(1) as f64;
-            let when = match trigger {
-                Some(_) => "before the migration".to_owned(),
-                None => format!("in its first {:.1} s", warmup_ns as f64 / 1e9),
-            };
             (sent >= MIN_SENT && share < MIN_ANSWERED).then(|| note(t, sent, answered, &when))
         })
         .collect()
-}
-
-/// (sent, answered) in the window before the migration.
-fn tally(mut ps: ProbeIter<'_>, trigger: Option<RealNs>, warmup_ns: i64) -> (u64, u64) {
-    let Some(first) = ps.next() else {
-        return (0, 0);
-    };
-    let end = trigger.unwrap_or_else(|| first.tx_ns.plus(warmup_ns));
-    std::iter::once(first)
-        .chain(ps)
-        .filter(|p| p.was_sent() && p.tx_ns < end)
-        .fold((0, 0), |(s, a), p| {
-            (s + 1, a + u64::from(p.status == ProbeStatus::Ok))
-        })
 }
 
 fn note(t: &TargetInfo, sent: u64, answered: u64, when: &str) -> String {

@@ -147,6 +147,12 @@ pub struct Baseline {
     pub rtt_p50_ns: i64,
     /// 99th percentile RTT.
     pub rtt_p99_ns: i64,
+    /// Probes sent in the baseline window (before the trigger, else in the
+    /// first warm-up), and of them answered: how reliably the target
+    /// answered before the migration (see [`super::answering`]).
+    pub window_sent: u64,
+    /// Of `window_sent`, those answered.
+    pub window_answered: u64,
 }
 
 /// The headline: what the network saw against what the hypervisors said.

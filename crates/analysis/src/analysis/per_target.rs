@@ -73,7 +73,8 @@ impl TargetPass<'_> {
         let mins = mins
             .filter(|m| m.exact)
             .unwrap_or_else(|| self.mins(&ps, mins.map(|m| m.first_tx)));
-        let baseline = baseline_of(id, &ps, self.trigger, mins, self.warmup);
+        let end = self.trigger.unwrap_or(mins.first_tx.plus(self.warmup));
+        let mut baseline = baseline_of(id, &ps, end, mins);
         let prm = OutageParams::new(
             self.interval,
             baseline.rtt_p50_ns,
@@ -83,6 +84,10 @@ impl TargetPass<'_> {
         let mut d = Detector::new(id, &prm);
         let mut b = Blind::new(id, self.interval);
         for p in ps() {
+            if p.was_sent() && p.tx_ns < end {
+                baseline.window_sent += 1;
+                baseline.window_answered += u64::from(p.status == ProbeStatus::Ok);
+            }
             b.push(&p);
             d.push(p.into_owned());
         }
@@ -118,16 +123,10 @@ impl TargetPass<'_> {
 /// Baseline of one target: on-time RTTs before the trigger started (else in
 /// the first `warmup` of the target's probes), without outliers (queued
 /// replies: above 2 × min + 10 ms, the least being `mins`); the whole run
-/// if that window has none. `ps` scans the target's probes (once, twice for
-/// the whole run).
-fn baseline_of<'p>(
-    id: u32,
-    ps: &dyn Fn() -> ProbeIter<'p>,
-    trigger: Option<RealNs>,
-    mins: Mins,
-    warmup: i64,
-) -> Baseline {
-    let end = trigger.unwrap_or(mins.first_tx.plus(warmup));
+/// if that window has none. The window ends at `end`. `ps` scans the
+/// target's probes (once, twice for the whole run); the window's send
+/// counts are left to the caller's scan.
+fn baseline_of<'p>(id: u32, ps: &dyn Fn() -> ProbeIter<'p>, end: RealNs, mins: Mins) -> Baseline {
     let in_window = |p: &ProbeLine| p.tx_ns < end;
     // Sends in order: the window's probes come first, the scan stops after them.
     let prefix = || -> ProbeIter<'p> { Box::new(ps().take_while(move |p| p.tx_ns < end)) };
@@ -141,6 +140,8 @@ fn baseline_of<'p>(
         samples,
         rtt_p50_ns: p50,
         rtt_p99_ns: p99,
+        window_sent: 0,
+        window_answered: 0,
     }
 }
 
