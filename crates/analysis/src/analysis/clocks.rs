@@ -98,15 +98,15 @@ pub fn correct(events: &mut [EventLine], clocks: &[HostClock]) {
     }
 }
 
-/// The widest uncertainty of the corrected hosts, ns: what a phase or pause
-/// time built from their stamps gains in uncertainty (0 when none was corrected).
-pub fn added_uncertainty_ns(clocks: &[HostClock]) -> i64 {
+/// What a QEMU pause (the source's STOP to the destination's RESUME) gains
+/// in uncertainty from the corrected hosts' clocks, ns: the sum of their
+/// uncertainties (0 when none was corrected).
+pub fn pause_uncertainty_ns(clocks: &[HostClock]) -> i64 {
     clocks
         .iter()
-        .filter(|c| c.corrected)
+        .filter(|c| c.corrected && matches!(c.origin, Origin::Src | Origin::Dst))
         .filter_map(|c| c.uncertainty_ns)
-        .max()
-        .unwrap_or(0)
+        .sum()
 }
 
 /// What a reader must know: a host whose clock differs from the prober's by

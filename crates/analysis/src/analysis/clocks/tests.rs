@@ -81,12 +81,18 @@ fn correction_puts_qemu_times_on_the_prober_clock_within_the_uncertainty() {
         .iter()
         .filter_map(|e| e.source_ts_ns.map(|s| (e.origin, s.0)))
         .collect();
-    let widest = added_uncertainty_ns(&clocks);
+    let widest = clocks
+        .iter()
+        .filter_map(|c| c.uncertainty_ns)
+        .max()
+        .unwrap();
     assert!(widest > 0);
     for ((o1, want), (o2, have)) in truth.iter().zip(&got) {
         assert_eq!(o1, o2);
         assert!((want - have).abs() <= widest, "{have} vs {want}");
     }
+    let sum: i64 = clocks.iter().filter_map(|c| c.uncertainty_ns).sum();
+    assert_eq!(pause_uncertainty_ns(&clocks), sum, "both hosts corrected");
     // Events without a host stamp are left alone.
     assert!(ev
         .iter()
@@ -110,7 +116,7 @@ fn the_same_clock_is_not_corrected_and_says_nothing() {
     correct(&mut moved, &c);
     assert_eq!(moved, ev);
     assert!(notes(&c, MS).is_empty());
-    assert_eq!(added_uncertainty_ns(&c), 0);
+    assert_eq!(pause_uncertainty_ns(&c), 0);
 }
 
 #[test]

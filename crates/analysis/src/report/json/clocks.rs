@@ -3,9 +3,8 @@
 //! uncertainty from the correction.
 
 use super::units::ms;
-use crate::analysis::clocks::HostClock;
+use crate::analysis::clocks::{pause_uncertainty_ns, HostClock};
 use crate::analysis::model::Analysis;
-use migprobe_probe::record::Origin;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -47,15 +46,8 @@ pub(crate) fn clocks(a: &Analysis) -> Vec<ClockReport> {
     a.clocks.iter().map(ClockReport::from).collect()
 }
 
-/// What a QEMU pause (the source's STOP to the destination's RESUME) gains
-/// in uncertainty from corrected host clocks: the sum of their
-/// uncertainties; `None` when neither was corrected.
+/// [`pause_uncertainty_ns`] of `a`'s clocks in ms; `None` when no host was corrected.
 pub(crate) fn pause_uncertainty_ms(a: &Analysis) -> Option<f64> {
-    let sum: i64 = a
-        .clocks
-        .iter()
-        .filter(|c| c.corrected && matches!(c.origin, Origin::Src | Origin::Dst))
-        .filter_map(|c| c.uncertainty_ns)
-        .sum();
+    let sum = pause_uncertainty_ns(&a.clocks);
     (sum > 0).then(|| ms(sum))
 }
