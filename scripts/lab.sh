@@ -54,6 +54,10 @@ LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT:-300}
 LAB_KEEP_FAILED=${LAB_KEEP_FAILED:-0}
 LAB_TLB_FLUSH_MS=${LAB_TLB_FLUSH_MS:-5}
 LAB_GUEST_DROP_ICMP=${LAB_GUEST_DROP_ICMP:-0}
+# 1 = each node's libvirtd runs in a UTS namespace of its own with hostname
+# node01/node02 (what libvirt reports as the hypervisor host name; nova needs
+# two different ones: scripts/openstack-lab.sh).
+LAB_NODE_HOSTNAME=${LAB_NODE_HOSTNAME:-0}
 # env-time knob: a value set in the environment wins over the one recorded at up
 LAB_URI_TRANSPORT_ENV=${LAB_URI_TRANSPORT:-}
 LAB_URI_TRANSPORT=${LAB_URI_TRANSPORT:-ssh}
@@ -163,6 +167,9 @@ Environment knobs (defaults):
                                    around QEMU < 9.0 losing guest stores during
                                    migration (guest deaths under load, see
                                    scripts/lab/guest-deaths.md); 0 = off
+  LAB_NODE_HOSTNAME=0              1 = each node's libvirtd (and what runs in
+                                   its namespaces) has its own host name,
+                                   node01/node02, in a UTS namespace
   LAB_FAULT_LOG=                   a file: 'down' appends a lab fault's evidence
                                    there before removing the lab
 Stacks (scripts/lab/stacks.md), chosen at 'up':

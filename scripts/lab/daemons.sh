@@ -53,9 +53,13 @@ start_node() { # node
 	# A node on a stack from the cache sees that stack's tree laid over /usr
 	# (read-only overlayfs), so libvirtd and the QEMU it starts are that stack's.
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	setsid ip netns exec "$(node_netns "$n")" unshare -m --propagation private -- /bin/sh -c '
+	# With LAB_NODE_HOSTNAME=1 it also gets a UTS namespace named after the node.
+	local uts=()
+	((LAB_NODE_HOSTNAME)) && uts=(-u)
+	setsid ip netns exec "$(node_netns "$n")" unshare -m "${uts[@]}" --propagation private -- /bin/sh -c '
 		set -e
 		d=$1
+		if [ -n "$4" ]; then hostname "$4"; fi
 		if [ -n "$3" ]; then mount -t overlay -o "lowerdir=$3/usr:/usr" migprobe-stack /usr; fi
 		mount --bind "$d/etc" /etc/libvirt
 		mount --bind "$d/run" /run/libvirt
@@ -63,7 +67,7 @@ start_node() { # node
 		mount --bind "$d/log" /var/log/libvirt
 		mount --bind "$2" /var/cache/libvirt
 		exec libvirtd --listen -f /etc/libvirt/libvirtd.conf -p /run/libvirt/libvirtd.pid
-	' sh "$d" "$(node_caps_dir "$n")" "$(node_stack_root "$n")" </dev/null >"$d/libvirtd.out" 2>&1 &
+	' sh "$d" "$(node_caps_dir "$n")" "$(node_stack_root "$n")" "${uts:+$n}" </dev/null >"$d/libvirtd.out" 2>&1 &
 	pid=$!
 	record_pid "libvirtd-$n" "$pid"
 	echo "$pid" >"$d/libvirtd.pid"

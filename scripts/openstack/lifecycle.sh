@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# up (in steps, each timed), down (whatever up made, also of a failed up),
+# and the memory the lab's processes use.
+# Sourced by scripts/openstack-lab.sh (uses its knobs and common.sh).
+
+# The steps of up, in order; OS_LAB_UNTIL=STEP stops after STEP.
+UP_STEPS=(infra keystone glance placement nova neutron computes network server)
+step_infra() { make_ctl_netns && make_prober_hosts && start_mariadb && start_rabbitmq; }
+step_keystone() { start_keystone && register_services; }
+step_glance() { start_glance; }
+step_placement() { start_placement; }
+step_nova() { start_nova_controller; }
+step_neutron() { start_neutron_server; }
+step_computes() { start_computes; }
+step_network() { make_network; }
+step_server() { make_images && boot_server; }
+
+# Host names in the prober namespace (ip netns exec binds /etc/netns/NAME/hosts
+# over /etc/hosts), so qemu+tcp://node01/system works there.
+prober_hosts_dir() { echo "/etc/netns/$LAB_NETNS"; }
+make_prober_hosts() {
+	mkdir -p "$(prober_hosts_dir)"
+	printf '%s\n' "127.0.0.1 localhost" "::1 localhost" "$OS_CTL_IP4 controller" \
+		"$OS_NODE01_IP4 node01" "$OS_NODE02_IP4 node02" >"$(prober_hosts_dir)/hosts"
+	echo "$(prober_hosts_dir)" >"$(os_dir)/etc-netns"
+}
+
+up_failed() {
+	local rc=$?
+	trap - EXIT
+	((rc == 0)) && return 0
+	say "up failed (exit $rc); logs in $(os_dir)/log"
+	if ((OS_KEEP_FAILED)); then
+		say "OS_LAB_KEEP_FAILED=1: left in place; clean up with $OS_SH down"
+	else
+		say "cleaning up (OS_LAB_KEEP_FAILED=1 keeps it for debugging)"
+		cmd_down >&2 || true
+	fi
+	exit "$rc"
+}
+
+cmd_up() {
+	need_root up
+	validate_knobs
+	[[ -z $OS_UNTIL || " ${UP_STEPS[*]} " == *" $OS_UNTIL "* ]] ||
+		usage_error "OS_LAB_UNTIL must be one of: ${UP_STEPS[*]}; got '$OS_UNTIL'"
+	[[ -e $LAB_DIR || -e /run/netns/$LAB_NETNS || -e /run/netns/$(ctl_netns) ]] &&
+		die "a lab exists ($LAB_DIR or netns $LAB_NETNS): run $OS_SH down first"
+	local t0 t s
+	t0=$(now_s)
+	install_os_packages
+	local t_pkg=$(($(now_s) - t0))
+	t=$(now_s)
+	say "base lab (scripts/lab.sh up) in $LAB_DIR, namespaces $LAB_NETNS*"
+	base_lab up >&2 || die "scripts/lab.sh up failed"
+	trap up_failed EXIT
+	# nova's server takes the place of the plain lab's guest.
+	virsh -q -c "$(node_libvirt_uri node01)" destroy "$OS_LAB_GUEST" >/dev/null
+	virsh -q -c "$(node_libvirt_uri node01)" undefine "$OS_LAB_GUEST" >/dev/null
+	mkdir -p "$(os_dir)"/{etc,log,run}
+	: >"$(os_dir)/pids"
+	make_passwords
+	echo "base_lab $(($(now_s) - t))" >"$(os_dir)/timings"
+	for s in "${UP_STEPS[@]}"; do
+		t=$(now_s)
+		"step_$s"
+		echo "$s $(($(now_s) - t))" >>"$(os_dir)/timings"
+		[[ $s == "$OS_UNTIL" ]] && break
+	done
+	trap - EXIT
+	write_openrc
+	say "up in $(($(now_s) - t0)) s (packages $t_pkg s, start $(($(now_s) - t0 - t_pkg)) s; steps: $(tr '\n' ' ' <"$(os_dir)/timings"))"
+	say "memory: $(lab_memory_mib) MiB (PSS of every process in the lab's namespaces)"
+	say "for tools: eval \"\$($OS_SH env)\""
+}
+
+write_openrc() {
+	admin_env
+	printf 'export %s\n' "${ADMIN_ENV[@]}" >"$(os_dir)/admin-openrc"
+	chmod 600 "$(os_dir)/admin-openrc"
+}
+
+lab_netns_all() { printf '%s\n' "$(ctl_netns)" "$LAB_NETNS" "$(node_netns node01)" "$(node_netns node02)"; }
+# Every process of the lab: recorded, or in one of its namespaces (nsenter'd
+# daemons sit in the nodes' network namespaces).
+lab_pids() {
+	local p ns
+	if [[ -f $(os_dir)/pids ]]; then
+		while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"; done <"$(os_dir)/pids"
+	fi
+	for ns in $(lab_netns_all); do
+		[[ -e /run/netns/$ns ]] && { ip netns pids "$ns" 2>/dev/null || true; }
+	done
+	return 0
+}
+lab_memory_mib() {
+	local p kb=0 v
+	for p in $(lab_pids | sort -un); do
+		v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
+		kb=$((kb + ${v:-0}))
+	done
+	echo $((kb / 1024))
+}
+
+cmd_down() {
+	need_root down
+	validate_knobs
+	local pids ns
+	# The OpenStack daemons first (nova-compute before the libvirtd it uses).
+	if [[ -f $(os_dir)/pids ]]; then
+		mapfile -t pids < <(while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"; done <"$(os_dir)/pids")
+		((${#pids[@]})) && say "stopping OpenStack daemons: ${pids[*]}" && kill_wait "${pids[@]}"
+	fi
+	ns=$(ctl_netns)
+	if [[ -e /run/netns/$ns ]]; then
+		mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
+		((${#pids[@]})) && kill_wait "${pids[@]}"
+		say "deleting network namespace $ns"
+		ip netns del "$ns"
+	fi
+	if [[ -f $(prober_hosts_dir)/hosts ]]; then rm -f "$(prober_hosts_dir)/hosts" && rmdir "$(prober_hosts_dir)" 2>/dev/null; fi
+	# The base lab: its namespaces' processes (QEMU, libvirtd, sshd), namespaces, files.
+	base_lab down >&2 || die "scripts/lab.sh down failed"
+	say "down"
+}
