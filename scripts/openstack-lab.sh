@@ -46,6 +46,7 @@ OS_INSTALL_LOG=${OS_LAB_INSTALL_LOG:-/tmp/migprobe-openstack-apt.log}
 # Fixed names and addresses (documentation ranges, inside the lab's namespaces only).
 OS_SWITCH=mpsw0
 OS_BRIDGE=mpbr0
+OS_PHYS=osphy
 OS_GW4=192.0.2.1
 OS_GW6=2001:db8::1
 OS_CTL_IP4=192.0.2.5

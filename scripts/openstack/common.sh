@@ -64,16 +64,22 @@ render() {
 	sed "${args[@]}" "$OS_TEMPLATES/$tpl" >"$out"
 	if grep -q '@[A-Z_0-9]*@' "$out"; then die "template $tpl: unrendered $(grep -o '@[A-Z_0-9]*@' "$out" | sort -u | tr '\n' ' ')in $out"; fi
 }
+# append_rendered FILE TEMPLATE KEY=VALUE...: a rendered fragment at FILE's end.
+append_rendered() {
+	local f=$1 tpl=$2 tmp
+	shift 2
+	tmp=$(mktemp "$(os_dir)/fragment.XXXXXX")
+	render "$tpl" "$tmp" "$@"
+	{ echo && cat "$tmp"; } >>"$f"
+	rm -f "$tmp"
+}
 # append_auth FILE USER PASS SECTION...: keystone credentials, one section each.
 append_auth() {
-	local f=$1 user=$2 pass=$3 s tmp
+	local f=$1 user=$2 pass=$3 s
 	shift 3
-	tmp=$(mktemp "$(os_dir)/auth.XXXXXX")
 	for s in "$@"; do
-		render auth.ini.in "$tmp" "SECTION=$s" "CTL_IP=$OS_CTL_IP4" "USER=$user" "PASS=$pass"
-		{ echo && cat "$tmp"; } >>"$f"
+		append_rendered "$f" auth.ini.in "SECTION=$s" "CTL_IP=$OS_CTL_IP4" "USER=$user" "PASS=$pass"
 	done
-	rm -f "$tmp"
 }
 
 # ---- processes -------------------------------------------------------------------

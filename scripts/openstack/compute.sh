@@ -22,8 +22,14 @@ start_compute() { # node
 	inst=$(os_dir)/$n/instances
 	mkdir -p "$inst" "$NOVA_INSTANCES"
 	nsenter -t "$lpid" -m mount --bind "$inst" "$NOVA_INSTANCES"
+	nsenter -t "$lpid" -m mount --bind "$(os_dir)/etc/hosts" /etc/hosts
+	nsenter -t "$lpid" -m mount --bind "$(os_dir)/etc/resolv.conf" /etc/resolv.conf
 	spawn "nova-compute-$n" nsenter -t "$lpid" -m -u -n nova-compute --config-file "$c" \
 		--log-file "$(os_dir)/log/nova-compute-$n.log"
+	# The agent's "physical" interface: a veth into the node's bridge.
+	ip -n "$(node_netns "$n")" link add "$OS_PHYS" type veth peer name "$OS_PHYS-br"
+	ip -n "$(node_netns "$n")" link set "$OS_PHYS-br" master "$OS_BRIDGE" up
+	ip -n "$(node_netns "$n")" link set "$OS_PHYS" up
 	nc=$(render_neutron_conf "$n")
 	spawn "neutron-agent-$n" nsenter -t "$lpid" -m -u -n neutron-linuxbridge-agent --config-file "$nc" \
 		--log-file "$(os_dir)/log/neutron-agent-$n.log"

@@ -5,7 +5,7 @@
 
 # The steps of up, in order; OS_LAB_UNTIL=STEP stops after STEP.
 UP_STEPS=(infra keystone glance placement nova neutron computes network server)
-step_infra() { make_ctl_netns && make_prober_hosts && start_mariadb && start_rabbitmq; }
+step_infra() { make_ctl_netns && make_lab_etc && start_mariadb && start_rabbitmq; }
 step_keystone() { start_keystone && register_services; }
 step_glance() { start_glance; }
 step_placement() { start_placement; }
@@ -15,14 +15,33 @@ step_computes() { start_computes; }
 step_network() { make_network; }
 step_server() { make_images && boot_server; }
 
-# Host names in the prober namespace (ip netns exec binds /etc/netns/NAME/hosts
-# over /etc/hosts), so qemu+tcp://node01/system works there.
-prober_hosts_dir() { echo "/etc/netns/$LAB_NETNS"; }
-make_prober_hosts() {
-	mkdir -p "$(prober_hosts_dir)"
+# The lab hosts' /etc/hosts (controller, node01, node02) and a resolv.conf
+# without a name server: the host's DNS server is unreachable from the lab's
+# namespaces, and each lookup (nova, keystone, sudo resolve host names) would
+# otherwise wait for its time-out (5-10 s a request). `ip netns exec` binds
+# /etc/netns/NAME/* over /etc/* (the prober's and the controller's daemons);
+# the nodes' daemons get them bound in their mount namespace (compute.sh).
+netns_etc_dir() { echo "/etc/netns/$1"; }
+make_lab_etc() {
+	local ns
 	printf '%s\n' "127.0.0.1 localhost" "::1 localhost" "$OS_CTL_IP4 controller" \
-		"$OS_NODE01_IP4 node01" "$OS_NODE02_IP4 node02" >"$(prober_hosts_dir)/hosts"
-	echo "$(prober_hosts_dir)" >"$(os_dir)/etc-netns"
+		"$OS_NODE01_IP4 node01" "$OS_NODE02_IP4 node02" >"$(os_dir)/etc/hosts"
+	echo "# migprobe openstack-lab: no DNS in the lab" >"$(os_dir)/etc/resolv.conf"
+	for ns in "$LAB_NETNS" "$(ctl_netns)"; do
+		mkdir -p "$(netns_etc_dir "$ns")"
+		echo "$(netns_etc_dir "$ns")" >>"$(os_dir)/etc-netns"
+		cp "$(os_dir)/etc/hosts" "$(os_dir)/etc/resolv.conf" "$(netns_etc_dir "$ns")/"
+	done
+}
+remove_lab_etc() {
+	local d
+	[[ -f $(os_dir)/etc-netns ]] || return 0
+	while read -r d; do
+		[[ $d == /etc/netns/* ]] || continue
+		rm -f "$d/hosts" "$d/resolv.conf"
+		rmdir "$d" 2>/dev/null || true
+	done <"$(os_dir)/etc-netns"
+	rmdir /etc/netns 2>/dev/null || true
 }
 
 up_failed() {
@@ -118,7 +137,7 @@ cmd_down() {
 		say "deleting network namespace $ns"
 		ip netns del "$ns"
 	fi
-	if [[ -f $(prober_hosts_dir)/hosts ]]; then rm -f "$(prober_hosts_dir)/hosts" && rmdir "$(prober_hosts_dir)" 2>/dev/null; fi
+	remove_lab_etc
 	# The base lab: its namespaces' processes (QEMU, libvirtd, sshd), namespaces, files.
 	base_lab down >&2 || die "scripts/lab.sh down failed"
 	say "down"

@@ -110,10 +110,17 @@ render_nova_conf() { # host my_ip libvirt_uri -> path
 	append_auth "$c" nova "$(password nova)" keystone_authtoken placement neutron service_user
 	echo "$c"
 }
+# The controller's: with the databases.
+render_nova_controller_conf() {
+	local c
+	c=$(render_nova_conf controller "$OS_CTL_IP4" "qemu:///system")
+	append_rendered "$c" nova-db.conf.in "CTL_IP=$OS_CTL_IP4" "PASS=$(password nova)"
+	echo "$c"
+}
 
 start_nova_controller() {
 	local c m svc
-	c=$(render_nova_conf controller "$OS_CTL_IP4" "qemu:///system")
+	c=$(render_nova_controller_conf)
 	m=(manage nova-manage nova-manage --config-file "$c")
 	"${m[@]}" api_db sync
 	"${m[@]}" cell_v2 map_cell0
@@ -132,7 +139,7 @@ render_neutron_conf() { # host -> path
 	c=$(etc_of "neutron-$1.conf")
 	state=$(os_dir)/$1/neutron
 	mkdir -p "$state/lock"
-	render neutron.conf.in "$c" "HOST=$1" "STATE=$state" "BRIDGE=$OS_BRIDGE" \
+	render neutron.conf.in "$c" "HOST=$1" "STATE=$state" "PHYS=$OS_PHYS" \
 		"RABBIT_URL=$(rabbit_url)" "CTL_IP=$OS_CTL_IP4" "PASS=$(password neutron)"
 	append_auth "$c" neutron "$(password neutron)" keystone_authtoken nova
 	echo "$c"
