@@ -32,16 +32,24 @@ make_images() {
 	say "images: migprobe-kernel, migprobe-ramdisk, $OS_IMAGE (${OS_DISK_MIB} MiB raw)"
 }
 
+# Network, subnets, port and flavor in one openstack CLI session (commands on
+# stdin: one start-up and one token instead of five); then checked.
 make_network() {
-	osc network create --share --provider-network-type flat --provider-physical-network provider \
-		--disable-port-security "$OS_NETWORK" >/dev/null
-	osc subnet create --network "$OS_NETWORK" --subnet-range 192.0.2.0/24 --gateway "$OS_GW4" --no-dhcp \
-		--allocation-pool start=192.0.2.100,end=192.0.2.199 "$OS_NETWORK-v4" >/dev/null
-	osc subnet create --network "$OS_NETWORK" --ip-version 6 --subnet-range 2001:db8::/64 --gateway "$OS_GW6" \
-		--no-dhcp --allocation-pool start=2001:db8::100,end=2001:db8::1ff "$OS_NETWORK-v6" >/dev/null
-	osc port create --network "$OS_NETWORK" --fixed-ip "subnet=$OS_NETWORK-v4,ip-address=$OS_SERVER_IP4" \
-		--fixed-ip "subnet=$OS_NETWORK-v6,ip-address=$OS_SERVER_IP6" "$OS_SERVER-port" >/dev/null
-	say "network $OS_NETWORK (flat on the lab switch, no DHCP, no port security), port $OS_SERVER_IP4 $OS_SERVER_IP6"
+	{
+		echo "network create --share --provider-network-type flat --provider-physical-network provider" \
+			"--disable-port-security $OS_NETWORK"
+		echo "subnet create --network $OS_NETWORK --subnet-range 192.0.2.0/24 --gateway $OS_GW4 --no-dhcp" \
+			"--allocation-pool start=192.0.2.100,end=192.0.2.199 $OS_NETWORK-v4"
+		echo "subnet create --network $OS_NETWORK --ip-version 6 --subnet-range 2001:db8::/64 --gateway $OS_GW6" \
+			"--no-dhcp --allocation-pool start=2001:db8::100,end=2001:db8::1ff $OS_NETWORK-v6"
+		echo "port create --network $OS_NETWORK --fixed-ip subnet=$OS_NETWORK-v4,ip-address=$OS_SERVER_IP4" \
+			"--fixed-ip subnet=$OS_NETWORK-v6,ip-address=$OS_SERVER_IP6 $OS_SERVER-port"
+		echo "flavor create --ram $OS_RAM_MIB --vcpus 1 --disk 1 $OS_FLAVOR"
+	} | osc >"$(os_dir)/log/network.out" 2>&1 || true
+	osc port show "$OS_SERVER-port" -f value -c fixed_ips | grep -q "$OS_SERVER_IP6" &&
+		osc flavor show "$OS_FLAVOR" >/dev/null ||
+		die "network, port or flavor missing (see $(os_dir)/log/network.out)"
+	say "network $OS_NETWORK (flat on the lab switch, no DHCP, no port security), port $OS_SERVER_IP4 $OS_SERVER_IP6, flavor $OS_FLAVOR"
 }
 
 server_field() { osc server show "$OS_SERVER" -f value -c "$1"; }
@@ -49,7 +57,6 @@ server_active() { [[ $(server_field status) == ACTIVE ]]; }
 server_answers() { in_prober ping -c 1 -W 1 -q "$OS_SERVER_IP4"; }
 
 boot_server() {
-	osc flavor create --ram "$OS_RAM_MIB" --vcpus 1 --disk 1 "$OS_FLAVOR" >/dev/null
 	osc server create --flavor "$OS_FLAVOR" --image "$OS_IMAGE" --port "$OS_SERVER-port" \
 		--availability-zone nova:node01 "$OS_SERVER" >/dev/null
 	local deadline=$(($(now_s) + OS_BOOT_TIMEOUT))
