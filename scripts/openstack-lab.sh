@@ -15,6 +15,8 @@ OS_SH=$(readlink -f "${BASH_SOURCE[0]}")
 OS_HELPERS=$(dirname "$OS_SH")/openstack
 OS_TEMPLATES=$OS_HELPERS/templates
 LAB_SH_BASE=$(dirname "$OS_SH")/lab.sh
+# shellcheck source=lab/common.sh
+source "$(dirname "$OS_SH")/lab/common.sh"
 # shellcheck source=openstack/common.sh
 source "$OS_HELPERS/common.sh"
 # shellcheck source=openstack/packages.sh

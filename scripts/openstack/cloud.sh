@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # What runs on the cloud: the lab guest as Glance images (its kernel and
-# initramfs as aki/ari, an empty raw root disk pointing at them, the kernel
+# initramfs, an empty raw root disk pointing at them, the kernel
 # command line with the instance's addresses as os_command_line), a tiny
 # flavor, a flat provider network on the lab switch without DHCP or port
 # security, a port with fixed addresses, and one server booted on node01.
@@ -21,8 +21,12 @@ make_images() {
 	kernel=$(guest_xml_field kernel)
 	initrd=$(guest_xml_field initrd)
 	[[ -s $kernel && -s $initrd ]] || die "the lab guest's kernel/initramfs are missing ($kernel, $initrd)"
-	kid=$(osc_id image create --public --container-format aki --disk-format aki --file "$kernel" migprobe-kernel)
-	rid=$(osc_id image create --public --container-format ari --disk-format ari --file "$initrd" migprobe-ramdisk)
+	# raw, not aki/ari: nova 26.2.2-1~deb12u5 fetches an instance's kernel and
+	# ramdisk at a block migration's destination through its deep image
+	# inspection, which refuses aki/ari ("Image content does not match
+	# disk_format": qemu-img says raw); at boot it fetches them unchecked.
+	kid=$(osc_id image create --public --container-format bare --disk-format raw --file "$kernel" migprobe-kernel)
+	rid=$(osc_id image create --public --container-format bare --disk-format raw --file "$initrd" migprobe-ramdisk)
 	disk=$(os_dir)/root.img
 	truncate -s "${OS_DISK_MIB}M" "$disk"
 	osc image create --public --container-format bare --disk-format raw --file "$disk" \

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # OpenStack lab helpers: messages, paths, state, passwords, template rendering,
 # daemons (start in a namespace with a PID file and a log, wait for a port).
-# Sourced by scripts/openstack-lab.sh (uses its knobs).
+# Sourced by scripts/openstack-lab.sh (uses its knobs) after scripts/lab/common.sh,
+# whose process helpers it uses (pid_alive, kill_wait, shquote) and whose
+# messages and PID records it replaces with its own.
 
 say() { printf 'openstack-lab: %s\n' "$*" >&2; }
 die() {
@@ -85,13 +87,6 @@ append_auth() {
 # ---- processes -------------------------------------------------------------------
 record_pid() { echo "$1 $2" >>"$(os_dir)/pids"; }
 
-pid_alive() {
-	local st
-	kill -0 "$1" 2>/dev/null || return 1
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	[[ ${st%% *} != [ZX] ]]
-}
-
 # spawn NAME COMMAND...: runs COMMAND in the background (own session), output
 # to $OSDIR/log/NAME.out, PID in $OSDIR/run/NAME.pid and the pids list.
 spawn() {
@@ -127,17 +122,4 @@ wait_until() {
 port_open() { # netns host port
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	ip netns exec "$1" timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' sh "$2" "$3"
-}
-
-kill_wait() { # pid... : TERM, wait up to 10 s, then KILL
-	local p i alive
-	for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
-	for ((i = 0; i < 100; i++)); do
-		alive=0
-		for p in "$@"; do pid_alive "$p" && alive=1; done
-		((alive)) || return 0
-		sleep 0.1
-	done
-	for p in "$@"; do kill -KILL "$p" 2>/dev/null || true; done
-	sleep 0.2
 }

@@ -8,18 +8,22 @@ require_up() {
 	[[ -r $(os_dir)/passwords && -e /run/netns/$(ctl_netns) ]] ||
 		die "the OpenStack lab is not up (no $(os_dir)/passwords or netns $(ctl_netns)): run $OS_SH up"
 }
-shquote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 export_line() { printf 'export %s=%s\n' "$1" "$(shquote "$2")"; }
 
 cmd_env() {
 	need_root env
 	validate_knobs
 	require_up
-	local kv id host
+	local kv id host k v
 	admin_env
 	for kv in "${ADMIN_ENV[@]}"; do export_line "${kv%%=*}" "${kv#*=}"; done
-	id=$(server_field id) || die "no server $OS_SERVER (did up finish? see $(os_dir)/timings)"
-	host=$(server_field OS-EXT-SRV-ATTR:host)
+	# One API call for every field (the CLI takes seconds to start).
+	local -A f=()
+	while IFS='=' read -r k v; do f[$k]=$v; done < <(osc server show "$OS_SERVER" -f shell -c id -c addresses \
+		-c OS-EXT-SRV-ATTR:host -c OS-EXT-SRV-ATTR:instance_name | sed 's/="\(.*\)"$/=\1/')
+	id=${f[id]:-}
+	[[ -n $id ]] || die "no server $OS_SERVER (did up finish? see $(os_dir)/timings)"
+	host=${f[os_ext_srv_attr_host]:-}
 	export_line OS_LAB_DIR "$LAB_DIR"
 	export_line OS_LAB_PROBER_NETNS "$LAB_NETNS"
 	export_line OS_LAB_CONTROLLER_NETNS "$(ctl_netns)"
@@ -27,9 +31,9 @@ cmd_env() {
 	export_line OS_LAB_SERVER_NAME "$OS_SERVER"
 	export_line OS_LAB_SERVER_IP4 "$OS_SERVER_IP4"
 	export_line OS_LAB_SERVER_IP6 "$OS_SERVER_IP6"
-	export_line OS_LAB_SERVER_ADDRESSES "$(server_field addresses)"
+	export_line OS_LAB_SERVER_ADDRESSES "${f[addresses]:-}"
 	export_line OS_LAB_SERVER_TCP_PORT 7
-	export_line OS_LAB_INSTANCE_NAME "$(server_field OS-EXT-SRV-ATTR:instance_name)"
+	export_line OS_LAB_INSTANCE_NAME "${f[os_ext_srv_attr_instance_name]:-}"
 	export_line OS_LAB_SRC_HOST "$host"
 	export_line OS_LAB_DST_HOST "$(if [[ $host == node01 ]]; then echo node02; else echo node01; fi)"
 	export_line OS_LAB_COMPUTE_HOSTS "${NODES[*]}"
@@ -76,7 +80,7 @@ cmd_migrate() {
 	src=$(server_field OS-EXT-SRV-ATTR:host)
 	if [[ $src == node01 ]]; then dst=node02; else dst=node01; fi
 	t0=$(now_s)
-	osc server migrate --live-migration --block-migration --host "$dst" --wait "$OS_SERVER" >&2 ||
+	osc --os-compute-api-version 2.30 server migrate --live-migration --block-migration --host "$dst" --wait "$OS_SERVER" >&2 ||
 		die "openstack server migrate failed (logs: $(os_dir)/log/nova-compute-$src.log)"
 	t1=$(now_s)
 	[[ $(server_field OS-EXT-SRV-ATTR:host) == "$dst" ]] || die "the server is still on $src after the migration"
