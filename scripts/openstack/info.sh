@@ -54,6 +54,7 @@ cmd_status() {
 	fi
 	local ok=1 f name
 	for f in "$(os_dir)"/run/*.pid; do
+		[[ -e $f ]] || continue
 		name=$(basename "$f" .pid)
 		if daemon_alive "$name"; then echo "daemon: $name pid $(daemon_pid "$name")"; else echo "daemon: $name NOT RUNNING" && ok=0; fi
 	done

@@ -99,14 +99,19 @@ write_openrc() {
 	chmod 600 "$(os_dir)/admin-openrc"
 }
 
+# The recorded daemons that are still alive.
+recorded_pids() {
+	local p
+	[[ -f $(os_dir)/pids ]] || return 0
+	while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"; done <"$(os_dir)/pids"
+	return 0
+}
 lab_netns_all() { printf '%s\n' "$(ctl_netns)" "$LAB_NETNS" "$(node_netns node01)" "$(node_netns node02)"; }
 # Every process of the lab: recorded, or in one of its namespaces (nsenter'd
 # daemons sit in the nodes' network namespaces).
 lab_pids() {
-	local p ns
-	if [[ -f $(os_dir)/pids ]]; then
-		while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"; done <"$(os_dir)/pids"
-	fi
+	local ns
+	recorded_pids
 	for ns in $(lab_netns_all); do
 		[[ -e /run/netns/$ns ]] && { ip netns pids "$ns" 2>/dev/null || true; }
 	done
@@ -126,10 +131,8 @@ cmd_down() {
 	validate_knobs
 	local pids ns
 	# The OpenStack daemons first (nova-compute before the libvirtd it uses).
-	if [[ -f $(os_dir)/pids ]]; then
-		mapfile -t pids < <(while read -r _ p; do [[ $p =~ ^[0-9]+$ ]] && pid_alive "$p" && echo "$p"; done <"$(os_dir)/pids")
-		((${#pids[@]})) && say "stopping OpenStack daemons: ${pids[*]}" && kill_wait "${pids[@]}"
-	fi
+	mapfile -t pids < <(recorded_pids)
+	((${#pids[@]})) && say "stopping OpenStack daemons: ${pids[*]}" && kill_wait "${pids[@]}"
 	ns=$(ctl_netns)
 	if [[ -e /run/netns/$ns ]]; then
 		mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)

@@ -28,7 +28,7 @@ policy_restore() { # the saved copy (or none: remove ours)
 	if [[ -e $1 ]]; then mv -f "$1" "$POLICY_RC"; else rm -f "$POLICY_RC"; fi
 }
 
-# Installs what is missing; prints the seconds it took to stdout's log line.
+# Installs what is missing (apt-get output to $OS_INSTALL_LOG), timed.
 install_os_packages() {
 	local missing saved t0
 	mapfile -t missing < <(missing_packages)
