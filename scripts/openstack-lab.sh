@@ -129,4 +129,5 @@ main() {
 	esac
 }
 
-main "$@"
+# Sourced (tests/lab/test-openstack-usage.sh), it only defines.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi

@@ -33,3 +33,6 @@ bash scripts/lab.sh down
 
 step "demo: scripts/demo.sh end to end (brings its own lab up and down)"
 lab_step test-demo -- bash tests/lab/test-demo.sh
+
+step "openstack-lab: usage errors and templates (no cloud started; the cloud itself: docs/openstack-lab.md)"
+bash tests/lab/test-openstack-usage.sh
