@@ -79,6 +79,21 @@ fn closed_ports_answer_tcp_with_a_reset_and_udp_with_port_unreachable() {
     }
 }
 
+/// At 1 ms an answer (a port unreachable) often arrives before the next send;
+/// the socket reports it once more as that send's error, which must not cost
+/// the probe: every probe is sent and answered.
+#[test]
+fn udp_probes_at_1ms_are_all_sent_and_answered() {
+    let rig = Rig::new();
+    unlimited_port_unreachables(&rig);
+    rig.wait_reachable(TARGET_V4);
+    let args = [
+        TARGET_V4, "--probe", "udp:9", "-i", "1ms", "-d", "2s", "--drain", "500ms",
+    ];
+    let (_, run) = rig.probe_run("udp1ms.jsonl", &args, Duration::from_secs(20));
+    assert_all_answered(&run, "udp:9");
+}
+
 /// A listener on `port` in the target namespace (both families), running until dropped.
 fn listen(rig: &Rig, port: u16) -> Proc {
     let script = format!(

@@ -337,7 +337,16 @@ impl SendPath for Sockets {
             _ => 0,
         };
         match self.get(family) {
-            Some(s) => s.send_to(packet, dst, port),
+            // An earlier UDP probe's answer, a port unreachable, is also reported once as
+            // the error of the socket's next send (ECONNREFUSED; that send did not go out),
+            // unless the error queue was read in between: send again. The answer itself
+            // is on the error queue, read as usual.
+            Some(s) => match s.send_to(packet, dst, port) {
+                Err(e) if port != 0 && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
+                    s.send_to(packet, dst, port)
+                }
+                r => r,
+            },
             None => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "no socket for this address family",
