@@ -251,7 +251,7 @@ START=$(date +%s)
 if [ -n "$KINDS" ]; then
   kinds_part
   python3 scripts/bench/accuracy_kinds.py --scores "$SCORES/kinds" --out "$OUT" \
-    --elapsed "$(( $(date +%s) - START ))" --reps "$REPS" --argv "$ARGV"
+    --elapsed "$(( $(date +%s) - START ))" --reps "$REPS" --argv "$ARGV" --quick "$QUICK"
   echo "== wrote $OUT/accuracy-kinds.json, accuracy-kinds.md" >&2
   exit 0
 fi
