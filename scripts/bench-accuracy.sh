@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     --lab) LAB=1 ;;
     --lab-only) LAB=1; NET=0 ;;
     --force) FORCE=1 ;;
-    --kinds) [ $# -ge 2 ] || { echo "$0: --kinds needs a list, e.g. --kinds icmp,tcp,udp" >&2; exit 2; }
+    --kinds) [ $# -ge 2 ] && [ -n "$2" ] || { echo "$0: --kinds needs a list, e.g. --kinds icmp,tcp,udp" >&2; exit 2; }
              KINDS=$2; NET=0; shift ;;
     -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "$USAGE" >&2; exit 2 ;;
@@ -59,6 +59,14 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$KINDS" ] && [ "$LAB" = 1 ]; then echo "$0: --kinds runs alone (no --lab)" >&2; exit 2; fi
 if [ "$FORCE" = 1 ] && [ -z "$KINDS" ]; then echo "$0: --force goes with --kinds" >&2; exit 2; fi
+if [ -n "$KINDS" ]; then
+  . scripts/bench/kinds-accuracy.sh
+  IFS=, read -r -a KIND_LIST <<<"$KINDS"
+  for k in "${KIND_LIST[@]}"; do kind_arg "$k" >/dev/null; done
+  if [ "$(printf '%s\n' "${KIND_LIST[@]}" | sort | uniq -d)" ]; then
+    echo "$0: --kinds $KINDS: name each kind once" >&2; exit 2
+  fi
+fi
 if [ "$(id -u)" -ne 0 ]; then echo "$0: must run as root (network namespaces, raw sockets)" >&2; exit 2; fi
 for c in ip ping fping python3 chrt flock; do
   command -v "$c" >/dev/null || { echo "$0: $c not found (apt-get install iproute2 iputils-ping fping python3 util-linux)" >&2; exit 2; }
@@ -88,11 +96,6 @@ else
   BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 fi
 MP=$BIN/migprobe ECHO=$BIN/migprobe-echo INJ=$BIN/migprobe-inject
-if [ -n "$KINDS" ]; then
-  . scripts/bench/kinds-accuracy.sh
-  IFS=, read -r -a KIND_LIST <<<"$KINDS"
-  for k in "${KIND_LIST[@]}"; do kind_arg "$k" >/dev/null; done
-fi
 for b in "$MP" "$ECHO" "$INJ"; do [ -x "$b" ] || { echo "$0: $b missing (build with cargo build --release --workspace --bins)" >&2; exit 2; }; done
 
 WORK=$(mktemp -d /tmp/bench-accuracy.XXXXXX)

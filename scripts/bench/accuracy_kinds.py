@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 
 SESSIONS = ["freeze", "overflow", "loss"]
 KINDS = ["icmp", "tcp", "udp"]
@@ -297,7 +298,9 @@ def main():
     a = ap.parse_args()
     res = load(a.scores)
     if not res:
-        raise SystemExit(f"--scores {a.scores}: no <session>-<kind>.json scores there; run the --kinds study first")
+        print(f"accuracy_kinds.py: --scores {a.scores}: no <session>-<kind>.json scores there; "
+              "run scripts/bench-accuracy.sh --kinds icmp,tcp,udp first", file=sys.stderr)
+        sys.exit(2)
     queues = {s: load_hold(a.scores, s) for s in SESSIONS if s in res}
     try:
         with open(os.path.join(a.scores, "commands.txt")) as f:
