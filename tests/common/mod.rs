@@ -28,6 +28,8 @@ pub const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
 pub static ECHO: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-echo"));
 /// `migprobe-inject` (crate migprobe-bench), built beside `migprobe`.
 pub static INJECT: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-inject"));
+/// `migprobe-hold` (crate migprobe-bench), built beside `migprobe`.
+pub static HOLD: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-hold"));
 
 /// A binary of another workspace crate, in the same target directory as
 /// `migprobe` (cargo gives integration tests only their own package's bins).
