@@ -31,7 +31,7 @@
 #   --kinds L   only the probe-kind study, for the kinds in L (icmp,tcp,udp); KIND_TCP_PORT,
 #               KIND_UDP_PORT (default 9, 33434: closed ports) choose the ports; an existing
 #               accuracy-kinds.md is kept unless --force
-#   MIGPROBE_BIN_DIR=dir  use migprobe, migprobe-echo, migprobe-inject from dir (no build)
+#   MIGPROBE_BIN_DIR=dir  use migprobe, migprobe-echo, migprobe-inject (migprobe-hold) from dir (no build)
 #   REPS=n  LOSS_SECONDS=s  LAB_REPS=n  override the sizes; OUT=dir  SCORES=dir  where to write
 #   ONLY=name,...  rerun only these network sessions (e.g. freeze4s-100us; "false" for the random
 #                  loss run), keeping the other sessions' scores, then render the report again

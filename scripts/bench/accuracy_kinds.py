@@ -243,7 +243,7 @@ def render(res, queues, meta, commands):
          "- **freeze**: an iptables rule `-j NFQUEUE --queue-num 0` (this kernel lacks nftables' own `queue`) hands every packet to the target to "
          "`migprobe-hold`, an NFQUEUE verdict process (crates/bench/src/nfqueue.rs) that accepts them at "
          "once; `migprobe-inject freeze` SIGSTOPs it (packets are **held** in the kernel, whatever their "
-         "protocol) and SIGCONTs it (the whole queue is accepted in one batch verdict and the target "
+         "protocol) and SIGCONTs it (the queue is accepted oldest first, 64 packets a verdict, and the target "
          "answers it). **overflow**: the same with a 64-packet queue (queued, then lost). **loss**: "
          "`migprobe-inject drop` adds and removes an nftables rule that drops everything to the target "
          "(one `nft -i` kept open; each action is stamped before the command and after nft echoes its "
