@@ -161,7 +161,11 @@ fn validate_probe(value: &str, socket: SocketArg) -> Result<ProbeKind, ConfigErr
             &format!("{socket:?}").to_lowercase(),
             format!(
                 "chooses the ICMP socket; --probe {kind} always uses a {} socket: leave --socket out",
-                if kind.protocol() == "tcp" { "raw TCP" } else { "UDP datagram" }
+                match kind {
+                    ProbeKind::Tcp(_) => "raw TCP",
+                    ProbeKind::TcpSession(_) => "connected TCP",
+                    _ => "UDP datagram",
+                }
             ),
         ));
     }

@@ -156,6 +156,10 @@ pub fn probe_session(
             let reads = opts.read_replies;
             scope.spawn(move || run_receiver(sock, &tx, stop_recv, sender_done, err_pause, reads));
         }
+        if let Some(sessions) = sockets.sessions() {
+            let (tx, stop_recv) = (tx.clone(), &stop_recv);
+            scope.spawn(move || sessions.run_reader(&tx, stop_recv));
+        }
         let sender_tx = tx.clone();
         let (cfg, stop_send, realtime) = (&sender_cfg, &stop_send, plan.realtime);
         let transport = &transport;
@@ -174,6 +178,7 @@ pub fn probe_session(
         let header = session_header(plan, sockets, &sender_cfg, sched);
         let result = collect(
             plan,
+            sockets,
             &mut engine,
             &rx,
             sink,
@@ -223,7 +228,8 @@ fn session_header(
             .collect(),
         hostname: base.hostname,
         kernel: base.kernel,
-        socket: Some(sockets.kind()),
+        // A TCP session's socket is neither: its targets name their kind.
+        socket: sockets.sessions().is_none().then(|| sockets.kind()),
         scheduling: sched,
         spin_ns: effective_spin(plan),
         payload_bytes: plan.payload_len,
@@ -249,9 +255,20 @@ fn error_queue_pause(probe: ProbeKind, interval: Duration) -> Duration {
 /// (writes it `lost` and forgets it): the drain, or the receive buffers'
 /// headroom of replies a resuming target may flush, whichever is longer — a
 /// reply later than the drain is lost at the end of a run too.
+///
+/// A TCP session's stream loses nothing while the connection lives: a
+/// message is answered late, after TCP's retransmissions, whose backoff
+/// doubles up to two minutes. Its probes are waited for [`SESSION_FORGET_NS`].
 fn forget_after_ns(plan: &ProbePlan, sockets: &Sockets) -> i64 {
-    duration_ns(plan.drain).max(sockets.headroom_ns())
+    let headroom = match plan.probe {
+        ProbeKind::TcpSession(_) => SESSION_FORGET_NS,
+        _ => sockets.headroom_ns(),
+    };
+    duration_ns(plan.drain).max(headroom)
 }
+
+/// How long a `tcp-session:PORT` probe is waited for before it is given up.
+const SESSION_FORGET_NS: i64 = 120_000_000_000;
 
 /// Gaps between two sends up to this long: the send thread receives the
 /// replies between its sends (read at most this late; their kernel RX stamps
@@ -300,6 +317,7 @@ const COLLECT_TICK: Duration = Duration::from_millis(10);
 #[allow(clippy::too_many_arguments)]
 fn collect(
     plan: &ProbePlan,
+    sockets: &Sockets,
     engine: &mut Engine,
     rx: &mpsc::Receiver<ProbeMsg>,
     sink: &mut LineSink<'_>,
@@ -375,6 +393,13 @@ fn collect(
     // Messages already queued still count.
     while let Ok(msg) = rx.try_recv() {
         engine.handle(msg, &mut out);
+    }
+    if let Some(s) = sockets.sessions() {
+        out.extend(
+            s.summaries(sys::realtime_now())
+                .into_iter()
+                .map(Line::Event),
+        );
     }
     engine.finish(&mut out);
     if let Some(ev) = events {
