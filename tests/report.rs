@@ -371,6 +371,7 @@ fn switchover() -> (Analysis, RunData) {
         end_reason: Some("duration".into()),
         notes: vec![],
         clocks: vec![],
+        sessions: vec![],
         campaign: None,
     };
     (a, run)
@@ -484,6 +485,7 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
         end_reason: Some("duration".into()),
         notes: vec!["No hypervisor events were captured.".into()],
         clocks: vec![],
+        sessions: vec![],
         campaign: None,
     };
     (a, run)
@@ -789,6 +791,7 @@ fn empty_analysis() -> Analysis {
         end_reason: None,
         notes: vec![],
         clocks: vec![],
+        sessions: vec![],
         campaign: None,
     }
 }

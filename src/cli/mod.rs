@@ -117,11 +117,14 @@ pub(crate) struct ProbeTuning {
     #[arg(long, value_enum, default_value_t = SocketArg::Auto)]
     pub(crate) socket: SocketArg,
     /// What to probe with: icmp (echo request), tcp:PORT (a SYN; a SYN-ACK or RST answers,
-    /// the handshake is never completed; needs CAP_NET_RAW) or udp:PORT (a datagram; an ICMP
-    /// port unreachable or a UDP reply answers), for guests that drop ICMP echo.
+    /// the handshake is never completed; needs CAP_NET_RAW), udp:PORT (a datagram; an ICMP
+    /// port unreachable or a UDP reply answers), for guests that drop ICMP echo, or
+    /// tcp-session:PORT (one established connection to an echo service on PORT, a numbered
+    /// message per probe; also records the longest stall of the stream and whether the
+    /// connection survived).
     #[arg(long, default_value = "icmp", value_name = "KIND")]
     pub(crate) probe: String,
-    /// Payload bytes per ICMP or UDP probe (at least 24: magic, target, nonce, index).
+    /// Payload bytes per ICMP, UDP or TCP session probe (at least 24: magic, target, nonce, index).
     #[arg(short, long, default_value = "56", value_name = "BYTES")]
     pub(crate) size: String,
     /// Consecutive unanswered probes that count as an outage.

@@ -15,6 +15,7 @@ mod per_target;
 pub mod phases;
 pub mod reply_gaps;
 pub mod rules;
+pub mod sessions;
 #[cfg(test)]
 mod spilled_tests;
 mod tally;

@@ -289,6 +289,8 @@ pub struct Analysis {
     /// For a run of several migrations: how many, and which one the headline
     /// shows (see [`super::campaign`]); `None` for a single migration.
     pub campaign: Option<CampaignHeadline>,
+    /// The application's view of each `tcp-session:PORT` target (see [`super::sessions`]).
+    pub sessions: Vec<super::sessions::SessionView>,
 }
 
 /// The headline of a run of several migrations: which migration's downtime

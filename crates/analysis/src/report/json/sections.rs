@@ -48,7 +48,7 @@ pub struct RunInfo {
     pub interval_ms: f64,
     /// Consecutive misses that make a loss outage.
     pub min_loss_run: u32,
-    /// "raw", "dgram" or null (no probes).
+    /// "raw", "dgram" or null (no probes, or `tcp-session` probes on connected TCP sockets).
     pub socket: Option<String>,
     /// The targets probed.
     pub targets: Vec<TargetMeta>,
@@ -96,7 +96,7 @@ pub struct TargetMeta {
     pub addr: String,
     /// What the user typed.
     pub name: String,
-    /// The probe kind, `tcp:PORT` or `udp:PORT`; absent for ICMP echo.
+    /// The probe kind, `tcp:PORT`, `udp:PORT` or `tcp-session:PORT`; absent for ICMP echo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<String>,
 }
@@ -391,6 +391,12 @@ pub struct TargetReport {
     pub longest_reply_gap_ms: Option<f64>,
     /// Longest run of consecutive unanswered probes.
     pub longest_unanswered_run: u64,
+    /// The probe kind (`tcp:PORT`, `udp:PORT`, `tcp-session:PORT`); absent for ICMP echo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+    /// `tcp-session:PORT` targets: the application's view of the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<super::sessions::SessionReport>,
 }
 
 impl From<&TargetSummary> for TargetReport {
@@ -413,6 +419,8 @@ impl From<&TargetSummary> for TargetReport {
             rtt_max_ms: ms_opt(s.rtt_max_ns),
             longest_reply_gap_ms: ms_opt(s.longest_reply_gap_ns),
             longest_unanswered_run: s.longest_unanswered_run,
+            probe: None,
+            session: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use super::verdict::{self, target_name};
 use crate::analysis::model::{Analysis, Downtime, TriggerInfo};
 use std::fmt::{self, Write};
 
+mod sessions;
 mod unobserved;
 
 /// At most this many outages are listed; report.json has them all.
@@ -83,6 +84,7 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     if !a.summaries.is_empty() {
         write_targets(s, a)?;
     }
+    sessions::write_sessions(s, a)?;
     unobserved::write_unobserved(s, a)?;
     write_run(s, a, meta)?;
     if !a.notes.is_empty() {
