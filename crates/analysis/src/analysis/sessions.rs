@@ -63,7 +63,7 @@ fn view(id: u32, events: &[EventLine]) -> SessionView {
         lost_error: lost.and_then(|e| str_at(&e.detail, "error")),
         bytes: None,
     };
-    if let Some(s) = of(kinds::TCP_SESSION).last() {
+    if let Some(s) = of(kinds::TCP_SESSION).next_back() {
         let d = &s.detail;
         v.longest_stall_ns = d.get("longest_stall_ns").and_then(Value::as_i64);
         v.longest_stall_start = d

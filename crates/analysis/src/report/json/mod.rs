@@ -129,11 +129,7 @@ pub fn build(a: &Analysis, meta: &ReportMeta) -> Report {
         outages: a.outages.iter().map(|o| OutageReport::new(a, o)).collect(),
         phases: a.phases.iter().map(PhaseReport::from).collect(),
         per_phase: a.per_phase.iter().map(PhaseStatsReport::from).collect(),
-        targets: a
-            .summaries
-            .iter()
-            .map(|s| sessions::target_report(s, a))
-            .collect(),
+        targets: a.summaries.iter().map(|s| TargetReport::of(s, a)).collect(),
         baseline: a.baseline.iter().map(BaselineReport::from).collect(),
         unobserved: UnobservedReport::new(a),
         notes: a.notes.clone(),

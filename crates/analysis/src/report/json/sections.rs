@@ -4,6 +4,7 @@
 //! Field names and meanings are the stable schema; add, never rename.
 
 use super::class_name;
+use super::sessions::SessionReport;
 pub(crate) use super::units::{ms, ms_opt};
 use crate::analysis::model::{
     Analysis, Baseline, Downtime, MigrationInfo, Outage, Phase, PhaseStats, TriggerInfo,
@@ -396,7 +397,24 @@ pub struct TargetReport {
     pub probe: Option<String>,
     /// `tcp-session:PORT` targets: the application's view of the connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<super::sessions::SessionReport>,
+    pub session: Option<SessionReport>,
+}
+
+impl TargetReport {
+    /// The totals of `s` with its target's probe kind and TCP session from `a`.
+    pub(crate) fn of(s: &TargetSummary, a: &Analysis) -> TargetReport {
+        let id = s.target_id;
+        let target = a.targets.iter().find(|t| t.id == id);
+        TargetReport {
+            probe: target.and_then(|t| t.probe).map(|k| k.to_string()),
+            session: a
+                .sessions
+                .iter()
+                .find(|v| v.target_id == id)
+                .map(SessionReport::from),
+            ..TargetReport::from(s)
+        }
+    }
 }
 
 impl From<&TargetSummary> for TargetReport {

@@ -2,11 +2,8 @@
 //! target used and, for `tcp-session:PORT`, the application's view of its
 //! connection (see [`crate::analysis::sessions`]).
 
-use super::sections::TargetReport;
 use super::units::ms_opt;
-use crate::analysis::model::Analysis;
 use crate::analysis::sessions::SessionView;
-use crate::analysis::TargetSummary;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -50,24 +47,5 @@ impl From<&SessionView> for SessionReport {
             bytes_written: v.bytes.map(|b| b.0),
             bytes_echoed: v.bytes.map(|b| b.1),
         }
-    }
-}
-
-/// The totals of `s` with its target's probe kind and session from `a`.
-pub(crate) fn target_report(s: &TargetSummary, a: &Analysis) -> TargetReport {
-    let id = s.target_id;
-    TargetReport {
-        probe: a
-            .targets
-            .iter()
-            .find(|t| t.id == id)
-            .and_then(|t| t.probe)
-            .map(|k| k.to_string()),
-        session: a
-            .sessions
-            .iter()
-            .find(|v| v.target_id == id)
-            .map(SessionReport::from),
-        ..TargetReport::from(s)
     }
 }
