@@ -34,22 +34,6 @@ fn echo(rig: &Rig) -> Proc {
     p
 }
 
-/// `migprobe report --format json` of `run_file`: report.json as a value.
-fn report(rig: &Rig, run_file: &str) -> serde_json::Value {
-    let dir = rig.path(&format!("{run_file}.report"));
-    sh(&[
-        MIGPROBE,
-        "report",
-        rig.path(run_file).to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-        "--format",
-        "json,md",
-    ]);
-    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
-    serde_json::from_str(&text).expect("report.json is JSON")
-}
-
 /// The run file's `tcp_session` summary of target 0.
 fn summary(run: &RunData) -> serde_json::Value {
     let found = run.events.iter().find(|e| e.kind == kinds::TCP_SESSION);
@@ -121,7 +105,7 @@ fn a_stopped_echo_is_one_stall_of_its_length_and_the_connection_survives() {
     assert!(run.events.iter().all(|e| e.kind != kinds::TCP_SESSION_LOST));
     let probes = of_target(&run, 0);
     assert_eq!(count(&probes, ProbeStatus::Lost), 0, "{}", tally(&probes));
-    let r = report(&rig, "stall.jsonl");
+    let r = rig.report_json("stall.jsonl", "json,md");
     let t = &r["targets"][0];
     assert_eq!(t["probe"], format!("tcp-session:{PORT}"));
     assert_eq!(t["session"]["survived"], true);
@@ -185,7 +169,7 @@ fn a_killed_echo_loses_the_connection_and_says_so() {
         .filter(|p| p.status == ProbeStatus::Error && p.send_failed())
         .count();
     assert!(failed > 50, "{}", tally(&probes));
-    let r = report(&rig, "kill.jsonl");
+    let r = rig.report_json("kill.jsonl", "json,md");
     let session = &r["targets"][0]["session"];
     assert_eq!(session["survived"], false, "{session}");
     assert!(session["lost_how"].is_string(), "{session}");
