@@ -47,7 +47,6 @@ ip netns exec "$T" nft add table inet tcps
 ip netns exec "$T" nft add chain inet tcps input '{ type filter hook input priority 0 ; policy accept ; }'
 ip netns exec "$P" ping -c 3 -i 0.2 -q 192.0.2.2 >/dev/null
 
-rows=()
 for d in 0.5 1 2 3; do
   for r in $(seq 1 "$REPS"); do
     dur=$(python3 -c "print(f'{$d + 4.5}s')")
@@ -80,15 +79,15 @@ print(json.dumps({"drop_s": d, "icmp_outage_ms": net, "stall_ms": stall,
 PY
 )
     echo "$row" >&2
-    rows+=("$row")
+    echo "$row" >> "$WORK/rows.jsonl"
   done
 done
 
 mkdir -p "$OUT"
-printf '%s\n' "${rows[@]}" | python3 - "$OUT" "$MIGPROBE" "$REPS" <<'PY'
+python3 - "$OUT" "$WORK/rows.jsonl" "$REPS" <<'PY'
 import json, statistics, sys, platform
-out, exe, reps = sys.argv[1], sys.argv[2], sys.argv[3]
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
+out, rows_file, reps = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = [json.loads(l) for l in open(rows_file) if l.strip()]
 json.dump({"reps": int(reps), "rows": rows}, open(f"{out}/tcp-session.json", "w"), indent=1)
 lines = ["# TCP session stall vs network outage", "",
          f"`scripts/bench-tcp-session.sh` (REPS={reps}) on {platform.node()}: an nftables drop of all input in the "
