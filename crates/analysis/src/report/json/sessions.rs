@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionReport {
     /// Longest time the echoed byte stream stood still while written bytes
-    /// were outstanding: the application's downtime (longer than the
-    /// network's by TCP's retransmission backoff); null when not recorded.
+    /// were outstanding: the application's downtime (after a long network
+    /// outage, longer than it by TCP's retransmission backoff); null when
+    /// not recorded.
     pub longest_stall_ms: Option<f64>,
     /// When that stall began, realtime ns.
     pub longest_stall_start_ns: Option<i64>,

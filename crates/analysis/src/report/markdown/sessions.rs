@@ -18,8 +18,8 @@ pub(super) fn write_sessions(s: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(
         s,
         "The application's view: the longest time the echoed byte stream stood still while bytes \
-         were outstanding (its downtime; TCP's retransmission backoff makes it longer than the \
-         network's outage), and whether the connection survived. A stalled stream that recovered \
+         were outstanding (its downtime; after a long network outage TCP's retransmission backoff \
+         makes it longer than the outage), and whether the connection survived. A stalled stream that recovered \
          lost nothing: its probes were answered late."
     )?;
     writeln!(s)?;
