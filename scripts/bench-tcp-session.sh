@@ -31,7 +31,7 @@ P=tcps-bp-$$ T=tcps-bt-$$
 WORK=$(mktemp -d /tmp/bench-tcp-session.XXXXXX)
 ECHO_PID=
 cleanup() {
-  [ -n "$ECHO_PID" ] && kill "$ECHO_PID" 2>/dev/null || true
+  if [ -n "$ECHO_PID" ]; then kill "$ECHO_PID" 2>/dev/null || true; fi
   ip netns del "$P" 2>/dev/null || true
   ip netns del "$T" 2>/dev/null || true
   rm -rf "$WORK"
@@ -48,7 +48,7 @@ ip netns exec "$T" nft add chain inet tcps input '{ type filter hook input prior
 ip netns exec "$P" ping -c 3 -i 0.2 -q 192.0.2.2 >/dev/null
 
 for d in 0.5 1 2 3; do
-  for r in $(seq 1 "$REPS"); do
+  for _ in $(seq 1 "$REPS"); do
     dur=$(python3 -c "print(f'{$d + 4.5}s')")
     ip netns exec "$P" "$MIGPROBE" probe 192.0.2.2 -i 10ms -d "$dur" --drain 1s -q -o "$WORK/icmp.jsonl" --force &
     a=$!
