@@ -334,11 +334,19 @@ mod tests {
             ("tcp:22", ProbeKind::Tcp(22)),
             ("udp:33434", ProbeKind::Udp(33434)),
             ("icmp", ProbeKind::Icmp),
+            ("tcp-session:7", ProbeKind::TcpSession(7)),
         ] {
             assert_eq!(plan(&["192.0.2.1", "--probe", arg]).unwrap().probe, kind);
         }
         let e = plan(&["192.0.2.1", "--probe", "tcp"]).unwrap_err();
         assert!(e.to_string().contains("tcp:PORT"), "{e}");
+        let e = plan(&["192.0.2.1", "--probe", "tcp-session:7", "--socket", "raw"]).unwrap_err();
+        assert_eq!(e.flag, "--socket");
+        assert!(
+            e.to_string()
+                .contains("connected TCP socket: leave --socket out"),
+            "{e}"
+        );
     }
 
     /// Regression (issue 7): the default --spin 30us made every interval under 30 µs an error.
