@@ -141,6 +141,7 @@ pub(crate) fn plan(
         min_loss_run,
         realtime: !t.no_realtime,
         argv,
+        domains: Vec::new(),
     })
 }
 
@@ -185,9 +186,9 @@ pub(crate) fn capture_config(
         Duration::from_millis(10),
         Duration::from_secs(60),
     )?;
-    let (src_uri, domain) = match (&a.src_uri, &a.domain) {
-        (None, None) if !required && a.dst_uri.is_none() => return Ok(None),
-        (Some(s), Some(d)) => (s.clone(), d.clone()),
+    let (src_uri, domains) = match (&a.src_uri, a.domains.as_slice()) {
+        (None, []) if !required && a.dst_uri.is_none() => return Ok(None),
+        (Some(s), [_, ..]) => (s.clone(), a.domains.clone()),
         (None, _) => {
             return Err(bad(
                 "--src-uri",
@@ -195,7 +196,7 @@ pub(crate) fn capture_config(
                 "is needed to listen to the hypervisors (with --domain)",
             ))
         }
-        (Some(_), None) => {
+        (Some(_), []) => {
             return Err(bad(
                 "--domain",
                 "",
@@ -217,13 +218,18 @@ pub(crate) fn capture_config(
             }
         }
     }
-    if domain.trim().is_empty() {
-        return Err(bad("--domain", &domain, "give the domain's name or UUID"));
+    for (i, d) in domains.iter().enumerate() {
+        if d.trim().is_empty() {
+            return Err(bad("--domain", d, "give the domain's name or UUID"));
+        }
+        if domains[..i].contains(d) {
+            return Err(bad("--domain", d, "is given twice; name each guest once"));
+        }
     }
     Ok(Some(migprobe_sources::events::capture::CaptureConfig {
         src_uri,
         dst_uri: a.dst_uri.clone(),
-        domain,
+        domains,
         poll,
     }))
 }

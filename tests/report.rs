@@ -46,6 +46,7 @@ fn target(id: u32) -> TargetInfo {
         family: Family::V4,
         phase_ns: 0,
         probe: None,
+        domain: None,
     }
 }
 
@@ -1373,6 +1374,7 @@ fn events_only_run() {
 fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::MigrationEntry {
     json::MigrationEntry {
         index: i,
+        domain: None,
         trigger: Some(json::TriggerReport {
             argv: vec!["migrate".into()],
             exit_code: Some(i32::from(result != "completed")),

@@ -10,6 +10,7 @@ pub mod hist;
 mod index_runs;
 pub mod model;
 pub mod outages;
+pub mod per_guest;
 pub mod per_migration;
 mod per_target;
 pub mod phases;

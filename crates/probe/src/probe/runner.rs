@@ -59,6 +59,9 @@ pub struct ProbePlan {
     pub realtime: bool,
     /// The command line, for the header.
     pub argv: Vec<String>,
+    /// The libvirt domain each target belongs to, by position in `targets`
+    /// (a host evacuation probes several guests); empty or `None`: not said.
+    pub domains: Vec<Option<String>>,
 }
 
 /// A random 64-bit value from the OS (falls back to the clock, which is still unique per run).
@@ -224,6 +227,7 @@ fn session_header(
                 family: Family::of(addr),
                 phase_ns: schedule.phase_ns(i as u32),
                 probe: (plan.probe != ProbeKind::Icmp).then_some(plan.probe),
+                domain: plan.domains.get(i).cloned().flatten(),
             })
             .collect(),
         hostname: base.hostname,
