@@ -103,6 +103,7 @@ mod tests {
             family: Family::V4,
             phase_ns: 0,
             probe,
+            domain: None,
         }
     }
 
