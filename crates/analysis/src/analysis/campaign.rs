@@ -21,7 +21,8 @@
 //! A host evacuation (guests migrating at once, each analysed over its own
 //! targets and events by [`per_guest`](super::per_guest)) is merged the same
 //! way, except that outages and progress belong to their guest, not to a time
-//! window ([`by_guest`]).
+//! window ([`by_guest`]), and the run's result is the worst guest's (its own
+//! verdict would mix the guests' events).
 //!
 //! Everything else (baseline, targets, summaries, events, notes) stays the
 //! whole run's. Unobserved windows stay the whole run's too, but each is
@@ -30,7 +31,9 @@
 //! verdict is open (`inconclusive`) when it is for the whole run or for any
 //! one migration.
 
-use super::model::{Analysis, CampaignHeadline, Outage, Phase, PhaseName};
+use super::model::{
+    Analysis, CampaignHeadline, MigrationInfo, Outage, Outcome, Phase, PhaseName, TriggerInfo,
+};
 use super::phases::phase_of;
 use crate::stats::Samples;
 use migprobe_probe::types::RealNs;
@@ -175,6 +178,47 @@ fn attribute_by_guest(a: &mut Analysis, migrations: &[Analysis]) {
     let mut progress = tagged(migrations, |m| &m.progress, |p, i| p.migration = Some(i));
     progress.sort_by_key(|p| p.at_ns);
     a.progress = progress;
+    a.migration = Some(MigrationInfo {
+        result: evacuation_outcome(migrations),
+        stats: None,
+    });
+    a.trigger = evacuation_trigger(migrations);
+}
+
+/// An evacuation's result: the worst of its guests' (a failure, then a
+/// cancellation, then an unknown), completed only when every guest's is.
+/// The whole run's own verdict would mix the guests' events.
+fn evacuation_outcome(migrations: &[Analysis]) -> Outcome {
+    let results: Vec<Outcome> = migrations
+        .iter()
+        .map(|m| m.migration.as_ref().map_or(Outcome::Unknown, |i| i.result))
+        .collect();
+    [Outcome::Failed, Outcome::TriggerFailed, Outcome::Cancelled, Outcome::Unknown]
+        .into_iter()
+        .find(|o| results.contains(o))
+        .unwrap_or(Outcome::Completed)
+}
+
+/// An evacuation's triggers as one: from the first start to the last exit,
+/// with the first guest's failing exit code (else 0); the command is the one
+/// they share (`nova host-evacuate-live`), else none: each guest's is in its
+/// own entry.
+fn evacuation_trigger(migrations: &[Analysis]) -> Option<TriggerInfo> {
+    let ts: Vec<&TriggerInfo> = migrations.iter().filter_map(|m| m.trigger.as_ref()).collect();
+    let first = ts.first()?;
+    let exited = if ts.iter().all(|t| t.exited_ns.is_some()) {
+        ts.iter().filter_map(|t| t.exited_ns).max()
+    } else {
+        None
+    };
+    let code = ts.iter().find(|t| t.exit_code != Some(0)).map_or(Some(0), |t| t.exit_code);
+    let shared = ts.iter().all(|t| t.argv == first.argv);
+    Some(TriggerInfo {
+        argv: if shared { first.argv.clone() } else { Vec::new() },
+        started_ns: ts.iter().filter_map(|t| t.started_ns).min(),
+        exited_ns: exited,
+        exit_code: if exited.is_some() { code } else { None },
+    })
 }
 
 /// Marks each unobserved window of `a` that a migration's analysis judged
