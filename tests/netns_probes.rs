@@ -184,18 +184,7 @@ fn nft(rig: &Rig, command: &str) -> (i64, i64) {
 
 /// The outages report.json lists for target `id`: (class, estimate in ns).
 fn outages(rig: &Rig, run_file: &str, id: u64) -> Vec<(String, i64)> {
-    let dir = rig.path(&format!("{run_file}.report"));
-    sh(&[
-        MIGPROBE,
-        "report",
-        rig.path(run_file).to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("report.json is JSON");
+    let report = rig.report_json(run_file, "json");
     let all = report["outages"].as_array().cloned().unwrap_or_default();
     all.iter()
         .filter(|o| o["target"].as_u64() == Some(id))

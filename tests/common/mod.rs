@@ -294,6 +294,17 @@ impl Rig {
         (out, run)
     }
 
+    /// `migprobe report RUN --format FORMATS` of the run file `name` into
+    /// `name.report/`; returns its report.json (`FORMATS` must hold `json`).
+    pub fn report_json(&self, name: &str, formats: &str) -> serde_json::Value {
+        let dir = self.path(&format!("{name}.report"));
+        let run = self.path(name);
+        let (run, out) = (run.to_str().unwrap(), dir.to_str().unwrap());
+        sh(&[MIGPROBE, "report", run, "--out", out, "--format", formats]);
+        let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+        serde_json::from_str(&text).expect("report.json is JSON")
+    }
+
     /// Waits until `addr` answers a ping from the prober (neighbour discovery done).
     pub fn wait_reachable(&self, addr: &str) {
         let t0 = Instant::now();
