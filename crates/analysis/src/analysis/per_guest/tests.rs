@@ -170,12 +170,23 @@ fn the_merged_report_gives_each_guest_its_entry_and_outages() {
         .collect();
     assert_eq!(domains, [Some("vm1".into()), Some("vm2".into())]);
     assert!(out.markdown.contains("| Guest |"), "{}", out.markdown);
-    assert!(out.markdown.contains("- Triggers: one per guest (2 guests"), "{}", out.markdown);
-    assert!(out.markdown.contains("(guest vm1), the worst"), "{}", out.markdown);
+    assert!(
+        out.markdown.contains("- Triggers: one per guest (2 guests"),
+        "{}",
+        out.markdown
+    );
+    assert!(
+        out.markdown.contains("(guest vm1), the worst"),
+        "{}",
+        out.markdown
+    );
     assert_eq!(merged.migration.map(|m| m.result), Some(Outcome::Completed));
     let t = merged.trigger.expect("the guests' triggers as one");
     assert!(t.argv.is_empty(), "each guest has its own command");
-    assert_eq!((t.started_ns, t.exited_ns), (Some(RealNs(T0 + 1_000 * MS)), Some(RealNs(T0 + 3_700 * MS))));
+    assert_eq!(
+        (t.started_ns, t.exited_ns),
+        (Some(RealNs(T0 + 1_000 * MS)), Some(RealNs(T0 + 3_700 * MS)))
+    );
     assert_eq!(t.exit_code, Some(0));
 }
 
@@ -189,7 +200,10 @@ fn one_failed_guest_fails_the_evacuation() {
     }
     let opts = AnalysisOptions::default();
     let per = per_migration(&run, &opts);
-    let results: Vec<Outcome> = per.iter().filter_map(|a| Some(a.migration.as_ref()?.result)).collect();
+    let results: Vec<Outcome> = per
+        .iter()
+        .filter_map(|a| Some(a.migration.as_ref()?.result))
+        .collect();
     assert_eq!(results, [Outcome::Completed, Outcome::Failed]);
     let merged = merge(&analyze(&run, &opts), &per);
     assert_eq!(merged.migration.map(|m| m.result), Some(Outcome::Failed));
