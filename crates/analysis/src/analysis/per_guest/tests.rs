@@ -193,11 +193,15 @@ fn the_merged_report_gives_each_guest_its_entry_and_outages() {
 #[test]
 fn one_failed_guest_fails_the_evacuation() {
     let mut run = evacuation();
-    for e in &mut run.events {
-        if e.kind == kinds::JOB_COMPLETED && e.detail["domain"] == "vm2" {
-            e.detail["success"] = false.into();
-        }
-    }
+    // vm2's migration fails: QEMU on the source says so, and nothing resumes
+    // on the destination or completes.
+    run.events.retain(|e| {
+        e.detail["domain"] != "vm2" || ![kinds::QEMU_RESUME, kinds::JOB_COMPLETED].contains(&e.kind)
+    });
+    let mut failed = event(3_300, Origin::Src, kinds::QEMU_MIGRATION, Some("vm2"));
+    failed.detail["status"] = "failed".into();
+    run.events.push(failed);
+    run.events.sort_by_key(|e| e.at_ns);
     let opts = AnalysisOptions::default();
     let per = per_migration(&run, &opts);
     let results: Vec<Outcome> = per
