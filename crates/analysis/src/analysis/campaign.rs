@@ -193,10 +193,15 @@ fn evacuation_outcome(migrations: &[Analysis]) -> Outcome {
         .iter()
         .map(|m| m.migration.as_ref().map_or(Outcome::Unknown, |i| i.result))
         .collect();
-    [Outcome::Failed, Outcome::TriggerFailed, Outcome::Cancelled, Outcome::Unknown]
-        .into_iter()
-        .find(|o| results.contains(o))
-        .unwrap_or(Outcome::Completed)
+    [
+        Outcome::Failed,
+        Outcome::TriggerFailed,
+        Outcome::Cancelled,
+        Outcome::Unknown,
+    ]
+    .into_iter()
+    .find(|o| results.contains(o))
+    .unwrap_or(Outcome::Completed)
 }
 
 /// An evacuation's triggers as one: from the first start to the last exit,
@@ -204,17 +209,27 @@ fn evacuation_outcome(migrations: &[Analysis]) -> Outcome {
 /// they share (`nova host-evacuate-live`), else none: each guest's is in its
 /// own entry.
 fn evacuation_trigger(migrations: &[Analysis]) -> Option<TriggerInfo> {
-    let ts: Vec<&TriggerInfo> = migrations.iter().filter_map(|m| m.trigger.as_ref()).collect();
+    let ts: Vec<&TriggerInfo> = migrations
+        .iter()
+        .filter_map(|m| m.trigger.as_ref())
+        .collect();
     let first = ts.first()?;
     let exited = if ts.iter().all(|t| t.exited_ns.is_some()) {
         ts.iter().filter_map(|t| t.exited_ns).max()
     } else {
         None
     };
-    let code = ts.iter().find(|t| t.exit_code != Some(0)).map_or(Some(0), |t| t.exit_code);
+    let code = ts
+        .iter()
+        .find(|t| t.exit_code != Some(0))
+        .map_or(Some(0), |t| t.exit_code);
     let shared = ts.iter().all(|t| t.argv == first.argv);
     Some(TriggerInfo {
-        argv: if shared { first.argv.clone() } else { Vec::new() },
+        argv: if shared {
+            first.argv.clone()
+        } else {
+            Vec::new()
+        },
         started_ns: ts.iter().filter_map(|t| t.started_ns).min(),
         exited_ns: exited,
         exit_code: if exited.is_some() { code } else { None },

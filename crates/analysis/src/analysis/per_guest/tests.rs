@@ -170,26 +170,44 @@ fn the_merged_report_gives_each_guest_its_entry_and_outages() {
         .collect();
     assert_eq!(domains, [Some("vm1".into()), Some("vm2".into())]);
     assert!(out.markdown.contains("| Guest |"), "{}", out.markdown);
-    assert!(out.markdown.contains("- Triggers: one per guest (2 guests"), "{}", out.markdown);
-    assert!(out.markdown.contains("(guest vm1), the worst"), "{}", out.markdown);
+    assert!(
+        out.markdown.contains("- Triggers: one per guest (2 guests"),
+        "{}",
+        out.markdown
+    );
+    assert!(
+        out.markdown.contains("(guest vm1), the worst"),
+        "{}",
+        out.markdown
+    );
     assert_eq!(merged.migration.map(|m| m.result), Some(Outcome::Completed));
     let t = merged.trigger.expect("the guests' triggers as one");
     assert!(t.argv.is_empty(), "each guest has its own command");
-    assert_eq!((t.started_ns, t.exited_ns), (Some(RealNs(T0 + 1_000 * MS)), Some(RealNs(T0 + 3_700 * MS))));
+    assert_eq!(
+        (t.started_ns, t.exited_ns),
+        (Some(RealNs(T0 + 1_000 * MS)), Some(RealNs(T0 + 3_700 * MS)))
+    );
     assert_eq!(t.exit_code, Some(0));
 }
 
 #[test]
 fn one_failed_guest_fails_the_evacuation() {
     let mut run = evacuation();
-    for e in &mut run.events {
-        if e.kind == kinds::JOB_COMPLETED && e.detail["domain"] == "vm2" {
-            e.detail["success"] = false.into();
-        }
-    }
+    // vm2's migration fails: QEMU on the source says so, and nothing resumes
+    // on the destination or completes.
+    run.events.retain(|e| {
+        e.detail["domain"] != "vm2" || ![kinds::QEMU_RESUME, kinds::JOB_COMPLETED].contains(&e.kind)
+    });
+    let mut failed = event(3_300, Origin::Src, kinds::QEMU_MIGRATION, Some("vm2"));
+    failed.detail["status"] = "failed".into();
+    run.events.push(failed);
+    run.events.sort_by_key(|e| e.at_ns);
     let opts = AnalysisOptions::default();
     let per = per_migration(&run, &opts);
-    let results: Vec<Outcome> = per.iter().filter_map(|a| Some(a.migration.as_ref()?.result)).collect();
+    let results: Vec<Outcome> = per
+        .iter()
+        .filter_map(|a| Some(a.migration.as_ref()?.result))
+        .collect();
     assert_eq!(results, [Outcome::Completed, Outcome::Failed]);
     let merged = merge(&analyze(&run, &opts), &per);
     assert_eq!(merged.migration.map(|m| m.result), Some(Outcome::Failed));

@@ -322,7 +322,11 @@ fn write_run(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
 
 /// How many guests (libvirt domains) the run's targets belong to.
 fn guests(a: &Analysis) -> usize {
-    let mut seen: Vec<&str> = a.targets.iter().filter_map(|t| t.domain.as_deref()).collect();
+    let mut seen: Vec<&str> = a
+        .targets
+        .iter()
+        .filter_map(|t| t.domain.as_deref())
+        .collect();
     seen.sort_unstable();
     seen.dedup();
     seen.len()
