@@ -18,31 +18,55 @@
 # known guest pauses (`lab.sh suspend-for D`) and real --copy-storage-all
 # migrations, migprobe's outage against QEMU's STOP/RESUME.
 #
+# Probe kinds (--kinds icmp,tcp,udp; issue 15): instead of the above, the same
+# faults probed by one migprobe per kind at the same time, with faults that
+# apply to any protocol (NFQUEUE hold, nftables drop): scripts/bench/kinds-accuracy.sh.
+# Writes reports/bench/accuracy-kinds.json and accuracy-kinds.md (not accuracy.md).
+#
 # Writes reports/bench/accuracy.json, accuracy.md, accuracy.svg
 # (and with --lab: reports/bench/accuracy-lab.json, the lab section of accuracy.md).
-# Usage: scripts/bench-accuracy.sh [--quick] [--lab | --lab-only]
+# Usage: scripts/bench-accuracy.sh [--quick] [--lab | --lab-only | --kinds LIST]
 #   --quick     3 reps, short loss run: for development (results are NOT written to reports/bench)
 #   --lab       also the lab part;  --lab-only: only the lab part (keeps the network results)
-#   MIGPROBE_BIN_DIR=dir  use migprobe, migprobe-echo, migprobe-inject from dir (no build)
+#   --kinds L   only the probe-kind study, for the kinds in L (icmp,tcp,udp); KIND_TCP_PORT,
+#               KIND_UDP_PORT (default 9, 33434: closed ports) choose the ports; an existing
+#               accuracy-kinds.md is kept unless --force
+#   MIGPROBE_BIN_DIR=dir  use migprobe, migprobe-echo, migprobe-inject (migprobe-hold) from dir (no build)
 #   REPS=n  LOSS_SECONDS=s  LAB_REPS=n  override the sizes; OUT=dir  SCORES=dir  where to write
 #   ONLY=name,...  rerun only these network sessions (e.g. freeze4s-100us; "false" for the random
 #                  loss run), keeping the other sessions' scores, then render the report again
-# Needs root, iproute2, iputils-ping, fping, python3, util-linux (chrt, flock).
+# Needs root, iproute2, iputils-ping, fping, python3, util-linux (chrt, flock); --kinds also
+# nftables (nft), iptables and NFQUEUE in the kernel (nfnetlink_queue, xt_NFQUEUE).
 # A benchmark, not a test: it reports targets as met / not met, it does not fail on them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-QUICK=0 NET=1 LAB=0
-for a in "$@"; do
-  case "$a" in
+QUICK=0 NET=1 LAB=0 KINDS='' FORCE=0 ARGV="$0 $*"
+USAGE="usage: $0 [--quick] [--lab | --lab-only | --kinds icmp,tcp,udp [--force]]"
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) QUICK=1 ;;
     --lab) LAB=1 ;;
     --lab-only) LAB=1; NET=0 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--quick] [--lab | --lab-only]" >&2; exit 2 ;;
+    --force) FORCE=1 ;;
+    --kinds) [ $# -ge 2 ] && [ -n "$2" ] || { echo "$0: --kinds needs a list, e.g. --kinds icmp,tcp,udp" >&2; exit 2; }
+             KINDS=$2; NET=0; shift ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    *) echo "$USAGE" >&2; exit 2 ;;
   esac
+  shift
 done
+if [ -n "$KINDS" ] && [ "$LAB" = 1 ]; then echo "$0: --kinds runs alone (no --lab)" >&2; exit 2; fi
+if [ "$FORCE" = 1 ] && [ -z "$KINDS" ]; then echo "$0: --force goes with --kinds" >&2; exit 2; fi
+if [ -n "$KINDS" ]; then
+  . scripts/bench/kinds-accuracy.sh
+  IFS=, read -r -a KIND_LIST <<<"$KINDS"
+  for k in "${KIND_LIST[@]}"; do kind_arg "$k" >/dev/null; done
+  if [ "$(printf '%s\n' "${KIND_LIST[@]}" | sort | uniq -d)" ]; then
+    echo "$0: --kinds $KINDS: name each kind once" >&2; exit 2
+  fi
+fi
 if [ "$(id -u)" -ne 0 ]; then echo "$0: must run as root (network namespaces, raw sockets)" >&2; exit 2; fi
 for c in ip ping fping python3 chrt flock; do
   command -v "$c" >/dev/null || { echo "$0: $c not found (apt-get install iproute2 iputils-ping fping python3 util-linux)" >&2; exit 2; }
@@ -60,6 +84,9 @@ REPS_4S_FAST=${REPS_4S_FAST:-$REPS}
 # Scores of each part are kept in $SCORES (outside the repository), so that --lab-only
 # re-renders the report with the last network results.
 mkdir -p "$OUT" "$SCORES"
+if [ -n "$KINDS" ] && [ -e "$OUT/accuracy-kinds.md" ] && [ "$FORCE" = 0 ]; then
+  echo "$0: $OUT/accuracy-kinds.md exists; add --force to replace it (or set OUT=dir)" >&2; exit 2
+fi
 
 if [ -n "${MIGPROBE_BIN_DIR:-}" ]; then
   BIN=$MIGPROBE_BIN_DIR
@@ -224,11 +251,18 @@ lab_part() {
 }
 
 START=$(date +%s)
+if [ -n "$KINDS" ]; then
+  kinds_part
+  python3 scripts/bench/accuracy_kinds.py --scores "$SCORES/kinds" --out "$OUT" \
+    --elapsed "$(( $(date +%s) - START ))" --reps "$REPS" --argv "$ARGV" --quick "$QUICK"
+  echo "== wrote $OUT/accuracy-kinds.json, accuracy-kinds.md" >&2
+  exit 0
+fi
 if [ "$NET" = 1 ]; then net_part; fi
 if [ "$LAB" = 1 ]; then lab_part; fi
 ELAPSED=$(( $(date +%s) - START ))
 
 python3 scripts/bench/accuracy_report.py --scores "$SCORES" --out "$OUT" --elapsed "$ELAPSED" --reps "$REPS" \
   --reps-4s-fast "$REPS_4S_FAST" --loss-seconds "$LOSS_SECONDS" --quick "$QUICK" \
-  --argv "$0 $*" --migprobe "$MP"
+  --argv "$ARGV" --migprobe "$MP"
 echo "== wrote $OUT/accuracy.json, accuracy.md, accuracy.svg (${ELAPSED}s)" >&2

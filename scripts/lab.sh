@@ -29,6 +29,8 @@ source "$LAB_HELPERS/lifecycle.sh"
 source "$LAB_HELPERS/info.sh"
 # shellcheck source=lab/fault.sh
 source "$LAB_HELPERS/fault.sh"
+# shellcheck source=lab/guests.sh
+source "$LAB_HELPERS/guests.sh"
 # shellcheck source=lab/stacks.sh
 source "$LAB_HELPERS/stacks.sh"
 
@@ -67,6 +69,8 @@ LAB_STACK_NODE01=${LAB_STACK_NODE01:-}
 LAB_STACK_NODE02=${LAB_STACK_NODE02:-}
 LAB_GUEST_KERNEL=${LAB_GUEST_KERNEL:-}
 LAB_MACHINE=${LAB_MACHINE:-}
+# RAM of each extra guest of guests-up (a host evacuation).
+LAB_EVAC_RAM_MIB=${LAB_EVAC_RAM_MIB:-96}
 # shellcheck disable=SC2034 # read through ${!name} (node_stack_root)
 LAB_STACK_ROOT_NODE01='' LAB_STACK_ROOT_NODE02=''
 KERNEL_ROOT=
@@ -129,6 +133,12 @@ Commands:
                      console shows a panic/oops/BUG:/"Bad page state"
   reset-guest        destroy the guest wherever it is and boot a fresh one on
                      node01 (keeps the namespace and daemons; a few seconds)
+  guests-up N        boot N more (idle) guests on node01 for a host evacuation:
+                     \$LAB_DOMAIN-g1..gN at 192.0.2.21.. and 2001:db8::21..;
+                     env then gives LAB_EVAC_DOMAINS, LAB_EVAC_TARGETS
+                     (NAME=ADDR each) and LAB_MIGRATE_GUEST_CMD
+  migrate-guest NAME live-migrate one extra guest to the other node
+  guests-down        destroy and remove the extra guests (down does too)
   down               remove everything 'up' made (safe to run twice)
   help               this text
 
@@ -183,6 +193,8 @@ Stacks (scripts/lab/stacks.md), chosen at 'up':
   LAB_GUEST_KERNEL=                bookworm or backports: linux-image-amd64 of
                                    that suite (downloaded into the cache unless
                                    the host has it); not with LAB_KERNEL
+  LAB_EVAC_RAM_MIB=96              RAM of each extra guest of guests-up (64 MiB
+                                   does not boot the Debian kernel + initramfs)
   LAB_MACHINE=                     guest machine type (default: pc, or
                                    pc-i440fx-7.2 when a node runs backports, so
                                    the guest can move between QEMU 7.2 and 10.0)
@@ -214,6 +226,9 @@ main() {
 	pingpong) [[ $# -eq 1 ]] || usage_error "usage: pingpong N"; cmd_pingpong "$1" ;;
 	health) [[ $# -eq 0 ]] || usage_error "health takes no arguments"; cmd_health ;;
 	reset-guest) [[ $# -eq 0 ]] || usage_error "reset-guest takes no arguments"; cmd_reset_guest ;;
+	guests-up) [[ $# -eq 1 ]] || usage_error "usage: guests-up N"; cmd_guests_up "$1" ;;
+	migrate-guest) [[ $# -eq 1 ]] || usage_error "usage: migrate-guest NAME"; cmd_migrate_guest "$1" ;;
+	guests-down) [[ $# -eq 0 ]] || usage_error "guests-down takes no arguments"; cmd_guests_down ;;
 	suspend-for) [[ $# -eq 1 ]] || usage_error "usage: suspend-for DURATION (e.g. 250ms)"; cmd_suspend_for "$1" ;;
 	help | -h | --help) usage ;;
 	"") usage >&2; exit 2 ;;

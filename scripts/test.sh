@@ -15,7 +15,7 @@ need_root() {
 }
 
 install_packages() {
-  local pkgs=(iproute2 iputils-ping fping procps python3 kmod pkg-config libvirt-dev)
+  local pkgs=(iproute2 iputils-ping fping procps python3 kmod pkg-config libvirt-dev nftables iptables)
   command -v cc >/dev/null 2>&1 || pkgs+=(gcc libc6-dev)
   command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
   command -v prometheus-pushgateway >/dev/null 2>&1 || pkgs+=(prometheus-pushgateway)

@@ -141,6 +141,7 @@ pub(crate) fn plan(
         min_loss_run,
         realtime: !t.no_realtime,
         argv,
+        domains: Vec::new(),
     })
 }
 
@@ -161,7 +162,11 @@ fn validate_probe(value: &str, socket: SocketArg) -> Result<ProbeKind, ConfigErr
             &format!("{socket:?}").to_lowercase(),
             format!(
                 "chooses the ICMP socket; --probe {kind} always uses a {} socket: leave --socket out",
-                if kind.protocol() == "tcp" { "raw TCP" } else { "UDP datagram" }
+                match kind {
+                    ProbeKind::Tcp(_) => "raw TCP",
+                    ProbeKind::TcpSession(_) => "connected TCP",
+                    _ => "UDP datagram",
+                }
             ),
         ));
     }
@@ -181,9 +186,9 @@ pub(crate) fn capture_config(
         Duration::from_millis(10),
         Duration::from_secs(60),
     )?;
-    let (src_uri, domain) = match (&a.src_uri, &a.domain) {
-        (None, None) if !required && a.dst_uri.is_none() => return Ok(None),
-        (Some(s), Some(d)) => (s.clone(), d.clone()),
+    let (src_uri, domains) = match (&a.src_uri, a.domains.as_slice()) {
+        (None, []) if !required && a.dst_uri.is_none() => return Ok(None),
+        (Some(s), [_, ..]) => (s.clone(), a.domains.clone()),
         (None, _) => {
             return Err(bad(
                 "--src-uri",
@@ -191,7 +196,7 @@ pub(crate) fn capture_config(
                 "is needed to listen to the hypervisors (with --domain)",
             ))
         }
-        (Some(_), None) => {
+        (Some(_), []) => {
             return Err(bad(
                 "--domain",
                 "",
@@ -213,13 +218,18 @@ pub(crate) fn capture_config(
             }
         }
     }
-    if domain.trim().is_empty() {
-        return Err(bad("--domain", &domain, "give the domain's name or UUID"));
+    for (i, d) in domains.iter().enumerate() {
+        if d.trim().is_empty() {
+            return Err(bad("--domain", d, "give the domain's name or UUID"));
+        }
+        if domains[..i].contains(d) {
+            return Err(bad("--domain", d, "is given twice; name each guest once"));
+        }
     }
     Ok(Some(migprobe_sources::events::capture::CaptureConfig {
         src_uri,
         dst_uri: a.dst_uri.clone(),
-        domain,
+        domains,
         poll,
     }))
 }
@@ -330,11 +340,19 @@ mod tests {
             ("tcp:22", ProbeKind::Tcp(22)),
             ("udp:33434", ProbeKind::Udp(33434)),
             ("icmp", ProbeKind::Icmp),
+            ("tcp-session:7", ProbeKind::TcpSession(7)),
         ] {
             assert_eq!(plan(&["192.0.2.1", "--probe", arg]).unwrap().probe, kind);
         }
         let e = plan(&["192.0.2.1", "--probe", "tcp"]).unwrap_err();
         assert!(e.to_string().contains("tcp:PORT"), "{e}");
+        let e = plan(&["192.0.2.1", "--probe", "tcp-session:7", "--socket", "raw"]).unwrap_err();
+        assert_eq!(e.flag, "--socket");
+        assert!(
+            e.to_string()
+                .contains("connected TCP socket: leave --socket out"),
+            "{e}"
+        );
     }
 
     /// Regression (issue 7): the default --spin 30us made every interval under 30 µs an error.

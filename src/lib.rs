@@ -18,6 +18,7 @@ pub mod cli;
 pub mod commands;
 pub(crate) mod config;
 pub mod exit;
+pub(crate) mod guests;
 pub(crate) mod outputs;
 pub(crate) mod prom;
 pub(crate) mod session;

@@ -65,6 +65,7 @@ fn header(targets: u32, interval_ns: i64, min_loss_run: u32) -> Header {
                 family: Family::V4,
                 phase_ns: 0,
                 probe: None,
+                domain: None,
             })
             .collect(),
         hostname: "h".into(),

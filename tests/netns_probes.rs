@@ -1,11 +1,13 @@
 //! `--probe tcp:PORT` and `--probe udp:PORT` in network namespaces (issue 15):
 //! closed ports answer (RST, ICMP port unreachable), an open port answers
 //! with a SYN-ACK and is left with no connection, and a second of dropped
-//! TCP/UDP traffic in the target namespace is one outage of about a second.
+//! TCP/UDP traffic in the target namespace is one outage of about a second;
+//! UDP probes at 1 ms whose answers come late are all sent and answered.
 //!
 //! Root only (namespaces, raw sockets, nftables), like tests/netns.rs, whose
 //! rig they use: each test has its own namespace pair, removed also on panic.
-//! Needs iproute2, nftables and perl (perl-base, for the listening port).
+//! Needs iproute2, nftables, iptables (NFQUEUE) and perl (perl-base, for the
+//! listening port), and migprobe-hold built beside migprobe.
 
 mod common;
 
@@ -77,6 +79,37 @@ fn closed_ports_answer_tcp_with_a_reset_and_udp_with_port_unreachable() {
             "{kind}: nothing unmatched"
         );
     }
+}
+
+/// At 1 ms, with every answer a little late (each packet to the target passes
+/// a user-space NFQUEUE verdict, `migprobe-hold`), a port unreachable often
+/// arrives after the sender last read its error queue; the socket then
+/// reports it once more as the next send's error (ECONNREFUSED), which must
+/// not cost that probe: every probe is sent and answered.
+#[test]
+fn udp_probes_at_1ms_are_all_sent_and_answered_when_answers_come_late() {
+    let mut rig = Rig::new();
+    unlimited_port_unreachables(&rig);
+    rig.wait_reachable(TARGET_V4);
+    let mut hold = rig.spawn(&rig.target, &[HOLD.as_str()], "migprobe-hold");
+    let mut line = String::new();
+    let out = hold.child.stdout.take().expect("piped stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)
+        .expect("migprobe-hold output");
+    assert!(
+        line.starts_with("ready"),
+        "migprobe-hold did not start: {line}"
+    );
+    rig.keep(hold);
+    let t = rig.target.clone();
+    sh(&[
+        "ip", "netns", "exec", &t, "iptables", "-w", "-I", "INPUT", "-j", "NFQUEUE",
+    ]);
+    let args = [
+        TARGET_V4, "--probe", "udp:9", "-i", "1ms", "-d", "2s", "--drain", "500ms",
+    ];
+    let (_, run) = rig.probe_run("udp1ms.jsonl", &args, Duration::from_secs(20));
+    assert_all_answered(&run, "udp:9");
 }
 
 /// A listener on `port` in the target namespace (both families), running until dropped.
@@ -151,18 +184,7 @@ fn nft(rig: &Rig, command: &str) -> (i64, i64) {
 
 /// The outages report.json lists for target `id`: (class, estimate in ns).
 fn outages(rig: &Rig, run_file: &str, id: u64) -> Vec<(String, i64)> {
-    let dir = rig.path(&format!("{run_file}.report"));
-    sh(&[
-        MIGPROBE,
-        "report",
-        rig.path(run_file).to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("report.json is JSON");
+    let report = rig.report_json(run_file, "json");
     let all = report["outages"].as_array().cloned().unwrap_or_default();
     all.iter()
         .filter(|o| o["target"].as_u64() == Some(id))

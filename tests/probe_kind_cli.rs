@@ -52,3 +52,26 @@ fn the_help_explains_the_kinds() {
         );
     }
 }
+
+#[test]
+fn a_tcp_session_that_cannot_connect_exits_2_naming_the_target_port_and_fix() {
+    // A loopback port nobody listens on: the connection is refused at once.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let kind = format!("tcp-session:{port}");
+    let out = Command::new(MIGPROBE)
+        .args(["probe", "127.0.0.1", "-c", "1", "--probe", &kind])
+        .output()
+        .expect("run migprobe");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "--probe {kind}: cannot connect to 127.0.0.1 port {port}"
+        )) && err.contains("fix: run a TCP echo service"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+}

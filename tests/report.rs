@@ -46,6 +46,7 @@ fn target(id: u32) -> TargetInfo {
         family: Family::V4,
         phase_ns: 0,
         probe: None,
+        domain: None,
     }
 }
 
@@ -371,6 +372,7 @@ fn switchover() -> (Analysis, RunData) {
         end_reason: Some("duration".into()),
         notes: vec![],
         clocks: vec![],
+        sessions: vec![],
         campaign: None,
     };
     (a, run)
@@ -484,6 +486,7 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
         end_reason: Some("duration".into()),
         notes: vec!["No hypervisor events were captured.".into()],
         clocks: vec![],
+        sessions: vec![],
         campaign: None,
     };
     (a, run)
@@ -789,6 +792,7 @@ fn empty_analysis() -> Analysis {
         end_reason: None,
         notes: vec![],
         clocks: vec![],
+        sessions: vec![],
         campaign: None,
     }
 }
@@ -1370,6 +1374,7 @@ fn events_only_run() {
 fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::MigrationEntry {
     json::MigrationEntry {
         index: i,
+        domain: None,
         trigger: Some(json::TriggerReport {
             argv: vec!["migrate".into()],
             exit_code: Some(i32::from(result != "completed")),

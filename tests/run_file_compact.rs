@@ -42,6 +42,7 @@ fn header(targets: u32) -> Header {
                 family: if id % 2 == 0 { Family::V4 } else { Family::V6 },
                 phase_ns: i64::from(id) * 1000,
                 probe: (id == 1).then_some(ProbeKind::Tcp(22)),
+                domain: None,
             })
             .collect(),
         hostname: "h".into(),

@@ -242,7 +242,10 @@ def md_report(a, rows, peers, sessions, false, verdicts, lab, commands):
              f"{a['reps_4s_fast']} times (each is 40 000 requests and ~8 s of the time budget). "
              "Error = estimate − truth; *inside* = truth within the reported bracket widened by "
              "the stamps' uncertainty; *missed* = no outage overlaps the fault; *extra* = "
-             "outages overlapping no fault in the same session.\n")
+             "outages overlapping no fault in the same session.")
+    L.append("- ICMP only. The same faults probed by `tcp:` and `udp:` at the same time as ICMP "
+             "(`scripts/bench-accuracy.sh --kinds icmp,tcp,udp`, with faults that hold or drop any "
+             "protocol): [accuracy-kinds.md](accuracy-kinds.md).\n")
 
     L.append("## Results: migprobe\n")
     L.append("| case | interval | duration | n | mean error ms | sd ms | max \\|error\\| ms | truth inside bracket | missed | split | classes |")

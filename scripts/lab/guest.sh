@@ -88,9 +88,14 @@ pc_machine() { # emulator
 	echo "${m:-pc}"
 }
 
-render_domain_xml() { # node -> writes $dir/domain.xml
-	local n=$1 d guest_args emulator
-	d=$(node_dir "$n")
+# A file of the guest on a node: the lab guest's own name, or prefixed with
+# GUEST_TAG- for an extra guest of `guests-up` (set by its caller).
+guest_file() { # node name
+	echo "$(node_dir "$1")/${GUEST_TAG:+$GUEST_TAG-}$2"
+}
+
+render_domain_xml() { # node -> writes $(guest_file node domain.xml)
+	local n=$1 guest_args emulator
 	# A node on a stack from the cache sees that stack's QEMU at /usr/bin.
 	emulator=$(command -v qemu-system-x86_64 || true)
 	[[ -n $(node_stack_root "$n") ]] && emulator=/usr/bin/qemu-system-x86_64
@@ -111,12 +116,12 @@ render_domain_xml() { # node -> writes $dir/domain.xml
 		-e "s|@INITRD@|$INITRD_IMG|g" \
 		-e "s|@GUEST_ARGS@|$guest_args|g" \
 		-e "s|@EMULATOR@|$emulator|g" \
-		-e "s|@DISK@|$d/disk.img|g" \
+		-e "s|@DISK@|$(guest_file "$n" disk.img)|g" \
 		-e "s|@MAC@|$LAB_GUEST_MAC|g" \
 		-e "s|@BRIDGE@|$LAB_BRIDGE|g" \
-		-e "s|@TAP@|mp-$n|g" \
-		-e "s|@SERIAL_LOG@|$d/serial.log|g" \
-		"$LAB_HELPERS/domain.xml.in" >"$d/domain.xml"
+		-e "s|@TAP@|mp-$n${GUEST_TAG:+-$GUEST_TAG}|g" \
+		-e "s|@SERIAL_LOG@|$(guest_file "$n" serial.log)|g" \
+		"$LAB_HELPERS/domain.xml.in" >"$(guest_file "$n" domain.xml)"
 }
 
 wait_for_guest() { # timeout_s

@@ -48,6 +48,7 @@ cmd_env() {
 		LAB_SSH_CONFIG LAB_MIGRATE_CMD; do
 		printf 'export %s=%s\n' "$k" "$(shquote "${v[$k]}")"
 	done
+	guests_env
 }
 
 cmd_status() {

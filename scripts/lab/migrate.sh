@@ -6,21 +6,20 @@
 # on the prober host with both nodes' remote URIs (LAB_URI_TRANSPORT), and the
 # guest's memory and disk go node to node over the lab network.
 migrate_once() {
-	local src dst sd dd size rc=0 t0 t1 dt dip
+	local src dst dd size rc=0 t0 t1 dt dip
 	src=$(current_node)
 	[[ -n $src ]] || lab_fault_exit "cannot migrate"
 	dst=$(other_node "$src")
 	daemon_alive "$dst" || say "warning: libvirtd of $dst is not running; the migration will fail"
-	sd=$(node_dir "$src")
 	dd=$(node_dir "$dst")
 	# Destination disk: same size, fresh (the copy overwrites it all).
-	size=$(stat -c %s "$sd/disk.img")
-	rm -f "$dd/disk.img"
-	truncate -s "$size" "$dd/disk.img"
+	size=$(stat -c %s "$(guest_file "$src" disk.img)")
+	rm -f "$(guest_file "$dst" disk.img)"
+	truncate -s "$size" "$(guest_file "$dst" disk.img)"
 	dip=$(node_ip4 "$dst")
 	local args=(migrate --live --copy-storage-all --verbose --persistent --undefinesource
 		--listen-address "$dip"
-		--xml "$dd/domain.xml" --persistent-xml "$dd/domain.xml")
+		--xml "$(guest_file "$dst" domain.xml)" --persistent-xml "$(guest_file "$dst" domain.xml)")
 	((LAB_BANDWIDTH_MIB > 0)) && args+=(--bandwidth "$LAB_BANDWIDTH_MIB")
 	local bw=""
 	((LAB_BANDWIDTH_MIB > 0)) && bw=", bandwidth $LAB_BANDWIDTH_MIB MiB/s"

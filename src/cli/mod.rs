@@ -117,11 +117,14 @@ pub(crate) struct ProbeTuning {
     #[arg(long, value_enum, default_value_t = SocketArg::Auto)]
     pub(crate) socket: SocketArg,
     /// What to probe with: icmp (echo request), tcp:PORT (a SYN; a SYN-ACK or RST answers,
-    /// the handshake is never completed; needs CAP_NET_RAW) or udp:PORT (a datagram; an ICMP
-    /// port unreachable or a UDP reply answers), for guests that drop ICMP echo.
+    /// the handshake is never completed; needs CAP_NET_RAW), udp:PORT (a datagram; an ICMP
+    /// port unreachable or a UDP reply answers), for guests that drop ICMP echo, or
+    /// tcp-session:PORT (one established connection to an echo service on PORT, a numbered
+    /// message per probe; also records the longest stall of the stream and whether the
+    /// connection survived).
     #[arg(long, default_value = "icmp", value_name = "KIND")]
     pub(crate) probe: String,
-    /// Payload bytes per ICMP or UDP probe (at least 24: magic, target, nonce, index).
+    /// Payload bytes per ICMP, UDP or TCP session probe (at least 24: magic, target, nonce, index).
     #[arg(short, long, default_value = "56", value_name = "BYTES")]
     pub(crate) size: String,
     /// Consecutive unanswered probes that count as an outage.
@@ -283,9 +286,10 @@ pub(crate) struct LibvirtArgs {
     /// Libvirt URI of the migration destination (recommended: the guest resumes there).
     #[arg(long, value_name = "URI")]
     pub(crate) dst_uri: Option<String>,
-    /// The domain being migrated: name or UUID.
-    #[arg(long, value_name = "NAME|UUID")]
-    pub(crate) domain: Option<String>,
+    /// The domain being migrated: name or UUID. Repeat it for a host evacuation
+    /// (`run`: bind each target to its guest with `-t NAME=ADDR`).
+    #[arg(long = "domain", value_name = "NAME|UUID")]
+    pub(crate) domains: Vec<String>,
     /// How often to sample the source's job statistics while a migration runs.
     #[arg(long, default_value = "200ms", value_name = "DURATION")]
     pub(crate) poll: String,
@@ -319,12 +323,23 @@ pub(crate) struct EventsArgs {
       --src-uri \"$LAB_SRC_URI\" --dst-uri \"$LAB_DST_URI\" --domain \"$LAB_DOMAIN\" \\
       -- $LAB_MIGRATE_CMD")]
 pub(crate) struct RunArgs {
-    /// Address or host name of the migrating guest (repeat for several).
-    #[arg(short = 't', long = "target", required = true, value_name = "ADDR")]
+    /// Address or host name of the migrating guest (repeat for several). With several
+    /// --domain (a host evacuation) bind each to its guest: -t NAME=ADDR.
+    #[arg(
+        short = 't',
+        long = "target",
+        required = true,
+        value_name = "[NAME=]ADDR"
+    )]
     pub(crate) targets: Vec<String>,
     /// How to probe.
     #[command(flatten)]
     pub(crate) tuning: ProbeTuning,
+    /// With several --domain and {domain} in the trigger: run the trigger once per guest,
+    /// at most N at a time, in the order of the --domain flags (1 is nova's default for
+    /// max_concurrent_live_migrations). A trigger without {domain} runs once.
+    #[arg(long, default_value = "1", value_name = "N")]
+    pub(crate) parallel: String,
     /// Hypervisor connections (optional: without them the run uses the probe and trigger alone).
     #[cfg(feature = "libvirt")]
     #[command(flatten)]
@@ -378,7 +393,8 @@ pub(crate) struct RunArgs {
     /// The command that starts the migration, run without a shell, e.g.
     /// virsh -c {src_uri} migrate --live --copy-storage-all DOMAIN {dst_uri}.
     /// Placeholders: {src_uri}, {dst_uri} (the libvirt URIs) and {src}, {dst}
-    /// (their host names), swapped on every other repetition with --pingpong.
+    /// (their host names), swapped on every other repetition with --pingpong; {domain}
+    /// (each guest of a host evacuation: see --parallel).
     #[arg(last = true, required = true, value_name = "TRIGGER")]
     pub(crate) trigger: Vec<String>,
 }

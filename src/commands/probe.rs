@@ -9,10 +9,11 @@ use crate::outputs::stream::write_error;
 use crate::outputs::OutputSet;
 use crate::terminal::{live::LiveLine, summary};
 use anyhow::Result;
+use migprobe_analysis::analysis::sessions::{sessions, SessionView};
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_analysis::report::Report;
 use migprobe_probe::probe::runner::{self, RunEnd, Sockets};
-use migprobe_probe::record::{Line, ProbeStatus, RunWriter};
+use migprobe_probe::record::{kinds, Line, ProbeStatus, RunWriter};
 use std::path::Path;
 
 /// Probes until the count, duration or Ctrl-C; writes the run file and prints the summary
@@ -38,6 +39,7 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
         interrupt_counter("stopping; waiting for late replies (interrupt again to stop now)")?;
     let mut live = LiveLine::new(a.quiet);
     let mut builder: Option<SummaryBuilder> = None;
+    let mut session_events = Vec::new();
     let mut sink = |line: &Line| -> std::io::Result<()> {
         if let Some(l) = &listening {
             l.live().observe(line);
@@ -53,6 +55,9 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
                 if let Some(b) = builder.as_mut() {
                     b.add_duplicate(d)
                 }
+            }
+            Line::Event(e) if e.kind == kinds::TCP_SESSION || e.kind == kinds::TCP_SESSION_LOST => {
+                session_events.push(e.clone())
             }
             _ => {}
         }
@@ -82,7 +87,8 @@ pub(crate) fn execute(a: &ProbeArgs) -> Result<ExitCode> {
     };
     let report = finish_run_file(writer, metrics.as_ref(), listening.is_some())?;
     if let Some(b) = builder {
-        print_summary(a, b, &end)?;
+        let sessions = sessions(&end.header.targets, &session_events);
+        print_summary(a, b, &sessions, &end)?;
     }
     super::metrics::conclude(
         metrics.as_ref(),
@@ -114,12 +120,17 @@ fn finish_run_file(
 }
 
 /// Prints the per-target statistics: text, JSON with `--json`, nothing with `--quiet`.
-fn print_summary(a: &ProbeArgs, b: SummaryBuilder, end: &RunEnd) -> Result<()> {
+fn print_summary(
+    a: &ProbeArgs,
+    b: SummaryBuilder,
+    sessions: &[SessionView],
+    end: &RunEnd,
+) -> Result<()> {
     let s = b.finish();
     let mode = StdoutArgs {
         json: a.json,
         quiet: a.quiet,
     };
-    let text = || summary::render(&s, &end.header.targets, &end.reason);
+    let text = || summary::render(&s, &end.header.targets, sessions, &end.reason);
     super::stdout::emit(mode, text, || super::stdout::to_json(&s))
 }

@@ -5,6 +5,7 @@ use crate::config::input_limits;
 use crate::exit::ExitCode;
 use crate::terminal::summary;
 use anyhow::Result;
+use migprobe_analysis::analysis::sessions::sessions;
 use migprobe_analysis::analysis::SummaryBuilder;
 use migprobe_probe::input::Limits;
 use migprobe_probe::record::{compact, read_run_spilled, Probes};
@@ -29,7 +30,13 @@ pub(crate) fn execute(a: &SummaryArgs) -> Result<ExitCode> {
             None => "no footer: the run was killed; unsettled probes had no reply when it stopped"
                 .into(),
         };
-        super::stdout::write(&summary::render(&s, &run.header.targets, &reason))?;
+        let sessions = sessions(&run.header.targets, &run.events);
+        super::stdout::write(&summary::render(
+            &s,
+            &run.header.targets,
+            &sessions,
+            &reason,
+        ))?;
     }
     super::warn_skipped(run);
     Ok(ExitCode::Ok)

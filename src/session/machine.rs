@@ -5,7 +5,7 @@
 //!   during them ends the session (a zero-length one is skipped at once);
 //! - a migration starts its trigger (recording `trigger_started`), then ends
 //!   when the trigger has exited and, if it exited 0 and hypervisor events are
-//!   captured, the [verdict](MigrationVerdict) is decided; an interrupt or the
+//!   captured, the verdict ([`Verdicts`]) is decided; an interrupt or the
 //!   timeout (counted from the end of the warm-up) stops it, stopping the
 //!   trigger if it still runs;
 //! - a migration failed unless its trigger exited 0 and its verdict is no
@@ -17,14 +17,19 @@
 //!   cannot start ends the session; the timeout and an interrupt stop it;
 //! - with ping-pong, odd migrations run from the configured destination: the
 //!   trigger's placeholders and the hypervisor events' src/dst labels swap
-//!   from their start until the next migration starts.
+//!   from their start until the next migration starts;
+//! - a host evacuation (several guests) is one migration of the session with
+//!   one verdict per guest: a trigger with `{domain}` runs once per guest
+//!   (at most `parallel` at once, [`Action::StartGuests`]; each records its
+//!   own start and exit, naming its guest), any other trigger runs once.
 
 use super::forward;
 use super::placeholders::Endpoints;
 use super::tally::Tally;
+use super::verdicts::Verdicts;
 use crate::exit::ExitCode;
+use crate::trigger::pool::GuestJob;
 use crate::trigger::Exit;
-use migprobe_analysis::analysis::verdict::MigrationVerdict;
 use migprobe_probe::record::kinds;
 use migprobe_probe::record::{EventKind, EventLine, Origin};
 use migprobe_probe::types::RealNs;
@@ -54,6 +59,12 @@ pub(crate) struct Config {
     pub(crate) with_events: bool,
     /// Run before each migration (`sh -c`); the migration starts when it exits 0.
     pub(crate) wait_for: Option<String>,
+    /// The guests of a host evacuation (empty: one guest, or none named):
+    /// each migration's verdict is theirs, and a trigger with `{domain}` runs
+    /// once per guest.
+    pub(crate) guests: Vec<String>,
+    /// With `{domain}` in the trigger: how many guests' commands run at once.
+    pub(crate) parallel: usize,
 }
 
 /// When an input happens, on both clocks.
@@ -106,6 +117,15 @@ pub(crate) enum Action {
     Warn(String),
     /// Start the trigger with this command line; answer [`Input::SpawnFailed`] if it cannot start.
     StartTrigger(Vec<String>),
+    /// Start one command per guest, at most `parallel` at a time (a host
+    /// evacuation); they end as one trigger ([`Input::TriggerExited`] when all
+    /// have), and their starts and exits come back as events naming the guest.
+    StartGuests {
+        /// Each guest's command.
+        jobs: Vec<GuestJob>,
+        /// At most this many at once.
+        parallel: usize,
+    },
     /// Start the wait command (`sh -c`) before a migration; its exit comes back
     /// as the trigger's does ([`Input::TriggerExited`], [`Input::SpawnFailed`], ...).
     StartWait(String),
@@ -143,7 +163,9 @@ struct Migration {
     exit: Option<Exit>,
     /// A stop was asked for; waiting for [`Input::TriggerStopped`].
     stopping: bool,
-    verdict: MigrationVerdict,
+    verdict: Verdicts,
+    /// One command per guest runs: they record their own starts and exits.
+    per_guest: bool,
 }
 
 /// The migration session.
@@ -259,9 +281,10 @@ impl Session {
                     }
                     return self.end_migration(now);
                 }
-                let over = m.exit.as_ref().is_some_and(|e| {
-                    !e.success() || !self.cfg.with_events || m.verdict.outcome().is_decided()
-                });
+                let over = m
+                    .exit
+                    .as_ref()
+                    .is_some_and(|e| !e.success() || !self.cfg.with_events || m.verdict.decided());
                 over && self.end_migration(now)
             }
         }
@@ -346,14 +369,24 @@ impl Session {
             "migrating".into()
         });
         let direction = if self.swapped { "back" } else { "forth" };
-        let started = local(
-            now,
-            kinds::TRIGGER_STARTED,
-            json!({ "argv": argv, "migration": i, "direction": direction }),
-        );
-        let mut verdict = MigrationVerdict::default();
-        verdict.observe(&started);
-        self.out.push(Action::Record(started));
+        let mut verdict = Verdicts::new(&self.cfg.guests);
+        let per_guest = !self.cfg.guests.is_empty() && argv.iter().any(|a| a.contains("{domain}"));
+        let action = if per_guest {
+            let jobs = self.guest_jobs(&argv);
+            Action::StartGuests {
+                jobs,
+                parallel: self.cfg.parallel,
+            }
+        } else {
+            let started = local(
+                now,
+                kinds::TRIGGER_STARTED,
+                json!({ "argv": argv, "migration": i, "direction": direction }),
+            );
+            verdict.observe(&started);
+            self.out.push(Action::Record(started));
+            Action::StartTrigger(argv.clone())
+        };
         self.stage = Stage::Migrating(Box::new(Migration {
             index: i,
             program: argv.first().cloned().unwrap_or_default(),
@@ -361,8 +394,23 @@ impl Session {
             exit: None,
             stopping: false,
             verdict,
+            per_guest,
         }));
-        self.out.push(Action::StartTrigger(argv));
+        self.out.push(action);
+    }
+
+    /// The trigger `argv` once per guest, `{domain}` filled in.
+    fn guest_jobs(&self, argv: &[String]) -> Vec<GuestJob> {
+        self.cfg
+            .guests
+            .iter()
+            .zip(0u32..)
+            .map(|(g, index)| GuestJob {
+                index,
+                domain: g.clone(),
+                argv: argv.iter().map(|a| a.replace("{domain}", g)).collect(),
+            })
+            .collect()
     }
 
     /// Records the trigger's exit (`stopped_by` the interrupt or the timeout).
@@ -370,6 +418,12 @@ impl Session {
         let Stage::Migrating(m) = &mut self.stage else {
             return;
         };
+        self.tally.exit = Some(exit.clone());
+        if m.per_guest {
+            // Each guest's command recorded its own exit.
+            m.exit = Some(exit);
+            return;
+        }
         let mut detail = json!({ "code": exit.code, "signal": exit.signal, "output": output, "migration": m.index });
         if let (Some(by), Some(d)) = (by, detail.as_object_mut()) {
             d.insert("stopped_by".into(), by.into());
@@ -377,7 +431,6 @@ impl Session {
         let e = local(now, kinds::TRIGGER_EXITED, detail);
         m.verdict.observe(&e);
         self.out.push(Action::Record(e));
-        self.tally.exit = Some(exit.clone());
         m.exit = Some(exit);
     }
 
@@ -401,12 +454,11 @@ impl Session {
         let Stage::Migrating(m) = std::mem::replace(&mut self.stage, Stage::Done) else {
             return false;
         };
-        let outcome = m.verdict.outcome();
-        let ok = m.exit.as_ref().is_some_and(Exit::success) && !outcome.is_failure();
+        let ok = m.exit.as_ref().is_some_and(Exit::success) && !m.verdict.failure();
         if !ok {
             self.tally.failures += 1;
         }
-        self.tally.migration_failed |= outcome.is_hypervisor_failure();
+        self.tally.migration_failed |= m.verdict.hypervisor_failure();
         let t = &self.tally;
         if t.interrupted || t.timed_out || (!ok && self.cfg.stop_on_failure) {
             self.finish();

@@ -13,6 +13,7 @@ mod forward;
 mod machine;
 mod placeholders;
 mod tally;
+mod verdicts;
 
 pub(crate) use machine::{Action, Config, Input, Now, Session, Status};
 pub(crate) use placeholders::Endpoints;

@@ -1,13 +1,20 @@
 //! The end-of-run summary table, one block per target.
 
+use migprobe_analysis::analysis::sessions::SessionView;
 use migprobe_analysis::analysis::TargetSummary;
 use migprobe_probe::record::TargetInfo;
 use migprobe_probe::types::human_ns;
 use std::fmt::Write;
 
 /// Renders the per-target summary as plain text; `targets` (the run's
-/// header) gives the probe kind of targets not probed by ICMP echo.
-pub(crate) fn render(summaries: &[TargetSummary], targets: &[TargetInfo], reason: &str) -> String {
+/// header) gives the probe kind of targets not probed by ICMP echo,
+/// `sessions` the application's view of `tcp-session` targets.
+pub(crate) fn render(
+    summaries: &[TargetSummary],
+    targets: &[TargetInfo],
+    sessions: &[SessionView],
+    reason: &str,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "migprobe: run ended ({reason})");
     for t in summaries {
@@ -57,6 +64,28 @@ pub(crate) fn render(summaries: &[TargetSummary], targets: &[TargetInfo], reason
             ns(t.longest_reply_gap_ns),
             t.longest_unanswered_run
         );
+        if let Some(v) = sessions.iter().find(|v| v.target_id == t.target_id) {
+            let _ = writeln!(s, "{}", session_line(v));
+        }
     }
     s
+}
+
+/// "tcp session: longest stall 1.001 s, survived yes" (or how it was lost).
+fn session_line(v: &SessionView) -> String {
+    let stall = match v.longest_stall_ns {
+        None => "unobserved".to_owned(),
+        Some(ns) if v.longest_stall_open => format!(">= {} (cut short)", human_ns(ns)),
+        Some(ns) => human_ns(ns),
+    };
+    let survived = match (v.survived, &v.lost_how, &v.lost_error) {
+        (Some(true), _, _) => "yes".to_owned(),
+        (None, _, _) => "unknown".to_owned(),
+        (Some(false), how, error) => format!(
+            "no ({}: {})",
+            how.as_deref().unwrap_or("lost"),
+            error.as_deref().unwrap_or("-")
+        ),
+    };
+    format!("tcp session: longest stall {stall}, survived {survived}")
 }

@@ -13,6 +13,7 @@
 //!   until they exit after that.
 
 mod guard;
+pub(crate) mod pool;
 
 use guard::Guard;
 use migprobe_probe::redact::{self, redact};

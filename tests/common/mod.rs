@@ -28,6 +28,8 @@ pub const MIGPROBE: &str = env!("CARGO_BIN_EXE_migprobe");
 pub static ECHO: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-echo"));
 /// `migprobe-inject` (crate migprobe-bench), built beside `migprobe`.
 pub static INJECT: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-inject"));
+/// `migprobe-hold` (crate migprobe-bench), built beside `migprobe`.
+pub static HOLD: LazyLock<String> = LazyLock::new(|| sibling_bin("migprobe-hold"));
 
 /// A binary of another workspace crate, in the same target directory as
 /// `migprobe` (cargo gives integration tests only their own package's bins).
@@ -290,6 +292,17 @@ impl Rig {
         );
         let run = read_run(&file).unwrap_or_else(|e| panic!("reading the run file: {e}"));
         (out, run)
+    }
+
+    /// `migprobe report RUN --format FORMATS` of the run file `name` into
+    /// `name.report/`; returns its report.json (`FORMATS` must hold `json`).
+    pub fn report_json(&self, name: &str, formats: &str) -> serde_json::Value {
+        let dir = self.path(&format!("{name}.report"));
+        let run = self.path(name);
+        let (run, out) = (run.to_str().unwrap(), dir.to_str().unwrap());
+        sh(&[MIGPROBE, "report", run, "--out", out, "--format", formats]);
+        let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+        serde_json::from_str(&text).expect("report.json is JSON")
     }
 
     /// Waits until `addr` answers a ping from the prober (neighbour discovery done).

@@ -25,6 +25,9 @@ lab_step --uses-lab test-metrics -- bash tests/lab/test-metrics.sh
 step "lab: skewed host clocks (QEMU under libfaketime, +50 ms and -30 ms) are estimated and corrected"
 lab_step --uses-lab test-clocks -- bash tests/lab/test-clocks.sh
 
+step "lab: a host evacuation: four guests leave node01, two at a time, one report with four downtimes"
+lab_step --uses-lab test-evacuation -- bash tests/lab/test-evacuation.sh
+
 step "lab: lab faults are told apart from failures (health, reset-guest, one retry)"
 bash tests/lab/test-lab-step.sh
 

@@ -340,6 +340,7 @@ fn header(o: &Opts) -> Header {
             family: Family::of(&addr(i)),
             phase_ns: o.interval * i64::from(i) / n,
             probe: None,
+            domain: None,
         })
         .collect();
     let argv: Vec<String> = std::env::args().collect();

@@ -143,6 +143,10 @@ pub struct FaultScore {
     pub class: Option<String>,
     /// estimate − truth, ns.
     pub error_ns: Option<i64>,
+    /// Estimated start − the fault's start (midpoint of its stamps), ns.
+    pub start_error_ns: Option<i64>,
+    /// Estimated end − the fault's end (midpoint of its stamps), ns.
+    pub end_error_ns: Option<i64>,
     /// How far the truth lies outside the bracket widened by the uncertainty (0 = inside), ns.
     pub outside_ns: Option<i64>,
 }
@@ -212,6 +216,8 @@ pub fn score(
                 bracket_ns: main.map(|o| [o.lo_ns, o.hi_ns]),
                 class: main.map(|o| o.class.clone()),
                 error_ns: main.map(|o| o.estimate_ns.saturating_sub(truth)),
+                start_error_ns: main.map(|o| o.start_ns.saturating_sub(f.start_ns())),
+                end_error_ns: main.map(|o| o.end_ns.saturating_sub(f.end_ns())),
                 outside_ns: main.map(|o| {
                     let below = o.lo_ns.saturating_sub(u).saturating_sub(truth);
                     let above = truth.saturating_sub(o.hi_ns.saturating_add(u));

@@ -7,6 +7,7 @@ use crate::outputs::{LogFile, WriteFailure};
 use crate::session::{Action, Input, Now, Session, Status};
 use crate::terminal::events::render as render_event;
 use crate::terminal::fresh_line;
+use crate::trigger::pool::{GuestJob, Pool};
 use crate::trigger::{Exit, Trigger};
 use migprobe_probe::record::EventLine;
 use migprobe_probe::sys::realtime_now;
@@ -47,7 +48,45 @@ pub(super) struct Driver<'a> {
     /// Realtime at the start, for the event lines.
     t0: RealNs,
     start: Instant,
-    trigger: Option<Trigger>,
+    trigger: Option<Running>,
+}
+
+/// What runs for the session: its trigger (or wait command), or a host
+/// evacuation's commands, one per guest.
+enum Running {
+    One(Trigger),
+    Guests(Pool),
+}
+
+impl Running {
+    fn try_wait(&mut self) -> std::io::Result<Option<Exit>> {
+        match self {
+            Running::One(t) => t.try_wait(),
+            Running::Guests(p) => p.try_wait(),
+        }
+    }
+
+    fn stop(&mut self, grace: Duration) -> std::io::Result<Exit> {
+        match self {
+            Running::One(t) => t.stop(grace),
+            Running::Guests(p) => p.stop(grace),
+        }
+    }
+
+    fn tail(&self) -> Vec<String> {
+        match self {
+            Running::One(t) => t.tail(),
+            Running::Guests(p) => p.tail(),
+        }
+    }
+
+    /// The guests' starts and exits since the last call.
+    fn take_events(&mut self) -> Vec<EventLine> {
+        match self {
+            Running::One(_) => Vec::new(),
+            Running::Guests(p) => p.take_events(),
+        }
+    }
 }
 
 /// The footer's reason and the exit code.
@@ -90,7 +129,17 @@ impl<'a> Driver<'a> {
         for e in captured.try_iter() {
             done = done.or(self.feed(s, Input::Event(e)));
         }
-        if let Some(exited) = self.trigger_exit() {
+        let exited = self.trigger_exit();
+        for e in self
+            .trigger
+            .as_mut()
+            .map(Running::take_events)
+            .unwrap_or_default()
+        {
+            done = done.or(self.feed(s, Input::Event(e)));
+        }
+        if let Some(exited) = exited {
+            self.trigger = None;
             done = done.or(self.feed(s, exited));
         }
         if self.io.signals.load(Ordering::Relaxed) > 0 || self.io.failure.get().is_some() {
@@ -99,7 +148,8 @@ impl<'a> Driver<'a> {
         done.or(self.feed(s, Input::Tick))
     }
 
-    /// The trigger's exit, if it has exited since the last look.
+    /// The trigger's exit, if it has exited since the last look (the
+    /// trigger is dropped by the caller, once its events are taken).
     fn trigger_exit(&mut self) -> Option<Input> {
         let t = self.trigger.as_mut()?;
         let input = match t.try_wait() {
@@ -110,7 +160,6 @@ impl<'a> Driver<'a> {
             },
             Err(_) => Input::TriggerLost,
         };
-        self.trigger = None;
         Some(input)
     }
 
@@ -149,11 +198,15 @@ impl<'a> Driver<'a> {
             }
             Action::Warn(msg) => crate::say!("migprobe: {}", migprobe_probe::redact::redact(&msg)),
             Action::StartTrigger(argv) => self.start(&argv, answers),
+            Action::StartGuests { jobs, parallel } => self.start_guests(jobs, parallel, answers),
             Action::StartWait(cmd) => {
                 let argv = ["/bin/sh".to_owned(), "-c".to_owned(), cmd];
                 self.start(&argv, answers);
             }
-            Action::StopTrigger => answers.push_back(self.stop_trigger()),
+            Action::StopTrigger => {
+                let stopped = self.stop_trigger(answers);
+                answers.push_back(stopped);
+            }
             Action::Finish { reason, code } => return Some((reason, code)),
         }
         None
@@ -167,22 +220,43 @@ impl<'a> Driver<'a> {
             .try_clone()
             .and_then(|log| Trigger::spawn(argv, log));
         match spawned {
-            Ok(t) => self.trigger = Some(t),
+            Ok(t) => self.trigger = Some(Running::One(t)),
             Err(e) => answers.push_back(Input::SpawnFailed(e.to_string())),
         }
     }
 
-    /// Stops the trigger (SIGTERM, then SIGKILL); its exit is unknown when that fails.
-    fn stop_trigger(&mut self) -> Input {
+    /// Starts the guests' commands (a guest whose command cannot start is
+    /// told by its own exit event).
+    fn start_guests(
+        &mut self,
+        jobs: Vec<GuestJob>,
+        parallel: usize,
+        answers: &mut VecDeque<Input>,
+    ) {
+        match self.io.trigger_log.try_clone() {
+            Ok(log) => self.trigger = Some(Running::Guests(Pool::start(jobs, parallel, log))),
+            Err(e) => answers.push_back(Input::SpawnFailed(e.to_string())),
+        }
+    }
+
+    /// Stops the trigger (SIGTERM, then SIGKILL); its exit is unknown when that
+    /// fails. The guests' exit events, if any, go to `answers` first.
+    fn stop_trigger(&mut self, answers: &mut VecDeque<Input>) -> Input {
         let unknown = Exit {
             code: None,
             signal: None,
         };
         match self.trigger.take() {
-            Some(mut t) => Input::TriggerStopped {
-                exit: t.stop(STOP_GRACE).unwrap_or(unknown),
-                output: t.tail(),
-            },
+            Some(mut t) => {
+                let exit = t.stop(STOP_GRACE).unwrap_or(unknown);
+                for e in t.take_events() {
+                    answers.push_back(Input::Event(e));
+                }
+                Input::TriggerStopped {
+                    exit,
+                    output: t.tail(),
+                }
+            }
             None => Input::TriggerStopped {
                 exit: unknown,
                 output: Vec::new(),

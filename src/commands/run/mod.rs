@@ -44,7 +44,16 @@ struct Settings {
 
 /// Validates the flags, in the order they are documented.
 fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
-    let plan = config::plan(&a.targets, "--target", &a.tuning, None, None, argv)?;
+    let guests = run_guests(a);
+    let bound = crate::guests::bind(&a.targets, &guests)?;
+    let mut plan = config::plan(&bound.targets, "--target", &a.tuning, None, None, argv)?;
+    if guests.len() >= 2 {
+        plan.domains = plan
+            .targets
+            .iter()
+            .map(|(n, _)| bound.domain_of(n))
+            .collect();
+    }
     let hour = Duration::from_secs(3600);
     let warmup = validate_duration("--warmup", &a.warmup, Duration::ZERO, hour)?;
     let cooldown = validate_duration("--cooldown", &a.cooldown, Duration::ZERO, hour)?;
@@ -55,6 +64,10 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
         7 * 24 * hour,
     )?;
     let repeat = config::validate_int("--repeat", &a.repeat, 1, 10_000)? as u32;
+    let parallel = config::validate_int("--parallel", &a.parallel, 1, 1_000)? as usize;
+    if guests.len() >= 2 {
+        check_evacuation(a, repeat)?;
+    }
     config::validate_program(&a.trigger)?;
     if a.wait_for.as_deref().is_some_and(|w| w.trim().is_empty()) {
         let why =
@@ -73,12 +86,43 @@ fn settings(a: &RunArgs, argv: Vec<String>) -> Result<Settings> {
         timeout,
         with_events: false,
         wait_for: a.wait_for.clone(),
+        guests: if guests.len() >= 2 {
+            guests
+        } else {
+            Vec::new()
+        },
+        parallel,
     };
     Ok(Settings {
         plan,
         session,
         listen,
     })
+}
+
+/// The `--domain`s given (none without the libvirt feature).
+fn run_guests(a: &RunArgs) -> Vec<String> {
+    #[cfg(feature = "libvirt")]
+    return a.libvirt.domains.clone();
+    #[cfg(not(feature = "libvirt"))]
+    return {
+        let _ = a;
+        Vec::new()
+    };
+}
+
+/// A host evacuation is one migration per guest, each in its own direction:
+/// `--repeat` and `--pingpong` do not apply.
+fn check_evacuation(a: &RunArgs, repeat: u32) -> Result<()> {
+    let why = "a host evacuation (several --domain) migrates each guest once; \
+               run migprobe again for another round";
+    if repeat > 1 {
+        return Err(migprobe_probe::values::bad("--repeat", &a.repeat, why).into());
+    }
+    if a.pingpong {
+        return Err(migprobe_probe::values::bad("--pingpong", "", why).into());
+    }
+    Ok(())
 }
 
 /// Runs the whole measurement: Ok when every migration succeeded, Failed

@@ -39,6 +39,8 @@ fn config() -> Config {
         timeout: Duration::from_secs(60),
         with_events: true,
         wait_for: None,
+        guests: Vec::new(),
+        parallel: 1,
     }
 }
 
@@ -413,4 +415,5 @@ fn a_failed_spawn_is_recorded_and_warned_about() {
 }
 
 mod campaign;
+mod evacuation;
 mod wait;

@@ -183,6 +183,7 @@ pub fn analyze_probes(run: &RunData, probes: &dyn Probes, opts: &AnalysisOptions
         notes,
         clocks,
         campaign: None,
+        sessions: super::sessions::sessions(&h.targets, &run.events),
     }
 }
 

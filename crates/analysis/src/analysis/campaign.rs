@@ -18,6 +18,12 @@
 //!   migrations beside it ([`CampaignHeadline`]); without any network
 //!   downtime there is no headline downtime.
 //!
+//! A host evacuation (guests migrating at once, each analysed over its own
+//! targets and events by [`per_guest`](super::per_guest)) is merged the same
+//! way, except that outages and progress belong to their guest, not to a time
+//! window ([`by_guest`]), and the run's result is the worst guest's (its own
+//! verdict would mix the guests' events).
+//!
 //! Everything else (baseline, targets, summaries, events, notes) stays the
 //! whole run's. Unobserved windows stay the whole run's too, but each is
 //! judged as the migrations judged it: it can hide an outage, or overlaps a
@@ -25,7 +31,9 @@
 //! verdict is open (`inconclusive`) when it is for the whole run or for any
 //! one migration.
 
-use super::model::{Analysis, CampaignHeadline, Phase, PhaseName};
+use super::model::{
+    Analysis, CampaignHeadline, MigrationInfo, Outage, Outcome, Phase, PhaseName, TriggerInfo,
+};
 use super::phases::phase_of;
 use crate::stats::Samples;
 use migprobe_probe::types::RealNs;
@@ -97,17 +105,12 @@ pub fn merge(whole: &Analysis, migrations: &[Analysis]) -> Analysis {
     if migrations.len() < 2 {
         return a;
     }
-    let windows = Windows::of(migrations);
     a.phases = tagged(migrations, |m| &m.phases, |p, i| p.migration = Some(i));
     a.per_phase = tagged(migrations, |m| &m.per_phase, |p, i| p.migration = Some(i));
-    for o in &mut a.outages {
-        o.migration = windows.migration_at(o.start_ns);
-        o.phase = o
-            .migration
-            .and_then(|i| phase_in(migrations, i, o.start_ns, o.end_ns));
-    }
-    for p in &mut a.progress {
-        p.migration = windows.migration_at(p.at_ns);
+    if by_guest(migrations) {
+        attribute_by_guest(&mut a, migrations);
+    } else {
+        attribute_by_time(&mut a, migrations);
     }
     let network: Vec<Option<i64>> = migrations
         .iter()
@@ -120,6 +123,117 @@ pub fn merge(whole: &Analysis, migrations: &[Analysis]) -> Analysis {
     judge_blind(&mut a, migrations);
     a.campaign = Some(headline);
     a
+}
+
+/// True when `migrations` are guests of one evacuation (two or more
+/// distinct [`Analysis::guest`]s), not one guest's migrations in turn.
+pub fn by_guest(migrations: &[Analysis]) -> bool {
+    let mut seen: Vec<&str> = Vec::new();
+    for g in migrations.iter().filter_map(Analysis::guest) {
+        if !seen.contains(&g) {
+            seen.push(g);
+        }
+    }
+    seen.len() >= 2
+}
+
+/// Migrations in turn: an outage or a progress sample belongs to the
+/// migration whose window it started in; an outage's phase is that
+/// migration's phase it spent most of its time in.
+fn attribute_by_time(a: &mut Analysis, migrations: &[Analysis]) {
+    let windows = Windows::of(migrations);
+    for o in &mut a.outages {
+        o.migration = windows.migration_at(o.start_ns);
+        o.phase = o
+            .migration
+            .and_then(|i| phase_in(migrations, i, o.start_ns, o.end_ns));
+    }
+    for p in &mut a.progress {
+        p.migration = windows.migration_at(p.at_ns);
+    }
+}
+
+/// Guests migrating at once: each guest's own outages (of its targets, with
+/// the phase its analysis found) and progress, tagged with the guest; the
+/// whole run's outages of targets bound to no guest are kept untagged.
+fn attribute_by_guest(a: &mut Analysis, migrations: &[Analysis]) {
+    let guest_target = |id: u32| {
+        migrations
+            .iter()
+            .any(|m| m.targets.iter().any(|t| t.id == id))
+    };
+    let mut outages: Vec<Outage> = a
+        .outages
+        .iter()
+        .filter(|o| !guest_target(o.target_id))
+        .cloned()
+        .collect();
+    outages.extend(tagged(
+        migrations,
+        |m| &m.outages,
+        |o, i| o.migration = Some(i),
+    ));
+    outages.sort_by_key(|o| (o.start_ns, o.target_id));
+    a.outages = outages;
+    let mut progress = tagged(migrations, |m| &m.progress, |p, i| p.migration = Some(i));
+    progress.sort_by_key(|p| p.at_ns);
+    a.progress = progress;
+    a.migration = Some(MigrationInfo {
+        result: evacuation_outcome(migrations),
+        stats: None,
+    });
+    a.trigger = evacuation_trigger(migrations);
+}
+
+/// An evacuation's result: the worst of its guests' (a failure, then a
+/// cancellation, then an unknown), completed only when every guest's is.
+/// The whole run's own verdict would mix the guests' events.
+fn evacuation_outcome(migrations: &[Analysis]) -> Outcome {
+    let results: Vec<Outcome> = migrations
+        .iter()
+        .map(|m| m.migration.as_ref().map_or(Outcome::Unknown, |i| i.result))
+        .collect();
+    [
+        Outcome::Failed,
+        Outcome::TriggerFailed,
+        Outcome::Cancelled,
+        Outcome::Unknown,
+    ]
+    .into_iter()
+    .find(|o| results.contains(o))
+    .unwrap_or(Outcome::Completed)
+}
+
+/// An evacuation's triggers as one: from the first start to the last exit,
+/// with the first guest's failing exit code (else 0); the command is the one
+/// they share (`nova host-evacuate-live`), else none: each guest's is in its
+/// own entry.
+fn evacuation_trigger(migrations: &[Analysis]) -> Option<TriggerInfo> {
+    let ts: Vec<&TriggerInfo> = migrations
+        .iter()
+        .filter_map(|m| m.trigger.as_ref())
+        .collect();
+    let first = ts.first()?;
+    let exited = if ts.iter().all(|t| t.exited_ns.is_some()) {
+        ts.iter().filter_map(|t| t.exited_ns).max()
+    } else {
+        None
+    };
+    let code = ts
+        .iter()
+        .find(|t| t.exit_code != Some(0))
+        .map_or(Some(0), |t| t.exit_code);
+    let shared = ts.iter().all(|t| t.argv == first.argv);
+    Some(TriggerInfo {
+        argv: if shared {
+            first.argv.clone()
+        } else {
+            Vec::new()
+        },
+        started_ns: ts.iter().filter_map(|t| t.started_ns).min(),
+        exited_ns: exited,
+        exit_code: if exited.is_some() { code } else { None },
+    })
 }
 
 /// Marks each unobserved window of `a` that a migration's analysis judged

@@ -10,11 +10,13 @@ pub mod hist;
 mod index_runs;
 pub mod model;
 pub mod outages;
+pub mod per_guest;
 pub mod per_migration;
 mod per_target;
 pub mod phases;
 pub mod reply_gaps;
 pub mod rules;
+pub mod sessions;
 #[cfg(test)]
 mod spilled_tests;
 mod tally;

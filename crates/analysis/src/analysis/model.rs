@@ -289,6 +289,8 @@ pub struct Analysis {
     /// For a run of several migrations: how many, and which one the headline
     /// shows (see [`super::campaign`]); `None` for a single migration.
     pub campaign: Option<CampaignHeadline>,
+    /// The application's view of each `tcp-session:PORT` target (see [`super::sessions`]).
+    pub sessions: Vec<super::sessions::SessionView>,
 }
 
 /// The headline of a run of several migrations: which migration's downtime
@@ -308,6 +310,16 @@ pub struct CampaignHeadline {
 }
 
 impl Analysis {
+    /// The guest (libvirt domain) this analysis is of: the domain all its
+    /// targets are bound to; `None` when they name none or several.
+    pub fn guest(&self) -> Option<&str> {
+        let first = self.targets.first()?.domain.as_deref()?;
+        self.targets
+            .iter()
+            .all(|t| t.domain.as_deref() == Some(first))
+            .then_some(first)
+    }
+
     /// The phases of the migration the headline shows; all phases in a run
     /// of one migration, or of several none of which has a headline.
     pub fn headline_phases(&self) -> impl Iterator<Item = &Phase> + '_ {

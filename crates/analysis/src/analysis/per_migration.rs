@@ -5,6 +5,7 @@
 use super::analyze::{analyze_probes, sorted_probes};
 use super::clocks::estimate;
 use super::model::Analysis;
+use super::per_guest::per_guest_probes;
 use super::AnalysisOptions;
 use migprobe_probe::record::{kinds, ProbeLine, Probes, RunData, Window};
 
@@ -12,7 +13,10 @@ use migprobe_probe::record::{kinds, ProbeLine, Probes, RunData, Window};
 pub const LEAD_NS: i64 = 2_000_000_000;
 
 /// One analysis per migration when the run holds two or more (one per
-/// `trigger_started` event); empty for a single migration, whose analysis is the run's.
+/// `trigger_started` event); empty for a single migration, whose analysis is
+/// the run's. A run that probed several guests at once (a host evacuation)
+/// is split by guest instead ([`per_guest_probes`]): its migrations overlap
+/// in time.
 ///
 /// Migration i covers the run from shortly before its trigger (at most
 /// [`LEAD_NS`], never before the previous trigger exited: that exit is the
@@ -31,6 +35,10 @@ pub fn per_migration_probes(
     probes: &dyn Probes,
     opts: &AnalysisOptions,
 ) -> Vec<Analysis> {
+    let guests = per_guest_probes(run, probes, opts);
+    if !guests.is_empty() {
+        return guests;
+    }
     let starts: Vec<i64> = run
         .events
         .iter()

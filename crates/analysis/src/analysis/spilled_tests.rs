@@ -85,6 +85,7 @@ fn run(probes: Vec<ProbeLine>, migrations: &[i64]) -> RunData {
             family: Family::V4,
             phase_ns: i64::from(t) * 10_000,
             probe: None,
+            domain: None,
         })
         .collect();
     let mut events = Vec::new();

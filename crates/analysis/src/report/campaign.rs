@@ -31,15 +31,27 @@ pub(crate) fn markdown(entries: &[MigrationEntry], d: &Distribution) -> String {
     s
 }
 
-/// "## Migrations": result, trigger exit and downtimes of each migration.
+/// "## Migrations": result, trigger exit and downtimes of each migration
+/// (and its guest, when the migrations name one: an evacuation).
 fn migrations_table(entries: &[MigrationEntry]) -> String {
     let opt = |v: Option<f64>| v.map(ms).unwrap_or_else(|| "–".into());
-    let mut s = String::from("\n## Migrations\n\n| # | Result | Trigger exit | Network downtime | Hypervisor | QEMU pause | Total |\n|--:|---|--:|--:|--:|--:|--:|\n");
+    let guests = entries.iter().any(|e| e.domain.is_some());
+    let (guest_head, guest_sep) = if guests {
+        (" Guest |", "---|")
+    } else {
+        ("", "")
+    };
+    let mut s = format!("\n## Migrations\n\n| # |{guest_head} Result | Trigger exit | Network downtime | Hypervisor | QEMU pause | Total |\n|--:|{guest_sep}---|--:|--:|--:|--:|--:|\n");
     for e in entries {
         let dt = e.downtime.as_ref();
+        let guest = if guests {
+            format!(" {} |", e.domain.as_deref().unwrap_or("–"))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} |{guest} {} | {} | {} | {} | {} | {} |",
             e.index + 1,
             e.migration
                 .as_ref()

@@ -54,10 +54,25 @@ pub(crate) fn shown_migration(a: &Analysis) -> Option<String> {
         .map(|m| format!(" (median {}{of})", dur(m)))
         .unwrap_or_default();
     Some(format!(
-        "In migration {} of {}, the worst by network downtime{median}",
+        "In migration {} of {}{}, the worst by network downtime{median}",
         shown.saturating_add(1),
-        c.migrations
+        c.migrations,
+        shown_guest(a)
     ))
+}
+
+/// " (guest NAME)" when the headline's target belongs to a guest of a host
+/// evacuation; empty otherwise.
+fn shown_guest(a: &Analysis) -> String {
+    let d = a.downtime.as_ref();
+    let guest = d.and_then(|d| {
+        a.targets
+            .iter()
+            .find(|t| t.id == d.target_id)?
+            .domain
+            .as_ref()
+    });
+    guest.map(|g| format!(" (guest {g})")).unwrap_or_default()
 }
 
 /// "Migration 2 of 8 (worst; median 162 ms): " before the chart title; empty
@@ -71,9 +86,10 @@ fn shown_migration_short(a: &Analysis) -> String {
         .map(|m| format!("; median {}", dur(m)))
         .unwrap_or_default();
     format!(
-        "Migration {} of {} (worst{median}): ",
+        "Migration {} of {}{} (worst{median}): ",
         shown.saturating_add(1),
-        c.migrations
+        c.migrations,
+        shown_guest(a)
     )
 }
 

@@ -6,8 +6,11 @@
 //! - `loss --sysctl PATH`: write 1 / 0 to e.g.
 //!   `/proc/sys/net/ipv4/icmp_echo_ignore_all` (run it inside the target's
 //!   network namespace: /proc/sys/net is the namespace's own).
+//! - `drop`: add / remove an nftables rule that drops every packet to the
+//!   target (run it in the target's namespace): a loss for any probe kind
+//!   (ICMP, TCP, UDP), see [`migprobe_bench::nft`].
 //!
-//! Both perform every duration `--reps` times in random order, after random
+//! All three perform every duration `--reps` times in random order, after random
 //! gaps (so the faults fall at random phases of the probe grid), and write one
 //! [`Fault`] JSON line per fault with the realtime read right before and right
 //! after each action. SIGINT / SIGTERM end the current fault first (the
@@ -28,6 +31,7 @@ use migprobe_bench::accuracy::{
     helper_main, score, score_peer, ErrorStats, Fault, FaultKind, FaultScore, Observed, PeerScore,
     SplitMix64,
 };
+use migprobe_bench::nft::{self, NftDrop};
 use migprobe_probe::record::{read_run, ProbeStatus};
 use migprobe_probe::sys;
 use migprobe_probe::types::MonoNs;
@@ -68,6 +72,15 @@ enum Cmd {
         /// A sysctl file to toggle (repeatable), e.g. /proc/sys/net/ipv4/icmp_echo_ignore_all.
         #[arg(long = "sysctl", required = true, value_name = "PATH")]
         sysctls: Vec<PathBuf>,
+        #[command(flatten)]
+        plan: PlanArgs,
+    },
+    /// Drop every packet to the target: add an nftables drop rule, wait, remove it (run it in
+    /// the target's netns; any probe kind).
+    Drop {
+        /// The nft program.
+        #[arg(long, default_value = "nft", value_name = "PATH")]
+        nft: PathBuf,
         #[command(flatten)]
         plan: PlanArgs,
     },
@@ -115,7 +128,7 @@ enum Cmd {
     },
 }
 
-/// The plan shared by `freeze` and `loss`.
+/// The plan shared by `freeze`, `loss` and `drop`.
 #[derive(Debug, ClapArgs)]
 struct PlanArgs {
     /// Case name written in every line (default: the subcommand).
@@ -182,6 +195,7 @@ fn execute(cmd: Cmd) -> Result<(), String> {
             t.set(b"0\n")?;
             inject(&plan, FaultKind::Loss, &mut t)
         }
+        Cmd::Drop { nft, plan } => inject(&plan, FaultKind::Loss, &mut NftDrop::start(&nft)?),
         Cmd::Score {
             faults,
             report,
@@ -290,6 +304,15 @@ impl Action for Toggler {
     }
     fn end(&mut self) -> Result<(), String> {
         self.set(b"0\n")
+    }
+}
+
+impl Action for NftDrop {
+    fn start(&mut self) -> Result<(), String> {
+        self.commit(&nft::drop_line())
+    }
+    fn end(&mut self) -> Result<(), String> {
+        self.commit(&nft::pass_line())
     }
 }
 

@@ -99,7 +99,8 @@ pub fn planned_rate(plan: &ProbePlan) -> f64 {
 /// [module](self)); `None` when it is not.
 pub fn trial(plan: &ProbePlan, sockets: &Sockets) -> std::io::Result<Option<Capacity>> {
     let rate = planned_rate(plan);
-    if rate <= TRIAL_MIN_RATE {
+    // A trial on a TCP session would write onto the run's own connections.
+    if rate <= TRIAL_MIN_RATE || sockets.sessions().is_some() {
         return Ok(None);
     }
     let short = ProbePlan {

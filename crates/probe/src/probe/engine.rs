@@ -214,6 +214,7 @@ impl Engine {
             }
             ProbeMsg::Datagram(d) => self.on_datagram(d, out),
             ProbeMsg::QueuedIcmpError(e) => self.on_queued_error(&e, out),
+            ProbeMsg::Event(e) => out.push(Line::Event(e)),
             ProbeMsg::SenderDone { .. } => {}
         }
     }
@@ -222,7 +223,7 @@ impl Engine {
         match self.transport.kind() {
             ProbeKind::Icmp => self.on_icmp(d, out),
             ProbeKind::Tcp(_) => self.on_segment(d, out),
-            ProbeKind::Udp(_) => self.on_udp(d, out),
+            ProbeKind::Udp(_) | ProbeKind::TcpSession(_) => self.on_udp(d, out),
         }
     }
 
@@ -233,7 +234,8 @@ impl Engine {
             .filter(|p| self.cfg.targets.get(p.target as usize) == Some(&from))
     }
 
-    /// A UDP datagram on the UDP socket: the target echoed a probe's payload.
+    /// A UDP datagram on the UDP socket, or a message cut from a TCP session's
+    /// stream: the target echoed a probe's payload.
     fn on_udp(&mut self, d: Datagram, out: &mut Vec<Line>) {
         match self.own_payload(&d.bytes, d.from) {
             Some(p) => {

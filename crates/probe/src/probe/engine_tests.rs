@@ -130,3 +130,63 @@ fn without_a_horizon_a_very_late_reply_still_answers() {
     e.handle(reply(1, EPOCH + 10_001 * MS), &mut out);
     assert_eq!(statuses(&out)[&1], ProbeStatus::Ok);
 }
+
+/// A TCP session's message (the bare payload cut from the stream) answers its
+/// probe with the read's kernel stamp; an event passes through as it is.
+#[test]
+fn a_session_message_answers_its_probe_and_events_pass_through() {
+    let transport = Transport::new(ProbeKind::TcpSession(7), 7, Default::default(), Vec::new());
+    let mut e = engine(None).with_transport(transport);
+    let mut out = Vec::new();
+    let at = RealNs(EPOCH);
+    let msg = ProbeMsg::Sent {
+        target: 0,
+        index: ProbeIndex(3),
+        at_user: at,
+        tx_kernel: None,
+    };
+    e.handle(msg, &mut out);
+    let mut bytes = vec![0u8; 56];
+    wire::ProbePayload {
+        target: 0,
+        nonce: 7,
+        index: 3,
+    }
+    .write(&mut bytes);
+    let rx = EPOCH + 2 * MS;
+    e.handle(
+        ProbeMsg::Datagram(Datagram {
+            family: Family::V4,
+            with_ip_header: false,
+            from: "192.0.2.10".parse().unwrap(),
+            rx_kernel: Some(RealNs(rx)),
+            rx_user: RealNs(rx + 30_000),
+            ttl: None,
+            bytes,
+        }),
+        &mut out,
+    );
+    e.tick(RealNs(rx + 30_000 + TX_STAMP_WAIT_NS), &mut out);
+    let probe = out.iter().find_map(|l| match l {
+        Line::Probe(p) => Some(p.clone()),
+        _ => None,
+    });
+    let p = probe.expect("the probe is settled");
+    assert_eq!((p.status, p.rtt_ns), (ProbeStatus::Ok, Some(2 * MS)));
+    assert_eq!(
+        (p.tx_clock, p.rx_clock),
+        (StampClock::User, Some(StampClock::Kernel))
+    );
+    let ev = crate::record::EventLine {
+        at_ns: RealNs(rx),
+        source_ts_ns: None,
+        origin: crate::record::Origin::Local,
+        kind: crate::record::kinds::TCP_SESSION_LOST,
+        detail: serde_json::json!({"target": 0}),
+        raw: None,
+    };
+    out.clear();
+    e.handle(ProbeMsg::Event(ev.clone()), &mut out);
+    assert!(matches!(&out[..], [Line::Event(x)] if *x == ev));
+    assert_eq!(e.foreign(), 0);
+}

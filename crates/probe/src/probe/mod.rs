@@ -16,11 +16,12 @@ pub mod receiver;
 pub mod runner;
 pub mod schedule;
 pub mod sender;
+pub mod session;
 mod settled;
 mod sockets;
 pub mod transport;
 
-use crate::record::StampClock;
+use crate::record::{EventLine, StampClock};
 use crate::sys::mmsg::RecvBatch;
 use crate::sys::ErrQueueEntry;
 use crate::types::{MonoNs, ProbeIndex, RealNs};
@@ -75,6 +76,8 @@ pub enum ProbeMsg {
     Datagram(Datagram),
     /// An ICMP error from a datagram socket's error queue (our probe is quoted).
     QueuedIcmpError(QueuedError),
+    /// An event to record as it is (a TCP session's connection was lost).
+    Event(EventLine),
     /// The sender has stopped; nothing more will be sent.
     SenderDone {
         /// Why it stopped ("count", "duration", "interrupted", "error: ...").

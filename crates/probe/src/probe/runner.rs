@@ -59,6 +59,9 @@ pub struct ProbePlan {
     pub realtime: bool,
     /// The command line, for the header.
     pub argv: Vec<String>,
+    /// The libvirt domain each target belongs to, by position in `targets`
+    /// (a host evacuation probes several guests); empty or `None`: not said.
+    pub domains: Vec<Option<String>>,
 }
 
 /// A random 64-bit value from the OS (falls back to the clock, which is still unique per run).
@@ -156,6 +159,10 @@ pub fn probe_session(
             let reads = opts.read_replies;
             scope.spawn(move || run_receiver(sock, &tx, stop_recv, sender_done, err_pause, reads));
         }
+        if let Some(sessions) = sockets.sessions() {
+            let (tx, stop_recv) = (tx.clone(), &stop_recv);
+            scope.spawn(move || sessions.run_reader(&tx, stop_recv));
+        }
         let sender_tx = tx.clone();
         let (cfg, stop_send, realtime) = (&sender_cfg, &stop_send, plan.realtime);
         let transport = &transport;
@@ -174,6 +181,7 @@ pub fn probe_session(
         let header = session_header(plan, sockets, &sender_cfg, sched);
         let result = collect(
             plan,
+            sockets,
             &mut engine,
             &rx,
             sink,
@@ -219,11 +227,13 @@ fn session_header(
                 family: Family::of(addr),
                 phase_ns: schedule.phase_ns(i as u32),
                 probe: (plan.probe != ProbeKind::Icmp).then_some(plan.probe),
+                domain: plan.domains.get(i).cloned().flatten(),
             })
             .collect(),
         hostname: base.hostname,
         kernel: base.kernel,
-        socket: Some(sockets.kind()),
+        // A TCP session's socket is neither: its targets name their kind.
+        socket: sockets.sessions().is_none().then(|| sockets.kind()),
         scheduling: sched,
         spin_ns: effective_spin(plan),
         payload_bytes: plan.payload_len,
@@ -249,9 +259,20 @@ fn error_queue_pause(probe: ProbeKind, interval: Duration) -> Duration {
 /// (writes it `lost` and forgets it): the drain, or the receive buffers'
 /// headroom of replies a resuming target may flush, whichever is longer — a
 /// reply later than the drain is lost at the end of a run too.
+///
+/// A TCP session's stream loses nothing while the connection lives: a
+/// message is answered late, after TCP's retransmissions, whose backoff
+/// doubles up to two minutes. Its probes are waited for [`SESSION_FORGET_NS`].
 fn forget_after_ns(plan: &ProbePlan, sockets: &Sockets) -> i64 {
-    duration_ns(plan.drain).max(sockets.headroom_ns())
+    let headroom = match plan.probe {
+        ProbeKind::TcpSession(_) => SESSION_FORGET_NS,
+        _ => sockets.headroom_ns(),
+    };
+    duration_ns(plan.drain).max(headroom)
 }
+
+/// How long a `tcp-session:PORT` probe is waited for before it is given up.
+const SESSION_FORGET_NS: i64 = 120_000_000_000;
 
 /// Gaps between two sends up to this long: the send thread receives the
 /// replies between its sends (read at most this late; their kernel RX stamps
@@ -300,6 +321,7 @@ const COLLECT_TICK: Duration = Duration::from_millis(10);
 #[allow(clippy::too_many_arguments)]
 fn collect(
     plan: &ProbePlan,
+    sockets: &Sockets,
     engine: &mut Engine,
     rx: &mpsc::Receiver<ProbeMsg>,
     sink: &mut LineSink<'_>,
@@ -375,6 +397,13 @@ fn collect(
     // Messages already queued still count.
     while let Ok(msg) = rx.try_recv() {
         engine.handle(msg, &mut out);
+    }
+    if let Some(s) = sockets.sessions() {
+        out.extend(
+            s.summaries(sys::realtime_now())
+                .into_iter()
+                .map(Line::Event),
+        );
     }
     engine.finish(&mut out);
     if let Some(ev) = events {

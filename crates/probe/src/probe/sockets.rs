@@ -5,6 +5,7 @@
 use super::filter::{ident_filter, tcp_port_filter};
 use super::receiver::receive_batch;
 use super::runner::{random_u64, ProbePlan, SocketChoice};
+use super::session::Sessions;
 use super::transport::Transport;
 use super::{ProbeMsg, SendPath};
 use crate::sys::mmsg::RecvBatch;
@@ -55,6 +56,13 @@ pub enum OpenError {
          root or `sudo setcap cap_net_raw+ep {2}`, or probe with --probe udp:PORT or icmp"
     )]
     TcpNotPermitted(ProbeKind, io::Error, String),
+    /// `--probe tcp-session:PORT`: a target's connection could not be established.
+    #[error(
+        "--probe {0}: cannot connect to {1} port {2}: {3}.\n  fix: run a TCP echo service on the target's \
+         port (e.g. busybox `nc -ll -p {2} -e cat`), open it in the target's firewall, or probe another \
+         port or kind (tcp:PORT, icmp)"
+    )]
+    SessionConnect(ProbeKind, IpAddr, u16, io::Error),
     /// A TCP or UDP probe socket (or a port it holds) could not be set up.
     #[error("--probe {0}: cannot set up the {1:?} socket: {2}")]
     TransportSetup(ProbeKind, Family, io::Error),
@@ -112,6 +120,8 @@ pub struct Sockets {
     held: [Vec<(socket2::Socket, u16)>; 2],
     /// TCP: each target's source address, for checksums computed in user space (IPv4).
     sources: Vec<Option<IpAddr>>,
+    /// TCP session: each target's connection.
+    sessions: Option<Sessions>,
 }
 
 fn exe() -> String {
@@ -214,12 +224,24 @@ fn warn_small_buffer(family: Family, got: usize, want: usize) {
     );
 }
 
+/// The connections of a `tcp-session:PORT` plan, `None` for other kinds.
+fn connect(plan: &ProbePlan) -> Result<Option<Sessions>, OpenError> {
+    let ProbeKind::TcpSession(port) = plan.probe else {
+        return Ok(None);
+    };
+    let addrs: Vec<IpAddr> = plan.targets.iter().map(|t| t.1).collect();
+    Sessions::connect(&addrs, port, plan.payload_len)
+        .map(Some)
+        .map_err(|e| OpenError::SessionConnect(plan.probe, e.addr, e.port, e.error))
+}
+
 impl Sockets {
     /// Opens one socket per family the targets need. Fails fast, naming the fix.
     pub fn open(plan: &ProbePlan) -> Result<Sockets, OpenError> {
         let families = families(plan);
         let (kind, socks) = match plan.probe {
             ProbeKind::Icmp => open_icmp(&families, plan.socket)?,
+            ProbeKind::TcpSession(_) => (SocketKind::Dgram, Vec::new()),
             other => open_transport(&families, other)?,
         };
         let mut s = Sockets {
@@ -230,6 +252,7 @@ impl Sockets {
             probe: plan.probe,
             held: [Vec::new(), Vec::new()],
             sources: Vec::new(),
+            sessions: connect(plan)?,
         };
         for sock in socks {
             s.prepare(plan, &sock)?;
@@ -317,6 +340,11 @@ impl Sockets {
         FLUSH_HEADROOM_S as i64 * 1_000_000_000
     }
 
+    /// The TCP session connections, for `tcp-session:PORT`.
+    pub(crate) fn sessions(&self) -> Option<&Sessions> {
+        self.sessions.as_ref()
+    }
+
     /// The open sockets.
     pub(crate) fn each(&self) -> impl Iterator<Item = &ProbeSocket> {
         [&self.v4, &self.v6].into_iter().flatten()
@@ -332,12 +360,24 @@ impl Sockets {
 
 impl SendPath for Sockets {
     fn send(&self, family: Family, dst: IpAddr, packet: &[u8]) -> io::Result<()> {
+        if let Some(s) = &self.sessions {
+            return s.write(packet);
+        }
         let port = match self.probe {
             ProbeKind::Udp(p) => p,
             _ => 0,
         };
         match self.get(family) {
-            Some(s) => s.send_to(packet, dst, port),
+            // An earlier UDP probe's answer, a port unreachable, is also reported once as
+            // the error of the socket's next send (ECONNREFUSED; that send did not go out),
+            // unless the error queue was read in between: send again. The answer itself
+            // is on the error queue, read as usual.
+            Some(s) => match s.send_to(packet, dst, port) {
+                Err(e) if port != 0 && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
+                    s.send_to(packet, dst, port)
+                }
+                r => r,
+            },
             None => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "no socket for this address family",

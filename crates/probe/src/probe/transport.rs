@@ -9,6 +9,8 @@
 //!   per-target key, and the source port is one of a pool the prober holds
 //!   (`index % pool`); an answer acknowledges sequence + 1 from the probed
 //!   port to that pool port.
+//! - TCP session: each probe is one message of the payload (as UDP's) written
+//!   on the target's established connection; the echo returns it.
 
 use crate::types::ProbeIndex;
 use crate::wire::tcp::{encode_syn, Segment};
@@ -75,7 +77,7 @@ impl Transport {
                 let family = Family::of(&dst);
                 encode_echo_request(family, ident, index.seq(), &payload, payload_len, out)
             }
-            ProbeKind::Udp(_) => {
+            ProbeKind::Udp(_) | ProbeKind::TcpSession(_) => {
                 out.clear();
                 out.resize(payload_len, 0);
                 payload.write(out);

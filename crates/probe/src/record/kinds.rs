@@ -70,6 +70,12 @@ pub enum EventKind {
     TriggerExited,
     /// CLOCK_REALTIME stepped against CLOCK_MONOTONIC: `detail.step_ns`.
     ClockStep,
+    /// A `tcp-session:PORT` probe's connection ended (`detail`: target, addr, port, how: fin, reset
+    /// or error, errno, error); migprobe does not reconnect.
+    TcpSessionLost,
+    /// The application's view of a `tcp-session:PORT` probe's connection, one per target at the end
+    /// of the run (`detail`: longest stall, bytes written and echoed, survived; see docs/run-file.md).
+    TcpSession,
     /// Something a reader of the run must know about the data itself, e.g.
     /// `detail.reconstructed_send_times` for an imported ping log without timestamps.
     Note,
@@ -110,17 +116,22 @@ impl EventKind {
             EventKind::TriggerStarted => "trigger_started",
             EventKind::TriggerExited => "trigger_exited",
             EventKind::ClockStep => "clock_step",
+            EventKind::TcpSessionLost => "tcp_session_lost",
+            EventKind::TcpSession => "tcp_session",
             EventKind::Note => "note",
             EventKind::Other => "other",
             EventKind::Unknown(s) => s,
         }
     }
 
-    /// True for periodic measurements (job statistics, connection round
-    /// trips) rather than things that happened: not drawn on charts nor
-    /// printed live.
+    /// True for measurements (job statistics, connection round trips, a TCP
+    /// session's end-of-run figures) rather than things that happened: not
+    /// drawn on charts nor printed live.
     pub fn is_sample(&self) -> bool {
-        matches!(self, EventKind::JobStats | EventKind::ConnectionRtt)
+        matches!(
+            self,
+            EventKind::JobStats | EventKind::ConnectionRtt | EventKind::TcpSession
+        )
     }
 
     /// The kind named `name`; a name this version does not know is kept as
@@ -154,6 +165,8 @@ impl EventKind {
             "trigger_started" => EventKind::TriggerStarted,
             "trigger_exited" => EventKind::TriggerExited,
             "clock_step" => EventKind::ClockStep,
+            "tcp_session_lost" => EventKind::TcpSessionLost,
+            "tcp_session" => EventKind::TcpSession,
             "note" => EventKind::Note,
             "other" => EventKind::Other,
             other => EventKind::Unknown(other.to_owned()),
@@ -254,6 +267,12 @@ pub const TRIGGER_STARTED: EventKind = EventKind::TriggerStarted;
 pub const TRIGGER_EXITED: EventKind = EventKind::TriggerExited;
 /// CLOCK_REALTIME stepped against CLOCK_MONOTONIC: `detail.step_ns`.
 pub const CLOCK_STEP: EventKind = EventKind::ClockStep;
+/// A `tcp-session:PORT` probe's connection ended (`detail`: target, addr, port, how: fin, reset
+/// or error, errno, error); migprobe does not reconnect.
+pub const TCP_SESSION_LOST: EventKind = EventKind::TcpSessionLost;
+/// The application's view of a `tcp-session:PORT` probe's connection, one per target at the end
+/// of the run (`detail`: longest stall, bytes written and echoed, survived; see docs/run-file.md).
+pub const TCP_SESSION: EventKind = EventKind::TcpSession;
 /// Something a reader of the run must know about the data itself, e.g.
 /// `detail.reconstructed_send_times` for an imported ping log without timestamps.
 pub const NOTE: EventKind = EventKind::Note;
@@ -289,6 +308,8 @@ pub const ALL: &[EventKind] = &[
     TRIGGER_STARTED,
     TRIGGER_EXITED,
     CLOCK_STEP,
+    TCP_SESSION_LOST,
+    TCP_SESSION,
     NOTE,
     OTHER,
 ];

@@ -19,7 +19,7 @@ pub use badlines::BadLines;
 pub use compact::RunFormat;
 pub use kinds::EventKind;
 pub use plausible::{AGREE_NS, WINDOW_NS};
-pub use probes::{ProbeIter, Probes, Window};
+pub use probes::{ProbeIter, Probes, TargetSubset, Window};
 pub use reader::{read_run, read_run_spilled, read_run_within, ReadError, RunData, RunFile};
 pub use schema::*;
 pub use spill::ProbeStore;

@@ -85,6 +85,50 @@ impl Probes for Window<'_> {
     }
 }
 
+/// The probes of `inner` to the targets `ids` only: one guest's share of a
+/// run that probed several (a host evacuation).
+pub struct TargetSubset<'a> {
+    inner: &'a dyn Probes,
+    ids: BTreeSet<u32>,
+}
+
+impl<'a> TargetSubset<'a> {
+    /// The probes of `inner` to a target in `ids`.
+    pub fn new(inner: &'a dyn Probes, ids: impl IntoIterator<Item = u32>) -> TargetSubset<'a> {
+        TargetSubset {
+            inner,
+            ids: ids.into_iter().collect(),
+        }
+    }
+}
+
+impl Probes for TargetSubset<'_> {
+    fn scan(&self) -> ProbeIter<'_> {
+        Box::new(
+            self.inner
+                .scan()
+                .filter(|p| self.ids.contains(&p.target_id)),
+        )
+    }
+
+    fn of_target(&self, id: u32) -> ProbeIter<'_> {
+        if self.ids.contains(&id) {
+            self.inner.of_target(id)
+        } else {
+            Box::new(std::iter::empty())
+        }
+    }
+
+    fn target_ids(&self) -> Vec<u32> {
+        let all = self.inner.target_ids();
+        all.into_iter().filter(|i| self.ids.contains(i)).collect()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.scan().next().is_none()
+    }
+}
+
 /// The distinct target ids of `probes`, ascending (memory: one entry per target).
 pub fn distinct_targets(probes: ProbeIter<'_>) -> Vec<u32> {
     let ids: BTreeSet<u32> = probes.map(|p| p.target_id).collect();

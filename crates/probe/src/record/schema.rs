@@ -48,6 +48,10 @@ pub struct TargetInfo {
     /// as in every run file written before other kinds existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeKind>,
+    /// The libvirt domain (guest) the address belongs to, when the run
+    /// probed several guests (`run --domain A --domain B -t A=ADDR ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
 }
 
 impl TargetInfo {

@@ -95,7 +95,7 @@ pub struct ProbeSocket {
     proto: Proto,
 }
 
-fn setsockopt<T>(
+pub(super) fn setsockopt<T>(
     sock: &Socket,
     level: libc::c_int,
     name: libc::c_int,
@@ -416,13 +416,20 @@ pub(super) struct Control {
     pub(super) ext_err: Option<ExtErr>,
 }
 
-struct Received {
-    len: usize,
-    from: Option<IpAddr>,
-    control: Control,
+/// One `recvmsg`'s outcome: bytes, sender, control messages.
+pub(super) struct Received {
+    pub(super) len: usize,
+    pub(super) from: Option<IpAddr>,
+    pub(super) control: Control,
 }
 
-fn recvmsg(sock: &Socket, buf: &mut [u8], flags: libc::c_int) -> io::Result<Option<Received>> {
+/// One `recvmsg` with room for the sender and control messages; `Ok(None)`
+/// when nothing is queued (or a signal interrupted it).
+pub(super) fn recvmsg(
+    sock: &Socket,
+    buf: &mut [u8],
+    flags: libc::c_int,
+) -> io::Result<Option<Received>> {
     let mut name = MaybeUninit::<libc::sockaddr_storage>::zeroed();
     let mut ctrl = [0u64; 64];
     let mut iov = libc::iovec {

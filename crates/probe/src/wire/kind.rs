@@ -1,6 +1,7 @@
-//! What a probe is: an ICMP echo request, a TCP SYN to a port, or a UDP
-//! datagram to a port. Written `icmp`, `tcp:PORT`, `udp:PORT` on the command
-//! line and in the run file.
+//! What a probe is: an ICMP echo request, a TCP SYN to a port, a UDP
+//! datagram to a port, or a numbered message on an established TCP
+//! connection to a port. Written `icmp`, `tcp:PORT`, `udp:PORT`,
+//! `tcp-session:PORT` on the command line and in the run file.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -16,11 +17,17 @@ pub enum ProbeKind {
     Tcp(u16),
     /// UDP datagram to the port; an ICMP port unreachable or a UDP reply is the answer.
     Udp(u16),
+    /// A numbered message written on one established TCP connection to the
+    /// port (an echo service); the moment its bytes come back is the answer.
+    TcpSession(u16),
 }
 
 /// Why a probe kind could not be read; the text says what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}; use icmp, tcp:PORT or udp:PORT with PORT 1-65535 (e.g. tcp:22, udp:33434)")]
+#[error(
+    "{0}; use icmp, tcp:PORT, udp:PORT or tcp-session:PORT with PORT 1-65535 \
+     (e.g. tcp:22, udp:33434, tcp-session:7)"
+)]
 pub struct KindError(String);
 
 impl ProbeKind {
@@ -28,16 +35,17 @@ impl ProbeKind {
     pub fn port(self) -> Option<u16> {
         match self {
             ProbeKind::Icmp => None,
-            ProbeKind::Tcp(p) | ProbeKind::Udp(p) => Some(p),
+            ProbeKind::Tcp(p) | ProbeKind::Udp(p) | ProbeKind::TcpSession(p) => Some(p),
         }
     }
 
-    /// The kind's name without the port: `icmp`, `tcp` or `udp`.
+    /// The kind's name without the port: `icmp`, `tcp`, `udp` or `tcp-session`.
     pub fn protocol(self) -> &'static str {
         match self {
             ProbeKind::Icmp => "icmp",
             ProbeKind::Tcp(_) => "tcp",
             ProbeKind::Udp(_) => "udp",
+            ProbeKind::TcpSession(_) => "tcp-session",
         }
     }
 }
@@ -69,6 +77,7 @@ impl FromStr for ProbeKind {
         match proto {
             "tcp" => Ok(ProbeKind::Tcp(port)),
             "udp" => Ok(ProbeKind::Udp(port)),
+            "tcp-session" => Ok(ProbeKind::TcpSession(port)),
             _ => Err(KindError(format!("{proto:?} is not a probe protocol"))),
         }
     }
@@ -97,6 +106,7 @@ mod tests {
             ("icmp", ProbeKind::Icmp),
             ("tcp:9", ProbeKind::Tcp(9)),
             ("udp:65535", ProbeKind::Udp(65535)),
+            ("tcp-session:7", ProbeKind::TcpSession(7)),
         ] {
             assert_eq!(text.parse::<ProbeKind>(), Ok(kind));
             assert_eq!(kind.to_string(), text);
@@ -119,6 +129,9 @@ mod tests {
             "icmp:1",
             "tcp:-1",
             "tcp:x",
+            "tcp-session",
+            "tcp-session:0",
+            "tcp_session:7",
         ] {
             let e = bad.parse::<ProbeKind>().unwrap_err();
             assert!(e.to_string().contains("tcp:PORT"), "{bad}: {e}");

@@ -7,9 +7,11 @@ pub mod icmp;
 mod ip;
 pub mod kind;
 pub mod payload;
+pub mod stream;
 pub mod tcp;
 
 pub use icmp::{decode, encode_echo_request, Decoded, Family, IcmpErrorKind, Message};
 pub use ip::WireError;
 pub use kind::{KindError, ProbeKind};
 pub use payload::{ProbePayload, MIN_PAYLOAD};
+pub use stream::StreamParser;

@@ -30,8 +30,8 @@ pub struct CaptureConfig {
     pub src_uri: String,
     /// Libvirt URI of the destination, if known.
     pub dst_uri: Option<String>,
-    /// Domain name or UUID.
-    pub domain: String,
+    /// Domain names or UUIDs (several: a host evacuation); at least one.
+    pub domains: Vec<String>,
     /// Interval of the source job-statistics poll.
     pub poll: Duration,
 }
@@ -122,37 +122,36 @@ impl Capture {
                 },
             })?;
         }
-        let dom =
-            lookup(sides[0].conn.as_ref().expect("connected"), &cfg.domain).map_err(|message| {
-                CaptureError::NoDomain {
-                    domain: cfg.domain.clone(),
-                    uri: cfg.src_uri.clone(),
-                    message,
-                }
-            })?;
-        let name = dom.name().unwrap_or_else(|_| cfg.domain.clone());
-        let uuid = dom.uuid_string().unwrap_or_default();
+        let guests =
+            cfg.domains
+                .iter()
+                .map(|d| {
+                    let dom = lookup(sides[0].conn.as_ref().expect("connected"), d).map_err(
+                        |message| CaptureError::NoDomain {
+                            domain: d.clone(),
+                            uri: cfg.src_uri.clone(),
+                            message,
+                        },
+                    )?;
+                    let name = dom.name().unwrap_or_else(|_| d.clone());
+                    Ok(Guest {
+                        name,
+                        uuid: dom.uuid_string().unwrap_or_default(),
+                    })
+                })
+                .collect::<Result<Vec<Guest>, CaptureError>>()?;
         let stop = Arc::new(AtomicBool::new(false));
         let mut m = Manager {
             cfg,
             sides,
-            name,
-            uuid,
+            guests,
             raw_tx,
             raw_rx,
             out,
             next_tag: 2,
         };
         for s in &m.sides {
-            let conn = s.conn.as_ref();
-            let detail = json!({
-                "uri": s.uri,
-                "domain": m.name,
-                "uuid": m.uuid,
-                "hostname": conn.and_then(|c| c.hostname().ok()),
-                "libvirt_version": conn.and_then(|c| c.lib_version().ok()).map(version),
-                "hypervisor_version": conn.and_then(|c| c.hyp_version().ok()).map(version),
-            });
+            let detail = m.started_detail(s);
             m.send(local_event(s.origin, kinds::CAPTURE_STARTED, detail));
         }
         let st = Arc::clone(&stop);
@@ -255,11 +254,16 @@ fn local_event(origin: Origin, kind: EventKind, detail: Value) -> EventLine {
     }
 }
 
+/// A domain listened to: its name and UUID as the source knows them.
+struct Guest {
+    name: String,
+    uuid: String,
+}
+
 struct Manager {
     cfg: CaptureConfig,
     sides: Vec<Side>,
-    name: String,
-    uuid: String,
+    guests: Vec<Guest>,
     raw_tx: Sender<Raw>,
     raw_rx: Receiver<Raw>,
     out: Sender<EventLine>,
@@ -269,6 +273,32 @@ struct Manager {
 impl Manager {
     fn send(&self, e: EventLine) {
         let _ = self.out.send(e);
+    }
+
+    /// `capture_started`'s detail for side `s`: the domain (`domain`, `uuid`)
+    /// for one guest; for several (an evacuation) `domains` and `uuids`, and no
+    /// `domain`, so that the event belongs to every guest's analysis.
+    fn started_detail(&self, s: &Side) -> Value {
+        let conn = s.conn.as_ref();
+        let mut detail = json!({
+            "uri": s.uri,
+            "hostname": conn.and_then(|c| c.hostname().ok()),
+            "libvirt_version": conn.and_then(|c| c.lib_version().ok()).map(version),
+            "hypervisor_version": conn.and_then(|c| c.hyp_version().ok()).map(version),
+        });
+        let Some(m) = detail.as_object_mut() else {
+            return detail;
+        };
+        if let [g] = self.guests.as_slice() {
+            m.insert("domain".into(), g.name.clone().into());
+            m.insert("uuid".into(), g.uuid.clone().into());
+        } else {
+            let names: Vec<&str> = self.guests.iter().map(|g| g.name.as_str()).collect();
+            let uuids: Vec<&str> = self.guests.iter().map(|g| g.uuid.as_str()).collect();
+            m.insert("domains".into(), json!(names));
+            m.insert("uuids".into(), json!(uuids));
+        }
+        detail
     }
 
     fn serve(&mut self, stop: &AtomicBool) {
@@ -283,7 +313,7 @@ impl Manager {
             }
             if Instant::now() >= next_poll {
                 next_poll += self.cfg.poll;
-                self.poll(0, false);
+                self.poll_guests(0, false);
             }
             if Instant::now() >= next_rtt {
                 next_rtt += RTT_EVERY;
@@ -295,7 +325,7 @@ impl Manager {
             self.on_raw(raw);
         }
         for i in 0..self.sides.len() {
-            self.poll(i, true);
+            self.poll_guests(i, true);
         }
         for s in &mut self.sides {
             s.disconnect();
@@ -314,12 +344,19 @@ impl Manager {
         }
     }
 
-    /// Samples job statistics of side `i` (the live job, or the completed one).
-    fn poll(&mut self, i: usize, completed: bool) {
+    /// Samples every guest's job statistics on side `i`.
+    fn poll_guests(&self, i: usize, completed: bool) {
+        for g in &self.guests {
+            self.poll(i, &g.name, completed);
+        }
+    }
+
+    /// Samples job statistics of domain `name` on side `i` (the live job, or the completed one).
+    fn poll(&self, i: usize, name: &str, completed: bool) {
         let Some(conn) = self.sides[i].conn.as_ref() else {
             return;
         };
-        let Ok(dom) = lookup(conn, &self.name) else {
+        let Ok(dom) = lookup(conn, name) else {
             return;
         };
         let Ok((ty, params)) = job_stats(&dom, if completed { COMPLETED_KEEP } else { 0 }) else {
@@ -329,7 +366,7 @@ impl Manager {
             return;
         }
         let mut detail = Map::new();
-        detail.insert("domain".into(), self.name.clone().into());
+        detail.insert("domain".into(), name.into());
         detail.insert("job_type".into(), ty.into());
         detail.insert("completed".into(), completed.into());
         detail.extend(params);
@@ -361,7 +398,11 @@ impl Manager {
             });
             return;
         }
-        if raw.domain != self.name && raw.uuid != self.uuid {
+        if !self
+            .guests
+            .iter()
+            .any(|g| raw.domain == g.name || raw.uuid == g.uuid)
+        {
             return;
         }
         self.send(to_line(origin, raw));

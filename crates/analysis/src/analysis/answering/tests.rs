@@ -18,6 +18,7 @@ fn target(id: u32, probe: Option<ProbeKind>) -> TargetInfo {
         family: Family::V4,
         phase_ns: 0,
         probe,
+        domain: None,
     }
 }
 

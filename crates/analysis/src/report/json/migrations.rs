@@ -17,8 +17,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MigrationEntry {
-    /// 0, 1, 2, ... in the order they ran.
+    /// 0, 1, 2, ... in the order they ran (an evacuation: in the order of its guests).
     pub index: u32,
+    /// The guest (libvirt domain) migrated, when the run probed several at
+    /// once or bound its targets to a domain (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
     /// Its trigger and exit.
     pub trigger: Option<TriggerReport>,
     /// How it ended.
@@ -38,6 +42,7 @@ impl MigrationEntry {
     pub(crate) fn new(index: u32, a: &Analysis) -> MigrationEntry {
         MigrationEntry {
             index,
+            domain: a.guest().map(str::to_owned),
             trigger: a.trigger.as_ref().map(TriggerReport::from),
             migration: a.migration.as_ref().map(MigrationReport::from),
             downtime: a.downtime.as_ref().map(|d| DowntimeReport::new(a, d)),

@@ -14,10 +14,12 @@ mod coverage;
 mod migrations;
 pub mod plausible;
 mod sections;
+mod sessions;
 mod units;
 
 pub use clocks::ClockReport;
 pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_WINDOWS};
+pub use sessions::SessionReport;
 
 pub use migrations::{Distribution, MigrationEntry, Spread, P95_MIN_N};
 pub use sections::{
@@ -127,7 +129,7 @@ pub fn build(a: &Analysis, meta: &ReportMeta) -> Report {
         outages: a.outages.iter().map(|o| OutageReport::new(a, o)).collect(),
         phases: a.phases.iter().map(PhaseReport::from).collect(),
         per_phase: a.per_phase.iter().map(PhaseStatsReport::from).collect(),
-        targets: a.summaries.iter().map(TargetReport::from).collect(),
+        targets: a.summaries.iter().map(|s| TargetReport::of(s, a)).collect(),
         baseline: a.baseline.iter().map(BaselineReport::from).collect(),
         unobserved: UnobservedReport::new(a),
         notes: a.notes.clone(),

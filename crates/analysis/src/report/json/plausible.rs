@@ -2,13 +2,14 @@
 //! nothing from a report that holds an impossible figure.
 //!
 //! Rules, for the figures `gate` and `compare` read (the top-level sections
-//! and the same sections inside each `migrations` entry):
+//! and the same sections inside each `migrations` entry) and each target's
+//! TCP `session`:
 //! - a duration (`*_ms`, `bracket_ms`, a spread's p50/p95/max) is a number,
 //!   not negative and at most [`MAX_MS`] (the longest span a run's
 //!   nanosecond timeline holds, about 292 years);
 //! - a signed duration (`difference_ms`, `offset_ms`) is a number within
 //!   ±[`MAX_MS`];
-//! - a count (`lost`, `queued`, `slots`) is a whole number, not negative;
+//! - a count (`lost`, `queued`, `slots`, `bytes_*`) is a whole number, not negative;
 //! - a share (`unobserved.fraction`) is between 0 and 1;
 //! - a field that is absent or `null` is not checked (it is "not known").
 //!
@@ -84,6 +85,12 @@ const RTT: Fields = &[
     ("longest_reply_gap_ms", Duration),
     ("lost", Count),
 ];
+/// A `tcp-session` target's `session`.
+const SESSION: Fields = &[
+    ("longest_stall_ms", Duration),
+    ("bytes_written", Count),
+    ("bytes_echoed", Count),
+];
 const SPREAD: Fields = &[("p50", Duration), ("p95", Duration), ("max", Duration)];
 const ENTRY: Fields = &[("duration_ms", Duration)];
 const UNOBSERVED: Fields = &[
@@ -120,6 +127,12 @@ pub fn check(report: &Value) -> Result<(), Implausible> {
     sections(report, "", MIGRATION)?;
     unobserved_lists(report, "")?;
     sections(report, "", REPORT)?;
+    let targets = report.get("targets").and_then(Value::as_array);
+    for (i, t) in targets.into_iter().flatten().enumerate() {
+        if let Some(session) = t.get("session") {
+            fields(session, &format!("targets[{i}].session"), SESSION)?;
+        }
+    }
     if let Some(d) = report.get("distribution").filter(|d| d.is_object()) {
         for key in ["network_ms", "hypervisor_ms", "total_ms", "storage_copy_ms"] {
             if let Some(s) = d.get(key) {
@@ -217,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn unobserved_sections_are_checked_too() {
+    fn unobserved_and_session_sections_are_checked_too() {
         let cases = [
             (
                 json!({"unobserved": {"fraction": 2.0}}),
@@ -235,13 +248,22 @@ mod tests {
                 json!({"downtime": {"before_pause_part_ms": -3}}),
                 "downtime.before_pause_part_ms is -3",
             ),
+            (
+                json!({"targets": [{}, {"session": {"longest_stall_ms": -2.0}}]}),
+                "targets[1].session.longest_stall_ms is -2.0",
+            ),
+            (
+                json!({"targets": [{"session": {"bytes_echoed": -24}}]}),
+                "targets[0].session.bytes_echoed is -24",
+            ),
         ];
         for (v, want) in cases {
             let e = check(&v).unwrap_err().to_string();
             assert!(e.contains(want), "{e}");
         }
         let fine = json!({"unobserved": {"fraction": 0.04, "total_ms": 12.5, "slots": 3,
-            "windows": [{"duration_ms": 4.0, "slots": 3}], "targets": [{"ms": 12.5, "slots": 3}]}});
+            "windows": [{"duration_ms": 4.0, "slots": 3}], "targets": [{"ms": 12.5, "slots": 3}]},
+            "targets": [{"session": {"longest_stall_ms": 1001.5, "bytes_written": 48, "bytes_echoed": 24}}]});
         assert_eq!(check(&fine), Ok(()));
     }
 

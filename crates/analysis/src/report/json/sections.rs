@@ -4,6 +4,7 @@
 //! Field names and meanings are the stable schema; add, never rename.
 
 use super::class_name;
+use super::sessions::SessionReport;
 pub(crate) use super::units::{ms, ms_opt};
 use crate::analysis::model::{
     Analysis, Baseline, Downtime, MigrationInfo, Outage, Phase, PhaseStats, TriggerInfo,
@@ -48,7 +49,7 @@ pub struct RunInfo {
     pub interval_ms: f64,
     /// Consecutive misses that make a loss outage.
     pub min_loss_run: u32,
-    /// "raw", "dgram" or null (no probes).
+    /// "raw", "dgram" or null (no probes, or `tcp-session` probes on connected TCP sockets).
     pub socket: Option<String>,
     /// The targets probed.
     pub targets: Vec<TargetMeta>,
@@ -96,7 +97,7 @@ pub struct TargetMeta {
     pub addr: String,
     /// What the user typed.
     pub name: String,
-    /// The probe kind, `tcp:PORT` or `udp:PORT`; absent for ICMP echo.
+    /// The probe kind, `tcp:PORT`, `udp:PORT` or `tcp-session:PORT`; absent for ICMP echo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<String>,
 }
@@ -391,6 +392,29 @@ pub struct TargetReport {
     pub longest_reply_gap_ms: Option<f64>,
     /// Longest run of consecutive unanswered probes.
     pub longest_unanswered_run: u64,
+    /// The probe kind (`tcp:PORT`, `udp:PORT`, `tcp-session:PORT`); absent for ICMP echo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+    /// `tcp-session:PORT` targets: the application's view of the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionReport>,
+}
+
+impl TargetReport {
+    /// The totals of `s` with its target's probe kind and TCP session from `a`.
+    pub(crate) fn of(s: &TargetSummary, a: &Analysis) -> TargetReport {
+        let id = s.target_id;
+        let target = a.targets.iter().find(|t| t.id == id);
+        TargetReport {
+            probe: target.and_then(|t| t.probe).map(|k| k.to_string()),
+            session: a
+                .sessions
+                .iter()
+                .find(|v| v.target_id == id)
+                .map(SessionReport::from),
+            ..TargetReport::from(s)
+        }
+    }
 }
 
 impl From<&TargetSummary> for TargetReport {
@@ -413,6 +437,8 @@ impl From<&TargetSummary> for TargetReport {
             rtt_max_ms: ms_opt(s.rtt_max_ns),
             longest_reply_gap_ms: ms_opt(s.longest_reply_gap_ns),
             longest_unanswered_run: s.longest_unanswered_run,
+            probe: None,
+            session: None,
         }
     }
 }

@@ -7,9 +7,10 @@ use super::json::class_name;
 use super::meta::ReportMeta;
 use super::text::{count, dur, dur_fixed, dur_res, dur_signed, md_argv, md_escape, offset, utc};
 use super::verdict::{self, target_name};
-use crate::analysis::model::{Analysis, Downtime, TriggerInfo};
+use crate::analysis::model::{Analysis, CampaignHeadline, Downtime, TriggerInfo};
 use std::fmt::{self, Write};
 
+mod sessions;
 mod unobserved;
 
 /// At most this many outages are listed; report.json has them all.
@@ -83,6 +84,7 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     if !a.summaries.is_empty() {
         write_targets(s, a)?;
     }
+    sessions::write_sessions(s, a)?;
     unobserved::write_unobserved(s, a)?;
     write_run(s, a, meta)?;
     if !a.notes.is_empty() {
@@ -291,7 +293,8 @@ fn write_run(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     writeln!(s, "## Run")?;
     writeln!(s)?;
     if let Some(t) = &a.trigger {
-        write_trigger(s, t)?;
+        let per_guest = guests(a) >= 2 && t.argv.is_empty();
+        write_trigger(s, t, a.campaign.as_ref().filter(|_| per_guest))?;
     }
     if let Some(m) = &a.migration {
         writeln!(s, "- Migration: {}.", md_escape(m.result.as_str()))?;
@@ -317,8 +320,26 @@ fn write_run(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     writeln!(s)
 }
 
-/// The trigger's line of "## Run": its command and how it ended.
-fn write_trigger(s: &mut String, t: &TriggerInfo) -> fmt::Result {
+/// How many guests (libvirt domains) the run's targets belong to.
+fn guests(a: &Analysis) -> usize {
+    let mut seen: Vec<&str> = a
+        .targets
+        .iter()
+        .filter_map(|t| t.domain.as_deref())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}
+
+/// The trigger's line of "## Run": its command and how it ended; for a host
+/// evacuation with a command per guest (`evacuation`: its headline), the
+/// guests' commands as one.
+fn write_trigger(
+    s: &mut String,
+    t: &TriggerInfo,
+    evacuation: Option<&CampaignHeadline>,
+) -> fmt::Result {
     let how = match (t.exited_ns, t.exit_code) {
         (Some(e), Some(c)) => {
             let took = t
@@ -330,6 +351,13 @@ fn write_trigger(s: &mut String, t: &TriggerInfo) -> fmt::Result {
         (Some(_), None) => "was killed by a signal".to_owned(),
         (None, _) => "had not exited when the run ended".to_owned(),
     };
+    if let Some(c) = evacuation {
+        let n = c.migrations;
+        return writeln!(
+            s,
+            "- Triggers: one per guest ({n} guests, each in the Migrations table); together they {how}."
+        );
+    }
     let cmd = if t.argv.is_empty() {
         "(command not recorded)".to_owned()
     } else {

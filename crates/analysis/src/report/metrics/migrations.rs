@@ -53,6 +53,7 @@ fn migrations(r: &Report) -> Vec<MigrationEntry> {
     }
     vec![MigrationEntry {
         index: 0,
+        domain: None,
         trigger: r.trigger.clone(),
         migration: r.migration.clone(),
         downtime: r.downtime.clone().map(|mut d| {
@@ -65,14 +66,22 @@ fn migrations(r: &Report) -> Vec<MigrationEntry> {
     }]
 }
 
-/// The labels of migration `e`: the common ones, its headline target (the
-/// run's first without a headline) and index.
+/// The labels of migration `e`: the common ones (with its own guest as
+/// `domain`, in an evacuation), its headline target (the run's first without
+/// a headline) and index.
 fn migration_labels(
     base: &[(&'static str, String)],
     e: &MigrationEntry,
     first_target: &str,
 ) -> Labels {
     let mut l = base.to_vec();
+    if let Some(d) = &e.domain {
+        for (k, v) in &mut l {
+            if *k == "domain" {
+                v.clone_from(d);
+            }
+        }
+    }
     let target = e.downtime.as_ref().map(|d| d.addr.clone());
     l.push(("target", target.unwrap_or_else(|| first_target.to_owned())));
     l.push(("migration", e.index.to_string()));

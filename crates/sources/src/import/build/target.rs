@@ -73,5 +73,6 @@ pub(super) fn info(host: &HostLog, addr: IpAddr) -> TargetInfo {
         family: Family::of(&addr),
         phase_ns: 0,
         probe: None,
+        domain: None,
     }
 }

@@ -21,6 +21,7 @@ fn header() -> Line {
         family: Family::V4,
         phase_ns: 0,
         probe: None,
+        domain: None,
     }];
     Line::Header(h)
 }
