@@ -56,6 +56,7 @@ LAB_MIGRATE_TIMEOUT=${LAB_MIGRATE_TIMEOUT:-300}
 LAB_KEEP_FAILED=${LAB_KEEP_FAILED:-0}
 LAB_TLB_FLUSH_MS=${LAB_TLB_FLUSH_MS:-5}
 LAB_GUEST_DROP_ICMP=${LAB_GUEST_DROP_ICMP:-0}
+LAB_GUEST_NO_ICMP_LIMIT=${LAB_GUEST_NO_ICMP_LIMIT:-0}
 # 1 = each node's libvirtd runs in a UTS namespace of its own with hostname
 # node01/node02 (what libvirt reports as the hypervisor host name; nova needs
 # two different ones: scripts/openstack-lab.sh).
@@ -150,6 +151,9 @@ Environment knobs (defaults):
                                    transport of migrate (at any command)
   LAB_GUEST_DROP_ICMP=0            1 = the nodes' bridges drop ICMP echo to the
                                    guest (nftables); probe it with tcp:7
+  LAB_GUEST_NO_ICMP_LIMIT=0        1 = the guest's kernel sends every ICMP error
+                                   (no rate limit): udp:PORT probes of a closed
+                                   port answered at any rate
   LAB_DOMAIN=migvm                 guest name
   LAB_RAM_MIB=128                  guest RAM
   LAB_DISK_MIB=64                  guest disk (raw, copied on every migration)

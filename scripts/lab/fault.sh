@@ -129,16 +129,13 @@ cmd_reset_guest() {
 		rm -f "$(node_dir "$n")/disk.img"
 	done
 	rotate_console_logs
-	truncate -s "${LAB_DISK_MIB}M" "$LAB_DIR/node01/disk.img"
-	vsh node01 define "$LAB_DIR/node01/domain.xml" >/dev/null
-	vsh node01 start "$LAB_DOMAIN" >/dev/null
-	qpid=$(cat "$LAB_DIR/node01/run/qemu/$LAB_DOMAIN.pid" 2>/dev/null || true)
-	[[ -n $qpid ]] && record_pid "qemu-node01" "$qpid"
+	boot_on_node01
+	qpid=$BOOTED_QPID
 	if ! wait_for_guest "$LAB_BOOT_TIMEOUT"; then
 		tail -n 20 "$LAB_DIR/node01/serial.log" >&2 2>/dev/null || true
 		die "the fresh guest did not answer $(answer_kind) within ${LAB_BOOT_TIMEOUT}s (serial log: $LAB_DIR/node01/serial.log)"
 	fi
-	echo "guest reset: a fresh $LAB_DOMAIN runs on node01 (qemu pid ${qpid:-?}), up in $(fmt_s $(($(now_us) - t0))) s"
+	echo "guest reset: a fresh $LAB_DOMAIN runs on node01 (qemu pid $qpid), up in $(fmt_s $(($(now_us) - t0))) s"
 }
 
 # The guest is gone where a command needs it: say why, as a lab fault.

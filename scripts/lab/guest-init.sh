@@ -10,6 +10,8 @@
 #   mp_tick=SECONDS  pause between ticks (fractions allowed)
 #   mp_tcp=PORT      a TCP echo listener on PORT (0 = none), for TCP probes
 #                    of a guest whose ICMP echo is dropped
+#   mp_icmp_limit=0  lift the kernel's ICMP error rate limits (port
+#                    unreachables answer every UDP probe); 1 = the defaults
 #   mp_flush=MS      two processes take turns every MS milliseconds (0 = off):
 #                    each switch loads CR3, which flushes QEMU's TCG TLB (see
 #                    scripts/lab/guest-deaths.md: QEMU < 9.0 loses stores made
@@ -24,7 +26,7 @@ exec </dev/console >/dev/console 2>&1
 say() { echo "migprobe-guest: $*"; }
 
 ip4=192.0.2.10/24 gw4=192.0.2.1 ip6=2001:db8::10/64
-wl=1 mem=4 disk=1 tick=0.2 flush=0 tcp=0
+wl=1 mem=4 disk=1 tick=0.2 flush=0 tcp=0 icmp_limit=1
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case "$arg" in
@@ -37,6 +39,7 @@ for arg in $cmdline; do
 	mp_tick=*) tick=${arg#*=} ;;
 	mp_flush=*) flush=${arg#*=} ;;
 	mp_tcp=*) tcp=${arg#*=} ;;
+	mp_icmp_limit=*) icmp_limit=${arg#*=} ;;
 	esac
 done
 
@@ -61,6 +64,13 @@ ip route add default via "$gw4" 2>/dev/null
 say "net up ip4=$ip4 ip6=$ip6"
 # Tell the bridge (and its FDB) where we are right away.
 ping -c 1 -W 1 "$gw4" >/dev/null 2>&1 &
+
+if [ "$icmp_limit" = 0 ]; then
+	echo 0 >/proc/sys/net/ipv4/icmp_ratelimit
+	echo 0 >/proc/sys/net/ipv4/icmp_ratemask
+	echo 0 >/proc/sys/net/ipv6/icmp/ratelimit
+	say "ICMP error rate limits lifted"
+fi
 
 if [ "$tcp" -gt 0 ] 2>/dev/null; then
 	# busybox nc: -ll keeps listening, one `cat` per connection echoes it back.

@@ -106,7 +106,7 @@ render_domain_xml() { # node -> writes $(guest_file node domain.xml)
 	local cpu=(-e "s|@CPU@|<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model></cpu>|")
 	guest_args="mp_ip4=$LAB_GUEST_IP4/24 mp_gw4=$LAB_GW4 mp_ip6=$LAB_GUEST_IP6/64 mp_wl=$LAB_WORKLOAD"
 	guest_args+=" mp_mem=$LAB_WORKLOAD_MEM_MIB mp_disk=$LAB_WORKLOAD_DISK_MIB mp_tick=$LAB_WORKLOAD_TICK"
-	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS mp_tcp=$LAB_GUEST_TCP_PORT"
+	guest_args+=" mp_flush=$LAB_TLB_FLUSH_MS mp_tcp=$LAB_GUEST_TCP_PORT mp_icmp_limit=$((1 - LAB_GUEST_NO_ICMP_LIMIT))"
 	sed -e "s|@DOMAIN@|$LAB_DOMAIN|g" \
 		-e "s|@UUID@|$DOMAIN_UUID|g" \
 		-e "s|@RAM_MIB@|$LAB_RAM_MIB|g" \
@@ -122,6 +122,18 @@ render_domain_xml() { # node -> writes $(guest_file node domain.xml)
 		-e "s|@TAP@|mp-$n${GUEST_TAG:+-$GUEST_TAG}|g" \
 		-e "s|@SERIAL_LOG@|$(guest_file "$n" serial.log)|g" \
 		"$LAB_HELPERS/domain.xml.in" >"$(guest_file "$n" domain.xml)"
+}
+
+# Defines and starts the guest ($LAB_DOMAIN; its files by guest_file) on
+# node01 on a fresh disk and records QEMU's pid, also in BOOTED_QPID (or ?).
+# Not in a command substitution: a failed virsh must stop the script.
+boot_on_node01() {
+	truncate -s "${LAB_DISK_MIB}M" "$(guest_file node01 disk.img)"
+	vsh node01 define "$(guest_file node01 domain.xml)" >/dev/null
+	vsh node01 start "$LAB_DOMAIN" >/dev/null
+	BOOTED_QPID=$(cat "$LAB_DIR/node01/run/qemu/$LAB_DOMAIN.pid" 2>/dev/null || true)
+	[[ -n $BOOTED_QPID ]] && record_pid "qemu-node01${GUEST_TAG:+-$GUEST_TAG}" "$BOOTED_QPID"
+	BOOTED_QPID=${BOOTED_QPID:-?}
 }
 
 wait_for_guest() { # timeout_s

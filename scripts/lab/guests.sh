@@ -32,14 +32,11 @@ with_guest() { # tag uuid cmd...
 start_extra_guest() {
 	local n
 	for n in "${NODES[@]}"; do render_domain_xml "$n"; done
-	truncate -s "${LAB_DISK_MIB}M" "$(guest_file node01 disk.img)"
-	vsh node01 define "$(guest_file node01 domain.xml)" >/dev/null
-	vsh node01 start "$LAB_DOMAIN" >/dev/null
 	local qpid
-	qpid=$(cat "$LAB_DIR/node01/run/qemu/$LAB_DOMAIN.pid" 2>/dev/null || true)
-	[[ -n $qpid ]] && record_pid "qemu-node01-$GUEST_TAG" "$qpid"
+	boot_on_node01
+	qpid=$BOOTED_QPID
 	echo "$LAB_DOMAIN $GUEST_TAG $LAB_GUEST_IP4 $LAB_GUEST_IP6" >>"$(guests_file)"
-	say "guest $LAB_DOMAIN started on node01 ($LAB_GUEST_IP4, $LAB_GUEST_IP6, ${LAB_RAM_MIB} MiB)"
+	say "guest $LAB_DOMAIN started on node01 (qemu pid $qpid; $LAB_GUEST_IP4, $LAB_GUEST_IP6, ${LAB_RAM_MIB} MiB)"
 }
 
 # Waits until the current (with_guest) guest answers on both addresses.

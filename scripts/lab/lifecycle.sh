@@ -55,13 +55,10 @@ cmd_up() {
 	# first migration (libvirt caches them in $LAB_CACHE_DIR/libvirt-node0X).
 	vsh node02 domcapabilities --virttype qemu >/dev/null 2>&1 &
 	local warm_pid=$!
-	truncate -s "${LAB_DISK_MIB}M" "$LAB_DIR/node01/disk.img"
-	vsh node01 define "$LAB_DIR/node01/domain.xml" >/dev/null
-	vsh node01 start "$LAB_DOMAIN" >/dev/null
 	local qpid
-	qpid=$(cat "$LAB_DIR/node01/run/qemu/$LAB_DOMAIN.pid" 2>/dev/null || true)
-	[[ -n $qpid ]] && record_pid "qemu-node01" "$qpid"
-	say "guest $LAB_DOMAIN started on node01 (qemu pid ${qpid:-?}); waiting for $(answer_kind) on $LAB_GUEST_IP4 and $LAB_GUEST_IP6"
+	boot_on_node01
+	qpid=$BOOTED_QPID
+	say "guest $LAB_DOMAIN started on node01 (qemu pid $qpid); waiting for $(answer_kind) on $LAB_GUEST_IP4 and $LAB_GUEST_IP6"
 	if ! wait_for_guest "$LAB_BOOT_TIMEOUT"; then
 		tail -n 20 "$LAB_DIR/node01/serial.log" >&2 2>/dev/null || true
 		die "the guest did not answer $(answer_kind) on both $LAB_GUEST_IP4 and $LAB_GUEST_IP6 within ${LAB_BOOT_TIMEOUT}s (serial log: $LAB_DIR/node01/serial.log)"
