@@ -358,6 +358,10 @@ impl Sockets {
     }
 }
 
+/// How often a UDP probe is sent while each send meets a pending port
+/// unreachable (ECONNREFUSED) instead of going out.
+const UDP_SEND_TRIES: u32 = 16;
+
 impl SendPath for Sockets {
     fn send(&self, family: Family, dst: IpAddr, packet: &[u8]) -> io::Result<()> {
         if let Some(s) = &self.sessions {
@@ -371,13 +375,26 @@ impl SendPath for Sockets {
             // An earlier UDP probe's answer, a port unreachable, is also reported once as
             // the error of the socket's next send (ECONNREFUSED; that send did not go out),
             // unless the error queue was read in between: send again. The answer itself
-            // is on the error queue, read as usual.
-            Some(s) => match s.send_to(packet, dst, port) {
-                Err(e) if port != 0 && e.raw_os_error() == Some(libc::ECONNREFUSED) => {
-                    s.send_to(packet, dst, port)
+            // is on the error queue, read as usual. When a frozen target's backlog is
+            // answered at once, thousands of port unreachables arrive within milliseconds,
+            // each setting the error anew: a send may meet several in a row, so it is
+            // tried up to UDP_SEND_TRIES times (measured: one retry left 6 of the first
+            // 300 probes after a 4 s hold unsent).
+            Some(s) => {
+                let mut tries = 1;
+                loop {
+                    match s.send_to(packet, dst, port) {
+                        Err(e)
+                            if port != 0
+                                && e.raw_os_error() == Some(libc::ECONNREFUSED)
+                                && tries < UDP_SEND_TRIES =>
+                        {
+                            tries += 1;
+                        }
+                        r => return r,
+                    }
                 }
-                r => r,
-            },
+            }
             None => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "no socket for this address family",
