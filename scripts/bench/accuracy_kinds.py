@@ -227,7 +227,7 @@ def render(res, queues, meta, commands):
     L = ["# migprobe accuracy by probe kind (ICMP, TCP, UDP)", "",
          f"Made by `{meta['argv']}` on {meta['date_utc']} ({meta['elapsed_s']} s, commit {meta['git_commit']}, "
          f"load average at the end {', '.join(f'{x:.2f}' for x in meta['load_average'])}). Machine: "
-         f"{meta['cpus']} CPUs, kernel {meta['kernel']}, shared with other engineers' builds while it ran. "
+         f"{meta['cpus']} CPUs, kernel {meta['kernel']}. "
          f"{meta['reps']} repetitions of each fault duration (10 ms, 50 ms, 250 ms, 1 s, 4 s) per fault, "
          "at 1 ms. Part of [accuracy.md](accuracy.md), whose ICMP figures are the bounds used here.", "",
          "## Method", "",
