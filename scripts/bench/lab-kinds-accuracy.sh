@@ -19,13 +19,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 REPS=${1:-3}
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "$0: REPS must be a positive count, got '$REPS'" >&2; exit 2; }
-OUT=${OUT:-$ROOT/reports/bench}
-MIGPROBE=${MIGPROBE:-${CARGO_TARGET_DIR:-$ROOT/target}/release/migprobe}
-if [ -z "${LAB_DIR:-}" ] || [ -z "${LAB_NETNS:-}" ] || [ "$LAB_NETNS" = migprobe-lab ]; then
-  echo "$0: set LAB_DIR and LAB_NETNS to a lab of your own (not the default migprobe-lab)" >&2
-  exit 2
-fi
-[ -x "$MIGPROBE" ] || { echo "$0: $MIGPROBE not built (cargo build --release, or MIGPROBE=path)" >&2; exit 2; }
+# shellcheck source=scripts/bench/own-lab.sh
+source scripts/bench/own-lab.sh
 [ -e "$LAB_DIR/lab.state" ] && { echo "$0: a lab exists at $LAB_DIR; this script brings its own up (scripts/lab.sh down first)" >&2; exit 2; }
 W=$(mktemp -d /tmp/lab-kinds.XXXXXX)
 trap 'scripts/lab.sh down >/dev/null 2>&1 || true; rm -rf "$W"' EXIT

@@ -17,13 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 REPS=${1:-3}
-OUT=${OUT:-$ROOT/reports/bench}
-MIGPROBE=${MIGPROBE:-${CARGO_TARGET_DIR:-$ROOT/target}/release/migprobe}
-if [ -z "${LAB_DIR:-}" ] || [ -z "${LAB_NETNS:-}" ] || [ "$LAB_NETNS" = migprobe-lab ]; then
-  echo "$0: set LAB_DIR and LAB_NETNS to a lab of your own (not the default migprobe-lab)" >&2
-  exit 2
-fi
-[ -x "$MIGPROBE" ] || { echo "$0: $MIGPROBE not built (cargo build --release, or MIGPROBE=path)" >&2; exit 2; }
+# shellcheck source=scripts/bench/own-lab.sh
+source scripts/bench/own-lab.sh
 W=$(mktemp -d /tmp/lab-tcp-session.XXXXXX)
 if [ -e "$LAB_DIR/lab.state" ]; then
   trap 'rm -rf "$W"' EXIT
