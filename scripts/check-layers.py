@@ -10,7 +10,7 @@
 2. No library crate names the CLI (`migprobe::`), and only the CLI names
    `clap` outside the bench crate.
 3. Each crate depends only on the crates below it:
-   probe <- sources, analysis <- bench, migprobe (the CLI).
+   probe <- sources, analysis, nfqueue <- bench, migprobe (the CLI).
 
 Usage: scripts/check-layers.py [--verbose]   (from anywhere in the repo)
 """
@@ -24,6 +24,7 @@ CRATES = {
     "migprobe_probe": "crates/probe/src",
     "migprobe_sources": "crates/sources/src",
     "migprobe_analysis": "crates/analysis/src",
+    "migprobe_nfqueue": "crates/nfqueue/src",
     "migprobe_bench": "crates/bench/src",
     "migprobe": "src",
 }
@@ -31,7 +32,8 @@ ALLOWED = {
     "migprobe_probe": set(),
     "migprobe_sources": {"migprobe_probe"},
     "migprobe_analysis": {"migprobe_probe"},
-    "migprobe_bench": {"migprobe_probe", "migprobe_sources", "migprobe_analysis"},
+    "migprobe_nfqueue": {"migprobe_probe"},
+    "migprobe_bench": {"migprobe_probe", "migprobe_sources", "migprobe_analysis", "migprobe_nfqueue"},
     "migprobe": {"migprobe_probe", "migprobe_sources", "migprobe_analysis"},
 }
 CLAP_OK = {"migprobe", "migprobe_bench"}

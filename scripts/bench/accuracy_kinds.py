@@ -241,7 +241,7 @@ def render(res, queues, meta, commands):
          "1000/s in all, `icmp_msgs_per_sec`), so `udp:` probes of a Linux guest need a slow interval "
          "(≥ 1 s), the guest's limit lifted, or a UDP service that answers; `tcp:` has no such limit.",
          "- **freeze**: an iptables rule `-j NFQUEUE --queue-num 0` (this kernel lacks nftables' own `queue`) hands every packet to the target to "
-         "`migprobe-hold`, an NFQUEUE verdict process (crates/bench/src/nfqueue.rs) that accepts them at "
+         "`migprobe-hold`, an NFQUEUE verdict process (crates/nfqueue/src/lib.rs) that accepts them at "
          "once; `migprobe-inject freeze` SIGSTOPs it (packets are **held** in the kernel, whatever their "
          "protocol) and SIGCONTs it (the queue is accepted oldest first, 64 packets a verdict, and the target "
          "answers it). **overflow**: the same with a 64-packet queue (queued, then lost). **loss**: "

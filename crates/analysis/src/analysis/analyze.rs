@@ -31,8 +31,7 @@ pub struct AnalysisOptions {
     /// Consecutive misses that make a loss outage (K); default: the header's
     /// `min_loss_run`, else [`DEFAULT_MIN_LOSS_RUN`].
     pub min_loss_run: Option<u32>,
-    /// Baseline window length when there is no `trigger_started` event;
-    /// default [`DEFAULT_WARMUP_NS`].
+    /// Baseline window length without a `trigger_started` event ([`DEFAULT_WARMUP_NS`]).
     pub warmup_ns: Option<i64>,
     /// The hypervisor hosts' clocks, when estimated over a longer stretch
     /// than this run (a campaign's migrations use the whole run's); default:

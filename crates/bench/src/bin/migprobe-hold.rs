@@ -17,7 +17,7 @@
 
 use clap::Parser;
 use migprobe_bench::accuracy::helper_main;
-use migprobe_bench::nfqueue::Queue;
+use migprobe_nfqueue::Queue;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};

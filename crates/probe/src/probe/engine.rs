@@ -2,12 +2,15 @@
 //!
 //! Pure state machine over [`ProbeMsg`]s: no I/O, no clock of its own.
 
+mod lines;
+
 use super::settled::Settled;
 use super::transport::{widen, Transport};
 use super::{Datagram, ProbeMsg, QueuedError};
 use crate::record::{DuplicateLine, Line, ProbeError, ProbeLine, ProbeStatus, StampClock};
 use crate::types::{ProbeIndex, RealNs};
 use crate::wire::{self, tcp, Family, IcmpErrorKind, Message, ProbeKind, ProbePayload};
+use lines::{tx_of, unanswered_line};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -585,49 +588,6 @@ impl Engine {
             }
         }
     }
-}
-
-impl Reply {
-    /// The answer carried by `d`, `bytes` long.
-    fn of(d: &Datagram, ttl: Option<u8>, bytes: usize) -> Reply {
-        let (rx, clock) = d.rx();
-        Reply {
-            rx,
-            clock,
-            ttl,
-            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
-            seen: d.rx_user,
-        }
-    }
-}
-
-impl Datagram {
-    /// When it arrived: the kernel's stamp, else the user-space one.
-    fn rx(&self) -> (RealNs, StampClock) {
-        match self.rx_kernel {
-            Some(k) => (k, StampClock::Kernel),
-            None => (self.rx_user, StampClock::User),
-        }
-    }
-}
-
-fn tx_of(f: &InFlight) -> (RealNs, StampClock) {
-    match f.tx_kernel {
-        Some(k) => (k, StampClock::Kernel),
-        None => (f.tx_user, StampClock::User),
-    }
-}
-
-fn unanswered_line(
-    cfg: &EngineConfig,
-    t: u32,
-    index: ProbeIndex,
-    f: &InFlight,
-    status: ProbeStatus,
-) -> ProbeLine {
-    let mut p = ProbeLine::without_reply(cfg.targets[t as usize], t, index, tx_of(f), status);
-    p.dup = f.dup;
-    p
 }
 
 #[cfg(test)]

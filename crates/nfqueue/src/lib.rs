@@ -1,5 +1,8 @@
 //! A minimal NFQUEUE client: the netfilter queue protocol over a netlink
-//! socket, in safe code on a `socket2` socket (no C library, no new crate).
+//! socket, in safe code on a `socket2` socket (no C library). A crate of its
+//! own so that the bench's CLI crate opens no socket itself: the crates that
+//! own sockets (this one and `migprobe-probe`) depend on no CLI, chart or
+//! libvirt crate.
 //!
 //! A netfilter rule (`iptables ... -j NFQUEUE --queue-num N`, or nftables'
 //! `queue num N` where the kernel has it) hands every matching packet to user
