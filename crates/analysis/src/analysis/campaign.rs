@@ -128,13 +128,7 @@ pub fn merge(whole: &Analysis, migrations: &[Analysis]) -> Analysis {
 /// True when `migrations` are guests of one evacuation (two or more
 /// distinct [`Analysis::guest`]s), not one guest's migrations in turn.
 pub fn by_guest(migrations: &[Analysis]) -> bool {
-    let mut seen: Vec<&str> = Vec::new();
-    for g in migrations.iter().filter_map(Analysis::guest) {
-        if !seen.contains(&g) {
-            seen.push(g);
-        }
-    }
-    seen.len() >= 2
+    super::per_guest::distinct(migrations.iter().filter_map(Analysis::guest)).len() >= 2
 }
 
 /// Migrations in turn: an outage or a progress sample belongs to the

@@ -24,14 +24,26 @@ use migprobe_probe::record::{EventLine, Probes, RunData, TargetSubset};
 /// The guests a run probed, in target order: the distinct domains of its
 /// targets (empty unless there are at least two).
 pub fn guests(run: &RunData) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for d in run.header.targets.iter().filter_map(|t| t.domain.as_ref()) {
-        if !out.contains(d) {
-            out.push(d.clone());
-        }
+    let names = distinct(
+        run.header
+            .targets
+            .iter()
+            .filter_map(|t| t.domain.as_deref()),
+    );
+    if names.len() < 2 {
+        return Vec::new();
     }
-    if out.len() < 2 {
-        out.clear();
+    names.into_iter().map(str::to_owned).collect()
+}
+
+/// `names` without repeats, in first-seen order (a handful of guests: a
+/// linear look is enough).
+pub fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
     }
     out
 }

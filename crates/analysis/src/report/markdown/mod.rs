@@ -322,14 +322,7 @@ fn write_run(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
 
 /// How many guests (libvirt domains) the run's targets belong to.
 fn guests(a: &Analysis) -> usize {
-    let mut seen: Vec<&str> = a
-        .targets
-        .iter()
-        .filter_map(|t| t.domain.as_deref())
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    seen.len()
+    crate::analysis::per_guest::distinct(a.targets.iter().filter_map(|t| t.domain.as_deref())).len()
 }
 
 /// The trigger's line of "## Run": its command and how it ended; for a host
