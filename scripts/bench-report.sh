@@ -25,7 +25,7 @@
 #        BENCH_PREV_BIN a migprobe binary built from PREV (skips the build)
 #        BENCH_HOUR    1: the 1-hour 50-target case too; 0: not (default 1)
 #        BENCH_HOUR_PROBES its probes (default 180000000; the report's
-#                      temporary files need ~50 bytes each, twice, in TMPDIR)
+#                      temporary files need ~30 bytes each, twice, in TMPDIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD

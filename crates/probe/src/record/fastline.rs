@@ -11,7 +11,7 @@
 
 use super::schema::{ProbeLine, ProbeStatus, StampClock};
 use crate::types::{ProbeIndex, RealNs};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The probe line `line` (without its `\n`), when it has the writer's exact
 /// shape; `None` for anything else.
@@ -126,21 +126,21 @@ impl<'a> Cursor<'a> {
 
     /// The target address, after its opening quote.
     fn ip(&mut self) -> Option<IpAddr> {
-        std::str::from_utf8(self.string_body()?).ok()?.parse().ok()
+        let body = self.string_body()?;
+        if let Some(v4) = dotted_quad(body) {
+            return Some(IpAddr::V4(v4));
+        }
+        std::str::from_utf8(body).ok()?.parse().ok()
     }
 
     /// A JSON integer without sign and without a leading zero (serde's
     /// grammar), followed by `,` or `}`: no fraction, no exponent.
     fn unsigned(&mut self) -> Option<u64> {
-        let len = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        let (digits, rest) = self.rest.split_at(len);
+        let (n, len) = digits(self.rest)?;
+        let rest = &self.rest[len..];
         let ok_end = matches!(rest.first(), Some(b',' | b'}'));
-        if digits.is_empty() || (digits[0] == b'0' && len > 1) || !ok_end {
+        if len == 0 || (self.rest[0] == b'0' && len > 1) || !ok_end {
             return None;
-        }
-        let mut n: u64 = 0;
-        for &d in digits {
-            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         }
         self.rest = rest;
         Some(n)
@@ -179,6 +179,47 @@ impl<'a> Cursor<'a> {
             _ => None,
         }
     }
+}
+
+/// The value and length of the decimal digits `text` starts with; `None`
+/// when they overflow a u64. One pass: 19 digits always fit, so only a
+/// 20th is checked.
+fn digits(text: &[u8]) -> Option<(u64, usize)> {
+    let mut n: u64 = 0;
+    let mut len = 0;
+    while let Some(d) = text
+        .get(len)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
+        n = if len < 19 {
+            n * 10 + u64::from(d)
+        } else {
+            n.checked_mul(10)?.checked_add(u64::from(d))?
+        };
+        len += 1;
+    }
+    Some((n, len))
+}
+
+/// An IPv4 address in its canonical form (four octets of 1–3 digits, no
+/// leading zero, each ≤ 255), the only form this fast path reads itself;
+/// `None` sends anything else to the standard parser.
+fn dotted_quad(text: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut rest = text;
+    for (i, octet) in octets.iter_mut().enumerate() {
+        let (n, len) = digits(rest)?;
+        if len == 0 || len > 3 || (rest[0] == b'0' && len > 1) {
+            return None;
+        }
+        *octet = u8::try_from(n).ok()?;
+        rest = &rest[len..];
+        if i < 3 {
+            rest = rest.strip_prefix(b".")?;
+        }
+    }
+    rest.is_empty().then_some(Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //!
 //! Memory: one chunk ([`CHUNK`] probes, about 40 MB) while reading, one
 //! buffer per chunk while merging, one buffer per scan after. Disk: about
-//! 45 bytes per probe line twice during the merge, once after; the files
+//! 30 bytes per probe line twice during the merge, once after; the files
 //! have no name and vanish with the store. A run of at most one chunk never
 //! touches the disk.
 

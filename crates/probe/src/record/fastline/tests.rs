@@ -1,8 +1,9 @@
 //! The fast path agrees with serde on every line it answers for, and gives
 //! up on every line serde would read differently or refuse.
 
-use super::probe_line;
+use super::{dotted_quad, probe_line};
 use crate::record::schema::ProbeLine;
+use std::net::Ipv4Addr;
 
 /// Lines as the writer produces them (every optional field, both families,
 /// extreme numbers).
@@ -52,6 +53,9 @@ fn other_shapes_take_the_general_path() {
         base.replace("\"dup\":0,", ""),
         base.replace("\"kernel\"", "\"Kernel\""),
         base.replace("192.0.2.10", "192.0.2.300"),
+        base.replace("\"index\":7", "\"index\":18446744073709551616"),
+        base.replace("\"index\":7", "\"index\":99999999999999999999"),
+        base.replace("\"index\":7", "\"index\":100000000000000000000"),
     ];
     for l in cases {
         assert_eq!(probe_line(l.as_bytes()), None, "{l}");
@@ -86,4 +90,31 @@ fn damaged_lines_never_read_differently() {
         answered > 1000,
         "some damage leaves a readable line: {answered}"
     );
+}
+
+#[test]
+fn dotted_quads_read_as_the_standard_parser_reads_them() {
+    let canonical = ["0.0.0.0", "255.255.255.255", "192.0.2.10", "10.0.99.1"];
+    for a in canonical {
+        assert_eq!(dotted_quad(a.as_bytes()), a.parse::<Ipv4Addr>().ok(), "{a}");
+    }
+    let others = [
+        "",
+        "1.2.3",
+        "1.2.3.4.5",
+        "256.0.0.0",
+        "01.2.3.4",
+        "1.2.3.00",
+        "1..2.3",
+        "1.2.3.4 ",
+        "1.2.3.4.",
+        ".1.2.3",
+        "1.2.3.1000",
+        "1.2.3.-4",
+        "::1",
+        "1.2.3.4x",
+    ];
+    for a in others {
+        assert_eq!(dotted_quad(a.as_bytes()), None, "{a}");
+    }
 }

@@ -1,14 +1,17 @@
-//! One probe as bytes in the analysis' spill: fixed-width little-endian
-//! fields behind a 16-bit length, nothing lost (the error's strings too).
-//! Private to this process: the layout may change with any build.
+//! One probe as bytes in the analysis' spill: little-endian fields behind a
+//! length, nothing lost (the error's strings too), the common values in
+//! fewer bytes (an answered IPv4 probe as migprobe writes it is 29 bytes). Private to this
+//! process: the layout may change with any build.
 //!
-//! Layout: `len:u32` (bytes after it), `flags:u16`, `enums:u8` (tx clock,
-//! rx clock, status), target address (4 or 16 bytes), `target_id:u32`,
-//! `index:u64`, `seq:u16` (unless it is the index's low 16 bits),
-//! `tx_ns:i64`, then when flagged `rx_ns:i64`, `rtt_ns:i64` (unless it is
-//! `rx_ns − tx_ns`), `ttl:u8`, `bytes:u32`, then `dup:u32`, then when flagged
-//! the error: `kind` (u32 length + UTF-8), `code:u8`, `from` (tag 4 or 6 +
-//! address), `message` (u32 length + UTF-8).
+//! Layout: the length of what follows (`u8` below 255; else 255 then
+//! `u32`), `flags:u16`, `enums:u8` (tx clock, rx clock, status), target
+//! address (4 or 16 bytes), `target_id:u32`, `index` (`u32` when flagged,
+//! else `u64`), `seq:u16` (unless it is the index's low 16 bits),
+//! `tx_ns:i64`, then when flagged `rx_ns` (`u32` after `tx_ns` when flagged,
+//! else `i64`), `rtt_ns:i64` (unless it is `rx_ns − tx_ns`), `ttl:u8`,
+//! `bytes:u32`, `dup:u32` (when not 0), then the error: `kind` (u32 length +
+//! UTF-8), `code:u8`, `from` (tag 4 or 6 + address), `message` (u32 length
+//! + UTF-8).
 
 use crate::record::schema::{ProbeError, ProbeLine, ProbeStatus, StampClock};
 use crate::types::{ProbeIndex, RealNs};
@@ -28,29 +31,34 @@ const MESSAGE: u16 = 1 << 9;
 const SEQ_OF_INDEX: u16 = 1 << 10;
 /// `rtt_ns` is `rx_ns − tx_ns` (not stored).
 const RTT_OF_RX: u16 = 1 << 11;
+/// `index` fits a u32 (stored so).
+const INDEX32: u16 = 1 << 12;
+/// `rx_ns` is `tx_ns` plus a u32 (stored so).
+const RX_AFTER_TX: u16 = 1 << 13;
+/// `dup` is not 0 (stored).
+const DUP: u16 = 1 << 14;
 
-/// Bytes of the length in front of each record.
-const LEN: usize = 4;
+/// The one-byte length that says a `u32` length follows.
+const LONG: u8 = u8::MAX;
 
 /// Appends `p`, length first, to `out`.
 pub(super) fn encode(p: &ProbeLine, out: &mut Vec<u8>) {
     let start = out.len();
-    out.extend_from_slice(&[0; LEN]);
+    out.push(0);
     let flags_at = out.len();
     out.extend_from_slice(&[0, 0]);
     let rx_clock = p.rx_clock.map_or(0, clock_code);
     out.push(clock_code(p.tx_clock) | rx_clock << 2 | status_code(p.status) << 4);
-    let mut flags = 0;
-    flags |= put_ip(p.target, out, V6);
+    let mut flags = put_ip(p.target, out, V6);
     out.extend_from_slice(&p.target_id.to_le_bytes());
-    out.extend_from_slice(&p.index.0.to_le_bytes());
+    flags |= put_index(p.index.0, out);
     if p.seq == p.index.0 as u16 {
         flags |= SEQ_OF_INDEX;
     } else {
         out.extend_from_slice(&p.seq.to_le_bytes());
     }
     out.extend_from_slice(&p.tx_ns.0.to_le_bytes());
-    flags |= opt(p.rx_ns.map(|r| r.0.to_le_bytes()), out, RX);
+    flags |= p.rx_ns.map_or(0, |rx| RX | put_rx(p.tx_ns.0, rx.0, out));
     flags |= if p.rx_clock.is_some() { RX_CLOCK } else { 0 };
     let derived = p.rx_ns.and_then(|rx| rx.0.checked_sub(p.tx_ns.0));
     if p.rtt_ns.is_some() && p.rtt_ns == derived {
@@ -60,51 +68,123 @@ pub(super) fn encode(p: &ProbeLine, out: &mut Vec<u8>) {
     }
     flags |= opt(p.ttl.map(|t| [t]), out, TTL);
     flags |= opt(p.bytes.map(u32::to_le_bytes), out, BYTES);
-    out.extend_from_slice(&p.dup.to_le_bytes());
+    flags |= opt((p.dup != 0).then_some(p.dup.to_le_bytes()), out, DUP);
     if let Some(e) = &p.error {
         flags |= ERROR | put_error(e, out);
     }
-    // A probe line is far shorter than 4 GB: the line cap keeps it so.
-    let len = u32::try_from(out.len() - flags_at).unwrap_or(u32::MAX);
-    out[start..flags_at].copy_from_slice(&len.to_le_bytes());
     out[flags_at..flags_at + 2].copy_from_slice(&flags.to_le_bytes());
+    put_len(out, start);
+}
+
+/// `index` as a u32 when it fits (flagged), else as a u64.
+fn put_index(index: u64, out: &mut Vec<u8>) -> u16 {
+    match u32::try_from(index) {
+        Ok(short) => {
+            out.extend_from_slice(&short.to_le_bytes());
+            INDEX32
+        }
+        Err(_) => {
+            out.extend_from_slice(&index.to_le_bytes());
+            0
+        }
+    }
+}
+
+/// `rx` as a u32 after `tx` when it fits (flagged), else as an i64.
+fn put_rx(tx: i64, rx: i64, out: &mut Vec<u8>) -> u16 {
+    match rx.checked_sub(tx).and_then(|d| u32::try_from(d).ok()) {
+        Some(after) => {
+            out.extend_from_slice(&after.to_le_bytes());
+            RX_AFTER_TX
+        }
+        None => {
+            out.extend_from_slice(&rx.to_le_bytes());
+            0
+        }
+    }
+}
+
+/// Fills in the length byte at `start` of the record ending `out`, or makes
+/// it [`LONG`] and inserts a u32 length after it (a record with long error
+/// texts).
+fn put_len(out: &mut Vec<u8>, start: usize) {
+    let body = out.len() - start - 1;
+    match u8::try_from(body).ok().filter(|&b| b != LONG) {
+        Some(b) => out[start] = b,
+        None => {
+            out[start] = LONG;
+            // A probe line is far shorter than 4 GB: the line cap keeps it so.
+            let len = u32::try_from(body).unwrap_or(u32::MAX);
+            out.splice(start + 1..start + 1, len.to_le_bytes());
+        }
+    }
+}
+
+/// Bytes of the length in front of the record starting `buf`, and the
+/// length of what follows it; `None` when `buf` does not hold the length.
+fn prefix(buf: &[u8]) -> Option<(usize, usize)> {
+    match *buf.first()? {
+        LONG => {
+            let b: [u8; 4] = buf.get(1..5)?.try_into().ok()?;
+            Some((5, u32::from_le_bytes(b) as usize))
+        }
+        short => Some((1, usize::from(short))),
+    }
 }
 
 /// Length of the record at the start of `buf` (its prefix included), when
 /// `buf` holds its prefix.
 pub(super) fn record_len(buf: &[u8]) -> Option<usize> {
-    let b: [u8; LEN] = buf.get(..LEN)?.try_into().ok()?;
-    Some(LEN + u32::from_le_bytes(b) as usize)
+    prefix(buf).map(|(at, len)| at + len)
 }
 
 /// The (target_id, index) of one whole record, without decoding the rest.
 pub(super) fn key(rec: &[u8]) -> Option<(u32, u64)> {
-    let flags = u16::from_le_bytes(rec.get(LEN..LEN + 2)?.try_into().ok()?);
-    let at = LEN + 3 + if flags & V6 != 0 { 16 } else { 4 };
+    let (body, _) = prefix(rec)?;
+    let flags = u16::from_le_bytes(rec.get(body..body + 2)?.try_into().ok()?);
+    let at = body + 3 + if flags & V6 != 0 { 16 } else { 4 };
     let id = u32::from_le_bytes(rec.get(at..at + 4)?.try_into().ok()?);
-    let index = u64::from_le_bytes(rec.get(at + 4..at + 12)?.try_into().ok()?);
+    let index = if flags & INDEX32 != 0 {
+        u64::from(u32::from_le_bytes(
+            rec.get(at + 4..at + 8)?.try_into().ok()?,
+        ))
+    } else {
+        u64::from_le_bytes(rec.get(at + 4..at + 12)?.try_into().ok()?)
+    };
     Some((id, index))
 }
 
 /// The probe of one whole record (as [`record_len`] measures it); `None`
 /// when the bytes are not one.
 pub(super) fn decode(rec: &[u8]) -> Option<ProbeLine> {
+    let (body, len) = prefix(rec)?;
     let mut r = Reader {
-        rest: rec.get(LEN..)?,
+        rest: rec.get(body..).filter(|rest| rest.len() == len)?,
     };
     let flags = u16::from_le_bytes(r.take()?);
     let [enums] = r.take()?;
     let has = |f: u16| flags & f != 0;
     let target = r.ip(has(V6))?;
     let target_id = u32::from_le_bytes(r.take()?);
-    let index = ProbeIndex(u64::from_le_bytes(r.take()?));
+    let index = ProbeIndex(if has(INDEX32) {
+        u64::from(u32::from_le_bytes(r.take()?))
+    } else {
+        u64::from_le_bytes(r.take()?)
+    });
     let seq = if has(SEQ_OF_INDEX) {
         index.0 as u16
     } else {
         u16::from_le_bytes(r.take()?)
     };
     let tx_ns = RealNs(i64::from_le_bytes(r.take()?));
-    let rx_ns = r.when(has(RX))?.map(|b| RealNs(i64::from_le_bytes(b)));
+    let rx_ns = if !has(RX) {
+        None
+    } else if has(RX_AFTER_TX) {
+        let after = u32::from_le_bytes(r.take()?);
+        Some(RealNs(tx_ns.0.checked_add(i64::from(after))?))
+    } else {
+        Some(RealNs(i64::from_le_bytes(r.take()?)))
+    };
     let rtt_ns = if has(RTT_OF_RX) {
         Some(rx_ns?.0.checked_sub(tx_ns.0)?)
     } else {
@@ -112,7 +192,7 @@ pub(super) fn decode(rec: &[u8]) -> Option<ProbeLine> {
     };
     let ttl = r.when(has(TTL))?.map(|[t]| t);
     let bytes = r.when(has(BYTES))?.map(u32::from_le_bytes);
-    let dup = u32::from_le_bytes(r.take()?);
+    let dup = r.when(has(DUP))?.map_or(0, u32::from_le_bytes);
     let error = if has(ERROR) {
         Some(Box::new(r.error(flags)?))
     } else {
@@ -354,6 +434,46 @@ mod tests {
     }
 
     #[test]
+    fn wide_values_survive() {
+        let tx = probe().tx_ns.0;
+        let rxs = [
+            tx,
+            tx + i64::from(u32::MAX),
+            tx + i64::from(u32::MAX) + 1,
+            tx - 1,
+            i64::MIN,
+        ];
+        for (i, rx) in rxs.into_iter().enumerate() {
+            let p = ProbeLine {
+                index: ProbeIndex(
+                    [0, u64::from(u32::MAX), u64::from(u32::MAX) + 1, u64::MAX][i % 4],
+                ),
+                rx_ns: Some(RealNs(rx)),
+                rtt_ns: rx.checked_sub(tx),
+                dup: u32::MAX,
+                status: ProbeStatus::Ok,
+                ..probe()
+            };
+            assert_eq!(round_trip(&p), p, "rx {rx}");
+        }
+    }
+
+    #[test]
+    fn a_written_answer_takes_29_bytes() {
+        let tx = probe().tx_ns.0;
+        let p = ProbeLine {
+            rx_ns: Some(RealNs(tx + 61_000)),
+            rtt_ns: Some(61_000),
+            ttl: Some(64),
+            status: ProbeStatus::Ok,
+            ..probe()
+        };
+        let mut buf = Vec::new();
+        encode(&p, &mut buf);
+        assert_eq!(buf.len(), 29);
+    }
+
+    #[test]
     fn damaged_records_are_refused() {
         let mut buf = Vec::new();
         encode(&probe(), &mut buf);
@@ -377,5 +497,11 @@ mod tests {
             ..probe()
         };
         assert_eq!(round_trip(&huge), huge);
+        let mut buf = Vec::new();
+        encode(&huge, &mut buf);
+        assert_eq!(buf[0], LONG);
+        for cut in [0, 1, 4, 5, buf.len() - 1] {
+            assert_eq!(decode(&buf[..cut]), None, "cut at {cut}");
+        }
     }
 }
