@@ -10,7 +10,7 @@
 //! same rank rule, same bucket edge reported.
 
 use hdrhistogram::Histogram;
-use std::collections::HashMap;
+use migprobe_probe::record::id_map::IdMap;
 use std::sync::OnceLock;
 
 /// Lowest and highest value of the histogram's range, ns (1 ns .. 1 day).
@@ -50,7 +50,7 @@ fn layout() -> &'static Layout {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RttHist {
     /// Lowest value of a bucket → count.
-    counts: HashMap<u64, u64>,
+    counts: IdMap<u64, u64>,
     total: u64,
 }
 

@@ -5,9 +5,9 @@
 use super::outages::rtt_of;
 use super::per_target::Mins;
 use super::target_summary::{SummaryBuilder, TargetSummary};
+use migprobe_probe::record::id_map::IdMap;
 use migprobe_probe::record::{DuplicateLine, ProbeLine, ProbeStatus, Probes, TargetInfo};
 use migprobe_probe::types::RealNs;
-use std::collections::HashMap;
 
 /// The figures of one scan over a run's probes.
 pub(super) struct Tally {
@@ -18,7 +18,7 @@ pub(super) struct Tally {
     /// Probes still pending when the file ends.
     pub unsettled: usize,
     /// Each target's least baseline RTTs.
-    pub mins: HashMap<u32, Mins>,
+    pub mins: IdMap<u32, Mins>,
     /// Per-target summaries (duplicates included).
     pub summaries: Vec<TargetSummary>,
 }
@@ -38,7 +38,7 @@ impl Tally {
             tx_max: None,
             rx_max: None,
             unsettled: 0,
-            mins: HashMap::new(),
+            mins: IdMap::default(),
             summaries: Vec::new(),
         };
         let mut sb = SummaryBuilder::bounded(targets, interval_ns);

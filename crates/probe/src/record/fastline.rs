@@ -16,9 +16,8 @@ use std::net::{IpAddr, Ipv4Addr};
 /// The probe line `line` (without its `\n`), when it has the writer's exact
 /// shape; `None` for anything else.
 pub(crate) fn probe_line(line: &[u8]) -> Option<ProbeLine> {
-    let mut c = Cursor {
-        rest: line.strip_prefix(br#"{"type":"probe","target":""#)?,
-    };
+    let mut c = Cursor { rest: line };
+    c.eat(br#"{"type":"probe","target":""#)?;
     let target = c.ip()?;
     c.key(b"target_id")?;
     let target_id = u32::try_from(c.unsigned()?).ok()?;
@@ -74,14 +73,17 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    /// Consumes `lit`, or gives up.
-    fn eat(&mut self, lit: &[u8]) -> Option<()> {
-        self.rest = self.rest.strip_prefix(lit)?;
+    /// Consumes `lit`, or gives up. (Of a size known when compiled, so the
+    /// comparison is a few loads, not a call.)
+    fn eat<const N: usize>(&mut self, lit: &[u8; N]) -> Option<()> {
+        let (head, rest) = self.rest.split_first_chunk::<N>()?;
+        (head == lit).then_some(())?;
+        self.rest = rest;
         Some(())
     }
 
     /// Consumes `,"name":`.
-    fn key(&mut self, name: &[u8]) -> Option<()> {
+    fn key<const N: usize>(&mut self, name: &[u8; N]) -> Option<()> {
         self.eat(b",\"")?;
         self.eat(name)?;
         self.eat(b"\":")
@@ -89,7 +91,11 @@ impl<'a> Cursor<'a> {
 
     /// A field that may be absent (serde's `skip_serializing_if`): its value
     /// when the next key is `name`, `Some(None)` when it is another key.
-    fn optional<T>(&mut self, name: &[u8], value: fn(&mut Self) -> Option<T>) -> Option<Option<T>> {
+    fn optional<T, const N: usize>(
+        &mut self,
+        name: &[u8; N],
+        value: fn(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
         let before = self.rest;
         if self.key(name).is_none() {
             self.rest = before;

@@ -6,6 +6,7 @@
 pub mod badlines;
 pub mod compact;
 mod fastline;
+pub mod id_map;
 pub mod kinds;
 mod last_line;
 mod plausible;

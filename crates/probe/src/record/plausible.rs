@@ -25,9 +25,9 @@
 //!   (`interval_ns` 0) there is no schedule to check.
 
 use super::badlines::BadLines;
+use super::id_map::IdMap;
 use super::schema::{DuplicateLine, EventLine, Footer, Header, ProbeLine, StampClock};
 use crate::types::{human_ns, RealNs};
-use std::collections::HashMap;
 
 /// Times further than this from the run's start are not believed: 366 days.
 pub const WINDOW_NS: i64 = 366 * 86_400 * 1_000_000_000;
@@ -56,8 +56,8 @@ pub(crate) fn header(h: &Header) -> Result<(), String> {
 pub(crate) struct Plausibility {
     start: i64,
     interval: i64,
-    phases: HashMap<u32, i64>,
-    tracks: HashMap<u32, Track>,
+    phases: IdMap<u32, i64>,
+    tracks: IdMap<u32, Track>,
 }
 
 /// One target's schedule check: its last believed line (at first: slot 0),
@@ -76,7 +76,7 @@ impl Plausibility {
             start: h.start_ns.0,
             interval: h.interval_ns,
             phases: h.targets.iter().map(|t| (t.id, t.phase_ns)).collect(),
-            tracks: HashMap::new(),
+            tracks: IdMap::default(),
         }
     }
 
