@@ -1,12 +1,13 @@
 //! CSV tables of a run, for spreadsheets and data frames (`report --csv
 //! DIR`): every outage, one row per migration, every probe. Pure: each
-//! function returns the file's text (RFC 4180: comma-separated, a header
+//! function returns the file's text (probes.csv is written to a writer) (RFC 4180: comma-separated, a header
 //! row, fields quoted where they hold a comma, quote or line break; empty
 //! where the report has no value). Times are realtime ns, durations ms.
 
 use super::json::{MigrationEntry, Report};
-use migprobe_probe::record::{Probes, RunData};
-use std::fmt::Display;
+use migprobe_probe::record::{ProbeStatus, Probes};
+use std::fmt::{self, Display};
+use std::io::{self, Write};
 
 /// The files written, in order.
 pub const FILES: [&str; 3] = ["outages.csv", "migrations.csv", "probes.csv"];
@@ -39,7 +40,19 @@ fn quote(s: String) -> String {
 
 /// A value, or the empty field.
 fn opt<T: Display>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+    Cell(v).to_string()
+}
+
+/// A value, or nothing, as a field.
+struct Cell<T>(Option<T>);
+
+impl<T: Display> Display for Cell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => Ok(()),
+        }
+    }
 }
 
 /// outages.csv: every outage of every target, by start time.
@@ -147,39 +160,51 @@ pub fn migrations(r: &Report) -> String {
     t.0
 }
 
-/// probes.csv: every probe's final state, in the run file's order.
-pub fn probes(run: &RunData) -> String {
-    probes_of(&run.probes.as_slice())
+/// The columns of probes.csv.
+const PROBE_COLUMNS: [&str; 9] = [
+    "target_id",
+    "target",
+    "index",
+    "tx_ns",
+    "rx_ns",
+    "rtt_ns",
+    "status",
+    "dup",
+    "ttl",
+];
+
+/// Writes probes.csv, every probe's final state, of probes kept anywhere (a
+/// spill store on disk: one probe in memory at a time), in their order. No field of it ever needs
+/// quoting: numbers, addresses and status names.
+pub fn write_probes(probes: &dyn Probes, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", PROBE_COLUMNS.join(","))?;
+    for p in probes.scan() {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{}",
+            p.target_id,
+            p.target,
+            p.index,
+            p.tx_ns.0,
+            Cell(p.rx_ns.map(|r| r.0)),
+            Cell(p.rtt_ns),
+            status_name(p.status),
+            p.dup,
+            Cell(p.ttl)
+        )?;
+    }
+    Ok(())
 }
 
-/// probes.csv of probes kept elsewhere, in their order.
-pub fn probes_of(probes: &dyn Probes) -> String {
-    let mut t = Table::new(&[
-        "target_id",
-        "target",
-        "index",
-        "tx_ns",
-        "rx_ns",
-        "rtt_ns",
-        "status",
-        "dup",
-        "ttl",
-    ]);
-    for p in probes.scan() {
-        let status = serde_json::to_value(p.status).unwrap_or_default();
-        t.row(vec![
-            p.target_id.to_string(),
-            p.target.to_string(),
-            p.index.to_string(),
-            p.tx_ns.0.to_string(),
-            opt(p.rx_ns.map(|r| r.0)),
-            opt(p.rtt_ns),
-            status.as_str().unwrap_or_default().to_owned(),
-            p.dup.to_string(),
-            opt(p.ttl),
-        ]);
+/// A status by its name in the run file.
+fn status_name(s: ProbeStatus) -> &'static str {
+    match s {
+        ProbeStatus::Ok => "ok",
+        ProbeStatus::Lost => "lost",
+        ProbeStatus::Skipped => "skipped",
+        ProbeStatus::Error => "error",
+        ProbeStatus::Pending => "pending",
     }
-    t.0
 }
 
 #[cfg(test)]
@@ -192,6 +217,15 @@ mod tests {
         t.row(vec!["x,y".into(), "say \"hi\"".into()]);
         t.row(vec![String::new(), opt(Some(1.5))]);
         assert_eq!(t.0, "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n,1.5\n");
+    }
+
+    #[test]
+    fn status_names_are_the_run_files() {
+        use ProbeStatus::*;
+        for s in [Ok, Lost, Skipped, Error, Pending] {
+            let serde = serde_json::to_value(s).unwrap();
+            assert_eq!(Some(status_name(s)), serde.as_str());
+        }
     }
 
     #[test]
