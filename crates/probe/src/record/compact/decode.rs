@@ -45,6 +45,8 @@ pub struct Decoded<R> {
     src: R,
     /// Raw bytes read from `src` and not yet used.
     raw: Window,
+    /// Where `src` is read into (zeroed once, not per read).
+    chunk: Box<[u8]>,
     /// Offset in the file of `raw[0]`.
     offset: u64,
     /// Decoded lines of the current frame, and how far they were read.
@@ -66,6 +68,7 @@ impl<R: Read> Decoded<R> {
         Decoded {
             src,
             raw: Window::default(),
+            chunk: vec![0; 1 << 16].into_boxed_slice(),
             offset,
             out: Vec::new(),
             pos: 0,
@@ -84,15 +87,14 @@ impl<R: Read> Decoded<R> {
 
     /// Reads until `raw` holds `n` bytes or the input ends; false when it ended first.
     fn want(&mut self, n: usize) -> io::Result<bool> {
-        let mut chunk = [0u8; 1 << 16];
         while self.raw.len() < n && !self.eof {
-            let k = match self.src.read(&mut chunk) {
+            let k = match self.src.read(&mut self.chunk) {
                 Ok(k) => k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             self.eof = k == 0;
-            self.raw.extend_from_slice(&chunk[..k]);
+            self.raw.extend_from_slice(&self.chunk[..k]);
             if self.offset + self.raw.len() as u64 > self.max_size {
                 return Err(io::Error::other(format!(
                     "the compact run file holds more than the size cap of {} bytes",
