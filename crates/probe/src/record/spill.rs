@@ -31,12 +31,11 @@ const READ_BUF: usize = 256 * 1024;
 /// The file of sorted chunks and each chunk's byte range in it.
 type Runs = (BufWriter<File>, Vec<(u64, u64)>);
 
-/// Where a chunk's sorting key points.
+/// A record of a sorted chunk: its probe and its bytes in the chunk.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     target_id: u32,
     index: u64,
-    arrival: u64,
     at: usize,
     len: usize,
 }
@@ -45,8 +44,11 @@ struct Key {
 #[derive(Debug)]
 pub struct SpillWriter {
     bytes: Vec<u8>,
-    keys: Vec<Key>,
-    arrival: u64,
+    /// Each record's (target_id, index, arrival in the chunk), packed by
+    /// [`packed`] so that one integer sort orders the chunk.
+    keys: Vec<u128>,
+    /// Where each record of the chunk starts in `bytes`, by arrival.
+    starts: Vec<usize>,
     /// The sorted chunks written so far: the file and each chunk's byte range.
     runs: Option<Runs>,
     written: u64,
@@ -71,10 +73,10 @@ impl SpillWriter {
         SpillWriter {
             bytes: Vec::new(),
             keys: Vec::new(),
-            arrival: 0,
+            starts: Vec::new(),
             runs: None,
             written: 0,
-            chunk: chunk.max(1),
+            chunk: chunk.clamp(1, u32::MAX as usize),
             last: None,
             ordered: true,
             index: TargetIndex::default(),
@@ -83,16 +85,10 @@ impl SpillWriter {
 
     /// Takes the next probe line; a later line of the same probe wins.
     pub fn push(&mut self, p: &ProbeLine) -> io::Result<()> {
-        let at = self.bytes.len();
+        self.keys
+            .push(packed(p.target_id, p.index.0, self.starts.len()));
+        self.starts.push(self.bytes.len());
         codec::encode(p, &mut self.bytes);
-        self.keys.push(Key {
-            target_id: p.target_id,
-            index: p.index.0,
-            arrival: self.arrival,
-            at,
-            len: self.bytes.len() - at,
-        });
-        self.arrival += 1;
         if self.keys.len() >= self.chunk {
             self.spill_chunk()?;
         }
@@ -108,7 +104,7 @@ impl SpillWriter {
                 .insert((BufWriter::with_capacity(READ_BUF, tempfile()?), Vec::new())),
         };
         let start = self.written;
-        for k in sorted_last(&mut self.keys) {
+        for k in sorted_last(&mut self.keys, &self.starts, self.bytes.len()) {
             let key = (k.target_id, k.index);
             self.ordered &= self.last.is_none_or(|l| l < key);
             self.last = Some(key);
@@ -118,6 +114,7 @@ impl SpillWriter {
         }
         ranges.push((start, self.written));
         self.keys.clear();
+        self.starts.clear();
         self.bytes.clear();
         Ok(())
     }
@@ -148,7 +145,7 @@ impl SpillWriter {
     fn in_memory(mut self) -> ProbeStore {
         let mut sorted = Vec::with_capacity(self.bytes.len());
         let mut index = TargetIndex::default();
-        for k in sorted_last(&mut self.keys) {
+        for k in sorted_last(&mut self.keys, &self.starts, self.bytes.len()) {
             index.note(k.target_id, sorted.len() as u64);
             sorted.extend_from_slice(&self.bytes[k.at..k.at + k.len]);
         }
@@ -157,18 +154,37 @@ impl SpillWriter {
     }
 }
 
-/// The keys of a chunk in (target_id, index) order, the last arrival of each probe.
-fn sorted_last(keys: &mut [Key]) -> impl Iterator<Item = Key> + '_ {
-    keys.sort_unstable_by_key(|k| (k.target_id, k.index, k.arrival));
-    let n = keys.len();
+/// A record's sorting key: (target_id, index) above its arrival in the
+/// chunk (below 2^32: a chunk holds at most `u32::MAX` records).
+fn packed(target_id: u32, index: u64, arrival: usize) -> u128 {
+    u128::from(target_id) << 96 | u128::from(index) << 32 | arrival as u128
+}
+
+/// The records of a chunk (`keys` by [`packed`], `starts` of records ending
+/// at `end`) in (target_id, index) order, the last arrival of each probe.
+fn sorted_last<'a>(
+    keys: &'a mut [u128],
+    starts: &'a [usize],
+    end: usize,
+) -> impl Iterator<Item = Key> + 'a {
+    keys.sort_unstable();
     let keys = &*keys;
-    (0..n)
+    let probe = |k: u128| k >> 32;
+    (0..keys.len())
         .filter(move |&i| {
-            keys.get(i + 1).is_none_or(|next| {
-                (next.target_id, next.index) != (keys[i].target_id, keys[i].index)
-            })
+            keys.get(i + 1)
+                .is_none_or(|next| probe(*next) != probe(keys[i]))
         })
-        .map(move |i| keys[i])
+        .map(move |i| {
+            let arrival = keys[i] as u32 as usize;
+            let at = starts[arrival];
+            Key {
+                target_id: (keys[i] >> 96) as u32,
+                index: (keys[i] >> 32) as u64,
+                at,
+                len: starts.get(arrival + 1).copied().unwrap_or(end) - at,
+            }
+        })
 }
 
 /// An unnamed temporary file (it vanishes when closed).
