@@ -7,23 +7,14 @@ Usage: example_readme.py DIR   (DIR holds report.json, the run file, ping.log,
 trigger.log, nova-migrations.json, nova-action-live-migration.json, cloud.txt;
 the run is read with `migprobe cat`, $MIGPROBE or migprobe on PATH)."""
 import datetime
-import json
 import os
 import re
-import subprocess
 import sys
 
-MIGPROBE = os.environ.get("MIGPROBE", "migprobe")
+from runfile import first, load_json, run_lines
+
 PING_REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+) .*time=([\d.]+) ms")
 UNOBSERVED = "unobserved"
-
-
-def load_json(path, default=None):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return default
 
 
 def utc(ns):
@@ -56,20 +47,12 @@ def ping_view(path):
     if gap:
         i = replies.index(gap[0])
         around = [r[3] for r in replies[max(0, i - 2):i + 3]]
-    return {"gap": gap, "summary": summary, "around": around}
+    slow = [r for r in replies if r[2] >= 100]
+    return {"gap": gap, "summary": summary, "around": around, "slow": slow}
 
 
 def events_of(run_dir):
-    out = subprocess.run([MIGPROBE, "cat", run_dir], check=True, capture_output=True, text=True)
-    return [e for e in (json.loads(l) for l in out.stdout.splitlines() if l.strip()) if e["type"] == "event"]
-
-
-def first(events, origin, kind, **detail):
-    for e in events:
-        d = e.get("detail") or {}
-        if e["origin"] == origin and e["kind"] == kind and all(d.get(k) == v for k, v in detail.items()):
-            return e
-    return None
+    return [l for l in run_lines(run_dir) if l["type"] == "event"]
 
 
 def nova_rows(d, events):
@@ -145,6 +128,7 @@ def side_by_side(f):
         "|---|---|",
         f"| ping at 1 s | {ping['summary'][0] if ping['summary'] else UNOBSERVED}; longest gap between two replies "
         f"{gap_s} ({lost} requests unanswered) |",
+        f"| ping at 1 s: replies of 100 ms or more | {slow_replies(ping['slow'])} |",
         f"| migprobe at 1 ms: network downtime | {ms(down.get('network_ms'))} (bracket {down.get('bracket_ms') or UNOBSERVED}, "
         f"target {down.get('addr', UNOBSERVED)}, class {down.get('class', UNOBSERVED)}) |",
         f"| libvirt: downtime of the migration job | {ms(down.get('hypervisor_ms'))} (job total "
@@ -155,6 +139,13 @@ def side_by_side(f):
         f"| the trigger (`openstack server migrate ... --wait`) | {ms(trig.get('duration_ms'))}, exit {trig.get('exit_code', UNOBSERVED)} |",
         f"| migprobe's verdict on the migration | {(f['report'].get('migration') or {}).get('result', UNOBSERVED)} |",
     ]
+
+
+def slow_replies(slow):
+    if not slow:
+        return "none"
+    worst = max(slow, key=lambda r: r[2])
+    return f"{len(slow)}, the slowest {worst[2]:.0f} ms (icmp_seq={worst[1]}, at {utc(int(worst[0] * 1e9))} UTC)"
 
 
 def readme(f):

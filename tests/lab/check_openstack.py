@@ -13,38 +13,15 @@ import os
 import subprocess
 import sys
 
-MIGPROBE = os.environ.get("MIGPROBE", "migprobe")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "openstack"))
+from runfile import first, load_json, run_lines  # noqa: E402 (the path above)
+
 results = []
 
 
 def check(name, ok, info=""):
     results.append(bool(ok))
     print(("ok:   " if ok else "FAIL: ") + name + (f" ({info})" if info else ""))
-
-
-def load_json(path):
-    """The JSON in path, or None (the check that needs it then fails)."""
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        print(f"cannot read {path}: {e}")
-        return None
-
-
-def run_lines(run_dir):
-    """The run file of run_dir as parsed lines (migprobe cat)."""
-    out = subprocess.run([MIGPROBE, "cat", run_dir], check=True, capture_output=True, text=True)
-    return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
-
-
-def first(events, origin, kind, **detail):
-    """The first event of origin and kind whose detail holds every given value."""
-    for e in events:
-        d = e.get("detail") or {}
-        if e["origin"] == origin and e["kind"] == kind and all(d.get(k) == v for k, v in detail.items()):
-            return e
-    return None
 
 
 def check_files(run_dir, code):
