@@ -106,7 +106,7 @@ cmd_up() {
 	done
 	trap - EXIT
 	write_openrc
-	say "up in $(($(now_s) - t0)) s (packages $t_pkg s, start $(($(now_s) - t0 - t_pkg)) s; steps: $(tr '\n' ' ' <"$(os_dir)/timings"); side by side in services:$(tr -s '\n ' ' ' <"$(os_dir)/timings.parallel" 2>/dev/null))"
+	say "up in $(($(now_s) - t0)) s (packages $t_pkg s, start $(($(now_s) - t0 - t_pkg)) s; steps: $(tr '\n' ' ' <"$(os_dir)/timings"); side by side in services:$({ tr -s '\n ' ' ' <"$(os_dir)/timings.parallel"; } 2>/dev/null))"
 	say "memory: $(lab_memory_mib) MiB (PSS of every process in the lab's namespaces)"
 	say "for tools: eval \"\$($OS_SH env)\""
 }

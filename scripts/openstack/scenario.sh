@@ -59,7 +59,7 @@ scenario_up() { # [evidence-dir]
 	if [[ ${OS_SCENARIO_REUSE:-0} == 1 && -r $LAB_DIR/os/passwords ]]; then
 		scenario_say "OS_SCENARIO_REUSE=1: using the cloud up in $LAB_DIR (left up)"
 		SCENARIO_UP_S=0
-		eval "$(bash "$OS_LAB" env)"
+		scenario_env
 		return 0
 	fi
 	trap scenario_exit EXIT
@@ -67,7 +67,13 @@ scenario_up() { # [evidence-dir]
 	bash "$OS_LAB" up || scenario_die "$OS_LAB up failed (LAB_DIR=$LAB_DIR)"
 	SCENARIO_UP_S=$((SECONDS - t0))
 	scenario_say "cloud up in ${SCENARIO_UP_S} s"
-	eval "$(bash "$OS_LAB" env)"
+	scenario_env
+}
+# The cloud's env (OS_* and OS_LAB_*) into this shell.
+scenario_env() {
+	local lines
+	lines=$(bash "$OS_LAB" env) || scenario_die "$OS_LAB env failed: is the cloud up (LAB_DIR=$LAB_DIR)?"
+	eval "$lines"
 }
 scenario_exit() {
 	local rc=$?
