@@ -14,8 +14,8 @@
 #                         libvirt: the same run with --domain/--src-uri/--dst-uri
 #                         and -t, for a migprobe without --openstack-server
 #                         (nova's view then comes only from nova-*.json)
-#   OS_SCENARIO_REUSE     1: use a cloud that is up already (LAB_DIR/os/passwords)
-#                         and leave it up; 0 (default): up, and down on exit
+#   OS_SCENARIO_REUSE     1: use the cloud that is up in LAB_DIR and leave it up
+#                         (with none there: as 0); 0 (default): up, down on exit
 
 OS_LAB=scripts/openstack-lab.sh
 
@@ -53,7 +53,8 @@ scenario_knobs() {
 }
 
 # Brings the cloud up and arranges `down` on exit (also on failure; the
-# evidence directory, if given, gets the logs' tails first). Prints the time.
+# evidence directory, if given, gets the logs' tails first); the time it took
+# in SCENARIO_UP_S (0 for a reused cloud); the cloud's env in this shell.
 scenario_up() { # [evidence-dir]
 	SCENARIO_EVIDENCE=${1:-}
 	if [[ ${OS_SCENARIO_REUSE:-0} == 1 && -r $LAB_DIR/os/passwords ]]; then
@@ -83,7 +84,7 @@ scenario_exit() {
 	bash "$OS_LAB" down >/dev/null 2>&1 || scenario_say "down failed: run LAB_DIR=$LAB_DIR LAB_NETNS=$LAB_NETNS $OS_LAB down"
 	exit "$rc"
 }
-# The cloud's logs' tails (nova, neutron, libvirt's view) into DIR, printed too.
+# The cloud's logs' tails (nova, neutron) and its status into DIR; nova-compute's printed.
 scenario_evidence() { # dir
 	local d=$1 f
 	mkdir -p "$d"
@@ -135,8 +136,10 @@ scenario_nova_records() { # out
 	req=$(python3 -c 'import json,sys
 a=[x for x in json.load(open(sys.argv[1])) if x.get("Action")=="live-migration"]
 print(a[0]["Request ID"] if a else "")' "$out/nova-actions.json" 2>/dev/null || true)
-	[[ -n $req ]] && "${osc[@]}" server event show "$OS_LAB_SERVER_ID" "$req" -f json \
-		>"$out/nova-action-live-migration.json" 2>>"$out/nova-records.err"
+	if [[ -n $req ]]; then
+		"${osc[@]}" server event show "$OS_LAB_SERVER_ID" "$req" -f json \
+			>"$out/nova-action-live-migration.json" 2>>"$out/nova-records.err" || true
+	fi
 	"${osc[@]}" server show "$OS_LAB_SERVER_ID" -f json >"$out/server-after.json" 2>>"$out/nova-records.err" || true
 	local answers=0
 	ip netns exec "$OS_LAB_PROBER_NETNS" ping -c 3 -W 1 -q "$OS_LAB_SERVER_IP4" >/dev/null && answers=1
