@@ -12,7 +12,7 @@
 # OS_SCENARIO_REUSE=1; the other knobs are scenario.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# shellcheck source=scenario.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/openstack/scenario.sh
 source scripts/openstack/scenario.sh
 FORCE=0
 OUTDIR=reports/examples/openstack

@@ -11,16 +11,17 @@
 # outputs; default a fresh temporary directory, removed on success).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# shellcheck source=../../scripts/openstack/scenario.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/openstack/scenario.sh
 source scripts/openstack/scenario.sh
 LAB_DIR=${LAB_DIR:-/tmp/migprobe-osci}
 LAB_NETNS=${LAB_NETNS:-migprobe-osci}
 EVIDENCE=${OS_CI_EVIDENCE:-/tmp/migprobe-openstack-ci-evidence}
 scenario_knobs
-OUT=${OS_CI_OUT:-$(mktemp -d /tmp/migprobe-openstack-ci.XXXXXX)}
-[[ -z $(ls -A "$OUT" 2>/dev/null) ]] || { echo "test-openstack: OS_CI_OUT=$OUT is not empty: give an empty or new directory" >&2 && exit 2; }
+[[ -z $(ls -A "${OS_CI_OUT:-/nonexistent}" 2>/dev/null) ]] ||
+	{ echo "test-openstack: OS_CI_OUT=$OS_CI_OUT is not empty: give an empty or new directory" >&2 && exit 2; }
 
 scenario_up "$EVIDENCE"
+OUT=${OS_CI_OUT:-$(mktemp -d /tmp/migprobe-openstack-ci.XXXXXX)}
 scenario_run "$OUT"
 if ! MIGPROBE=$MIGPROBE python3 tests/lab/check_openstack.py "$OUT" "$OS_SCENARIO_FORM"; then
 	mkdir -p "$EVIDENCE" && cp -r "$OUT" "$EVIDENCE/scenario"
