@@ -16,7 +16,7 @@
 //! and nova's times are often whole seconds.
 
 use super::time;
-use migprobe_probe::record::{EventKind, EventLine, Origin};
+use migprobe_probe::record::{EventKind, EventLine};
 use migprobe_probe::types::RealNs;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -58,12 +58,8 @@ pub struct Tracker {
 
 fn event(kind: EventKind, at: RealNs, ts: Option<RealNs>, detail: Value) -> EventLine {
     EventLine {
-        at_ns: at,
         source_ts_ns: ts,
-        origin: Origin::Local,
-        kind,
-        detail,
-        raw: None,
+        ..EventLine::local(at, kind, detail)
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::api::{ApiError, Nova};
 use super::track::Tracker;
-use migprobe_probe::record::{EventKind, EventLine, Origin};
+use migprobe_probe::record::{EventKind, EventLine};
 use migprobe_probe::sys::realtime_now;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,14 +119,7 @@ fn refused_note(e: &ApiError) -> EventLine {
                    default): nova's actions are in the report, the migration record's statuses are not";
     let detail =
         json!({ "note": "nova_migrations_refused", "message": message, "error": e.to_string() });
-    EventLine {
-        at_ns: realtime_now(),
-        source_ts_ns: None,
-        origin: Origin::Local,
-        kind: EventKind::Note,
-        detail,
-        raw: None,
-    }
+    EventLine::local(realtime_now(), EventKind::Note, detail)
 }
 
 fn link_event(kind: EventKind, nova: &Nova, e: Option<&ApiError>) -> EventLine {
@@ -134,12 +127,5 @@ fn link_event(kind: EventKind, nova: &Nova, e: Option<&ApiError>) -> EventLine {
     if let Some(e) = e {
         detail["reason"] = json!(e.to_string());
     }
-    EventLine {
-        at_ns: realtime_now(),
-        source_ts_ns: None,
-        origin: Origin::Local,
-        kind,
-        detail,
-        raw: None,
-    }
+    EventLine::local(realtime_now(), kind, detail)
 }
