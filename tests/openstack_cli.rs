@@ -83,6 +83,19 @@ fn bad_flags_are_named_before_any_login() {
         &["--openstack-server"],
     );
     refused(&[], &[], &["--target"]);
+    refused(
+        &[
+            "--openstack-server",
+            "vm",
+            "--openstack-notifications",
+            "amqps://nova:s3cret@bus:5671/",
+        ],
+        &[],
+        &[
+            "--openstack-notifications",
+            "rabbit://USER:PASSWORD@HOST:5672/",
+        ],
+    );
 }
 
 #[test]

@@ -57,6 +57,12 @@ pub(crate) struct OpenstackArgs {
     /// nova-compute host that is up).
     #[arg(long, value_name = "HOST", requires = "openstack_server")]
     pub(crate) openstack_dst_host: Option<String>,
+    /// Also record nova's versioned notifications of the server (instance.live_migration_*,
+    /// with nova's microsecond timestamps) from the message bus: nova's transport_url, e.g.
+    /// rabbit://USER:PASSWORD@HOST:5672/ (needs nova's notification_format = versioned or
+    /// both, and a notifications driver; the password is never printed).
+    #[arg(long, value_name = "URL", requires = "openstack_server")]
+    pub(crate) openstack_notifications: Option<String>,
     /// How often to ask nova for the server, its actions and its migration records.
     #[arg(long, default_value = "1s", value_name = "DURATION")]
     pub(crate) openstack_poll: String,

@@ -150,7 +150,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     let listener = listen.start(cap_tx.clone())?;
-    let nova = nova.map(|n| n.start(cap_tx.clone()));
+    let nova = nova.map(|n| n.start(&cap_tx));
     cfg.with_events = listener.is_listening();
     let failure = WriteFailure::default();
     output.prepare()?;

@@ -10,22 +10,43 @@ use crate::cli::{OpenstackArgs, RunArgs};
 use anyhow::{Context, Result};
 use migprobe_probe::record::EventLine;
 use migprobe_probe::values::{bad, validate_duration};
+use migprobe_sources::openstack::amqp::{self, BusUrl};
 use migprobe_sources::openstack::resolve::{other_compute_hosts, ResolveError};
-use migprobe_sources::openstack::{cloud, resolve_server, Nova, NovaWatch, Resolved};
+use migprobe_sources::openstack::{cloud, resolve_server, BusWatch, Nova, NovaWatch, Resolved};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-/// nova, logged in, and the server to watch.
+/// nova, logged in, and the server to watch; the bus to listen to, if given.
 pub(super) struct NovaSource {
     nova: Nova,
     id: String,
     poll: Duration,
+    bus: Option<BusUrl>,
 }
 
 impl NovaSource {
     /// Starts watching; events go to `tx`.
-    pub(super) fn start(self, tx: Sender<EventLine>) -> NovaWatch {
-        NovaWatch::start(self.nova, self.id, self.poll, tx)
+    pub(super) fn start(self, tx: &Sender<EventLine>) -> Watching {
+        let bus = self
+            .bus
+            .map(|b| BusWatch::start(b, self.id.clone(), tx.clone()));
+        Watching(
+            NovaWatch::start(self.nova, self.id, self.poll, tx.clone()),
+            bus,
+        )
+    }
+}
+
+/// nova's watcher and the bus listener, running.
+pub(super) struct Watching(NovaWatch, Option<BusWatch>);
+
+impl Watching {
+    /// Stops both (nova is polled once more).
+    pub(super) fn stop(self) {
+        if let Some(b) = self.1 {
+            b.stop();
+        }
+        self.0.stop();
     }
 }
 
@@ -43,6 +64,11 @@ pub(super) fn prepare(a: &RunArgs) -> Result<Option<(RunArgs, NovaSource)>> {
         Duration::from_secs(600),
     )?;
     check_template(&o.libvirt_uri_template)?;
+    let bus = o
+        .openstack_notifications
+        .as_deref()
+        .map(|u| amqp::parse_url("--openstack-notifications", u))
+        .transpose()?;
     let cloud = cloud::load(o.os_cloud.as_deref(), &|k| std::env::var(k).ok())?;
     let origin = cloud.origin.clone();
     let mut nova = Nova::connect(cloud)
@@ -72,6 +98,7 @@ pub(super) fn prepare(a: &RunArgs) -> Result<Option<(RunArgs, NovaSource)>> {
             nova,
             id: r.id,
             poll,
+            bus,
         },
     )))
 }

@@ -40,6 +40,17 @@ pub struct NovaStatus {
     pub at_ns: RealNs,
 }
 
+/// A versioned notification of nova about the server (from the message bus).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NovaNotice {
+    /// e.g. `instance.live_migration_pre.start`.
+    pub event_type: String,
+    /// nova's timestamp (microseconds), else when it arrived.
+    pub at_ns: RealNs,
+    /// The service that sent it, e.g. `nova-compute:node02`.
+    pub publisher: Option<String>,
+}
+
 /// nova's view of the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NovaView {
@@ -53,7 +64,9 @@ pub struct NovaView {
     pub steps: Vec<NovaStep>,
     /// The migration record's statuses, in order.
     pub statuses: Vec<NovaStatus>,
-    /// True when every nova time in the run was a whole second.
+    /// nova's notifications of the server, by time (with `--openstack-notifications`).
+    pub notifications: Vec<NovaNotice>,
+    /// True when every time nova's API gave was a whole second.
     pub whole_seconds: bool,
 }
 
@@ -89,11 +102,27 @@ pub fn view(events: &[EventLine]) -> Option<NovaView> {
         host_after: host(servers.last()),
         steps: steps(&nova),
         statuses,
+        notifications: notices(&nova),
         whole_seconds: nova
             .iter()
+            .filter(|e| e.kind != kinds::NOVA_NOTIFICATION)
             .filter_map(|e| e.source_ts_ns)
             .all(|t| t.0 % 1_000_000_000 == 0),
     })
+}
+
+fn notices(nova: &[&EventLine]) -> Vec<NovaNotice> {
+    let mut out: Vec<NovaNotice> = nova
+        .iter()
+        .filter(|e| e.kind == kinds::NOVA_NOTIFICATION)
+        .map(|e| NovaNotice {
+            event_type: detail_str(e, "event_type").unwrap_or("").to_owned(),
+            at_ns: event_time(e),
+            publisher: detail_str(e, "publisher_id").map(str::to_owned),
+        })
+        .collect();
+    out.sort_by_key(|n| n.at_ns);
+    out
 }
 
 fn is_nova(e: &EventLine) -> bool {
@@ -102,6 +131,7 @@ fn is_nova(e: &EventLine) -> bool {
         kinds::NOVA_ACTION,
         kinds::NOVA_ACTION_EVENT,
         kinds::NOVA_MIGRATION,
+        kinds::NOVA_NOTIFICATION,
     ]
     .contains(&e.kind)
 }

@@ -88,6 +88,10 @@ pub enum EventKind {
     /// nova's migration record changed status (`detail`: id, status, migration_type,
     /// source_compute, dest_compute, created_at, updated_at).
     NovaMigration,
+    /// A versioned notification of nova about the server, from the message bus (`detail`:
+    /// event_type, e.g. `instance.live_migration_pre.start`, publisher_id, priority, host,
+    /// state, task_state, fault); `source_ts_ns` is nova's timestamp (microseconds).
+    NovaNotification,
     /// Something a reader of the run must know about the data itself, e.g.
     /// `detail.reconstructed_send_times` for an imported ping log without timestamps.
     Note,
@@ -134,6 +138,7 @@ impl EventKind {
             EventKind::NovaAction => "nova_action",
             EventKind::NovaActionEvent => "nova_action_event",
             EventKind::NovaMigration => "nova_migration",
+            EventKind::NovaNotification => "nova_notification",
             EventKind::Note => "note",
             EventKind::Other => "other",
             EventKind::Unknown(s) => s,
@@ -187,6 +192,7 @@ impl EventKind {
             "nova_action" => EventKind::NovaAction,
             "nova_action_event" => EventKind::NovaActionEvent,
             "nova_migration" => EventKind::NovaMigration,
+            "nova_notification" => EventKind::NovaNotification,
             "note" => EventKind::Note,
             "other" => EventKind::Other,
             other => EventKind::Unknown(other.to_owned()),
@@ -239,6 +245,8 @@ pub const NOVA_ACTION: EventKind = EventKind::NovaAction;
 pub const NOVA_ACTION_EVENT: EventKind = EventKind::NovaActionEvent;
 /// [`EventKind::NovaMigration`].
 pub const NOVA_MIGRATION: EventKind = EventKind::NovaMigration;
+/// [`EventKind::NovaNotification`].
+pub const NOVA_NOTIFICATION: EventKind = EventKind::NovaNotification;
 /// Domain defined (`detail.reason`: added, updated, renamed, snapshot).
 pub const DEFINED: EventKind = EventKind::Defined;
 /// Domain undefined (removed, renamed).

@@ -9,7 +9,9 @@
 //! - [`watch`]: a thread that polls nova during the run and turns what changed
 //!   (the server's state, its instance actions and their events, the
 //!   migration record) into run-file events;
-//! - [`track`]: the pure part of that: what changed since the last poll.
+//! - [`track`]: the pure part of that: what changed since the last poll;
+//! - [`bus`] (over [`amqp`]): nova's versioned notifications of the server,
+//!   from the message bus, when its URL is given.
 //!
 //! Rules: no secret (password, token, application credential secret) ever
 //! reaches an error, a log line or an event; nova's own timestamps go into
@@ -17,7 +19,9 @@
 //! knows the poll's resolution; a failed poll is an event
 //! (`connection_lost`), never a stop of the run.
 
+pub mod amqp;
 pub mod api;
+pub mod bus;
 pub mod cloud;
 #[cfg(test)]
 mod fake_tests;
@@ -27,6 +31,7 @@ pub mod track;
 pub mod watch;
 
 pub use api::{ApiError, Nova};
+pub use bus::BusWatch;
 pub use cloud::CloudConfig;
 pub use resolve::{resolve_server, Resolved};
 pub use watch::NovaWatch;

@@ -61,6 +61,16 @@ fn run() -> Vec<EventLine> {
             22 * S,
             json!({"status": "ACTIVE", "host": "node02"}),
         ),
+        ev(
+            EventKind::NovaNotification,
+            20 * S + 123_456_000,
+            json!({"event_type": "instance.live_migration_post.end", "publisher_id": "nova-compute:node01"}),
+        ),
+        ev(
+            EventKind::NovaNotification,
+            14 * S + 5_000,
+            json!({"event_type": "instance.live_migration_pre.end", "publisher_id": "nova-compute:node02"}),
+        ),
     ]
 }
 
@@ -93,7 +103,19 @@ fn steps_pair_start_with_finish_and_the_host_moves() {
     assert_eq!(v.steps[1].result.as_deref(), Some("Success"));
     let st: Vec<_> = v.statuses.iter().map(|s| s.status.as_str()).collect();
     assert_eq!(st, ["queued", "running", "completed"]);
-    assert!(v.whole_seconds);
+    assert!(v.whole_seconds, "notifications' microseconds do not count");
+    let n: Vec<_> = v
+        .notifications
+        .iter()
+        .map(|n| n.event_type.as_str())
+        .collect();
+    assert_eq!(
+        n,
+        [
+            "instance.live_migration_pre.end",
+            "instance.live_migration_post.end"
+        ]
+    );
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_
 pub use sessions::SessionReport;
 
 pub use migrations::{Distribution, MigrationEntry, Spread, P95_MIN_N};
-pub use nova::{NovaReport, NovaStatusReport, NovaStepReport};
+pub use nova::{NovaNotificationReport, NovaReport, NovaStatusReport, NovaStepReport};
 pub use sections::{
     BaselineReport, DowntimeReport, MigrationReport, OutageReport, PhaseReport, PhaseStatsReport,
     RunInfo, TargetMeta, TargetReport, TriggerReport,

@@ -34,6 +34,17 @@ pub struct NovaStatusReport {
     pub at_ns: i64,
 }
 
+/// A versioned notification of nova about the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NovaNotificationReport {
+    /// e.g. `instance.live_migration_pre.start`.
+    pub event_type: String,
+    /// nova's timestamp (microseconds), realtime ns.
+    pub at_ns: i64,
+    /// The service that sent it, e.g. `nova-compute:node02`.
+    pub publisher: Option<String>,
+}
+
 /// nova's view of the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NovaReport {
@@ -49,7 +60,11 @@ pub struct NovaReport {
     pub steps: Vec<NovaStepReport>,
     /// The migration record's statuses, in order.
     pub statuses: Vec<NovaStatusReport>,
-    /// True when every nova time was a whole second (nova's database keeps no
+    /// nova's notifications of the server from the message bus
+    /// (`--openstack-notifications`), by time; empty without.
+    #[serde(default)]
+    pub notifications: Vec<NovaNotificationReport>,
+    /// True when every time of nova's API was a whole second (nova's database keeps no
     /// fraction): its steps' lengths are then good to a second only.
     pub whole_seconds: bool,
 }
@@ -82,6 +97,15 @@ impl From<&NovaView> for NovaReport {
                 .map(|s| NovaStatusReport {
                     status: s.status.clone(),
                     at_ns: s.at_ns.0,
+                })
+                .collect(),
+            notifications: v
+                .notifications
+                .iter()
+                .map(|n| NovaNotificationReport {
+                    event_type: n.event_type.clone(),
+                    at_ns: n.at_ns.0,
+                    publisher: n.publisher.clone(),
                 })
                 .collect(),
             whole_seconds: v.whole_seconds,

@@ -54,8 +54,26 @@ fn write_view(s: &mut String, v: &NovaView, start: RealNs) -> fmt::Result {
         writeln!(s, "Migration record: {}.", chain.join(" → "))?;
         writeln!(s)?;
     }
+    if !v.notifications.is_empty() {
+        writeln!(s, "| nova notification | Time | From |")?;
+        writeln!(s, "|---|--:|---|")?;
+        for n in &v.notifications {
+            let from = n
+                .publisher
+                .as_deref()
+                .map_or_else(|| "–".to_owned(), md_escape);
+            writeln!(
+                s,
+                "| {} | {} | {from} |",
+                md_escape(&n.event_type),
+                offset(n.at_ns.since(start))
+            )?;
+        }
+        writeln!(s)?;
+    }
     let clock = if v.whole_seconds {
-        "nova's own times, which its database keeps in whole seconds: its steps are good to a second"
+        "nova's own times, which its database keeps in whole seconds: its steps are good to a second \
+         (its notifications carry microseconds)"
     } else {
         "nova's own times"
     };
@@ -92,7 +110,7 @@ fn moved(v: &NovaView) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::nova::NovaStatus;
+    use crate::analysis::nova::{NovaNotice, NovaStatus};
 
     const S: i64 = 1_000_000_000;
 
@@ -128,6 +146,11 @@ mod tests {
                     at_ns: RealNs(53 * S),
                 },
             ],
+            notifications: vec![NovaNotice {
+                event_type: "instance.live_migration_pre.start".into(),
+                at_ns: RealNs(31 * S + 141_763_000),
+                publisher: Some("nova-compute:node02".into()),
+            }],
             whole_seconds: true,
         };
         let mut s = String::new();
@@ -144,5 +167,9 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("whole seconds"), "{s}");
+        assert!(
+            s.contains("| instance.live_migration_pre.start | 30.141 s | nova-compute:node02 |"),
+            "{s}"
+        );
     }
 }
