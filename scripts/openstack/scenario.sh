@@ -102,7 +102,7 @@ scenario_migprobe() { # run-dir
 	local migrate=(openstack --os-compute-api-version 2.30 server migrate --live-migration --block-migration
 		--host "$OS_LAB_DST_HOST" --wait "$OS_LAB_SERVER_ID")
 	local who=(--openstack-server "$OS_LAB_SERVER_ID" --libvirt-uri-template "$OS_LAB_LIBVIRT_URI_TEMPLATE"
-		--openstack-dst-host "$OS_LAB_DST_HOST")
+		--openstack-dst-host "$OS_LAB_DST_HOST" --openstack-notifications "$OS_LAB_NOTIFICATIONS_URL")
 	if [[ $OS_SCENARIO_FORM == libvirt ]]; then
 		who=(--domain "$OS_LAB_INSTANCE_NAME" -t "$OS_LAB_SERVER_IP4" -t "$OS_LAB_SERVER_IP6"
 			--src-uri "${OS_LAB_LIBVIRT_URI_TEMPLATE/\{host\}/$OS_LAB_SRC_HOST}"

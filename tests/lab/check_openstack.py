@@ -61,6 +61,9 @@ def check_nova_events(events, report, summary):
     done = first(events, "local", "nova_migration", status="completed")
     check("nova_migration reaches completed", done, json.dumps((done or {}).get("detail")))
     check("report.json has a nova object", isinstance((report or {}).get("nova"), dict))
+    notes = sorted({e["detail"].get("event_type", "") for e in events if e["kind"] == "nova_notification"})
+    check("nova's notifications from the bus (instance.live_migration_*)",
+          any(n.startswith("instance.live_migration_") for n in notes), ", ".join(notes))
     check("summary.md has a '## Nova' section", "\n## Nova" in summary)
 
 
