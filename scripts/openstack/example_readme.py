@@ -59,12 +59,16 @@ def nova_rows(d, events):
     """nova's view: from the run's nova_* events when migprobe recorded them,
     else from nova's records read after the run (same clock: UTC)."""
     rows = []
+    # The action's events are listed once, from nova's record below (nova's
+    # times); the migration record's statuses and the notifications only
+    # migprobe saw, as it saw them.
     for e in events:
+        det = e["detail"]
         if e["origin"] == "local" and e["kind"] == "nova_migration":
-            rows.append((e["at_ns"], f"nova migration record: `{e['detail'].get('status')}` (migprobe)"))
-        elif e["origin"] == "local" and e["kind"] == "nova_action_event":
-            det = e["detail"]
-            rows.append((e["at_ns"], f"nova `{det.get('event')}` {det.get('phase')} {det.get('result') or ''} (migprobe)"))
+            rows.append((e["at_ns"], f"nova migration record: `{det.get('status')}` (seen by migprobe's poll)"))
+        elif e["origin"] == "local" and e["kind"] == "nova_notification":
+            ts = e.get("source_ts_ns") or e["at_ns"]
+            rows.append((ts, f"nova notification `{det.get('event_type')}` from {det.get('publisher_id')} (nova's time, µs)"))
     action = load_json(os.path.join(d, "nova-action-live-migration.json"), {}) or {}
     for ev in action.get("events") or []:
         name = ev.get("event")
