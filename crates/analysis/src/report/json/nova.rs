@@ -2,7 +2,7 @@
 //! [`crate::analysis::nova`]).
 
 use super::units::ms;
-use crate::analysis::nova::{NovaStep, NovaView};
+use crate::analysis::nova::{NovaNotice, NovaStatus, NovaStep, NovaView};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +83,25 @@ impl From<&NovaStep> for NovaStepReport {
     }
 }
 
+impl From<&NovaStatus> for NovaStatusReport {
+    fn from(s: &NovaStatus) -> Self {
+        NovaStatusReport {
+            status: s.status.clone(),
+            at_ns: s.at_ns.0,
+        }
+    }
+}
+
+impl From<&NovaNotice> for NovaNotificationReport {
+    fn from(n: &NovaNotice) -> Self {
+        NovaNotificationReport {
+            event_type: n.event_type.clone(),
+            at_ns: n.at_ns.0,
+            publisher: n.publisher.clone(),
+        }
+    }
+}
+
 impl From<&NovaView> for NovaReport {
     fn from(v: &NovaView) -> Self {
         NovaReport {
@@ -91,22 +110,11 @@ impl From<&NovaView> for NovaReport {
             host_after: v.host_after.clone(),
             migration_status: v.statuses.last().map(|s| s.status.clone()),
             steps: v.steps.iter().map(NovaStepReport::from).collect(),
-            statuses: v
-                .statuses
-                .iter()
-                .map(|s| NovaStatusReport {
-                    status: s.status.clone(),
-                    at_ns: s.at_ns.0,
-                })
-                .collect(),
+            statuses: v.statuses.iter().map(NovaStatusReport::from).collect(),
             notifications: v
                 .notifications
                 .iter()
-                .map(|n| NovaNotificationReport {
-                    event_type: n.event_type.clone(),
-                    at_ns: n.at_ns.0,
-                    publisher: n.publisher.clone(),
-                })
+                .map(NovaNotificationReport::from)
                 .collect(),
             whole_seconds: v.whole_seconds,
         }
