@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh Debian 12 machine (as root) and
 # runs every test: format, lints, unit and simulation tests, network-namespace
-# integration tests, and the two-hypervisor lab. Exit code 0 only if all pass.
+# integration tests, the two-hypervisor lab and, last, as a stage of its own,
+# the OpenStack scenario (tests/lab/test-openstack.sh). Exit code 0 only if all pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,5 +74,12 @@ bash scripts/check-metrics.sh
 # lab's guest died) is printed with its evidence and that test retried once,
 # with a "RETRY (lab fault): ..." line; any other failure fails.
 bash tests/lab/run-all.sh
+
+# The OpenStack scenario, last and as a stage of its own: it installs (once)
+# and starts a whole cloud, minutes on its own (README.md, "OpenStack").
+os_t0=$SECONDS
+step "stage openstack: scripts/openstack-lab.sh up, one block live migration through nova probed by migprobe run --openstack-server and plain ping, checks, down (tests/lab/test-openstack.sh)"
+bash tests/lab/test-openstack.sh
+printf '=== stage openstack passed in %d s (%s)\n' $((SECONDS - os_t0)) "$(date +%T)"
 
 step "all tests passed"

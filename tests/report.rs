@@ -373,6 +373,7 @@ fn switchover() -> (Analysis, RunData) {
         notes: vec![],
         clocks: vec![],
         sessions: vec![],
+        nova: None,
         campaign: None,
     };
     (a, run)
@@ -487,6 +488,7 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
         notes: vec!["No hypervisor events were captured.".into()],
         clocks: vec![],
         sessions: vec![],
+        nova: None,
         campaign: None,
     };
     (a, run)
@@ -793,6 +795,7 @@ fn empty_analysis() -> Analysis {
         notes: vec![],
         clocks: vec![],
         sessions: vec![],
+        nova: None,
         campaign: None,
     }
 }

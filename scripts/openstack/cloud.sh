@@ -63,14 +63,16 @@ server_answers() { in_prober ping -c 1 -W 1 -q "$OS_SERVER_IP4"; }
 boot_server() {
 	osc server create --flavor "$OS_FLAVOR" --image "$OS_IMAGE" --port "$OS_SERVER-port" \
 		--availability-zone nova:node01 "$OS_SERVER" >/dev/null
-	local deadline=$(($(now_s) + OS_BOOT_TIMEOUT))
-	while ! server_active; do
-		if [[ $(server_field status) == ERROR ]] || (($(now_s) > deadline)); then
+	# One CLI call a poll (each costs seconds of CPU, taken from the booting guest).
+	local deadline=$(($(now_s) + OS_BOOT_TIMEOUT)) status=
+	while [[ $status != ACTIVE ]]; do
+		if [[ $status == ERROR ]] || (($(now_s) > deadline)); then
 			osc server show "$OS_SERVER" -f shell -c status -c fault >&2 || true
 			die "server $OS_SERVER is not ACTIVE (logs: $(os_dir)/log/nova-*.log)"
 		fi
-		sleep 2
+		[[ -z $status ]] || sleep 2
+		status=$(server_field status)
 	done
-	say "server $OS_SERVER ACTIVE on $(server_field OS-EXT-SRV-ATTR:host); waiting for ping on $OS_SERVER_IP4"
+	say "server $OS_SERVER ACTIVE; waiting for ping on $OS_SERVER_IP4"
 	wait_until "" "$OS_BOOT_TIMEOUT" server_answers
 }

@@ -42,6 +42,7 @@ cmd_env() {
 	export_line OS_LAB_NODE02_URI "qemu+tcp://node02/system"
 	export_line OS_LAB_NODE01_LOCAL_URI "$(node_libvirt_uri node01)"
 	export_line OS_LAB_NODE02_LOCAL_URI "$(node_libvirt_uri node02)"
+	export_line OS_LAB_NOTIFICATIONS_URL "$(rabbit_url)"
 	export_line OS_LAB_MIGRATE_CMD "openstack server migrate --live-migration --block-migration --wait $id"
 }
 

@@ -4,16 +4,34 @@
 # Sourced by scripts/openstack-lab.sh (uses its knobs and common.sh).
 
 # The steps of up, in order; OS_LAB_UNTIL=STEP stops after STEP.
-UP_STEPS=(infra keystone glance placement nova neutron computes network server)
+UP_STEPS=(infra keystone services computes network server)
 step_infra() { make_ctl_netns && make_lab_etc && start_mariadb && start_rabbitmq; }
 step_keystone() { start_keystone && register_services; }
-step_glance() { start_glance; }
-step_placement() { start_placement; }
-step_nova() { start_nova_controller; }
-step_neutron() { start_neutron_server; }
+# Once keystone is up, the controller's services need only it, MariaDB and
+# RabbitMQ, not each other: they start side by side (their database
+# migrations are most of the time), and the guest's images go to glance as
+# soon as it answers.
+step_services() { in_parallel glance_and_images start_placement start_nova_controller start_neutron_server; }
+glance_and_images() { start_glance && make_images; }
 step_computes() { start_computes; }
 step_network() { make_network; }
-step_server() { make_images && boot_server; }
+step_server() { boot_server; }
+
+# in_parallel FUNCTION...: each in a subshell of its own, all at once; fails
+# (naming them) if any failed. Each one's time goes to the timings file.
+in_parallel() {
+	local f i t pids=() failed=()
+	for f in "$@"; do
+		(
+			t=$(now_s)
+			"$f"
+			echo "  $f $(($(now_s) - t))" >>"$(os_dir)/timings.parallel"
+		) &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=("${*:i+1:1}"); done
+	((${#failed[@]} == 0)) || die "failed: ${failed[*]} (logs: $(os_dir)/log/)"
+}
 
 # The lab hosts' /etc/hosts (controller, node01, node02) and a resolv.conf
 # without a name server: the host's DNS server is unreachable from the lab's
@@ -88,7 +106,7 @@ cmd_up() {
 	done
 	trap - EXIT
 	write_openrc
-	say "up in $(($(now_s) - t0)) s (packages $t_pkg s, start $(($(now_s) - t0 - t_pkg)) s; steps: $(tr '\n' ' ' <"$(os_dir)/timings"))"
+	say "up in $(($(now_s) - t0)) s (packages $t_pkg s, start $(($(now_s) - t0 - t_pkg)) s; steps: $(tr '\n' ' ' <"$(os_dir)/timings"); side by side in services:$({ tr -s '\n ' ' ' <"$(os_dir)/timings.parallel"; } 2>/dev/null))"
 	say "memory: $(lab_memory_mib) MiB (PSS of every process in the lab's namespaces)"
 	say "for tools: eval \"\$($OS_SH env)\""
 }

@@ -6,7 +6,7 @@ mod metrics;
 mod run;
 
 pub(crate) use metrics::{ListenArgs, MetricsArgs};
-pub(crate) use run::RunOutputArgs;
+pub(crate) use run::{OpenstackArgs, RunOutputArgs};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -316,22 +316,30 @@ pub(crate) struct EventsArgs {
 }
 
 /// `migprobe run`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 #[command(after_help = "Example (the built-in lab; see scripts/lab.sh):
   eval \"$(scripts/lab.sh env)\"
   ip netns exec \"$LAB_NETNS\" migprobe run -t \"$LAB_GUEST_IP4\" -t \"$LAB_GUEST_IP6\" \\
       --src-uri \"$LAB_SRC_URI\" --dst-uri \"$LAB_DST_URI\" --domain \"$LAB_DOMAIN\" \\
-      -- $LAB_MIGRATE_CMD")]
+      -- $LAB_MIGRATE_CMD
+
+Example (an OpenStack server, with the admin's OS_* environment or --os-cloud):
+  migprobe run --openstack-server SERVER --libvirt-uri-template 'qemu+ssh://{host}/system' \\
+      -- openstack server migrate --live-migration --block-migration --wait SERVER")]
 pub(crate) struct RunArgs {
     /// Address or host name of the migrating guest (repeat for several). With several
-    /// --domain (a host evacuation) bind each to its guest: -t NAME=ADDR.
+    /// --domain (a host evacuation) bind each to its guest: -t NAME=ADDR. With
+    /// --openstack-server: the server's addresses unless given.
     #[arg(
         short = 't',
         long = "target",
-        required = true,
+        required_unless_present = "openstack_server",
         value_name = "[NAME=]ADDR"
     )]
     pub(crate) targets: Vec<String>,
+    /// An OpenStack server to measure, and nova's view of its migration.
+    #[command(flatten)]
+    pub(crate) openstack: OpenstackArgs,
     /// How to probe.
     #[command(flatten)]
     pub(crate) tuning: ProbeTuning,

@@ -1,4 +1,5 @@
-//! What `migprobe run` prints and writes besides its run directory.
+//! `migprobe run`'s own flag groups: what it prints and writes besides its
+//! run directory, and the OpenStack server it may measure.
 
 use super::StdoutArgs;
 use clap::Args;
@@ -30,4 +31,39 @@ impl RunOutputArgs {
             quiet: self.quiet,
         }
     }
+}
+
+/// `run --openstack-server` and how to reach the cloud and its hypervisors.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct OpenstackArgs {
+    /// Measure this OpenStack server (ID, or a name unique in the cloud): its addresses
+    /// become the targets, its compute host and libvirt domain (admin only) --src-uri and
+    /// --domain, unless given; nova's view (server state, instance actions and their
+    /// events, the migration record) is recorded on the run's timeline. Logs in with the
+    /// OS_* environment (an openrc file) or --os-cloud.
+    #[arg(long, value_name = "ID|NAME")]
+    pub(crate) openstack_server: Option<String>,
+    /// The cloud of clouds.yaml to log in with (default: OS_CLOUD, else the OS_* environment).
+    #[arg(long, value_name = "NAME", requires = "openstack_server")]
+    pub(crate) os_cloud: Option<String>,
+    /// A compute host's libvirt URI, {host} being nova's name of the host.
+    #[arg(
+        long,
+        default_value = "qemu+ssh://{host}/system",
+        value_name = "TEMPLATE"
+    )]
+    pub(crate) libvirt_uri_template: String,
+    /// The destination compute host, for --dst-uri (default: the only other enabled
+    /// nova-compute host that is up).
+    #[arg(long, value_name = "HOST", requires = "openstack_server")]
+    pub(crate) openstack_dst_host: Option<String>,
+    /// Also record nova's versioned notifications of the server (instance.live_migration_*,
+    /// with nova's microsecond timestamps) from the message bus: nova's transport_url, e.g.
+    /// rabbit://USER:PASSWORD@HOST:5672/ (needs nova's notification_format = versioned or
+    /// both, and a notifications driver; the password is never printed).
+    #[arg(long, value_name = "URL", requires = "openstack_server")]
+    pub(crate) openstack_notifications: Option<String>,
+    /// How often to ask nova for the server, its actions and its migration records.
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub(crate) openstack_poll: String,
 }

@@ -31,7 +31,7 @@ use crate::exit::ExitCode;
 use crate::trigger::pool::GuestJob;
 use crate::trigger::Exit;
 use migprobe_probe::record::kinds;
-use migprobe_probe::record::{EventKind, EventLine, Origin};
+use migprobe_probe::record::{EventKind, EventLine};
 use migprobe_probe::types::RealNs;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -518,12 +518,5 @@ impl Session {
 
 /// An event of migprobe itself, at `now`.
 fn local(now: Now, kind: EventKind, detail: Value) -> EventLine {
-    EventLine {
-        at_ns: now.real,
-        source_ts_ns: None,
-        origin: Origin::Local,
-        kind,
-        detail,
-        raw: None,
-    }
+    EventLine::local(now.real, kind, detail)
 }

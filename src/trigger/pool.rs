@@ -19,7 +19,7 @@
 
 use super::{Exit, Trigger};
 use crate::outputs::LogFile;
-use migprobe_probe::record::{kinds, EventKind, EventLine, Origin};
+use migprobe_probe::record::{kinds, EventKind, EventLine};
 use migprobe_probe::sys::realtime_now;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -167,14 +167,7 @@ impl Pool {
 
 /// An event of migprobe itself, now.
 fn local(kind: EventKind, detail: Value) -> EventLine {
-    EventLine {
-        at_ns: realtime_now(),
-        source_ts_ns: None,
-        origin: Origin::Local,
-        kind,
-        detail,
-        raw: None,
-    }
+    EventLine::local(realtime_now(), kind, detail)
 }
 
 /// A writer that starts every line with a prefix.

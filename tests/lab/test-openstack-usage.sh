@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/openstack-lab.sh without a cloud: usage errors exit 2 and name the
-# fix, status/env of an absent lab say so, and every template renders with no
-# @PLACEHOLDER@ left (the values up would give). Needs root (the script checks
+# fix, status/env of an absent lab say so, the OpenStack scenario's scripts
+# (tests/lab/test-openstack.sh, scripts/openstack/example.sh) refuse bad knobs
+# with exit 2, and every template renders with no @PLACEHOLDER@ left (the
+# values up would give). Needs root (the script checks
 # for it first) but starts nothing. Run: sudo bash tests/lab/test-openstack-usage.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +34,20 @@ check "help" 0 "Commands:" "$OS" help
 # Templates: render each as up does, in a scratch os dir.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# The scenario (CI's test, the example) refuses bad knobs before anything starts.
+printf '#!/bin/sh\necho "Usage: migprobe run [OPTIONS]"\n' >"$tmp/old-migprobe" && chmod +x "$tmp/old-migprobe"
+TOS=tests/lab/test-openstack.sh
+check "scenario: bad form" 2 "OS_SCENARIO_FORM must be openstack or libvirt" env OS_SCENARIO_FORM=nova bash "$TOS"
+check "scenario: bad reuse" 2 "OS_SCENARIO_REUSE must be 0 or 1" env OS_SCENARIO_REUSE=yes MIGPROBE=/bin/true bash "$TOS"
+check "scenario: the plain lab's names" 2 "name the plain lab" env LAB_NETNS=migprobe-lab bash "$TOS"
+check "scenario: no binary" 2 "no migprobe binary at /nonexistent" env MIGPROBE=/nonexistent bash "$TOS"
+check "scenario: no --openstack-server" 2 "OS_SCENARIO_FORM=libvirt" env MIGPROBE="$tmp/old-migprobe" bash "$TOS"
+mkdir -p "$tmp/out" && touch "$tmp/out/x"
+check "scenario: output not empty" 2 "is not empty" env OS_CI_OUT="$tmp/out" MIGPROBE="$tmp/old-migprobe" OS_SCENARIO_FORM=libvirt bash "$TOS"
+touch "$tmp/out/README.md"
+check "example: no overwrite without --force" 2 "pass --force" bash scripts/openstack/example.sh "$tmp/out"
+check "example: unknown flag" 2 "unknown flag '--bogus'" bash scripts/openstack/example.sh --bogus
 # shellcheck disable=SC2016 # expanded by the inner bash
 if bash -c '
 	set -euo pipefail

@@ -17,7 +17,7 @@ use super::{header_argv, read_input, ImportError, ImportReport, ProbeReport};
 use crate::cli::import::{ImportArgs, ImportFormat};
 use crate::outputs::staged::Staged;
 use migprobe_probe::input::Limits;
-use migprobe_probe::record::{EventLine, Footer, Header, Line, Origin};
+use migprobe_probe::record::{EventLine, Footer, Header, Line};
 use migprobe_probe::types::{duration_ns, RealNs};
 use migprobe_sources::import::{
     build, parse_fping, parse_ping, BuildError, BuildOptions, Built, LogKind, Note, NOTE_KIND,
@@ -149,18 +149,12 @@ fn probe_header(args: &ImportArgs, built: &Built, kind: LogKind, source: &Source
 
 /// The `note` event of one fact about the log (its `message` is what the report lists).
 fn note_event(format: ImportFormat, note: &Note, at_ns: RealNs) -> EventLine {
-    EventLine {
-        at_ns,
-        source_ts_ns: None,
-        origin: Origin::Local,
-        kind: NOTE_KIND,
-        detail: serde_json::json!({
-            "note": note.key,
-            "source": format.name(),
-            "message": note.message,
-        }),
-        raw: None,
-    }
+    let detail = serde_json::json!({
+        "note": note.key,
+        "source": format.name(),
+        "message": note.message,
+    });
+    EventLine::local(at_ns, NOTE_KIND, detail)
 }
 
 #[cfg(test)]

@@ -60,14 +60,7 @@ impl Source {
         if let Some(o) = origin {
             detail["origin"] = serde_json::to_value(o).unwrap_or_default();
         }
-        EventLine {
-            at_ns,
-            source_ts_ns: None,
-            origin: Origin::Local,
-            kind: NOTE_KIND,
-            detail,
-            raw: None,
-        }
+        EventLine::local(at_ns, NOTE_KIND, detail)
     }
 }
 

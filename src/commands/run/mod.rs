@@ -8,6 +8,7 @@
 
 mod driver;
 mod hypervisors;
+mod openstack;
 mod output;
 
 use super::interrupt_counter;
@@ -129,6 +130,8 @@ fn check_evacuation(a: &RunArgs, repeat: u32) -> Result<()> {
 /// when a trigger or a migration failed, Error when interrupted or timed out.
 pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     let argv: Vec<String> = std::env::args().collect();
+    let (filled, nova) = openstack::prepare(a)?.unzip();
+    let a = filled.as_ref().unwrap_or(a);
     let Settings {
         plan,
         session: mut cfg,
@@ -147,6 +150,7 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
     super::check_capacity(&plan, &sockets, a.tuning.allow_overload)?;
     let (cap_tx, cap_rx) = mpsc::channel::<EventLine>();
     let listener = listen.start(cap_tx.clone())?;
+    let nova = nova.map(|n| n.start(&cap_tx));
     cfg.with_events = listener.is_listening();
     let failure = WriteFailure::default();
     output.prepare()?;
@@ -179,6 +183,9 @@ pub(crate) fn execute(a: &RunArgs) -> Result<ExitCode> {
         });
         let (reason, code) = driver.drive(&mut session);
         listener.stop();
+        if let Some(n) = nova {
+            n.stop();
+        }
         driver.drain(&mut session);
         probing.stop(reason);
         (code, probe.join())

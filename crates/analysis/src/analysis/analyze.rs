@@ -4,9 +4,9 @@
 use super::answering;
 use super::clocks::{self, HostClock};
 use super::downtime::{self, detail_number, job_completed};
+use super::marks;
 use super::model::{
-    Analysis, Baseline, Downtime, EventMark, MigrationInfo, Outage, Phase, PhaseStats, Progress,
-    TriggerInfo,
+    Analysis, Baseline, Downtime, MigrationInfo, Outage, Phase, PhaseStats, TriggerInfo,
 };
 use super::outages::Detected;
 use super::per_target::TargetPass;
@@ -175,14 +175,15 @@ pub fn analyze_probes(run: &RunData, probes: &dyn Probes, opts: &AnalysisOptions
         summaries: std::mem::take(&mut x.tally.summaries),
         migration,
         trigger,
-        progress: progress(x.events),
-        events: event_marks(x.events),
+        progress: marks::progress(x.events),
+        events: marks::event_marks(x.events),
         truncated: run.footer.is_none(),
         end_reason: run.footer.as_ref().map(|f| f.reason.clone()),
         notes,
         clocks,
         campaign: None,
         sessions: super::sessions::sessions(&h.targets, &run.events),
+        nova: super::nova::view(&run.events),
     }
 }
 
@@ -544,57 +545,3 @@ fn ends_a_migration(shutdown: &EventLine, events: &[EventLine]) -> bool {
 
 /// How long before its `stopped` (migrated) a source's `shutdown` belongs to the migration.
 const SHUTDOWN_BEFORE_STOP_NS: i64 = 5_000_000_000;
-
-fn progress(events: &[EventLine]) -> Vec<Progress> {
-    let n = |e: &EventLine, k: &str| {
-        let v = e.detail.get(k)?;
-        v.as_u64()
-            .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
-    };
-    let mut out: Vec<Progress> = events
-        .iter()
-        .filter(|e| {
-            e.kind == kinds::JOB_STATS
-                && e.detail.get("completed").and_then(|c| c.as_bool()) != Some(true)
-        })
-        .map(|e| Progress {
-            at_ns: event_time(e),
-            memory_remaining: n(e, "memory_remaining"),
-            disk_remaining: n(e, "disk_remaining"),
-            data_remaining: n(e, "data_remaining"),
-            migration: None,
-        })
-        .collect();
-    out.sort_by_key(|p| p.at_ns);
-    out
-}
-
-/// Label: kind plus reason / status / iteration / pass / code when present.
-fn label(e: &EventLine) -> String {
-    let extra = ["reason", "status", "iteration", "pass", "code"]
-        .iter()
-        .find_map(|k| match e.detail.get(*k)? {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
-    match extra {
-        Some(x) => format!("{} {x}", e.kind),
-        None => e.kind.to_string(),
-    }
-}
-
-fn event_marks(events: &[EventLine]) -> Vec<EventMark> {
-    let mut out: Vec<EventMark> = events
-        .iter()
-        .filter(|e| e.kind != kinds::JOB_STATS)
-        .map(|e| EventMark {
-            at_ns: event_time(e),
-            origin: e.origin,
-            kind: e.kind.clone(),
-            label: label(e),
-        })
-        .collect();
-    out.sort_by_key(|m| m.at_ns);
-    out
-}

@@ -291,6 +291,8 @@ pub struct Analysis {
     pub campaign: Option<CampaignHeadline>,
     /// The application's view of each `tcp-session:PORT` target (see [`super::sessions`]).
     pub sessions: Vec<super::sessions::SessionView>,
+    /// nova's view, for a run of `--openstack-server` (see [`super::nova`]).
+    pub nova: Option<super::nova::NovaView>,
 }
 
 /// The headline of a run of several migrations: which migration's downtime

@@ -25,15 +25,7 @@ use migprobe_probe::types::RealNs;
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
-/// When an event happened: its source's timestamp if any, else when it was received.
-pub fn event_time(e: &EventLine) -> RealNs {
-    e.source_ts_ns.unwrap_or(e.at_ns)
-}
-
-/// A string field of an event's detail.
-pub fn detail_str<'a>(e: &'a EventLine, key: &str) -> Option<&'a str> {
-    e.detail.get(key).and_then(|v| v.as_str())
-}
+pub use super::event_fields::{detail_str, event_time};
 
 fn reason_is(e: &EventLine, reasons: &[&str]) -> bool {
     detail_str(e, "reason").is_some_and(|r| reasons.contains(&r))

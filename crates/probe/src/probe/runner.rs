@@ -6,7 +6,7 @@ use super::receiver::run_receiver;
 use super::schedule::Schedule;
 use super::sender::{run_sender_with, SendOptions, SenderConfig};
 use super::{ProbeMsg, SystemClock};
-use crate::record::{kinds, EventLine, Footer, Header, Line, Origin, TargetInfo, SCHEMA_VERSION};
+use crate::record::{kinds, EventLine, Footer, Header, Line, TargetInfo, SCHEMA_VERSION};
 use crate::sys::{self, SocketKind};
 use crate::types::{duration_ns, RealNs};
 use crate::wire::{Family, ProbeKind};
@@ -454,13 +454,9 @@ impl ClockWatch {
         let now = Self::sample();
         let step = now - self.offset;
         self.offset = now;
-        (step.abs() > Self::STEP_NS).then(|| EventLine {
-            at_ns: RealNs(sys::realtime_now().0),
-            source_ts_ns: None,
-            origin: Origin::Local,
-            kind: kinds::CLOCK_STEP,
-            detail: serde_json::json!({ "step_ns": step, "realtime_minus_monotonic_ns": now }),
-            raw: None,
+        (step.abs() > Self::STEP_NS).then(|| {
+            let detail = serde_json::json!({ "step_ns": step, "realtime_minus_monotonic_ns": now });
+            EventLine::local(RealNs(sys::realtime_now().0), kinds::CLOCK_STEP, detail)
         })
     }
 }

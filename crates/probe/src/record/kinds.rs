@@ -76,6 +76,22 @@ pub enum EventKind {
     /// The application's view of a `tcp-session:PORT` probe's connection, one per target at the end
     /// of the run (`detail`: longest stall, bytes written and echoed, survived; see docs/run-file.md).
     TcpSession,
+    /// nova's view of the server changed (`detail`: status, task_state, vm_state, power_state,
+    /// host, instance_name); the first one is the state at the start of the run.
+    NovaServer,
+    /// nova recorded an instance action on the server (`detail`: action, request_id,
+    /// start_time, message); `source_ts_ns` is nova's start time.
+    NovaAction,
+    /// An event of a nova instance action started or finished (`detail`: action, event,
+    /// phase "start" or "finish", result, host); `source_ts_ns` is nova's time of it.
+    NovaActionEvent,
+    /// nova's migration record changed status (`detail`: id, status, migration_type,
+    /// source_compute, dest_compute, created_at, updated_at).
+    NovaMigration,
+    /// A versioned notification of nova about the server, from the message bus (`detail`:
+    /// event_type, e.g. `instance.live_migration_pre.start`, publisher_id, priority, host,
+    /// state, task_state, fault); `source_ts_ns` is nova's timestamp (microseconds).
+    NovaNotification,
     /// Something a reader of the run must know about the data itself, e.g.
     /// `detail.reconstructed_send_times` for an imported ping log without timestamps.
     Note,
@@ -118,6 +134,11 @@ impl EventKind {
             EventKind::ClockStep => "clock_step",
             EventKind::TcpSessionLost => "tcp_session_lost",
             EventKind::TcpSession => "tcp_session",
+            EventKind::NovaServer => "nova_server",
+            EventKind::NovaAction => "nova_action",
+            EventKind::NovaActionEvent => "nova_action_event",
+            EventKind::NovaMigration => "nova_migration",
+            EventKind::NovaNotification => "nova_notification",
             EventKind::Note => "note",
             EventKind::Other => "other",
             EventKind::Unknown(s) => s,
@@ -167,6 +188,11 @@ impl EventKind {
             "clock_step" => EventKind::ClockStep,
             "tcp_session_lost" => EventKind::TcpSessionLost,
             "tcp_session" => EventKind::TcpSession,
+            "nova_server" => EventKind::NovaServer,
+            "nova_action" => EventKind::NovaAction,
+            "nova_action_event" => EventKind::NovaActionEvent,
+            "nova_migration" => EventKind::NovaMigration,
+            "nova_notification" => EventKind::NovaNotification,
             "note" => EventKind::Note,
             "other" => EventKind::Other,
             other => EventKind::Unknown(other.to_owned()),
@@ -211,6 +237,16 @@ impl<'de> Deserialize<'de> for EventKind {
     }
 }
 
+/// [`EventKind::NovaServer`].
+pub const NOVA_SERVER: EventKind = EventKind::NovaServer;
+/// [`EventKind::NovaAction`].
+pub const NOVA_ACTION: EventKind = EventKind::NovaAction;
+/// [`EventKind::NovaActionEvent`].
+pub const NOVA_ACTION_EVENT: EventKind = EventKind::NovaActionEvent;
+/// [`EventKind::NovaMigration`].
+pub const NOVA_MIGRATION: EventKind = EventKind::NovaMigration;
+/// [`EventKind::NovaNotification`].
+pub const NOVA_NOTIFICATION: EventKind = EventKind::NovaNotification;
 /// Domain defined (`detail.reason`: added, updated, renamed, snapshot).
 pub const DEFINED: EventKind = EventKind::Defined;
 /// Domain undefined (removed, renamed).

@@ -326,6 +326,30 @@ pub struct EventLine {
     pub raw: Option<String>,
 }
 
+impl EventLine {
+    /// An event seen at `at_ns` from `origin`, with no timestamp of its source and no raw text.
+    pub fn new(
+        at_ns: RealNs,
+        origin: Origin,
+        kind: EventKind,
+        detail: serde_json::Value,
+    ) -> EventLine {
+        EventLine {
+            at_ns,
+            source_ts_ns: None,
+            origin,
+            kind,
+            detail,
+            raw: None,
+        }
+    }
+
+    /// An event of migprobe itself (origin `local`) at `at_ns`.
+    pub fn local(at_ns: RealNs, kind: EventKind, detail: serde_json::Value) -> EventLine {
+        EventLine::new(at_ns, Origin::Local, kind, detail)
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Footer {

@@ -244,14 +244,7 @@ fn version(v: u32) -> String {
 }
 
 fn local_event(origin: Origin, kind: EventKind, detail: Value) -> EventLine {
-    EventLine {
-        at_ns: realtime_now(),
-        source_ts_ns: None,
-        origin,
-        kind,
-        detail,
-        raw: None,
-    }
+    EventLine::new(realtime_now(), origin, kind, detail)
 }
 
 /// A domain listened to: its name and UUID as the source knows them.

@@ -12,6 +12,7 @@
 mod clocks;
 mod coverage;
 mod migrations;
+mod nova;
 pub mod plausible;
 mod sections;
 mod sessions;
@@ -22,6 +23,7 @@ pub use coverage::{TargetUnobserved, UnobservedReport, WindowReport, MAX_LISTED_
 pub use sessions::SessionReport;
 
 pub use migrations::{Distribution, MigrationEntry, Spread, P95_MIN_N};
+pub use nova::{NovaNotificationReport, NovaReport, NovaStatusReport, NovaStepReport};
 pub use sections::{
     BaselineReport, DowntimeReport, MigrationReport, OutageReport, PhaseReport, PhaseStatsReport,
     RunInfo, TargetMeta, TargetReport, TriggerReport,
@@ -106,6 +108,9 @@ pub struct Report {
     /// event carried a host's own stamp).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<ClockReport>,
+    /// nova's view, for a run of `--openstack-server` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nova: Option<NovaReport>,
 }
 
 /// "loss", "freeze" or "mixed".
@@ -138,6 +143,7 @@ pub fn build(a: &Analysis, meta: &ReportMeta) -> Report {
         migrations: Vec::new(),
         distribution: None,
         clocks: clocks::clocks(a),
+        nova: a.nova.as_ref().map(NovaReport::from),
     }
 }
 

@@ -10,6 +10,7 @@ use super::verdict::{self, target_name};
 use crate::analysis::model::{Analysis, CampaignHeadline, Downtime, TriggerInfo};
 use std::fmt::{self, Write};
 
+mod nova;
 mod sessions;
 mod unobserved;
 
@@ -80,6 +81,7 @@ fn write_all(s: &mut String, a: &Analysis, meta: &ReportMeta) -> fmt::Result {
     if !a.phases.is_empty() {
         write_phases(s, a)?;
     }
+    nova::write_nova(s, a)?;
     write_outages(s, a)?;
     if !a.summaries.is_empty() {
         write_targets(s, a)?;

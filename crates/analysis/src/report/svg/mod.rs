@@ -129,6 +129,7 @@ fn key_event(m: &EventMark) -> Option<(&'static str, u8)> {
         kinds::BLOCK_JOB if m.label.contains("ready") => ("block ready", 5),
         kinds::TRIGGER_STARTED => ("trigger", 6),
         kinds::TRIGGER_EXITED => ("trigger exit", 6),
+        kinds::NOVA_MIGRATION => ("nova", 7),
         _ => return None,
     })
 }

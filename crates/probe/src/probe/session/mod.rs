@@ -15,7 +15,7 @@
 pub mod view;
 
 use super::{Datagram, ProbeMsg};
-use crate::record::{kinds, EventLine, Origin};
+use crate::record::{kinds, EventLine};
 use crate::sys::realtime_now;
 use crate::sys::stream::{wait_readable, StreamRead, StreamSocket};
 use crate::types::RealNs;
@@ -305,14 +305,7 @@ fn closed(at: RealNs, e: &io::Error) -> Closed {
 }
 
 fn event(at: RealNs, kind: crate::record::EventKind, detail: serde_json::Value) -> EventLine {
-    EventLine {
-        at_ns: at,
-        source_ts_ns: None,
-        origin: Origin::Local,
-        kind,
-        detail,
-        raw: None,
-    }
+    EventLine::local(at, kind, detail)
 }
 
 /// The lock of a session's state; a panic elsewhere while holding it leaves
