@@ -48,5 +48,8 @@ else
 	echo "the cloud was up already (OS_SCENARIO_REUSE=1)" >"$OUTDIR/cloud.txt"
 fi
 MIGPROBE=$MIGPROBE python3 scripts/openstack/example_readme.py "$OUTDIR"
+# No path of this machine in the committed text (the work directory, the binary's).
+bash scripts/portable-paths.sh --strip "$WORK/out" --strip "$(dirname "$MIGPROBE")" \
+	"$OUTDIR"/{README.md,report.json,summary.md}
 rm -rf "$WORK"
 echo "example.sh: wrote $OUTDIR (README.md: ping beside migprobe, nova, libvirt and QEMU)"
