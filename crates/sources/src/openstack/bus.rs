@@ -7,7 +7,7 @@
 //! connection, is one `note` (listed in the report) and the run goes on.
 
 use super::amqp::{BusUrl, Consumer};
-use super::time;
+use crate::import::parse_timestamp;
 use migprobe_probe::record::{kinds, EventLine};
 use migprobe_probe::sys::realtime_now;
 use migprobe_probe::types::RealNs;
@@ -114,7 +114,7 @@ pub fn notification(body: &[u8], id: &str, seen: RealNs) -> Option<EventLine> {
     let ts = msg
         .get("timestamp")
         .and_then(Value::as_str)
-        .and_then(time::parse);
+        .and_then(parse_timestamp);
     Some(EventLine {
         source_ts_ns: ts,
         ..EventLine::local(seen, kinds::NOVA_NOTIFICATION, detail)
@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(e.kind, kinds::NOVA_NOTIFICATION);
         assert_eq!(e.detail["event_type"], "instance.live_migration_pre.start");
         assert_eq!(e.detail["publisher_id"], "nova-compute:node02");
-        assert_eq!(e.source_ts_ns, time::parse("2026-11-30T18:09:28.123456Z"));
+        assert_eq!(
+            e.source_ts_ns,
+            parse_timestamp("2026-11-30T18:09:28.123456Z")
+        );
         assert_eq!(e.at_ns, RealNs(5));
     }
 

@@ -26,7 +26,6 @@ pub mod cloud;
 #[cfg(test)]
 mod fake_tests;
 pub mod resolve;
-mod time;
 pub mod track;
 pub mod watch;
 

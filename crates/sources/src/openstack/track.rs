@@ -15,7 +15,7 @@
 //! `at_ns` is the poll that saw it: nova's clock and the prober's may differ,
 //! and nova's times are often whole seconds.
 
-use super::time;
+use crate::import::parse_timestamp;
 use migprobe_probe::record::{EventKind, EventLine};
 use migprobe_probe::types::RealNs;
 use serde_json::{json, Map, Value};
@@ -68,7 +68,7 @@ fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn stamp(v: &Value, key: &str) -> Option<RealNs> {
-    text(v, key).and_then(time::parse)
+    text(v, key).and_then(parse_timestamp)
 }
 
 impl Tracker {

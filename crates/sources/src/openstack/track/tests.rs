@@ -38,7 +38,7 @@ fn the_server_is_reported_first_then_only_when_it_changes() {
         ),
         (Some("MIGRATING"), Some("migrating"))
     );
-    assert_eq!(moving.source_ts_ns, time::parse("2026-11-30T15:49:10Z"));
+    assert_eq!(moving.source_ts_ns, parse_timestamp("2026-11-30T15:49:10Z"));
     assert_eq!(moving.at_ns, RealNs(3));
     assert_eq!(
         t.server(&server(None, "node02", "2026-11-30T15:49:30Z"), RealNs(4))
@@ -115,7 +115,10 @@ fn each_action_event_starts_and_finishes_once() {
     let last = t.action(&done, RealNs(12));
     assert_eq!(kinds(&last), ["nova_action_event"]);
     assert_eq!(last[0].detail["result"], "Success");
-    assert_eq!(last[0].source_ts_ns, time::parse("2026-11-30T15:49:21Z"));
+    assert_eq!(
+        last[0].source_ts_ns,
+        parse_timestamp("2026-11-30T15:49:21Z")
+    );
 }
 
 fn migration(status: &str, updated: &str) -> Value {
@@ -160,7 +163,10 @@ fn a_migration_record_is_reported_at_each_status_and_old_ones_are_not() {
         ),
         (Some("running"), Some("preparing"))
     );
-    assert_eq!(running[0].source_ts_ns, time::parse("2026-11-30T15:49:14Z"));
+    assert_eq!(
+        running[0].source_ts_ns,
+        parse_timestamp("2026-11-30T15:49:14Z")
+    );
     let done = t.migrations(
         &migration("completed", "2026-11-30T15:49:22.000000"),
         RealNs(4),
