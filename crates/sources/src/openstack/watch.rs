@@ -11,48 +11,43 @@ use super::track::Tracker;
 use migprobe_probe::record::{EventKind, EventLine};
 use migprobe_probe::sys::realtime_now;
 use serde_json::json;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// How often the stop flag is looked at while waiting for the next poll.
-const STOP_CHECK: Duration = Duration::from_millis(50);
 
 /// A running watch of one server.
 #[derive(Debug)]
 pub struct NovaWatch {
-    stop: Arc<AtomicBool>,
+    /// Sending (or dropping it) ends the wait for the next poll: one last poll, then the end.
+    stop: Sender<()>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl NovaWatch {
     /// Starts polling server `id` every `poll`; events go to `tx`.
     pub fn start(nova: Nova, id: String, poll: Duration, tx: Sender<EventLine>) -> NovaWatch {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
+        let (stop, stopped) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("nova-watch".into())
-            .spawn(move || watch(nova, &id, poll, &tx, &flag))
+            .spawn(move || watch(nova, &id, poll, &tx, &stopped))
             .ok();
         NovaWatch { stop, thread }
     }
 
     /// Polls once more and stops.
     pub fn stop(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.stop.send(());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn watch(mut nova: Nova, id: &str, poll: Duration, tx: &Sender<EventLine>, stop: &AtomicBool) {
+fn watch(mut nova: Nova, id: &str, poll: Duration, tx: &Sender<EventLine>, stop: &Receiver<()>) {
     let mut tracker = Tracker::new();
     let mut down = false;
+    let mut last = false;
     loop {
-        let last = stop.load(Ordering::Relaxed);
         let started = Instant::now();
         match poll_once(&mut nova, id, &mut tracker) {
             Ok(events) => {
@@ -72,9 +67,8 @@ fn watch(mut nova: Nova, id: &str, poll: Duration, tx: &Sender<EventLine>, stop:
         if last {
             return;
         }
-        while started.elapsed() < poll && !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(STOP_CHECK.min(poll));
-        }
+        let wait = poll.saturating_sub(started.elapsed());
+        last = !matches!(stop.recv_timeout(wait), Err(RecvTimeoutError::Timeout));
     }
 }
 
