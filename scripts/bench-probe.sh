@@ -26,7 +26,8 @@
 #     `cargo run --release -p migprobe-bench --example synth-run` with the library's own writer.
 #
 # Cost against its peers (issue 17), each figure as a ratio to a peer measured in this run:
-#   - CPU per probe at 1 kHz to one target and at 100 targets x 100 Hz, beside fping;
+#   - CPU per probe at 1 kHz to one target and at 100 targets x 100 Hz, beside fping and
+#     beside its floor, the raw loop paced on the same grid (`migprobe-rawloop --interval`);
 #   - the sustained rate on one core (`taskset -c 1`) with every probe recorded, at most
 #     50 us send lateness p99 and >= 99.9 % of slots sent, beside a raw blocking ICMP
 #     send/receive loop (`migprobe-rawloop`, crates/bench) pinned the same way;
@@ -307,6 +308,12 @@ GROUP=cost17
 measure raw-1core rawloop 0 idle 0 -- taskset -c 1 "$RAWLOOP" 192.0.2.2 -d "${DRATE}s"
 measure raw-2core rawloop 0 idle 0 -- "$RAWLOOP" 192.0.2.2 -d "${DRATE}s"
 measure fping-100x100hz fping 100 idle 0 -- fping -q -c "$((DMULTI * 100))" -p 10 -i 0 $(seq -f '192.0.2.%g' 2 101)
+# The floors of the CPU figures: the raw loop paced on the same grids (sleep to each slot, send, receive).
+measure raw-paced-1k rawloop 1000 idle 0 -- "$RAWLOOP" 192.0.2.2 -i 1ms -d "${D1K}s"
+# shellcheck disable=SC2046
+measure raw-paced-100x100hz rawloop 100 idle 0 -- "$RAWLOOP" $(seq -f '192.0.2.%g' 2 101) -i 10ms -d "${DMULTI}s"
+# shellcheck disable=SC2046
+measure raw-burst-100x100hz rawloop 100 idle 0 -- "$RAWLOOP" $(seq -f '192.0.2.%g' 2 101) -i 10ms --burst -d "${DMULTI}s"
 C17_RATES="10000 20000 40000 60000 80000 100000 120000"
 [ "$QUICK" = 1 ] && C17_RATES="20000 60000"
 # cost17_side LABEL BINARY: CPU at 1 kHz and 100 x 100 Hz, and the strict rate ladder on one core.

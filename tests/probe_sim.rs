@@ -386,9 +386,10 @@ fn two_targets_and_foreign_packets() {
             .count(),
         10
     );
-    // Phases are spread: target 1 is sent half an interval after target 0.
+    // Two targets at 1 ms share a tick (one wake-up): target 1 goes out right
+    // after target 0, not half an interval later.
     let d = o.probes[&(1, 0)].tx_ns.since(o.probes[&(0, 0)].tx_ns);
-    assert_eq!(d, MS / 2);
+    assert!((0..MS / 10).contains(&d), "{d}");
 }
 
 #[test]

@@ -5,7 +5,10 @@ Reads the run's work directory and manifest, appends a section "Cost against
 the peers (issue 17)" to probe.md and a "cost17" object to probe.json. Every
 figure is a ratio against a peer measured in the same run: fping for CPU per
 probe, the raw blocking send/receive loop (migprobe-rawloop) for the rate on
-one core. With MIGPROBE_BASE the earlier binary's figures ("before") stand
+one core. Beside each CPU figure stands its floor: the raw loop *paced*
+on the same grid (`migprobe-rawloop --interval`: sleep to the slot, send,
+receive; no timestamps, no recording), the least a prober that sends each
+probe from user space at its time pays on this machine. With MIGPROBE_BASE the earlier binary's figures ("before") stand
 beside the new ones.
 
 Usage: cost17.py WORK MANIFEST PROBE_JSON PROBE_MD
@@ -78,6 +81,14 @@ def rawloop(work, name):
         return None
 
 
+def raw_cpu_us(work, name):
+    """CPU µs per round trip of a raw loop run (user + sys of the whole process, like migprobe's)."""
+    _, cpu, _ = read_time(work, name)
+    r = rawloop(work, name)
+    n = r and r.get("round_trips")
+    return None if cpu is None or not n else 1e6 * cpu / n
+
+
 def best_rate(work, side):
     try:
         return int(open(os.path.join(work, f"c17-{side}.best")).read().strip())
@@ -119,7 +130,16 @@ def main():
              if os.path.exists(os.path.join(work, f"c17-{s}.best"))}
     rows = []
 
+    floors = {"cpu_us_1k": raw_cpu_us(work, "raw-paced-1k"),
+              "cpu_us_100x100hz": raw_cpu_us(work, "raw-paced-100x100hz"),
+              "cpu_us_100x100hz_burst": raw_cpu_us(work, "raw-burst-100x100hz")}
+
     def add(target, key, peer_txt, peer, limit_abs, limit_ratio, smaller_better, unit):
+        floor = floors.get(key)
+        if floor is not None:
+            peer_txt += f"; paced raw loop (floor): {fmt(floor)} µs = {fmt(ratio(floor, peer), 2)} × the peer"
+            if key == "cpu_us_100x100hz":
+                peer_txt += f"; the same loop bursting each interval: {fmt(floors['cpu_us_100x100hz_burst'])} µs"
         cells = {}
         for s, fig in sides.items():
             v = fig[key]
@@ -142,7 +162,10 @@ def main():
           "probe sent; fping's per request from its own count. Rate on one core: the whole process under "
           "`taskset -c 1`, 4 IPv4 targets, a rate step passes with ≥ 99.9 % of slots sent, ≥ 99 % answered (every "
           "probe is in the run file) and send lateness p99 ≤ 50 µs; the raw loop (`migprobe-rawloop`, a blocking "
-          "ICMP send / receive on one raw socket, no timestamps, no recording) pinned the same way. "
+          "ICMP send / receive on one raw socket, no timestamps, no recording) pinned the same way. The floor of a "
+          "CPU figure is that loop paced on the same grid (sleep to each slot, send, receive): a figure's ratio "
+          "to fping cannot go below the floor's, whatever the prober does, unless it sends without waking once "
+          "per slot (targets sharing a tick, as the 100 × 100 Hz row's burst loop does per interval). "
           + ("*before* = the earlier binary (`MIGPROBE_BASE`) in the same run." if "before" in sides else ""), "",
           "| target | figure | peer figure(s) | ratio | met? |" + (" before: figure / ratio / met? |" if "before" in sides else ""),
           "|---|--:|---|--:|---|" + ("---|" if "before" in sides else "")]
@@ -167,7 +190,8 @@ def main():
     open(out_md, "a").write("\n".join(md) + "\n")
     data = json.load(open(out_json))
     data["cost17"] = {"fping_cpu_us_1k": fping_1k, "fping_cpu_us_100x100hz": fping_100,
-                      "rawloop_one_core": raw1, "rawloop_two_cores": raw2, "sides": sides}
+                      "rawloop_one_core": raw1, "rawloop_two_cores": raw2, "paced_floors_cpu_us": floors,
+                      "sides": sides}
     json.dump(data, open(out_json, "w"), indent=2)
     print("\n".join(md))
 

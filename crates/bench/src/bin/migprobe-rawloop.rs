@@ -2,6 +2,13 @@
 //! blocking ICMPv4 echo loop on one raw socket (send one request, wait for
 //! its reply, repeat) with no timestamps, no schedule and no recording.
 //!
+//! With `--interval` it is the paced floor instead: it sleeps to each slot of
+//! a grid (one target per slot, round robin, like migprobe's spread phases;
+//! or, with `--burst`, every target at once per interval, like `fping -i 0`),
+//! sends and waits for the reply: the least any prober that sends each probe
+//! from user space at its time pays per probe on this machine (one timer
+//! wake-up per slot and the send), measured beside migprobe and fping.
+//!
 //! Prints one JSON line: round trips, seconds, round trips per second, CPU
 //! seconds (user + sys of this process) and CPU µs per round trip. Used by
 //! `scripts/bench-probe.sh` as the peer of the sustained-rate figure.
@@ -19,8 +26,15 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Parser)]
 #[command(name = "migprobe-rawloop", version)]
 struct Args {
-    /// The IPv4 address to probe (e.g. the far end of a veth pair).
-    target: Ipv4Addr,
+    /// The IPv4 addresses to probe (e.g. the far end of a veth pair), in turn.
+    #[arg(required = true)]
+    targets: Vec<Ipv4Addr>,
+    /// Paced: each target once per this interval, on a grid (default: as fast as replies come).
+    #[arg(short, long, value_parser = humantime::parse_duration)]
+    interval: Option<Duration>,
+    /// Paced: every target at the start of each interval instead of spread over it.
+    #[arg(long, requires = "interval")]
+    burst: bool,
     /// How long to loop.
     #[arg(short, long, default_value = "3s", value_parser = humantime::parse_duration)]
     duration: Duration,
@@ -49,25 +63,32 @@ fn run(args: &Args) -> std::io::Result<String> {
     // system calls; the process has one thread, so its CPU is the thread's.
     let sock = UdpSocket::from(raw_icmp(Family::V4)?);
     sock.set_read_timeout(Some(args.timeout))?;
-    let dst = SocketAddr::new(args.target.into(), 0);
     let ident = (std::process::id() & 0xffff) as u16;
     let (mut packet, mut buf) = (Vec::new(), [0u8; 2048]);
     let (cpu0, t0) = (thread_cpu_ns(), Instant::now());
     let (mut answered, mut lost) = (0u64, 0u64);
     let mut index = 0u64;
+    let mut slot = 0u32;
     while t0.elapsed() < args.duration {
-        let payload = ProbePayload {
-            target: 0,
-            nonce: 0,
-            index,
-        };
-        encode_echo_request(Family::V4, ident, index as u16, &payload, 56, &mut packet);
-        sock.send_to(&packet, dst)?;
-        index += 1;
-        if wait_reply(&sock, &mut buf, ident, index as u16 - 1, t0, args) {
-            answered += 1;
-        } else {
-            lost += 1;
+        let n = args.targets.len() as u32;
+        let burst = if args.burst { n } else { 1 };
+        pace(args, t0, slot);
+        slot += 1;
+        for _ in 0..burst {
+            let dst = SocketAddr::new(args.targets[(index % u64::from(n)) as usize].into(), 0);
+            let payload = ProbePayload {
+                target: 0,
+                nonce: 0,
+                index,
+            };
+            encode_echo_request(Family::V4, ident, index as u16, &payload, 56, &mut packet);
+            sock.send_to(&packet, dst)?;
+            index += 1;
+            if wait_reply(&sock, &mut buf, ident, index as u16 - 1, t0, args) {
+                answered += 1;
+            } else {
+                lost += 1;
+            }
         }
     }
     let secs = t0.elapsed().as_secs_f64();
@@ -81,6 +102,20 @@ fn run(args: &Args) -> std::io::Result<String> {
         "cpu_us_per_round_trip": if answered > 0 { cpu_s * 1e6 / answered as f64 } else { 0.0 },
     })
     .to_string())
+}
+
+/// Paced: sleeps to slot `slot` of the grid (bursts start every interval,
+/// single sends every interval / targets).
+fn pace(args: &Args, t0: Instant, slot: u32) {
+    if let Some(interval) = args.interval {
+        let per_interval = if args.burst {
+            1
+        } else {
+            args.targets.len() as u32
+        };
+        let due = t0 + interval / per_interval * slot;
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+    }
 }
 
 /// Receives until our echo reply with `seq` arrives (true) or the timeout passes (false).

@@ -12,6 +12,7 @@
 pub mod capacity;
 pub mod engine;
 pub mod filter;
+mod latch;
 pub mod receiver;
 pub mod runner;
 pub mod schedule;

@@ -1,6 +1,7 @@
 //! The receive loop of one socket, and the receive step the send thread
 //! shares with it.
 
+use super::latch::Latch;
 use super::{Datagram, ProbeMsg};
 use crate::sys::mmsg::RecvBatch;
 use crate::sys::{realtime_now, ProbeSocket, SocketKind};
@@ -10,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-/// How often a receive loop that waits for the sender to finish looks again.
-const IDLE_LOOK: Duration = Duration::from_millis(10);
+/// A receive loop that waits for the sender to finish sleeps on its latch;
+/// it looks at `stop` at least this often.
+const IDLE_LOOK: Duration = Duration::from_millis(250);
 
 /// Datagrams received per batch (one system call).
 pub(crate) const BATCH: usize = 16;
@@ -48,7 +50,8 @@ pub(crate) fn receive_batch(
     Ok(n)
 }
 
-/// Receives until `stop` is set. While the sender runs it owns the error queue
+/// Receives until `stop` is set (whoever sets it sets `sender_done` too, to
+/// wake this loop). While the sender runs it owns the error queue
 /// (TX stamps); once `sender_done` is set this loop drains queued ICMP errors too.
 /// Until then an error-queue entry makes it wait `err_pause` before it looks again.
 /// With `sender_reads`, the send thread receives the replies while it runs
@@ -57,13 +60,12 @@ pub(crate) fn run_receiver(
     sock: &ProbeSocket,
     tx: &Sender<ProbeMsg>,
     stop: &AtomicBool,
-    sender_done: &AtomicBool,
+    sender_done: &Latch,
     err_pause: Duration,
     sender_reads: bool,
 ) {
-    while sender_reads && !stop.load(Ordering::Relaxed) && !sender_done.load(Ordering::Relaxed) {
-        std::thread::sleep(IDLE_LOOK);
-    }
+    // Asleep until the sender is done (no wake-up per tick while it reads).
+    while sender_reads && !stop.load(Ordering::Relaxed) && !sender_done.wait(IDLE_LOOK) {}
     let mut batch = batch();
     let mut got = Vec::new();
     let mut queued = Vec::new();
@@ -87,7 +89,7 @@ pub(crate) fn run_receiver(
                 }
             }
         } else if err {
-            if sender_done.load(Ordering::Relaxed) {
+            if sender_done.is_set() {
                 queued.clear();
                 let _ = sock.drain_errqueue(&mut queued);
                 for msg in queued

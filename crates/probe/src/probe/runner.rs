@@ -2,6 +2,7 @@
 //! feeds the engine and hands every line to the caller.
 
 use super::engine::{Engine, EngineConfig, Live};
+use super::latch::Latch;
 use super::receiver::run_receiver;
 use super::schedule::Schedule;
 use super::sender::{run_sender_with, SendOptions, SenderConfig};
@@ -149,7 +150,7 @@ pub fn probe_session(
     let stop_send = AtomicBool::new(false);
     let stop_recv = AtomicBool::new(false);
     let sender_cpu = AtomicI64::new(0);
-    let sender_done = AtomicBool::new(false);
+    let sender_done = Latch::default();
     let (tx, rx) = mpsc::channel::<ProbeMsg>();
     let (sched_tx, sched_rx) = mpsc::channel::<String>();
     std::thread::scope(|scope| {
@@ -192,6 +193,7 @@ pub fn probe_session(
         );
         stop_send.store(true, Ordering::Relaxed);
         stop_recv.store(true, Ordering::Relaxed);
+        sender_done.set();
         result.map(|reason| RunEnd {
             reason,
             header,
@@ -274,14 +276,14 @@ fn forget_after_ns(plan: &ProbePlan, sockets: &Sockets) -> i64 {
 /// How long a `tcp-session:PORT` probe is waited for before it is given up.
 const SESSION_FORGET_NS: i64 = 120_000_000_000;
 
-/// Gaps between two sends up to this long: the send thread receives the
+/// Gaps between two ticks up to this long: the send thread receives the
 /// replies between its sends (read at most this late; their kernel RX stamps
 /// keep their precision), so no thread wakes up per reply.
 const SENDER_READS_GAP_NS: i64 = 5_000_000;
 
 /// How the send thread works for `plan`.
 fn send_options(plan: &ProbePlan) -> SendOptions {
-    let gap = duration_ns(plan.interval) / plan.targets.len().max(1) as i64;
+    let gap = tick_ns(plan);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     SendOptions {
         read_replies: gap <= SENDER_READS_GAP_NS,
@@ -289,12 +291,23 @@ fn send_options(plan: &ProbePlan) -> SendOptions {
     }
 }
 
-/// The busy-wait actually used: at most a tenth of the gap between two sends,
+/// The busy-wait actually used: at most a tenth of the gap between two ticks,
 /// so that at high rates the send thread never spins most of its time (which
 /// would also run into the kernel's real-time throttling).
 fn effective_spin(plan: &ProbePlan) -> i64 {
-    let gap = duration_ns(plan.interval) / plan.targets.len().max(1) as i64;
-    duration_ns(plan.spin).min(gap / 10)
+    duration_ns(plan.spin).min(tick_ns(plan) / 10)
+}
+
+/// The time between two wake-ups of the send thread ([`Schedule::tick_ns`]).
+fn tick_ns(plan: &ProbePlan) -> i64 {
+    let grid = Schedule {
+        start: crate::types::MonoNs(0),
+        interval_ns: duration_ns(plan.interval),
+        targets: u32::try_from(plan.targets.len()).unwrap_or(u32::MAX),
+        count: None,
+        end: None,
+    };
+    grid.tick_ns()
 }
 
 /// Sets up the send thread's timing; returns the policy note for the header.
@@ -327,7 +340,7 @@ fn collect(
     sink: &mut LineSink<'_>,
     hooks: Hooks<'_>,
     stop_send: &AtomicBool,
-    sender_done: &AtomicBool,
+    sender_done: &Latch,
     header: &Header,
 ) -> io::Result<String> {
     let Hooks {
@@ -353,7 +366,7 @@ fn collect(
         loop {
             match rx.try_recv() {
                 Ok(ProbeMsg::SenderDone { reason: r, .. }) => {
-                    sender_done.store(true, Ordering::Relaxed);
+                    sender_done.set();
                     drain_until = Some(Instant::now() + plan.drain);
                     let given = stop_reason.and_then(|m| m.lock().ok().map(|s| s.clone()));
                     reason = Some(match given {

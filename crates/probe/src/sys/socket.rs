@@ -333,22 +333,8 @@ impl ProbeSocket {
             &mut buf,
             libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT,
         )? {
-            let Some(ee) = got.control.ext_err else {
+            let Some(entry) = queued_entry(&got.control, &buf[..got.len.min(buf.len())]) else {
                 continue;
-            };
-            let entry = match ee.origin {
-                libc::SO_EE_ORIGIN_TIMESTAMPING => match got.control.stamp {
-                    Some(at) => ErrQueueEntry::TxStamp { key: ee.data, at },
-                    None => continue,
-                },
-                libc::SO_EE_ORIGIN_ICMP | libc::SO_EE_ORIGIN_ICMP6 => ErrQueueEntry::Icmp {
-                    icmp_type: ee.icmp_type,
-                    code: ee.code,
-                    offender: ee.offender,
-                    at: got.control.stamp,
-                    original: buf[..got.len.min(buf.len())].to_vec(),
-                },
-                _ => ErrQueueEntry::Local { errno: ee.errno },
             };
             let done = last(&entry);
             out.push(entry);
@@ -414,6 +400,26 @@ pub(super) struct Control {
     pub(super) stamp: Option<RealNs>,
     pub(super) ttl: Option<u8>,
     pub(super) ext_err: Option<ExtErr>,
+}
+
+/// The error-queue entry one received message stands for (`bytes`: what it
+/// carried, the original datagram of an ICMP error), if it is one.
+pub(super) fn queued_entry(control: &Control, bytes: &[u8]) -> Option<ErrQueueEntry> {
+    let ee = control.ext_err?;
+    Some(match ee.origin {
+        libc::SO_EE_ORIGIN_TIMESTAMPING => ErrQueueEntry::TxStamp {
+            key: ee.data,
+            at: control.stamp?,
+        },
+        libc::SO_EE_ORIGIN_ICMP | libc::SO_EE_ORIGIN_ICMP6 => ErrQueueEntry::Icmp {
+            icmp_type: ee.icmp_type,
+            code: ee.code,
+            offender: ee.offender,
+            at: control.stamp,
+            original: bytes.to_vec(),
+        },
+        _ => ErrQueueEntry::Local { errno: ee.errno },
+    })
 }
 
 /// One `recvmsg`'s outcome: bytes, sender, control messages.
