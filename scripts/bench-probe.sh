@@ -27,7 +27,8 @@
 #
 # Cost against its peers (issue 17), each figure as a ratio to a peer measured in this run:
 #   - CPU per probe at 1 kHz to one target and at 100 targets x 100 Hz, beside fping and
-#     beside its floor, the raw loop paced on the same grid (`migprobe-rawloop --interval`);
+#     beside its floor, the raw loop paced on the same grid (`migprobe-rawloop --interval`),
+#     and at 1 kHz the timer wake-ups alone (`--sleep-only`);
 #   - the sustained rate on one core (`taskset -c 1`) with every probe recorded, at most
 #     50 us send lateness p99 and >= 99.9 % of slots sent, beside a raw blocking ICMP
 #     send/receive loop (`migprobe-rawloop`, crates/bench) pinned the same way;
@@ -45,7 +46,7 @@ QUICK=0
 case "${1:-}" in
   --quick) QUICK=1 ;;
   "") ;;
-  -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 if [ "$(id -u)" -ne 0 ]; then echo "$0: must run as root (network namespaces, raw sockets)" >&2; exit 2; fi
@@ -310,6 +311,8 @@ measure raw-2core rawloop 0 idle 0 -- "$RAWLOOP" 192.0.2.2 -d "${DRATE}s"
 measure fping-100x100hz fping 100 idle 0 -- fping -q -c "$((DMULTI * 100))" -p 10 -i 0 $(seq -f '192.0.2.%g' 2 101)
 # The floors of the CPU figures: the raw loop paced on the same grids (sleep to each slot, send, receive).
 measure raw-paced-1k rawloop 1000 idle 0 -- "$RAWLOOP" 192.0.2.2 -i 1ms -d "${D1K}s"
+# ... and below it, the timer wake-ups alone on that grid (nothing sent).
+measure raw-sleep-1k rawloop 1000 idle 0 -- "$RAWLOOP" 192.0.2.2 -i 1ms --sleep-only -d "${D1K}s"
 # shellcheck disable=SC2046
 measure raw-paced-100x100hz rawloop 100 idle 0 -- "$RAWLOOP" $(seq -f '192.0.2.%g' 2 101) -i 10ms -d "${DMULTI}s"
 # shellcheck disable=SC2046

@@ -8,7 +8,8 @@ probe, the raw blocking send/receive loop (migprobe-rawloop) for the rate on
 one core. Beside each CPU figure stands its floor: the raw loop *paced*
 on the same grid (`migprobe-rawloop --interval`: sleep to the slot, send,
 receive; no timestamps, no recording), the least a prober that sends each
-probe from user space at its time pays on this machine. With MIGPROBE_BASE the earlier binary's figures ("before") stand
+probe from user space at its time pays on this machine; at 1 kHz also its
+timer wake-ups alone (`--sleep-only`). With MIGPROBE_BASE the earlier binary's figures ("before") stand
 beside the new ones.
 
 Usage: cost17.py WORK MANIFEST PROBE_JSON PROBE_MD
@@ -81,11 +82,12 @@ def rawloop(work, name):
         return None
 
 
-def raw_cpu_us(work, name):
-    """CPU µs per round trip of a raw loop run (user + sys of the whole process, like migprobe's)."""
+def raw_cpu_us(work, name, per="round_trips"):
+    """CPU µs per round trip (or per `per`, e.g. wake_ups) of a raw loop run (user + sys of the whole
+    process, like migprobe's)."""
     _, cpu, _ = read_time(work, name)
     r = rawloop(work, name)
-    n = r and r.get("round_trips")
+    n = r and r.get(per)
     return None if cpu is None or not n else 1e6 * cpu / n
 
 
@@ -132,12 +134,17 @@ def main():
 
     floors = {"cpu_us_1k": raw_cpu_us(work, "raw-paced-1k"),
               "cpu_us_100x100hz": raw_cpu_us(work, "raw-paced-100x100hz"),
-              "cpu_us_100x100hz_burst": raw_cpu_us(work, "raw-burst-100x100hz")}
+              "cpu_us_100x100hz_burst": raw_cpu_us(work, "raw-burst-100x100hz"),
+              "cpu_us_1k_wake_ups_alone": raw_cpu_us(work, "raw-sleep-1k", "wake_ups")}
 
     def add(target, key, peer_txt, peer, limit_abs, limit_ratio, smaller_better, unit):
         floor = floors.get(key)
         if floor is not None:
             peer_txt += f"; paced raw loop (floor): {fmt(floor)} µs = {fmt(ratio(floor, peer), 2)} × the peer"
+            wake = floors["cpu_us_1k_wake_ups_alone"]
+            if key == "cpu_us_1k" and wake is not None:
+                peer_txt += (f"; its timer wake-ups alone (nothing sent): {fmt(wake)} µs = "
+                             f"{fmt(ratio(wake, peer), 2)} × the peer")
             if key == "cpu_us_100x100hz":
                 peer_txt += f"; the same loop bursting each interval: {fmt(floors['cpu_us_100x100hz_burst'])} µs"
         cells = {}
@@ -165,7 +172,8 @@ def main():
           "ICMP send / receive on one raw socket, no timestamps, no recording) pinned the same way. The floor of a "
           "CPU figure is that loop paced on the same grid (sleep to each slot, send, receive): a figure's ratio "
           "to fping cannot go below the floor's, whatever the prober does, unless it sends without waking once "
-          "per slot (targets sharing a tick, as the 100 × 100 Hz row's burst loop does per interval). "
+          "per slot (targets sharing a tick, as the 100 × 100 Hz row's burst loop does per interval); below "
+          "it, the same grid's timer wake-ups alone (`--sleep-only`, nothing sent). "
           + ("*before* = the earlier binary (`MIGPROBE_BASE`) in the same run." if "before" in sides else ""), "",
           "| target | figure | peer figure(s) | ratio | met? |" + (" before: figure / ratio / met? |" if "before" in sides else ""),
           "|---|--:|---|--:|---|" + ("---|" if "before" in sides else "")]

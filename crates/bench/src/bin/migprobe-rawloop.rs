@@ -9,8 +9,13 @@
 //! from user space at its time pays per probe on this machine (one timer
 //! wake-up per slot and the send), measured beside migprobe and fping.
 //!
+//! With `--sleep-only` it sends nothing: it only sleeps to each slot, so its
+//! CPU per wake-up is what the timer wake-ups alone cost, below any paced
+//! prober that wakes once per probe.
+//!
 //! Prints one JSON line: round trips, seconds, round trips per second, CPU
-//! seconds (user + sys of this process) and CPU µs per round trip. Used by
+//! seconds (user + sys of this process) and CPU µs per round trip (or, with
+//! `--sleep-only`, wake-ups and CPU µs per wake-up). Used by
 //! `scripts/bench-probe.sh` as the peer of the sustained-rate figure.
 #![forbid(unsafe_code)]
 
@@ -35,6 +40,9 @@ struct Args {
     /// Paced: every target at the start of each interval instead of spread over it.
     #[arg(long, requires = "interval")]
     burst: bool,
+    /// Paced, sending nothing: only the timer wake-ups of the grid, to measure what they cost.
+    #[arg(long, requires = "interval")]
+    sleep_only: bool,
     /// How long to loop.
     #[arg(short, long, default_value = "3s", value_parser = humantime::parse_duration)]
     duration: Duration,
@@ -59,6 +67,9 @@ fn main() -> ExitCode {
 
 /// Loops and returns the JSON result line.
 fn run(args: &Args) -> std::io::Result<String> {
+    if args.sleep_only {
+        return Ok(sleep_only(args));
+    }
     // A raw socket driven through std's datagram calls (sendto / recv), which are the same
     // system calls; the process has one thread, so its CPU is the thread's.
     let sock = UdpSocket::from(raw_icmp(Family::V4)?);
@@ -102,6 +113,26 @@ fn run(args: &Args) -> std::io::Result<String> {
         "cpu_us_per_round_trip": if answered > 0 { cpu_s * 1e6 / answered as f64 } else { 0.0 },
     })
     .to_string())
+}
+
+/// Sleeps to each slot of the grid for `--duration`, sending nothing;
+/// returns the JSON result line (wake-ups and their CPU).
+fn sleep_only(args: &Args) -> String {
+    let (cpu0, t0) = (thread_cpu_ns(), Instant::now());
+    let mut slot = 0u32;
+    while t0.elapsed() < args.duration {
+        pace(args, t0, slot);
+        slot += 1;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu_s = (thread_cpu_ns() - cpu0) as f64 / 1e9;
+    serde_json::json!({
+        "wake_ups": slot,
+        "seconds": secs,
+        "cpu_s": cpu_s,
+        "cpu_us_per_wake_up": if slot > 0 { cpu_s * 1e6 / f64::from(slot) } else { 0.0 },
+    })
+    .to_string()
 }
 
 /// Paced: sleeps to slot `slot` of the grid (bursts start every interval,
