@@ -38,6 +38,7 @@
 # Usage: [MIGPROBE=bin] [MIGPROBE_BASE=bin] scripts/bench-probe.sh [--quick]   (root; needs iproute2 iputils-ping fping python3 jq util-linux)
 # Run the full benchmark while holding `flock /tmp/migprobe-bench.lock` when others share the machine.
 # This is a benchmark, not a test: it reports targets missed, it does not fail on them.
+# shellcheck disable=SC2046 # $(probe ...) and $(seq ...) are meant to split into arguments
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -99,6 +100,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# shellcheck source=scripts/bench/veth-pair.sh
 . scripts/bench/veth-pair.sh
 veth_pair "$P" "$T"
 for i in $(seq 2 101); do ip -n "$T" addr add "192.0.2.$i/24" dev mp1; done
@@ -212,13 +214,11 @@ measure() {
 # --allow-overload: the start-up trial gates a run on a machine shared with other work; this
 # script measures instead (slots not sent count as not sent).
 probe() { echo "$MP" probe -q --allow-overload --drain 500ms -o "$WORK/$1.jsonl" "${@:2}"; }
-n1k=$((D1K * 1000))
 measure mp-1k-idle migprobe 1000 idle 1 -- $(probe mp-1k-idle 192.0.2.2 -i 1ms -d "${D1K}s")
 measure mp-1k-loaded migprobe 1000 loaded 1 -- $(probe mp-1k-loaded 192.0.2.2 -i 1ms -d "${D1K}s")
 measure mp-10k-idle migprobe 10000 idle 0 -- $(probe mp-10k-idle 192.0.2.2 -i 100us -d "${D10K}s")
 measure mp-10k-loaded migprobe 10000 loaded 0 -- $(probe mp-10k-loaded 192.0.2.2 -i 100us -d "${D10K}s")
 measure mp-1k-spin0 migprobe 1000 idle 0 -- $(probe mp-1k-spin0 192.0.2.2 -i 1ms -d "${D1K}s" --spin 0)
-# shellcheck disable=SC2046
 measure mp-100x100hz migprobe 100 idle 0 -- $(probe mp-100x100hz $(seq -f '192.0.2.%g' 2 101) -i 10ms -d "${DMULTI}s")
 npeer=$((DPEER * 1000))
 measure ping-1k-idle ping 1000 idle 1 -- ping -q -i 0.001 -c "$npeer" 192.0.2.2
@@ -248,7 +248,7 @@ RATE_TARGETS="192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5"
 rate_step() { # RATE [extra probe flags...]
   local rate=$1; shift
   local name=rate-$rate${1:+-nort}
-  # shellcheck disable=SC2046,SC2086
+  # shellcheck disable=SC2086
   measure "$name" migprobe "$rate" idle 0 -- taskset -c 1 $(probe "$name" $RATE_TARGETS -i "$((4000000000 / rate))ns" -d "${DRATE}s" "$@")
   local pct; pct=$(answered_pct "$name")
   echo "   $rate/s on one core: $pct % of slots answered"
@@ -278,7 +278,6 @@ GROUP=targets
 for n in 1 10 100 "$NTGT_MAX"; do
   for rate in 1000 10000; do
     name=tgt-$n-$((rate / 1000))k
-    # shellcheck disable=SC2046
     measure "$name" migprobe "$rate" idle 0 -- $(probe "$name" $(v6targets "$n") -i "$((n * 1000000000 / rate))ns" -d "${DTGT}s")
   done
 done
@@ -313,9 +312,7 @@ measure fping-100x100hz fping 100 idle 0 -- fping -q -c "$((DMULTI * 100))" -p 1
 measure raw-paced-1k rawloop 1000 idle 0 -- "$RAWLOOP" 192.0.2.2 -i 1ms -d "${D1K}s"
 # ... and below it, the timer wake-ups alone on that grid (nothing sent).
 measure raw-sleep-1k rawloop 1000 idle 0 -- "$RAWLOOP" 192.0.2.2 -i 1ms --sleep-only -d "${D1K}s"
-# shellcheck disable=SC2046
 measure raw-paced-100x100hz rawloop 100 idle 0 -- "$RAWLOOP" $(seq -f '192.0.2.%g' 2 101) -i 10ms -d "${DMULTI}s"
-# shellcheck disable=SC2046
 measure raw-burst-100x100hz rawloop 100 idle 0 -- "$RAWLOOP" $(seq -f '192.0.2.%g' 2 101) -i 10ms --burst -d "${DMULTI}s"
 C17_RATES="10000 20000 40000 60000 80000 100000 120000"
 [ "$QUICK" = 1 ] && C17_RATES="20000 60000"
@@ -323,14 +320,12 @@ C17_RATES="10000 20000 40000 60000 80000 100000 120000"
 cost17_side() {
   local side=$1 bin=$2 saved=$MP
   MP=$bin
-  # shellcheck disable=SC2046
   measure "c17-$side-1k" migprobe 1000 idle 0 -- $(probe "c17-$side-1k" 192.0.2.2 -i 1ms -d "${D1K}s")
-  # shellcheck disable=SC2046
   measure "c17-$side-100x100hz" migprobe 100 idle 0 -- $(probe "c17-$side-100x100hz" $(seq -f '192.0.2.%g' 2 101) -i 10ms -d "${DMULTI}s")
   local best=0 fails=0 rate name st
   for rate in $C17_RATES; do
     name=c17-$side-rate-$rate
-    # shellcheck disable=SC2046,SC2086
+    # shellcheck disable=SC2086
     measure "$name" migprobe "$rate" idle 0 -- taskset -c 1 $(probe "$name" $RATE_TARGETS -i "$((4000000000 / rate))ns" -d "${DRATE}s")
     st=$(python3 "$WORK/runstats.py" "$WORK/$name.jsonl" 2>/dev/null || echo "0 0 1e9")
     echo "   $side $rate/s on one core: sent / answered % / lateness p99 µs = $st"
