@@ -76,7 +76,8 @@ fn run(args: &Args) -> std::io::Result<String> {
     sock.set_read_timeout(Some(args.timeout))?;
     let ident = (std::process::id() & 0xffff) as u16;
     let (mut packet, mut buf) = (Vec::new(), [0u8; 2048]);
-    let (cpu0, t0) = (thread_cpu_ns(), Instant::now());
+    let meter = Meter::start();
+    let t0 = meter.t0;
     let (mut answered, mut lost) = (0u64, 0u64);
     let mut index = 0u64;
     let mut slot = 0u32;
@@ -102,15 +103,14 @@ fn run(args: &Args) -> std::io::Result<String> {
             }
         }
     }
-    let secs = t0.elapsed().as_secs_f64();
-    let cpu_s = (thread_cpu_ns() - cpu0) as f64 / 1e9;
+    let (secs, cpu_s) = meter.read();
     Ok(serde_json::json!({
         "round_trips": answered,
         "lost": lost,
         "seconds": secs,
         "round_trips_per_s": answered as f64 / secs,
         "cpu_s": cpu_s,
-        "cpu_us_per_round_trip": if answered > 0 { cpu_s * 1e6 / answered as f64 } else { 0.0 },
+        "cpu_us_per_round_trip": us_per(cpu_s, answered),
     })
     .to_string())
 }
@@ -118,21 +118,50 @@ fn run(args: &Args) -> std::io::Result<String> {
 /// Sleeps to each slot of the grid for `--duration`, sending nothing;
 /// returns the JSON result line (wake-ups and their CPU).
 fn sleep_only(args: &Args) -> String {
-    let (cpu0, t0) = (thread_cpu_ns(), Instant::now());
+    let meter = Meter::start();
     let mut slot = 0u32;
-    while t0.elapsed() < args.duration {
-        pace(args, t0, slot);
+    while meter.t0.elapsed() < args.duration {
+        pace(args, meter.t0, slot);
         slot += 1;
     }
-    let secs = t0.elapsed().as_secs_f64();
-    let cpu_s = (thread_cpu_ns() - cpu0) as f64 / 1e9;
+    let (secs, cpu_s) = meter.read();
     serde_json::json!({
         "wake_ups": slot,
         "seconds": secs,
         "cpu_s": cpu_s,
-        "cpu_us_per_wake_up": if slot > 0 { cpu_s * 1e6 / f64::from(slot) } else { 0.0 },
+        "cpu_us_per_wake_up": us_per(cpu_s, u64::from(slot)),
     })
     .to_string()
+}
+
+/// Wall and CPU time of this thread from a start.
+struct Meter {
+    cpu0: i64,
+    t0: Instant,
+}
+
+impl Meter {
+    fn start() -> Meter {
+        Meter {
+            cpu0: thread_cpu_ns(),
+            t0: Instant::now(),
+        }
+    }
+
+    /// (wall seconds, CPU seconds) since the start.
+    fn read(&self) -> (f64, f64) {
+        let cpu_s = (thread_cpu_ns() - self.cpu0) as f64 / 1e9;
+        (self.t0.elapsed().as_secs_f64(), cpu_s)
+    }
+}
+
+/// CPU µs per item (0 without items).
+fn us_per(cpu_s: f64, n: u64) -> f64 {
+    if n > 0 {
+        cpu_s * 1e6 / n as f64
+    } else {
+        0.0
+    }
 }
 
 /// Paced: sleeps to slot `slot` of the grid (bursts start every interval,
