@@ -467,6 +467,11 @@ fn outages_at_the_edges_of_the_run_are_kept_and_noted() {
     assert_eq!((a.outages[0].first_index, a.outages[0].lost), (0, 20));
     assert_eq!((a.outages[1].last_index, a.outages[1].lost), (999, 50));
     assert!(a.outages[1].estimate_ns >= 49 * MS);
+    // Only the last one was still dark when probing stopped: no upper bound.
+    assert_eq!(
+        (a.outages[0].open_end, a.outages[1].open_end),
+        (false, true)
+    );
     assert!(a.truncated);
     for want in ["begun earlier", "open-ended", "cut short", "unsettled"] {
         assert!(

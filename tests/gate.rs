@@ -39,6 +39,28 @@ fn network_downtime_equal_to_the_threshold_passes() {
 }
 
 #[test]
+fn an_open_ended_downtime_never_passes() {
+    // Still dark when probing stopped: 500 ms is only a lower bound.
+    let d = tmp();
+    let mut v = with_network(500.0);
+    v["downtime"]["open_end"] = json!(true);
+    let r = write(&d, "r.json", &v);
+    expect(
+        &gate(&[&r, "--max-downtime", "30s"]),
+        1,
+        &["network downtime at least 500 ms, open-ended", "--cooldown"],
+    );
+    // One open migration of several is enough.
+    let mut v = with_migrations(&[100.0, 200.0]);
+    v["migrations"][1]["downtime"]["open_end"] = json!(true);
+    let r = write(&d, "m.json", &v);
+    expect(&gate(&[&r, "--max-downtime", "30s"]), 1, &["open-ended"]);
+    v["migrations"][1]["downtime"]["open_end"] = json!(false);
+    let r = write(&d, "m.json", &v);
+    expect(&gate(&[&r, "--max-downtime", "30s"]), 0, &["PASS"]);
+}
+
+#[test]
 fn hypervisor_downtime_boundary_and_missing_figure() {
     let r = fixture("report-v0.1.json");
     expect(&gate(&[&r, "--max-hypervisor-downtime", "109ms"]), 0, &[]);

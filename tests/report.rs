@@ -295,6 +295,7 @@ fn outage(class: OutageClass, start: i64, len: i64, lost: u64, queued: u64) -> O
         estimate_ns: len,
         bracket_lo_ns: len - 500 * US,
         bracket_hi_ns: len + 500 * US,
+        open_end: false,
         lost,
         queued,
         class,
@@ -337,6 +338,7 @@ fn switchover() -> (Analysis, RunData) {
             network_ns: 182 * MS,
             bracket_lo_ns: 181_500 * US,
             bracket_hi_ns: 182_500 * US,
+            open_end: false,
             class: OutageClass::Freeze,
             hypervisor_ns: Some(144 * MS),
             qemu_pause_ns: Some(150 * MS),
@@ -467,6 +469,7 @@ fn probe_only(fault: Fault) -> (Analysis, RunData) {
             network_ns: o.estimate_ns,
             bracket_lo_ns: o.bracket_lo_ns,
             bracket_hi_ns: o.bracket_hi_ns,
+            open_end: o.open_end,
             class,
             hypervisor_ns: None,
             qemu_pause_ns: None,
@@ -632,6 +635,25 @@ fn verdict_for_a_switchover_freeze_with_hypervisor_figures() {
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
     }
+}
+
+#[test]
+fn verdict_for_an_outage_still_open_when_probing_stopped() {
+    let (mut a, _) = switchover();
+    a.downtime.as_mut().unwrap().open_end = true;
+    a.outages[0].open_end = true;
+    let md = markdown::render(&a, &meta());
+    assert_eq!(
+        first_line(&md),
+        "**The guest was unreachable for at least 181.5 ms (still not answering when probing stopped), at least 32 ms longer than the 150 ms QEMU kept it paused (libvirt reported 144 ms): 150 ms paused + at least 32 ms network convergence. Replies were queued and flushed on resume: a freeze, 0 probes lost.**"
+    );
+    for want in [
+        "| Network-observed downtime | **at least 181.5 ms** (open-ended: still not answering when probing stopped), freeze |",
+        "| 1 | 40.000 s | at least 181.5 ms (still not answering when probing stopped) | 181.5 ms – open | freeze |",
+    ] {
+        assert!(md.contains(want), "missing {want:?} in\n{md}");
+    }
+    assert!(!md.contains("± 0.5 ms"), "{md}");
 }
 
 #[test]
@@ -1395,6 +1417,7 @@ fn entry(i: u32, result: &str, network_ms: Option<f64>, start_s: i64) -> json::M
             addr: "192.0.2.10".into(),
             network_ms: n,
             bracket_ms: [n - 0.5, n + 0.5],
+            open_end: false,
             hypervisor_ms: Some(n - 40.0),
             qemu_pause_ms: Some(n - 45.0),
             qemu_pause_resolution_ms: None,

@@ -259,7 +259,7 @@ fn open_outage_notes(found: &[Detected]) -> Vec<String> {
                 o.target_id, o.first_index, human_ns(o.estimate_ns)
             ));
         }
-        if d.open_end {
+        if o.open_end {
             notes.push(format!(
                 "Target {} was still not answering when the run ended (since probe {}): that outage is open-ended; {} is a lower estimate.",
                 o.target_id, o.first_index, human_ns(o.estimate_ns)

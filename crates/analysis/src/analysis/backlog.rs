@@ -128,6 +128,5 @@ fn detected(
             (lost, queued),
         ),
         open_start: false,
-        open_end: false,
     }
 }

@@ -148,6 +148,7 @@ pub fn downtime(outage: &Outage, markers: &Markers, events: &[EventLine]) -> Dow
         network_ns: outage.estimate_ns,
         bracket_lo_ns: outage.bracket_lo_ns,
         bracket_hi_ns: outage.bracket_hi_ns,
+        open_end: outage.open_end,
         class: outage.class,
         hypervisor_ns: hypervisor,
         qemu_pause_ns: qemu_pause,

@@ -38,8 +38,11 @@ pub struct Outage {
     pub estimate_ns: i64,
     /// The true length lies in `[bracket_lo_ns, bracket_hi_ns]` (measurement.md's method).
     pub bracket_lo_ns: i64,
-    /// Upper end of the bracket.
+    /// Upper end of the bracket; with `open_end`, only where probing stopped.
     pub bracket_hi_ns: i64,
+    /// The target had not answered again when probing stopped: the length is
+    /// at least `bracket_lo_ns`, with no upper bound.
+    pub open_end: bool,
     /// Probes in the window never answered.
     pub lost: u64,
     /// Probes in the window answered late (queued).
@@ -164,8 +167,10 @@ pub struct Downtime {
     pub network_ns: i64,
     /// Its bracket.
     pub bracket_lo_ns: i64,
-    /// Its bracket.
+    /// Its bracket; with `open_end`, only where probing stopped.
     pub bracket_hi_ns: i64,
+    /// That outage had not ended when probing stopped: `network_ns` is a lower bound.
+    pub open_end: bool,
     /// Class of that outage.
     pub class: OutageClass,
     /// libvirt job-completed `downtime` (whole ms, hypervisor's view).

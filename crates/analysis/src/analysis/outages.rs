@@ -306,16 +306,17 @@ fn bracket(
         }
         last = i;
     }
+    let mut found = outage(
+        target_id,
+        (probes[run.first].index.0, probes[last].index.0),
+        start,
+        (lo, hi),
+        (lost, queued),
+    );
+    found.open_end = open_end;
     let d = Detected {
-        outage: outage(
-            target_id,
-            (probes[run.first].index.0, probes[last].index.0),
-            start,
-            (lo, hi),
-            (lost, queued),
-        ),
+        outage: found,
         open_start: k.is_none(),
-        open_end,
     };
     (d, end_hi)
 }

@@ -73,9 +73,9 @@ pub struct Detected {
     /// The outage (`phase` is left `None`).
     pub outage: Outage,
     /// No on-time reply before it: it may have begun before probing started.
+    /// (No on-time reply after it and no queued reply marking its end:
+    /// `outage.open_end`, still dark when the run ended.)
     pub open_start: bool,
-    /// No on-time reply after it and no queued reply marking its end: still dark when the run ended.
-    pub open_end: bool,
 }
 
 /// RTT of an answered probe: `rtt_ns`, else `rx_ns − tx_ns`.
@@ -111,6 +111,7 @@ pub(crate) fn outage(
         estimate_ns: estimate,
         bracket_lo_ns: lo,
         bracket_hi_ns: hi,
+        open_end: false,
         lost,
         queued,
         class: match (lost, queued) {

@@ -16,7 +16,7 @@
 use super::coverage::coverage_check;
 use super::figures::{cannot, migrations};
 use super::figures::{fmt_duration, fmt_ms, fmt_pct, relative, trim, within};
-use super::input::{samples, GateInput, Metric};
+use super::input::{open_ended, samples, GateInput, Metric};
 use super::policy::Thresholds;
 use super::regression::regression_check;
 use super::{CheckResult, Measure, Verdict};
@@ -96,7 +96,9 @@ fn downtime_check(
     };
     let base = baseline.map(|b| Samples::new(&samples(b, metric)));
     let base_worst = base.as_ref().and_then(Samples::max);
-    let pass = within(worst, max);
+    // An outage still open when probing stopped is only a lower bound.
+    let open = metric == Metric::NetworkDowntime && open_ended(report);
+    let pass = within(worst, max) && !open;
     let worst_of = if obs.len() > 1 {
         format!(" (worst of {})", migrations(obs.len()))
     } else {
@@ -109,13 +111,21 @@ fn downtime_check(
         baseline: base.as_ref().and_then(worst_label),
         measure: Measure::of(Some(worst), base_worst),
         pass,
-        detail: format!(
-            "{name} {} {} {}{worst_of}{}",
-            fmt_ms(worst),
-            if pass { "≤" } else { ">" },
-            fmt_duration(max),
-            against(worst, base_worst, true)
-        ),
+        detail: if open {
+            format!(
+                "{name} at least {}{worst_of}, open-ended: the guest had not answered again when probing stopped, so ≤ {} cannot be shown (probe longer: --cooldown)",
+                fmt_ms(worst),
+                fmt_duration(max)
+            )
+        } else {
+            format!(
+                "{name} {} {} {}{worst_of}{}",
+                fmt_ms(worst),
+                if pass { "≤" } else { ">" },
+                fmt_duration(max),
+                against(worst, base_worst, true)
+            )
+        },
         statistics: None,
     }
 }

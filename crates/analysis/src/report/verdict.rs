@@ -1,7 +1,7 @@
 //! The sentences a person reads first, shared by summary.md and the chart title.
 
 use super::json::class_name;
-use super::text::{count, dur, dur_like, dur_res, plural};
+use super::text::{count, dur, dur_fixed, dur_like, dur_res, plural};
 use crate::analysis::model::{Analysis, Downtime, Outage, OutageClass, Unobserved};
 use crate::analysis::verdict::Outcome;
 use migprobe_probe::record::Origin;
@@ -206,6 +206,26 @@ pub(crate) fn estimate(est: i64, lo: i64, hi: i64) -> String {
     format!("{} (± {})", dur_res(est, pm), dur_like(pm, est))
 }
 
+/// An outage's length as [`estimate`] puts it, or "at least …" when it had
+/// not ended when probing stopped (no upper bound to give).
+pub(crate) fn outage_length(o: &Outage) -> String {
+    length(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns, o.open_end)
+}
+
+/// The headline downtime as [`outage_length`] puts it.
+pub(crate) fn downtime_length(d: &Downtime) -> String {
+    length(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns, d.open_end)
+}
+
+fn length(est: i64, lo: i64, hi: i64, open_end: bool) -> String {
+    if open_end {
+        let lo = dur_fixed(lo, plus_minus(est, lo, hi));
+        format!("at least {lo} (still not answering when probing stopped)")
+    } else {
+        estimate(est, lo, hi)
+    }
+}
+
 /// The verdict: one paragraph of plain text (one to three sentences).
 pub(crate) fn verdict(a: &Analysis) -> String {
     let lead = lead(a);
@@ -304,7 +324,7 @@ fn longest_outage(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
     let what = format!(
         "the longest outage{}: the guest was unreachable for {}{at}; no hypervisor events were recorded to compare it with.",
         on_target(a, d.target_id),
-        estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+        downtime_length(d)
     );
     vec![
         format!("{lead}{}", opened(a, &what)),
@@ -319,7 +339,7 @@ fn headline(a: &Analysis, d: &Downtime, lead: &str) -> Vec<String> {
     let mut what = format!(
         "the guest{} was unreachable for {}",
         on_target(a, d.target_id),
-        estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns)
+        downtime_length(d)
     );
     what.push_str(&comparison(d));
     if let Some(parts) = parts(d) {
@@ -347,8 +367,9 @@ fn parts(d: &Downtime) -> Option<String> {
     let before = before_pause(d)
         .map(|b| format!("{} unresponsive before the pause + ", dur(b)))
         .unwrap_or_default();
+    let at_least = if d.open_end { "at least " } else { "" };
     Some(format!(
-        "{before}{} paused + {} network convergence",
+        "{before}{} paused + {at_least}{} network convergence",
         dur(p),
         dur(c)
     ))
@@ -377,8 +398,9 @@ fn comparison(d: &Downtime) -> String {
         format!(", matching the {shown} {who}")
     } else {
         let dir = if diff > 0 { "longer" } else { "shorter" };
+        let at_least = if d.open_end { "at least " } else { "" };
         format!(
-            ", {} {dir} than the {shown} {who}",
+            ", {at_least}{} {dir} than the {shown} {who}",
             dur(diff.saturating_abs())
         )
     };
@@ -424,7 +446,7 @@ fn no_outage(a: &Analysis, lead: &str) -> Vec<String> {
         first.replace(opening, "No outage coincided with the switchover among"),
         format!(
             "The longest outage elsewhere was {}{}{phase}.",
-            estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+            outage_length(o),
             on_target(a, o.target_id)
         ),
     ]
@@ -461,7 +483,7 @@ pub(crate) fn title(a: &Analysis) -> String {
             t.push_str(&shown_migration_short(a));
             t.push_str(&format!(
                 "Unreachable {} {}",
-                estimate(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns),
+                downtime_length(d),
                 class_name(d.class)
             ));
             if let Some(q) = d.qemu_pause_ns {

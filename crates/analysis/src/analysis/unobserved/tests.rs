@@ -104,6 +104,7 @@ fn outage(start_ms: i64, end_ms: i64) -> Outage {
         estimate_ns: (end_ms - start_ms) * MS,
         bracket_lo_ns: 0,
         bracket_hi_ns: 0,
+        open_end: false,
         lost: 1,
         queued: 0,
         class: super::super::model::OutageClass::Loss,

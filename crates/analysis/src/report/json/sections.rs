@@ -175,8 +175,14 @@ pub struct DowntimeReport {
     pub addr: String,
     /// Network-observed downtime.
     pub network_ms: f64,
-    /// The true value lies in [lo, hi].
+    /// The true value lies in [lo, hi]; with `open_end`, hi is only where
+    /// probing stopped.
     pub bracket_ms: [f64; 2],
+    /// Present (true) when the target had not answered again when probing
+    /// stopped: `network_ms` is a lower bound, the downtime is at least
+    /// `bracket_ms[0]` and has no upper bound.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_end: bool,
     /// libvirt's job `downtime`.
     pub hypervisor_ms: Option<f64>,
     /// QEMU STOP → RESUME.
@@ -214,6 +220,7 @@ impl DowntimeReport {
             addr: addr_of(a, d.target_id),
             network_ms: ms(d.network_ns),
             bracket_ms: [ms(d.bracket_lo_ns), ms(d.bracket_hi_ns)],
+            open_end: d.open_end,
             hypervisor_ms: ms_opt(d.hypervisor_ns),
             qemu_pause_ms: ms_opt(d.qemu_pause_ns),
             qemu_pause_resolution_ms: ms_opt(d.qemu_pause_resolution_ns),
@@ -244,8 +251,13 @@ pub struct OutageReport {
     pub offset_ms: f64,
     /// Estimated length.
     pub estimate_ms: f64,
-    /// The true length lies in [lo, hi].
+    /// The true length lies in [lo, hi]; with `open_end`, hi is only where
+    /// probing stopped.
     pub bracket_ms: [f64; 2],
+    /// Present (true) when the target had not answered again when probing
+    /// stopped: the outage lasted at least `bracket_ms[0]`, with no upper bound.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_end: bool,
     /// Probes never answered.
     pub lost: u64,
     /// Probes answered late (queued).
@@ -276,6 +288,7 @@ impl OutageReport {
             offset_ms: ms(o.start_ns.since(a.start_ns)),
             estimate_ms: ms(o.estimate_ns),
             bracket_ms: [ms(o.bracket_lo_ns), ms(o.bracket_hi_ns)],
+            open_end: o.open_end,
             lost: o.lost,
             queued: o.queued,
             class: class_name(o.class).into(),

@@ -116,14 +116,20 @@ fn write_downtime(s: &mut String, a: &Analysis, d: &Downtime) -> fmt::Result {
         writeln!(s, "| Migration shown | {} |", md_escape(shown))?;
     }
     let pm = verdict::plus_minus(d.network_ns, d.bracket_lo_ns, d.bracket_hi_ns);
-    writeln!(
-        s,
-        "| {what} | **{}** (between {} and {}), {}{target} |",
-        dur_res(d.network_ns, pm),
-        dur_fixed(d.bracket_lo_ns, pm),
-        dur_fixed(d.bracket_hi_ns, pm),
-        class_name(d.class)
-    )?;
+    let figure = if d.open_end {
+        format!(
+            "**at least {}** (open-ended: still not answering when probing stopped)",
+            dur_fixed(d.bracket_lo_ns, pm)
+        )
+    } else {
+        format!(
+            "**{}** (between {} and {})",
+            dur_res(d.network_ns, pm),
+            dur_fixed(d.bracket_lo_ns, pm),
+            dur_fixed(d.bracket_hi_ns, pm)
+        )
+    };
+    writeln!(s, "| {what} | {figure}, {}{target} |", class_name(d.class))?;
     writeln!(
         s,
         "| Hypervisor-reported downtime (libvirt) | {} |",
@@ -232,15 +238,19 @@ fn write_outages(s: &mut String, a: &Analysis) -> fmt::Result {
     writeln!(s, "|--:|--:|{tsep}--:|---|---|--:|--:|{msep}---|")?;
     for (i, o) in a.outages.iter().take(MAX_OUTAGE_ROWS).enumerate() {
         let pm = verdict::plus_minus(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns);
+        let hi = if o.open_end {
+            "open".to_owned()
+        } else {
+            dur_fixed(o.bracket_hi_ns, pm)
+        };
         writeln!(
             s,
-            "| {} | {} |{} {} | {} – {} | {} | {} | {} |{} {} |",
+            "| {} | {} |{} {} | {} – {hi} | {} | {} | {} |{} {} |",
             i + 1,
             offset(o.start_ns.since(a.start_ns)),
             target_cell(a, o.target_id),
-            verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+            verdict::outage_length(o),
             dur_fixed(o.bracket_lo_ns, pm),
-            dur_fixed(o.bracket_hi_ns, pm),
             class_name(o.class),
             count(o.lost),
             count(o.queued),

@@ -110,7 +110,9 @@ pub(super) fn migration_families(r: &Report, base: &[(&'static str, String)]) ->
     let mut result = Vec::new();
     for (labels, e) in &labelled {
         if let Some(d) = &e.downtime {
-            for (bound, ms) in [("lo", d.bracket_ms[0]), ("hi", d.bracket_ms[1])] {
+            // An open-ended downtime has no upper bound: no "hi" sample.
+            let hi = (!d.open_end).then_some(("hi", d.bracket_ms[1]));
+            for (bound, ms) in std::iter::once(("lo", d.bracket_ms[0])).chain(hi) {
                 bracket.push(Sample::new(with(labels, "bound", bound), secs(ms)));
             }
         }

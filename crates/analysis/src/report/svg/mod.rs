@@ -329,7 +329,7 @@ fn draw_zoom(root: &Area, area: &Area, a: &Analysis, run: &dyn Probes, z: Zoom) 
         Some(o) => (
             format!(
                 "Zoom: {} {} outage, every probe (0 = start of the outage)",
-                verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+                verdict::outage_length(o),
                 class_name(o.class)
             ),
             "milliseconds from the start of the outage",

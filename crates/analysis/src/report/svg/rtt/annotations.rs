@@ -169,7 +169,7 @@ fn outage_label(o: &Outage, zoomed: bool) -> String {
     if zoomed {
         format!(
             "{} {}, {} lost, {} queued",
-            verdict::estimate(o.estimate_ns, o.bracket_lo_ns, o.bracket_hi_ns),
+            verdict::outage_length(o),
             class_name(o.class),
             o.lost,
             o.queued
