@@ -15,7 +15,9 @@
 #   mp_flush=MS      two processes take turns every MS milliseconds (0 = off):
 #                    each switch loads CR3, which flushes QEMU's TCG TLB (see
 #                    scripts/lab/guest-deaths.md: QEMU < 9.0 loses stores made
-#                    through TLB entries older than a dirty-bitmap sync)
+#                    through TLB entries older than a dirty-bitmap sync);
+#                    they run at nice -20 so that a guest swamped by probes
+#                    (receive work in ksoftirqd) still switches every MS
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /tmp /scratch
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -116,8 +118,9 @@ fi
 if [ "$flush" -gt 0 ] 2>/dev/null; then
 	for k in 1 2; do
 		(while :; do usleep $((flush * 1000)); done) &
+		renice -n -20 -p $! >/dev/null 2>&1 || say "tlb flusher $k: renice failed"
 	done
-	say "tlb flusher on: two processes every ${flush}ms"
+	say "tlb flusher on: two processes every ${flush}ms, nice -20"
 fi
 
 say "ready"

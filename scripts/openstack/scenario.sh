@@ -132,6 +132,37 @@ scenario_run() { # out
 	scenario_say "migprobe run exited $rc; reading nova's records"
 	scenario_nova_records "$out"
 }
+# The server's console on each compute host into OUT/console-HOST.log (nova
+# writes it to the instance directory of the host it runs on).
+scenario_consoles() { # out
+	local out=$1 h f
+	for h in $OS_LAB_COMPUTE_HOSTS; do
+		f=$LAB_DIR/os/$h/instances/$OS_LAB_SERVER_ID/console.log
+		[[ -f $f ]] && cp "$f" "$out/console-$h.log"
+	done
+	return 0
+}
+# A lab fault: the guest's kernel crashed (QEMU 7.2's TCG migration bug,
+# scripts/lab/guest-deaths.md), seen in a console kept by scenario_consoles.
+# Prints the first such line; status 0 when there is one.
+scenario_guest_died() { # out
+	local pattern
+	pattern=$(sed -n "s/^LAB_FAULT_CONSOLE='\(.*\)'$/\1/p" scripts/lab/fault.sh)
+	cat "$1"/console-*.log 2>/dev/null | grep -m1 -E "$pattern"
+}
+# A fresh boot of the server where it is (after a lab fault), waiting up to
+# ANSWER_WAIT_S for it to answer; the cloud's env read again.
+scenario_reboot() {
+	local t0=$SECONDS
+	ip netns exec "$OS_LAB_PROBER_NETNS" openstack server reboot --hard --wait "$OS_LAB_SERVER_ID" >/dev/null ||
+		scenario_die "openstack server reboot --hard failed"
+	until ip netns exec "$OS_LAB_PROBER_NETNS" ping -c 1 -W 1 -q "$OS_LAB_SERVER_IP4" >/dev/null; do
+		((SECONDS - t0 < ANSWER_WAIT_S)) || scenario_die "the server did not answer within ${ANSWER_WAIT_S} s of a hard reboot"
+		sleep 1
+	done
+	scenario_say "server rebooted, answering after $((SECONDS - t0)) s"
+	scenario_env
+}
 scenario_nova_records() { # out
 	local out=$1 req osc=(ip netns exec "$OS_LAB_PROBER_NETNS" openstack)
 	"${osc[@]}" --os-compute-api-version 2.59 server migration list --server "$OS_LAB_SERVER_ID" -f json \
@@ -157,4 +188,5 @@ print(a[0]["Request ID"] if a else "")' "$out/nova-actions.json" 2>/dev/null || 
 		sleep 1
 	done
 	printf 'expected_host=%s\nanswers=%s\nanswers_after_s=%s\n' "$OS_LAB_DST_HOST" "$answers" $((SECONDS - t0)) >"$out/after.env"
+	scenario_consoles "$out"
 }
