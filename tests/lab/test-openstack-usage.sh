@@ -48,6 +48,16 @@ check "scenario: output not empty" 2 "is not empty" env OS_CI_OUT="$tmp/out" MIG
 touch "$tmp/out/README.md"
 check "example: no overwrite without --force" 2 "pass --force" bash scripts/openstack/example.sh "$tmp/out"
 check "example: unknown flag" 2 "unknown flag '--bogus'" bash scripts/openstack/example.sh --bogus
+# A guest kernel crash in the server's console is a lab fault (real consoles:
+# tests/fixtures/openstack/README.md); a healthy console is not.
+fx=tests/fixtures/openstack
+mkdir -p "$tmp/crash" "$tmp/ok"
+cp "$fx/console-crash-head.log" "$tmp/crash/console-node02.log"
+cp "$fx/console-boot-ok.log" "$tmp/ok/console-node01.log"
+# shellcheck disable=SC2016 # expanded by the inner bash
+died() { bash -c 'source scripts/openstack/scenario.sh && scenario_guest_died "$1"' sh "$1"; }
+check "scenario: a crashed guest is a lab fault" 0 "BUG: kernel NULL pointer dereference" died "$tmp/crash"
+check "scenario: a healthy guest is not" 1 "" died "$tmp/ok"
 # shellcheck disable=SC2016 # expanded by the inner bash
 if bash -c '
 	set -euo pipefail
