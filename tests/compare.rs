@@ -268,6 +268,32 @@ fn svg_and_markdown_without_run_files() {
 }
 
 #[test]
+fn an_open_ended_downtime_is_noted_as_a_lower_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a", &repeated(&[200.0, 210.0, 190.0]));
+    let mut open = repeated(&[200.0, 9000.0, 190.0]);
+    open["migrations"][1]["downtime"]["open_end"] = json!(true);
+    let b = write(dir.path(), "b", &open);
+    let out_dir = dir.path().join("cmp");
+    let args = [
+        "compare",
+        s(&a),
+        s(&b),
+        "--labels",
+        "before,after",
+        "--out",
+        s(&out_dir),
+    ];
+    let out = migprobe(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let want = "after: the network downtime of migration 2 is open-ended";
+    assert!(text(&out.stderr).contains(want), "{}", text(&out.stderr));
+    let md = std::fs::read_to_string(out_dir.join("compare.md")).unwrap();
+    assert!(md.contains(want), "{md}");
+    assert!(!md.contains("before: the network downtime"), "{md}");
+}
+
+#[test]
 fn svg_draws_the_traces_from_the_run_files() {
     let dir = tempfile::tempdir().unwrap();
     // A report with its run.jsonl next to it.

@@ -170,6 +170,18 @@ pub(crate) fn execute(a: &CompareArgs) -> Result<ExitCode> {
             )),
             Ok(_) => {}
         }
+        let open: Vec<String> = (1..)
+            .zip(&r.migrations)
+            .filter(|(_, m)| m.open_end)
+            .map(|(i, _)| i.to_string())
+            .collect();
+        if !open.is_empty() {
+            notes.push(format!(
+                "{}: the network downtime of migration {} is open-ended (the guest had not answered again when probing stopped): only a lower bound enters the comparison",
+                r.label,
+                open.join(", ")
+            ));
+        }
         if t.is_ok() && r.repeated && r.migrations.len() > 1 {
             notes.push(format!(
                 "{}: the RTT trace shows its first migration",

@@ -55,6 +55,8 @@ pub struct Migration {
     pub network_ms: Option<f64>,
     /// Its error bracket.
     pub bracket_ms: Option<[f64; 2]>,
+    /// The downtime had not ended when probing stopped: `network_ms` is a lower bound.
+    pub open_end: bool,
     /// libvirt's `downtime`.
     pub hypervisor_ms: Option<f64>,
     /// QEMU STOP → RESUME.
@@ -318,6 +320,7 @@ fn single(r: &Report) -> Option<Migration> {
     Some(Migration {
         network_ms: Some(d.network_ms),
         bracket_ms: Some(d.bracket_ms),
+        open_end: d.open_end,
         hypervisor_ms: d.hypervisor_ms,
         qemu_pause_ms: d.qemu_pause_ms,
         difference_ms: d.difference_ms,
@@ -383,6 +386,7 @@ fn from_entry(e: &Value, r: &Report) -> Migration {
     Migration {
         network_ms,
         bracket_ms,
+        open_end: d.get("open_end").and_then(Value::as_bool) == Some(true),
         hypervisor_ms: num(d, "hypervisor_ms"),
         qemu_pause_ms: num(d, "qemu_pause_ms"),
         difference_ms: num(d, "difference_ms"),
