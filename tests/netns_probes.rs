@@ -293,7 +293,11 @@ fn a_second_of_dropped_traffic_is_one_outage_for_tcp_and_udp() {
         let (shortest, longest) = (pass.0 - drop.1 - 6 * MS, pass.1 - drop.0 + 6 * MS);
         for id in 0..2 {
             let found = outages(&rig, &name, id);
-            let [(class, estimate)] = &found[..] else {
+            // A busy host may delay a few replies elsewhere in the run (a
+            // freeze of a few ms, seen in CI beside other jobs): not the drop.
+            let hiccup = |(class, ns): &&(String, i64)| class == "freeze" && *ns < 20 * MS;
+            let drop_outages: Vec<_> = found.iter().filter(|o| !hiccup(o)).collect();
+            let [(class, estimate)] = &drop_outages[..] else {
                 panic!("{kind} target {id}: one outage expected, got {found:?}");
             };
             assert_eq!(class, "loss", "{kind} target {id}");
