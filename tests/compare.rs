@@ -75,6 +75,22 @@ fn repeated(network: &[f64]) -> Value {
     r
 }
 
+/// `migprobe compare A B --labels before,after --out OUT_DIR`, which must exit 0.
+fn compare_before_after(a: &Path, b: &Path, out_dir: &Path) -> Output {
+    let args = [
+        "compare",
+        s(a),
+        s(b),
+        "--labels",
+        "before,after",
+        "--out",
+        s(out_dir),
+    ];
+    let out = migprobe(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    out
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -229,16 +245,7 @@ fn svg_and_markdown_without_run_files() {
     let a = write(dir.path(), "a", &edited(200.0, 100.0));
     let b = write(dir.path(), "b", &edited(245.0, 110.0));
     let out_dir = dir.path().join("cmp/nested");
-    let out = migprobe(&[
-        "compare",
-        s(&a),
-        s(&b),
-        "--labels",
-        "before,after",
-        "--out",
-        s(&out_dir),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    compare_before_after(&a, &b, &out_dir);
     let md = std::fs::read_to_string(out_dir.join("compare.md")).unwrap();
     assert!(
         md.starts_with("**after is 45 ms (+23 %) slower than before in network downtime; evidence thin: 1 migration each**"),
@@ -275,17 +282,7 @@ fn an_open_ended_downtime_is_noted_as_a_lower_bound() {
     open["migrations"][1]["downtime"]["open_end"] = json!(true);
     let b = write(dir.path(), "b", &open);
     let out_dir = dir.path().join("cmp");
-    let args = [
-        "compare",
-        s(&a),
-        s(&b),
-        "--labels",
-        "before,after",
-        "--out",
-        s(&out_dir),
-    ];
-    let out = migprobe(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = compare_before_after(&a, &b, &out_dir);
     let want = "after: the network downtime of migration 2 is open-ended";
     assert!(text(&out.stderr).contains(want), "{}", text(&out.stderr));
     let md = std::fs::read_to_string(out_dir.join("compare.md")).unwrap();
