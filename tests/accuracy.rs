@@ -18,6 +18,13 @@
 //! run: far under the 1e-4 target (an estimate that rests on that model; the
 //! allowance only lowers it). The self-check below shows the check can fail.
 //!
+//! **A stalling host.** That model breaks when the whole VM is descheduled
+//! (steal time): CI on 2026-12-01 saw a 15 ms freeze read 2.0 ms past its
+//! allowance in a session with twelve outages of 1.7–9.9 ms outside the
+//! faults, i.e. the machine itself stalling. A failed session with at least
+//! [`STALLS_FOR_RETRY`] such stalls (≥ 2 ms) is said (`RETRY (host stalled…)`)
+//! and run once more on fresh files; any other failure, or a second one, fails.
+//!
 //! Needs root (namespaces, raw sockets) and `chrt` (util-linux).
 
 mod common;
@@ -39,9 +46,9 @@ struct Session {
 
 /// Probes the target at 1 ms while `migprobe-inject ARGS` runs in the target namespace,
 /// then writes report.json.
-fn probe_while_injecting(rig: &Rig, inject: &[&str]) -> Session {
-    let run = rig.path("run.jsonl");
-    let faults = rig.path("faults.jsonl");
+fn probe_while_injecting(rig: &Rig, attempt: u32, inject: &[&str]) -> Session {
+    let run = rig.path(&format!("run-{attempt}.jsonl"));
+    let faults = rig.path(&format!("faults-{attempt}.jsonl"));
     let probe = rig.probe(&run, &[TARGET_V4, "-i", "1ms", "--drain", "300ms"]);
     let mut argv = vec![INJECT.as_str()];
     argv.extend_from_slice(inject);
@@ -74,7 +81,7 @@ fn probe_while_injecting(rig: &Rig, inject: &[&str]) -> Session {
         "migprobe probe: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let dir = rig.path("report");
+    let dir = rig.path(&format!("report-{attempt}"));
     sh(&[
         MIGPROBE,
         "report",
@@ -147,7 +154,45 @@ fn failures(scores: &[FaultScore], allow: &[i64]) -> Vec<String> {
         .collect()
 }
 
-fn check(session: &Session) {
+/// Probes while injecting and checks the session; once more, on fresh
+/// files, when it failed while the host visibly stalled (see the module doc).
+fn check_injecting(rig: &Rig, inject: &[&str]) {
+    let session = probe_while_injecting(rig, 1, inject);
+    let Err(bad) = judge(&session) else {
+        return;
+    };
+    let stalls = host_stalls(&session);
+    assert!(
+        stalls.len() >= STALLS_FOR_RETRY,
+        "truth outside the bracket:\n{bad}"
+    );
+    eprintln!(
+        "RETRY (host stalled: {} outages outside the faults, {stalls:?} µs): truth outside the bracket:\n{bad}",
+        stalls.len()
+    );
+    let again = probe_while_injecting(rig, 2, inject);
+    if let Err(bad) = judge(&again) {
+        panic!("truth outside the bracket (second try):\n{bad}");
+    }
+}
+
+/// Outages outside the injected faults that show the host stalling (≥ 2 ms).
+fn host_stalls(session: &Session) -> Vec<i64> {
+    let (_, extra) = score(&session.faults, &session.outages, 20 * INTERVAL_NS);
+    extra
+        .iter()
+        .map(|&i| session.outages[i].estimate_ns / 1000)
+        .filter(|&us| us >= 2_000)
+        .collect()
+}
+
+/// How many such stalls make a failed session the host's fault, not the
+/// measurement's: a quiet run here shows none.
+const STALLS_FOR_RETRY: usize = 3;
+
+/// Prints the session's scores; the failures, if any; then checks that the
+/// check itself can fail.
+fn judge(session: &Session) -> Result<(), String> {
     let (faults, outages) = (&session.faults, &session.outages);
     let allow = allowances(session);
     let (scores, extra) = score(faults, outages, 20 * INTERVAL_NS);
@@ -169,11 +214,6 @@ fn check(session: &Session) {
         .collect();
     eprintln!("extra outages (µs): {extra:?}");
     let bad = failures(&scores, &allow);
-    assert!(
-        bad.is_empty(),
-        "truth outside the bracket:\n{}",
-        bad.join("\n")
-    );
 
     // The check can fail: every fault moved to 1 µs past what the check allows
     // above its bracket is rejected. Built from the scores and allowances
@@ -186,6 +226,11 @@ fn check(session: &Session) {
         wrong.len(),
         "a truth beyond the allowance must fail the check"
     );
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad.join("\n"))
+    }
 }
 
 /// Each fault lengthened so that its truth lies 1 µs beyond its allowance
@@ -215,14 +260,14 @@ fn freezes_lie_inside_their_widened_brackets() {
     rig.wait_reachable(TARGET_V4);
     let pid = echo.pid().to_string();
     rig.keep(echo);
-    check(&probe_while_injecting(&rig, &["freeze", "--pid", &pid]));
+    check_injecting(&rig, &["freeze", "--pid", &pid]);
 }
 
 #[test]
 fn loss_windows_lie_inside_their_widened_brackets() {
     let rig = Rig::new();
     rig.wait_reachable(TARGET_V4);
-    let session = probe_while_injecting(
+    check_injecting(
         &rig,
         &[
             "loss",
@@ -230,5 +275,4 @@ fn loss_windows_lie_inside_their_widened_brackets() {
             "/proc/sys/net/ipv4/icmp_echo_ignore_all",
         ],
     );
-    check(&session);
 }
