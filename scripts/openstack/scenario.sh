@@ -146,9 +146,11 @@ scenario_consoles() { # out
 # scripts/lab/guest-deaths.md), seen in a console kept by scenario_consoles.
 # Prints the first such line; status 0 when there is one.
 scenario_guest_died() { # out
-	local pattern
-	pattern=$(sed -n "s/^LAB_FAULT_CONSOLE='\(.*\)'$/\1/p" scripts/lab/fault.sh)
-	cat "$1"/console-*.log 2>/dev/null | grep -m1 -E "$pattern"
+	(
+		# shellcheck source=scripts/lab/fault.sh
+		source scripts/lab/fault.sh # LAB_FAULT_CONSOLE, the lab's own pattern (definitions only)
+		cat "$1"/console-*.log 2>/dev/null | grep -m1 -E -- "$LAB_FAULT_CONSOLE"
+	)
 }
 # A fresh boot of the server where it is (after a lab fault), waiting up to
 # ANSWER_WAIT_S for it to answer; the cloud's env read again.
