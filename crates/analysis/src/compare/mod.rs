@@ -386,7 +386,7 @@ fn from_entry(e: &Value, r: &Report) -> Migration {
     Migration {
         network_ms,
         bracket_ms,
-        open_end: d.get("open_end").and_then(Value::as_bool) == Some(true),
+        open_end: rjson::DowntimeReport::open_end_of(d),
         hypervisor_ms: num(d, "hypervisor_ms"),
         qemu_pause_ms: num(d, "qemu_pause_ms"),
         difference_ms: num(d, "difference_ms"),

@@ -54,14 +54,13 @@ impl Metric {
 /// had not ended when probing stopped (`open_end`): its figure is only a
 /// lower bound, so no limit can be shown to hold.
 pub fn open_ended(input: &GateInput) -> bool {
-    let open = |d: &Value| d.get("open_end").and_then(Value::as_bool) == Some(true);
     let migrations = input.value.get("migrations").and_then(Value::as_array);
     migrations
         .into_iter()
         .flatten()
         .filter_map(|m| m.get("downtime"))
         .chain(input.value.get("downtime"))
-        .any(open)
+        .any(json::DowntimeReport::open_end_of)
 }
 
 /// One value per migration, in milliseconds.

@@ -212,6 +212,12 @@ pub struct DowntimeReport {
 }
 
 impl DowntimeReport {
+    /// `open_end` of a downtime object read leniently as JSON (report.json's
+    /// `downtime` or a `migrations` entry's): absent means false.
+    pub fn open_end_of(d: &serde_json::Value) -> bool {
+        d.get("open_end").and_then(serde_json::Value::as_bool) == Some(true)
+    }
+
     /// The headline `d` of `a` (which knows the target's address).
     pub(crate) fn new(a: &Analysis, d: &Downtime) -> DowntimeReport {
         DowntimeReport {
