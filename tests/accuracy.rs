@@ -158,10 +158,11 @@ fn failures(scores: &[FaultScore], allow: &[i64]) -> Vec<String> {
 /// files, when it failed while the host visibly stalled (see the module doc).
 fn check_injecting(rig: &Rig, inject: &[&str]) {
     let session = probe_while_injecting(rig, 1, inject);
-    let Err(bad) = judge(&session) else {
+    let Err(Failed { bad, extra_us }) = judge(&session) else {
         return;
     };
-    let stalls = host_stalls(&session);
+    // Outages outside the injected faults that show the host stalling (≥ 2 ms).
+    let stalls: Vec<i64> = extra_us.into_iter().filter(|&us| us >= 2_000).collect();
     assert!(
         stalls.len() >= STALLS_FOR_RETRY,
         "truth outside the bracket:\n{bad}"
@@ -171,28 +172,26 @@ fn check_injecting(rig: &Rig, inject: &[&str]) {
         stalls.len()
     );
     let again = probe_while_injecting(rig, 2, inject);
-    if let Err(bad) = judge(&again) {
+    if let Err(Failed { bad, .. }) = judge(&again) {
         panic!("truth outside the bracket (second try):\n{bad}");
     }
-}
-
-/// Outages outside the injected faults that show the host stalling (≥ 2 ms).
-fn host_stalls(session: &Session) -> Vec<i64> {
-    let (_, extra) = score(&session.faults, &session.outages, 20 * INTERVAL_NS);
-    extra
-        .iter()
-        .map(|&i| session.outages[i].estimate_ns / 1000)
-        .filter(|&us| us >= 2_000)
-        .collect()
 }
 
 /// How many such stalls make a failed session the host's fault, not the
 /// measurement's: a quiet run here shows none.
 const STALLS_FOR_RETRY: usize = 3;
 
+/// A session whose truths fell outside their allowances.
+struct Failed {
+    /// One line per fault outside.
+    bad: String,
+    /// The outages outside the injected faults, µs.
+    extra_us: Vec<i64>,
+}
+
 /// Prints the session's scores; the failures, if any; then checks that the
 /// check itself can fail.
-fn judge(session: &Session) -> Result<(), String> {
+fn judge(session: &Session) -> Result<(), Failed> {
     let (faults, outages) = (&session.faults, &session.outages);
     let allow = allowances(session);
     let (scores, extra) = score(faults, outages, 20 * INTERVAL_NS);
@@ -229,7 +228,10 @@ fn judge(session: &Session) -> Result<(), String> {
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(bad.join("\n"))
+        Err(Failed {
+            bad: bad.join("\n"),
+            extra_us: extra,
+        })
     }
 }
 
